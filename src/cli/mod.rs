@@ -1,0 +1,85 @@
+//! Command-line surface: clap definitions, one file per subcommand. Each subcommand returns
+//! what to print and the exit code; only `main.rs` writes to the terminal.
+
+pub mod check;
+pub mod explain;
+pub mod rules;
+
+use clap::{Parser, Subcommand};
+
+/// Audits the BTP destination and settings that connect SAP Entitlement Management to SAP Cloud ALM.
+#[derive(Parser, Debug)]
+#[command(name = "calm-audit", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load destinations, settings and the Cloud ALM key, audit them, report.
+    Check(check::CheckArgs),
+    /// List the rule catalog.
+    Rules(rules::RulesArgs),
+    /// Explain one rule: what it checks, why, how to fix it.
+    Explain(explain::ExplainArgs),
+}
+
+/// Exit codes, part of the public interface (SPEC §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Nothing at or above `--fail-on`.
+    Clean = 0,
+    /// Findings at or above `--fail-on`.
+    Findings = 1,
+    /// Invalid invocation or unreadable input; nothing audited.
+    Usage = 2,
+    /// The audit is incomplete.
+    Incomplete = 3,
+}
+
+/// What a command produced: the report for standard output, notes for standard error.
+pub struct Output {
+    pub stdout: String,
+    pub stderr: Vec<String>,
+    pub exit: Exit,
+}
+
+/// A run that could not audit anything (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Input(#[from] crate::source::InputError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+}
+
+pub fn run(cli: Cli) -> Result<Output, CliError> {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Rules(args) => Ok(rules::run(&args)),
+        Command::Explain(args) => explain::run(&args),
+    }
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder, so a reader never
+/// sees half a report.
+pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    let fail = |e: std::io::Error| CliError::Write {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, text).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}

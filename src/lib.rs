@@ -1,0 +1,10 @@
+//! calm-audit: a read-only auditor of the BTP destination and the Entitlement Management
+//! settings that send monitoring data to SAP Cloud ALM.
+//!
+//! Data flows one way: [`source`] → [`model`] → [`rules`] → [`report`]; [`cli`] wires them.
+
+pub mod cli;
+pub mod model;
+pub mod report;
+pub mod rules;
+pub mod source;

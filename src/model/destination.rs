@@ -1,0 +1,126 @@
+//! A BTP destination as the auditor sees it: ordered properties, each with the line it
+//! came from, and where the whole object came from.
+
+use super::secret::{Secret, is_secret_key};
+
+/// The value removed by the cockpit's properties export in place of a secret.
+pub const REMOVED_ON_EXPORT: &str = "<< Existing password/certificate removed on export >>";
+
+#[derive(Debug)]
+pub enum Value {
+    Text(String),
+    Secret(Secret),
+    /// The export left the key but removed its value: the secret is not present here.
+    Removed,
+}
+
+#[derive(Debug)]
+pub struct Property {
+    pub key: String,
+    pub value: Value,
+    /// 1-based line in the source file, when the destination came from a file.
+    pub line: Option<u32>,
+}
+
+impl Property {
+    /// Builds a property, moving the value into a [`Secret`] when the key names one and
+    /// turning the export's removal marker into [`Value::Removed`].
+    pub fn new(key: String, value: String, line: Option<u32>) -> Self {
+        let value = if value.trim() == REMOVED_ON_EXPORT {
+            Value::Removed
+        } else if is_secret_key(&key) {
+            Value::Secret(Secret::new(value))
+        } else {
+            Value::Text(value)
+        };
+        Property { key, value, line }
+    }
+
+    pub fn removed(key: String, line: Option<u32>) -> Self {
+        Property {
+            key,
+            value: Value::Removed,
+            line,
+        }
+    }
+
+    pub fn text(&self) -> Option<&str> {
+        match &self.value {
+            Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+/// Destination level in the Destination Service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    Subaccount,
+    Instance,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Subaccount => "subaccount",
+            Level::Instance => "instance",
+        }
+    }
+}
+
+/// Where a destination came from.
+#[derive(Clone, Debug)]
+pub struct Origin {
+    /// Display path of the file (`dir/file.json`, or `archive.zip/entry.properties`).
+    pub path: String,
+    /// Line where the object starts.
+    pub line: u32,
+    /// Known for live reads and for `config.json` `init_data`.
+    pub level: Option<Level>,
+}
+
+#[derive(Debug)]
+pub struct Destination {
+    pub properties: Vec<Property>,
+    pub origin: Origin,
+}
+
+impl Destination {
+    pub fn get(&self, key: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.key == key)
+    }
+
+    /// The property's text; `None` when absent, a secret, or removed on export.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Property::text)
+    }
+
+    pub fn name(&self) -> &str {
+        self.text("Name").unwrap_or("")
+    }
+
+    /// The line to point at for `key`, falling back to the line of `Name`, then of the object.
+    pub fn line_of(&self, key: &str) -> u32 {
+        self.get(key)
+            .and_then(|p| p.line)
+            .or_else(|| self.get("Name").and_then(|p| p.line))
+            .unwrap_or(self.origin.line)
+    }
+
+    /// A property whose key equals `key` ignoring case but not exactly: names are
+    /// case-sensitive in BTP, so `url` is not `URL`.
+    pub fn case_variant(&self, key: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .find(|p| p.key != key && p.key.eq_ignore_ascii_case(key))
+            .map(|p| p.key.as_str())
+    }
+
+    /// Where the object came from, as shown in reports: `file:line`, plus the level when known.
+    pub fn qualified_origin(&self) -> String {
+        match self.origin.level {
+            Some(level) => format!("{}:{} ({} level)", self.origin.path, self.origin.line, level.as_str()),
+            None => format!("{}:{}", self.origin.path, self.origin.line),
+        }
+    }
+}

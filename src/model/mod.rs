@@ -1,0 +1,13 @@
+//! Plain data types: no I/O here.
+
+pub mod destination;
+pub mod key;
+pub mod result;
+pub mod secret;
+pub mod settings;
+
+pub use destination::{Destination, Level, Origin, Property, Value};
+pub use key::CloudAlmKey;
+pub use result::{Finding, Location, ObjectKind, ObjectRef, Severity, Status};
+pub use secret::Secret;
+pub use settings::Settings;

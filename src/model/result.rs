@@ -1,0 +1,98 @@
+//! What the rules produce and the reports show.
+
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Fail,
+    Error,
+    Manual,
+    NotApplicable,
+    Pass,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [Status::Fail, Status::Error, Status::Manual, Status::NotApplicable, Status::Pass];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Manual => "manual",
+            Status::NotApplicable => "not_applicable",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// Ordered from most to least severe, so `Error < Warning < Note`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectKind {
+    Destination,
+    Settings,
+    CloudAlmKey,
+    Landscape,
+}
+
+impl ObjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectKind::Destination => "destination",
+            ObjectKind::Settings => "settings",
+            ObjectKind::CloudAlmKey => "cloud_alm_key",
+            ObjectKind::Landscape => "landscape",
+        }
+    }
+}
+
+/// A place in an input: the display path and a 1-based line.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: u32,
+}
+
+/// The object a result is about.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjectRef {
+    pub kind: ObjectKind,
+    /// Destination `Name`, or the file name of the settings or key, or `landscape`.
+    pub name: String,
+    /// Where it came from: `file:line`, with the level when known.
+    pub qualified_name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub status: Status,
+    /// The rule's severity, lowered for some results (an absent property that defaults
+    /// to the right value is a warning, not an error).
+    pub severity: Severity,
+    pub object: ObjectRef,
+    /// The property the result is about, if one.
+    pub property: Option<String>,
+    pub message: String,
+    pub location: Location,
+}

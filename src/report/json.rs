@@ -1,0 +1,66 @@
+//! The JSON report. Its schema is a contract, documented in `docs/json-report.md`;
+//! any incompatible change bumps [`SCHEMA_VERSION`].
+
+use serde::Serialize;
+
+use super::{Coverage, Report, SourceFailure};
+use crate::model::{Finding, Status};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema: &'static str,
+    schema_version: u32,
+    tool: Tool,
+    complete: bool,
+    fail_on: &'static str,
+    summary: Summary,
+    coverage: &'a Coverage,
+    source_failures: &'a [SourceFailure],
+    results: &'a [Finding],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    pass: usize,
+    fail: usize,
+    manual: usize,
+    not_applicable: usize,
+    error: usize,
+    /// Failures at or above `fail_on`: what the exit code is based on.
+    failing: usize,
+}
+
+pub fn render(report: &Report) -> String {
+    let doc = Document {
+        schema: "calm-audit-report",
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "calm-audit",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        complete: report.complete(),
+        fail_on: report.options.fail_on.map_or("never", |s| s.as_str()),
+        summary: Summary {
+            pass: report.count(Status::Pass),
+            fail: report.count(Status::Fail),
+            manual: report.count(Status::Manual),
+            not_applicable: report.count(Status::NotApplicable),
+            error: report.count(Status::Error),
+            failing: report.failing(),
+        },
+        coverage: &report.coverage,
+        source_failures: &report.failures,
+        results: &report.findings,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}

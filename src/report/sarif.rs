@@ -1,0 +1,228 @@
+//! SARIF 2.1.0, as SPEC §5 defines the contract: the whole catalog in `rules[]`, a physical
+//! location on every result, stable fingerprints, and `executionSuccessful` false when the
+//! audit is incomplete.
+
+use std::collections::BTreeMap;
+
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification, PhysicalLocation,
+    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Run, Sarif, Tool,
+    ToolComponent,
+};
+
+use super::Report;
+use crate::model::{Finding, ObjectKind, Severity, Status};
+use crate::rules::Rule;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Note => ResultLevel::Note,
+    }
+}
+
+fn kind(status: Status) -> ResultKind {
+    match status {
+        Status::Fail => ResultKind::Fail,
+        Status::Manual => ResultKind::Review,
+        Status::Error => ResultKind::Open,
+        Status::Pass => ResultKind::Pass,
+        Status::NotApplicable => ResultKind::NotApplicable,
+    }
+}
+
+/// A path as a SARIF URI: relative paths stay relative (GitHub resolves them against the
+/// repository), absolute ones become `file://` URIs; everything outside the unreserved set
+/// and `/` is percent-encoded.
+pub fn path_to_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let path = path.strip_prefix("./").unwrap_or(&path);
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if path.starts_with('/') { format!("file://{out}") } else { out }
+}
+
+/// FNV-1a, 64 bits: a stable, dependency-free hash for fingerprints (not for security).
+fn fnv1a(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// Identity of a result: rule, object and property; not the line, the file order or the
+/// message wording, so it survives edits that do not change what is wrong.
+pub fn fingerprint(f: &Finding) -> String {
+    let level = f.object.qualified_name.rsplit_once(" (").map_or("", |(_, l)| l);
+    fnv1a(&[
+        f.code,
+        f.object.kind.as_str(),
+        &f.object.name,
+        level,
+        f.property.as_deref().unwrap_or(""),
+    ])
+}
+
+fn text(s: &str) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(s.trim()).build()
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let steps: Vec<String> = rule
+        .remediation
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {s}", i + 1))
+        .collect();
+    let help_text = format!(
+        "{}\n\nHow to fix:\n{}\n\nSee {}",
+        rule.description.trim(),
+        steps.join("\n"),
+        rule.help_uri
+    );
+    let help_md = format!(
+        "{}\n\n**How to fix**\n\n{}\n\nSee <{}>.",
+        rule.description.trim(),
+        steps.join("\n"),
+        rule.help_uri
+    );
+    let mut props = BTreeMap::new();
+    props.insert("security-severity".to_owned(), serde_json::Value::from(rule.security_severity()));
+    props.insert("precision".to_owned(), serde_json::Value::from("very-high"));
+    ReportingDescriptor::builder()
+        .id(rule.code.as_str())
+        .name(rule.name.as_str())
+        .short_description(text(&rule.summary))
+        .full_description(text(&rule.description))
+        .help(MultiformatMessageString::builder().text(help_text).markdown(help_md).build())
+        .help_uri(rule.help_uri.as_str())
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(serde_json::Value::from(rule.severity.as_str()))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(vec!["sap-cloud-alm".to_owned(), "configuration".to_owned()])
+                .additional_properties(props)
+                .build(),
+        )
+        .build()
+}
+
+fn result(report: &Report, f: &Finding) -> SarifResult {
+    let rule_index = report.catalog.rules.iter().position(|r| r.code == f.code).unwrap_or_default();
+    let logical_kind = match f.object.kind {
+        ObjectKind::Destination => "destination",
+        ObjectKind::Settings => "settings",
+        ObjectKind::CloudAlmKey => "cloudAlmKey",
+        ObjectKind::Landscape => "landscape",
+    };
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(ArtifactLocation::builder().uri(path_to_uri(&f.location.path)).build())
+                .region(Region::builder().start_line(i64::from(f.location.line.max(1))).build())
+                .build(),
+        )
+        .logical_locations(vec![
+            LogicalLocation::builder()
+                .name(f.object.name.as_str())
+                .fully_qualified_name(f.object.qualified_name.as_str())
+                .kind(logical_kind)
+                .build(),
+        ])
+        .build();
+    let fp = fingerprint(f);
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("primaryLocationLineHash".to_owned(), format!("{fp}:1"));
+    fingerprints.insert("calmAudit/v1".to_owned(), fp);
+    let result_level = if f.status == Status::Fail {
+        level(f.severity)
+    } else {
+        ResultLevel::None
+    };
+    SarifResult::builder()
+        .rule_id(f.code)
+        .rule_index(i64::try_from(rule_index).unwrap_or_default())
+        .kind(kind(f.status))
+        .level(result_level)
+        .message(Message::builder().text(f.message.as_str()).build())
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .build()
+}
+
+pub fn render(report: &Report) -> String {
+    let driver = ToolComponent::builder()
+        .name("calm-audit")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .rules(report.catalog.rules.iter().map(descriptor).collect::<Vec<_>>())
+        .build();
+    let notifications: Vec<Notification> = report
+        .failures
+        .iter()
+        .map(|failure| {
+            Notification::builder()
+                .level(serde_json::Value::from("error"))
+                .message(Message::builder().text(format!("{}: {}", failure.source, failure.message)).build())
+                .build()
+        })
+        .collect();
+    let invocation = if notifications.is_empty() {
+        Invocation::builder().execution_successful(report.complete()).build()
+    } else {
+        Invocation::builder()
+            .execution_successful(false)
+            .tool_execution_notifications(notifications)
+            .build()
+    };
+    let results: Vec<SarifResult> = report
+        .findings
+        .iter()
+        .filter(|f| report.shown(f))
+        .map(|f| result(report, f))
+        .collect();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .invocations(vec![invocation])
+        .results(results)
+        .build();
+    let log = Sarif::builder()
+        .schema(SCHEMA)
+        .version(serde_json::Value::from("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(
+            path_to_uri("examples/my exports/CALM_A.properties"),
+            "examples/my%20exports/CALM_A.properties"
+        );
+        assert_eq!(path_to_uri("./a/b#c.json"), "a/b%23c.json");
+        assert_eq!(path_to_uri("/tmp/x.json"), "file:///tmp/x.json");
+    }
+}

@@ -1,0 +1,250 @@
+//! Destination checks written in Rust: URLs, secrets and the comparisons with the key.
+
+use super::engine::{Inputs, Outcome};
+use super::url::{self, UrlParts};
+use crate::model::{Destination, Severity, Value};
+
+fn not_set(d: &Destination, property: &str) -> String {
+    match d.case_variant(property) {
+        Some(variant) => format!("{property} is not set (\"{variant}\" is, but property names are case-sensitive)"),
+        None => format!("{property} is not set"),
+    }
+}
+
+/// mTLS destination: a keystore for the token call and no client secret.
+fn is_mtls(d: &Destination) -> bool {
+    d.text("tokenService.KeyStoreLocation").is_some_and(|l| !l.trim().is_empty()) && d.get("clientSecret").is_none()
+}
+
+pub fn url_trailing_slash(d: &Destination, _: &Inputs) -> Outcome {
+    match d.text("URL").map(str::trim) {
+        None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
+        Some(u) if u.ends_with('/') => Outcome::pass(format!("URL \"{}\" ends with /", url::redact_userinfo(u))).on("URL"),
+        Some(u) => Outcome::fail(format!(
+            "URL \"{}\" does not end with /; expected \"{}/\"",
+            url::redact_userinfo(u),
+            url::redact_userinfo(u)
+        ))
+        .on("URL"),
+    }
+}
+
+pub fn url_without_api(d: &Destination, _: &Inputs) -> Outcome {
+    let Some(u) = d.text("URL").map(str::trim) else {
+        return Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL");
+    };
+    let Some(parts) = url::split(u) else {
+        return Outcome::not_applicable(format!("URL \"{u}\" is not an absolute URL (reported by CALM006)")).on("URL");
+    };
+    let last = parts.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    if last.eq_ignore_ascii_case("api") {
+        let shown = url::redact_userinfo(u);
+        let base = &parts.path[..parts.path.trim_end_matches('/').len() - 3];
+        Outcome::fail(format!(
+            "URL \"{shown}\" ends with the \"{last}\" of the key's Api endpoint; expected the URL without it, path \"{base}\""
+        ))
+        .on("URL")
+    } else {
+        Outcome::pass("URL path does not end in api").on("URL")
+    }
+}
+
+/// Problems with a URL that must be absolute `https` and plain.
+fn url_problems(raw: &str, parts: Option<&UrlParts>) -> Vec<&'static str> {
+    let mut problems = Vec::new();
+    if raw.trim() != raw {
+        problems.push("has leading or trailing white space");
+    }
+    let Some(p) = parts else {
+        problems.push("is not an absolute URL (no scheme://)");
+        return problems;
+    };
+    if p.scheme != "https" {
+        problems.push("does not use https");
+    }
+    if p.userinfo.is_some() {
+        problems.push("contains credentials before the host");
+    }
+    if p.host.is_empty() {
+        problems.push("has no host");
+    }
+    if p.query.is_some() {
+        problems.push("has a query (?...)");
+    }
+    if p.fragment.is_some() {
+        problems.push("has a fragment (#...)");
+    }
+    if raw.trim().chars().any(char::is_whitespace) {
+        problems.push("contains white space");
+    }
+    problems
+}
+
+pub fn url_valid(d: &Destination, _: &Inputs) -> Outcome {
+    let Some(raw) = d.text("URL") else {
+        return Outcome::fail(not_set(d, "URL")).on("URL");
+    };
+    let parts = url::split(raw.trim());
+    let problems = url_problems(raw, parts.as_ref());
+    let shown = url::redact_userinfo(raw.trim());
+    if problems.is_empty() {
+        Outcome::pass(format!("URL \"{shown}\" is an absolute https URL")).on("URL")
+    } else {
+        Outcome::fail(format!("URL \"{shown}\" {}", problems.join(", "))).on("URL")
+    }
+}
+
+pub fn client_secret_set(d: &Destination, _: &Inputs) -> Outcome {
+    match d.get("clientSecret").map(|p| &p.value) {
+        Some(Value::Secret(s)) if s.is_blank() => Outcome::fail("clientSecret is blank").on("clientSecret"),
+        Some(Value::Text(t)) if t.trim().is_empty() => Outcome::fail("clientSecret is blank").on("clientSecret"),
+        Some(Value::Removed) => Outcome::manual(
+            "the export removed clientSecret; open the destination in the BTP cockpit and check that Client Secret is filled",
+        )
+        .on("clientSecret"),
+        Some(_) => Outcome::pass("clientSecret is set (not shown)").on("clientSecret"),
+        None if is_mtls(d) => Outcome::pass("no clientSecret, but an mTLS keystore (tokenService.KeyStoreLocation) is configured")
+            .on("tokenService.KeyStoreLocation"),
+        None => Outcome::fail(not_set(d, "clientSecret")).on("clientSecret"),
+    }
+}
+
+pub fn token_url_valid(d: &Destination, _: &Inputs) -> Outcome {
+    let Some(raw) = d.text("tokenServiceURL") else {
+        return Outcome::fail(not_set(d, "tokenServiceURL")).on("tokenServiceURL");
+    };
+    let t = raw.trim();
+    let parts = url::split(t);
+    let mut problems: Vec<&str> = url_problems(t, parts.as_ref());
+    if let Some(p) = &parts {
+        if !p.path.ends_with("/oauth/token") {
+            problems.push("does not end with /oauth/token");
+        }
+        if p.path.split('/').skip(1).any(str::is_empty) {
+            problems.push("has an empty path segment (//)");
+        }
+    }
+    let shown = url::redact_userinfo(t);
+    if problems.is_empty() {
+        Outcome::pass(format!("tokenServiceURL \"{shown}\" is an https URL ending in /oauth/token")).on("tokenServiceURL")
+    } else {
+        Outcome::fail(format!("tokenServiceURL \"{shown}\" {}", problems.join(", "))).on("tokenServiceURL")
+    }
+}
+
+pub fn url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
+    let Some(key) = inputs.key else {
+        return Outcome::not_applicable("no Cloud ALM key");
+    };
+    let Some(expected) = key.expected_destination_url() else {
+        return Outcome::not_applicable("the key's endpoints.Api is missing or does not end in /api (reported by CALM040/CALM041)")
+            .on("URL");
+    };
+    match d.text("URL").map(str::trim) {
+        None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
+        Some(u) if u == expected => Outcome::pass(format!("URL is \"{expected}\", the key's Api endpoint without api")).on("URL"),
+        Some(u) => Outcome::fail(format!(
+            "URL is \"{}\"; the key's endpoints.Api asks for \"{expected}\"",
+            url::redact_userinfo(u)
+        ))
+        .on("URL"),
+    }
+}
+
+pub fn client_id_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
+    let Some(key) = inputs.key else {
+        return Outcome::not_applicable("no Cloud ALM key");
+    };
+    let Some(expected) = key.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+        return Outcome::not_applicable("the key has no uaa.clientid (reported by CALM040)").on("clientId");
+    };
+    match d.text("clientId").map(str::trim) {
+        None => Outcome::not_applicable("clientId is not set (reported by CALM008)").on("clientId"),
+        Some(c) if c == expected => Outcome::pass("clientId equals the key's uaa.clientid").on("clientId"),
+        Some(c) if expected.starts_with(c) || c.starts_with(expected) => Outcome::fail(format!(
+            "clientId \"{c}\" is a partial copy of the key's uaa.clientid \"{expected}\""
+        ))
+        .on("clientId"),
+        Some(c) => Outcome::fail(format!("clientId is \"{c}\"; the key's uaa.clientid is \"{expected}\"")).on("clientId"),
+    }
+}
+
+pub fn client_secret_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
+    let Some(key) = inputs.key else {
+        return Outcome::not_applicable("no Cloud ALM key");
+    };
+    if is_mtls(d) {
+        return Outcome::not_applicable("an mTLS destination has no client secret").on("tokenService.KeyStoreLocation");
+    }
+    let Some(expected) = key.client_secret.as_ref().filter(|s| !s.is_blank()) else {
+        return Outcome::not_applicable("the key has no uaa.clientsecret (reported by CALM040)").on("clientSecret");
+    };
+    match d.get("clientSecret").map(|p| &p.value) {
+        None => Outcome::not_applicable("clientSecret is not set (reported by CALM009)").on("clientSecret"),
+        Some(Value::Removed) => {
+            Outcome::manual("the export removed clientSecret; compare Client Secret in the BTP cockpit with the key's uaa.clientsecret")
+                .on("clientSecret")
+        }
+        Some(Value::Secret(s)) if s.matches_trimmed(expected) => {
+            Outcome::pass("clientSecret equals the key's uaa.clientsecret (neither shown)").on("clientSecret")
+        }
+        Some(Value::Secret(s)) => Outcome::fail(format!(
+            "clientSecret differs from the key's uaa.clientsecret (neither shown; {} characters against {})",
+            s.char_count(),
+            expected.char_count()
+        ))
+        .on("clientSecret"),
+        Some(Value::Text(_)) => Outcome::fail("clientSecret differs from the key's uaa.clientsecret").on("clientSecret"),
+    }
+}
+
+pub fn token_url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
+    let Some(key) = inputs.key else {
+        return Outcome::not_applicable("no Cloud ALM key");
+    };
+    let mtls = is_mtls(d);
+    let field = if mtls { "uaa.certurl" } else { "uaa.url" };
+    let Some(expected) = key.expected_token_url(mtls) else {
+        return Outcome::not_applicable(format!("the key has no {field} (reported by CALM040/CALM042)")).on("tokenServiceURL");
+    };
+    match d.text("tokenServiceURL").map(str::trim) {
+        None => Outcome::not_applicable("tokenServiceURL is not set (reported by CALM011)").on("tokenServiceURL"),
+        Some(t) if t == expected => Outcome::pass(format!("tokenServiceURL is the key's {field} + /oauth/token")).on("tokenServiceURL"),
+        Some(t) => Outcome::fail(format!(
+            "tokenServiceURL is \"{}\"; the key's {field} asks for \"{expected}\"",
+            url::redact_userinfo(t)
+        ))
+        .on("tokenServiceURL"),
+    }
+}
+
+/// Judged only from a find response, which offline files do not have.
+pub fn token_retrieval(_: &Destination, _: &Inputs) -> Outcome {
+    Outcome::not_applicable("no find response was read for this destination")
+}
+
+pub fn region_consistent(d: &Destination, _: &Inputs) -> Outcome {
+    let url_host = d.text("URL").and_then(url::host_lower);
+    let token_host = d.text("tokenServiceURL").and_then(url::host_lower);
+    let (Some(uh), Some(th)) = (url_host, token_host) else {
+        return Outcome::not_applicable("URL or tokenServiceURL is missing or not a URL (reported by CALM006/CALM011)");
+    };
+    let Some(url_region) = url::calm_region(&uh).map(str::to_owned) else {
+        return Outcome::not_applicable(format!("URL host \"{uh}\" is not <tenant>.<region>.alm.cloud.sap")).on("URL");
+    };
+    let Some(token_region) = url::token_region(&th).map(str::to_owned) else {
+        return Outcome::not_applicable(format!(
+            "tokenServiceURL host \"{th}\" is not <zone>.authentication.<region>.hana.ondemand.com"
+        ))
+        .on("tokenServiceURL");
+    };
+    if url_region == token_region {
+        Outcome::pass(format!("URL and tokenServiceURL are both in region {url_region}")).on("tokenServiceURL")
+    } else {
+        Outcome::fail(format!(
+            "URL is in region {url_region} but tokenServiceURL is in region {token_region}"
+        ))
+        .on("tokenServiceURL")
+        .at(Severity::Warning)
+    }
+}

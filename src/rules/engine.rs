@@ -1,0 +1,297 @@
+//! Runs every rule of the catalog over the inputs and turns outcomes into findings.
+//! Rules never print and never exit: they return an [`Outcome`] per object.
+
+use super::catalog::{Catalog, Requirement, Rule, Scope};
+use super::{destination, key, landscape, settings, templates, url};
+use crate::model::{CloudAlmKey, Destination, Finding, Location, ObjectKind, ObjectRef, Settings, Severity, Status};
+
+/// Everything a run has to judge.
+pub struct Inputs<'a> {
+    pub destinations: &'a [Destination],
+    /// Whether any destination source was given (an empty folder still counts).
+    pub destinations_given: bool,
+    pub settings: Option<&'a Settings>,
+    pub key: Option<&'a CloudAlmKey>,
+    /// Destinations were read from the live Destination Service.
+    pub live: bool,
+    /// The find call was made for each in-scope destination (`--probe`).
+    pub probe: bool,
+}
+
+/// What a rule says about one object.
+pub struct Outcome {
+    pub status: Status,
+    pub message: String,
+    pub property: Option<String>,
+    /// Lowers the rule's severity for this result (never raises it).
+    pub severity: Option<Severity>,
+    /// Overrides the location derived from the object and property.
+    pub location: Option<Location>,
+}
+
+impl Outcome {
+    fn new(status: Status, message: impl Into<String>) -> Self {
+        Outcome {
+            status,
+            message: message.into(),
+            property: None,
+            severity: None,
+            location: None,
+        }
+    }
+    pub fn pass(message: impl Into<String>) -> Self {
+        Self::new(Status::Pass, message)
+    }
+    pub fn fail(message: impl Into<String>) -> Self {
+        Self::new(Status::Fail, message)
+    }
+    pub fn manual(message: impl Into<String>) -> Self {
+        Self::new(Status::Manual, message)
+    }
+    pub fn not_applicable(message: impl Into<String>) -> Self {
+        Self::new(Status::NotApplicable, message)
+    }
+    pub fn on(mut self, property: &str) -> Self {
+        self.property = Some(property.to_owned());
+        self
+    }
+    pub fn at(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
+    }
+    pub fn located(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+}
+
+/// What a landscape rule reports about: the whole run, or one destination.
+pub enum Subject<'a> {
+    Landscape,
+    Destination(&'a Destination),
+}
+
+/// In scope: `Name` starts with `CALM_` in any case, or the URL host is a Cloud ALM host,
+/// or the settings name the destination.
+pub fn in_scope(d: &Destination, settings: Option<&Settings>) -> bool {
+    let name = d.name();
+    name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
+        || d.text("URL")
+            .and_then(url::host_lower)
+            .is_some_and(|h| h.ends_with(".alm.cloud.sap"))
+        || settings
+            .and_then(Settings::named_destination)
+            .is_some_and(|n| n.trim() == name.trim())
+}
+
+type DestinationCheck = fn(&Destination, &Inputs) -> Outcome;
+type SettingsCheck = fn(&Settings, &Inputs) -> Outcome;
+type KeyCheck = fn(&CloudAlmKey, &Inputs) -> Outcome;
+type LandscapeCheck = for<'a> fn(&Inputs<'a>) -> Vec<(Subject<'a>, Outcome)>;
+
+enum Check {
+    Destination(DestinationCheck),
+    Settings(SettingsCheck),
+    Key(KeyCheck),
+    Landscape(LandscapeCheck),
+}
+
+/// The checks written in Rust, by code.
+fn code_check(code: &str) -> Option<Check> {
+    use Check as C;
+    Some(match code {
+        "CALM004" => C::Destination(destination::url_trailing_slash),
+        "CALM005" => C::Destination(destination::url_without_api),
+        "CALM006" => C::Destination(destination::url_valid),
+        "CALM009" => C::Destination(destination::client_secret_set),
+        "CALM011" => C::Destination(destination::token_url_valid),
+        "CALM012" => C::Destination(destination::url_matches_key),
+        "CALM013" => C::Destination(destination::client_id_matches_key),
+        "CALM014" => C::Destination(destination::client_secret_matches_key),
+        "CALM015" => C::Destination(destination::token_url_matches_key),
+        "CALM016" => C::Destination(destination::token_retrieval),
+        "CALM033" => C::Destination(destination::region_consistent),
+        "CALM020" => C::Settings(settings::monitoring_enabled),
+        "CALM021" => C::Settings(settings::destination_selected),
+        "CALM022" => C::Settings(settings::destination_exists),
+        "CALM023" => C::Settings(settings::destination_prefix),
+        "CALM090" => C::Settings(settings::iem_activation),
+        "CALM040" => C::Key(key::complete),
+        "CALM041" => C::Key(key::api_endpoint),
+        "CALM042" => C::Key(key::credential_type),
+        "CALM043" => C::Key(key::zone_consistent),
+        "CALM030" => C::Landscape(landscape::name_unambiguous),
+        "CALM031" => C::Landscape(landscape::single_tenant),
+        "CALM032" => C::Landscape(landscape::destination_present),
+        _ => return None,
+    })
+}
+
+/// Whether the engine has Rust code for `code`; the catalog tests use it.
+pub fn has_code_check(code: &str) -> bool {
+    code_check(code).is_some()
+}
+
+/// The reason a rule cannot run with these inputs, if any.
+fn missing_input(rule: &Rule, inputs: &Inputs) -> Option<&'static str> {
+    rule.requires.iter().find_map(|req| match req {
+        Requirement::CloudAlmKey if inputs.key.is_none() => Some("needs the SAP Cloud ALM service key (--calm-key)"),
+        Requirement::Settings if inputs.settings.is_none() => Some("needs the Entitlement Management settings (--settings)"),
+        Requirement::Live if !inputs.live => Some("needs the live Destination Service (--destination-key); files cannot show it"),
+        Requirement::Probe if !inputs.probe => Some("needs --probe, which asks the Destination Service to fetch a token"),
+        _ => None,
+    })
+}
+
+/// Runs the whole catalog. Results come in catalog order, then object order.
+pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
+    let scoped: Vec<&Destination> = inputs.destinations.iter().filter(|d| in_scope(d, inputs.settings)).collect();
+    let mut out = Vec::new();
+    for rule in &catalog.rules {
+        if let Some(reason) = missing_input(rule, inputs) {
+            if rule.scope == Scope::Destination {
+                for d in &scoped {
+                    let outcome = Outcome::not_applicable(reason);
+                    out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
+                }
+            } else {
+                out.push(finding(
+                    rule,
+                    landscape_ref(),
+                    landscape_location(inputs),
+                    Outcome::not_applicable(reason),
+                ));
+            }
+            continue;
+        }
+        if let Some(template) = &rule.check {
+            for d in &scoped {
+                let outcome = templates::run(template, d);
+                out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
+            }
+            continue;
+        }
+        match code_check(&rule.code) {
+            Some(Check::Destination(f)) => {
+                for d in &scoped {
+                    let outcome = f(d, inputs);
+                    out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
+                }
+            }
+            Some(Check::Settings(f)) => {
+                if let Some(s) = inputs.settings {
+                    let outcome = f(s, inputs);
+                    let location = Location {
+                        path: s.path.clone(),
+                        line: outcome.property.as_deref().map_or(1, |p| s.line_of(p)),
+                    };
+                    let object = ObjectRef {
+                        kind: ObjectKind::Settings,
+                        name: file_name(&s.path),
+                        qualified_name: s.path.clone(),
+                    };
+                    out.push(finding(rule, object, location, outcome));
+                }
+            }
+            Some(Check::Key(f)) => {
+                if let Some(k) = inputs.key {
+                    let outcome = f(k, inputs);
+                    let location = Location {
+                        path: k.path.clone(),
+                        line: outcome.property.as_deref().map_or(1, |p| k.line_of(p)),
+                    };
+                    let object = ObjectRef {
+                        kind: ObjectKind::CloudAlmKey,
+                        name: file_name(&k.path),
+                        qualified_name: k.path.clone(),
+                    };
+                    out.push(finding(rule, object, location, outcome));
+                }
+            }
+            Some(Check::Landscape(f)) => {
+                for (subject, outcome) in f(inputs) {
+                    let (object, location) = match subject {
+                        Subject::Landscape => (landscape_ref(), landscape_location(inputs)),
+                        Subject::Destination(d) => (destination_ref(d), destination_location(d, &outcome)),
+                    };
+                    out.push(finding(rule, object, location, outcome));
+                }
+            }
+            None => {
+                // A rule with neither template nor code: the catalog tests make this unreachable,
+                // and reporting it beats a silent pass.
+                let outcome = Outcome::new(Status::Error, "this build has no check for the rule");
+                out.push(finding(rule, landscape_ref(), landscape_location(inputs), outcome));
+            }
+        }
+    }
+    out
+}
+
+fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: Outcome) -> Finding {
+    let severity = outcome.severity.map_or(rule.severity, |s| s.max(rule.severity));
+    Finding {
+        code: &rule.code,
+        rule: &rule.name,
+        status: outcome.status,
+        severity,
+        object,
+        property: outcome.property,
+        message: outcome.message,
+        location: outcome.location.unwrap_or(location),
+    }
+}
+
+fn file_name(path: &str) -> String {
+    path.rsplit(['/', '\\']).next().unwrap_or(path).to_owned()
+}
+
+pub fn destination_ref(d: &Destination) -> ObjectRef {
+    ObjectRef {
+        kind: ObjectKind::Destination,
+        name: d.name().to_owned(),
+        qualified_name: d.qualified_origin(),
+    }
+}
+
+fn destination_location(d: &Destination, outcome: &Outcome) -> Location {
+    let line = outcome.property.as_deref().map_or_else(|| d.line_of("Name"), |p| d.line_of(p));
+    Location {
+        path: d.origin.path.clone(),
+        line,
+    }
+}
+
+fn landscape_ref() -> ObjectRef {
+    ObjectRef {
+        kind: ObjectKind::Landscape,
+        name: "landscape".into(),
+        qualified_name: "landscape".into(),
+    }
+}
+
+/// Landscape results point at the settings file, else the key, else the first destination file.
+fn landscape_location(inputs: &Inputs) -> Location {
+    if let Some(s) = inputs.settings {
+        return Location {
+            path: s.path.clone(),
+            line: 1,
+        };
+    }
+    if let Some(k) = inputs.key {
+        return Location {
+            path: k.path.clone(),
+            line: 1,
+        };
+    }
+    match inputs.destinations.first() {
+        Some(d) => Location {
+            path: d.origin.path.clone(),
+            line: 1,
+        },
+        None => Location {
+            path: "calm-audit".into(),
+            line: 1,
+        },
+    }
+}

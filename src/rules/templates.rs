@@ -1,0 +1,130 @@
+//! The declarative checks: each template is a property test whose parameters come from
+//! `rules/catalog.toml`.
+
+use super::catalog::{Template, WhenAbsent};
+use super::engine::Outcome;
+use crate::model::{Destination, Property, Severity, Value};
+
+/// `"value"` for text, a fixed word for secrets; messages never carry a secret.
+fn shown(p: &Property) -> String {
+    match &p.value {
+        Value::Text(t) => format!("\"{t}\""),
+        Value::Secret(_) => "a secret value (not shown)".into(),
+        Value::Removed => "a value removed on export".into(),
+    }
+}
+
+fn absent(d: &Destination, property: &str) -> String {
+    match d.case_variant(property) {
+        Some(variant) => format!("{property} is not set (\"{variant}\" is, but property names are case-sensitive)"),
+        None => format!("{property} is not set"),
+    }
+}
+
+pub fn run(template: &Template, d: &Destination) -> Outcome {
+    match template {
+        Template::Prefix { property, prefix } => match d.get(property) {
+            None => Outcome::fail(absent(d, property)).on(property),
+            Some(p) => match p.text() {
+                Some(t) if t.starts_with(prefix.as_str()) => {
+                    Outcome::pass(format!("{property} {} starts with \"{prefix}\"", shown(p))).on(property)
+                }
+                Some(t) if t.to_ascii_uppercase().starts_with(&prefix.to_ascii_uppercase()) => Outcome::fail(format!(
+                    "{property} {} starts with \"{prefix}\" only when letter case is ignored; expected exactly \"{prefix}\"",
+                    shown(p)
+                ))
+                .on(property),
+                _ => Outcome::fail(format!("{property} {} does not start with \"{prefix}\"", shown(p))).on(property),
+            },
+        },
+        Template::Equals {
+            property,
+            expected,
+            when_absent,
+        } => match d.get(property) {
+            None => {
+                let outcome = Outcome::fail(format!("{}; expected \"{expected}\"", absent(d, property))).on(property);
+                match when_absent {
+                    WhenAbsent::Fail => outcome,
+                    WhenAbsent::Warning => Outcome {
+                        message: format!(
+                            "{property} is not set; the default happens to be \"{expected}\", but the setup asks for it explicitly"
+                        ),
+                        ..outcome
+                    }
+                    .at(Severity::Warning),
+                }
+            }
+            Some(p) if p.text() == Some(expected.as_str()) => Outcome::pass(format!("{property} is \"{expected}\"")).on(property),
+            Some(p) => Outcome::fail(format!("{property} is {}; expected \"{expected}\"", shown(p))).on(property),
+        },
+        Template::NotBlank { property } => match d.get(property) {
+            None => Outcome::fail(absent(d, property)).on(property),
+            Some(p) => match &p.value {
+                Value::Text(t) if t.trim().is_empty() => Outcome::fail(format!("{property} is blank")).on(property),
+                Value::Secret(s) if s.is_blank() => Outcome::fail(format!("{property} is blank")).on(property),
+                Value::Removed => {
+                    Outcome::manual(format!("{property} was removed on export; check in the cockpit that it is filled")).on(property)
+                }
+                _ => Outcome::pass(format!("{property} is set")).on(property),
+            },
+        },
+        Template::NotEqualIgnoreCase { property, forbidden } => match d.get(property).and_then(Property::text) {
+            Some(t) if t.trim().eq_ignore_ascii_case(forbidden) => Outcome::fail(format!("{property} is \"{t}\"")).on(property),
+            Some(t) => Outcome::pass(format!("{property} is \"{t}\"")).on(property),
+            None => Outcome::pass(format!("{property} is not set")),
+        },
+        Template::Trimmed { properties } => {
+            let bad: Vec<&str> = properties
+                .iter()
+                .filter(|key| {
+                    d.get(key).is_some_and(|p| match &p.value {
+                        Value::Text(t) => t.trim() != t,
+                        Value::Secret(s) => s.has_surrounding_whitespace(),
+                        Value::Removed => false,
+                    })
+                })
+                .map(String::as_str)
+                .collect();
+            match bad.first() {
+                None => Outcome::pass(format!("no leading or trailing white space in {}", properties.join(", "))),
+                Some(first) => {
+                    let detail: Vec<String> = bad
+                        .iter()
+                        .map(|k| match d.get(k).map(|p| &p.value) {
+                            Some(Value::Text(t)) => format!("{k} \"{}\"", t.escape_debug()),
+                            _ => format!("{k} (a secret, not shown)"),
+                        })
+                        .collect();
+                    Outcome::fail(format!("leading or trailing white space in {}", detail.join(", "))).on(first)
+                }
+            }
+        }
+        Template::Forbidden {
+            keys,
+            key_prefixes,
+            key_values,
+        } => {
+            let mut found: Vec<String> = Vec::new();
+            let mut first: Option<&str> = None;
+            for p in &d.properties {
+                let hit = if keys.contains(&p.key) || key_prefixes.iter().any(|pre| p.key.starts_with(pre.as_str())) {
+                    Some(format!("{} is set", p.key))
+                } else {
+                    key_values
+                        .iter()
+                        .find(|kv| kv.key == p.key && p.text().is_some_and(|t| t.trim().eq_ignore_ascii_case(&kv.value)))
+                        .map(|kv| format!("{} is \"{}\"", p.key, kv.value))
+                };
+                if let Some(h) = hit {
+                    first.get_or_insert(&p.key);
+                    found.push(h);
+                }
+            }
+            match first {
+                None => Outcome::pass("no property changes the token request"),
+                Some(key) => Outcome::fail(format!("the token request is altered: {}", found.join("; "))).on(key),
+            }
+        }
+    }
+}

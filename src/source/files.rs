@@ -1,0 +1,220 @@
+//! Destination files: single files, folders walked recursively, and zip archives.
+//! The format is chosen by extension, and a `.txt` or extension-less file that holds
+//! JSON is read as JSON.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::{InputError, properties, shapes, tree};
+use crate::model::{Destination, Origin, Property};
+
+/// What the file loaders found.
+#[derive(Default)]
+pub struct Loaded {
+    pub destinations: Vec<Destination>,
+    /// Files (and archive entries) read as destination sources.
+    pub files_read: usize,
+    /// Files in walked folders that are not destination files, by display path.
+    pub skipped: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Properties,
+    Json,
+    Yaml,
+    Zip,
+}
+
+/// By extension; `None` for a file that is not a destination file.
+fn format_of(name: &str) -> Option<Format> {
+    let ext = Path::new(name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        None | Some("properties" | "props" | "txt") => Some(Format::Properties),
+        Some("json") => Some(Format::Json),
+        Some("yaml" | "yml") => Some(Format::Yaml),
+        Some("zip") => Some(Format::Zip),
+        Some(_) => None,
+    }
+}
+
+fn is_hidden(name: &str) -> bool {
+    name.starts_with('.') && name != "." && name != ".."
+}
+
+/// Loads every path; `exclude` holds files given for other purposes (settings, key), which
+/// are not destination files even when they sit in a walked folder.
+pub fn load_paths(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<Loaded, InputError> {
+    let excluded: Vec<PathBuf> = exclude.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let mut loaded = Loaded::default();
+    for path in paths {
+        let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| InputError::new(&shown, None, io_message(&e)))?;
+        if meta.is_dir() {
+            load_dir(path, &excluded, &mut loaded)?;
+        } else {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let format = format_of(name).ok_or_else(|| {
+                InputError::new(
+                    &shown,
+                    None,
+                    "unknown destination file type: expected .properties, .props, .txt, no extension, .json, .yaml, .yml or .zip",
+                )
+            })?;
+            load_file(path, &shown, format, &mut loaded)?;
+        }
+    }
+    Ok(loaded)
+}
+
+fn load_dir(dir: &Path, excluded: &[PathBuf], loaded: &mut Loaded) -> Result<(), InputError> {
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = entry.map_err(|e| {
+            let shown = e.path().unwrap_or(dir).display().to_string();
+            let message = if e.loop_ancestor().is_some() {
+                "symbolic link loop".to_owned()
+            } else {
+                e.io_error().map_or_else(|| e.to_string(), io_message)
+            };
+            InputError::new(shown, None, message)
+        })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let shown = entry.path().display().to_string();
+        if entry.path().canonicalize().is_ok_and(|c| excluded.contains(&c)) {
+            continue;
+        }
+        match format_of(&entry.file_name().to_string_lossy()) {
+            Some(format) => load_file(entry.path(), &shown, format, loaded)?,
+            None => loaded.skipped.push(shown),
+        }
+    }
+    Ok(())
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or folder".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => format!("cannot read: {e}"),
+    }
+}
+
+fn load_file(path: &Path, shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let message = if path.is_dir() {
+            "is a folder, not a file".to_owned()
+        } else {
+            io_message(&e)
+        };
+        InputError::new(shown, None, message)
+    })?;
+    if format == Format::Zip {
+        return load_zip(&bytes, shown, loaded);
+    }
+    parse_bytes(&bytes, shown, format, &mut loaded.destinations)?;
+    loaded.files_read += 1;
+    Ok(())
+}
+
+fn load_zip(bytes: &[u8], shown: &str, loaded: &mut Loaded) -> Result<(), InputError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| InputError::new(shown, None, format!("not a readable zip archive: {e}")))?;
+    let mut names: Vec<String> = archive.file_names().map(str::to_owned).collect();
+    names.sort();
+    for name in names {
+        let mut file = archive
+            .by_name(&name)
+            .map_err(|e| InputError::new(format!("{shown}/{name}"), None, format!("cannot read archive entry: {e}")))?;
+        if file.is_dir() {
+            continue;
+        }
+        let Some(inner) = file.enclosed_name() else {
+            return Err(InputError::new(
+                shown,
+                None,
+                format!("archive entry \"{name}\" has an unsafe path (absolute or with ..)"),
+            ));
+        };
+        let entry_shown = format!("{shown}/{}", inner.display());
+        let base = inner.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        if inner.components().any(|c| is_hidden(&c.as_os_str().to_string_lossy())) {
+            continue;
+        }
+        let format = match format_of(&base) {
+            Some(Format::Zip) => return Err(InputError::new(entry_shown, None, "archives inside archives are not read")),
+            Some(f) => f,
+            None => {
+                loaded.skipped.push(entry_shown);
+                continue;
+            }
+        };
+        let mut content = Vec::new();
+        file.read_to_end(&mut content)
+            .map_err(|e| InputError::new(&entry_shown, None, format!("cannot read archive entry: {e}")))?;
+        parse_bytes(&content, &entry_shown, format, &mut loaded.destinations)?;
+        loaded.files_read += 1;
+    }
+    Ok(())
+}
+
+/// Parses one file's bytes into destinations.
+fn parse_bytes(bytes: &[u8], shown: &str, format: Format, out: &mut Vec<Destination>) -> Result<(), InputError> {
+    let text = properties::decode(bytes).map_err(|e| InputError::new(shown, None, e.to_string()))?;
+    if text.trim().is_empty() {
+        return Err(InputError::new(shown, None, "empty file"));
+    }
+    let looks_json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+    match format {
+        Format::Json => json(&text, bytes, shown, out),
+        Format::Properties if looks_json => json(&text, bytes, shown, out),
+        Format::Properties => properties_file(&text, shown, out),
+        Format::Yaml => {
+            let docs = tree::parse_yaml(&text).map_err(|e| InputError::new(shown, e.line, e.message))?;
+            if docs.is_empty() {
+                return Err(InputError::new(shown, None, "empty YAML document"));
+            }
+            docs.iter().try_for_each(|doc| shapes::destinations(doc, shown, out))
+        }
+        Format::Zip => Err(InputError::new(shown, None, "a zip archive inside an archive is not read")),
+    }
+}
+
+fn json(text: &str, bytes: &[u8], shown: &str, out: &mut Vec<Destination>) -> Result<(), InputError> {
+    // JSON must be UTF-8 (RFC 8259); the Latin-1 fallback is for properties exports only.
+    if std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).is_err() {
+        return Err(InputError::new(shown, None, "JSON file is not valid UTF-8"));
+    }
+    let node = tree::parse_json(text).map_err(|e| InputError::new(shown, e.line, e.message))?;
+    shapes::destinations(&node, shown, out)
+}
+
+fn properties_file(text: &str, shown: &str, out: &mut Vec<Destination>) -> Result<(), InputError> {
+    let parsed = properties::parse(text).map_err(|e| InputError::new(shown, Some(e.line), e.message))?;
+    let mut props: Vec<Property> = Vec::with_capacity(parsed.entries.len() + parsed.removed.len());
+    for (key, line) in parsed.removed {
+        if !parsed.entries.iter().any(|e| e.key == key) {
+            props.push(Property::removed(key, Some(line)));
+        }
+    }
+    let first_line = parsed.entries.iter().map(|e| e.line).min().unwrap_or(1);
+    props.extend(parsed.entries.into_iter().map(|e| Property::new(e.key, e.value, Some(e.line))));
+    if !props.iter().any(|p| p.key == "Name") {
+        return Err(InputError::new(shown, None, "not a destination export: no \"Name\" property"));
+    }
+    out.push(Destination {
+        properties: props,
+        origin: Origin {
+            path: shown.to_owned(),
+            line: first_line,
+            level: None,
+        },
+    });
+    Ok(())
+}

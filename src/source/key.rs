@@ -1,0 +1,145 @@
+//! The SAP Cloud ALM service key: JSON, often saved as `.txt`, sometimes with the lines the
+//! cf CLI prints before the JSON, sometimes wrapped in `{"credentials": ...}`.
+
+use std::path::Path;
+
+use super::tree::{self, Kind, Node};
+use super::{InputError, LineIndex, properties};
+use crate::model::{CloudAlmKey, Secret};
+
+pub fn load(path: &Path) -> Result<CloudAlmKey, InputError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read Cloud ALM key: {e}")))?;
+    let text = properties::decode(&bytes).map_err(|e| InputError::new(&shown, None, e.to_string()))?;
+    if std::str::from_utf8(&bytes).is_err() {
+        return Err(InputError::new(&shown, None, "Cloud ALM key is not valid UTF-8"));
+    }
+    parse(&text, &shown)
+}
+
+pub fn parse(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
+    let Some(start) = text.find('{') else {
+        return Err(InputError::new(shown, None, "not a Cloud ALM service key: no JSON object found"));
+    };
+    // Lines before the JSON (cf CLI chatter) still count for line numbers.
+    let offset_line = LineIndex::new(text).line(start) - 1;
+    let node = tree::parse_json(&text[start..]).map_err(|e| InputError::new(shown, e.line.map(|l| l + offset_line), e.message))?;
+    let root = match node.get("credentials") {
+        Some(inner) if node.get("uaa").is_none() => inner,
+        _ => &node,
+    };
+    if !matches!(root.kind, Kind::Map(_)) {
+        return Err(InputError::new(
+            shown,
+            Some(root.line + offset_line),
+            "not a Cloud ALM service key: expected a JSON object",
+        ));
+    }
+    let mut lines = Vec::new();
+    let mut field = |section: &str, name: &'static str, full: &'static str| -> Result<Option<String>, InputError> {
+        let Some(parent) = root.get(section) else { return Ok(None) };
+        if !matches!(parent.kind, Kind::Map(_)) {
+            return Err(InputError::new(
+                shown,
+                Some(parent.line + offset_line),
+                format!("\"{section}\" must be an object"),
+            ));
+        }
+        let Some(value) = parent.get(name) else { return Ok(None) };
+        lines.push((full, parent.key_line(name).unwrap_or(value.line) + offset_line));
+        scalar(value, full, shown, offset_line).map(Some)
+    };
+    let api = field("endpoints", "Api", "endpoints.Api")?;
+    let uaa_url = field("uaa", "url", "uaa.url")?;
+    let client_id = field("uaa", "clientid", "uaa.clientid")?;
+    let client_secret = field("uaa", "clientsecret", "uaa.clientsecret")?.map(Secret::new);
+    let cert_url = field("uaa", "certurl", "uaa.certurl")?;
+    let identity_zone = field("uaa", "identityzone", "uaa.identityzone")?;
+    let credential_type = field("uaa", "credential-type", "uaa.credential-type")?;
+    if api.is_none() && uaa_url.is_none() && client_id.is_none() {
+        return Err(InputError::new(
+            shown,
+            Some(root.line + offset_line),
+            "not a Cloud ALM service key: no \"endpoints\" or \"uaa\" section",
+        ));
+    }
+    Ok(CloudAlmKey {
+        path: shown.to_owned(),
+        api,
+        uaa_url,
+        client_id,
+        client_secret,
+        cert_url,
+        identity_zone,
+        credential_type,
+        lines,
+    })
+}
+
+fn scalar(node: &Node, full: &str, shown: &str, offset_line: u32) -> Result<String, InputError> {
+    match &node.kind {
+        Kind::Scalar(s) => Ok(s.clone()),
+        Kind::Null => Ok(String::new()),
+        _ => Err(InputError::new(
+            shown,
+            Some(node.line + offset_line),
+            format!("\"{full}\" must be a string, found {}", node.describe()),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = r#"{
+  "endpoints": { "Api": "https://acme.eu10.alm.cloud.sap/api" },
+  "uaa": {
+    "clientid": "sb-calm!b1",
+    "clientsecret": "s3cr3t",
+    "url": "https://acme.authentication.eu10.hana.ondemand.com",
+    "identityzone": "acme",
+    "credential-type": "binding-secret"
+  }
+}"#;
+
+    #[test]
+    fn reads_fields_and_lines() {
+        let k = parse(KEY, "k.txt").unwrap();
+        assert_eq!(k.api.as_deref(), Some("https://acme.eu10.alm.cloud.sap/api"));
+        assert_eq!(k.line_of("uaa.clientid"), 4);
+        assert_eq!(k.expected_destination_url().as_deref(), Some("https://acme.eu10.alm.cloud.sap/"));
+        assert_eq!(
+            k.expected_token_url(false).as_deref(),
+            Some("https://acme.authentication.eu10.hana.ondemand.com/oauth/token")
+        );
+        assert!(k.has_secret());
+    }
+
+    #[test]
+    fn cf_cli_output_and_credentials_wrapper() {
+        let text = format!("Getting key calm for service instance x as admin...\n\n{{\"credentials\": {KEY}}}");
+        let k = parse(&text, "k.txt").unwrap();
+        assert_eq!(k.line_of("uaa.clientid"), 6);
+        assert_eq!(k.client_id.as_deref(), Some("sb-calm!b1"));
+    }
+
+    #[test]
+    fn errors_never_show_the_secret() {
+        let e = parse(
+            &KEY.replace("\"clientsecret\": \"s3cr3t\"", "\"clientsecret\": [\"s3cr3t\"]"),
+            "k.txt",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(!e.to_string().contains("s3cr3t"));
+        let e = parse(
+            "{\"endpoints\": {\"Api\": \"https://x\"},\n \"uaa\": {\"clientsecret\": \"s3cr3t\",}}",
+            "k.txt",
+        )
+        .unwrap_err();
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        assert!(parse("hello", "k.txt").is_err());
+        assert!(parse("{\"a\": 1}", "k.txt").is_err());
+    }
+}
