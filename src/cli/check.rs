@@ -55,9 +55,7 @@ pub struct CheckArgs {
 
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     if args.paths.is_empty() && args.settings.is_none() && args.calm_key.is_none() {
-        return Err(CliError::Usage(
-            "nothing to audit: give destination files or folders, --settings or --calm-key".into(),
-        ));
+        return Err(CliError::Usage("nothing to audit: give destination files or folders, --settings or --calm-key".into()));
     }
     let settings = args.settings.as_deref().map(settings::load).transpose()?;
     let key = args.calm_key.as_deref().map(key::load).transpose()?;
@@ -84,18 +82,8 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let options = Options {
-        all_results: args.all_results,
-        color,
-        fail_on: args.fail_on.threshold(),
-    };
-    let report = Report {
-        catalog,
-        findings,
-        coverage,
-        failures: Vec::new(),
-        options,
-    };
+    let options = Options { all_results: args.all_results, color, fail_on: args.fail_on.threshold() };
+    let report = Report { catalog, findings, coverage, failures: Vec::new(), options };
 
     let text = report.render(args.format);
     let mut stderr = Vec::new();

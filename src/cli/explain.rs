@@ -13,11 +13,7 @@ pub struct ExplainArgs {
 pub fn run(args: &ExplainArgs) -> Result<Output, CliError> {
     let catalog = Catalog::builtin();
     match catalog.find(args.rule.trim()) {
-        Some(rule) => Ok(Output {
-            stdout: explain(rule),
-            stderr: Vec::new(),
-            exit: Exit::Clean,
-        }),
+        Some(rule) => Ok(Output { stdout: explain(rule), stderr: Vec::new(), exit: Exit::Clean }),
         None => Err(CliError::Usage(format!("no rule \"{}\"; `calm-audit rules` lists them", args.rule))),
     }
 }

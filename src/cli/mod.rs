@@ -67,14 +67,8 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
 /// Writes `text` to `path` through a temporary file in the same folder, so a reader never
 /// sees half a report.
 pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), CliError> {
-    let fail = |e: std::io::Error| CliError::Write {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
+    let fail = |e: std::io::Error| CliError::Write { path: path.display().to_string(), message: e.to_string() };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text).map_err(fail)?;

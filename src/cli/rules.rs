@@ -12,9 +12,5 @@ pub struct RulesArgs {
 }
 
 pub fn run(args: &RulesArgs) -> Output {
-    Output {
-        stdout: render(Catalog::builtin(), args.format),
-        stderr: Vec::new(),
-        exit: Exit::Clean,
-    }
+    Output { stdout: render(Catalog::builtin(), args.format), stderr: Vec::new(), exit: Exit::Clean }
 }

@@ -37,11 +37,7 @@ impl Property {
     }
 
     pub fn removed(key: String, line: Option<u32>) -> Self {
-        Property {
-            key,
-            value: Value::Removed,
-            line,
-        }
+        Property { key, value: Value::Removed, line }
     }
 
     pub fn text(&self) -> Option<&str> {
@@ -53,7 +49,8 @@ impl Property {
 }
 
 /// Destination level in the Destination Service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Level {
     Subaccount,
     Instance,
@@ -101,19 +98,13 @@ impl Destination {
 
     /// The line to point at for `key`, falling back to the line of `Name`, then of the object.
     pub fn line_of(&self, key: &str) -> u32 {
-        self.get(key)
-            .and_then(|p| p.line)
-            .or_else(|| self.get("Name").and_then(|p| p.line))
-            .unwrap_or(self.origin.line)
+        self.get(key).and_then(|p| p.line).or_else(|| self.get("Name").and_then(|p| p.line)).unwrap_or(self.origin.line)
     }
 
     /// A property whose key equals `key` ignoring case but not exactly: names are
     /// case-sensitive in BTP, so `url` is not `URL`.
     pub fn case_variant(&self, key: &str) -> Option<&str> {
-        self.properties
-            .iter()
-            .find(|p| p.key != key && p.key.eq_ignore_ascii_case(key))
-            .map(|p| p.key.as_str())
+        self.properties.iter().find(|p| p.key != key && p.key.eq_ignore_ascii_case(key)).map(|p| p.key.as_str())
     }
 
     /// Where the object came from, as shown in reports: `file:line`, plus the level when known.

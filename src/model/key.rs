@@ -31,11 +31,7 @@ impl CloudAlmKey {
 
     /// `uaa.url` + `/oauth/token` (or `uaa.certurl` for an mTLS destination).
     pub fn expected_token_url(&self, mtls: bool) -> Option<String> {
-        let base = if mtls {
-            self.cert_url.as_deref()?
-        } else {
-            self.uaa_url.as_deref()?
-        };
+        let base = if mtls { self.cert_url.as_deref()? } else { self.uaa_url.as_deref()? };
         Some(format!("{}/oauth/token", base.trim().trim_end_matches('/')))
     }
 

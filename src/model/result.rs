@@ -80,6 +80,9 @@ pub struct ObjectRef {
     pub name: String,
     /// Where it came from: `file:line`, with the level when known.
     pub qualified_name: String,
+    /// Destination level, when known (live reads, `config.json` `init_data`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<super::Level>,
 }
 
 #[derive(Clone, Debug, Serialize)]

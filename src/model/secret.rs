@@ -72,9 +72,7 @@ impl Clone for Secret {
 /// `tokenService.body.client_secret` and their kin are all covered.
 pub fn is_secret_key(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    ["secret", "password", "passphrase", "privatekey", "private_key", "apikey", "api_key"]
-        .iter()
-        .any(|needle| k.contains(needle))
+    ["secret", "password", "passphrase", "privatekey", "private_key", "apikey", "api_key"].iter().any(|needle| k.contains(needle))
         || k.ends_with("keystorecontent")
         || k == "key"
 }
@@ -102,13 +100,7 @@ mod tests {
 
     #[test]
     fn secret_keys_are_recognised() {
-        for k in [
-            "clientSecret",
-            "Password",
-            "tokenServicePassword",
-            "tokenService.KeyStorePassword",
-            "tokenService.body.client_secret",
-        ] {
+        for k in ["clientSecret", "Password", "tokenServicePassword", "tokenService.KeyStorePassword", "tokenService.body.client_secret"] {
             assert!(is_secret_key(k), "{k}");
         }
         for k in ["clientId", "URL", "tokenServiceURL", "tokenServiceURLType", "Name"] {

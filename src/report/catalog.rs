@@ -97,11 +97,7 @@ fn markdown(catalog: &Catalog) -> String {
 /// The plain-text page of one rule.
 pub fn explain(rule: &Rule) -> String {
     let mut s = format!("{} {} ({})\n\n{}\n\n", rule.code, rule.name, rule.severity.as_str(), rule.summary);
-    s.push_str(&format!(
-        "Applies to: {}\nNeeds: {}\n\n",
-        scope_label(rule.scope),
-        requires_label(rule)
-    ));
+    s.push_str(&format!("Applies to: {}\nNeeds: {}\n\n", scope_label(rule.scope), requires_label(rule)));
     s.push_str(rule.description.trim());
     s.push_str("\n\nHow to fix:\n");
     for (i, step) in rule.remediation.iter().enumerate() {

@@ -42,10 +42,7 @@ pub fn render(report: &Report) -> String {
     let doc = Document {
         schema: "calm-audit-report",
         schema_version: SCHEMA_VERSION,
-        tool: Tool {
-            name: "calm-audit",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool { name: "calm-audit", version: env!("CARGO_PKG_VERSION") },
         complete: report.complete(),
         fail_on: report.options.fail_on.map_or("never", |s| s.as_str()),
         summary: Summary {

@@ -69,11 +69,7 @@ impl Report {
     pub fn failing(&self) -> usize {
         match self.options.fail_on {
             None => 0,
-            Some(threshold) => self
-                .findings
-                .iter()
-                .filter(|f| f.status == Status::Fail && f.severity <= threshold)
-                .count(),
+            Some(threshold) => self.findings.iter().filter(|f| f.status == Status::Fail && f.severity <= threshold).count(),
         }
     }
 

@@ -67,13 +67,7 @@ fn fnv1a(parts: &[&str]) -> String {
 /// message wording, so it survives edits that do not change what is wrong.
 pub fn fingerprint(f: &Finding) -> String {
     let level = f.object.qualified_name.rsplit_once(" (").map_or("", |(_, l)| l);
-    fnv1a(&[
-        f.code,
-        f.object.kind.as_str(),
-        &f.object.name,
-        level,
-        f.property.as_deref().unwrap_or(""),
-    ])
+    fnv1a(&[f.code, f.object.kind.as_str(), &f.object.name, level, f.property.as_deref().unwrap_or("")])
 }
 
 fn text(s: &str) -> MultiformatMessageString {
@@ -81,24 +75,9 @@ fn text(s: &str) -> MultiformatMessageString {
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
-    let steps: Vec<String> = rule
-        .remediation
-        .iter()
-        .enumerate()
-        .map(|(i, s)| format!("{}. {s}", i + 1))
-        .collect();
-    let help_text = format!(
-        "{}\n\nHow to fix:\n{}\n\nSee {}",
-        rule.description.trim(),
-        steps.join("\n"),
-        rule.help_uri
-    );
-    let help_md = format!(
-        "{}\n\n**How to fix**\n\n{}\n\nSee <{}>.",
-        rule.description.trim(),
-        steps.join("\n"),
-        rule.help_uri
-    );
+    let steps: Vec<String> = rule.remediation.iter().enumerate().map(|(i, s)| format!("{}. {s}", i + 1)).collect();
+    let help_text = format!("{}\n\nHow to fix:\n{}\n\nSee {}", rule.description.trim(), steps.join("\n"), rule.help_uri);
+    let help_md = format!("{}\n\n**How to fix**\n\n{}\n\nSee <{}>.", rule.description.trim(), steps.join("\n"), rule.help_uri);
     let mut props = BTreeMap::new();
     props.insert("security-severity".to_owned(), serde_json::Value::from(rule.security_severity()));
     props.insert("precision".to_owned(), serde_json::Value::from("very-high"));
@@ -109,16 +88,9 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
         .full_description(text(&rule.description))
         .help(MultiformatMessageString::builder().text(help_text).markdown(help_md).build())
         .help_uri(rule.help_uri.as_str())
-        .default_configuration(
-            ReportingConfiguration::builder()
-                .level(serde_json::Value::from(rule.severity.as_str()))
-                .build(),
-        )
+        .default_configuration(ReportingConfiguration::builder().level(serde_json::Value::from(rule.severity.as_str())).build())
         .properties(
-            PropertyBag::builder()
-                .tags(vec!["sap-cloud-alm".to_owned(), "configuration".to_owned()])
-                .additional_properties(props)
-                .build(),
+            PropertyBag::builder().tags(vec!["sap-cloud-alm".to_owned(), "configuration".to_owned()]).additional_properties(props).build(),
         )
         .build()
 }
@@ -150,11 +122,7 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("primaryLocationLineHash".to_owned(), format!("{fp}:1"));
     fingerprints.insert("calmAudit/v1".to_owned(), fp);
-    let result_level = if f.status == Status::Fail {
-        level(f.severity)
-    } else {
-        ResultLevel::None
-    };
+    let result_level = if f.status == Status::Fail { level(f.severity) } else { ResultLevel::None };
     SarifResult::builder()
         .rule_id(f.code)
         .rule_index(i64::try_from(rule_index).unwrap_or_default())
@@ -186,27 +154,11 @@ pub fn render(report: &Report) -> String {
     let invocation = if notifications.is_empty() {
         Invocation::builder().execution_successful(report.complete()).build()
     } else {
-        Invocation::builder()
-            .execution_successful(false)
-            .tool_execution_notifications(notifications)
-            .build()
+        Invocation::builder().execution_successful(false).tool_execution_notifications(notifications).build()
     };
-    let results: Vec<SarifResult> = report
-        .findings
-        .iter()
-        .filter(|f| report.shown(f))
-        .map(|f| result(report, f))
-        .collect();
-    let run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .invocations(vec![invocation])
-        .results(results)
-        .build();
-    let log = Sarif::builder()
-        .schema(SCHEMA)
-        .version(serde_json::Value::from("2.1.0"))
-        .runs(vec![run])
-        .build();
+    let results: Vec<SarifResult> = report.findings.iter().filter(|f| report.shown(f)).map(|f| result(report, f)).collect();
+    let run = Run::builder().tool(Tool::builder().driver(driver).build()).invocations(vec![invocation]).results(results).build();
+    let log = Sarif::builder().schema(SCHEMA).version(serde_json::Value::from("2.1.0")).runs(vec![run]).build();
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');
     text
@@ -218,10 +170,7 @@ mod tests {
 
     #[test]
     fn uris_are_percent_encoded() {
-        assert_eq!(
-            path_to_uri("examples/my exports/CALM_A.properties"),
-            "examples/my%20exports/CALM_A.properties"
-        );
+        assert_eq!(path_to_uri("examples/my exports/CALM_A.properties"), "examples/my%20exports/CALM_A.properties");
         assert_eq!(path_to_uri("./a/b#c.json"), "a/b%23c.json");
         assert_eq!(path_to_uri("/tmp/x.json"), "file:///tmp/x.json");
     }

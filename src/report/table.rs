@@ -27,68 +27,59 @@ fn kind_order(kind: ObjectKind) -> u8 {
     }
 }
 
-fn object_label(f: &Finding) -> String {
+fn heading(f: &Finding) -> String {
     match f.object.kind {
-        ObjectKind::Landscape => "landscape".to_owned(),
-        ObjectKind::Settings => format!("settings\n{}", f.object.qualified_name),
-        ObjectKind::CloudAlmKey => format!("Cloud ALM key\n{}", f.object.qualified_name),
-        ObjectKind::Destination => format!("{}\n{}", f.object.name, f.object.qualified_name),
+        ObjectKind::Landscape => "landscape (all inputs together)".to_owned(),
+        ObjectKind::Settings => format!("settings: {}", f.object.qualified_name),
+        ObjectKind::CloudAlmKey => format!("Cloud ALM key: {}", f.object.qualified_name),
+        ObjectKind::Destination => format!("destination {}: {}", f.object.name, f.object.qualified_name),
     }
 }
 
 pub fn render(report: &Report) -> String {
     let mut rows: Vec<&Finding> = report.findings.iter().filter(|f| report.shown(f)).collect();
     rows.sort_by(|a, b| {
-        (
-            kind_order(a.object.kind),
-            &a.object.qualified_name,
-            &a.object.name,
-            a.status,
-            a.code,
-        )
-            .cmp(&(
-                kind_order(b.object.kind),
-                &b.object.qualified_name,
-                &b.object.name,
-                b.status,
-                b.code,
-            ))
+        (kind_order(a.object.kind), &a.object.qualified_name, &a.object.name, a.status, a.code).cmp(&(
+            kind_order(b.object.kind),
+            &b.object.qualified_name,
+            &b.object.name,
+            b.status,
+            b.code,
+        ))
     });
 
     let mut out = String::new();
     if rows.is_empty() {
         out.push_str("No findings to show.\n");
-    } else {
+    }
+    for group in rows.chunk_by(|a, b| a.object == b.object) {
+        let Some(first) = group.first() else { continue };
+        out.push_str(&heading(first));
+        out.push('\n');
         let mut table = Table::new();
-        table
-            .load_preset(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic);
+        table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
         if report.options.color {
             table.enforce_styling();
         } else {
             table.force_no_tty().set_width(PIPE_WIDTH);
         }
-        table.set_header(vec!["Object", "Status", "Severity", "Code", "Message"]);
-        let mut last: Option<(&str, &str)> = None;
-        for f in rows {
-            let key = (f.object.qualified_name.as_str(), f.object.name.as_str());
-            let label = if last == Some(key) { String::new() } else { object_label(f) };
-            last = Some(key);
+        table.set_header(vec!["Status", "Severity", "Rule", "Line", "Message"]);
+        for f in group {
             let mut status = Cell::new(f.status.as_str());
             if report.options.color {
                 status = status.fg(status_color(f.status));
             }
             let severity = if f.status == Status::Fail { f.severity.as_str() } else { "" };
             table.add_row(vec![
-                Cell::new(label),
                 status,
                 Cell::new(severity),
-                Cell::new(format!("{}\n{}", f.code, f.rule)),
+                Cell::new(format!("{} {}", f.code, f.rule)),
+                Cell::new(f.location.line),
                 Cell::new(&f.message),
             ]);
         }
         out.push_str(&table.to_string());
-        out.push('\n');
+        out.push_str("\n\n");
     }
     out.push_str(&summary(report));
     out
@@ -97,7 +88,7 @@ pub fn render(report: &Report) -> String {
 fn summary(report: &Report) -> String {
     let c = &report.coverage;
     let mut s = format!(
-        "\nCoverage: {} destination file(s) read, {} skipped; {} destination(s) found, {} in scope, {} not audited",
+        "Coverage: {} destination file(s) read, {} skipped; {} destination(s) found, {} in scope, {} not audited",
         c.files_read,
         c.files_skipped.len(),
         c.destinations_found,
@@ -109,10 +100,7 @@ fn summary(report: &Report) -> String {
         c.settings.as_deref().unwrap_or("not given"),
         c.cloud_alm_key.as_deref().unwrap_or("not given")
     ));
-    let counts: Vec<String> = Status::ALL
-        .iter()
-        .map(|st| format!("{} {}", report.count(*st), st.as_str()))
-        .collect();
+    let counts: Vec<String> = Status::ALL.iter().map(|st| format!("{} {}", report.count(*st), st.as_str())).collect();
     s.push_str(&format!("\nResults: {}", counts.join(", ")));
     if !report.options.all_results {
         s.push_str(" (pass and not_applicable hidden; --all-results shows them)");

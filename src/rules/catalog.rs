@@ -49,30 +49,12 @@ pub struct KeyValue {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(tag = "template", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Template {
-    Prefix {
-        property: String,
-        prefix: String,
-    },
-    Equals {
-        property: String,
-        expected: String,
-        when_absent: WhenAbsent,
-    },
-    NotBlank {
-        property: String,
-    },
-    NotEqualIgnoreCase {
-        property: String,
-        forbidden: String,
-    },
-    Trimmed {
-        properties: Vec<String>,
-    },
-    Forbidden {
-        keys: Vec<String>,
-        key_prefixes: Vec<String>,
-        key_values: Vec<KeyValue>,
-    },
+    Prefix { property: String, prefix: String },
+    Equals { property: String, expected: String, when_absent: WhenAbsent },
+    NotBlank { property: String },
+    NotEqualIgnoreCase { property: String, forbidden: String },
+    Trimmed { properties: Vec<String> },
+    Forbidden { keys: Vec<String>, key_prefixes: Vec<String>, key_values: Vec<KeyValue> },
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -132,10 +114,8 @@ impl Catalog {
     /// and unique; templates only on destination rules.
     pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
         let index = crate::source::LineIndex::new(text);
-        let raw: RawCatalog = toml::from_str(text).map_err(|e| CatalogError {
-            line: e.span().map(|s| index.line(s.start)),
-            message: e.message().to_owned(),
-        })?;
+        let raw: RawCatalog = toml::from_str(text)
+            .map_err(|e| CatalogError { line: e.span().map(|s| index.line(s.start)), message: e.message().to_owned() })?;
         let err = |message: String| CatalogError { line: None, message };
         for (i, rule) in raw.rule.iter().enumerate() {
             let digits = rule.code.strip_prefix("CALM").unwrap_or_default();
@@ -161,10 +141,7 @@ impl Catalog {
                 || rule.remediation.is_empty()
                 || rule.help_uri.is_empty()
             {
-                return Err(err(format!(
-                    "{}: summary, description, remediation and help_uri are required",
-                    rule.code
-                )));
+                return Err(err(format!("{}: summary, description, remediation and help_uri are required", rule.code)));
             }
         }
         Ok(Catalog { rules: raw.rule })

@@ -20,12 +20,7 @@ pub fn url_trailing_slash(d: &Destination, _: &Inputs) -> Outcome {
     match d.text("URL").map(str::trim) {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
         Some(u) if u.ends_with('/') => Outcome::pass(format!("URL \"{}\" ends with /", url::redact_userinfo(u))).on("URL"),
-        Some(u) => Outcome::fail(format!(
-            "URL \"{}\" does not end with /; expected \"{}/\"",
-            url::redact_userinfo(u),
-            url::redact_userinfo(u)
-        ))
-        .on("URL"),
+        Some(u) => Outcome::fail(format!("URL \"{}\" does not end with /", url::redact_userinfo(u))).on("URL"),
     }
 }
 
@@ -39,11 +34,9 @@ pub fn url_without_api(d: &Destination, _: &Inputs) -> Outcome {
     let last = parts.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
     if last.eq_ignore_ascii_case("api") {
         let shown = url::redact_userinfo(u);
-        let base = &parts.path[..parts.path.trim_end_matches('/').len() - 3];
-        Outcome::fail(format!(
-            "URL \"{shown}\" ends with the \"{last}\" of the key's Api endpoint; expected the URL without it, path \"{base}\""
-        ))
-        .on("URL")
+        let trimmed = shown.trim_end_matches('/');
+        let expected = trimmed.get(..trimmed.len().saturating_sub(3)).unwrap_or_default();
+        Outcome::fail(format!("URL \"{shown}\" keeps the \"{last}\" of the key's Api endpoint; expected \"{expected}\"")).on("URL")
     } else {
         Outcome::pass("URL path does not end in api").on("URL")
     }
@@ -143,11 +136,9 @@ pub fn url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
     match d.text("URL").map(str::trim) {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
         Some(u) if u == expected => Outcome::pass(format!("URL is \"{expected}\", the key's Api endpoint without api")).on("URL"),
-        Some(u) => Outcome::fail(format!(
-            "URL is \"{}\"; the key's endpoints.Api asks for \"{expected}\"",
-            url::redact_userinfo(u)
-        ))
-        .on("URL"),
+        Some(u) => {
+            Outcome::fail(format!("URL is \"{}\"; the key's endpoints.Api asks for \"{expected}\"", url::redact_userinfo(u))).on("URL")
+        }
     }
 }
 
@@ -161,10 +152,9 @@ pub fn client_id_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
     match d.text("clientId").map(str::trim) {
         None => Outcome::not_applicable("clientId is not set (reported by CALM008)").on("clientId"),
         Some(c) if c == expected => Outcome::pass("clientId equals the key's uaa.clientid").on("clientId"),
-        Some(c) if expected.starts_with(c) || c.starts_with(expected) => Outcome::fail(format!(
-            "clientId \"{c}\" is a partial copy of the key's uaa.clientid \"{expected}\""
-        ))
-        .on("clientId"),
+        Some(c) if expected.starts_with(c) || c.starts_with(expected) => {
+            Outcome::fail(format!("clientId \"{c}\" is a partial copy of the key's uaa.clientid \"{expected}\"")).on("clientId")
+        }
         Some(c) => Outcome::fail(format!("clientId is \"{c}\"; the key's uaa.clientid is \"{expected}\"")).on("clientId"),
     }
 }
@@ -210,11 +200,8 @@ pub fn token_url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
     match d.text("tokenServiceURL").map(str::trim) {
         None => Outcome::not_applicable("tokenServiceURL is not set (reported by CALM011)").on("tokenServiceURL"),
         Some(t) if t == expected => Outcome::pass(format!("tokenServiceURL is the key's {field} + /oauth/token")).on("tokenServiceURL"),
-        Some(t) => Outcome::fail(format!(
-            "tokenServiceURL is \"{}\"; the key's {field} asks for \"{expected}\"",
-            url::redact_userinfo(t)
-        ))
-        .on("tokenServiceURL"),
+        Some(t) => Outcome::fail(format!("tokenServiceURL is \"{}\"; the key's {field} asks for \"{expected}\"", url::redact_userinfo(t)))
+            .on("tokenServiceURL"),
     }
 }
 
@@ -233,18 +220,14 @@ pub fn region_consistent(d: &Destination, _: &Inputs) -> Outcome {
         return Outcome::not_applicable(format!("URL host \"{uh}\" is not <tenant>.<region>.alm.cloud.sap")).on("URL");
     };
     let Some(token_region) = url::token_region(&th).map(str::to_owned) else {
-        return Outcome::not_applicable(format!(
-            "tokenServiceURL host \"{th}\" is not <zone>.authentication.<region>.hana.ondemand.com"
-        ))
-        .on("tokenServiceURL");
+        return Outcome::not_applicable(format!("tokenServiceURL host \"{th}\" is not <zone>.authentication.<region>.hana.ondemand.com"))
+            .on("tokenServiceURL");
     };
     if url_region == token_region {
         Outcome::pass(format!("URL and tokenServiceURL are both in region {url_region}")).on("tokenServiceURL")
     } else {
-        Outcome::fail(format!(
-            "URL is in region {url_region} but tokenServiceURL is in region {token_region}"
-        ))
-        .on("tokenServiceURL")
-        .at(Severity::Warning)
+        Outcome::fail(format!("URL is in region {url_region} but tokenServiceURL is in region {token_region}"))
+            .on("tokenServiceURL")
+            .at(Severity::Warning)
     }
 }

@@ -31,13 +31,7 @@ pub struct Outcome {
 
 impl Outcome {
     fn new(status: Status, message: impl Into<String>) -> Self {
-        Outcome {
-            status,
-            message: message.into(),
-            property: None,
-            severity: None,
-            location: None,
-        }
+        Outcome { status, message: message.into(), property: None, severity: None, location: None }
     }
     pub fn pass(message: impl Into<String>) -> Self {
         Self::new(Status::Pass, message)
@@ -76,12 +70,8 @@ pub enum Subject<'a> {
 pub fn in_scope(d: &Destination, settings: Option<&Settings>) -> bool {
     let name = d.name();
     name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
-        || d.text("URL")
-            .and_then(url::host_lower)
-            .is_some_and(|h| h.ends_with(".alm.cloud.sap"))
-        || settings
-            .and_then(Settings::named_destination)
-            .is_some_and(|n| n.trim() == name.trim())
+        || d.text("URL").and_then(url::host_lower).is_some_and(|h| h.ends_with(".alm.cloud.sap"))
+        || settings.and_then(Settings::named_destination).is_some_and(|n| n.trim() == name.trim())
 }
 
 type DestinationCheck = fn(&Destination, &Inputs) -> Outcome;
@@ -155,12 +145,7 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
                     out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
                 }
             } else {
-                out.push(finding(
-                    rule,
-                    landscape_ref(),
-                    landscape_location(inputs),
-                    Outcome::not_applicable(reason),
-                ));
+                out.push(finding(rule, landscape_ref(), landscape_location(inputs), Outcome::not_applicable(reason)));
             }
             continue;
         }
@@ -181,30 +166,18 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
             Some(Check::Settings(f)) => {
                 if let Some(s) = inputs.settings {
                     let outcome = f(s, inputs);
-                    let location = Location {
-                        path: s.path.clone(),
-                        line: outcome.property.as_deref().map_or(1, |p| s.line_of(p)),
-                    };
-                    let object = ObjectRef {
-                        kind: ObjectKind::Settings,
-                        name: file_name(&s.path),
-                        qualified_name: s.path.clone(),
-                    };
+                    let location = Location { path: s.path.clone(), line: outcome.property.as_deref().map_or(1, |p| s.line_of(p)) };
+                    let object =
+                        ObjectRef { kind: ObjectKind::Settings, name: file_name(&s.path), qualified_name: s.path.clone(), level: None };
                     out.push(finding(rule, object, location, outcome));
                 }
             }
             Some(Check::Key(f)) => {
                 if let Some(k) = inputs.key {
                     let outcome = f(k, inputs);
-                    let location = Location {
-                        path: k.path.clone(),
-                        line: outcome.property.as_deref().map_or(1, |p| k.line_of(p)),
-                    };
-                    let object = ObjectRef {
-                        kind: ObjectKind::CloudAlmKey,
-                        name: file_name(&k.path),
-                        qualified_name: k.path.clone(),
-                    };
+                    let location = Location { path: k.path.clone(), line: outcome.property.as_deref().map_or(1, |p| k.line_of(p)) };
+                    let object =
+                        ObjectRef { kind: ObjectKind::CloudAlmKey, name: file_name(&k.path), qualified_name: k.path.clone(), level: None };
                     out.push(finding(rule, object, location, outcome));
                 }
             }
@@ -247,51 +220,28 @@ fn file_name(path: &str) -> String {
 }
 
 pub fn destination_ref(d: &Destination) -> ObjectRef {
-    ObjectRef {
-        kind: ObjectKind::Destination,
-        name: d.name().to_owned(),
-        qualified_name: d.qualified_origin(),
-    }
+    ObjectRef { kind: ObjectKind::Destination, name: d.name().to_owned(), qualified_name: d.qualified_origin(), level: d.origin.level }
 }
 
 fn destination_location(d: &Destination, outcome: &Outcome) -> Location {
     let line = outcome.property.as_deref().map_or_else(|| d.line_of("Name"), |p| d.line_of(p));
-    Location {
-        path: d.origin.path.clone(),
-        line,
-    }
+    Location { path: d.origin.path.clone(), line }
 }
 
 fn landscape_ref() -> ObjectRef {
-    ObjectRef {
-        kind: ObjectKind::Landscape,
-        name: "landscape".into(),
-        qualified_name: "landscape".into(),
-    }
+    ObjectRef { kind: ObjectKind::Landscape, name: "landscape".into(), qualified_name: "landscape".into(), level: None }
 }
 
 /// Landscape results point at the settings file, else the key, else the first destination file.
 fn landscape_location(inputs: &Inputs) -> Location {
     if let Some(s) = inputs.settings {
-        return Location {
-            path: s.path.clone(),
-            line: 1,
-        };
+        return Location { path: s.path.clone(), line: 1 };
     }
     if let Some(k) = inputs.key {
-        return Location {
-            path: k.path.clone(),
-            line: 1,
-        };
+        return Location { path: k.path.clone(), line: 1 };
     }
     match inputs.destinations.first() {
-        Some(d) => Location {
-            path: d.origin.path.clone(),
-            line: 1,
-        },
-        None => Location {
-            path: "calm-audit".into(),
-            line: 1,
-        },
+        Some(d) => Location { path: d.origin.path.clone(), line: 1 },
+        None => Location { path: "calm-audit".into(), line: 1 },
     }
 }

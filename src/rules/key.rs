@@ -78,9 +78,7 @@ pub fn credential_type(k: &CloudAlmKey, inputs: &Inputs) -> Outcome {
         });
     }
     if mtls > 0 && !filled(k.cert_url.as_deref()) {
-        problems.push(format!(
-            "{mtls} destination(s) use an mTLS keystore, but the key is not an X.509 key (no uaa.certurl)"
-        ));
+        problems.push(format!("{mtls} destination(s) use an mTLS keystore, but the key is not an X.509 key (no uaa.certurl)"));
     }
     if secret_based == 0 && mtls == 0 {
         // Nothing to compare with: judge the key on its own terms.
@@ -103,10 +101,9 @@ pub fn credential_type(k: &CloudAlmKey, inputs: &Inputs) -> Outcome {
 }
 
 pub fn zone_consistent(k: &CloudAlmKey, _: &Inputs) -> Outcome {
-    let (Some(zone), Some(host)) = (
-        k.identity_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()),
-        k.uaa_url.as_deref().and_then(url::host_lower),
-    ) else {
+    let (Some(zone), Some(host)) =
+        (k.identity_zone.as_deref().map(str::trim).filter(|z| !z.is_empty()), k.uaa_url.as_deref().and_then(url::host_lower))
+    else {
         return Outcome::not_applicable("the key lacks uaa.identityzone or a readable uaa.url").on("uaa.identityzone");
     };
     let first = host.split('.').next().unwrap_or_default();

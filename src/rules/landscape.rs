@@ -13,14 +13,8 @@ pub fn name_unambiguous<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> 
         return vec![(Subject::Landscape, Outcome::not_applicable(reason))];
     }
     let mut out = Vec::new();
-    for d in leveled
-        .iter()
-        .filter(|d| d.origin.level == Some(Level::Instance) && in_scope(d, inputs.settings))
-    {
-        if let Some(other) = leveled
-            .iter()
-            .find(|o| o.origin.level == Some(Level::Subaccount) && o.name() == d.name())
-        {
+    for d in leveled.iter().filter(|d| d.origin.level == Some(Level::Instance) && in_scope(d, inputs.settings)) {
+        if let Some(other) = leveled.iter().find(|o| o.origin.level == Some(Level::Subaccount) && o.name() == d.name()) {
             let message = format!(
                 "\"{}\" exists on instance level and on subaccount level ({}); the instance-level one wins at lookup",
                 d.name(),
@@ -30,10 +24,7 @@ pub fn name_unambiguous<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> 
         }
     }
     if out.is_empty() {
-        out.push((
-            Subject::Landscape,
-            Outcome::pass("no Cloud ALM destination name is used on both levels"),
-        ));
+        out.push((Subject::Landscape, Outcome::pass("no Cloud ALM destination name is used on both levels")));
     }
     out
 }
@@ -53,25 +44,17 @@ pub fn single_tenant<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> {
         tenants.entry(h.clone()).or_default().push("the Cloud ALM key".to_owned());
     }
     match tenants.len() {
-        0 => vec![(
-            Subject::Landscape,
-            Outcome::not_applicable("no Cloud ALM destination or key with a URL"),
-        )],
+        0 => vec![(Subject::Landscape, Outcome::not_applicable("no Cloud ALM destination or key with a URL"))],
         1 => {
             let host = tenants.keys().next().map(String::as_str).unwrap_or_default();
-            vec![(
-                Subject::Landscape,
-                Outcome::pass(format!("every Cloud ALM destination points to {host}")),
-            )]
+            vec![(Subject::Landscape, Outcome::pass(format!("every Cloud ALM destination points to {host}")))]
         }
         _ => {
             let list: Vec<String> = tenants.iter().map(|(h, who)| format!("{h} ({})", who.join(", "))).collect();
             let message = format!("Cloud ALM destinations point to {} tenants: {}", tenants.len(), list.join("; "));
             // Point at a destination that disagrees with the key, or at the second tenant's first destination.
-            let odd = first_seen
-                .iter()
-                .find(|(h, _)| key_host.as_deref().is_some_and(|k| k != h.as_str()))
-                .or_else(|| first_seen.iter().nth(1));
+            let odd =
+                first_seen.iter().find(|(h, _)| key_host.as_deref().is_some_and(|k| k != h.as_str())).or_else(|| first_seen.iter().nth(1));
             let outcome = Outcome::fail(message).on("URL");
             match odd {
                 Some((_, d)) => vec![(Subject::Destination(d), outcome)],
@@ -83,10 +66,7 @@ pub fn single_tenant<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> {
 
 pub fn destination_present<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> {
     let Some(s) = inputs.settings else { return Vec::new() };
-    let at = Location {
-        path: s.path.clone(),
-        line: s.line_of("enable_business_process_monitoring"),
-    };
+    let at = Location { path: s.path.clone(), line: s.line_of("enable_business_process_monitoring") };
     let outcome = if !s.enable_business_process_monitoring {
         Outcome::not_applicable("Business Process Monitoring is not enabled")
     } else if !inputs.destinations_given {

@@ -35,25 +35,16 @@ pub fn destination_exists(s: &Settings, inputs: &Inputs) -> Outcome {
         return Outcome::not_applicable("no destination name is set").on(NAME);
     };
     if !inputs.destinations_given {
-        return Outcome::manual(format!(
-            "no destinations were loaded: check in the BTP cockpit that destination \"{name}\" exists"
-        ))
-        .on(NAME);
+        return Outcome::manual(format!("no destinations were loaded: check in the BTP cockpit that destination \"{name}\" exists"))
+            .on(NAME);
     }
     if inputs.destinations.iter().any(|d| d.name() == name) {
         return Outcome::pass(format!("destination \"{name}\" exists")).on(NAME);
     }
-    let near: Vec<&str> = inputs
-        .destinations
-        .iter()
-        .map(|d| d.name())
-        .filter(|n| n.trim().eq_ignore_ascii_case(name.trim()))
-        .collect();
+    let near: Vec<&str> = inputs.destinations.iter().map(|d| d.name()).filter(|n| n.trim().eq_ignore_ascii_case(name.trim())).collect();
     if let Some(n) = near.first() {
-        return Outcome::fail(format!(
-            "destination \"{name}\" does not exist; \"{n}\" differs only in letter case or white space"
-        ))
-        .on(NAME);
+        return Outcome::fail(format!("destination \"{name}\" does not exist; \"{n}\" differs only in letter case or white space"))
+            .on(NAME);
     }
     let candidates: Vec<&str> = inputs.destinations.iter().filter(|d| in_scope(d, None)).map(|d| d.name()).collect();
     let hint = if candidates.is_empty() {
@@ -61,11 +52,7 @@ pub fn destination_exists(s: &Settings, inputs: &Inputs) -> Outcome {
     } else {
         format!("Cloud ALM destinations found: {}", candidates.join(", "))
     };
-    Outcome::fail(format!(
-        "destination \"{name}\" is not among the {} audited destinations; {hint}",
-        inputs.destinations.len()
-    ))
-    .on(NAME)
+    Outcome::fail(format!("destination \"{name}\" is not among the {} audited destinations; {hint}", inputs.destinations.len())).on(NAME)
 }
 
 pub fn destination_prefix(s: &Settings, _: &Inputs) -> Outcome {

@@ -37,11 +37,7 @@ pub fn run(template: &Template, d: &Destination) -> Outcome {
                 _ => Outcome::fail(format!("{property} {} does not start with \"{prefix}\"", shown(p))).on(property),
             },
         },
-        Template::Equals {
-            property,
-            expected,
-            when_absent,
-        } => match d.get(property) {
+        Template::Equals { property, expected, when_absent } => match d.get(property) {
             None => {
                 let outcome = Outcome::fail(format!("{}; expected \"{expected}\"", absent(d, property))).on(property);
                 match when_absent {
@@ -100,11 +96,7 @@ pub fn run(template: &Template, d: &Destination) -> Outcome {
                 }
             }
         }
-        Template::Forbidden {
-            keys,
-            key_prefixes,
-            key_values,
-        } => {
+        Template::Forbidden { keys, key_prefixes, key_values } => {
             let mut found: Vec<String> = Vec::new();
             let mut first: Option<&str> = None;
             for p in &d.properties {

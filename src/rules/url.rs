@@ -38,15 +38,7 @@ pub fn split(url: &str) -> Option<UrlParts<'_>> {
         Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
         _ => authority,
     };
-    Some(UrlParts {
-        scheme,
-        userinfo,
-        authority,
-        host,
-        path,
-        query,
-        fragment,
-    })
+    Some(UrlParts { scheme, userinfo, authority, host, path, query, fragment })
 }
 
 /// The host in lower case, for comparing tenants and regions.

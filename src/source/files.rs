@@ -108,11 +108,7 @@ fn io_message(e: &std::io::Error) -> String {
 
 fn load_file(path: &Path, shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
     let bytes = std::fs::read(path).map_err(|e| {
-        let message = if path.is_dir() {
-            "is a folder, not a file".to_owned()
-        } else {
-            io_message(&e)
-        };
+        let message = if path.is_dir() { "is a folder, not a file".to_owned() } else { io_message(&e) };
         InputError::new(shown, None, message)
     })?;
     if format == Format::Zip {
@@ -136,11 +132,7 @@ fn load_zip(bytes: &[u8], shown: &str, loaded: &mut Loaded) -> Result<(), InputE
             continue;
         }
         let Some(inner) = file.enclosed_name() else {
-            return Err(InputError::new(
-                shown,
-                None,
-                format!("archive entry \"{name}\" has an unsafe path (absolute or with ..)"),
-            ));
+            return Err(InputError::new(shown, None, format!("archive entry \"{name}\" has an unsafe path (absolute or with ..)")));
         };
         let entry_shown = format!("{shown}/{}", inner.display());
         let base = inner.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
@@ -156,8 +148,7 @@ fn load_zip(bytes: &[u8], shown: &str, loaded: &mut Loaded) -> Result<(), InputE
             }
         };
         let mut content = Vec::new();
-        file.read_to_end(&mut content)
-            .map_err(|e| InputError::new(&entry_shown, None, format!("cannot read archive entry: {e}")))?;
+        file.read_to_end(&mut content).map_err(|e| InputError::new(&entry_shown, None, format!("cannot read archive entry: {e}")))?;
         parse_bytes(&content, &entry_shown, format, &mut loaded.destinations)?;
         loaded.files_read += 1;
     }
@@ -208,13 +199,6 @@ fn properties_file(text: &str, shown: &str, out: &mut Vec<Destination>) -> Resul
     if !props.iter().any(|p| p.key == "Name") {
         return Err(InputError::new(shown, None, "not a destination export: no \"Name\" property"));
     }
-    out.push(Destination {
-        properties: props,
-        origin: Origin {
-            path: shown.to_owned(),
-            line: first_line,
-            level: None,
-        },
-    });
+    out.push(Destination { properties: props, origin: Origin { path: shown.to_owned(), line: first_line, level: None } });
     Ok(())
 }

@@ -29,21 +29,13 @@ pub fn parse(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
         _ => &node,
     };
     if !matches!(root.kind, Kind::Map(_)) {
-        return Err(InputError::new(
-            shown,
-            Some(root.line + offset_line),
-            "not a Cloud ALM service key: expected a JSON object",
-        ));
+        return Err(InputError::new(shown, Some(root.line + offset_line), "not a Cloud ALM service key: expected a JSON object"));
     }
     let mut lines = Vec::new();
     let mut field = |section: &str, name: &'static str, full: &'static str| -> Result<Option<String>, InputError> {
         let Some(parent) = root.get(section) else { return Ok(None) };
         if !matches!(parent.kind, Kind::Map(_)) {
-            return Err(InputError::new(
-                shown,
-                Some(parent.line + offset_line),
-                format!("\"{section}\" must be an object"),
-            ));
+            return Err(InputError::new(shown, Some(parent.line + offset_line), format!("\"{section}\" must be an object")));
         }
         let Some(value) = parent.get(name) else { return Ok(None) };
         lines.push((full, parent.key_line(name).unwrap_or(value.line) + offset_line));
@@ -63,28 +55,14 @@ pub fn parse(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
             "not a Cloud ALM service key: no \"endpoints\" or \"uaa\" section",
         ));
     }
-    Ok(CloudAlmKey {
-        path: shown.to_owned(),
-        api,
-        uaa_url,
-        client_id,
-        client_secret,
-        cert_url,
-        identity_zone,
-        credential_type,
-        lines,
-    })
+    Ok(CloudAlmKey { path: shown.to_owned(), api, uaa_url, client_id, client_secret, cert_url, identity_zone, credential_type, lines })
 }
 
 fn scalar(node: &Node, full: &str, shown: &str, offset_line: u32) -> Result<String, InputError> {
     match &node.kind {
         Kind::Scalar(s) => Ok(s.clone()),
         Kind::Null => Ok(String::new()),
-        _ => Err(InputError::new(
-            shown,
-            Some(node.line + offset_line),
-            format!("\"{full}\" must be a string, found {}", node.describe()),
-        )),
+        _ => Err(InputError::new(shown, Some(node.line + offset_line), format!("\"{full}\" must be a string, found {}", node.describe()))),
     }
 }
 
@@ -109,10 +87,7 @@ mod tests {
         assert_eq!(k.api.as_deref(), Some("https://acme.eu10.alm.cloud.sap/api"));
         assert_eq!(k.line_of("uaa.clientid"), 4);
         assert_eq!(k.expected_destination_url().as_deref(), Some("https://acme.eu10.alm.cloud.sap/"));
-        assert_eq!(
-            k.expected_token_url(false).as_deref(),
-            Some("https://acme.authentication.eu10.hana.ondemand.com/oauth/token")
-        );
+        assert_eq!(k.expected_token_url(false).as_deref(), Some("https://acme.authentication.eu10.hana.ondemand.com/oauth/token"));
         assert!(k.has_secret());
     }
 
@@ -126,18 +101,10 @@ mod tests {
 
     #[test]
     fn errors_never_show_the_secret() {
-        let e = parse(
-            &KEY.replace("\"clientsecret\": \"s3cr3t\"", "\"clientsecret\": [\"s3cr3t\"]"),
-            "k.txt",
-        )
-        .unwrap_err();
+        let e = parse(&KEY.replace("\"clientsecret\": \"s3cr3t\"", "\"clientsecret\": [\"s3cr3t\"]"), "k.txt").unwrap_err();
         assert_eq!(e.line, Some(5));
         assert!(!e.to_string().contains("s3cr3t"));
-        let e = parse(
-            "{\"endpoints\": {\"Api\": \"https://x\"},\n \"uaa\": {\"clientsecret\": \"s3cr3t\",}}",
-            "k.txt",
-        )
-        .unwrap_err();
+        let e = parse("{\"endpoints\": {\"Api\": \"https://x\"},\n \"uaa\": {\"clientsecret\": \"s3cr3t\",}}", "k.txt").unwrap_err();
         assert!(!e.to_string().contains("s3cr3t"), "{e}");
         assert!(parse("hello", "k.txt").is_err());
         assert!(parse("{\"a\": 1}", "k.txt").is_err());

@@ -20,11 +20,7 @@ pub struct InputError {
 
 impl InputError {
     pub fn new(path: impl Into<String>, line: Option<u32>, message: impl Into<String>) -> Self {
-        InputError {
-            path: path.into(),
-            line,
-            message: message.into(),
-        }
+        InputError { path: path.into(), line, message: message.into() }
     }
 }
 
@@ -44,9 +40,7 @@ pub struct LineIndex {
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
-        LineIndex {
-            newlines: text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect(),
-        }
+        LineIndex { newlines: text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i).collect() }
     }
 
     pub fn line(&self, offset: usize) -> u32 {

@@ -92,10 +92,7 @@ pub fn parse(text: &str) -> Result<Parsed, ParseError> {
             i += 1;
             current = next.trim_start_matches(is_ws);
         }
-        let error = |message: &str| ParseError {
-            line,
-            message: message.to_owned(),
-        };
+        let error = |message: &str| ParseError { line, message: message.to_owned() };
         let (raw_key, raw_value) = split_key_value(&logical);
         let key = unescape(raw_key).map_err(error)?;
         let value = unescape(raw_value).map_err(error)?;
@@ -322,10 +319,7 @@ mod tests {
             // A comment ending in a backslash does not swallow the next line.
             ("#comment\\\nk=v", &[kv("k", "v", 2)]),
             ("!c\\\\\\\nk=v", &[kv("k", "v", 2)]),
-            (
-                "a=1\r\nb=2\rc=3\n\nd=4\r\n",
-                &[kv("a", "1", 1), kv("b", "2", 2), kv("c", "3", 3), kv("d", "4", 5)],
-            ),
+            ("a=1\r\nb=2\rc=3\n\nd=4\r\n", &[kv("a", "1", 1), kv("b", "2", 2), kv("c", "3", 3), kv("d", "4", 5)]),
             ("a=1\\\r\n 2\r\nb=3", &[kv("a", "12", 1), kv("b", "3", 3)]),
             ("a=1\\\r\r\nb=3", &[kv("a", "1", 1), kv("b", "3", 3)]),
         ]);
@@ -341,14 +335,7 @@ mod tests {
         let parsed = parse(&text).unwrap();
         let removed = [("clientSecret", 1), ("password", 2), ("key with:colon", 3), ("literal", 5)].map(|(k, l)| (k.to_owned(), l));
         assert_eq!(parsed.removed, removed);
-        assert_eq!(
-            parsed.entries,
-            [Entry {
-                key: "kept".into(),
-                value: "v".into(),
-                line: 6
-            }]
-        );
+        assert_eq!(parsed.entries, [Entry { key: "kept".into(), value: "v".into(), line: 6 }]);
         // A commented marker beside a real entry of the same key is simply ignored.
         let text = format!("#clientSecret={m}\nclientSecret=s\n");
         assert!(parse(&text).unwrap().removed.is_empty());

@@ -7,11 +7,7 @@ use serde::Deserialize;
 use super::{InputError, properties, tree};
 use crate::model::Settings;
 
-const KEYS: [&str; 3] = [
-    "enable_integration_monitoring",
-    "enable_business_process_monitoring",
-    "destination_name",
-];
+const KEYS: [&str; 3] = ["enable_integration_monitoring", "enable_business_process_monitoring", "destination_name"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,11 +28,7 @@ pub fn load(path: &Path) -> Result<Settings, InputError> {
         return Err(InputError::new(&shown, None, "empty settings file"));
     }
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('{');
-    let (raw, lines) = if is_json {
-        from_json(text, &shown)?
-    } else {
-        from_toml(text, &shown)?
-    };
+    let (raw, lines) = if is_json { from_json(text, &shown)? } else { from_toml(text, &shown)? };
     Ok(Settings {
         path: shown,
         enable_integration_monitoring: raw.enable_integration_monitoring,

@@ -42,11 +42,7 @@ fn collect(node: &Node, path: &str, level: Option<Level>, out: &mut Vec<Destinat
             }
             Err(InputError::new(path, Some(node.line), format!("no destination found: {SHAPES}")))
         }
-        _ => Err(InputError::new(
-            path,
-            Some(node.line),
-            format!("found {}: {SHAPES}", node.describe()),
-        )),
+        _ => Err(InputError::new(path, Some(node.line), format!("found {}: {SHAPES}", node.describe()))),
     }
 }
 
@@ -77,11 +73,7 @@ fn init_data(init: &Node, path: &str, out: &mut Vec<Destination>) -> Result<(), 
 
 fn flat(node: &Node, path: &str, level: Option<Level>, out: &mut Vec<Destination>) -> Result<(), InputError> {
     let Kind::Map(entries) = &node.kind else {
-        return Err(InputError::new(
-            path,
-            Some(node.line),
-            format!("found {}: a destination must be an object", node.describe()),
-        ));
+        return Err(InputError::new(path, Some(node.line), format!("found {}: a destination must be an object", node.describe())));
     };
     let mut properties = Vec::with_capacity(entries.len());
     for (key, line, value) in entries {
@@ -89,11 +81,7 @@ fn flat(node: &Node, path: &str, level: Option<Level>, out: &mut Vec<Destination
             Kind::Scalar(s) => s.clone(),
             Kind::Null => String::new(),
             _ => {
-                return Err(InputError::new(
-                    path,
-                    Some(*line),
-                    format!("property \"{key}\" must be a string, found {}", value.describe()),
-                ));
+                return Err(InputError::new(path, Some(*line), format!("property \"{key}\" must be a string, found {}", value.describe())));
             }
         };
         properties.push(Property::new(key.clone(), text, Some(*line)));
@@ -101,14 +89,7 @@ fn flat(node: &Node, path: &str, level: Option<Level>, out: &mut Vec<Destination
     if !properties.iter().any(|p| p.key == "Name") {
         return Err(InputError::new(path, Some(node.line), "destination has no \"Name\""));
     }
-    out.push(Destination {
-        properties,
-        origin: Origin {
-            path: path.to_owned(),
-            line: node.line,
-            level,
-        },
-    });
+    out.push(Destination { properties, origin: Origin { path: path.to_owned(), line: node.line, level } });
     Ok(())
 }
 
@@ -129,10 +110,7 @@ mod tests {
         let find = load(r#"{"owner":{"SubaccountId":"s"},"destinationConfiguration":{"Name":"CALM_A"},"authTokens":[]}"#).unwrap();
         assert_eq!(find[0].name(), "CALM_A");
         let init = load(r#"{"init_data":{"subaccount":{"existing_destinations_policy":"update","destinations":[{"Name":"CALM_A"}]},"instance":{"destinations":[{"Name":"CALM_A"}]}}}"#).unwrap();
-        assert_eq!(
-            init.iter().map(|d| d.origin.level).collect::<Vec<_>>(),
-            vec![Some(Level::Subaccount), Some(Level::Instance)]
-        );
+        assert_eq!(init.iter().map(|d| d.origin.level).collect::<Vec<_>>(), vec![Some(Level::Subaccount), Some(Level::Instance)]);
     }
 
     #[test]

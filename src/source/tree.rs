@@ -66,10 +66,7 @@ pub struct TreeError {
 
 fn duplicate_check(entries: &[(String, u32, Node)], key: &str, line: u32) -> Result<(), TreeError> {
     match entries.iter().find(|(k, _, _)| k == key) {
-        Some((_, first, _)) => Err(TreeError {
-            line: Some(line),
-            message: format!("duplicate key \"{key}\" (first on line {first})"),
-        }),
+        Some((_, first, _)) => Err(TreeError { line: Some(line), message: format!("duplicate key \"{key}\" (first on line {first})") }),
         None => Ok(()),
     }
 }
@@ -100,10 +97,8 @@ impl<'de> Deserialize<'de> for Pairs<'de> {
 }
 
 pub fn parse_json(text: &str) -> Result<Node, TreeError> {
-    let raw: &RawValue = serde_json::from_str(text).map_err(|e| TreeError {
-        line: u32::try_from(e.line()).ok().filter(|l| *l > 0),
-        message: json_message(&e),
-    })?;
+    let raw: &RawValue = serde_json::from_str(text)
+        .map_err(|e| TreeError { line: u32::try_from(e.line()).ok().filter(|l| *l > 0), message: json_message(&e) })?;
     let lines = LineIndex::new(text);
     json_node(raw, text, &lines)
 }
@@ -121,10 +116,7 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex) -> Result<Node, Tree
     let text = raw.get();
     let offset = (text.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
     let line = lines.line(offset);
-    let fail = |e: serde_json::Error| TreeError {
-        line: Some(line),
-        message: format!("invalid JSON: {e}"),
-    };
+    let fail = |e: serde_json::Error| TreeError { line: Some(line), message: format!("invalid JSON: {e}") };
     let kind = match text.as_bytes().first() {
         Some(b'{') => {
             let pairs: Pairs = serde_json::from_str(text).map_err(fail)?;
@@ -150,15 +142,8 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex) -> Result<Node, Tree
 // ---------------------------------------------------------------- YAML
 
 enum Frame {
-    Map {
-        line: u32,
-        entries: Vec<(String, u32, Node)>,
-        pending_key: Option<(String, u32)>,
-    },
-    Seq {
-        line: u32,
-        items: Vec<Node>,
-    },
+    Map { line: u32, entries: Vec<(String, u32, Node)>, pending_key: Option<(String, u32)> },
+    Seq { line: u32, items: Vec<Node> },
 }
 
 #[derive(Default)]
@@ -180,12 +165,7 @@ impl Builder {
                 None => match node.kind {
                     Kind::Scalar(key) => *pending_key = Some((key, node.line)),
                     Kind::Null => *pending_key = Some((String::new(), node.line)),
-                    _ => {
-                        self.error = Some(TreeError {
-                            line: Some(node.line),
-                            message: "a YAML key must be a plain value".into(),
-                        })
-                    }
+                    _ => self.error = Some(TreeError { line: Some(node.line), message: "a YAML key must be a plain value".into() }),
                 },
                 Some((key, key_line)) => {
                     if let Err(e) = duplicate_check(entries, &key, key_line) {
@@ -208,39 +188,23 @@ impl MarkedEventReceiver for Builder {
         match ev {
             Event::Scalar(value, style, _, _) => {
                 let plain = matches!(style, yaml_rust2::scanner::TScalarStyle::Plain);
-                let kind = if plain && matches!(value.as_str(), "~" | "null" | "Null" | "NULL" | "") {
-                    Kind::Null
-                } else {
-                    Kind::Scalar(value)
-                };
+                let kind =
+                    if plain && matches!(value.as_str(), "~" | "null" | "Null" | "NULL" | "") { Kind::Null } else { Kind::Scalar(value) };
                 self.push_value(Node { line, kind });
             }
-            Event::MappingStart(..) => self.stack.push(Frame::Map {
-                line,
-                entries: Vec::new(),
-                pending_key: None,
-            }),
+            Event::MappingStart(..) => self.stack.push(Frame::Map { line, entries: Vec::new(), pending_key: None }),
             Event::SequenceStart(..) => self.stack.push(Frame::Seq { line, items: Vec::new() }),
             Event::MappingEnd | Event::SequenceEnd => {
                 let node = match self.stack.pop() {
-                    Some(Frame::Map { line, entries, .. }) => Node {
-                        line,
-                        kind: Kind::Map(entries),
-                    },
-                    Some(Frame::Seq { line, items }) => Node {
-                        line,
-                        kind: Kind::Seq(items),
-                    },
+                    Some(Frame::Map { line, entries, .. }) => Node { line, kind: Kind::Map(entries) },
+                    Some(Frame::Seq { line, items }) => Node { line, kind: Kind::Seq(items) },
                     None => return,
                 };
                 self.push_value(node);
             }
             Event::Alias(_) => {
                 // Aliases can expand exponentially; destination files have no use for them.
-                self.error = Some(TreeError {
-                    line: Some(line),
-                    message: "YAML aliases (*name) are not supported".into(),
-                });
+                self.error = Some(TreeError { line: Some(line), message: "YAML aliases (*name) are not supported".into() });
             }
             _ => {}
         }
@@ -251,10 +215,9 @@ impl MarkedEventReceiver for Builder {
 pub fn parse_yaml(text: &str) -> Result<Vec<Node>, TreeError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, true).map_err(|e| TreeError {
-        line: u32::try_from(e.marker().line()).ok(),
-        message: format!("invalid YAML: {}", e.info()),
-    })?;
+    parser
+        .load(&mut builder, true)
+        .map_err(|e| TreeError { line: u32::try_from(e.marker().line()).ok(), message: format!("invalid YAML: {}", e.info()) })?;
     match builder.error {
         Some(e) => Err(e),
         None => Ok(builder.docs),
