@@ -80,8 +80,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         settings: settings.as_ref().map(|s| s.path.clone()),
         cloud_alm_key: key.as_ref().map(|k| k.path.clone()),
     };
-    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
-    let color = to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let color = use_color(args.output.is_none() && std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR"));
     let options = Options { all_results: args.all_results, color, fail_on: args.fail_on.threshold() };
     let report = Report { catalog, findings, coverage, failures: Vec::new(), options };
 
@@ -98,12 +97,79 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         }
         None => text,
     };
-    let exit = if !report.complete() {
+    if report.coverage.destinations_in_scope == 0 && args.paths.len() > 0 {
+        stderr.push(format!("warning: none of the {} destination(s) read is a Cloud ALM destination", report.coverage.destinations_found));
+    }
+    Ok(Output { stdout, stderr, exit: exit_for(&report) })
+}
+
+/// Colour only on a terminal, and never when `NO_COLOR` is set to something (no-color.org).
+fn use_color(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+/// SPEC §5: 3 (incomplete) wins over 1 (findings at or above --fail-on).
+pub fn exit_for(report: &Report) -> Exit {
+    if !report.complete() {
         Exit::Incomplete
     } else if report.failing() > 0 {
         Exit::Findings
     } else {
         Exit::Clean
-    };
-    Ok(Output { stdout, stderr, exit })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Finding, Location, ObjectKind, ObjectRef, Status};
+    use crate::report::SourceFailure;
+
+    fn report(statuses: &[(Status, Severity)], failures: usize, fail_on: Option<Severity>) -> Report {
+        let findings = statuses
+            .iter()
+            .map(|(status, severity)| Finding {
+                code: "CALM004",
+                rule: "destination-url-trailing-slash",
+                status: *status,
+                severity: *severity,
+                object: ObjectRef { kind: ObjectKind::Destination, name: "CALM_A".into(), qualified_name: "a.json:1".into(), level: None },
+                property: None,
+                message: String::new(),
+                location: Location { path: "a.json".into(), line: 1 },
+            })
+            .collect();
+        let failures = (0..failures).map(|i| SourceFailure { source: format!("page {i}"), message: "timed out".into() }).collect();
+        Report {
+            catalog: Catalog::builtin(),
+            findings,
+            coverage: Coverage::default(),
+            failures,
+            options: Options { all_results: false, color: false, fail_on },
+        }
+    }
+
+    #[test]
+    fn exit_codes_follow_the_spec() {
+        use Severity::{Error as E, Note as N, Warning as W};
+        use Status::{Error as Err, Fail, Manual, Pass};
+        assert_eq!(exit_for(&report(&[(Pass, E)], 0, Some(E))), Exit::Clean);
+        assert_eq!(exit_for(&report(&[(Fail, W)], 0, Some(E))), Exit::Clean);
+        assert_eq!(exit_for(&report(&[(Fail, W)], 0, Some(W))), Exit::Findings);
+        assert_eq!(exit_for(&report(&[(Fail, W)], 0, Some(N))), Exit::Findings);
+        assert_eq!(exit_for(&report(&[(Fail, E)], 0, None)), Exit::Clean);
+        assert_eq!(exit_for(&report(&[(Manual, E)], 0, Some(N))), Exit::Clean);
+        // An incomplete audit is never a pass, and 3 wins over 1.
+        assert_eq!(exit_for(&report(&[(Pass, E)], 1, Some(E))), Exit::Incomplete);
+        assert_eq!(exit_for(&report(&[(Fail, E)], 1, Some(E))), Exit::Incomplete);
+        assert_eq!(exit_for(&report(&[(Err, E)], 0, None)), Exit::Incomplete);
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        assert!(use_color(true, None));
+        assert!(use_color(true, Some("".into())));
+        assert!(!use_color(true, Some("1".into())));
+        assert!(!use_color(false, None));
+    }
 }

@@ -50,7 +50,7 @@ pub fn render(report: &Report) -> String {
 
     let mut out = String::new();
     if rows.is_empty() {
-        out.push_str("No findings to show.\n");
+        out.push_str("No findings to show.\n\n");
     }
     for group in rows.chunk_by(|a, b| a.object == b.object) {
         let Some(first) = group.first() else { continue };
@@ -108,6 +108,9 @@ fn summary(report: &Report) -> String {
     match report.options.fail_on {
         Some(level) => s.push_str(&format!("\nFailing at or above {}: {}", level.as_str(), report.failing())),
         None => s.push_str("\nFailing: not counted (--fail-on never)"),
+    }
+    if c.destinations_in_scope == 0 && c.destinations_found > 0 {
+        s.push_str("\nNote: no destination is in scope (none named CALM_*, none with a *.alm.cloud.sap URL, none named in the settings)");
     }
     for failure in &report.failures {
         s.push_str(&format!("\nINCOMPLETE: {}: {}", failure.source, failure.message));

@@ -78,7 +78,7 @@ fn flat(node: &Node, path: &str, level: Option<Level>, out: &mut Vec<Destination
     let mut properties = Vec::with_capacity(entries.len());
     for (key, line, value) in entries {
         let text = match &value.kind {
-            Kind::Scalar(s) => s.clone(),
+            Kind::Scalar(s) | Kind::Literal(s) => s.clone(),
             Kind::Null => String::new(),
             _ => {
                 return Err(InputError::new(path, Some(*line), format!("property \"{key}\" must be a string, found {}", value.describe())));

@@ -14,8 +14,10 @@ pub enum Kind {
     /// Keys in file order, each with the line it is on.
     Map(Vec<(String, u32, Node)>),
     Seq(Vec<Node>),
-    /// Strings, numbers and booleans, as written.
+    /// Strings (and YAML's plain scalars), as written.
     Scalar(String),
+    /// JSON numbers and booleans, as written.
+    Literal(String),
     Null,
 }
 
@@ -51,7 +53,8 @@ impl Node {
         match self.kind {
             Kind::Map(_) => "an object",
             Kind::Seq(_) => "an array",
-            Kind::Scalar(_) => "a value",
+            Kind::Scalar(_) => "a string",
+            Kind::Literal(_) => "a number or boolean",
             Kind::Null => "null",
         }
     }
@@ -134,7 +137,7 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex) -> Result<Node, Tree
         }
         Some(b'"') => Kind::Scalar(serde_json::from_str::<String>(text).map_err(fail)?),
         _ if text == "null" => Kind::Null,
-        _ => Kind::Scalar(text.to_owned()),
+        _ => Kind::Literal(text.to_owned()),
     };
     Ok(Node { line, kind })
 }

@@ -1,0 +1,300 @@
+//! Per-rule fixtures: `tests/rules/<CODE>.toml` holds cases that start from a landscape set
+//! up exactly as SAP's page says (one destination, the matching key, settings naming it) and
+//! change one thing. Each case states the status the rule must give.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use calm_audit::model::Finding;
+use calm_audit::rules::{Catalog, Inputs, audit, has_code_check};
+use calm_audit::source::{files, key, settings};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    case: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    /// Status every result of the rule (on `object`, when given) must have.
+    expect: String,
+    /// Expected effective severity of those results.
+    severity: Option<String>,
+    /// Text every such result's message must contain.
+    contains: Option<String>,
+    /// Only results on the object with this name (destination Name, `landscape`, file name).
+    object: Option<String>,
+    /// Destinations written as one JSON array; default: the good base destination.
+    destinations: Option<Vec<DestinationSpec>>,
+    /// Extra destination files, name → content, written beside the JSON array.
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+    /// No destination source at all (not even an empty folder).
+    #[serde(default)]
+    no_destination_source: bool,
+    /// `false`: no settings; a table: merged over the good settings.
+    settings: Option<toml::Value>,
+    /// `false`: no key; a table with `set`/`unset` of dotted fields (`uaa.clientid`).
+    key: Option<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DestinationSpec {
+    #[serde(default = "yes")]
+    base: bool,
+    #[serde(default)]
+    set: BTreeMap<String, String>,
+    #[serde(default)]
+    unset: Vec<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The destination exactly as SAP's setup page asks, for the key below.
+const BASE: [(&str, &str); 9] = [
+    ("Name", "CALM_BPMON"),
+    ("Type", "HTTP"),
+    ("ProxyType", "Internet"),
+    ("URL", "https://acme.eu10.alm.cloud.sap/"),
+    ("Authentication", "OAuth2ClientCredentials"),
+    ("clientId", "sb-calm-acme!b12|calm-api!b3"),
+    ("clientSecret", "fixture-secret-value-1"),
+    ("tokenServiceURLType", "Dedicated"),
+    ("tokenServiceURL", "https://acme.authentication.eu10.hana.ondemand.com/oauth/token"),
+];
+
+fn base_key() -> serde_json::Value {
+    serde_json::json!({
+        "endpoints": { "Api": "https://acme.eu10.alm.cloud.sap/api" },
+        "uaa": {
+            "clientid": "sb-calm-acme!b12|calm-api!b3",
+            "clientsecret": "fixture-secret-value-1",
+            "url": "https://acme.authentication.eu10.hana.ondemand.com",
+            "identityzone": "acme",
+            "credential-type": "binding-secret"
+        }
+    })
+}
+
+fn destination_json(spec: &DestinationSpec) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    if spec.base {
+        for (k, v) in BASE {
+            map.insert(k.into(), v.into());
+        }
+    }
+    for k in &spec.unset {
+        map.remove(k);
+    }
+    for (k, v) in &spec.set {
+        map.insert(k.clone(), v.clone().into());
+    }
+    serde_json::Value::Object(map)
+}
+
+fn key_json(spec: Option<&toml::Value>) -> Option<serde_json::Value> {
+    let mut key = base_key();
+    match spec {
+        Some(toml::Value::Boolean(false)) => return None,
+        None => return Some(key),
+        Some(toml::Value::Table(t)) => {
+            for field in t.get("unset").and_then(|u| u.as_array()).into_iter().flatten() {
+                let (section, name) = field.as_str().and_then(|f| f.split_once('.')).expect("unset: section.field");
+                key[section].as_object_mut().expect("section").remove(name);
+            }
+            for (field, value) in t.get("set").and_then(|s| s.as_table()).into_iter().flatten() {
+                let (section, name) = field.split_once('.').expect("set: section.field");
+                key[section][name] = value.as_str().expect("string value").into();
+            }
+        }
+        Some(other) => panic!("key must be false or a table, got {other:?}"),
+    }
+    Some(key)
+}
+
+fn settings_toml(spec: Option<&toml::Value>) -> Option<String> {
+    let mut table = toml::Table::new();
+    table.insert("enable_integration_monitoring".into(), false.into());
+    table.insert("enable_business_process_monitoring".into(), true.into());
+    table.insert("destination_name".into(), "CALM_BPMON".into());
+    match spec {
+        Some(toml::Value::Boolean(false)) => return None,
+        Some(toml::Value::Table(t)) => table.extend(t.clone()),
+        None => {}
+        Some(other) => panic!("settings must be false or a table, got {other:?}"),
+    }
+    // Settings values are booleans and strings; JSON string syntax is valid TOML for both.
+    let lines: Vec<String> = table
+        .iter()
+        .map(|(k, v)| match v {
+            toml::Value::Boolean(b) => format!("{k} = {b}"),
+            toml::Value::String(s) => format!("{k} = {}", serde_json::Value::from(s.as_str())),
+            other => panic!("settings value {other:?}"),
+        })
+        .collect();
+    Some(lines.join("\n"))
+}
+
+fn run_case(code: &str, case: &Case) -> Vec<Finding> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest_dir = dir.path().join("destinations");
+    std::fs::create_dir(&dest_dir).expect("mkdir");
+    let default_specs = vec![DestinationSpec { base: true, set: BTreeMap::new(), unset: Vec::new() }];
+    let specs = case.destinations.as_ref().unwrap_or(&default_specs);
+    if !specs.is_empty() {
+        let array: Vec<serde_json::Value> = specs.iter().map(destination_json).collect();
+        std::fs::write(dest_dir.join("destinations.json"), serde_json::to_string_pretty(&array).unwrap()).unwrap();
+    }
+    for (name, content) in &case.files {
+        std::fs::write(dest_dir.join(name), content).unwrap();
+    }
+    let settings = settings_toml(case.settings.as_ref()).map(|text| {
+        let path = dir.path().join("settings.toml");
+        std::fs::write(&path, text).unwrap();
+        settings::load(&path).unwrap_or_else(|e| panic!("{code} {}: settings: {e}", case.name))
+    });
+    let key = key_json(case.key.as_ref()).map(|json| {
+        let path = dir.path().join("key.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+        key::load(&path).unwrap_or_else(|e| panic!("{code} {}: key: {e}", case.name))
+    });
+    let paths = if case.no_destination_source { Vec::new() } else { vec![dest_dir.clone()] };
+    let loaded = files::load_paths(&paths, &[]).unwrap_or_else(|e| panic!("{code} {}: destinations: {e}", case.name));
+    let inputs = Inputs {
+        destinations: &loaded.destinations,
+        destinations_given: !case.no_destination_source,
+        settings: settings.as_ref(),
+        key: key.as_ref(),
+        live: false,
+        probe: false,
+    };
+    audit(Catalog::builtin(), &inputs).into_iter().filter(|f| f.code == code).collect()
+}
+
+fn check_case(code: &str, case: &Case) -> Result<(), String> {
+    let all = run_case(code, case);
+    let selected: Vec<&Finding> = all.iter().filter(|f| case.object.as_ref().is_none_or(|o| &f.object.name == o)).collect();
+    let describe =
+        || all.iter().map(|f| format!("  {} on {}: {}", f.status.as_str(), f.object.name, f.message)).collect::<Vec<_>>().join("\n");
+    if selected.is_empty() {
+        return Err(format!(
+            "{code} \"{}\": no result{}; got:\n{}",
+            case.name,
+            case.object.as_ref().map(|o| format!(" on {o}")).unwrap_or_default(),
+            describe()
+        ));
+    }
+    for f in selected {
+        let ok = f.status.as_str() == case.expect
+            && case.severity.as_ref().is_none_or(|s| f.severity.as_str() == s)
+            && case.contains.as_ref().is_none_or(|c| f.message.contains(c.as_str()));
+        if !ok {
+            return Err(format!(
+                "{code} \"{}\": expected {}{}{}; got:\n{}",
+                case.name,
+                case.expect,
+                case.severity.as_ref().map(|s| format!(" at {s}")).unwrap_or_default(),
+                case.contains.as_ref().map(|c| format!(" containing {c:?}")).unwrap_or_default(),
+                describe()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn load_cases(code: &str) -> Option<CaseFile> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules").join(format!("{code}.toml"));
+    let text = std::fs::read_to_string(&path).ok()?;
+    Some(toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+#[test]
+fn every_rule_case_holds() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for rule in &Catalog::builtin().rules {
+        let Some(file) = load_cases(&rule.code) else { continue };
+        for case in &file.case {
+            count += 1;
+            if let Err(e) = check_case(&rule.code, case) {
+                failures.push(e);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {count} rule cases failed:\n\n{}", failures.len(), failures.join("\n\n"));
+}
+
+/// The catalog guards itself: codes unique and sorted (checked at load), every rule
+/// documented, implemented exactly once, and with a failing and a passing case.
+#[test]
+fn every_rule_is_documented_implemented_and_has_fixtures() {
+    let catalog = Catalog::builtin();
+    assert!(catalog.rules.len() >= 32, "the catalog lost rules");
+    let mut problems = Vec::new();
+    for rule in &catalog.rules {
+        match (&rule.check, has_code_check(&rule.code)) {
+            (Some(_), true) => problems.push(format!("{}: has both a template and Rust code", rule.code)),
+            (None, false) => problems.push(format!("{}: has neither a template nor Rust code", rule.code)),
+            _ => {}
+        }
+        if rule.description.split_whitespace().count() < 20 || rule.remediation.len() < 2 || !rule.help_uri.starts_with("https://") {
+            problems.push(format!("{}: thin documentation", rule.code));
+        }
+        let Some(file) = load_cases(&rule.code) else {
+            problems.push(format!("{}: no tests/rules/{}.toml", rule.code, rule.code));
+            continue;
+        };
+        let has = |status: &str| file.case.iter().any(|c| c.expect == status);
+        let live_only = rule.requires.iter().any(|r| matches!(r, calm_audit::rules::catalog::Requirement::Live));
+        if live_only {
+            if !has("not_applicable") {
+                problems.push(format!("{}: a live rule needs a not_applicable case for offline runs", rule.code));
+            }
+        } else if !has("fail") || !has("pass") {
+            problems.push(format!("{}: needs at least one failing and one passing case", rule.code));
+        }
+    }
+    let codes: Vec<&str> = catalog.rules.iter().map(|r| r.code.as_str()).collect();
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !codes.contains(&name.trim_end_matches(".toml")) {
+            problems.push(format!("tests/rules/{name} names no rule"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The landscape set up exactly as SAP's page says gives no failure and no error.
+#[test]
+fn the_correct_setup_passes_every_rule() {
+    let case = Case {
+        name: "base".into(),
+        expect: "pass".into(),
+        severity: None,
+        contains: None,
+        object: None,
+        destinations: None,
+        files: BTreeMap::new(),
+        no_destination_source: false,
+        settings: None,
+        key: None,
+    };
+    for rule in &Catalog::builtin().rules {
+        for f in run_case(&rule.code, &case) {
+            assert!(
+                matches!(f.status.as_str(), "pass" | "not_applicable"),
+                "{} on the correct setup: {} {}",
+                f.code,
+                f.status.as_str(),
+                f.message
+            );
+        }
+    }
+}
