@@ -18,7 +18,15 @@ struct Document<'a> {
     summary: Summary,
     coverage: &'a Coverage,
     source_failures: &'a [SourceFailure],
-    results: &'a [Finding],
+    results: Vec<JsonResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonResult<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    /// Stable identity of the result: rule, object, level and property.
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -55,7 +63,7 @@ pub fn render(report: &Report) -> String {
         },
         coverage: &report.coverage,
         source_failures: &report.failures,
-        results: &report.findings,
+        results: report.findings.iter().map(|finding| JsonResult { finding, fingerprint: super::fingerprint(finding) }).collect(),
     };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');

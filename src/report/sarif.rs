@@ -51,25 +51,6 @@ pub fn path_to_uri(path: &str) -> String {
     if path.starts_with('/') { format!("file://{out}") } else { out }
 }
 
-/// FNV-1a, 64 bits: a stable, dependency-free hash for fingerprints (not for security).
-fn fnv1a(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for b in part.bytes().chain(std::iter::once(0)) {
-            hash ^= u64::from(b);
-            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
-}
-
-/// Identity of a result: rule, object and property; not the line, the file order or the
-/// message wording, so it survives edits that do not change what is wrong.
-pub fn fingerprint(f: &Finding) -> String {
-    let level = f.object.qualified_name.rsplit_once(" (").map_or("", |(_, l)| l);
-    fnv1a(&[f.code, f.object.kind.as_str(), &f.object.name, level, f.property.as_deref().unwrap_or("")])
-}
-
 fn text(s: &str) -> MultiformatMessageString {
     MultiformatMessageString::builder().text(s.trim()).build()
 }
@@ -118,7 +99,7 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
                 .build(),
         ])
         .build();
-    let fp = fingerprint(f);
+    let fp = super::fingerprint(f);
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("primaryLocationLineHash".to_owned(), format!("{fp}:1"));
     fingerprints.insert("calmAudit/v1".to_owned(), fp);
