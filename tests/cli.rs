@@ -287,3 +287,42 @@ fn secrets_never_reach_any_output() {
         }
     }
 }
+
+fn zip_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in entries {
+        writer.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+        writer.write_all(content).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+#[test]
+fn zip_archives_are_read_entry_by_entry() {
+    let archive = zip_with(&[
+        ("exports/CALM_A.properties", b"Name=CALM_A\nURL=https\\://a.eu10.alm.cloud.sap\n"),
+        ("exports/other.json", b"[{\"Name\": \"S4\"}]"),
+        ("notes.md", b"# not a destination"),
+    ]);
+    let (r, p, _d) = check_file("exports.zip", &archive, &["--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["coverage"]["files_read"], 2);
+    assert_eq!(doc["coverage"]["destinations_found"], 2);
+    let slash = doc["results"].as_array().unwrap().iter().find(|r| r["code"] == "CALM004").unwrap();
+    assert_eq!(slash["status"], "fail");
+    assert_eq!(slash["location"]["path"], format!("{}/exports/CALM_A.properties", p.display()));
+    assert_eq!(slash["location"]["line"], 2);
+    assert!(r.stderr.contains("notes.md: not a destination file type"));
+}
+
+#[test]
+fn zip_entries_escaping_the_archive_are_refused() {
+    let archive = zip_with(&[("../evil.properties", b"Name=CALM_A\n")]);
+    let (r, p, _d) = check_file("exports.zip", &archive, &[]);
+    assert_input_error(&r, &p, None, "unsafe path");
+    let archive = zip_with(&[("CALM_A.properties", b"Name=CALM_A\nURL=\\u00\n")]);
+    let (r, p, _d) = check_file("exports.zip", &archive, &[]);
+    assert_input_error(&r, &p.join("CALM_A.properties"), Some(2), "malformed");
+}

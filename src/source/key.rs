@@ -4,16 +4,12 @@
 use std::path::Path;
 
 use super::tree::{self, Kind, Node};
-use super::{InputError, LineIndex, properties};
+use super::{InputError, LineIndex};
 use crate::model::{CloudAlmKey, Secret};
 
 pub fn load(path: &Path) -> Result<CloudAlmKey, InputError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read Cloud ALM key: {e}")))?;
-    let text = properties::decode(&bytes).map_err(|e| InputError::new(&shown, None, e.to_string()))?;
-    if std::str::from_utf8(&bytes).is_err() {
-        return Err(InputError::new(&shown, None, "Cloud ALM key is not valid UTF-8"));
-    }
+    let text = super::read_utf8_text(path, &shown, "Cloud ALM key")?;
     parse(&text, &shown)
 }
 

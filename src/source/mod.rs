@@ -33,6 +33,22 @@ impl fmt::Display for InputError {
     }
 }
 
+/// Reads a small UTF-8 text input (settings, key): binary content, invalid UTF-8 and an
+/// empty file are errors naming the file; a byte-order mark is dropped.
+pub fn read_utf8_text(path: &std::path::Path, shown: &str, what: &str) -> Result<String, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let message = if path.is_dir() { format!("{what} is a folder, not a file") } else { format!("cannot read {what}: {e}") };
+        InputError::new(shown, None, message)
+    })?;
+    properties::decode(&bytes).map_err(|e| InputError::new(shown, None, e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| InputError::new(shown, None, format!("{what} is not valid UTF-8")))?;
+    let text = text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(InputError::new(shown, None, format!("empty {what}")));
+    }
+    Ok(text)
+}
+
 /// Maps byte offsets to 1-based line numbers.
 pub struct LineIndex {
     newlines: Vec<usize>,

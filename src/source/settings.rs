@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{InputError, properties, tree};
+use super::{InputError, tree};
 use crate::model::Settings;
 
 const KEYS: [&str; 3] = ["enable_integration_monitoring", "enable_business_process_monitoring", "destination_name"];
@@ -20,13 +20,8 @@ struct RawSettings {
 
 pub fn load(path: &Path) -> Result<Settings, InputError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read settings file: {e}")))?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| InputError::new(&shown, None, "settings file is not valid UTF-8"))?;
-    properties::decode(text.as_bytes()).map_err(|e| InputError::new(&shown, None, e.to_string()))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(InputError::new(&shown, None, "empty settings file"));
-    }
+    let text = super::read_utf8_text(path, &shown, "settings file")?;
+    let text = text.as_str();
     let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('{');
     let (raw, lines) = if is_json { from_json(text, &shown)? } else { from_toml(text, &shown)? };
     Ok(Settings {
