@@ -97,7 +97,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         }
         None => text,
     };
-    if report.coverage.destinations_in_scope == 0 && args.paths.len() > 0 {
+    if report.coverage.destinations_in_scope == 0 && !args.paths.is_empty() {
         stderr.push(format!("warning: none of the {} destination(s) read is a Cloud ALM destination", report.coverage.destinations_found));
     }
     Ok(Output { stdout, stderr, exit: exit_for(&report) })
