@@ -253,9 +253,15 @@ fn every_rule_is_documented_implemented_and_has_fixtures() {
         };
         let has = |status: &str| file.case.iter().any(|c| c.expect == status);
         let live_only = rule.requires.iter().any(|r| matches!(r, calm_audit::rules::catalog::Requirement::Live));
+        // Reminders (CALM090 and up) only ever ask a person: manual when they apply.
+        let reminder = rule.code.as_str() >= "CALM090";
         if live_only {
             if !has("not_applicable") {
                 problems.push(format!("{}: a live rule needs a not_applicable case for offline runs", rule.code));
+            }
+        } else if reminder {
+            if !has("manual") || !has("not_applicable") {
+                problems.push(format!("{}: a reminder needs a manual and a not_applicable case", rule.code));
             }
         } else if !has("fail") || !has("pass") {
             problems.push(format!("{}: needs at least one failing and one passing case", rule.code));

@@ -11,6 +11,16 @@ fn not_set(d: &Destination, property: &str) -> String {
     }
 }
 
+/// A URL as text for a message: credentials masked, white space and control characters escaped
+/// so that a trailing space or tab can be seen.
+fn visible(raw: &str) -> String {
+    let masked = match url::split(raw.trim()) {
+        Some(UrlParts { userinfo: Some(u), .. }) => raw.replacen(&format!("{u}@"), "***@", 1),
+        _ => raw.to_owned(),
+    };
+    masked.chars().map(|c| if c == ' ' { "\u{2423}".to_owned() } else { c.escape_debug().to_string() }).collect()
+}
+
 /// mTLS destination: a keystore for the token call and no client secret.
 fn is_mtls(d: &Destination) -> bool {
     d.text("tokenService.KeyStoreLocation").is_some_and(|l| !l.trim().is_empty()) && d.get("clientSecret").is_none()
@@ -20,7 +30,7 @@ pub fn url_trailing_slash(d: &Destination, _: &Inputs) -> Outcome {
     match d.text("URL").map(str::trim) {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
         Some(u) if u.ends_with('/') => Outcome::pass(format!("URL \"{}\" ends with /", url::redact_userinfo(u))).on("URL"),
-        Some(u) => Outcome::fail(format!("URL \"{}\" does not end with /", url::redact_userinfo(u))).on("URL"),
+        Some(u) => Outcome::fail(format!("URL \"{}\" does not end with /", visible(d.text("URL").unwrap_or(u)))).on("URL"),
     }
 }
 
@@ -34,8 +44,10 @@ pub fn url_without_api(d: &Destination, _: &Inputs) -> Outcome {
     let last = parts.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
     if last.eq_ignore_ascii_case("api") {
         let shown = url::redact_userinfo(u);
-        let trimmed = shown.trim_end_matches('/');
-        let expected = trimmed.get(..trimmed.len().saturating_sub(3)).unwrap_or_default();
+        let kept = parts.path.trim_end_matches('/');
+        let base_path = kept.get(..kept.len().saturating_sub(last.len())).unwrap_or("/");
+        let authority = if parts.userinfo.is_some() { format!("***@{}", parts.authority) } else { parts.authority.to_owned() };
+        let expected = format!("{}://{authority}{base_path}", parts.scheme);
         Outcome::fail(format!("URL \"{shown}\" keeps the \"{last}\" of the key's Api endpoint; expected \"{expected}\"")).on("URL")
     } else {
         Outcome::pass("URL path does not end in api").on("URL")
@@ -79,7 +91,7 @@ pub fn url_valid(d: &Destination, _: &Inputs) -> Outcome {
     };
     let parts = url::split(raw.trim());
     let problems = url_problems(raw, parts.as_ref());
-    let shown = url::redact_userinfo(raw.trim());
+    let shown = visible(raw);
     if problems.is_empty() {
         Outcome::pass(format!("URL \"{shown}\" is an absolute https URL")).on("URL")
     } else {

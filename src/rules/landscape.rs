@@ -13,15 +13,19 @@ pub fn name_unambiguous<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> 
         return vec![(Subject::Landscape, Outcome::not_applicable(reason))];
     }
     let mut out = Vec::new();
-    for d in leveled.iter().filter(|d| d.origin.level == Some(Level::Instance) && in_scope(d, inputs.settings)) {
-        if let Some(other) = leveled.iter().find(|o| o.origin.level == Some(Level::Subaccount) && o.name() == d.name()) {
-            let message = format!(
-                "\"{}\" exists on instance level and on subaccount level ({}); the instance-level one wins at lookup",
-                d.name(),
-                other.qualified_origin()
-            );
-            out.push((Subject::Destination(d), Outcome::fail(message).on("Name")));
+    for d in leveled.iter().filter(|d| d.origin.level == Some(Level::Instance)) {
+        let Some(other) = leveled.iter().find(|o| o.origin.level == Some(Level::Subaccount) && o.name() == d.name()) else { continue };
+        // Either one being a Cloud ALM destination matters: the instance-level one wins at
+        // lookup, so a Cloud ALM destination on subaccount level can be hidden by an unrelated one.
+        if !in_scope(d, inputs.settings) && !in_scope(other, inputs.settings) {
+            continue;
         }
+        let message = format!(
+            "\"{}\" exists on instance level and on subaccount level ({}); the instance-level one wins at lookup",
+            d.name(),
+            other.qualified_origin()
+        );
+        out.push((Subject::Destination(d), Outcome::fail(message).on("Name")));
     }
     if out.is_empty() {
         out.push((Subject::Landscape, Outcome::pass("no Cloud ALM destination name is used on both levels")));

@@ -34,7 +34,7 @@ pub fn destination_exists(s: &Settings, inputs: &Inputs) -> Outcome {
     let Some(name) = s.named_destination() else {
         return Outcome::not_applicable("no destination name is set").on(NAME);
     };
-    if !inputs.destinations_given {
+    if inputs.destinations.is_empty() {
         return Outcome::manual(format!("no destinations were loaded: check in the BTP cockpit that destination \"{name}\" exists"))
             .on(NAME);
     }

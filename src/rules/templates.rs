@@ -106,7 +106,7 @@ pub fn run(template: &Template, d: &Destination) -> Outcome {
                     key_values
                         .iter()
                         .find(|kv| kv.key == p.key && p.text().is_some_and(|t| t.trim().eq_ignore_ascii_case(&kv.value)))
-                        .map(|kv| format!("{} is \"{}\"", p.key, kv.value))
+                        .map(|_| format!("{} is \"{}\"", p.key, p.text().unwrap_or_default()))
                 };
                 if let Some(h) = hit {
                     first.get_or_insert(&p.key);
