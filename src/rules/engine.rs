@@ -166,19 +166,15 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
             Some(Check::Settings(f)) => {
                 if let Some(s) = inputs.settings {
                     let outcome = f(s, inputs);
-                    let location = Location { path: s.path.clone(), line: outcome.property.as_deref().map_or(1, |p| s.line_of(p)) };
-                    let object =
-                        ObjectRef { kind: ObjectKind::Settings, name: file_name(&s.path), qualified_name: s.path.clone(), level: None };
-                    out.push(finding(rule, object, location, outcome));
+                    let line = outcome.property.as_deref().map_or(1, |p| s.line_of(p));
+                    out.push(file_finding(rule, ObjectKind::Settings, &s.path, line, outcome));
                 }
             }
             Some(Check::Key(f)) => {
                 if let Some(k) = inputs.key {
                     let outcome = f(k, inputs);
-                    let location = Location { path: k.path.clone(), line: outcome.property.as_deref().map_or(1, |p| k.line_of(p)) };
-                    let object =
-                        ObjectRef { kind: ObjectKind::CloudAlmKey, name: file_name(&k.path), qualified_name: k.path.clone(), level: None };
-                    out.push(finding(rule, object, location, outcome));
+                    let line = outcome.property.as_deref().map_or(1, |p| k.line_of(p));
+                    out.push(file_finding(rule, ObjectKind::CloudAlmKey, &k.path, line, outcome));
                 }
             }
             Some(Check::Landscape(f)) => {
@@ -213,6 +209,12 @@ fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: 
         message: outcome.message,
         location: outcome.location.unwrap_or(location),
     }
+}
+
+/// A result about a whole input file (settings, key), at `line` of it.
+fn file_finding(rule: &'static Rule, kind: ObjectKind, path: &str, line: u32, outcome: Outcome) -> Finding {
+    let object = ObjectRef { kind, name: file_name(path), qualified_name: path.to_owned(), level: None };
+    finding(rule, object, Location { path: path.to_owned(), line }, outcome)
 }
 
 fn file_name(path: &str) -> String {
