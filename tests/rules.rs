@@ -174,6 +174,7 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
         key: key.as_ref(),
         live: false,
         probe: false,
+        incomplete: None,
     };
     audit(Catalog::builtin(), &inputs).into_iter().filter(|f| f.code == code).collect()
 }

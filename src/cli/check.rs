@@ -3,11 +3,12 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::sources::{Gathered, SourceArgs, gather};
 use super::{CliError, Exit, Output, write_atomically};
 use crate::model::Severity;
 use crate::report::{Coverage, Format, Options, Report};
 use crate::rules::{Catalog, Inputs, audit, in_scope};
-use crate::source::{files, key, settings};
+use crate::source::snapshot;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -30,15 +31,8 @@ impl FailOn {
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Destination files or folders: cockpit exports (.properties, .props, .txt, no extension),
-    /// JSON or YAML, config.json with init_data, zip archives. Folders are walked recursively.
-    pub paths: Vec<PathBuf>,
-    /// Entitlement Management settings (TOML or JSON).
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
-    /// SAP Cloud ALM service key (JSON, often saved as .txt).
-    #[arg(long, value_name = "FILE")]
-    pub calm_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub sources: SourceArgs,
     /// Report format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -51,43 +45,51 @@ pub struct CheckArgs {
     /// Also show pass and not_applicable results in the table and SARIF (JSON always has all).
     #[arg(long)]
     pub all_results: bool,
+    /// Also save what was read as a snapshot (secrets replaced by digests) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<PathBuf>,
 }
 
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
-    if args.paths.is_empty() && args.settings.is_none() && args.calm_key.is_none() {
-        return Err(CliError::Usage("nothing to audit: give destination files or folders, --settings or --calm-key".into()));
+    let g = gather(&args.sources)?;
+    let mut stderr = Vec::new();
+    if let Some(path) = &args.save_snapshot {
+        write_atomically(path, &snapshot_text(&g)?)?;
+        stderr.push(format!("wrote snapshot {}", path.display()));
     }
-    let settings = args.settings.as_deref().map(settings::load).transpose()?;
-    let key = args.calm_key.as_deref().map(key::load).transpose()?;
-    let exclude: Vec<PathBuf> = args.settings.iter().chain(&args.calm_key).cloned().collect();
-    let loaded = files::load_paths(&args.paths, &exclude)?;
-
+    let incomplete =
+        (!g.failures.is_empty()).then(|| g.failures.iter().map(|f| format!("{}: {}", f.source, f.message)).collect::<Vec<_>>().join("; "));
     let inputs = Inputs {
-        destinations: &loaded.destinations,
-        destinations_given: !args.paths.is_empty(),
-        settings: settings.as_ref(),
-        key: key.as_ref(),
-        live: false,
-        probe: false,
+        destinations: &g.destinations,
+        destinations_given: g.destinations_given,
+        settings: g.settings.as_ref(),
+        key: g.key.as_ref(),
+        live: g.live,
+        probe: g.probe,
+        incomplete,
     };
     let catalog = Catalog::builtin();
     let findings = audit(catalog, &inputs);
     let coverage = Coverage {
-        files_read: loaded.files_read,
-        files_skipped: loaded.skipped.clone(),
-        destinations_found: loaded.destinations.len(),
-        destinations_in_scope: loaded.destinations.iter().filter(|d| in_scope(d, settings.as_ref())).count(),
-        settings: settings.as_ref().map(|s| s.path.clone()),
-        cloud_alm_key: key.as_ref().map(|k| k.path.clone()),
+        files_read: g.files_read,
+        files_skipped: g.skipped.clone(),
+        destinations_found: g.destinations.len(),
+        destinations_in_scope: g.destinations.iter().filter(|d| in_scope(d, g.settings.as_ref())).count(),
+        settings: g.settings.as_ref().map(|s| s.path.clone()),
+        cloud_alm_key: g.key.as_ref().map(|k| k.path.clone()),
+        live_service: g.live_service.clone(),
+        subaccount_id: g.subaccount_id.clone(),
     };
     let color = use_color(args.output.is_none() && std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR"));
     let options = Options { all_results: args.all_results, color, fail_on: args.fail_on.threshold() };
-    let report = Report { catalog, findings, coverage, failures: Vec::new(), options };
+    let report = Report { catalog, findings, coverage, failures: g.failures.clone(), options };
 
     let text = report.render(args.format);
-    let mut stderr = Vec::new();
     for skipped in &report.coverage.files_skipped {
         stderr.push(format!("skipped {skipped}: not a destination file type"));
+    }
+    for failure in &report.failures {
+        stderr.push(format!("incomplete: {}: {}", failure.source, failure.message));
     }
     let stdout = match &args.output {
         Some(path) => {
@@ -97,10 +99,23 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         }
         None => text,
     };
-    if report.coverage.destinations_in_scope == 0 && !args.paths.is_empty() {
+    if report.coverage.destinations_in_scope == 0 && g.destinations_given && report.failures.is_empty() {
         stderr.push(format!("warning: none of the {} destination(s) read is a Cloud ALM destination", report.coverage.destinations_found));
     }
     Ok(Output { stdout, stderr, exit: exit_for(&report) })
+}
+
+/// The snapshot of what `g` holds.
+pub fn snapshot_text(g: &Gathered) -> Result<String, CliError> {
+    let contents = snapshot::Contents {
+        destinations: &g.destinations,
+        failures: &g.failures,
+        service: g.live_service.clone(),
+        subaccount_id: g.subaccount_id.clone(),
+        live: g.live,
+        probe: g.probe,
+    };
+    snapshot::render(&contents).map_err(CliError::Usage)
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set to something (no-color.org).

@@ -4,6 +4,8 @@
 pub mod check;
 pub mod explain;
 pub mod rules;
+pub mod snapshot;
+pub mod sources;
 
 use clap::{Parser, Subcommand};
 
@@ -19,6 +21,9 @@ pub struct Cli {
 pub enum Command {
     /// Load destinations, settings and the Cloud ALM key, audit them, report.
     Check(check::CheckArgs),
+    /// Read the destinations (live or from files) and save them with every secret replaced by a
+    /// digest, to audit later with `check SNAPSHOT` or to attach to a support ticket.
+    Snapshot(snapshot::SnapshotArgs),
     /// List the rule catalog.
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why, how to fix it.
@@ -59,6 +64,7 @@ pub enum CliError {
 pub fn run(cli: Cli) -> Result<Output, CliError> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Snapshot(args) => snapshot::run(&args),
         Command::Rules(args) => Ok(rules::run(&args)),
         Command::Explain(args) => explain::run(&args),
     }

@@ -68,18 +68,44 @@ impl Level {
 /// Where a destination came from.
 #[derive(Clone, Debug)]
 pub struct Origin {
-    /// Display path of the file (`dir/file.json`, or `archive.zip/entry.properties`).
+    /// Display path of the file (`dir/file.json`, or `archive.zip/entry.properties`), or for a
+    /// live read (and its snapshot) the stable pseudo path
+    /// `btp/subaccount/<id>/[instances/<id>/]destinations/<name>`.
     pub path: String,
-    /// Line where the object starts.
+    /// Line where the object starts (1 for a pseudo path).
     pub line: u32,
     /// Known for live reads and for `config.json` `init_data`.
     pub level: Option<Level>,
+    /// `path` is a pseudo path, not a file.
+    pub pseudo: bool,
+}
+
+impl Origin {
+    pub fn file(path: &str, line: u32, level: Option<Level>) -> Self {
+        Origin { path: path.to_owned(), line, level, pseudo: false }
+    }
+}
+
+/// What SAP's find call said about fetching a token for the destination (`--probe`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Probe {
+    /// A token was returned (its value is never kept).
+    Token { token_type: String },
+    /// The Destination service could not get a token: `authTokens[].error`.
+    Error { reason: String },
+    /// The find call returned no token at all.
+    NoToken,
+    /// The find call itself failed (network, status): the result cannot be judged.
+    Failed { reason: String },
 }
 
 #[derive(Debug)]
 pub struct Destination {
     pub properties: Vec<Property>,
     pub origin: Origin,
+    /// Only with `--probe` on a live read (or its snapshot).
+    pub probe: Option<Probe>,
 }
 
 impl Destination {
@@ -109,6 +135,12 @@ impl Destination {
 
     /// Where the object came from, as shown in reports: `file:line`, plus the level when known.
     pub fn qualified_origin(&self) -> String {
+        if self.origin.pseudo {
+            return match self.origin.level {
+                Some(level) => format!("{} ({} level)", self.origin.path, level.as_str()),
+                None => self.origin.path.clone(),
+            };
+        }
         match self.origin.level {
             Some(level) => format!("{}:{} ({} level)", self.origin.path, self.origin.line, level.as_str()),
             None => format!("{}:{}", self.origin.path, self.origin.line),

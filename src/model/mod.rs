@@ -6,8 +6,8 @@ pub mod result;
 pub mod secret;
 pub mod settings;
 
-pub use destination::{Destination, Level, Origin, Property, Value};
+pub use destination::{Destination, Level, Origin, Probe, Property, Value};
 pub use key::CloudAlmKey;
-pub use result::{Finding, Location, ObjectKind, ObjectRef, Severity, Status};
+pub use result::{Finding, Location, ObjectKind, ObjectRef, Severity, SourceFailure, Status};
 pub use secret::Secret;
 pub use settings::Settings;

@@ -99,3 +99,11 @@ pub struct Finding {
     pub message: String,
     pub location: Location,
 }
+
+/// A source that failed part way: the audit is incomplete (exit 3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SourceFailure {
+    /// What failed: `subaccount level, page 3`, `token request`, `find CALM_BPMON`.
+    pub source: String,
+    pub message: String,
+}

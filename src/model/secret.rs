@@ -6,47 +6,137 @@
 
 use std::fmt;
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
 /// The text shown wherever a secret would have been.
 pub const REDACTED: &str = "<redacted>";
 
-pub struct Secret(String);
+/// A secret, or what a snapshot keeps of one: a salted HMAC-SHA256 of the trimmed value
+/// plus the facts the rules need (length, blank, surrounding white space). The digest lets
+/// CALM014 compare a snapshot with a Cloud ALM key later; it cannot be used to log in.
+pub struct Secret(Inner);
+
+enum Inner {
+    Plain(String),
+    Digest(SecretDigest),
+}
+
+/// What a snapshot stores in place of a secret. Safe to serialise: nothing in it is usable.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SecretDigest {
+    /// Hex salt, random per snapshot; a digest carries its own so snapshots can be merged.
+    pub salt: String,
+    /// Hex HMAC-SHA256 of the trimmed secret under the snapshot's salt.
+    pub hmac: String,
+    pub chars: usize,
+    pub blank: bool,
+    pub surrounding_whitespace: bool,
+}
+
+fn hmac_hex(salt: &[u8], value: &str) -> String {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(salt).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    mac.update(value.as_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Equal in time that depends only on the lengths.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let mut diff = a.len() ^ b.len();
+    for i in 0..a.len().max(b.len()) {
+        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
+    }
+    diff == 0
+}
 
 impl Secret {
     pub fn new(value: String) -> Self {
-        Secret(value)
+        Secret(Inner::Plain(value))
+    }
+
+    /// A secret known only by its digest (read from a snapshot).
+    pub fn from_digest(digest: SecretDigest) -> Self {
+        Secret(Inner::Digest(digest))
     }
 
     /// Empty or only white space.
     pub fn is_blank(&self) -> bool {
-        self.0.trim().is_empty()
+        match &self.0 {
+            Inner::Plain(s) => s.trim().is_empty(),
+            Inner::Digest(d) => d.blank,
+        }
     }
 
     /// Leading or trailing white space, the classic copy-paste fault.
     pub fn has_surrounding_whitespace(&self) -> bool {
-        self.0.trim() != self.0
+        match &self.0 {
+            Inner::Plain(s) => s.trim() != s,
+            Inner::Digest(d) => d.surrounding_whitespace,
+        }
     }
 
     /// Number of characters; safe to show, it says nothing usable about the value.
     pub fn char_count(&self) -> usize {
-        self.0.chars().count()
-    }
-
-    /// Compares in time that depends only on the lengths, never printing either value.
-    pub fn matches(&self, other: &Secret) -> bool {
-        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
-        let mut diff = a.len() ^ b.len();
-        for i in 0..a.len().max(b.len()) {
-            let x = a.get(i).copied().unwrap_or(0);
-            let y = b.get(i).copied().unwrap_or(0);
-            diff |= usize::from(x ^ y);
+        match &self.0 {
+            Inner::Plain(s) => s.chars().count(),
+            Inner::Digest(d) => d.chars,
         }
-        diff == 0
     }
 
-    /// Same comparison after removing surrounding white space on both sides (CALM017 reports that fault).
-    pub fn matches_trimmed(&self, other: &Secret) -> bool {
-        Secret(self.0.trim().to_owned()).matches(&Secret(other.0.trim().to_owned()))
+    /// Exact comparison, never printing either value. A digest only compares trimmed.
+    pub fn matches(&self, other: &Secret) -> bool {
+        match (&self.0, &other.0) {
+            (Inner::Plain(a), Inner::Plain(b)) => constant_time_eq(a.as_bytes(), b.as_bytes()),
+            _ => self.has_surrounding_whitespace() == other.has_surrounding_whitespace() && self.matches_trimmed(other),
+        }
     }
+
+    /// Comparison after removing surrounding white space on both sides (CALM017 reports that fault).
+    pub fn matches_trimmed(&self, other: &Secret) -> bool {
+        match (&self.0, &other.0) {
+            (Inner::Plain(a), Inner::Plain(b)) => constant_time_eq(a.trim().as_bytes(), b.trim().as_bytes()),
+            (Inner::Digest(d), Inner::Plain(p)) | (Inner::Plain(p), Inner::Digest(d)) => {
+                unhex(&d.salt).is_some_and(|salt| constant_time_eq(hmac_hex(&salt, p.trim()).as_bytes(), d.hmac.as_bytes()))
+            }
+            (Inner::Digest(a), Inner::Digest(b)) => a.salt == b.salt && constant_time_eq(a.hmac.as_bytes(), b.hmac.as_bytes()),
+        }
+    }
+
+    /// What a snapshot keeps of this secret, under `salt`.
+    pub fn digest(&self, salt: &[u8]) -> SecretDigest {
+        match &self.0 {
+            Inner::Plain(s) => SecretDigest {
+                salt: hex(salt),
+                hmac: hmac_hex(salt, s.trim()),
+                chars: s.chars().count(),
+                blank: s.trim().is_empty(),
+                surrounding_whitespace: s.trim() != s,
+            },
+            // Re-keying is impossible without the value: the digest keeps its own salt.
+            Inner::Digest(d) => d.clone(),
+        }
+    }
+
+    /// The value, for the one place that must send it: the token request to the key's own
+    /// token endpoint. `None` for a digest.
+    pub(crate) fn expose_for_token_request(&self) -> Option<&str> {
+        match &self.0 {
+            Inner::Plain(s) => Some(s),
+            Inner::Digest(_) => None,
+        }
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len()).step_by(2).map(|i| text.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
 impl fmt::Debug for Secret {
@@ -57,7 +147,10 @@ impl fmt::Debug for Secret {
 
 impl Clone for Secret {
     fn clone(&self) -> Self {
-        Secret(self.0.clone())
+        match &self.0 {
+            Inner::Plain(s) => Secret(Inner::Plain(s.clone())),
+            Inner::Digest(d) => Secret(Inner::Digest(d.clone())),
+        }
     }
 }
 
@@ -90,6 +183,22 @@ mod tests {
         assert!(!a.matches(&Secret::new("abc ".into())));
         assert!(!a.matches(&Secret::new("ab".into())));
         assert!(a.matches_trimmed(&Secret::new(" abc\t".into())));
+    }
+
+    #[test]
+    fn digests_compare_with_plain_secrets_only_by_value() {
+        let salt = b"0123456789abcdef";
+        let plain = Secret::new("s3cret ".into());
+        let from_snapshot = Secret::from_digest(plain.digest(salt));
+        assert!(from_snapshot.matches_trimmed(&Secret::new("s3cret".into())));
+        assert!(Secret::new("s3cret".into()).matches_trimmed(&from_snapshot));
+        assert!(!from_snapshot.matches_trimmed(&Secret::new("s3cre".into())));
+        assert!(from_snapshot.has_surrounding_whitespace());
+        assert_eq!(from_snapshot.char_count(), 7);
+        assert_eq!(format!("{from_snapshot:?}"), REDACTED);
+        // A snapshot of a snapshot keeps the digest (with its salt), and never contains the secret.
+        assert_eq!(from_snapshot.digest(b"another salt"), plain.digest(salt));
+        assert!(!serde_json::to_string(&plain.digest(salt)).unwrap().contains("s3cret"));
     }
 
     #[test]

@@ -21,19 +21,20 @@ fn scope_label(scope: Scope) -> &'static str {
 }
 
 fn requires_label(rule: &Rule) -> String {
-    if rule.requires.is_empty() {
-        return "destinations only".into();
-    }
     let items: Vec<&str> = rule
         .requires
         .iter()
-        .map(|r| match r {
-            Requirement::CloudAlmKey => "--calm-key",
-            Requirement::Settings => "--settings",
-            Requirement::Live => "live Destination Service",
-            Requirement::Probe => "--probe",
+        .filter_map(|r| match r {
+            Requirement::CloudAlmKey => Some("--calm-key"),
+            Requirement::Settings => Some("--settings"),
+            Requirement::Live => Some("live Destination Service"),
+            Requirement::Probe => Some("--probe"),
+            Requirement::AllDestinations => None,
         })
         .collect();
+    if items.is_empty() {
+        return "destinations only".into();
+    }
     items.join(", ")
 }
 

@@ -6,6 +6,7 @@ pub mod json;
 pub mod sarif;
 pub mod table;
 
+pub use crate::model::SourceFailure;
 use crate::model::{Finding, Severity, Status};
 use crate::rules::Catalog;
 
@@ -27,13 +28,10 @@ pub struct Coverage {
     pub destinations_in_scope: usize,
     pub settings: Option<String>,
     pub cloud_alm_key: Option<String>,
-}
-
-/// A source that failed part way: the audit is incomplete (exit 3).
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct SourceFailure {
-    pub source: String,
-    pub message: String,
+    /// Destination service base URL of a live read.
+    pub live_service: Option<String>,
+    /// Subaccount of a live read (from the token).
+    pub subaccount_id: Option<String>,
 }
 
 /// How the reports should look, resolved once from the flags.

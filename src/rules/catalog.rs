@@ -26,6 +26,8 @@ pub enum Requirement {
     Settings,
     Live,
     Probe,
+    /// Judges the complete destination list: `error` when a source failed part way.
+    AllDestinations,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]

@@ -2,7 +2,7 @@
 
 use super::engine::{Inputs, Outcome};
 use super::url::{self, UrlParts};
-use crate::model::{Destination, Severity, Value};
+use crate::model::{Destination, Level, Probe, Severity, Value};
 
 fn not_set(d: &Destination, property: &str) -> String {
     match d.case_variant(property) {
@@ -217,9 +217,20 @@ pub fn token_url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
     }
 }
 
-/// Judged only from a find response, which offline files do not have.
-pub fn token_retrieval(_: &Destination, _: &Inputs) -> Outcome {
-    Outcome::not_applicable("no find response was read for this destination")
+/// Judged from SAP's find call (`--probe`): did the Destination service get a token?
+pub fn token_retrieval(d: &Destination, _: &Inputs) -> Outcome {
+    match &d.probe {
+        Some(Probe::Token { token_type }) => {
+            Outcome::pass(format!("the Destination service fetched a {token_type} token with this destination's client credentials"))
+        }
+        Some(Probe::Error { reason }) => Outcome::fail(format!("the Destination service could not fetch a token: {reason}")),
+        Some(Probe::NoToken) => Outcome::fail("the find call returned no token for this destination"),
+        Some(Probe::Failed { reason }) => Outcome::new_error(format!("the find call failed: {reason}")),
+        None => Outcome::not_applicable(match d.origin.level {
+            Some(Level::Subaccount) => "no find result: the find call resolves a same-named instance-level destination first",
+            _ => "no find response was read for this destination",
+        }),
+    }
 }
 
 pub fn region_consistent(d: &Destination, _: &Inputs) -> Outcome {

@@ -16,6 +16,8 @@ pub struct Inputs<'a> {
     pub live: bool,
     /// The find call was made for each in-scope destination (`--probe`).
     pub probe: bool,
+    /// Why the destination list is incomplete (a source failed part way); `None` when complete.
+    pub incomplete: Option<String>,
 }
 
 /// What a rule says about one object.
@@ -38,6 +40,10 @@ impl Outcome {
     }
     pub fn fail(message: impl Into<String>) -> Self {
         Self::new(Status::Fail, message)
+    }
+    /// Could not be evaluated: the data to judge it is missing because a source failed.
+    pub fn new_error(message: impl Into<String>) -> Self {
+        Self::new(Status::Error, message)
     }
     pub fn manual(message: impl Into<String>) -> Self {
         Self::new(Status::Manual, message)
@@ -129,6 +135,7 @@ fn missing_input(rule: &Rule, inputs: &Inputs) -> Option<&'static str> {
         Requirement::Settings if inputs.settings.is_none() => Some("needs the Entitlement Management settings (--settings)"),
         Requirement::Live if !inputs.live => Some("needs the live Destination Service (--destination-key); files cannot show it"),
         Requirement::Probe if !inputs.probe => Some("needs --probe, which asks the Destination Service to fetch a token"),
+        Requirement::AllDestinations => None,
         _ => None,
     })
 }
@@ -147,6 +154,11 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
             } else {
                 out.push(finding(rule, landscape_ref(), landscape_location(inputs), Outcome::not_applicable(reason)));
             }
+            continue;
+        }
+        if let (Some(why), true) = (&inputs.incomplete, rule.requires.contains(&Requirement::AllDestinations)) {
+            let outcome = Outcome::new(Status::Error, format!("cannot be judged on an incomplete destination list: {why}"));
+            out.push(finding(rule, landscape_ref(), landscape_location(inputs), outcome));
             continue;
         }
         if let Some(template) = &rule.check {

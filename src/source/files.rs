@@ -5,8 +5,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{InputError, properties, shapes, tree};
-use crate::model::{Destination, Origin, Property};
+use super::{InputError, properties, shapes, snapshot, tree};
+use crate::model::{Destination, Origin, Property, SourceFailure};
 
 /// What the file loaders found.
 #[derive(Default)]
@@ -16,6 +16,11 @@ pub struct Loaded {
     pub files_read: usize,
     /// Files in walked folders that are not destination files, by display path.
     pub skipped: Vec<String>,
+    /// Failures recorded in snapshots that were read: the run stays incomplete.
+    pub failures: Vec<SourceFailure>,
+    /// A snapshot of a live read was read (levels known, CALM016 judged when `probe`).
+    pub live: bool,
+    pub probe: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,7 +119,7 @@ fn load_file(path: &Path, shown: &str, format: Format, loaded: &mut Loaded) -> R
     if format == Format::Zip {
         return load_zip(&bytes, shown, loaded);
     }
-    parse_bytes(&bytes, shown, format, &mut loaded.destinations)?;
+    parse_bytes(&bytes, shown, format, loaded)?;
     loaded.files_read += 1;
     Ok(())
 }
@@ -149,22 +154,23 @@ fn load_zip(bytes: &[u8], shown: &str, loaded: &mut Loaded) -> Result<(), InputE
         };
         let mut content = Vec::new();
         file.read_to_end(&mut content).map_err(|e| InputError::new(&entry_shown, None, format!("cannot read archive entry: {e}")))?;
-        parse_bytes(&content, &entry_shown, format, &mut loaded.destinations)?;
+        parse_bytes(&content, &entry_shown, format, loaded)?;
         loaded.files_read += 1;
     }
     Ok(())
 }
 
 /// Parses one file's bytes into destinations.
-fn parse_bytes(bytes: &[u8], shown: &str, format: Format, out: &mut Vec<Destination>) -> Result<(), InputError> {
+fn parse_bytes(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
+    let out = &mut loaded.destinations;
     let text = properties::decode(bytes).map_err(|e| InputError::new(shown, None, e.to_string()))?;
     if text.trim().is_empty() {
         return Err(InputError::new(shown, None, "empty file"));
     }
     let looks_json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
     match format {
-        Format::Json => json(&text, bytes, shown, out),
-        Format::Properties if looks_json => json(&text, bytes, shown, out),
+        Format::Json => json(&text, bytes, shown, loaded),
+        Format::Properties if looks_json => json(&text, bytes, shown, loaded),
         Format::Properties => properties_file(&text, shown, out),
         Format::Yaml => {
             let docs = tree::parse_yaml(&text).map_err(|e| InputError::new(shown, e.line, e.message))?;
@@ -177,13 +183,21 @@ fn parse_bytes(bytes: &[u8], shown: &str, format: Format, out: &mut Vec<Destinat
     }
 }
 
-fn json(text: &str, bytes: &[u8], shown: &str, out: &mut Vec<Destination>) -> Result<(), InputError> {
+fn json(text: &str, bytes: &[u8], shown: &str, loaded: &mut Loaded) -> Result<(), InputError> {
     // JSON must be UTF-8 (RFC 8259); the Latin-1 fallback is for properties exports only.
     if std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).is_err() {
         return Err(InputError::new(shown, None, "JSON file is not valid UTF-8"));
     }
     let node = tree::parse_json(text).map_err(|e| InputError::new(shown, e.line, e.message))?;
-    shapes::destinations(&node, shown, out)
+    if snapshot::is_snapshot(&node) {
+        let snap = snapshot::load(text, shown)?;
+        loaded.destinations.extend(snap.destinations);
+        loaded.failures.extend(snap.failures);
+        loaded.live |= snap.live;
+        loaded.probe |= snap.probe;
+        return Ok(());
+    }
+    shapes::destinations(&node, shown, &mut loaded.destinations)
 }
 
 fn properties_file(text: &str, shown: &str, out: &mut Vec<Destination>) -> Result<(), InputError> {
@@ -199,6 +213,6 @@ fn properties_file(text: &str, shown: &str, out: &mut Vec<Destination>) -> Resul
     if !props.iter().any(|p| p.key == "Name") {
         return Err(InputError::new(shown, None, "not a destination export: no \"Name\" property"));
     }
-    out.push(Destination { properties: props, origin: Origin { path: shown.to_owned(), line: first_line, level: None } });
+    out.push(Destination { properties: props, origin: Origin::file(shown, first_line, None), probe: None });
     Ok(())
 }

@@ -3,9 +3,11 @@
 
 pub mod files;
 pub mod key;
+pub mod live;
 pub mod properties;
 pub mod settings;
 pub mod shapes;
+pub mod snapshot;
 pub mod tree;
 
 use std::fmt;

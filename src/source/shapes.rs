@@ -89,7 +89,7 @@ fn flat(node: &Node, path: &str, level: Option<Level>, out: &mut Vec<Destination
     if !properties.iter().any(|p| p.key == "Name") {
         return Err(InputError::new(path, Some(node.line), "destination has no \"Name\""));
     }
-    out.push(Destination { properties, origin: Origin { path: path.to_owned(), line: node.line, level } });
+    out.push(Destination { properties, origin: Origin::file(path, node.line, level), probe: None });
     Ok(())
 }
 

@@ -1,0 +1,36 @@
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::check::snapshot_text;
+use super::sources::{SourceArgs, gather};
+use super::{CliError, Exit, Output, write_atomically};
+
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Write the snapshot to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Exit 0 for a complete read, 3 when a source failed part way (the snapshot records it).
+pub fn run(args: &SnapshotArgs) -> Result<Output, CliError> {
+    let g = gather(&args.sources)?;
+    if !g.destinations_given {
+        return Err(CliError::Usage("nothing to snapshot: give --destination-key or destination files".into()));
+    }
+    let text = snapshot_text(&g)?;
+    let mut stderr: Vec<String> = g.failures.iter().map(|f| format!("incomplete: {}: {}", f.source, f.message)).collect();
+    let stdout = match &args.output {
+        Some(path) => {
+            write_atomically(path, &text)?;
+            stderr.push(format!("wrote snapshot {} ({} destinations)", path.display(), g.destinations.len()));
+            String::new()
+        }
+        None => text,
+    };
+    let exit = if g.failures.is_empty() { Exit::Clean } else { Exit::Incomplete };
+    Ok(Output { stdout, stderr, exit })
+}

@@ -1,0 +1,155 @@
+//! The source flags shared by `check` and `snapshot`, and the one place that reads every
+//! input: files, the live Destination Service, settings and the Cloud ALM key.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::CliError;
+use crate::model::{CloudAlmKey, Destination, Settings, SourceFailure};
+use crate::rules::in_scope;
+use crate::source::live::{self, LiveOptions, key::DestinationKey};
+use crate::source::{InputError, files, key, settings};
+
+#[derive(Args, Debug, Clone)]
+pub struct SourceArgs {
+    /// Destination files or folders: cockpit exports (.properties, .props, .txt, no extension),
+    /// JSON or YAML, config.json with init_data, zip archives, calm-audit snapshots. Folders are
+    /// walked recursively.
+    pub paths: Vec<PathBuf>,
+    /// Destination service instance key (JSON): read the destinations live from the BTP
+    /// Destination Service. Also taken from CALM_AUDIT_DESTINATION_KEY (the JSON or a path) or
+    /// a VCAP_SERVICES binding labelled "destination".
+    #[arg(long, value_name = "FILE")]
+    pub destination_key: Option<PathBuf>,
+    /// Entitlement Management settings (TOML or JSON).
+    #[arg(long, value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+    /// SAP Cloud ALM service key (JSON, often saved as .txt).
+    #[arg(long, value_name = "FILE")]
+    pub calm_key: Option<PathBuf>,
+    /// Live: seconds allowed for each request, reading the answer included.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+    /// Live: ask SAP's find call to fetch a token for each in-scope destination (CALM016).
+    #[arg(long)]
+    pub probe: bool,
+    /// Live: an extra trusted CA certificate (PEM), e.g. of a TLS-inspecting proxy. Verification stays on.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Log each request and its outcome on standard error (never a secret or token).
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Ok(s),
+        _ => Err("expected a number of seconds between 0 and 3600".into()),
+    }
+}
+
+/// Everything read for one run.
+pub struct Gathered {
+    pub destinations: Vec<Destination>,
+    pub settings: Option<Settings>,
+    pub key: Option<CloudAlmKey>,
+    pub failures: Vec<SourceFailure>,
+    pub files_read: usize,
+    pub skipped: Vec<String>,
+    /// A destination source was given (paths or live).
+    pub destinations_given: bool,
+    /// Levels are known from a live read or a snapshot of one.
+    pub live: bool,
+    pub probe: bool,
+    pub live_service: Option<String>,
+    pub subaccount_id: Option<String>,
+}
+
+/// Writes a log line to standard error; the output layer's one way to speak during a run.
+fn stderr_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "calm-audit: {line}");
+}
+
+pub fn gather(args: &SourceArgs) -> Result<Gathered, CliError> {
+    let destination_key =
+        live::key::resolve(args.destination_key.as_deref(), std::env::var(live::key::ENV_KEY).ok(), std::env::var("VCAP_SERVICES").ok())?;
+    if args.paths.is_empty() && destination_key.is_none() && args.settings.is_none() && args.calm_key.is_none() {
+        return Err(CliError::Usage(
+            "nothing to audit: give destination files or folders, --destination-key, --settings or --calm-key".into(),
+        ));
+    }
+    if args.probe && destination_key.is_none() {
+        return Err(CliError::Usage("--probe needs the live Destination Service (--destination-key)".into()));
+    }
+    let settings = args.settings.as_deref().map(settings::load).transpose()?;
+    let key = args.calm_key.as_deref().map(key::load).transpose()?;
+    let exclude: Vec<PathBuf> = args.settings.iter().chain(&args.calm_key).chain(&args.destination_key).cloned().collect();
+    let loaded = files::load_paths(&args.paths, &exclude)?;
+
+    let mut gathered = Gathered {
+        destinations: loaded.destinations,
+        settings,
+        key,
+        failures: loaded.failures,
+        files_read: loaded.files_read,
+        skipped: loaded.skipped,
+        destinations_given: !args.paths.is_empty() || destination_key.is_some(),
+        live: loaded.live,
+        probe: loaded.probe,
+        live_service: None,
+        subaccount_id: None,
+    };
+    if let Some(dk) = destination_key {
+        read_live(args, &dk, &mut gathered)?;
+    }
+    Ok(gathered)
+}
+
+fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered) -> Result<(), CliError> {
+    let mut options = LiveOptions { timeout: Duration::from_secs_f64(args.timeout), probe: args.probe, ..LiveOptions::default() };
+    options.connect_timeout = options.connect_timeout.min(options.timeout);
+    if let Some(path) = &args.ca_cert {
+        let shown = path.display().to_string();
+        let pem = std::fs::read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read CA certificate: {e}")))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| InputError::new(&shown, None, "not a PEM certificate"))?;
+        if certs.is_empty() {
+            return Err(InputError::new(&shown, None, "no certificate in the file").into());
+        }
+        options.extra_roots = certs;
+    }
+    let bar = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(2) } else { indicatif::ProgressBar::hidden() };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} reading destinations: {pos}/{len} pages {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let log: live::Log = if args.verbose {
+        let bar = bar.clone();
+        Arc::new(move |line: &str| bar.suspend(|| stderr_line(line)))
+    } else {
+        Arc::new(|_: &str| {})
+    };
+    let progress: live::Progress = {
+        let bar = bar.clone();
+        Arc::new(move |done, total| {
+            if total > 1 {
+                bar.inc_length(total - 1);
+            }
+            bar.inc(done);
+        })
+    };
+    let settings = gathered.settings.as_ref();
+    let scope = |d: &Destination| in_scope(d, settings);
+    let read = live::read(dk, options, &scope, log, progress)?;
+    bar.finish_and_clear();
+    gathered.destinations.extend(read.destinations);
+    gathered.failures.extend(read.failures);
+    gathered.live = true;
+    gathered.probe |= args.probe;
+    gathered.live_service = Some(read.service);
+    gathered.subaccount_id = Some(read.subaccount_id);
+    Ok(())
+}

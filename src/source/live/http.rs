@@ -1,0 +1,294 @@
+//! The only HTTP the auditor sends: the token POST and GETs, with timeouts, bounded retries
+//! (exponential backoff with jitter, `Retry-After` honoured) and a URL policy that refuses
+//! plain `http` to anything but loopback before a connection is made.
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::{Client, Method, StatusCode, Url};
+
+use super::key::{Credential, DestinationKey};
+use super::{LiveOptions, Log};
+use crate::source::InputError;
+
+/// A response read to the end.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Why a request gave up; the text is safe to show (no tokens, no secrets).
+pub type Failed = String;
+
+/// Only `https`, or `http` to a loopback address (the test suite's fake service).
+pub fn check_url(raw: &str, what: &str, source: &str) -> Result<Url, InputError> {
+    let refuse = |why: &str| InputError::new(source, None, format!("refusing {what} \"{raw}\": {why}"));
+    let url = Url::parse(raw.trim()).map_err(|e| refuse(&format!("not a URL ({e})")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("credentials in the URL"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            if loopback { Ok(url) } else { Err(refuse("plain http is only allowed to loopback addresses; use https")) }
+        }
+        other => Err(refuse(&format!("scheme {other} is not https"))),
+    }
+}
+
+pub struct Http {
+    client: Client,
+    /// Carries the client certificate for an X.509 key's token call; the same as `client` otherwise.
+    token_client: Client,
+    options: LiveOptions,
+    log: Log,
+}
+
+fn builder(options: &LiveOptions) -> reqwest::ClientBuilder {
+    let mut b = Client::builder()
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("calm-audit/", env!("CARGO_PKG_VERSION")));
+    for ca in &options.extra_roots {
+        b = b.add_root_certificate(ca.clone());
+    }
+    b
+}
+
+impl Http {
+    pub fn new(key: &DestinationKey, options: LiveOptions, log: Log) -> Result<Http, InputError> {
+        let fail = |e: reqwest::Error| InputError::new(&key.source, None, format!("cannot set up the HTTP client: {e}"));
+        let client = builder(&options).build().map_err(fail)?;
+        let token_client = match &key.credential {
+            Credential::Secret(_) => client.clone(),
+            Credential::Certificate { certificate_pem, key_pem, .. } => {
+                let (Some(cert), Some(private)) = (certificate_pem.expose_for_token_request(), key_pem.expose_for_token_request()) else {
+                    return Err(InputError::new(&key.source, None, "the X.509 key's certificate is not available"));
+                };
+                let pem = format!("{}\n{}\n", private.replace("\\n", "\n"), cert.replace("\\n", "\n"));
+                let identity = reqwest::Identity::from_pem(pem.as_bytes())
+                    .map_err(|_| InputError::new(&key.source, None, "the key's \"certificate\" and \"key\" are not a usable PEM pair"))?;
+                builder(&options).identity(identity).build().map_err(fail)?
+            }
+        };
+        Ok(Http { client, token_client, options, log })
+    }
+
+    pub fn options(&self) -> &LiveOptions {
+        &self.options
+    }
+
+    /// POST to a token endpoint with a form body; the body is never logged.
+    pub async fn post_form(&self, url: &Url, form: String) -> Result<Answer, Failed> {
+        let request = self
+            .token_client
+            .post(url.clone())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "application/json")
+            .body(form);
+        self.send(Method::POST, url, request).await
+    }
+
+    /// GET with the bearer token.
+    pub async fn get(&self, url: &Url, token: &str) -> Result<Answer, Failed> {
+        let request = self.client.get(url.clone()).bearer_auth(token).header(ACCEPT, "application/json");
+        self.send(Method::GET, url, request).await
+    }
+
+    async fn send(&self, method: Method, url: &Url, request: reqwest::RequestBuilder) -> Result<Answer, Failed> {
+        let attempts = self.options.attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let Some(this) = request.try_clone() else {
+                return Err("internal: request cannot be repeated".into());
+            };
+            let started = Instant::now();
+            let outcome = self.once(this).await;
+            let elapsed = started.elapsed().as_millis();
+            let (retry, wait_hint, failed) = match outcome {
+                Ok(answer) if is_retryable_status(answer.status) => {
+                    (self.log)(&format!("{method} {url} -> {} in {elapsed} ms (attempt {attempt}/{attempts})", answer.status.as_u16()));
+                    let hint = retry_after(&answer.headers);
+                    let failed = format!("HTTP {} after {attempt} attempt(s)", answer.status.as_u16());
+                    (true, hint, failed)
+                }
+                Ok(answer) => {
+                    (self.log)(&format!("{method} {url} -> {} in {elapsed} ms ({} bytes)", answer.status.as_u16(), answer.body.len()));
+                    return Ok(answer);
+                }
+                Err(Attempt::Final(message)) => {
+                    (self.log)(&format!("{method} {url} -> {message}"));
+                    return Err(message);
+                }
+                Err(Attempt::Transient(message)) => {
+                    (self.log)(&format!("{method} {url} -> {message} (attempt {attempt}/{attempts})"));
+                    (true, None, format!("{message} after {attempt} attempt(s)"))
+                }
+            };
+            if !retry || attempt >= attempts {
+                return Err(failed);
+            }
+            tokio::time::sleep(backoff(attempt, wait_hint, &self.options)).await;
+        }
+    }
+
+    async fn once(&self, request: reqwest::RequestBuilder) -> Result<Answer, Attempt> {
+        let timeout_secs = self.options.timeout.as_secs_f64();
+        let response = request.send().await.map_err(|e| classify(&e, timeout_secs))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let limit = self.options.max_body_bytes;
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(Attempt::Final(format!("the answer is larger than the limit of {limit} bytes")));
+        }
+        let body = read_limited(response, limit).await.map_err(|e| match e {
+            BodyError::Http(e) if e.is_timeout() => Attempt::Final(format!("no complete answer within {timeout_secs} s")),
+            BodyError::Http(_) => Attempt::Transient("the answer was cut off".into()),
+            BodyError::TooLarge => Attempt::Final(format!("the answer is larger than the limit of {limit} bytes")),
+        })?;
+        Ok(Answer { status, headers, body })
+    }
+}
+
+enum BodyError {
+    Http(reqwest::Error),
+    TooLarge,
+}
+
+async fn read_limited(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Http)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+enum Attempt {
+    /// Worth another try: connection refused or reset, body cut off.
+    Transient(String),
+    /// Not worth repeating: timeouts (the bound the user set), TLS failures, oversized answers.
+    Final(String),
+}
+
+fn classify(e: &reqwest::Error, timeout_secs: f64) -> Attempt {
+    if e.is_timeout() {
+        return Attempt::Final(format!("no answer within {timeout_secs} s"));
+    }
+    // The chain says what went wrong (refused, reset, certificate); it never holds a secret.
+    let mut detail = String::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    let tls = detail.to_ascii_lowercase().contains("certificate") || detail.to_ascii_lowercase().contains("tls");
+    if tls {
+        Attempt::Final(format!("TLS failure: {detail}"))
+    } else if e.is_connect() {
+        Attempt::Transient(format!("cannot connect: {detail}"))
+    } else {
+        Attempt::Transient(format!("connection failed: {detail}"))
+    }
+}
+
+fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// `Retry-After` in seconds (an HTTP date is ignored in favour of the backoff).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// Exponential backoff with jitter; a server's `Retry-After` wins but is capped.
+fn backoff(attempt: u32, hint: Option<Duration>, options: &LiveOptions) -> Duration {
+    if let Some(h) = hint {
+        return h.min(options.max_retry_after);
+    }
+    let base = options.backoff_base.saturating_mul(1 << attempt.saturating_sub(1).min(10));
+    let capped = base.min(options.max_backoff);
+    let mut bytes = [0u8; 8];
+    let jitter_fraction = if getrandom::fill(&mut bytes).is_ok() { (u64::from_le_bytes(bytes) % 1000) as f64 / 1000.0 } else { 0.5 };
+    capped.mul_f64(0.5 + jitter_fraction / 2.0)
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+pub fn form_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Percent-encoding of one path segment (a destination name in the find URL or a pseudo path).
+pub fn path_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(char::from(b)),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A short, single-line excerpt of an error body (servers answer plain text).
+pub fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    one_line.chars().take(160).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_policy() {
+        assert!(check_url("https://destination-configuration.cfapps.eu10.hana.ondemand.com", "uri", "k").is_ok());
+        assert!(check_url("http://127.0.0.1:8080", "uri", "k").is_ok());
+        assert!(check_url("http://127.3.4.5:8080", "uri", "k").is_ok());
+        assert!(check_url("http://[::1]:8080", "uri", "k").is_ok());
+        assert!(check_url("http://localhost:8080", "uri", "k").is_ok());
+        let e = check_url("http://10.0.0.1", "uri", "k").unwrap_err();
+        assert!(e.message.contains("only allowed to loopback"), "{e}");
+        assert!(check_url("http://example.com", "uri", "k").is_err());
+        assert!(check_url("ftp://127.0.0.1", "uri", "k").is_err());
+        assert!(check_url("https://user:pw@x.example", "uri", "k").unwrap_err().message.contains("credentials"));
+    }
+
+    #[test]
+    fn encodings() {
+        assert_eq!(form_encode("sb-a!b1|c d"), "sb-a%21b1%7Cc+d");
+        assert_eq!(path_segment("CALM_A/b c"), "CALM_A%2Fb%20c");
+    }
+
+    #[test]
+    fn backoff_grows_and_honours_retry_after() {
+        let o = LiveOptions::default();
+        let first = backoff(1, None, &o);
+        let third = backoff(3, None, &o);
+        assert!(first <= o.backoff_base && first >= o.backoff_base / 2);
+        assert!(third >= o.backoff_base * 2);
+        assert_eq!(backoff(1, Some(Duration::from_secs(2)), &o), Duration::from_secs(2));
+        assert_eq!(backoff(1, Some(Duration::from_secs(100_000)), &o), o.max_retry_after);
+    }
+}

@@ -1,0 +1,247 @@
+//! Snapshots: what a run read, saved so it can be audited again later or attached to a
+//! support ticket. Every secret is replaced by a [`SecretDigest`] (salted HMAC-SHA256 plus
+//! length and white-space facts), so CALM009, CALM014 and CALM017 give the same results from
+//! the snapshot as from the live read, and nothing in the file can be used to log in.
+
+use serde::{Deserialize, Serialize};
+
+use super::InputError;
+use crate::model::secret::SecretDigest;
+use crate::model::{Destination, Level, Origin, Probe, Property, Secret, SourceFailure, Value};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Format version; a file is recognised as a snapshot by this key.
+    pub calm_audit_snapshot: u32,
+    pub tool_version: String,
+    /// UTC, RFC 3339.
+    pub taken_at: String,
+    /// Destination service base URL of a live read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subaccount_id: Option<String>,
+    /// The destinations came from the live Destination Service.
+    pub live: bool,
+    /// `--probe` was used: find results are included.
+    pub probe: bool,
+    /// Sources that failed part way during the read; a snapshot of an incomplete read stays incomplete.
+    pub failures: Vec<SourceFailure>,
+    pub destinations: Vec<SnapshotDestination>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotDestination {
+    pub path: String,
+    pub line: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<SnapshotLevel>,
+    #[serde(default)]
+    pub pseudo: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<Probe>,
+    pub properties: Vec<SnapshotProperty>,
+}
+
+#[derive(Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotLevel {
+    Subaccount,
+    Instance,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotProperty {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// In place of a secret's value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<SecretDigest>,
+    /// The export had already removed the value.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+}
+
+/// What a run read, ready to be saved.
+pub struct Contents<'a> {
+    pub destinations: &'a [Destination],
+    pub failures: &'a [SourceFailure],
+    pub service: Option<String>,
+    pub subaccount_id: Option<String>,
+    pub live: bool,
+    pub probe: bool,
+}
+
+/// The snapshot as JSON text, secrets digested under a fresh random salt.
+pub fn render(contents: &Contents) -> Result<String, String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| format!("no random salt available: {e}"))?;
+    let destinations = contents
+        .destinations
+        .iter()
+        .map(|d| SnapshotDestination {
+            path: d.origin.path.clone(),
+            line: d.origin.line,
+            level: d.origin.level.map(|l| match l {
+                Level::Subaccount => SnapshotLevel::Subaccount,
+                Level::Instance => SnapshotLevel::Instance,
+            }),
+            pseudo: d.origin.pseudo,
+            probe: d.probe.clone(),
+            properties: d
+                .properties
+                .iter()
+                .map(|p| {
+                    let (value, secret, removed) = match &p.value {
+                        Value::Text(t) => (Some(t.clone()), None, false),
+                        Value::Secret(s) => (None, Some(s.digest(&salt)), false),
+                        Value::Removed => (None, None, true),
+                    };
+                    SnapshotProperty { key: p.key.clone(), value, secret, removed, line: p.line }
+                })
+                .collect(),
+        })
+        .collect();
+    let snapshot = Snapshot {
+        calm_audit_snapshot: FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        taken_at: rfc3339_now(),
+        service: contents.service.clone(),
+        subaccount_id: contents.subaccount_id.clone(),
+        live: contents.live,
+        probe: contents.probe,
+        failures: contents.failures.to_vec(),
+        destinations,
+    };
+    let mut text = serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// A snapshot read back.
+pub struct Loaded {
+    pub destinations: Vec<Destination>,
+    pub failures: Vec<SourceFailure>,
+    pub live: bool,
+    pub probe: bool,
+}
+
+/// Whether parsed JSON text is a snapshot (it has the `calm_audit_snapshot` key at the top).
+pub fn is_snapshot(node: &super::tree::Node) -> bool {
+    node.get("calm_audit_snapshot").is_some()
+}
+
+pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
+    let snapshot: Snapshot = serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_owned();
+        InputError::new(shown, u32::try_from(e.line()).ok().filter(|l| *l > 0), format!("invalid snapshot: {message}"))
+    })?;
+    if snapshot.calm_audit_snapshot != FORMAT_VERSION {
+        return Err(InputError::new(
+            shown,
+            None,
+            format!("snapshot format {} is not supported (this build reads {FORMAT_VERSION})", snapshot.calm_audit_snapshot),
+        ));
+    }
+    let mut destinations = Vec::with_capacity(snapshot.destinations.len());
+    for d in snapshot.destinations {
+        let mut properties = Vec::with_capacity(d.properties.len());
+        for p in d.properties {
+            let value = match (p.value, p.secret, p.removed) {
+                (Some(t), None, false) => Value::Text(t),
+                (None, Some(digest), false) => Value::Secret(Secret::from_digest(digest)),
+                (None, None, true) => Value::Removed,
+                _ => {
+                    return Err(InputError::new(
+                        shown,
+                        None,
+                        format!("property \"{}\" must have exactly one of value, secret, removed", p.key),
+                    ));
+                }
+            };
+            properties.push(Property { key: p.key, value, line: p.line });
+        }
+        let level = d.level.map(|l| match l {
+            SnapshotLevel::Subaccount => Level::Subaccount,
+            SnapshotLevel::Instance => Level::Instance,
+        });
+        destinations.push(Destination {
+            properties,
+            origin: Origin { path: d.path, line: d.line, level, pseudo: d.pseudo },
+            probe: d.probe,
+        });
+    }
+    Ok(Loaded { destinations, failures: snapshot.failures, live: snapshot.live, probe: snapshot.probe })
+}
+
+/// Now as `YYYY-MM-DDTHH:MM:SSZ`.
+fn rfc3339_now() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_keeps_everything_but_the_secret() {
+        let d = Destination {
+            properties: vec![
+                Property::new("Name".into(), "CALM_A".into(), Some(2)),
+                Property::new("clientSecret".into(), " top-secret-value".into(), Some(5)),
+                Property::removed("Password".into(), Some(1)),
+            ],
+            origin: Origin { path: "btp/subaccount/s/destinations/CALM_A".into(), line: 1, level: Some(Level::Subaccount), pseudo: true },
+            probe: Some(Probe::Error { reason: "401 Bad credentials".into() }),
+        };
+        let failures = vec![SourceFailure { source: "instance level, page 1".into(), message: "HTTP 503 after 4 attempt(s)".into() }];
+        let contents = Contents {
+            destinations: std::slice::from_ref(&d),
+            failures: &failures,
+            service: None,
+            subaccount_id: Some("s".into()),
+            live: true,
+            probe: true,
+        };
+        let text = render(&contents).unwrap();
+        assert!(!text.contains("top-secret-value"));
+        let back = load(&text, "snap.json").unwrap();
+        assert_eq!(back.failures, failures);
+        let b = &back.destinations[0];
+        assert_eq!(b.name(), "CALM_A");
+        assert_eq!(b.origin.level, Some(Level::Subaccount));
+        assert_eq!(b.probe, d.probe);
+        let Some(Value::Secret(s)) = b.get("clientSecret").map(|p| &p.value) else { panic!("secret lost") };
+        assert!(s.matches_trimmed(&Secret::new("top-secret-value".into())));
+        assert!(s.has_surrounding_whitespace());
+        assert!(matches!(b.get("Password").map(|p| &p.value), Some(Value::Removed)));
+    }
+
+    #[test]
+    fn dates_are_rfc3339() {
+        let now = rfc3339_now();
+        assert_eq!(now.len(), 20, "{now}");
+        assert!(now.starts_with("20") && now.ends_with('Z'));
+    }
+}
