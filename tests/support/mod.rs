@@ -1,0 +1,4 @@
+//! Shared helpers of the integration tests. Each test binary uses a subset of them.
+#![allow(dead_code)]
+
+pub mod fake_service;
