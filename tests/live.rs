@@ -513,3 +513,19 @@ fn x509_key_gets_its_token_over_mutual_tls() {
     assert_eq!(untrusted.code, 3);
     assert!(untrusted.stderr.contains("TLS failure"), "{}", untrusted.stderr);
 }
+
+#[test]
+fn proxies_come_from_the_environment() {
+    // The fake stands in for a forward proxy: the key points at a loopback port where nothing
+    // listens, so the read only succeeds if every request goes through HTTP_PROXY.
+    let proxy = FakeService::start(FakeConfig { subaccount: vec![calm_destination("CALM_BPMON")], ..FakeConfig::default() });
+    let mut key = proxy.destination_key_json();
+    key["url"] = json!("http://127.0.0.1:9");
+    key["uri"] = json!("http://127.0.0.1:9");
+    let s = Scratch::new();
+    let path = s.write("k.json", &key.to_string());
+    let run = calm(&["check", "--destination-key", p(&path), "--format", "json"], &[("HTTP_PROXY", &proxy.base_url()), ("NO_PROXY", "")]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    assert_eq!(json_report(&run)["coverage"]["destinations_found"], 1);
+    assert!(proxy.requests().iter().any(|r| r.path() == "/oauth/token"), "the token request went through the proxy");
+}

@@ -100,6 +100,9 @@ fn summary(report: &Report) -> String {
         c.settings.as_deref().unwrap_or("not given"),
         c.cloud_alm_key.as_deref().unwrap_or("not given")
     ));
+    if let Some(service) = &c.live_service {
+        s.push_str(&format!("\nLive: {service}, subaccount {}", c.subaccount_id.as_deref().unwrap_or("unknown")));
+    }
     let counts: Vec<String> = Status::ALL.iter().map(|st| format!("{} {}", report.count(*st), st.as_str())).collect();
     s.push_str(&format!("\nResults: {}", counts.join(", ")));
     if !report.options.all_results {
