@@ -81,8 +81,17 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         subaccount_id: g.subaccount_id.clone(),
     };
     let color = use_color(args.output.is_none() && std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR"));
-    let options = Options { all_results: args.all_results, color, fail_on: args.fail_on.threshold() };
-    let report = Report { catalog, findings, coverage, failures: g.failures.clone(), options };
+    let options = Options { all_results: args.all_results, color, fail_on: args.fail_on.threshold(), sarif_waived: false };
+    let report = Report {
+        catalog,
+        findings,
+        coverage,
+        failures: g.failures.clone(),
+        options,
+        targets: Vec::new(),
+        waiver_notes: Vec::new(),
+        baseline: None,
+    };
 
     let text = report.render(args.format);
     for skipped in &report.coverage.files_skipped {
@@ -152,6 +161,9 @@ mod tests {
                 property: None,
                 message: String::new(),
                 location: Location { path: "a.json".into(), line: 1 },
+                target: None,
+                waived: None,
+                baseline: None,
             })
             .collect();
         let failures = (0..failures).map(|i| SourceFailure { source: format!("page {i}"), message: "timed out".into() }).collect();
@@ -160,7 +172,10 @@ mod tests {
             findings,
             coverage: Coverage::default(),
             failures,
-            options: Options { all_results: false, color: false, fail_on },
+            options: Options { all_results: false, color: false, fail_on, sarif_waived: false },
+            targets: Vec::new(),
+            waiver_notes: Vec::new(),
+            baseline: None,
         }
     }
 

@@ -8,6 +8,6 @@ pub mod settings;
 
 pub use destination::{Destination, Level, Origin, Probe, Property, Value};
 pub use key::CloudAlmKey;
-pub use result::{Finding, Location, ObjectKind, ObjectRef, Severity, SourceFailure, Status};
+pub use result::{BaselineState, Finding, Location, ObjectKind, ObjectRef, Severity, SourceFailure, Status, Waived};
 pub use secret::Secret;
 pub use settings::Settings;

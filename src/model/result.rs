@@ -66,7 +66,7 @@ impl ObjectKind {
 }
 
 /// A place in an input: the display path and a 1-based line.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Location {
     pub path: String,
     pub line: u32,
@@ -98,6 +98,32 @@ pub struct Finding {
     pub property: Option<String>,
     pub message: String,
     pub location: Location,
+    /// The target (subaccount) of a run with several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// An accepted exception: the status stays, the result no longer counts for the exit code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waived: Option<Waived>,
+    /// Compared with `--baseline`: set on failures only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineState>,
+}
+
+/// The waiver that applies to a result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Waived {
+    pub reason: String,
+    /// `YYYY-MM-DD`, the last day the waiver applies.
+    pub expires: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineState {
+    /// Not a failure in the baseline.
+    New,
+    /// Already a failure in the baseline.
+    Unchanged,
 }
 
 /// A source that failed part way: the audit is incomplete (exit 3).

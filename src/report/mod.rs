@@ -43,14 +43,72 @@ pub struct Options {
     pub color: bool,
     /// Results at or above this severity count for the exit code (`None`: never).
     pub fail_on: Option<Severity>,
+    /// SARIF carries waived results, with `suppressions` (left out by default: GitHub would
+    /// open alerts for them).
+    pub sarif_waived: bool,
 }
 
 pub struct Report {
     pub catalog: &'static Catalog,
     pub findings: Vec<Finding>,
+    /// All targets together.
     pub coverage: Coverage,
     pub failures: Vec<SourceFailure>,
     pub options: Options,
+    /// One entry per target of a run with several; empty otherwise.
+    pub targets: Vec<TargetSummary>,
+    /// Expired waivers and waivers that matched nothing.
+    pub waiver_notes: Vec<WaiverNote>,
+    /// The baseline compared with, and its failures that are gone.
+    pub baseline: Option<BaselineSummary>,
+}
+
+/// What one target covered.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct TargetSummary {
+    pub name: String,
+    pub complete: bool,
+    pub coverage: Coverage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaiverProblem {
+    /// Past its `expires` date: it no longer applies.
+    Expired,
+    /// Applied to no result of this run.
+    Unmatched,
+}
+
+/// A waiver worth telling the user about.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WaiverNote {
+    pub problem: WaiverProblem,
+    pub rule: String,
+    pub destination: Option<String>,
+    pub target: Option<String>,
+    pub reason: String,
+    pub expires: String,
+    /// Where the waiver is written: `calm-audit.toml:12`.
+    pub defined_at: String,
+}
+
+/// The comparison with `--baseline`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BaselineSummary {
+    pub path: String,
+    /// Failures of the baseline that this run no longer has.
+    pub absent: Vec<AbsentFinding>,
+}
+
+/// A failure of the baseline that is gone now.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct AbsentFinding {
+    pub fingerprint: String,
+    pub code: String,
+    pub object: String,
+    pub message: String,
+    pub location: crate::model::Location,
 }
 
 impl Report {
@@ -63,11 +121,22 @@ impl Report {
         self.failures.is_empty() && self.count(Status::Error) == 0
     }
 
-    /// Failures at or above `--fail-on`.
+    /// Failures at or above `--fail-on` that count for the exit code: not waived and, with a
+    /// baseline, new.
     pub fn failing(&self) -> usize {
+        self.findings.iter().filter(|f| self.counts(f)).count()
+    }
+
+    /// Whether this result counts for the exit code.
+    pub fn counts(&self, f: &Finding) -> bool {
         match self.options.fail_on {
-            None => 0,
-            Some(threshold) => self.findings.iter().filter(|f| f.status == Status::Fail && f.severity <= threshold).count(),
+            None => false,
+            Some(threshold) => {
+                f.status == Status::Fail
+                    && f.severity <= threshold
+                    && f.waived.is_none()
+                    && f.baseline != Some(crate::model::BaselineState::Unchanged)
+            }
         }
     }
 

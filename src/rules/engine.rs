@@ -220,6 +220,9 @@ fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: 
         property: outcome.property,
         message: outcome.message,
         location: outcome.location.unwrap_or(location),
+        target: None,
+        waived: None,
+        baseline: None,
     }
 }
 
