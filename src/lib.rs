@@ -4,7 +4,10 @@
 //! Data flows one way: [`source`] → [`model`] → [`rules`] → [`report`]; [`cli`] wires them.
 
 pub mod cli;
+pub mod clock;
+pub mod config;
 pub mod model;
+pub mod overlay;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -32,7 +32,13 @@ const EXAMPLES: [&str; 6] =
 #[test]
 fn example_reports_and_rule_docs_are_fresh() {
     let mut stale = Vec::new();
-    for (format, file) in [("table", "reports/examples.txt"), ("json", "reports/examples.json"), ("sarif", "reports/examples.sarif")] {
+    for (format, file) in [
+        ("table", "reports/examples.txt"),
+        ("json", "reports/examples.json"),
+        ("sarif", "reports/examples.sarif"),
+        ("junit", "reports/examples.junit.xml"),
+        ("markdown", "reports/examples.md"),
+    ] {
         let mut args = EXAMPLES.to_vec();
         args.extend(["--format", format]);
         stale.extend(compare(file, &output(&args)));

@@ -3,10 +3,12 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::resolve::{Resolved, RunSpec, resolve};
 use super::sources::{Gathered, SourceArgs, gather};
 use super::{CliError, Exit, Output, write_atomically};
-use crate::model::Severity;
-use crate::report::{Coverage, Format, Options, Report};
+use crate::model::{BaselineState, Finding, Severity, SourceFailure};
+use crate::overlay::{self, baseline, waivers, waivers::valid_date};
+use crate::report::{BaselineSummary, Coverage, Format, Options, Report, TargetSummary, WaiverProblem};
 use crate::rules::{Catalog, Inputs, audit, in_scope};
 use crate::source::snapshot;
 
@@ -33,29 +35,188 @@ impl FailOn {
 pub struct CheckArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
-    /// Report format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
+    /// Report format on standard output [default: table; env CALM_AUDIT_FORMAT].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Lowest severity of a failure that makes the exit code 1.
-    #[arg(long, value_enum, default_value = "error")]
-    pub fail_on: FailOn,
+    /// Lowest severity of a failure that makes the exit code 1 [default: error; env CALM_AUDIT_FAIL_ON].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
     /// Also show pass and not_applicable results in the table and SARIF (JSON always has all).
     #[arg(long)]
     pub all_results: bool,
     /// Also save what was read as a snapshot (secrets replaced by digests) to FILE.
     #[arg(long, value_name = "FILE")]
     pub save_snapshot: Option<PathBuf>,
+    /// Configuration file [default: ./calm-audit.toml when present; env CALM_AUDIT_CONFIG].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the effective configuration and where each value came from, then exit.
+    #[arg(long)]
+    pub show_config: bool,
+    /// Audit only this target of the configuration file (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub target: Vec<String>,
+    /// Only these rules, by code or name (comma-separated, repeatable; env CALM_AUDIT_SELECT).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Leave out these rules, by code or name (comma-separated, repeatable; env CALM_AUDIT_IGNORE).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Severity of a rule: CALM031=error (repeatable).
+    #[arg(long, value_name = "RULE=LEVEL")]
+    pub severity: Vec<String>,
+    /// An earlier JSON or SARIF report: results are marked new or unchanged, gone ones listed,
+    /// and only new failures count for the exit code (env CALM_AUDIT_BASELINE).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Audit as if the configuration had no waivers.
+    #[arg(long)]
+    pub no_waivers: bool,
+    /// Include waived results in SARIF, with suppressions (left out by default).
+    #[arg(long)]
+    pub sarif_waived: bool,
+    /// Also write FORMAT to PATH (repeatable): --report sarif=out.sarif --report junit=out.xml.
+    #[arg(long, value_name = "FORMAT=PATH")]
+    pub report: Vec<String>,
+    /// Targets audited at once [default: 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub concurrency: Option<u64>,
+}
+
+/// What one target's audit produced.
+struct TargetOutcome {
+    name: Option<String>,
+    findings: Vec<Finding>,
+    coverage: Coverage,
+    failures: Vec<SourceFailure>,
+    notes: Vec<String>,
 }
 
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
-    let g = gather(&args.sources)?;
+    let r = resolve(&args)?;
+    if args.show_config {
+        return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean });
+    }
+    // Read the baseline first: a bad one is an input error before any network call.
+    let baseline = r.baseline.as_deref().map(baseline::load).transpose()?;
+    let today = match std::env::var("CALM_AUDIT_TODAY") {
+        Ok(d) if valid_date(d.trim()) => d.trim().to_owned(),
+        Ok(d) => return Err(CliError::Usage(format!("environment variable CALM_AUDIT_TODAY: \"{d}\" is not a date YYYY-MM-DD"))),
+        Err(_) => crate::clock::today(),
+    };
+
+    let outcomes = run_targets(&r)?;
+    let several = r.runs.len() > 1 || r.runs.iter().any(|s| s.name.is_some());
+    let catalog = Catalog::builtin();
+    let mut findings = Vec::new();
+    let mut failures = Vec::new();
+    let mut targets = Vec::new();
     let mut stderr = Vec::new();
-    if let Some(path) = &args.save_snapshot {
+    let mut coverage = Coverage::default();
+    for o in outcomes {
+        stderr.extend(o.notes);
+        let prefix = o.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
+        failures.extend(o.failures.iter().map(|f| SourceFailure { source: format!("{prefix}{}", f.source), message: f.message.clone() }));
+        add_coverage(&mut coverage, &o.coverage, several);
+        if let Some(name) = &o.name {
+            targets.push(TargetSummary { name: name.clone(), complete: o.failures.is_empty(), coverage: o.coverage });
+        }
+        findings.extend(o.findings);
+    }
+
+    overlay::select(&mut findings, &r.select, &r.ignore);
+    overlay::override_severity(&mut findings, &r.severity);
+    let waiver_notes = waivers::apply(&mut findings, &r.waivers, &today);
+    let baseline = baseline.map(|b| {
+        let absent = baseline::apply(&mut findings, &b);
+        BaselineSummary { path: b.path, absent }
+    });
+
+    let color = use_color(r.output.is_none() && std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR"));
+    let options = Options { all_results: r.all_results, color, fail_on: r.fail_on.threshold(), sarif_waived: r.sarif_waived };
+    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline };
+
+    for skipped in &report.coverage.files_skipped {
+        stderr.push(format!("skipped {skipped}: not a destination file type"));
+    }
+    for failure in &report.failures {
+        stderr.push(format!("incomplete: {}: {}", failure.source, failure.message));
+    }
+    for note in &report.waiver_notes {
+        let what = format!("waiver at {} ({} {})", note.defined_at, note.rule, note.destination.as_deref().unwrap_or("*"));
+        stderr.push(match note.problem {
+            WaiverProblem::Expired => format!("{what} expired on {}: it no longer applies", note.expires),
+            WaiverProblem::Unmatched => format!("{what} matched no result"),
+        });
+    }
+    if let Some(b) = &report.baseline {
+        let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
+        stderr.push(format!(
+            "baseline {}: {} new, {} unchanged, {} gone",
+            b.path,
+            count(BaselineState::New),
+            count(BaselineState::Unchanged),
+            b.absent.len()
+        ));
+    }
+
+    let text = report.render(r.format);
+    report.options.color = false;
+    for (format, path) in &r.reports {
+        write_atomically(path, &report.render(*format))?;
+        stderr.push(format!("wrote {}", path.display()));
+    }
+    let stdout = match &r.output {
+        Some(path) => {
+            write_atomically(path, &report.render(r.format))?;
+            stderr.push(format!("wrote {}", path.display()));
+            String::new()
+        }
+        None => text,
+    };
+    Ok(Output { stdout, stderr, exit: exit_for(&report) })
+}
+
+fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
+    total.files_read += part.files_read;
+    total.files_skipped.extend(part.files_skipped.iter().cloned());
+    total.destinations_found += part.destinations_found;
+    total.destinations_in_scope += part.destinations_in_scope;
+    if !several {
+        total.settings.clone_from(&part.settings);
+        total.cloud_alm_key.clone_from(&part.cloud_alm_key);
+        total.live_service.clone_from(&part.live_service);
+        total.subaccount_id.clone_from(&part.subaccount_id);
+    }
+}
+
+/// Audits every target, at most `concurrency` at once; the first input error stops the run.
+fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
+    let mut outcomes = Vec::with_capacity(r.runs.len());
+    for chunk in r.runs.chunks(r.concurrency.max(1)) {
+        let results: Vec<Result<TargetOutcome, CliError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = chunk.iter().map(|spec| scope.spawn(move || audit_target(spec, r))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(CliError::Usage("a target's audit stopped unexpectedly".into()))))
+                .collect()
+        });
+        for result in results {
+            outcomes.push(result?);
+        }
+    }
+    Ok(outcomes)
+}
+
+fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError> {
+    let g = gather(&spec.sources)?;
+    let mut notes = Vec::new();
+    if let Some(path) = &r.save_snapshot {
         write_atomically(path, &snapshot_text(&g)?)?;
-        stderr.push(format!("wrote snapshot {}", path.display()));
+        notes.push(format!("wrote snapshot {}", path.display()));
     }
     let incomplete =
         (!g.failures.is_empty()).then(|| g.failures.iter().map(|f| format!("{}: {}", f.source, f.message)).collect::<Vec<_>>().join("; "));
@@ -68,8 +229,10 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         probe: g.probe,
         incomplete,
     };
-    let catalog = Catalog::builtin();
-    let findings = audit(catalog, &inputs);
+    let mut findings = audit(Catalog::builtin(), &inputs);
+    for f in &mut findings {
+        f.target.clone_from(&spec.name);
+    }
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.clone(),
@@ -80,38 +243,11 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         live_service: g.live_service.clone(),
         subaccount_id: g.subaccount_id.clone(),
     };
-    let color = use_color(args.output.is_none() && std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR"));
-    let options = Options { all_results: args.all_results, color, fail_on: args.fail_on.threshold(), sarif_waived: false };
-    let report = Report {
-        catalog,
-        findings,
-        coverage,
-        failures: g.failures.clone(),
-        options,
-        targets: Vec::new(),
-        waiver_notes: Vec::new(),
-        baseline: None,
-    };
-
-    let text = report.render(args.format);
-    for skipped in &report.coverage.files_skipped {
-        stderr.push(format!("skipped {skipped}: not a destination file type"));
+    if coverage.destinations_in_scope == 0 && g.destinations_given && g.failures.is_empty() {
+        let target = spec.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
+        notes.push(format!("warning: {target}none of the {} destination(s) read is a Cloud ALM destination", coverage.destinations_found));
     }
-    for failure in &report.failures {
-        stderr.push(format!("incomplete: {}: {}", failure.source, failure.message));
-    }
-    let stdout = match &args.output {
-        Some(path) => {
-            write_atomically(path, &text)?;
-            stderr.push(format!("wrote {}", path.display()));
-            String::new()
-        }
-        None => text,
-    };
-    if report.coverage.destinations_in_scope == 0 && g.destinations_given && report.failures.is_empty() {
-        stderr.push(format!("warning: none of the {} destination(s) read is a Cloud ALM destination", report.coverage.destinations_found));
-    }
-    Ok(Output { stdout, stderr, exit: exit_for(&report) })
+    Ok(TargetOutcome { name: spec.name.clone(), findings, coverage, failures: g.failures, notes })
 }
 
 /// The snapshot of what `g` holds.

@@ -3,6 +3,8 @@
 
 pub mod check;
 pub mod explain;
+pub mod init;
+pub mod resolve;
 pub mod rules;
 pub mod snapshot;
 pub mod sources;
@@ -20,10 +22,12 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Load destinations, settings and the Cloud ALM key, audit them, report.
-    Check(check::CheckArgs),
+    Check(Box<check::CheckArgs>),
     /// Read the destinations (live or from files) and save them with every secret replaced by a
     /// digest, to audit later with `check SNAPSHOT` or to attach to a support ticket.
     Snapshot(snapshot::SnapshotArgs),
+    /// Write a commented configuration file (calm-audit.toml).
+    Init(init::InitArgs),
     /// List the rule catalog.
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why, how to fix it.
@@ -63,8 +67,9 @@ pub enum CliError {
 
 pub fn run(cli: Cli) -> Result<Output, CliError> {
     match cli.command {
-        Command::Check(args) => check::run(args),
+        Command::Check(args) => check::run(*args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Init(args) => init::run(&args),
         Command::Rules(args) => Ok(rules::run(&args)),
         Command::Explain(args) => explain::run(&args),
     }

@@ -31,9 +31,9 @@ pub struct SourceArgs {
     /// SAP Cloud ALM service key (JSON, often saved as .txt).
     #[arg(long, value_name = "FILE")]
     pub calm_key: Option<PathBuf>,
-    /// Live: seconds allowed for each request, reading the answer included.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, value_parser = parse_seconds)]
-    pub timeout: f64,
+    /// Live: seconds allowed for each request, reading the answer included [default: 30].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<f64>,
     /// Live: ask SAP's find call to fetch a token for each in-scope destination (CALM016).
     #[arg(long)]
     pub probe: bool,
@@ -43,9 +43,13 @@ pub struct SourceArgs {
     /// Log each request and its outcome on standard error (never a secret or token).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Whether CALM_AUDIT_DESTINATION_KEY and VCAP_SERVICES may supply the key (not for the
+    /// targets of a configuration file, which name their own).
+    #[arg(skip = true)]
+    pub env_credentials: bool,
 }
 
-fn parse_seconds(text: &str) -> Result<f64, String> {
+pub fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Ok(s),
         _ => Err("expected a number of seconds between 0 and 3600".into()),
@@ -110,7 +114,8 @@ pub fn gather(args: &SourceArgs) -> Result<Gathered, CliError> {
 }
 
 fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered) -> Result<(), CliError> {
-    let mut options = LiveOptions { timeout: Duration::from_secs_f64(args.timeout), probe: args.probe, ..LiveOptions::default() };
+    let mut options =
+        LiveOptions { timeout: Duration::from_secs_f64(args.timeout.unwrap_or(30.0)), probe: args.probe, ..LiveOptions::default() };
     options.connect_timeout = options.connect_timeout.min(options.timeout);
     if let Some(path) = &args.ca_cert {
         let shown = path.display().to_string();

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Coverage, Report, SourceFailure};
+use super::{BaselineSummary, Coverage, Report, SourceFailure, TargetSummary, WaiverNote};
 use crate::model::{Finding, Status};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -18,6 +18,13 @@ struct Document<'a> {
     summary: Summary,
     coverage: &'a Coverage,
     source_failures: &'a [SourceFailure],
+    /// Per target, when the run had several.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    targets: &'a [TargetSummary],
+    /// Expired waivers and waivers that matched nothing.
+    waiver_notes: &'a [WaiverNote],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a BaselineSummary>,
     results: Vec<JsonResult<'a>>,
 }
 
@@ -63,6 +70,9 @@ pub fn render(report: &Report) -> String {
         },
         coverage: &report.coverage,
         source_failures: &report.failures,
+        targets: &report.targets,
+        waiver_notes: &report.waiver_notes,
+        baseline: report.baseline.as_ref(),
         results: report.findings.iter().map(|finding| JsonResult { finding, fingerprint: super::fingerprint(finding) }).collect(),
     };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

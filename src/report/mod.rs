@@ -3,6 +3,8 @@
 
 pub mod catalog;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod sarif;
 pub mod table;
 
@@ -15,6 +17,8 @@ pub enum Format {
     Table,
     Json,
     Sarif,
+    Junit,
+    Markdown,
 }
 
 /// What was read, so a report can say what it covered.
@@ -150,6 +154,8 @@ impl Report {
             Format::Table => table::render(self),
             Format::Json => json::render(self),
             Format::Sarif => sarif::render(self),
+            Format::Junit => junit::render(self),
+            Format::Markdown => markdown::render(self),
         }
     }
 }

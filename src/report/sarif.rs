@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification, PhysicalLocation,
-    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Run, Sarif, Tool,
-    ToolComponent,
+    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Run, Sarif,
+    Suppression, Tool, ToolComponent,
 };
 
-use super::Report;
-use crate::model::{Finding, ObjectKind, Severity, Status};
+use super::{AbsentFinding, Report};
+use crate::model::{BaselineState, Finding, ObjectKind, Severity, Status};
 use crate::rules::Rule;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -104,7 +104,7 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
     fingerprints.insert("primaryLocationLineHash".to_owned(), format!("{fp}:1"));
     fingerprints.insert("calmAudit/v1".to_owned(), fp);
     let result_level = if f.status == Status::Fail { level(f.severity) } else { ResultLevel::None };
-    SarifResult::builder()
+    let mut result = SarifResult::builder()
         .rule_id(f.code)
         .rule_index(i64::try_from(rule_index).unwrap_or_default())
         .kind(kind(f.status))
@@ -112,7 +112,49 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .message(Message::builder().text(f.message.as_str()).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
-        .build()
+        .build();
+    if let Some(w) = &f.waived {
+        let justification = format!("{} (waived until {})", w.reason, w.expires);
+        result.suppressions =
+            Some(vec![Suppression::builder().kind(serde_json::Value::from("external")).justification(justification).build()]);
+    }
+    if report.baseline.is_some() && f.status == Status::Fail {
+        let state = match f.baseline {
+            Some(BaselineState::Unchanged) => "unchanged",
+            _ => "new",
+        };
+        result.baseline_state = Some(serde_json::Value::from(state));
+    }
+    result
+}
+
+/// A failure of the baseline that is gone, as SARIF `baselineState: absent`.
+fn absent_result(report: &Report, gone: &AbsentFinding) -> SarifResult {
+    let rule_index = report.catalog.rules.iter().position(|r| r.code == gone.code).unwrap_or_default();
+    let severity = report.catalog.rules.get(rule_index).map_or(Severity::Error, |r| r.severity);
+    let location = Location::builder()
+        .physical_location(
+            PhysicalLocation::builder()
+                .artifact_location(ArtifactLocation::builder().uri(path_to_uri(&gone.location.path)).build())
+                .region(Region::builder().start_line(i64::from(gone.location.line.max(1))).build())
+                .build(),
+        )
+        .logical_locations(vec![LogicalLocation::builder().name(gone.object.as_str()).build()])
+        .build();
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert("primaryLocationLineHash".to_owned(), format!("{}:1", gone.fingerprint));
+    fingerprints.insert("calmAudit/v1".to_owned(), gone.fingerprint.clone());
+    let mut result = SarifResult::builder()
+        .rule_id(gone.code.as_str())
+        .rule_index(i64::try_from(rule_index).unwrap_or_default())
+        .kind(ResultKind::Fail)
+        .level(level(severity))
+        .message(Message::builder().text(format!("gone since the baseline: {}", gone.message)).build())
+        .locations(vec![location])
+        .partial_fingerprints(fingerprints)
+        .build();
+    result.baseline_state = Some(serde_json::Value::from("absent"));
+    result
 }
 
 pub fn render(report: &Report) -> String {
@@ -137,7 +179,15 @@ pub fn render(report: &Report) -> String {
     } else {
         Invocation::builder().execution_successful(false).tool_execution_notifications(notifications).build()
     };
-    let results: Vec<SarifResult> = report.findings.iter().filter(|f| report.shown(f)).map(|f| result(report, f)).collect();
+    let mut results: Vec<SarifResult> = report
+        .findings
+        .iter()
+        .filter(|f| report.shown(f) && (f.waived.is_none() || report.options.sarif_waived))
+        .map(|f| result(report, f))
+        .collect();
+    if let Some(b) = &report.baseline {
+        results.extend(b.absent.iter().map(|gone| absent_result(report, gone)));
+    }
     let run = Run::builder().tool(Tool::builder().driver(driver).build()).invocations(vec![invocation]).results(results).build();
     let log = Sarif::builder().schema(SCHEMA).version(serde_json::Value::from("2.1.0")).runs(vec![run]).build();
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();

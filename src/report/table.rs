@@ -65,7 +65,14 @@ pub fn render(report: &Report) -> String {
         }
         table.set_header(vec!["Status", "Severity", "Rule", "Line", "Message"]);
         for f in group {
-            let mut status = Cell::new(f.status.as_str());
+            let mut label = f.status.as_str().to_owned();
+            if let Some(w) = &f.waived {
+                label.push_str(&format!("\nwaived until {}", w.expires));
+            }
+            if f.baseline == Some(crate::model::BaselineState::New) {
+                label.push_str("\nnew");
+            }
+            let mut status = Cell::new(label);
             if report.options.color {
                 status = status.fg(status_color(f.status));
             }
@@ -114,6 +121,40 @@ fn summary(report: &Report) -> String {
     }
     if c.destinations_in_scope == 0 && c.destinations_found > 0 {
         s.push_str("\nNote: no destination is in scope (none named CALM_*, none with a *.alm.cloud.sap URL, none named in the settings)");
+    }
+    let waived = report.findings.iter().filter(|f| f.waived.is_some()).count();
+    if waived > 0 || !report.waiver_notes.is_empty() {
+        s.push_str(&format!("\nWaivers: {waived} result(s) waived"));
+        for note in &report.waiver_notes {
+            let problem = match note.problem {
+                super::WaiverProblem::Expired => format!("expired on {}", note.expires),
+                super::WaiverProblem::Unmatched => "matched nothing".to_owned(),
+            };
+            s.push_str(&format!("; {} ({} {}) {problem}", note.defined_at, note.rule, note.destination.as_deref().unwrap_or("*")));
+        }
+    }
+    if let Some(b) = &report.baseline {
+        let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
+        s.push_str(&format!(
+            "\nBaseline {}: {} new, {} unchanged, {} gone",
+            b.path,
+            count(crate::model::BaselineState::New),
+            count(crate::model::BaselineState::Unchanged),
+            b.absent.len()
+        ));
+        for gone in &b.absent {
+            s.push_str(&format!("\n  gone: {} {} ({}:{})", gone.code, gone.object, gone.location.path, gone.location.line));
+        }
+    }
+    for target in &report.targets {
+        let c = &target.coverage;
+        s.push_str(&format!(
+            "\nTarget {}: {} destination(s), {} in scope{}",
+            target.name,
+            c.destinations_found,
+            c.destinations_in_scope,
+            if target.complete { "" } else { ", INCOMPLETE" }
+        ));
     }
     for failure in &report.failures {
         s.push_str(&format!("\nINCOMPLETE: {}: {}", failure.source, failure.message));

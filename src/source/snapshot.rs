@@ -113,7 +113,7 @@ pub fn render(contents: &Contents) -> Result<String, String> {
     let snapshot = Snapshot {
         calm_audit_snapshot: FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        taken_at: rfc3339_now(),
+        taken_at: crate::clock::now_rfc3339(),
         service: contents.service.clone(),
         subaccount_id: contents.subaccount_id.clone(),
         live: contents.live,
@@ -183,23 +183,6 @@ pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
     Ok(Loaded { destinations, failures: snapshot.failures, live: snapshot.live, probe: snapshot.probe })
 }
 
-/// Now as `YYYY-MM-DDTHH:MM:SSZ`.
-fn rfc3339_now() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,12 +219,5 @@ mod tests {
         assert!(s.matches_trimmed(&Secret::new("top-secret-value".into())));
         assert!(s.has_surrounding_whitespace());
         assert!(matches!(b.get("Password").map(|p| &p.value), Some(Value::Removed)));
-    }
-
-    #[test]
-    fn dates_are_rfc3339() {
-        let now = rfc3339_now();
-        assert_eq!(now.len(), 20, "{now}");
-        assert!(now.starts_with("20") && now.ends_with('Z'));
     }
 }

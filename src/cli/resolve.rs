@@ -1,0 +1,507 @@
+//! Resolves what a `check` run does from its flags, the `CALM_AUDIT_*` environment variables
+//! and the configuration file, in that order of precedence, remembering where each value came
+//! from (`--show-config`).
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use clap::ValueEnum;
+
+use super::CliError;
+use super::check::{CheckArgs, FailOn};
+use super::sources::SourceArgs;
+use crate::config::{self, Loaded};
+use crate::model::Severity;
+use crate::overlay::rule_code;
+use crate::overlay::waivers::{Waiver, valid_date};
+use crate::report::Format;
+use crate::rules::Catalog;
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Flag,
+    Env(&'static str),
+    /// `calm-audit.toml:12`
+    File(String),
+    Default,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Flag => f.write_str("command line"),
+            Source::Env(name) => write!(f, "environment {name}"),
+            Source::File(at) => f.write_str(at),
+            Source::Default => f.write_str("default"),
+        }
+    }
+}
+
+/// One audit of one target.
+pub struct RunSpec {
+    /// `None` for a run without `[[target]]`.
+    pub name: Option<String>,
+    pub sources: SourceArgs,
+}
+
+pub struct Resolved {
+    pub runs: Vec<RunSpec>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub fail_on: FailOn,
+    pub all_results: bool,
+    pub save_snapshot: Option<PathBuf>,
+    pub select: Vec<&'static str>,
+    pub ignore: Vec<&'static str>,
+    pub severity: Vec<(&'static str, Severity)>,
+    pub waivers: Vec<Waiver>,
+    pub baseline: Option<PathBuf>,
+    pub reports: Vec<(Format, PathBuf)>,
+    pub sarif_waived: bool,
+    pub concurrency: usize,
+    /// Every effective value as `key = value` with its source, for `--show-config`.
+    pub provenance: Vec<(String, String, Source)>,
+}
+
+fn env(name: &'static str) -> Option<(String, &'static str)> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty()).map(|v| (v, name))
+}
+
+fn env_error(name: &str, message: impl std::fmt::Display) -> CliError {
+    CliError::Usage(format!("environment variable {name}: {message}"))
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn enum_value<T: ValueEnum>(text: &str) -> Result<T, String> {
+    T::from_str(text.trim(), true).map_err(|_| {
+        let names: Vec<String> =
+            T::value_variants().iter().filter_map(|v| v.to_possible_value()).map(|p| p.get_name().to_owned()).collect();
+        format!("\"{text}\" is not one of {}", names.join(", "))
+    })
+}
+
+fn severity_value(text: &str) -> Result<Severity, String> {
+    match text.trim() {
+        "error" => Ok(Severity::Error),
+        "warning" => Ok(Severity::Warning),
+        "note" => Ok(Severity::Note),
+        other => Err(format!("\"{other}\" is not one of error, warning, note")),
+    }
+}
+
+struct Builder<'a> {
+    file: Option<&'a Loaded>,
+    provenance: Vec<(String, String, Source)>,
+}
+
+impl Builder<'_> {
+    fn note(&mut self, key: &str, value: impl std::fmt::Display, source: Source) {
+        self.provenance.push((key.to_owned(), value.to_string(), source));
+    }
+
+    fn file_at(&self, span: std::ops::Range<usize>) -> Source {
+        Source::File(self.file.map(|f| f.at(span)).unwrap_or_default())
+    }
+
+    fn file_key(&self, key: &str) -> Source {
+        Source::File(self.file.map(|f| format!("{} ({key})", f.shown)).unwrap_or_default())
+    }
+
+    /// A path: flag, then variable, then file (relative to the file), else none.
+    fn path(&mut self, key: &str, flag: Option<&Path>, var: Option<&'static str>, file: Option<&String>) -> Option<PathBuf> {
+        let (value, source) = if let Some(p) = flag {
+            (p.to_path_buf(), Source::Flag)
+        } else if let Some((v, name)) = var.and_then(env) {
+            (PathBuf::from(v), Source::Env(name))
+        } else if let (Some(written), Some(loaded)) = (file, self.file) {
+            (loaded.path(written), self.file_key(key))
+        } else {
+            return None;
+        };
+        self.note(key, format!("\"{}\"", value.display()), source);
+        Some(value)
+    }
+
+    fn flag_bool(&mut self, key: &str, flag: bool, var: &'static str, file: Option<bool>) -> Result<bool, CliError> {
+        let (value, source) = if flag {
+            (true, Source::Flag)
+        } else if let Some((v, name)) = env(var) {
+            (parse_bool(&v).ok_or_else(|| env_error(name, format!("\"{v}\" is not true or false")))?, Source::Env(name))
+        } else if let Some(b) = file {
+            (b, self.file_key(key))
+        } else {
+            (false, Source::Default)
+        };
+        self.note(key, value, source);
+        Ok(value)
+    }
+}
+
+/// A rule named in a list, with its place in the configuration file when it came from there.
+type RuleItem = (String, Option<std::ops::Range<usize>>);
+
+/// Rule codes from names or codes; an unknown one is an error at its source.
+fn rule_list(items: &[RuleItem], b: &Builder, what: &str) -> Result<Vec<&'static str>, CliError> {
+    let catalog = Catalog::builtin();
+    items
+        .iter()
+        .flat_map(|(text, span)| text.split(',').map(move |part| (part.trim().to_owned(), span.clone())))
+        .filter(|(t, _)| !t.is_empty())
+        .map(|(text, span)| {
+            rule_code(catalog, &text).ok_or_else(|| {
+                let message = format!("{what}: no rule \"{text}\" (`calm-audit rules` lists them)");
+                match (span, b.file) {
+                    (Some(span), Some(file)) => CliError::Input(file.error(span, message)),
+                    _ => CliError::Usage(message),
+                }
+            })
+        })
+        .collect()
+}
+
+pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
+    let config_flag = args.config.clone().or_else(|| env("CALM_AUDIT_CONFIG").map(|(v, _)| PathBuf::from(v)));
+    let loaded = config::discover(config_flag.as_deref())?;
+    let file = loaded.as_ref().map(|l| &l.file);
+    let mut b = Builder { file: loaded.as_ref(), provenance: Vec::new() };
+    if let Some(l) = &loaded {
+        b.note("config", format!("\"{}\"", l.shown), if args.config.is_some() { Source::Flag } else { Source::Default });
+    }
+
+    // Report shape.
+    let format = if let Some(f) = args.format {
+        b.note("format", format!("{f:?}").to_lowercase(), Source::Flag);
+        f
+    } else if let Some((v, name)) = env("CALM_AUDIT_FORMAT") {
+        let f = enum_value::<Format>(&v).map_err(|e| env_error(name, e))?;
+        b.note("format", v, Source::Env(name));
+        f
+    } else if let Some(spanned) = file.and_then(|f| f.format.as_ref()) {
+        let f = enum_value::<Format>(spanned.get_ref()).map_err(|e| loaded_error(&loaded, spanned.span(), format!("format: {e}")))?;
+        b.note("format", spanned.get_ref(), b.file_at(spanned.span()));
+        f
+    } else {
+        b.note("format", "table", Source::Default);
+        Format::Table
+    };
+    let fail_on = if let Some(f) = args.fail_on {
+        b.note("fail_on", format!("{f:?}").to_lowercase(), Source::Flag);
+        f
+    } else if let Some((v, name)) = env("CALM_AUDIT_FAIL_ON") {
+        let f = enum_value::<FailOn>(&v).map_err(|e| env_error(name, e))?;
+        b.note("fail_on", v, Source::Env(name));
+        f
+    } else if let Some(spanned) = file.and_then(|f| f.fail_on.as_ref()) {
+        let f = enum_value::<FailOn>(spanned.get_ref()).map_err(|e| loaded_error(&loaded, spanned.span(), format!("fail_on: {e}")))?;
+        b.note("fail_on", spanned.get_ref(), b.file_at(spanned.span()));
+        f
+    } else {
+        b.note("fail_on", "error", Source::Default);
+        FailOn::Error
+    };
+    let all_results = b.flag_bool("all_results", args.all_results, "CALM_AUDIT_ALL_RESULTS", file.and_then(|f| f.all_results))?;
+    let sarif_waived = b.flag_bool("sarif_waived", args.sarif_waived, "CALM_AUDIT_SARIF_WAIVED", file.and_then(|f| f.sarif_waived))?;
+    let no_waivers = b.flag_bool("no_waivers", args.no_waivers, "CALM_AUDIT_NO_WAIVERS", file.and_then(|f| f.no_waivers))?;
+    let output = b.path("output", args.output.as_deref(), None, file.and_then(|f| f.output.as_ref()));
+    let save_snapshot = b.path("save_snapshot", args.save_snapshot.as_deref(), None, file.and_then(|f| f.save_snapshot.as_ref()));
+    let baseline = b.path("baseline", args.baseline.as_deref(), Some("CALM_AUDIT_BASELINE"), file.and_then(|f| f.baseline.as_ref()));
+
+    // Rules.
+    let (select, ignore) = {
+        let mut lists = Vec::new();
+        for (key, flag, var, from_file) in [
+            ("select", &args.select, "CALM_AUDIT_SELECT", file.and_then(|f| f.select.as_ref())),
+            ("ignore", &args.ignore, "CALM_AUDIT_IGNORE", file.and_then(|f| f.ignore.as_ref())),
+        ] {
+            let (items, source): (Vec<RuleItem>, Source) = if !flag.is_empty() {
+                (flag.iter().map(|s| (s.clone(), None)).collect(), Source::Flag)
+            } else if let Some((v, name)) = env(var) {
+                (vec![(v, None)], Source::Env(name))
+            } else if let Some(list) = from_file {
+                (list.iter().map(|s| (s.get_ref().clone(), Some(s.span()))).collect(), b.file_key(key))
+            } else {
+                (Vec::new(), Source::Default)
+            };
+            let codes = rule_list(&items, &b, key)?;
+            b.note(key, format!("{codes:?}"), source);
+            lists.push(codes);
+        }
+        let ignore = lists.pop().unwrap_or_default();
+        (lists.pop().unwrap_or_default(), ignore)
+    };
+    let severity = severity_overrides(args, &loaded, &mut b)?;
+
+    // Reports written beside standard output.
+    let mut reports = Vec::new();
+    if !args.report.is_empty() {
+        for spec in &args.report {
+            let (fmt, path) = spec.split_once('=').ok_or_else(|| CliError::Usage(format!("--report {spec}: expected FORMAT=PATH")))?;
+            let format = enum_value::<Format>(fmt).map_err(|e| CliError::Usage(format!("--report {spec}: {e}")))?;
+            b.note(&format!("reports.{fmt}"), format!("\"{path}\""), Source::Flag);
+            reports.push((format, PathBuf::from(path)));
+        }
+    } else if let (Some(table), Some(l)) = (file.and_then(|f| f.reports.as_ref()), &loaded) {
+        for (fmt, path) in table {
+            let format = enum_value::<Format>(fmt).map_err(|e| l.error(path.span(), format!("reports: {e}")))?;
+            b.note(&format!("reports.{fmt}"), format!("\"{}\"", path.get_ref()), b.file_at(path.span()));
+            reports.push((format, l.path(path.get_ref())));
+        }
+    }
+
+    let concurrency = if let Some(n) = args.concurrency {
+        b.note("concurrency", n, Source::Flag);
+        usize::try_from(n).unwrap_or(1)
+    } else if let Some((v, name)) = env("CALM_AUDIT_CONCURRENCY") {
+        let n = v.trim().parse::<usize>().ok().filter(|n| (1..=64).contains(n)).ok_or_else(|| env_error(name, "expected 1 to 64"))?;
+        b.note("concurrency", n, Source::Env(name));
+        n
+    } else if let Some(spanned) = file.and_then(|f| f.concurrency.as_ref()) {
+        let n = usize::try_from(*spanned.get_ref())
+            .ok()
+            .filter(|n| (1..=64).contains(n))
+            .ok_or_else(|| loaded_error(&loaded, spanned.span(), "concurrency: expected 1 to 64"))?;
+        b.note("concurrency", n, b.file_at(spanned.span()));
+        n
+    } else {
+        b.note("concurrency", 4, Source::Default);
+        4
+    };
+
+    let waivers = if no_waivers { Vec::new() } else { waivers(&loaded)? };
+    for w in &waivers {
+        b.note(
+            "waiver",
+            format!("{} {} until {}", w.rule, w.destination.as_deref().unwrap_or("*"), w.expires),
+            Source::File(w.defined_at.clone()),
+        );
+    }
+    let runs = runs(args, &loaded, &mut b)?;
+    if save_snapshot.is_some() && runs.len() > 1 {
+        return Err(CliError::Usage("--save-snapshot takes one target; use `calm-audit snapshot` per target".into()));
+    }
+    Ok(Resolved {
+        runs,
+        format,
+        output,
+        fail_on,
+        all_results,
+        save_snapshot,
+        select,
+        ignore,
+        severity,
+        waivers,
+        baseline,
+        reports,
+        sarif_waived,
+        concurrency,
+        provenance: b.provenance,
+    })
+}
+
+fn loaded_error(loaded: &Option<Loaded>, span: std::ops::Range<usize>, message: impl Into<String>) -> CliError {
+    match loaded {
+        Some(l) => CliError::Input(l.error(span, message)),
+        None => CliError::Usage(message.into()),
+    }
+}
+
+fn severity_overrides(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Vec<(&'static str, Severity)>, CliError> {
+    let catalog = Catalog::builtin();
+    let mut out: Vec<(&'static str, Severity)> = Vec::new();
+    if let Some(table) = loaded.as_ref().and_then(|l| l.file.severity.as_ref()) {
+        for (rule, level) in table {
+            let code =
+                rule_code(catalog, rule).ok_or_else(|| loaded_error(loaded, level.span(), format!("severity: no rule \"{rule}\"")))?;
+            let severity =
+                severity_value(level.get_ref()).map_err(|e| loaded_error(loaded, level.span(), format!("severity.{rule}: {e}")))?;
+            b.note(&format!("severity.{code}"), level.get_ref(), b.file_at(level.span()));
+            out.retain(|(c, _)| *c != code);
+            out.push((code, severity));
+        }
+    }
+    for spec in &args.severity {
+        let (rule, level) = spec.split_once('=').ok_or_else(|| CliError::Usage(format!("--severity {spec}: expected RULE=LEVEL")))?;
+        let code = rule_code(catalog, rule).ok_or_else(|| CliError::Usage(format!("--severity {spec}: no rule \"{rule}\"")))?;
+        let severity = severity_value(level).map_err(|e| CliError::Usage(format!("--severity {spec}: {e}")))?;
+        b.note(&format!("severity.{code}"), level, Source::Flag);
+        out.retain(|(c, _)| *c != code);
+        out.push((code, severity));
+    }
+    Ok(out)
+}
+
+fn waivers(loaded: &Option<Loaded>) -> Result<Vec<Waiver>, CliError> {
+    let Some(l) = loaded else { return Ok(Vec::new()) };
+    let catalog = Catalog::builtin();
+    let mut out = Vec::new();
+    for spanned in l.file.waiver.iter().flatten() {
+        let w = spanned.get_ref();
+        let err = |m: String| CliError::Input(l.error(spanned.span(), m));
+        let rule = rule_code(catalog, &w.rule).ok_or_else(|| err(format!("waiver names no rule \"{}\"", w.rule)))?;
+        if w.reason.trim().is_empty() {
+            return Err(err("a waiver needs a reason".into()));
+        }
+        if !valid_date(w.expires.trim()) {
+            return Err(err(format!("waiver expires \"{}\" is not a date YYYY-MM-DD", w.expires)));
+        }
+        if let Some(t) = &w.target
+            && !l.file.target.iter().flatten().any(|x| &x.get_ref().name == t)
+        {
+            return Err(err(format!("waiver names no target \"{t}\"")));
+        }
+        out.push(Waiver {
+            rule: rule.to_owned(),
+            destination: w.destination.clone(),
+            target: w.target.clone(),
+            reason: w.reason.trim().to_owned(),
+            expires: w.expires.trim().to_owned(),
+            defined_at: l.at(spanned.span()),
+        });
+    }
+    Ok(out)
+}
+
+/// The targets: the flags' sources as one run when they name any, else the file's
+/// `[[target]]`s (optionally narrowed by `--target`), else the file's own sources.
+fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Vec<RunSpec>, CliError> {
+    let file = loaded.as_ref().map(|l| &l.file);
+    let s = &args.sources;
+    let timeout = match s.timeout {
+        Some(t) => {
+            b.note("timeout", t, Source::Flag);
+            t
+        }
+        None => match (env("CALM_AUDIT_TIMEOUT"), file.and_then(|f| f.timeout.as_ref())) {
+            (Some((v, name)), _) => {
+                let t = super::sources::parse_seconds(&v).map_err(|e| env_error(name, e))?;
+                b.note("timeout", t, Source::Env(name));
+                t
+            }
+            (None, Some(spanned)) => {
+                let t = super::sources::parse_seconds(&spanned.get_ref().to_string())
+                    .map_err(|e| loaded_error(loaded, spanned.span(), format!("timeout: {e}")))?;
+                b.note("timeout", t, b.file_at(spanned.span()));
+                t
+            }
+            (None, None) => {
+                b.note("timeout", 30, Source::Default);
+                30.0
+            }
+        },
+    };
+    let probe = b.flag_bool("probe", s.probe, "CALM_AUDIT_PROBE", file.and_then(|f| f.probe))?;
+    let verbose = b.flag_bool("verbose", s.verbose, "CALM_AUDIT_VERBOSE", file.and_then(|f| f.verbose))?;
+    let ca_cert = b.path("ca_cert", s.ca_cert.as_deref(), Some("CALM_AUDIT_CA_CERT"), file.and_then(|f| f.ca_cert.as_ref()));
+    let settings = b.path("settings", s.settings.as_deref(), Some("CALM_AUDIT_SETTINGS"), file.and_then(|f| f.settings.as_ref()));
+    let calm_key = b.path("calm_key", s.calm_key.as_deref(), Some("CALM_AUDIT_CALM_KEY"), file.and_then(|f| f.calm_key.as_ref()));
+    let common = |paths: Vec<PathBuf>,
+                  destination_key: Option<PathBuf>,
+                  settings: Option<PathBuf>,
+                  calm_key: Option<PathBuf>,
+                  env_credentials: bool| SourceArgs {
+        paths,
+        destination_key,
+        settings,
+        calm_key,
+        timeout: Some(timeout),
+        probe,
+        ca_cert: ca_cert.clone(),
+        verbose,
+        env_credentials,
+    };
+    let targets: Vec<&toml::Spanned<config::TargetConfig>> =
+        file.and_then(|f| f.target.as_ref()).map(|t| t.iter().collect()).unwrap_or_default();
+    let flags_name_sources = !s.paths.is_empty() || s.destination_key.is_some();
+    if flags_name_sources || targets.is_empty() {
+        if !args.target.is_empty() && !flags_name_sources {
+            return Err(CliError::Usage("--target: the configuration has no [[target]]".into()));
+        }
+        let (paths, key) = if flags_name_sources {
+            b.note("paths", format!("{:?}", s.paths), Source::Flag);
+            (s.paths.clone(), s.destination_key.clone())
+        } else {
+            let paths: Vec<PathBuf> = match (file.and_then(|f| f.paths.as_ref()), loaded) {
+                (Some(list), Some(l)) => list.iter().map(|p| l.path(p)).collect(),
+                _ => Vec::new(),
+            };
+            if !paths.is_empty() {
+                b.note("paths", format!("{paths:?}"), b.file_key("paths"));
+            }
+            let key = b.path("destination_key", None, None, file.and_then(|f| f.destination_key.as_ref()));
+            (paths, key)
+        };
+        return Ok(vec![RunSpec { name: None, sources: common(paths, key, settings, calm_key, true) }]);
+    }
+    let Some(l) = loaded else { return Ok(Vec::new()) };
+    let mut names = Vec::new();
+    let mut out = Vec::new();
+    for spanned in targets {
+        let t = spanned.get_ref();
+        if t.name.trim().is_empty() || names.contains(&t.name) {
+            return Err(CliError::Input(l.error(spanned.span(), format!("target name \"{}\" is empty or used twice", t.name))));
+        }
+        names.push(t.name.clone());
+        if !args.target.is_empty() && !args.target.contains(&t.name) {
+            continue;
+        }
+        if t.paths.is_empty() && t.destination_key.is_none() {
+            return Err(CliError::Input(l.error(spanned.span(), format!("target \"{}\" needs paths or a destination_key", t.name))));
+        }
+        let paths = t.paths.iter().map(|p| l.path(p)).collect();
+        let source = Source::File(l.at(spanned.span()));
+        b.note(&format!("target.{}", t.name), describe_target(t), source);
+        out.push(RunSpec {
+            name: Some(t.name.clone()),
+            sources: common(
+                paths,
+                t.destination_key.as_ref().map(|p| l.path(p)),
+                t.settings.as_ref().map(|p| l.path(p)).or_else(|| settings.clone()),
+                t.calm_key.as_ref().map(|p| l.path(p)).or_else(|| calm_key.clone()),
+                false,
+            ),
+        });
+    }
+    if let Some(unknown) = args.target.iter().find(|n| !names.contains(n)) {
+        return Err(CliError::Usage(format!("--target {unknown}: the configuration has no such target ({})", names.join(", "))));
+    }
+    Ok(out)
+}
+
+fn describe_target(t: &config::TargetConfig) -> String {
+    let mut parts = Vec::new();
+    if !t.paths.is_empty() {
+        parts.push(format!("paths {:?}", t.paths));
+    }
+    if let Some(k) = &t.destination_key {
+        parts.push(format!("destination_key \"{k}\""));
+    }
+    parts.join(", ")
+}
+
+impl Resolved {
+    /// `--show-config`: every effective value and where it came from.
+    pub fn describe(&self) -> String {
+        let width = self.provenance.iter().map(|(k, v, _)| k.len() + v.len() + 3).max().unwrap_or(0);
+        let mut out = String::from("# effective calm-audit configuration (value, then where it came from)\n");
+        for (key, value, source) in &self.provenance {
+            let line = format!("{key} = {value}");
+            out.push_str(&format!("{line:width$}  # {source}\n"));
+        }
+        out
+    }
+}
+
+impl FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        enum_value(s)
+    }
+}

@@ -1,0 +1,228 @@
+//! The configuration file `calm-audit.toml`: every `check` flag, plus `[[target]]`,
+//! `[[waiver]]`, `[severity]` and `[reports]`. Read into raw types with spans, so every
+//! unknown key or bad value is an error naming its line; resolved against flags and
+//! `CALM_AUDIT_*` variables in `cli::resolve`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::source::{InputError, LineIndex, read_utf8_text};
+
+pub const FILE_NAME: &str = "calm-audit.toml";
+
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub paths: Option<Vec<String>>,
+    pub destination_key: Option<String>,
+    pub settings: Option<String>,
+    pub calm_key: Option<String>,
+    pub format: Option<Spanned<String>>,
+    pub output: Option<String>,
+    pub fail_on: Option<Spanned<String>>,
+    pub all_results: Option<bool>,
+    pub timeout: Option<Spanned<f64>>,
+    pub probe: Option<bool>,
+    pub ca_cert: Option<String>,
+    pub verbose: Option<bool>,
+    pub select: Option<Vec<Spanned<String>>>,
+    pub ignore: Option<Vec<Spanned<String>>>,
+    pub severity: Option<BTreeMap<String, Spanned<String>>>,
+    pub baseline: Option<String>,
+    pub no_waivers: Option<bool>,
+    pub sarif_waived: Option<bool>,
+    pub save_snapshot: Option<String>,
+    /// Format name → path of a report file to write.
+    pub reports: Option<BTreeMap<String, Spanned<String>>>,
+    /// Targets audited at once.
+    pub concurrency: Option<Spanned<i64>>,
+    pub target: Option<Vec<Spanned<TargetConfig>>>,
+    pub waiver: Option<Vec<Spanned<WaiverConfig>>>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    pub name: String,
+    #[serde(default)]
+    pub paths: Vec<String>,
+    pub destination_key: Option<String>,
+    pub settings: Option<String>,
+    pub calm_key: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverConfig {
+    pub rule: String,
+    pub destination: Option<String>,
+    pub target: Option<String>,
+    pub reason: String,
+    pub expires: String,
+}
+
+/// A configuration file read and parsed.
+pub struct Loaded {
+    /// Display path.
+    pub shown: String,
+    /// Folder that relative paths in the file are relative to.
+    pub dir: PathBuf,
+    pub file: FileConfig,
+    index: LineIndex,
+}
+
+impl Loaded {
+    /// `calm-audit.toml:12` for a span.
+    pub fn at(&self, span: std::ops::Range<usize>) -> String {
+        format!("{}:{}", self.shown, self.index.line(span.start))
+    }
+
+    pub fn line(&self, span: std::ops::Range<usize>) -> u32 {
+        self.index.line(span.start)
+    }
+
+    /// An error at a span of the file.
+    pub fn error(&self, span: std::ops::Range<usize>, message: impl Into<String>) -> InputError {
+        InputError::new(&self.shown, Some(self.line(span)), message)
+    }
+
+    /// A path written in the file, relative to the file's folder.
+    pub fn path(&self, written: &str) -> PathBuf {
+        let p = Path::new(written);
+        if p.is_absolute() || self.dir.as_os_str().is_empty() { p.to_path_buf() } else { self.dir.join(p) }
+    }
+}
+
+/// The file named by `--config`, else `calm-audit.toml` in the working folder if there is one.
+pub fn discover(flag: Option<&Path>) -> Result<Option<Loaded>, InputError> {
+    match flag {
+        Some(path) => load(path).map(Some),
+        None if Path::new(FILE_NAME).is_file() => load(Path::new(FILE_NAME)).map(Some),
+        None => Ok(None),
+    }
+}
+
+pub fn load(path: &Path) -> Result<Loaded, InputError> {
+    let shown = path.display().to_string();
+    let text = read_utf8_text(path, &shown, "configuration file")?;
+    let index = LineIndex::new(&text);
+    let file: FileConfig = toml::from_str(&text).map_err(|e| {
+        let line = e.span().map(|s| index.line(s.start));
+        InputError::new(&shown, line, format!("invalid configuration: {}", e.message().trim()))
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(Loaded { shown, dir, file, index })
+}
+
+/// The commented template `calm-audit init` writes.
+pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AUDIT_* environment variables, which
+# override this file. Paths are relative to this file. `calm-audit check --show-config`
+# prints the effective configuration and where each value came from.
+# Plain settings first: in TOML they must come before the [tables] below.
+
+# Destination files or folders (cockpit exports, JSON/YAML, zip archives, snapshots).
+# paths = ["exports/"]
+
+# Live: the destination service instance key of the Entitlement Management subaccount.
+# destination_key = "keys/destination-key.json"
+
+# The SAP Cloud ALM Integration settings, and the Cloud ALM service key.
+# settings = "settings.toml"
+# calm_key = "keys/calm-service-key.txt"
+
+# Report on standard output: table, json, sarif, junit or markdown.
+# format = "table"
+# Lowest severity that fails the run: error, warning, note or never.
+# fail_on = "error"
+# all_results = false
+
+# Live options.
+# timeout = 30
+# probe = false
+# ca_cert = "corporate-root.pem"
+
+# Only these rules (codes or names), or all but these.
+# select = ["CALM001", "destination-url-trailing-slash"]
+# ignore = ["CALM031"]
+
+# Compare with an earlier JSON or SARIF report: only new failures fail the run.
+# baseline = "reports/last-audit.json"
+
+# Targets audited at once.
+# concurrency = 4
+
+# More reports from the same run, written atomically: format = "path".
+# [reports]
+# sarif = "reports/calm-audit.sarif"
+# junit = "reports/calm-audit.junit.xml"
+
+# Severity per rule: error, warning or note.
+# [severity]
+# CALM031 = "error"
+
+# Several subaccounts in one run, each with its own sources.
+# [[target]]
+# name = "prod-eu10"
+# destination_key = "keys/prod-eu10.json"
+# calm_key = "keys/calm-prod.txt"
+# settings = "settings/prod.toml"
+#
+# [[target]]
+# name = "test-us10"
+# paths = ["exports/test-us10/"]
+
+# Accepted exceptions. reason and expires are required; an expired waiver stops applying
+# and is reported, as is one that matches nothing. --no-waivers ignores them all.
+# [[waiver]]
+# rule = "CALM010"
+# destination = "CALM_LEGACY*"   # glob over destination names; optional
+# target = "prod-eu10"           # optional
+# reason = "Common token URL until the tenant move, ticket OPS-4411"
+# expires = "2027-03-31"
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_is_a_valid_configuration() {
+        // Every commented-out setting, uncommented, must parse: the template never drifts from the schema.
+        let is_setting = |l: &str| {
+            l.starts_with('[') || l.split_once(" = ").is_some_and(|(k, _)| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        };
+        let uncommented: String =
+            TEMPLATE.lines().filter_map(|l| l.strip_prefix("# ")).filter(|l| is_setting(l)).map(|l| format!("{l}\n")).collect();
+        let parsed: Result<FileConfig, _> = toml::from_str(&uncommented);
+        assert!(parsed.is_ok(), "{uncommented}\n{:?}", parsed.err());
+        let file = parsed.unwrap();
+        assert_eq!(file.target.map(|t| t.len()), Some(2));
+        assert_eq!(file.waiver.map(|w| w.len()), Some(1));
+        assert_eq!(file.timeout.map(|t| *t.get_ref()), Some(30.0), "top-level keys stay top-level");
+        assert_eq!(file.reports.map(|r| r.len()), Some(2));
+    }
+
+    #[test]
+    fn unknown_keys_name_their_line() {
+        let dir = tempfile_dir();
+        let path = dir.join("calm-audit.toml");
+        std::fs::write(
+            &path,
+            "format = \"json\"\n\n[[waiver]]\nrule = \"CALM010\"\nreason = \"x\"\nexpires = \"2027-01-01\"\nexpiry = \"2027\"\n",
+        )
+        .unwrap();
+        let e = load(&path).err().unwrap();
+        assert_eq!(e.line, Some(7), "{e}");
+        assert!(e.message.contains("expiry"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("calm-audit-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

@@ -1,0 +1,67 @@
+//! Overlays applied in one place after the rules ran: rule selection, severity overrides,
+//! waivers and the baseline. None of them changes a result's status.
+
+pub mod baseline;
+pub mod waivers;
+
+use crate::model::{Finding, Severity};
+use crate::rules::Catalog;
+
+/// The code of a rule named by code (any case) or kebab-case name.
+pub fn rule_code(catalog: &'static Catalog, key: &str) -> Option<&'static str> {
+    catalog.find(key.trim()).map(|r| r.code.as_str())
+}
+
+/// Keeps the results of `select` (all when empty) minus `ignore`; both hold rule codes.
+pub fn select(findings: &mut Vec<Finding>, select: &[&str], ignore: &[&str]) {
+    findings.retain(|f| (select.is_empty() || select.contains(&f.code)) && !ignore.contains(&f.code));
+}
+
+/// Sets the severity of every result of the overridden rules.
+pub fn override_severity(findings: &mut [Finding], overrides: &[(&str, Severity)]) {
+    for f in findings {
+        if let Some((_, severity)) = overrides.iter().find(|(code, _)| *code == f.code) {
+            f.severity = *severity;
+        }
+    }
+}
+
+/// `*` any run of characters, `?` one character; everything else literal, case-sensitive
+/// (destination names are).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("CALM_LEGACY*", "CALM_LEGACY"));
+        assert!(glob_match("CALM_LEGACY*", "CALM_LEGACY_2"));
+        assert!(!glob_match("CALM_LEGACY*", "calm_legacy"));
+        assert!(glob_match("CALM_?PMON", "CALM_BPMON"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("*MON*", "CALM_BPMON_X"));
+        assert!(!glob_match("CALM_A", "CALM_AB"));
+    }
+}

@@ -1,0 +1,288 @@
+//! JUnit XML for CI dashboards (GitLab's JUnit report, Jenkins, Azure DevOps).
+//!
+//! One `testsuite` per target (a single `calm-audit` suite for a run without targets), one
+//! `testcase` per result, in the order of the report:
+//!
+//! | status | test case |
+//! |---|---|
+//! | `fail` | `failure`, type = the severity (a failure unchanged since the baseline: message starts with `[unchanged] `) |
+//! | `fail`, waived | `skipped`: `waived until <expires>: <reason> (status fail)`, so it does not fail the dashboard |
+//! | `error` | `error`, so dashboards tell it apart from a failure |
+//! | `manual` | passed, the message in `system-out` after `manual check: ` |
+//! | `not_applicable` | `skipped`, the reason as message |
+//! | `pass` | passed |
+//!
+//! An incomplete audit adds one `calm-audit source read` error per failed source (in the
+//! `calm-audit` suite, which a run with targets only has for these and for results that name
+//! no target). No timestamps, durations or host names: the same report gives the same bytes.
+
+use quick_junit::{NonSuccessKind, Property, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
+
+use super::{Coverage, Report};
+use crate::model::{BaselineState, Finding, Status};
+
+/// Name of the report, of the suite of a run without targets, and the classname prefix.
+const TOOL: &str = "calm-audit";
+
+/// What a failure or error says besides its message: where, and in which target.
+fn description(f: &Finding) -> String {
+    let mut lines = vec![f.message.clone(), format!("location: {}:{}", f.location.path, f.location.line)];
+    if let Some(target) = &f.target {
+        lines.push(format!("target: {target}"));
+    }
+    lines.push(format!("object: {}", f.object.qualified_name));
+    if let Some(property) = &f.property {
+        lines.push(format!("property: {property}"));
+    }
+    match f.baseline {
+        Some(BaselineState::New) => lines.push("baseline: new".to_owned()),
+        Some(BaselineState::Unchanged) => lines.push("baseline: unchanged".to_owned()),
+        None => {}
+    }
+    lines.join("\n")
+}
+
+fn test_case(f: &Finding) -> TestCase {
+    let status = match (f.status, &f.waived) {
+        (Status::Fail, Some(waived)) => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(format!("waived until {}: {} (status fail)", waived.expires, waived.reason))
+                .set_type("waived")
+                .set_description(description(f));
+            s
+        }
+        (Status::Fail, None) => {
+            let prefix = if f.baseline == Some(BaselineState::Unchanged) { "[unchanged] " } else { "" };
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            s.set_message(format!("{prefix}{}", f.message)).set_type(f.severity.as_str()).set_description(description(f));
+            s
+        }
+        (Status::Error, _) => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_message(f.message.as_str()).set_type("not evaluated").set_description(description(f));
+            s
+        }
+        (Status::NotApplicable, _) => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(f.message.as_str()).set_type(Status::NotApplicable.as_str());
+            s
+        }
+        (Status::Manual | Status::Pass, _) => TestCaseStatus::success(),
+    };
+    let mut case = TestCase::new(format!("{} {}: {}", f.code, f.rule, f.object.name), status);
+    case.set_classname(format!("{TOOL}.{}.{}", f.object.kind.as_str(), f.object.name));
+    if f.status == Status::Manual {
+        case.set_system_out(format!("manual check: {}", f.message));
+    }
+    case
+}
+
+fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str) -> TestSuite {
+    let mut suite = TestSuite::new(name);
+    suite.add_property(Property::new("fail_on", fail_on));
+    suite.add_property(Property::new("complete", if complete { "true" } else { "false" }));
+    if let Some(c) = coverage {
+        suite.add_property(Property::new("destinations_found", c.destinations_found.to_string()));
+        suite.add_property(Property::new("destinations_in_scope", c.destinations_in_scope.to_string()));
+        if let Some(service) = &c.live_service {
+            suite.add_property(Property::new("live_service", service.as_str()));
+        }
+        if let Some(subaccount) = &c.subaccount_id {
+            suite.add_property(Property::new("subaccount_id", subaccount.as_str()));
+        }
+    }
+    suite
+}
+
+pub fn render(report: &Report) -> String {
+    let fail_on = report.options.fail_on.map_or("never", |s| s.as_str());
+    let mut suites: Vec<TestSuite> = report.targets.iter().map(|t| suite(&t.name, Some(&t.coverage), t.complete, fail_on)).collect();
+    // Results of a run without targets, results that name none of them, and failed sources.
+    let mut general = suite(TOOL, report.targets.is_empty().then_some(&report.coverage), report.complete(), fail_on);
+
+    for f in &report.findings {
+        let index = f.target.as_ref().and_then(|t| report.targets.iter().position(|s| &s.name == t));
+        match index.and_then(|i| suites.get_mut(i)) {
+            Some(s) => s.add_test_case(test_case(f)),
+            None => general.add_test_case(test_case(f)),
+        };
+    }
+    if !report.complete() {
+        for failure in &report.failures {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(format!("{}: {}", failure.source, failure.message)).set_type("incomplete").set_description(format!(
+                "source: {}\nmessage: {}\nThe audit is incomplete: this source was not read in full.",
+                failure.source, failure.message
+            ));
+            let mut case = TestCase::new(format!("{TOOL} source read"), status);
+            case.set_classname(format!("{TOOL}.source.{}", failure.source));
+            general.add_test_case(case);
+        }
+    }
+    if report.targets.is_empty() || !general.test_cases.is_empty() {
+        suites.push(general);
+    }
+
+    let mut junit = JunitReport::new(TOOL);
+    junit.add_test_suites(suites);
+    junit.to_string().unwrap_or_else(|e| {
+        // Serialising into a String cannot fail short of a bug; keep the output well-formed anyway.
+        let mut fallback = JunitReport::new(TOOL);
+        let mut s = TestSuite::new(TOOL);
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(format!("the JUnit report could not be written: {e}"));
+        s.add_test_case(TestCase::new(format!("{TOOL} report"), status));
+        fallback.add_test_suite(s);
+        fallback.to_string().unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use quick_junit::Report as Parsed;
+
+    use super::*;
+    use crate::model::{Location, ObjectKind, ObjectRef, Severity, SourceFailure, Waived};
+    use crate::report::{Options, TargetSummary};
+    use crate::rules::Catalog;
+
+    fn finding(code: &'static str, rule: &'static str, status: Status, name: &str, message: &str) -> Finding {
+        Finding {
+            code,
+            rule,
+            status,
+            severity: Severity::Error,
+            object: ObjectRef {
+                kind: ObjectKind::Destination,
+                name: name.into(),
+                qualified_name: format!("dest/{name}.properties:1"),
+                level: None,
+            },
+            property: Some("URL".into()),
+            message: message.into(),
+            location: Location { path: format!("dest/{name}.properties"), line: 4 },
+            target: None,
+            waived: None,
+            baseline: None,
+        }
+    }
+
+    fn report(findings: Vec<Finding>, failures: Vec<SourceFailure>) -> Report {
+        Report {
+            catalog: Catalog::builtin(),
+            findings,
+            coverage: Coverage::default(),
+            failures,
+            options: Options { all_results: false, color: false, fail_on: Some(Severity::Error), sarif_waived: false },
+            targets: Vec::new(),
+            waiver_notes: Vec::new(),
+            baseline: None,
+        }
+    }
+
+    fn cases(parsed: &Parsed) -> Vec<&TestCase> {
+        parsed.test_suites.iter().flat_map(|s| s.test_cases.iter()).collect()
+    }
+
+    fn kind_of(case: &TestCase) -> &'static str {
+        match &case.status {
+            TestCaseStatus::Success { .. } => "passed",
+            TestCaseStatus::NonSuccess { kind: NonSuccessKind::Failure, .. } => "failure",
+            TestCaseStatus::NonSuccess { kind: NonSuccessKind::Error, .. } => "error",
+            TestCaseStatus::Skipped { .. } => "skipped",
+        }
+    }
+
+    fn message(case: &TestCase) -> &str {
+        match &case.status {
+            TestCaseStatus::NonSuccess { message, .. } | TestCaseStatus::Skipped { message, .. } => {
+                message.as_ref().map_or("", |m| m.as_str())
+            }
+            TestCaseStatus::Success { .. } => "",
+        }
+    }
+
+    fn mixed() -> Report {
+        let mut waived = finding("CALM003", "destination-proxy-internet", Status::Fail, "CALM_W", "ProxyType is \"OnPremise\"");
+        waived.waived = Some(Waived { reason: "migration <ticket 42> & co".into(), expires: "2027-03-31".into() });
+        let mut unchanged =
+            finding("CALM010", "destination-token-url-type-dedicated", Status::Fail, "CALM_U", "tokenServiceURLType is \"Common\"");
+        unchanged.baseline = Some(BaselineState::Unchanged);
+        let mut manual = finding("CALM009", "destination-client-secret-set", Status::Manual, "CALM_A", "the export removed clientSecret");
+        manual.severity = Severity::Error;
+        let findings = vec![
+            finding("CALM004", "destination-url-trailing-slash", Status::Fail, "CALM_A", "URL \"https://x/api\" does not end with /"),
+            finding("CALM001", "destination-name-prefix", Status::Pass, "CALM_A", "Name starts with \"CALM_\""),
+            finding("CALM012", "destination-url-matches-key", Status::NotApplicable, "CALM_A", "no Cloud ALM key given"),
+            finding("CALM016", "destination-token-retrieval", Status::Error, "CALM_A", "the find call failed"),
+            manual,
+            waived,
+            unchanged,
+        ];
+        let failures = vec![SourceFailure { source: "instance level, page 3".into(), message: "HTTP 503 after 4 attempt(s)".into() }];
+        report(findings, failures)
+    }
+
+    #[test]
+    fn statuses_map_to_junit_elements() {
+        let xml = render(&mixed());
+        // Crude element counts on the text, then a real parse.
+        assert_eq!(xml.matches("<testcase ").count(), 8, "{xml}");
+        assert_eq!(xml.matches("<failure ").count(), 2, "{xml}");
+        assert_eq!(xml.matches("<error ").count(), 2, "{xml}");
+        assert_eq!(xml.matches("<skipped ").count(), 2, "{xml}");
+        assert!(!xml.contains("timestamp") && !xml.contains("hostname") && !xml.contains("time="), "{xml}");
+
+        let parsed = Parsed::deserialize_from_str(&xml).expect("valid JUnit XML");
+        assert_eq!(parsed.name.as_str(), "calm-audit");
+        assert_eq!(parsed.test_suites.len(), 1);
+        assert_eq!(parsed.test_suites[0].name.as_str(), "calm-audit");
+        assert_eq!((parsed.tests, parsed.failures, parsed.errors), (8, 2, 2));
+        let cases = cases(&parsed);
+        let kinds: Vec<&str> = cases.iter().map(|c| kind_of(c)).collect();
+        assert_eq!(kinds, ["failure", "passed", "skipped", "error", "passed", "skipped", "failure", "error"]);
+
+        assert_eq!(cases[0].name.as_str(), "CALM004 destination-url-trailing-slash: CALM_A");
+        assert_eq!(cases[0].classname.as_ref().map(|c| c.as_str()), Some("calm-audit.destination.CALM_A"));
+        assert_eq!(message(cases[0]), "URL \"https://x/api\" does not end with /");
+        let TestCaseStatus::NonSuccess { ty, description, .. } = &cases[0].status else { unreachable!() };
+        assert_eq!(ty.as_ref().map(|t| t.as_str()), Some("error"));
+        assert!(description.as_ref().is_some_and(|d| d.contains("location: dest/CALM_A.properties:4")), "{xml}");
+
+        assert_eq!(message(cases[2]), "no Cloud ALM key given");
+        assert_eq!(cases[4].system_out.as_ref().map(|s| s.as_str()), Some("manual check: the export removed clientSecret"));
+        assert_eq!(message(cases[5]), "waived until 2027-03-31: migration <ticket 42> & co (status fail)");
+        assert!(xml.contains("migration &lt;ticket 42&gt; &amp; co"), "{xml}");
+        assert_eq!(message(cases[6]), "[unchanged] tokenServiceURLType is \"Common\"");
+        assert_eq!(cases[7].name.as_str(), "calm-audit source read");
+        assert_eq!(message(cases[7]), "instance level, page 3: HTTP 503 after 4 attempt(s)");
+    }
+
+    #[test]
+    fn one_suite_per_target_and_stable_output() {
+        let mut a = finding("CALM004", "destination-url-trailing-slash", Status::Fail, "CALM_A", "no slash");
+        a.target = Some("prod".into());
+        let mut b = finding("CALM004", "destination-url-trailing-slash", Status::Pass, "CALM_B", "ends with /");
+        b.target = Some("dev".into());
+        let mut r = report(vec![a, b], Vec::new());
+        let summary = |name: &str| TargetSummary { name: name.into(), complete: true, coverage: Coverage::default() };
+        r.targets = vec![summary("dev"), summary("prod")];
+        let xml = render(&r);
+        assert_eq!(xml, render(&r), "deterministic");
+        let parsed = Parsed::deserialize_from_str(&xml).expect("valid JUnit XML");
+        let names: Vec<&str> = parsed.test_suites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["dev", "prod"]);
+        assert_eq!(parsed.test_suites[0].test_cases[0].name.as_str(), "CALM004 destination-url-trailing-slash: CALM_B");
+        assert_eq!(parsed.test_suites[1].failures, 1);
+        let TestCaseStatus::NonSuccess { description, .. } = &parsed.test_suites[1].test_cases[0].status else { unreachable!() };
+        assert!(description.as_ref().is_some_and(|d| d.contains("target: prod")), "{xml}");
+    }
+
+    #[test]
+    fn an_empty_complete_audit_is_one_empty_suite() {
+        let xml = render(&report(Vec::new(), Vec::new()));
+        let parsed = Parsed::deserialize_from_str(&xml).expect("valid JUnit XML");
+        assert_eq!(parsed.test_suites.len(), 1);
+        assert_eq!(parsed.tests, 0);
+    }
+}
