@@ -107,13 +107,17 @@ pub fn discover(flag: Option<&Path>) -> Result<Option<Loaded>, InputError> {
 
 pub fn load(path: &Path) -> Result<Loaded, InputError> {
     let shown = path.display().to_string();
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    // An empty file is a valid configuration that sets nothing (a fresh `touch`).
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        return Ok(Loaded { shown, dir, file: FileConfig::default(), index: LineIndex::new("") });
+    }
     let text = read_utf8_text(path, &shown, "configuration file")?;
     let index = LineIndex::new(&text);
     let file: FileConfig = toml::from_str(&text).map_err(|e| {
         let line = e.span().map(|s| index.line(s.start));
         InputError::new(&shown, line, format!("invalid configuration: {}", e.message().trim()))
     })?;
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok(Loaded { shown, dir, file, index })
 }
 
