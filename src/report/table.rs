@@ -28,6 +28,14 @@ fn kind_order(kind: ObjectKind) -> u8 {
 }
 
 fn heading(f: &Finding) -> String {
+    let object = object_heading(f);
+    match &f.target {
+        Some(target) => format!("[{target}] {object}"),
+        None => object,
+    }
+}
+
+fn object_heading(f: &Finding) -> String {
     match f.object.kind {
         ObjectKind::Landscape => "landscape (all inputs together)".to_owned(),
         ObjectKind::Settings => format!("settings: {}", f.object.qualified_name),
@@ -52,7 +60,7 @@ pub fn render(report: &Report) -> String {
     if rows.is_empty() {
         out.push_str("No findings to show.\n\n");
     }
-    for group in rows.chunk_by(|a, b| a.object == b.object) {
+    for group in rows.chunk_by(|a, b| a.object == b.object && a.target == b.target) {
         let Some(first) = group.first() else { continue };
         out.push_str(&heading(first));
         out.push('\n');
