@@ -166,7 +166,8 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
         key::load(&path).unwrap_or_else(|e| panic!("{code} {}: key: {e}", case.name))
     });
     let paths = if case.no_destination_source { Vec::new() } else { vec![dest_dir.clone()] };
-    let loaded = files::load_paths(&paths, &[]).unwrap_or_else(|e| panic!("{code} {}: destinations: {e}", case.name));
+    let loaded =
+        files::load_paths(&paths, &[], &files::Limits::default()).unwrap_or_else(|e| panic!("{code} {}: destinations: {e}", case.name));
     let inputs = Inputs {
         destinations: &loaded.destinations,
         destinations_given: !case.no_destination_source,

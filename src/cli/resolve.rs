@@ -415,6 +415,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
         probe,
         ca_cert: ca_cert.clone(),
         verbose,
+        max_file_size: s.max_file_size,
         env_credentials,
     };
     let targets: Vec<&toml::Spanned<config::TargetConfig>> =

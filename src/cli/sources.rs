@@ -43,10 +43,29 @@ pub struct SourceArgs {
     /// Log each request and its outcome on standard error (never a secret or token).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Largest input file (or archive entry) read, e.g. 64M (default), 1G, 500K.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
     /// Whether CALM_AUDIT_DESTINATION_KEY and VCAP_SERVICES may supply the key (not for the
     /// targets of a configuration file, which name their own).
     #[arg(skip = true)]
     pub env_credentials: bool,
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, factor) = match t.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&t[..i], 1024),
+        Some((i, 'M' | 'm')) => (&t[..i], 1024 * 1024),
+        Some((i, 'G' | 'g')) => (&t[..i], 1024 * 1024 * 1024),
+        _ => (t, 1),
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| "expected a size such as 64M, 1G or 500000".into())
 }
 
 pub fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -92,7 +111,12 @@ pub fn gather(args: &SourceArgs) -> Result<Gathered, CliError> {
     let settings = args.settings.as_deref().map(settings::load).transpose()?;
     let key = args.calm_key.as_deref().map(key::load).transpose()?;
     let exclude: Vec<PathBuf> = args.settings.iter().chain(&args.calm_key).chain(&args.destination_key).cloned().collect();
-    let loaded = files::load_paths(&args.paths, &exclude)?;
+    let mut limits = files::Limits::default();
+    if let Some(max) = args.max_file_size {
+        limits.max_file_bytes = max;
+        limits.max_zip_total_bytes = limits.max_zip_total_bytes.max(max);
+    }
+    let loaded = files::load_paths(&args.paths, &exclude, &limits)?;
 
     let mut gathered = Gathered {
         destinations: loaded.destinations,

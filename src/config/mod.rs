@@ -113,12 +113,17 @@ pub fn load(path: &Path) -> Result<Loaded, InputError> {
         return Ok(Loaded { shown, dir, file: FileConfig::default(), index: LineIndex::new("") });
     }
     let text = read_utf8_text(path, &shown, "configuration file")?;
-    let index = LineIndex::new(&text);
-    let file: FileConfig = toml::from_str(&text).map_err(|e| {
+    parse(&text, &shown, dir)
+}
+
+/// A configuration from its text; `dir` is what relative paths in it are relative to.
+pub fn parse(text: &str, shown: &str, dir: PathBuf) -> Result<Loaded, InputError> {
+    let index = LineIndex::new(text);
+    let file: FileConfig = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| index.line(s.start));
-        InputError::new(&shown, line, format!("invalid configuration: {}", e.message().trim()))
+        InputError::new(shown, line, format!("invalid configuration: {}", e.message().trim()))
     })?;
-    Ok(Loaded { shown, dir, file, index })
+    Ok(Loaded { shown: shown.to_owned(), dir, file, index })
 }
 
 /// The commented template `calm-audit init` writes.

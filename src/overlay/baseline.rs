@@ -20,7 +20,13 @@ pub struct Baseline {
 pub fn load(path: &Path) -> Result<Baseline, InputError> {
     let shown = path.display().to_string();
     let text = read_utf8_text(path, &shown, "baseline")?;
-    let doc: Value = serde_json::from_str(&text).map_err(|e| {
+    parse(&text, &shown)
+}
+
+/// A baseline from the text of a calm-audit JSON or SARIF report.
+pub fn parse(text: &str, shown: &str) -> Result<Baseline, InputError> {
+    let shown = shown.to_owned();
+    let doc: Value = serde_json::from_str(text).map_err(|e| {
         InputError::new(
             &shown,
             u32::try_from(e.line()).ok().filter(|l| *l > 0),

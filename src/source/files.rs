@@ -43,20 +43,41 @@ fn format_of(name: &str) -> Option<Format> {
     }
 }
 
+/// Bounds for hostile input: every file and archive is read within them.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest file (or archive entry, uncompressed) read.
+    pub max_file_bytes: u64,
+    /// Most entries in one zip archive.
+    pub max_zip_entries: usize,
+    /// Most bytes uncompressed from one zip archive in all.
+    pub max_zip_total_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_file_bytes: 64 * 1024 * 1024, max_zip_entries: 10_000, max_zip_total_bytes: 512 * 1024 * 1024 }
+    }
+}
+
+fn too_large(limit: u64) -> String {
+    format!("larger than the limit of {limit} bytes (--max-file-size raises it)")
+}
+
 fn is_hidden(name: &str) -> bool {
     name.starts_with('.') && name != "." && name != ".."
 }
 
 /// Loads every path; `exclude` holds files given for other purposes (settings, key), which
 /// are not destination files even when they sit in a walked folder.
-pub fn load_paths(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<Loaded, InputError> {
+pub fn load_paths(paths: &[PathBuf], exclude: &[PathBuf], limits: &Limits) -> Result<Loaded, InputError> {
     let excluded: Vec<PathBuf> = exclude.iter().filter_map(|p| p.canonicalize().ok()).collect();
     let mut loaded = Loaded::default();
     for path in paths {
         let shown = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|e| InputError::new(&shown, None, io_message(&e)))?;
         if meta.is_dir() {
-            load_dir(path, &excluded, &mut loaded)?;
+            load_dir(path, &excluded, limits, &mut loaded)?;
         } else {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let format = format_of(name).ok_or_else(|| {
@@ -66,13 +87,29 @@ pub fn load_paths(paths: &[PathBuf], exclude: &[PathBuf]) -> Result<Loaded, Inpu
                     "unknown destination file type: expected .properties, .props, .txt, no extension, .json, .yaml, .yml or .zip",
                 )
             })?;
-            load_file(path, &shown, format, &mut loaded)?;
+            load_file(path, &shown, format, limits, &mut loaded)?;
         }
     }
     Ok(loaded)
 }
 
-fn load_dir(dir: &Path, excluded: &[PathBuf], loaded: &mut Loaded) -> Result<(), InputError> {
+/// One file's content, recognised by its name, as if read from disk: the fuzz targets' way in.
+pub fn load_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<Loaded, InputError> {
+    let format = format_of(name).ok_or_else(|| InputError::new(name, None, "unknown destination file type"))?;
+    let mut loaded = Loaded::default();
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(InputError::new(name, None, too_large(limits.max_file_bytes)));
+    }
+    if format == Format::Zip {
+        load_zip(bytes, name, limits, &mut loaded)?;
+    } else {
+        parse_bytes(bytes, name, format, &mut loaded)?;
+        loaded.files_read += 1;
+    }
+    Ok(loaded)
+}
+
+fn load_dir(dir: &Path, excluded: &[PathBuf], limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -96,7 +133,7 @@ fn load_dir(dir: &Path, excluded: &[PathBuf], loaded: &mut Loaded) -> Result<(),
             continue;
         }
         match format_of(&entry.file_name().to_string_lossy()) {
-            Some(format) => load_file(entry.path(), &shown, format, loaded)?,
+            Some(format) => load_file(entry.path(), &shown, format, limits, loaded)?,
             None => loaded.skipped.push(shown),
         }
     }
@@ -111,22 +148,37 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-fn load_file(path: &Path, shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+fn load_file(path: &Path, shown: &str, format: Format, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+    let fail = |e: std::io::Error| {
         let message = if path.is_dir() { "is a folder, not a file".to_owned() } else { io_message(&e) };
         InputError::new(shown, None, message)
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(fail)?;
+    // Read at most one byte past the limit, whatever the metadata says (devices, growing files).
+    let mut bytes = Vec::new();
+    file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(InputError::new(shown, None, too_large(limits.max_file_bytes)));
+    }
     if format == Format::Zip {
-        return load_zip(&bytes, shown, loaded);
+        return load_zip(&bytes, shown, limits, loaded);
     }
     parse_bytes(&bytes, shown, format, loaded)?;
     loaded.files_read += 1;
     Ok(())
 }
 
-fn load_zip(bytes: &[u8], shown: &str, loaded: &mut Loaded) -> Result<(), InputError> {
+fn load_zip(bytes: &[u8], shown: &str, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| InputError::new(shown, None, format!("not a readable zip archive: {e}")))?;
+    if archive.len() > limits.max_zip_entries {
+        return Err(InputError::new(
+            shown,
+            None,
+            format!("the archive has {} entries, more than the limit of {}", archive.len(), limits.max_zip_entries),
+        ));
+    }
+    let mut total: u64 = 0;
     let mut names: Vec<String> = archive.file_names().map(str::to_owned).collect();
     names.sort();
     for name in names {
@@ -152,8 +204,20 @@ fn load_zip(bytes: &[u8], shown: &str, loaded: &mut Loaded) -> Result<(), InputE
                 continue;
             }
         };
+        // Declared sizes can lie (zip bombs): read within the limits and count what came out.
+        let allowed = limits.max_file_bytes.min(limits.max_zip_total_bytes.saturating_sub(total));
+        if file.size() > allowed {
+            return Err(InputError::new(&entry_shown, None, format!("uncompressed {}", too_large(allowed))));
+        }
         let mut content = Vec::new();
-        file.read_to_end(&mut content).map_err(|e| InputError::new(&entry_shown, None, format!("cannot read archive entry: {e}")))?;
+        (&mut file)
+            .take(allowed + 1)
+            .read_to_end(&mut content)
+            .map_err(|e| InputError::new(&entry_shown, None, format!("cannot read archive entry: {e}")))?;
+        if content.len() as u64 > allowed {
+            return Err(InputError::new(&entry_shown, None, format!("uncompressed {}", too_large(allowed))));
+        }
+        total += content.len() as u64;
         parse_bytes(&content, &entry_shown, format, loaded)?;
         loaded.files_read += 1;
     }

@@ -441,4 +441,12 @@ mod tests {
             }
         }
     }
+
+    /// From fuzzing: a lone CR ends a line like LF does, so keys after CR-only lines keep
+    /// the line number an editor shows.
+    #[test]
+    fn regression_lone_carriage_returns_count_as_lines() {
+        let parsed = parse("a=1\r\r\rName=CALM_A\r").unwrap();
+        assert_eq!(parsed.entries[1].line, 4);
+    }
 }

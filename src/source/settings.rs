@@ -21,8 +21,13 @@ struct RawSettings {
 pub fn load(path: &Path) -> Result<Settings, InputError> {
     let shown = path.display().to_string();
     let text = super::read_utf8_text(path, &shown, "settings file")?;
-    let text = text.as_str();
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) || text.trim_start().starts_with('{');
+    parse(&text, &shown, path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
+}
+
+/// Settings from text: JSON when `json` or when it starts with `{`, TOML otherwise.
+pub fn parse(text: &str, shown: &str, json: bool) -> Result<Settings, InputError> {
+    let shown = shown.to_owned();
+    let is_json = json || text.trim_start().starts_with('{');
     let (raw, lines) = if is_json { from_json(text, &shown)? } else { from_toml(text, &shown)? };
     Ok(Settings {
         path: shown,

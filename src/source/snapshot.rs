@@ -154,6 +154,10 @@ pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
     }
     let mut destinations = Vec::with_capacity(snapshot.destinations.len());
     for d in snapshot.destinations {
+        // Lines are 1-based; a 0 would put a report's location before the file starts.
+        if d.line == 0 || d.properties.iter().any(|p| p.line == Some(0)) {
+            return Err(InputError::new(shown, None, format!("destination at \"{}\": lines start at 1", d.path)));
+        }
         let mut properties = Vec::with_capacity(d.properties.len());
         for p in d.properties {
             let value = match (p.value, p.secret, p.removed) {
@@ -186,6 +190,16 @@ pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing (destination_files): a snapshot with line 0 gave results located at line 0.
+    #[test]
+    fn regression_line_zero_is_refused() {
+        let text = r#"{"calm_audit_snapshot":1,"tool_version":"0","taken_at":"x","live":false,"probe":false,"failures":[],
+            "destinations":[{"path":"p","line":0,"properties":[{"key":"Name","value":"CALM_A"}]}]}"#;
+        assert!(load(text, "s.json").err().unwrap().message.contains("lines start at 1"));
+        let text = text.replace("\"line\":0", "\"line\":1").replace("\"value\":\"CALM_A\"}", "\"value\":\"CALM_A\",\"line\":0}");
+        assert!(load(&text, "s.json").is_err());
+    }
 
     #[test]
     fn round_trip_keeps_everything_but_the_secret() {

@@ -144,6 +144,10 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex) -> Result<Node, Tree
 
 // ---------------------------------------------------------------- YAML
 
+/// Destination files are two or three levels deep; this bounds hostile nesting (the tree is
+/// dropped recursively).
+const MAX_DEPTH: usize = 64;
+
 enum Frame {
     Map { line: u32, entries: Vec<(String, u32, Node)>, pending_key: Option<(String, u32)> },
     Seq { line: u32, items: Vec<Node> },
@@ -194,6 +198,9 @@ impl MarkedEventReceiver for Builder {
                 let kind =
                     if plain && matches!(value.as_str(), "~" | "null" | "Null" | "NULL" | "") { Kind::Null } else { Kind::Scalar(value) };
                 self.push_value(Node { line, kind });
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) if self.stack.len() >= MAX_DEPTH => {
+                self.error = Some(TreeError { line: Some(line), message: format!("nested deeper than {MAX_DEPTH} levels") });
             }
             Event::MappingStart(..) => self.stack.push(Frame::Map { line, entries: Vec::new(), pending_key: None }),
             Event::SequenceStart(..) => self.stack.push(Frame::Seq { line, items: Vec::new() }),

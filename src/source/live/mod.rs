@@ -156,9 +156,9 @@ async fn read_async(
     read
 }
 
-struct Token {
-    access_token: Secret,
-    subaccount_id: Option<String>,
+pub struct Token {
+    pub access_token: Secret,
+    pub subaccount_id: Option<String>,
 }
 
 async fn fetch_token(http: &Http, key: &DestinationKey, base: &Url) -> Result<Token, String> {
@@ -179,7 +179,12 @@ async fn fetch_token(http: &Http, key: &DestinationKey, base: &Url) -> Result<To
         }
         code => return Err(format!("the token endpoint answered HTTP {code}: {}", excerpt(&answer.body))),
     }
-    let json: serde_json::Value = serde_json::from_slice(&answer.body).map_err(|e| format!("the token answer is not JSON: {e}"))?;
+    parse_token(&answer.body)
+}
+
+/// Reads a token answer: the access token (as a [`Secret`]) and the subaccount from its claims.
+pub fn parse_token(body: &[u8]) -> Result<Token, String> {
+    let json: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("the token answer is not JSON: {e}"))?;
     let Some(access) = json.get("access_token").and_then(|t| t.as_str()).filter(|t| !t.is_empty()) else {
         return Err("the token answer has no access_token".into());
     };
@@ -220,19 +225,23 @@ async fn read_page(ctx: &Ctx, level: Level, page: u32) -> Result<Page, SourceFai
     let answer = ctx.http.get(&url, token).await.map_err(failure)?;
     check_status(&answer).map_err(failure)?;
     let content_type = answer.headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
-        return Err(failure(format!("expected JSON, got content type {content_type}")));
-    }
-    let items: Vec<serde_json::Map<String, serde_json::Value>> =
-        serde_json::from_slice(&answer.body).map_err(|e| failure(format!("the answer is not a JSON array of destinations: {e}")))?;
+    let items = parse_page(content_type, &answer.body).map_err(failure)?;
     let page_count = answer.headers.get("page-count").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     let next = answer.headers.get(reqwest::header::LINK).and_then(|v| v.to_str().ok()).and_then(next_page);
     (ctx.progress)(1, 0);
     Ok(Page { items, page_count, next })
 }
 
+/// Reads one page of a list call: a JSON array of flat destination objects.
+pub fn parse_page(content_type: &str, body: &[u8]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, String> {
+    if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
+        return Err(format!("expected JSON, got content type {content_type}"));
+    }
+    serde_json::from_slice(body).map_err(|e| format!("the answer is not a JSON array of destinations: {e}"))
+}
+
 /// The page number of the `rel='next'` entry of SAP's `Link` header.
-fn next_page(link: &str) -> Option<u32> {
+pub fn next_page(link: &str) -> Option<u32> {
     link.split(',').find(|part| part.contains("rel='next'") || part.contains("rel=\"next\"")).and_then(|part| {
         let target = part.split(['<', '>']).nth(1)?;
         target.split(['?', '&']).find_map(|kv| kv.strip_prefix("$page=").or_else(|| kv.strip_prefix("%24page=")))?.parse().ok()
@@ -390,7 +399,13 @@ async fn find(ctx: &Ctx, name: &str) -> (Option<Level>, Probe) {
     if let Err(reason) = check_status(&answer) {
         return (None, Probe::Failed { reason });
     }
-    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&answer.body) else {
+    parse_find(&answer.body)
+}
+
+/// Reads a find answer: the level it resolved to and whether a token came back. The token's
+/// value is never kept.
+pub fn parse_find(body: &[u8]) -> (Option<Level>, Probe) {
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
         return (None, Probe::Failed { reason: "the find answer is not JSON".into() });
     };
     let level = match json.get("owner").and_then(|o| o.get("InstanceId")) {
