@@ -529,3 +529,13 @@ fn proxies_come_from_the_environment() {
     assert_eq!(json_report(&run)["coverage"]["destinations_found"], 1);
     assert!(proxy.requests().iter().any(|r| r.path() == "/oauth/token"), "the token request went through the proxy");
 }
+
+#[test]
+fn a_refused_connection_is_retried_then_reported() {
+    let s = Scratch::new();
+    let key = json!({"clientid": "c", "clientsecret": "s", "url": "http://127.0.0.1:9", "uri": "http://127.0.0.1:9"});
+    let run = calm(&["check", "--destination-key", p(&s.write("k.json", &key.to_string())), "-v"], &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("token request: cannot connect"), "{}", run.stderr);
+    assert!(run.stderr.contains("attempt 4/4"), "retried: {}", run.stderr);
+}

@@ -9,6 +9,10 @@ use yaml_rust2::scanner::Marker;
 
 use super::LineIndex;
 
+/// Destination files are two or three levels deep; this bounds hostile nesting (the tree is
+/// built and dropped recursively).
+const MAX_DEPTH: usize = 64;
+
 #[derive(Debug)]
 pub enum Kind {
     /// Keys in file order, each with the line it is on.
@@ -103,7 +107,7 @@ pub fn parse_json(text: &str) -> Result<Node, TreeError> {
     let raw: &RawValue = serde_json::from_str(text)
         .map_err(|e| TreeError { line: u32::try_from(e.line()).ok().filter(|l| *l > 0), message: json_message(&e) })?;
     let lines = LineIndex::new(text);
-    json_node(raw, text, &lines)
+    json_node(raw, text, &lines, 0)
 }
 
 /// serde_json's message without its own " at line L column C" suffix (we print the line ourselves).
@@ -115,17 +119,21 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-fn json_node(raw: &RawValue, base: &str, lines: &LineIndex) -> Result<Node, TreeError> {
+fn json_node(raw: &RawValue, base: &str, lines: &LineIndex, depth: usize) -> Result<Node, TreeError> {
     let text = raw.get();
     let offset = (text.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
     let line = lines.line(offset);
+    // serde_json checks nesting while parsing values, but not while skipping over a raw one.
+    if depth >= MAX_DEPTH {
+        return Err(TreeError { line: Some(line), message: format!("nested deeper than {MAX_DEPTH} levels") });
+    }
     let fail = |e: serde_json::Error| TreeError { line: Some(line), message: format!("invalid JSON: {e}") };
     let kind = match text.as_bytes().first() {
         Some(b'{') => {
             let pairs: Pairs = serde_json::from_str(text).map_err(fail)?;
             let mut entries: Vec<(String, u32, Node)> = Vec::with_capacity(pairs.0.len());
             for (k, v) in pairs.0 {
-                let child = json_node(v, base, lines)?;
+                let child = json_node(v, base, lines, depth + 1)?;
                 duplicate_check(&entries, &k, child.line)?;
                 entries.push((k, child.line, child));
             }
@@ -133,7 +141,7 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex) -> Result<Node, Tree
         }
         Some(b'[') => {
             let items: Vec<&RawValue> = serde_json::from_str(text).map_err(fail)?;
-            Kind::Seq(items.into_iter().map(|v| json_node(v, base, lines)).collect::<Result<_, _>>()?)
+            Kind::Seq(items.into_iter().map(|v| json_node(v, base, lines, depth + 1)).collect::<Result<_, _>>()?)
         }
         Some(b'"') => Kind::Scalar(serde_json::from_str::<String>(text).map_err(fail)?),
         _ if text == "null" => Kind::Null,
@@ -143,10 +151,6 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex) -> Result<Node, Tree
 }
 
 // ---------------------------------------------------------------- YAML
-
-/// Destination files are two or three levels deep; this bounds hostile nesting (the tree is
-/// dropped recursively).
-const MAX_DEPTH: usize = 64;
 
 enum Frame {
     Map { line: u32, entries: Vec<(String, u32, Node)>, pending_key: Option<(String, u32)> },

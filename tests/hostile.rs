@@ -1,0 +1,127 @@
+//! Hostile input: each case ends in a clear error naming the file, exit code 2, within bounded
+//! time, never a panic.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+struct Run {
+    code: i32,
+    stderr: String,
+    elapsed: Duration,
+}
+
+fn calm(dir: &Path, args: &[&str]) -> Run {
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_calm-audit")).current_dir(dir).args(args).timeout(Duration::from_secs(60)).output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+fn refused(run: &Run, file: &str, text: &str) {
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains(file), "expected {file} in {}", run.stderr);
+    assert!(run.stderr.contains(text), "expected {text:?} in {}", run.stderr);
+    assert!(run.elapsed < Duration::from_secs(30), "took {:?}", run.elapsed);
+}
+
+fn zip(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
+    for (name, content) in entries {
+        w.start_file(*name, options).unwrap();
+        w.write_all(content).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn oversized_files_are_refused_and_the_cap_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut big = b"Name=CALM_A\nDescription=".to_vec();
+    big.extend(std::iter::repeat_n(b'x', 200_000));
+    std::fs::write(d.join("big.properties"), &big).unwrap();
+    refused(&calm(d, &["check", "big.properties", "--max-file-size", "100K"]), "big.properties", "larger than the limit of 102400 bytes");
+    assert!(calm(d, &["check", "big.properties", "--max-file-size", "1M"]).code <= 1);
+}
+
+#[test]
+fn very_long_lines_are_read_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut long = b"Name=CALM_A\nDescription=".to_vec();
+    long.extend(std::iter::repeat_n(b'\\', 4_000_000));
+    long.extend(std::iter::repeat_n(b'y', 4_000_000));
+    std::fs::write(d.join("long.properties"), &long).unwrap();
+    let run = calm(d, &["check", "long.properties"]);
+    assert!(run.code <= 2, "{}", run.stderr);
+    assert!(run.elapsed < Duration::from_secs(20), "took {:?}", run.elapsed);
+}
+
+#[test]
+fn deeply_nested_json_and_yaml_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("deep.json"), format!("{}{}", "[".repeat(100_000), "]".repeat(100_000))).unwrap();
+    refused(&calm(d, &["check", "deep.json"]), "deep.json", "nested deeper than 64 levels");
+    std::fs::write(d.join("deep.yaml"), format!("{}{}", "[".repeat(100_000), "]".repeat(100_000))).unwrap();
+    refused(&calm(d, &["check", "deep.yaml"]), "deep.yaml", "invalid YAML: recursion limit exceeded");
+}
+
+#[test]
+fn zip_bombs_and_unsafe_archives_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 100 MiB of zeros compress to about 100 KiB.
+    std::fs::write(d.join("bomb.zip"), zip(&[("CALM_A.properties", vec![0u8; 100 * 1024 * 1024])])).unwrap();
+    refused(&calm(d, &["check", "bomb.zip"]), "bomb.zip/CALM_A.properties", "larger than the limit");
+    let many: Vec<(String, Vec<u8>)> = (0..10_001).map(|i| (format!("e{i}.md"), Vec::new())).collect();
+    let refs: Vec<(&str, Vec<u8>)> = many.iter().map(|(n, c)| (n.as_str(), c.clone())).collect();
+    std::fs::write(d.join("many.zip"), zip(&refs)).unwrap();
+    refused(&calm(d, &["check", "many.zip"]), "many.zip", "10001 entries, more than the limit of 10000");
+    std::fs::write(d.join("escape.zip"), zip(&[("../../etc/CALM_A.properties", b"Name=CALM_A\n".to_vec())])).unwrap();
+    refused(&calm(d, &["check", "escape.zip"]), "escape.zip", "unsafe path");
+    std::fs::write(d.join("absolute.zip"), zip(&[("/tmp/CALM_A.properties", b"Name=CALM_A\n".to_vec())])).unwrap();
+    let run = calm(d, &["check", "absolute.zip"]);
+    assert!(run.code == 2 && run.stderr.contains("absolute.zip"), "{}", run.stderr);
+}
+
+#[test]
+fn binary_invalid_utf8_duplicates_and_empty_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("binary.txt"), [0x7f, b'E', b'L', b'F', 0, 0, 1, 2]).unwrap();
+    refused(&calm(d, &["check", "binary.txt"]), "binary.txt", "binary content");
+    std::fs::write(d.join("latin1.json"), b"{\"Name\": \"CALM_\xe9\"}").unwrap();
+    refused(&calm(d, &["check", "latin1.json"]), "latin1.json", "not valid UTF-8");
+    std::fs::write(d.join("dup.yaml"), "Name: CALM_A\nURL: a\nURL: b\n").unwrap();
+    refused(&calm(d, &["check", "dup.yaml"]), "dup.yaml:3", "duplicate key \"URL\"");
+    std::fs::write(d.join("empty.json"), "").unwrap();
+    refused(&calm(d, &["check", "empty.json"]), "empty.json", "empty file");
+}
+
+#[test]
+fn folders_with_loops_dangling_links_and_folders_named_as_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("exports/sub")).unwrap();
+    std::fs::write(d.join("exports/CALM_A.properties"), "Name=CALM_A\n").unwrap();
+    std::os::unix::fs::symlink(d.join("exports"), d.join("exports/sub/loop")).unwrap();
+    refused(&calm(d, &["check", "exports"]), "loop", "symbolic link loop");
+    std::fs::remove_file(d.join("exports/sub/loop")).unwrap();
+    std::os::unix::fs::symlink(d.join("nowhere.properties"), d.join("exports/gone.properties")).unwrap();
+    refused(&calm(d, &["check", "exports"]), "gone.properties", "no such file");
+    std::fs::remove_file(d.join("exports/gone.properties")).unwrap();
+    refused(&calm(d, &["check", "--settings", "exports"]), "exports", "is a folder");
+    refused(&calm(d, &["check", "--calm-key", "exports"]), "exports", "is a folder");
+    std::fs::create_dir(d.join("folder.json")).unwrap();
+    assert_eq!(calm(d, &["check", "folder.json"]).code, 0, "a folder named like a file is walked as a folder");
+}
