@@ -130,6 +130,30 @@ impl Builder<'_> {
         Some(value)
     }
 
+    /// One of a set of values: flag, then variable, then file, else `default`.
+    fn choice<T: ValueEnum + Copy + std::fmt::Debug>(
+        &mut self,
+        key: &str,
+        flag: Option<T>,
+        var: &'static str,
+        file: Option<&toml::Spanned<String>>,
+        default: T,
+    ) -> Result<T, CliError> {
+        let name = |v: T| v.to_possible_value().map(|p| p.get_name().to_owned()).unwrap_or_default();
+        let (value, source) = if let Some(v) = flag {
+            (v, Source::Flag)
+        } else if let Some((text, env_name)) = env(var) {
+            (enum_value::<T>(&text).map_err(|e| env_error(env_name, e))?, Source::Env(env_name))
+        } else if let (Some(spanned), Some(l)) = (file, self.file) {
+            let v = enum_value::<T>(spanned.get_ref()).map_err(|e| CliError::Input(l.error(spanned.span(), format!("{key}: {e}"))))?;
+            (v, self.file_at(spanned.span()))
+        } else {
+            (default, Source::Default)
+        };
+        self.note(key, name(value), source);
+        Ok(value)
+    }
+
     fn flag_bool(&mut self, key: &str, flag: bool, var: &'static str, file: Option<bool>) -> Result<bool, CliError> {
         let (value, source) = if flag {
             (true, Source::Flag)
@@ -177,36 +201,8 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
     }
 
     // Report shape.
-    let format = if let Some(f) = args.format {
-        b.note("format", format!("{f:?}").to_lowercase(), Source::Flag);
-        f
-    } else if let Some((v, name)) = env("CALM_AUDIT_FORMAT") {
-        let f = enum_value::<Format>(&v).map_err(|e| env_error(name, e))?;
-        b.note("format", v, Source::Env(name));
-        f
-    } else if let Some(spanned) = file.and_then(|f| f.format.as_ref()) {
-        let f = enum_value::<Format>(spanned.get_ref()).map_err(|e| loaded_error(&loaded, spanned.span(), format!("format: {e}")))?;
-        b.note("format", spanned.get_ref(), b.file_at(spanned.span()));
-        f
-    } else {
-        b.note("format", "table", Source::Default);
-        Format::Table
-    };
-    let fail_on = if let Some(f) = args.fail_on {
-        b.note("fail_on", format!("{f:?}").to_lowercase(), Source::Flag);
-        f
-    } else if let Some((v, name)) = env("CALM_AUDIT_FAIL_ON") {
-        let f = enum_value::<FailOn>(&v).map_err(|e| env_error(name, e))?;
-        b.note("fail_on", v, Source::Env(name));
-        f
-    } else if let Some(spanned) = file.and_then(|f| f.fail_on.as_ref()) {
-        let f = enum_value::<FailOn>(spanned.get_ref()).map_err(|e| loaded_error(&loaded, spanned.span(), format!("fail_on: {e}")))?;
-        b.note("fail_on", spanned.get_ref(), b.file_at(spanned.span()));
-        f
-    } else {
-        b.note("fail_on", "error", Source::Default);
-        FailOn::Error
-    };
+    let format = b.choice("format", args.format, "CALM_AUDIT_FORMAT", file.and_then(|f| f.format.as_ref()), Format::Table)?;
+    let fail_on = b.choice("fail_on", args.fail_on, "CALM_AUDIT_FAIL_ON", file.and_then(|f| f.fail_on.as_ref()), FailOn::Error)?;
     let all_results = b.flag_bool("all_results", args.all_results, "CALM_AUDIT_ALL_RESULTS", file.and_then(|f| f.all_results))?;
     let sarif_waived = b.flag_bool("sarif_waived", args.sarif_waived, "CALM_AUDIT_SARIF_WAIVED", file.and_then(|f| f.sarif_waived))?;
     let no_waivers = b.flag_bool("no_waivers", args.no_waivers, "CALM_AUDIT_NO_WAIVERS", file.and_then(|f| f.no_waivers))?;

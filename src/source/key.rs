@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use super::InputError;
 use super::tree::{self, Kind, Node};
-use super::{InputError, LineIndex};
 use crate::model::{CloudAlmKey, Secret};
 
 pub fn load(path: &Path) -> Result<CloudAlmKey, InputError> {
@@ -14,16 +14,8 @@ pub fn load(path: &Path) -> Result<CloudAlmKey, InputError> {
 }
 
 pub fn parse(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
-    let Some(start) = text.find('{') else {
-        return Err(InputError::new(shown, None, "not a Cloud ALM service key: no JSON object found"));
-    };
-    // Lines before the JSON (cf CLI chatter) still count for line numbers.
-    let offset_line = LineIndex::new(text).line(start) - 1;
-    let node = tree::parse_json(&text[start..]).map_err(|e| InputError::new(shown, e.line.map(|l| l + offset_line), e.message))?;
-    let root = match node.get("credentials") {
-        Some(inner) if node.get("uaa").is_none() => inner,
-        _ => &node,
-    };
+    let (root, offset_line) = tree::service_key_json(text, shown, "Cloud ALM service key", "uaa")?;
+    let root = &root;
     if !matches!(root.kind, Kind::Map(_)) {
         return Err(InputError::new(shown, Some(root.line + offset_line), "not a Cloud ALM service key: expected a JSON object"));
     }

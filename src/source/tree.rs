@@ -150,6 +150,25 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex, depth: usize) -> Res
     Ok(Node { line, kind })
 }
 
+/// A service key's JSON: it may follow lines the cf CLI prints before it (those lines still
+/// count for line numbers) and may be wrapped in `{"credentials": ...}`. Returns the root
+/// (unwrapped unless `own_key` is present at the top) and the number of lines before the JSON.
+pub fn service_key_json(text: &str, shown: &str, what: &str, own_key: &str) -> Result<(Node, u32), super::InputError> {
+    let Some(start) = text.find('{') else {
+        return Err(super::InputError::new(shown, None, format!("not a {what}: no JSON object found")));
+    };
+    let offset_line = LineIndex::new(text).line(start) - 1;
+    let node = parse_json(&text[start..]).map_err(|e| super::InputError::new(shown, e.line.map(|l| l + offset_line), e.message))?;
+    let root = match node.kind {
+        Kind::Map(mut entries) if entries.iter().all(|(k, _, _)| k != own_key) && entries.iter().any(|(k, _, _)| k == "credentials") => {
+            let index = entries.iter().position(|(k, _, _)| k == "credentials").unwrap_or_default();
+            entries.swap_remove(index).2
+        }
+        kind => Node { line: node.line, kind },
+    };
+    Ok((root, offset_line))
+}
+
 // ---------------------------------------------------------------- YAML
 
 enum Frame {

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use crate::model::Secret;
+use crate::source::InputError;
 use crate::source::tree::{self, Kind, Node};
-use crate::source::{InputError, LineIndex};
 
 pub const ENV_KEY: &str = "CALM_AUDIT_DESTINATION_KEY";
 
@@ -83,16 +83,8 @@ fn from_vcap(text: &str) -> Result<Option<DestinationKey>, InputError> {
 }
 
 pub fn parse(text: &str, shown: &str) -> Result<DestinationKey, InputError> {
-    let Some(start) = text.find('{') else {
-        return Err(InputError::new(shown, None, "not a destination service key: no JSON object found"));
-    };
-    let offset_line = LineIndex::new(text).line(start) - 1;
-    let node = tree::parse_json(&text[start..]).map_err(|e| InputError::new(shown, e.line.map(|l| l + offset_line), e.message))?;
-    let root = match node.get("credentials") {
-        Some(inner) if node.get("clientid").is_none() => inner,
-        _ => &node,
-    };
-    from_node(root, shown, offset_line)
+    let (root, offset_line) = tree::service_key_json(text, shown, "destination service key", "clientid")?;
+    from_node(&root, shown, offset_line)
 }
 
 fn from_node(root: &Node, shown: &str, offset_line: u32) -> Result<DestinationKey, InputError> {
