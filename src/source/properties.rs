@@ -160,10 +160,8 @@ fn split_key_value(line: &str) -> (&str, &str) {
     }
     // Every separator is one byte long, so `key_end + 1` is a char boundary.
     let mut value = line.get(key_end + 1..).unwrap_or("").trim_start_matches(is_ws);
-    if !has_separator {
-        if let Some(rest) = value.strip_prefix(['=', ':']) {
-            value = rest.trim_start_matches(is_ws);
-        }
+    if !has_separator && let Some(rest) = value.strip_prefix(['=', ':']) {
+        value = rest.trim_start_matches(is_ws);
     }
     (&line[..key_end], value)
 }
