@@ -33,7 +33,7 @@ fn destination(name: &str, authentication: &str) -> Value {
 fn basic(id: &str, secret: &str) -> String {
     // Standard base64 with padding, from the URL-safe encoder of the fake.
     let mut encoded = base64url(format!("{id}:{secret}").as_bytes()).replace('-', "+").replace('_', "/");
-    while encoded.len() % 4 != 0 {
+    while !encoded.len().is_multiple_of(4) {
         encoded.push('=');
     }
     format!("Basic {encoded}")
