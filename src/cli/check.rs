@@ -212,7 +212,7 @@ fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
 }
 
 fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError> {
-    let g = gather(&spec.sources)?;
+    let g = gather(&spec.sources, r.save_snapshot.is_none())?;
     let mut notes = Vec::new();
     if let Some(path) = &r.save_snapshot {
         write_atomically(path, &snapshot_text(&g)?)?;

@@ -17,7 +17,7 @@ pub struct SnapshotArgs {
 
 /// Exit 0 for a complete read, 3 when a source failed part way (the snapshot records it).
 pub fn run(args: &SnapshotArgs) -> Result<Output, CliError> {
-    let g = gather(&args.sources)?;
+    let g = gather(&args.sources, false)?;
     if !g.destinations_given {
         return Err(CliError::Usage("nothing to snapshot: give --destination-key or destination files".into()));
     }

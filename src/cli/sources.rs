@@ -97,7 +97,9 @@ fn stderr_line(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "calm-audit: {line}");
 }
 
-pub fn gather(args: &SourceArgs) -> Result<Gathered, CliError> {
+/// `slim`: out-of-scope destinations from files may keep only their names (an audit that
+/// saves no snapshot needs no more of them).
+pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     let destination_key =
         live::key::resolve(args.destination_key.as_deref(), std::env::var(live::key::ENV_KEY).ok(), std::env::var("VCAP_SERVICES").ok())?;
     if args.paths.is_empty() && destination_key.is_none() && args.settings.is_none() && args.calm_key.is_none() {
@@ -116,7 +118,8 @@ pub fn gather(args: &SourceArgs) -> Result<Gathered, CliError> {
         limits.max_file_bytes = max;
         limits.max_zip_total_bytes = limits.max_zip_total_bytes.max(max);
     }
-    let loaded = files::load_paths(&args.paths, &exclude, &limits)?;
+    let slim = slim.then(|| settings.as_ref().and_then(Settings::named_destination).map(str::to_owned));
+    let loaded = files::load_paths(&args.paths, &exclude, &limits, slim)?;
 
     let mut gathered = Gathered {
         destinations: loaded.destinations,

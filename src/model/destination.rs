@@ -133,6 +133,22 @@ impl Destination {
         self.properties.iter().find(|p| p.key != key && p.key.eq_ignore_ascii_case(key)).map(|p| p.key.as_str())
     }
 
+    /// A Cloud ALM destination, the ones the audit is about: `Name` starts with `CALM_` in any
+    /// case, or the URL host is a Cloud ALM host, or the settings name it (`named`).
+    pub fn is_cloud_alm(&self, named: Option<&str>) -> bool {
+        let name = self.name();
+        name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
+            || self.text("URL").is_some_and(has_cloud_alm_host)
+            || named.is_some_and(|n| n.trim() == name.trim())
+    }
+
+    /// Drops every property but `Name`: what an out-of-scope destination needs for the
+    /// checks across the landscape (names on both levels, the settings' destination).
+    pub fn keep_name_only(&mut self) {
+        self.properties.retain(|p| p.key == "Name");
+        self.properties.shrink_to_fit();
+    }
+
     /// Where the object came from, as shown in reports: `file:line`, plus the level when known.
     pub fn qualified_origin(&self) -> String {
         if self.origin.pseudo {
@@ -144,6 +160,43 @@ impl Destination {
         match self.origin.level {
             Some(level) => format!("{}:{} ({} level)", self.origin.path, self.origin.line, level.as_str()),
             None => format!("{}:{}", self.origin.path, self.origin.line),
+        }
+    }
+}
+
+/// The host of `scheme://[userinfo@]host[:port]/...` ends in `.alm.cloud.sap` (any case),
+/// without allocating: this runs for every destination loaded.
+fn has_cloud_alm_host(url: &str) -> bool {
+    const SUFFIX: &str = ".alm.cloud.sap";
+    let Some((_, rest)) = url.trim().split_once("://") else { return false };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    host.len() >= SUFFIX.len() && host.get(host.len() - SUFFIX.len()..).is_some_and(|s| s.eq_ignore_ascii_case(SUFFIX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloud_alm_hosts_are_recognised_as_the_url_splitter_would() {
+        for (url, expected) in [
+            ("https://acme.eu10.alm.cloud.sap/", true),
+            ("  https://ACME.EU10.ALM.CLOUD.SAP:443/api?x=1", true),
+            ("https://user:pw@acme.eu10.alm.cloud.sap#f", true),
+            ("https://acme.eu10.alm.cloud.sap.evil.example/", false),
+            ("https://example.com/acme.eu10.alm.cloud.sap", false),
+            ("https://example.com?h=.alm.cloud.sap", false),
+            ("acme.eu10.alm.cloud.sap", false),
+            ("https://.alm.cloud.sap", true),
+        ] {
+            assert_eq!(has_cloud_alm_host(url), expected, "{url}");
+            let splitter = crate::rules::url::host_lower(url).is_some_and(|h| h.ends_with(".alm.cloud.sap"));
+            assert_eq!(splitter, expected, "splitter on {url}");
         }
     }
 }

@@ -158,10 +158,12 @@ impl Clone for Secret {
 /// `clientSecret`, `Password`, `tokenServicePassword`, `KeyStorePassword`,
 /// `tokenService.body.client_secret` and their kin are all covered.
 pub fn is_secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    ["secret", "password", "passphrase", "privatekey", "private_key", "apikey", "api_key"].iter().any(|needle| k.contains(needle))
-        || k.ends_with("keystorecontent")
-        || k == "key"
+    const SUFFIX: &str = "keystorecontent";
+    ["secret", "password", "passphrase", "privatekey", "private_key", "apikey", "api_key"]
+        .iter()
+        .any(|needle| key.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes())))
+        || key.len() >= SUFFIX.len() && key.as_bytes()[key.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX.as_bytes())
+        || key.eq_ignore_ascii_case("key")
 }
 
 #[cfg(test)]

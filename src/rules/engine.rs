@@ -2,7 +2,7 @@
 //! Rules never print and never exit: they return an [`Outcome`] per object.
 
 use super::catalog::{Catalog, Requirement, Rule, Scope};
-use super::{destination, key, landscape, settings, templates, url};
+use super::{destination, key, landscape, settings, templates};
 use crate::model::{CloudAlmKey, Destination, Finding, Location, ObjectKind, ObjectRef, Settings, Severity, Status};
 
 /// Everything a run has to judge.
@@ -74,10 +74,7 @@ pub enum Subject<'a> {
 /// In scope: `Name` starts with `CALM_` in any case, or the URL host is a Cloud ALM host,
 /// or the settings name the destination.
 pub fn in_scope(d: &Destination, settings: Option<&Settings>) -> bool {
-    let name = d.name();
-    name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
-        || d.text("URL").and_then(url::host_lower).is_some_and(|h| h.ends_with(".alm.cloud.sap"))
-        || settings.and_then(Settings::named_destination).is_some_and(|n| n.trim() == name.trim())
+    d.is_cloud_alm(settings.and_then(Settings::named_destination))
 }
 
 type DestinationCheck = fn(&Destination, &Inputs) -> Outcome;

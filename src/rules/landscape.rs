@@ -1,6 +1,6 @@
 //! Checks across all destinations and the key.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::engine::{Inputs, Outcome, Subject, in_scope};
 use super::url;
@@ -12,9 +12,14 @@ pub fn name_unambiguous<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> 
         let reason = "destination levels are unknown: they come from the live Destination Service or a config.json with init_data";
         return vec![(Subject::Landscape, Outcome::not_applicable(reason))];
     }
+    // First subaccount-level destination of each name: one pass, not one search per destination.
+    let mut subaccount: HashMap<&str, &'a Destination> = HashMap::new();
+    for d in leveled.iter().filter(|d| d.origin.level == Some(Level::Subaccount)) {
+        subaccount.entry(d.name()).or_insert(d);
+    }
     let mut out = Vec::new();
     for d in leveled.iter().filter(|d| d.origin.level == Some(Level::Instance)) {
-        let Some(other) = leveled.iter().find(|o| o.origin.level == Some(Level::Subaccount) && o.name() == d.name()) else { continue };
+        let Some(other) = subaccount.get(d.name()) else { continue };
         // Either one being a Cloud ALM destination matters: the instance-level one wins at
         // lookup, so a Cloud ALM destination on subaccount level can be hidden by an unrelated one.
         if !in_scope(d, inputs.settings) && !in_scope(other, inputs.settings) {

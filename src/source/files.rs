@@ -2,6 +2,7 @@
 //! The format is chosen by extension, and a `.txt` or extension-less file that holds
 //! JSON is read as JSON.
 
+use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,22 @@ pub struct Loaded {
     /// A snapshot of a live read was read (levels known, CALM016 judged when `probe`).
     pub live: bool,
     pub probe: bool,
+    /// When set, destinations that are not Cloud ALM ones keep only their `Name` (see
+    /// [`Destination::keep_name_only`]); the value is the destination the settings name.
+    /// Keeps a 100,000-destination export within a small multiple of its size in memory.
+    pub slim: Option<Option<String>>,
+}
+
+impl Loaded {
+    /// Applies [`Loaded::slim`] to the destinations added since `from`.
+    fn slim_from(&mut self, from: usize) {
+        let Some(named) = &self.slim else { return };
+        for d in &mut self.destinations[from..] {
+            if !d.is_cloud_alm(named.as_deref()) {
+                d.keep_name_only();
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +57,13 @@ fn format_of(name: &str) -> Option<Format> {
         Some("yaml" | "yml") => Some(Format::Yaml),
         Some("zip") => Some(Format::Zip),
         Some(_) => None,
+    }
+}
+
+fn keep_of(slim: &Option<Option<String>>) -> shapes::Keep<'_> {
+    match slim {
+        None => shapes::Keep::All,
+        Some(named) => shapes::Keep::CloudAlm { named: named.as_deref() },
     }
 }
 
@@ -70,9 +94,10 @@ fn is_hidden(name: &str) -> bool {
 
 /// Loads every path; `exclude` holds files given for other purposes (settings, key), which
 /// are not destination files even when they sit in a walked folder.
-pub fn load_paths(paths: &[PathBuf], exclude: &[PathBuf], limits: &Limits) -> Result<Loaded, InputError> {
+/// `slim`: see [`Loaded::slim`].
+pub fn load_paths(paths: &[PathBuf], exclude: &[PathBuf], limits: &Limits, slim: Option<Option<String>>) -> Result<Loaded, InputError> {
     let excluded: Vec<PathBuf> = exclude.iter().filter_map(|p| p.canonicalize().ok()).collect();
-    let mut loaded = Loaded::default();
+    let mut loaded = Loaded { slim, ..Loaded::default() };
     for path in paths {
         let shown = path.display().to_string();
         let meta = std::fs::metadata(path).map_err(|e| InputError::new(&shown, None, io_message(&e)))?;
@@ -226,6 +251,14 @@ fn load_zip(bytes: &[u8], shown: &str, limits: &Limits, loaded: &mut Loaded) -> 
 
 /// Parses one file's bytes into destinations.
 fn parse_bytes(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
+    let before = loaded.destinations.len();
+    parse_file(bytes, shown, format, loaded)?;
+    loaded.slim_from(before);
+    Ok(())
+}
+
+fn parse_file(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
+    let keep = keep_of(&loaded.slim);
     let out = &mut loaded.destinations;
     let text = properties::decode(bytes).map_err(|e| InputError::new(shown, None, e.to_string()))?;
     if text.trim().is_empty() {
@@ -233,26 +266,36 @@ fn parse_bytes(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -
     }
     let looks_json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
     match format {
-        Format::Json => json(&text, bytes, shown, loaded),
-        Format::Properties if looks_json => json(&text, bytes, shown, loaded),
+        Format::Json => json(&text, shown, loaded),
+        Format::Properties if looks_json => json(&text, shown, loaded),
         Format::Properties => properties_file(&text, shown, out),
         Format::Yaml => {
             let docs = tree::parse_yaml(&text).map_err(|e| InputError::new(shown, e.line, e.message))?;
             if docs.is_empty() {
                 return Err(InputError::new(shown, None, "empty YAML document"));
             }
-            docs.iter().try_for_each(|doc| shapes::destinations(doc, shown, out))
+            docs.iter().try_for_each(|doc| shapes::destinations(doc, shown, keep, out))
         }
         Format::Zip => Err(InputError::new(shown, None, "a zip archive inside an archive is not read")),
     }
 }
 
-fn json(text: &str, bytes: &[u8], shown: &str, loaded: &mut Loaded) -> Result<(), InputError> {
-    // JSON must be UTF-8 (RFC 8259); the Latin-1 fallback is for properties exports only.
-    if std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).is_err() {
+fn json(text: &Cow<str>, shown: &str, loaded: &mut Loaded) -> Result<(), InputError> {
+    // JSON must be UTF-8 (RFC 8259); the Latin-1 fallback is for properties exports only, and
+    // `decode` borrows exactly when the bytes were UTF-8.
+    if matches!(text, Cow::Owned(_)) {
         return Err(InputError::new(shown, None, "JSON file is not valid UTF-8"));
     }
-    let node = tree::parse_json(text).map_err(|e| InputError::new(shown, e.line, e.message))?;
+    let tree_error = |e: tree::TreeError| InputError::new(shown, e.line, e.message);
+    let node = match tree::parse_json_doc(text).map_err(tree_error)? {
+        tree::JsonDoc::Items(items) => {
+            for item in items {
+                shapes::array_item(&item.map_err(tree_error)?, shown, keep_of(&loaded.slim), &mut loaded.destinations)?;
+            }
+            return Ok(());
+        }
+        tree::JsonDoc::Tree(node) => node,
+    };
     if snapshot::is_snapshot(&node) {
         let snap = snapshot::load(text, shown)?;
         loaded.destinations.extend(snap.destinations);
@@ -261,7 +304,7 @@ fn json(text: &str, bytes: &[u8], shown: &str, loaded: &mut Loaded) -> Result<()
         loaded.probe |= snap.probe;
         return Ok(());
     }
-    shapes::destinations(&node, shown, &mut loaded.destinations)
+    shapes::destinations(&node, shown, keep_of(&loaded.slim), &mut loaded.destinations)
 }
 
 fn properties_file(text: &str, shown: &str, out: &mut Vec<Destination>) -> Result<(), InputError> {

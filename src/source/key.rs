@@ -48,7 +48,7 @@ pub fn parse(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
 
 fn scalar(node: &Node, full: &str, shown: &str, offset_line: u32) -> Result<String, InputError> {
     match &node.kind {
-        Kind::Scalar(s) => Ok(s.clone()),
+        Kind::Scalar(s) => Ok(s.to_string()),
         Kind::Null => Ok(String::new()),
         _ => Err(InputError::new(shown, Some(node.line + offset_line), format!("\"{full}\" must be a string, found {}", node.describe()))),
     }

@@ -51,7 +51,34 @@ pub fn read_utf8_text(path: &std::path::Path, shown: &str, what: &str) -> Result
     Ok(text)
 }
 
-/// Maps byte offsets to 1-based line numbers.
+/// Maps byte offsets to 1-based line numbers in one forward pass: offsets asked in increasing
+/// order (as a parser meets them) cost only the bytes between them; an earlier offset restarts
+/// the count from the top.
+pub struct LineCursor<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u32,
+}
+
+impl<'a> LineCursor<'a> {
+    pub fn new(text: &'a str) -> Self {
+        LineCursor { bytes: text.as_bytes(), offset: 0, line: 1 }
+    }
+
+    pub fn line(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.bytes.len());
+        if offset < self.offset {
+            self.offset = 0;
+            self.line = 1;
+        }
+        let newlines = memchr::memchr_iter(b'\n', &self.bytes[self.offset..offset]).count();
+        self.line = self.line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.offset = offset;
+        self.line
+    }
+}
+
+/// Maps byte offsets to 1-based line numbers, in any order.
 pub struct LineIndex {
     newlines: Vec<usize>,
 }
@@ -63,5 +90,20 @@ impl LineIndex {
 
     pub fn line(&self, offset: usize) -> u32 {
         u32::try_from(self.newlines.partition_point(|&n| n < offset) + 1).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_cursor_agrees_with_the_index_in_any_order() {
+        let text = "a\nbb\n\nccc\n";
+        let index = LineIndex::new(text);
+        let mut cursor = LineCursor::new(text);
+        for offset in [0, 1, 2, 5, 6, 7, 10, 11, 3, 0, 99] {
+            assert_eq!(cursor.line(offset), index.line(offset.min(text.len())), "offset {offset}");
+        }
     }
 }

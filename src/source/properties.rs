@@ -45,7 +45,7 @@ pub enum DecodeError {
 /// Bytes to text. `Properties.store` writes ISO 8859-1 while the cockpit and editors write
 /// UTF-8, so valid UTF-8 wins and anything else is read as Latin-1, which never fails.
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+    if let Some(offset) = memchr::memchr(0, bytes) {
         return Err(DecodeError::Binary(offset));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

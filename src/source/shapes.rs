@@ -9,34 +9,49 @@ use crate::model::{Destination, Level, Origin, Property};
 const SHAPES: &str = "expected a destination object with \"Name\", an array of them, a find response \
 (\"destinationConfiguration\") or a destination service config.json (\"init_data\")";
 
-pub fn destinations(node: &Node, path: &str, out: &mut Vec<Destination>) -> Result<(), InputError> {
-    collect(node, path, None, out)
+/// Which properties of a destination the loader keeps.
+#[derive(Clone, Copy, Debug)]
+pub enum Keep<'a> {
+    All,
+    /// Every property of Cloud ALM destinations ([`Destination::is_cloud_alm`] with the
+    /// destination the settings name), only `Name` of the others.
+    CloudAlm {
+        named: Option<&'a str>,
+    },
 }
 
-fn collect(node: &Node, path: &str, level: Option<Level>, out: &mut Vec<Destination>) -> Result<(), InputError> {
+pub fn destinations(node: &Node, path: &str, keep: Keep, out: &mut Vec<Destination>) -> Result<(), InputError> {
+    collect(node, path, None, keep, out)
+}
+
+/// One item of a top-level array of destinations (such items come here one at a time).
+pub fn array_item(item: &Node, path: &str, keep: Keep, out: &mut Vec<Destination>) -> Result<(), InputError> {
+    item_of(item, path, None, keep, out)
+}
+
+fn item_of(item: &Node, path: &str, level: Option<Level>, keep: Keep, out: &mut Vec<Destination>) -> Result<(), InputError> {
+    if matches!(item.kind, Kind::Seq(_)) {
+        return Err(InputError::new(path, Some(item.line), format!("nested array: {SHAPES}")));
+    }
+    collect(item, path, level, keep, out)
+}
+
+fn collect(node: &Node, path: &str, level: Option<Level>, keep: Keep, out: &mut Vec<Destination>) -> Result<(), InputError> {
     match &node.kind {
-        Kind::Seq(items) => {
-            for item in items {
-                if matches!(item.kind, Kind::Seq(_)) {
-                    return Err(InputError::new(path, Some(item.line), format!("nested array: {SHAPES}")));
-                }
-                collect(item, path, level, out)?;
-            }
-            Ok(())
-        }
+        Kind::Seq(items) => items.iter().try_for_each(|item| item_of(item, path, level, keep, out)),
         Kind::Map(_) => {
             if let Some(init) = node.get("init_data") {
-                return init_data(init, path, out);
+                return init_data(init, path, keep, out);
             }
             if let Some(config) = node.get("destinationConfiguration") {
-                return flat(config, path, level, out);
+                return flat(config, path, level, keep, out);
             }
             if node.get("Name").is_some() {
-                return flat(node, path, level, out);
+                return flat(node, path, level, keep, out);
             }
             if let Some(list) = node.get("destinations") {
                 return match list.kind {
-                    Kind::Seq(_) => collect(list, path, level, out),
+                    Kind::Seq(_) => collect(list, path, level, keep, out),
                     _ => Err(InputError::new(path, Some(list.line), "\"destinations\" must be an array")),
                 };
             }
@@ -46,12 +61,12 @@ fn collect(node: &Node, path: &str, level: Option<Level>, out: &mut Vec<Destinat
     }
 }
 
-fn init_data(init: &Node, path: &str, out: &mut Vec<Destination>) -> Result<(), InputError> {
+fn init_data(init: &Node, path: &str, keep: Keep, out: &mut Vec<Destination>) -> Result<(), InputError> {
     let Kind::Map(entries) = &init.kind else {
         return Err(InputError::new(path, Some(init.line), "\"init_data\" must be an object"));
     };
     for (key, line, section) in entries {
-        let level = match key.as_str() {
+        let level = match key.as_ref() {
             "subaccount" => Level::Subaccount,
             "instance" => Level::Instance,
             other => {
@@ -63,7 +78,7 @@ fn init_data(init: &Node, path: &str, out: &mut Vec<Destination>) -> Result<(), 
             }
         };
         match section.get("destinations") {
-            Some(list @ Node { kind: Kind::Seq(_), .. }) => collect(list, path, Some(level), out)?,
+            Some(list @ Node { kind: Kind::Seq(_), .. }) => collect(list, path, Some(level), keep, out)?,
             Some(other) => return Err(InputError::new(path, Some(other.line), "\"destinations\" must be an array")),
             None => {}
         }
@@ -71,25 +86,42 @@ fn init_data(init: &Node, path: &str, out: &mut Vec<Destination>) -> Result<(), 
     Ok(())
 }
 
-fn flat(node: &Node, path: &str, level: Option<Level>, out: &mut Vec<Destination>) -> Result<(), InputError> {
+fn flat(node: &Node, path: &str, level: Option<Level>, keep: Keep, out: &mut Vec<Destination>) -> Result<(), InputError> {
     let Kind::Map(entries) = &node.kind else {
         return Err(InputError::new(path, Some(node.line), format!("found {}: a destination must be an object", node.describe())));
     };
-    let mut properties = Vec::with_capacity(entries.len());
     for (key, line, value) in entries {
-        let text = match &value.kind {
-            Kind::Scalar(s) | Kind::Literal(s) => s.clone(),
-            Kind::Null => String::new(),
-            _ => {
-                return Err(InputError::new(path, Some(*line), format!("property \"{key}\" must be a string, found {}", value.describe())));
-            }
-        };
-        properties.push(Property::new(key.clone(), text, Some(*line)));
+        if !matches!(value.kind, Kind::Scalar(_) | Kind::Literal(_) | Kind::Null) {
+            return Err(InputError::new(path, Some(*line), format!("property \"{key}\" must be a string, found {}", value.describe())));
+        }
     }
-    if !properties.iter().any(|p| p.key == "Name") {
+    if !entries.iter().any(|(k, _, _)| k == "Name") {
         return Err(InputError::new(path, Some(node.line), "destination has no \"Name\""));
     }
-    out.push(Destination { properties, origin: Origin::file(path, node.line, level), probe: None });
+    let property = |(key, line, value): &(std::borrow::Cow<str>, u32, Node)| {
+        let text = match &value.kind {
+            Kind::Scalar(s) | Kind::Literal(s) => s.to_string(),
+            _ => String::new(),
+        };
+        Property::new(key.to_string(), text, Some(*line))
+    };
+    let origin = Origin::file(path, node.line, level);
+    let mut destination = match keep {
+        Keep::All => Destination { properties: entries.iter().map(property).collect(), origin, probe: None },
+        Keep::CloudAlm { named } => {
+            // Judge the scope on the two properties it depends on, then build the rest only if needed.
+            let deciding = entries.iter().filter(|(k, _, _)| k == "Name" || k == "URL").map(property).collect();
+            let mut d = Destination { properties: deciding, origin, probe: None };
+            if d.is_cloud_alm(named) {
+                d.properties = entries.iter().map(property).collect();
+            } else {
+                d.keep_name_only();
+            }
+            d
+        }
+    };
+    destination.properties.shrink_to_fit();
+    out.push(destination);
     Ok(())
 }
 
@@ -100,7 +132,7 @@ mod tests {
 
     fn load(text: &str) -> Result<Vec<Destination>, InputError> {
         let mut out = Vec::new();
-        destinations(&parse_json(text).unwrap(), "f.json", &mut out).map(|()| out)
+        destinations(&parse_json(text).unwrap(), "f.json", Keep::All, &mut out).map(|()| out)
     }
 
     #[test]

@@ -3,36 +3,38 @@
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
-use super::LineIndex;
+use super::LineCursor;
 
 /// Destination files are two or three levels deep; this bounds hostile nesting (the tree is
 /// built and dropped recursively).
 const MAX_DEPTH: usize = 64;
 
+/// Keys and strings borrow from the text where they can (JSON without escapes).
 #[derive(Debug)]
-pub enum Kind {
+pub enum Kind<'a> {
     /// Keys in file order, each with the line it is on.
-    Map(Vec<(String, u32, Node)>),
-    Seq(Vec<Node>),
+    Map(Vec<(Cow<'a, str>, u32, Node<'a>)>),
+    Seq(Vec<Node<'a>>),
     /// Strings (and YAML's plain scalars), as written.
-    Scalar(String),
+    Scalar(Cow<'a, str>),
     /// JSON numbers and booleans, as written.
-    Literal(String),
+    Literal(Cow<'a, str>),
     Null,
 }
 
 #[derive(Debug)]
-pub struct Node {
+pub struct Node<'a> {
     pub line: u32,
-    pub kind: Kind,
+    pub kind: Kind<'a>,
 }
 
-impl Node {
-    pub fn get(&self, key: &str) -> Option<&Node> {
+impl<'a> Node<'a> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         match &self.kind {
             Kind::Map(entries) => entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v),
             _ => None,
@@ -71,7 +73,7 @@ pub struct TreeError {
     pub message: String,
 }
 
-fn duplicate_check(entries: &[(String, u32, Node)], key: &str, line: u32) -> Result<(), TreeError> {
+fn duplicate_check(entries: &[(Cow<'_, str>, u32, Node<'_>)], key: &str, line: u32) -> Result<(), TreeError> {
     match entries.iter().find(|(k, _, _)| k == key) {
         Some((_, first, _)) => Err(TreeError { line: Some(line), message: format!("duplicate key \"{key}\" (first on line {first})") }),
         None => Ok(()),
@@ -80,8 +82,34 @@ fn duplicate_check(entries: &[(String, u32, Node)], key: &str, line: u32) -> Res
 
 // ---------------------------------------------------------------- JSON
 
-/// Object members in order, duplicates kept so they can be reported.
-struct Pairs<'a>(Vec<(String, &'a RawValue)>);
+/// Object members in order, duplicates kept so they can be reported; keys borrowed from the
+/// text unless they hold escapes.
+struct Pairs<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+/// A key that borrows from the text when serde_json can hand it out unescaped.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
 
 impl<'de> Deserialize<'de> for Pairs<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -92,8 +120,8 @@ impl<'de> Deserialize<'de> for Pairs<'de> {
                 f.write_str("a JSON object")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut out = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, &'de RawValue>()? {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(12));
+                while let Some((Key(k), v)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
                     out.push((k, v));
                 }
                 Ok(Pairs(out))
@@ -103,11 +131,46 @@ impl<'de> Deserialize<'de> for Pairs<'de> {
     }
 }
 
-pub fn parse_json(text: &str) -> Result<Node, TreeError> {
-    let raw: &RawValue = serde_json::from_str(text)
-        .map_err(|e| TreeError { line: u32::try_from(e.line()).ok().filter(|l| *l > 0), message: json_message(&e) })?;
-    let lines = LineIndex::new(text);
-    json_node(raw, text, &lines, 0)
+pub fn parse_json(text: &str) -> Result<Node<'_>, TreeError> {
+    let raw: &RawValue = serde_json::from_str(text).map_err(|e| syntax_error(&e))?;
+    json_node(raw, text, &mut LineCursor::new(text), 0)
+}
+
+fn syntax_error(e: &serde_json::Error) -> TreeError {
+    TreeError { line: u32::try_from(e.line()).ok().filter(|l| *l > 0), message: json_message(e) }
+}
+
+/// A JSON document, read so that a large top-level array never becomes one tree.
+pub enum JsonDoc<'a> {
+    /// The items of a top-level array, each parsed when it is reached.
+    Items(JsonItems<'a>),
+    /// Any other document, whole.
+    Tree(Node<'a>),
+}
+
+/// The items of a top-level JSON array (already checked for syntax), parsed one at a time.
+pub struct JsonItems<'a> {
+    base: &'a str,
+    items: std::vec::IntoIter<&'a RawValue>,
+    lines: LineCursor<'a>,
+}
+
+impl<'a> Iterator for JsonItems<'a> {
+    type Item = Result<Node<'a>, TreeError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let raw = self.items.next()?;
+        Some(json_node(raw, self.base, &mut self.lines, 1))
+    }
+}
+
+/// Parses a JSON document; a top-level array is handed out item by item, so memory stays
+/// near the size of the text however many destinations it holds.
+pub fn parse_json_doc(text: &str) -> Result<JsonDoc<'_>, TreeError> {
+    if text.trim_start().starts_with('[') {
+        let items: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| syntax_error(&e))?;
+        return Ok(JsonDoc::Items(JsonItems { base: text, items: items.into_iter(), lines: LineCursor::new(text) }));
+    }
+    parse_json(text).map(JsonDoc::Tree)
 }
 
 /// serde_json's message without its own " at line L column C" suffix (we print the line ourselves).
@@ -119,7 +182,7 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-fn json_node(raw: &RawValue, base: &str, lines: &LineIndex, depth: usize) -> Result<Node, TreeError> {
+fn json_node<'a>(raw: &'a RawValue, base: &str, lines: &mut LineCursor, depth: usize) -> Result<Node<'a>, TreeError> {
     let text = raw.get();
     let offset = (text.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
     let line = lines.line(offset);
@@ -131,7 +194,7 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex, depth: usize) -> Res
     let kind = match text.as_bytes().first() {
         Some(b'{') => {
             let pairs: Pairs = serde_json::from_str(text).map_err(fail)?;
-            let mut entries: Vec<(String, u32, Node)> = Vec::with_capacity(pairs.0.len());
+            let mut entries: Vec<(Cow<'a, str>, u32, Node<'a>)> = Vec::with_capacity(pairs.0.len());
             for (k, v) in pairs.0 {
                 let child = json_node(v, base, lines, depth + 1)?;
                 duplicate_check(&entries, &k, child.line)?;
@@ -143,9 +206,11 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex, depth: usize) -> Res
             let items: Vec<&RawValue> = serde_json::from_str(text).map_err(fail)?;
             Kind::Seq(items.into_iter().map(|v| json_node(v, base, lines, depth + 1)).collect::<Result<_, _>>()?)
         }
-        Some(b'"') => Kind::Scalar(serde_json::from_str::<String>(text).map_err(fail)?),
+        // Already checked by the parse above: without a backslash the content is the string.
+        Some(b'"') if !text.contains('\\') => Kind::Scalar(Cow::Borrowed(&text[1..text.len() - 1])),
+        Some(b'"') => Kind::Scalar(Cow::Owned(serde_json::from_str::<String>(text).map_err(fail)?)),
         _ if text == "null" => Kind::Null,
-        _ => Kind::Literal(text.to_owned()),
+        _ => Kind::Literal(Cow::Borrowed(text)),
     };
     Ok(Node { line, kind })
 }
@@ -153,11 +218,11 @@ fn json_node(raw: &RawValue, base: &str, lines: &LineIndex, depth: usize) -> Res
 /// A service key's JSON: it may follow lines the cf CLI prints before it (those lines still
 /// count for line numbers) and may be wrapped in `{"credentials": ...}`. Returns the root
 /// (unwrapped unless `own_key` is present at the top) and the number of lines before the JSON.
-pub fn service_key_json(text: &str, shown: &str, what: &str, own_key: &str) -> Result<(Node, u32), super::InputError> {
+pub fn service_key_json<'a>(text: &'a str, shown: &str, what: &str, own_key: &str) -> Result<(Node<'a>, u32), super::InputError> {
     let Some(start) = text.find('{') else {
         return Err(super::InputError::new(shown, None, format!("not a {what}: no JSON object found")));
     };
-    let offset_line = LineIndex::new(text).line(start) - 1;
+    let offset_line = LineCursor::new(text).line(start) - 1;
     let node = parse_json(&text[start..]).map_err(|e| super::InputError::new(shown, e.line.map(|l| l + offset_line), e.message))?;
     let root = match node.kind {
         Kind::Map(mut entries) if entries.iter().all(|(k, _, _)| k != own_key) && entries.iter().any(|(k, _, _)| k == "credentials") => {
@@ -172,19 +237,19 @@ pub fn service_key_json(text: &str, shown: &str, what: &str, own_key: &str) -> R
 // ---------------------------------------------------------------- YAML
 
 enum Frame {
-    Map { line: u32, entries: Vec<(String, u32, Node)>, pending_key: Option<(String, u32)> },
-    Seq { line: u32, items: Vec<Node> },
+    Map { line: u32, entries: Vec<(Cow<'static, str>, u32, Node<'static>)>, pending_key: Option<(Cow<'static, str>, u32)> },
+    Seq { line: u32, items: Vec<Node<'static>> },
 }
 
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
-    docs: Vec<Node>,
+    docs: Vec<Node<'static>>,
     error: Option<TreeError>,
 }
 
 impl Builder {
-    fn push_value(&mut self, node: Node) {
+    fn push_value(&mut self, node: Node<'static>) {
         if self.error.is_some() {
             return;
         }
@@ -194,7 +259,7 @@ impl Builder {
             Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
                 None => match node.kind {
                     Kind::Scalar(key) => *pending_key = Some((key, node.line)),
-                    Kind::Null => *pending_key = Some((String::new(), node.line)),
+                    Kind::Null => *pending_key = Some((Cow::Borrowed(""), node.line)),
                     _ => self.error = Some(TreeError { line: Some(node.line), message: "a YAML key must be a plain value".into() }),
                 },
                 Some((key, key_line)) => {
@@ -218,8 +283,11 @@ impl MarkedEventReceiver for Builder {
         match ev {
             Event::Scalar(value, style, _, _) => {
                 let plain = matches!(style, yaml_rust2::scanner::TScalarStyle::Plain);
-                let kind =
-                    if plain && matches!(value.as_str(), "~" | "null" | "Null" | "NULL" | "") { Kind::Null } else { Kind::Scalar(value) };
+                let kind = if plain && matches!(value.as_str(), "~" | "null" | "Null" | "NULL" | "") {
+                    Kind::Null
+                } else {
+                    Kind::Scalar(Cow::Owned(value))
+                };
                 self.push_value(Node { line, kind });
             }
             Event::MappingStart(..) | Event::SequenceStart(..) if self.stack.len() >= MAX_DEPTH => {
@@ -245,7 +313,7 @@ impl MarkedEventReceiver for Builder {
 }
 
 /// Every document of a YAML stream.
-pub fn parse_yaml(text: &str) -> Result<Vec<Node>, TreeError> {
+pub fn parse_yaml(text: &str) -> Result<Vec<Node<'static>>, TreeError> {
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
     parser

@@ -91,7 +91,7 @@ fn from_node(root: &Node, shown: &str, offset_line: u32) -> Result<DestinationKe
     let field = |name: &str| -> Result<Option<String>, InputError> {
         match root.get(name) {
             None => Ok(None),
-            Some(Node { kind: Kind::Scalar(s), .. }) => Ok(Some(s.clone()).filter(|s| !s.trim().is_empty())),
+            Some(Node { kind: Kind::Scalar(s), .. }) => Ok(Some(s.to_string()).filter(|s| !s.trim().is_empty())),
             Some(Node { kind: Kind::Null, .. }) => Ok(None),
             Some(other) => Err(InputError::new(
                 shown,

@@ -1,0 +1,36 @@
+//! Writes a synthetic landscape for the benchmarks.
+//!
+//! `gen-landscape N --json FILE` writes a JSON array of N destinations;
+//! `gen-landscape N --properties DIR` writes a folder of N properties exports.
+
+#[path = "landscape.rs"]
+mod landscape;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: gen-landscape N (--json FILE | --properties DIR)";
+    let (Some(n), Some(flag), Some(out)) = (args.first().and_then(|a| a.parse::<usize>().ok()), args.get(1), args.get(2)) else {
+        eprintln!("{usage}");
+        return ExitCode::from(2);
+    };
+    let destinations = landscape::generate(n);
+    let out = PathBuf::from(out);
+    let written = match flag.as_str() {
+        "--json" => std::fs::write(&out, landscape::to_json(&destinations)),
+        "--properties" => landscape::write_properties_dir(&destinations, &out),
+        _ => {
+            eprintln!("{usage}");
+            return ExitCode::from(2);
+        }
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}: {e}", out.display());
+            ExitCode::FAILURE
+        }
+    }
+}
