@@ -32,6 +32,7 @@ fn fuzz_findings_stay_fixed() {
                     live: loaded.live,
                     probe: loaded.probe,
                     incomplete: None,
+                    scoped_cache: Default::default(),
                 };
                 assert!(audit(Catalog::builtin(), &inputs).iter().all(|f| f.location.line >= 1), "{name}");
             }

@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
             live: loaded.live,
             probe: loaded.probe,
             incomplete: None,
+            scoped_cache: Default::default(),
         };
         let findings = audit(Catalog::builtin(), &inputs);
         for f in &findings {

@@ -9,7 +9,7 @@ use super::{CliError, Exit, Output, write_atomically};
 use crate::model::{BaselineState, Finding, Severity, SourceFailure};
 use crate::overlay::{self, baseline, waivers, waivers::valid_date};
 use crate::report::{BaselineSummary, Coverage, Format, Options, Report, TargetSummary, WaiverProblem};
-use crate::rules::{Catalog, Inputs, audit, in_scope};
+use crate::rules::{Catalog, Inputs, audit};
 use crate::source::snapshot;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -228,6 +228,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         live: g.live,
         probe: g.probe,
         incomplete,
+        scoped_cache: Default::default(),
     };
     let mut findings = audit(Catalog::builtin(), &inputs);
     for f in &mut findings {
@@ -237,7 +238,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         files_read: g.files_read,
         files_skipped: g.skipped.clone(),
         destinations_found: g.destinations.len(),
-        destinations_in_scope: g.destinations.iter().filter(|d| in_scope(d, g.settings.as_ref())).count(),
+        destinations_in_scope: inputs.scoped().len(),
         settings: g.settings.as_ref().map(|s| s.path.clone()),
         cloud_alm_key: g.key.as_ref().map(|k| k.path.clone()),
         live_service: g.live_service.clone(),

@@ -119,7 +119,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
         limits.max_zip_total_bytes = limits.max_zip_total_bytes.max(max);
     }
     let slim = slim.then(|| settings.as_ref().and_then(Settings::named_destination).map(str::to_owned));
-    let loaded = files::load_paths(&args.paths, &exclude, &limits, slim)?;
+    let loaded = files::load_paths(&args.paths, &exclude, &limits, slim.clone())?;
 
     let mut gathered = Gathered {
         destinations: loaded.destinations,
@@ -135,14 +135,14 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
         subaccount_id: None,
     };
     if let Some(dk) = destination_key {
-        read_live(args, &dk, &mut gathered)?;
+        read_live(args, &dk, &mut gathered, slim)?;
     }
     Ok(gathered)
 }
 
-fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered) -> Result<(), CliError> {
-    let mut options =
-        LiveOptions { timeout: Duration::from_secs_f64(args.timeout.unwrap_or(30.0)), probe: args.probe, ..LiveOptions::default() };
+fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered, slim: Option<Option<String>>) -> Result<(), CliError> {
+    let timeout = Duration::from_secs_f64(args.timeout.unwrap_or(30.0));
+    let mut options = LiveOptions { timeout, probe: args.probe, slim, ..LiveOptions::default() };
     options.connect_timeout = options.connect_timeout.min(options.timeout);
     if let Some(path) = &args.ca_cert {
         let shown = path.display().to_string();

@@ -6,6 +6,7 @@ use super::{destination, key, landscape, settings, templates};
 use crate::model::{CloudAlmKey, Destination, Finding, Location, ObjectKind, ObjectRef, Settings, Severity, Status};
 
 /// Everything a run has to judge.
+#[derive(Default)]
 pub struct Inputs<'a> {
     pub destinations: &'a [Destination],
     /// Whether any destination source was given (an empty folder still counts).
@@ -18,6 +19,16 @@ pub struct Inputs<'a> {
     pub probe: bool,
     /// Why the destination list is incomplete (a source failed part way); `None` when complete.
     pub incomplete: Option<String>,
+    /// The in-scope destinations, worked out once on first use (leave it `Default::default()`).
+    pub scoped_cache: std::cell::OnceCell<Vec<&'a Destination>>,
+}
+
+impl<'a> Inputs<'a> {
+    /// The destinations in scope ([`in_scope`] with these settings), in order; judged once per run,
+    /// not once per rule.
+    pub fn scoped(&self) -> &[&'a Destination] {
+        self.scoped_cache.get_or_init(|| self.destinations.iter().filter(|d| in_scope(d, self.settings)).collect())
+    }
 }
 
 /// What a rule says about one object.
@@ -139,12 +150,12 @@ fn missing_input(rule: &Rule, inputs: &Inputs) -> Option<&'static str> {
 
 /// Runs the whole catalog. Results come in catalog order, then object order.
 pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
-    let scoped: Vec<&Destination> = inputs.destinations.iter().filter(|d| in_scope(d, inputs.settings)).collect();
+    let scoped = inputs.scoped();
     let mut out = Vec::new();
     for rule in &catalog.rules {
         if let Some(reason) = missing_input(rule, inputs) {
             if rule.scope == Scope::Destination {
-                for d in &scoped {
+                for d in scoped {
                     let outcome = Outcome::not_applicable(reason);
                     out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
                 }
@@ -159,7 +170,7 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
             continue;
         }
         if let Some(template) = &rule.check {
-            for d in &scoped {
+            for d in scoped {
                 let outcome = templates::run(template, d);
                 out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
             }
@@ -167,7 +178,7 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
         }
         match code_check(&rule.code) {
             Some(Check::Destination(f)) => {
-                for d in &scoped {
+                for d in scoped {
                     let outcome = f(d, inputs);
                     out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
                 }

@@ -1,6 +1,6 @@
 //! Checks of the SAP Cloud ALM service key itself.
 
-use super::engine::{Inputs, Outcome, in_scope};
+use super::engine::{Inputs, Outcome};
 use super::url;
 use crate::model::{CloudAlmKey, Value};
 
@@ -59,7 +59,7 @@ pub fn api_endpoint(k: &CloudAlmKey, _: &Inputs) -> Outcome {
 const SECRET_TYPES: [&str; 2] = ["binding-secret", "instance-secret"];
 
 pub fn credential_type(k: &CloudAlmKey, inputs: &Inputs) -> Outcome {
-    let scoped = inputs.destinations.iter().filter(|d| in_scope(d, inputs.settings));
+    let scoped = inputs.scoped().iter();
     let (mut secret_based, mut mtls) = (0, 0);
     for d in scoped {
         match d.get("clientSecret").map(|p| &p.value) {

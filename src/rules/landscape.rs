@@ -42,7 +42,7 @@ pub fn single_tenant<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> {
     // tenant host -> where it was seen
     let mut tenants: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut first_seen: BTreeMap<String, &'a Destination> = BTreeMap::new();
-    for d in inputs.destinations.iter().filter(|d| in_scope(d, inputs.settings)) {
+    for &d in inputs.scoped() {
         if let Some(host) = d.text("URL").and_then(url::host_lower) {
             tenants.entry(host.clone()).or_default().push(d.name().to_owned());
             first_seen.entry(host).or_insert(d);
@@ -81,7 +81,7 @@ pub fn destination_present<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome
     } else if !inputs.destinations_given {
         Outcome::manual("no destinations were loaded: check in the BTP cockpit that a CALM_ destination exists")
     } else {
-        match inputs.destinations.iter().filter(|d| in_scope(d, inputs.settings)).count() {
+        match inputs.scoped().len() {
             0 => Outcome::fail(format!(
                 "Business Process Monitoring is enabled but none of the {} destinations is a Cloud ALM destination",
                 inputs.destinations.len()

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{InputError, properties, shapes, snapshot, tree};
+use super::{InputError, Keep, properties, shapes, snapshot, tree};
 use crate::model::{Destination, Origin, Property, SourceFailure};
 
 /// What the file loaders found.
@@ -57,13 +57,6 @@ fn format_of(name: &str) -> Option<Format> {
         Some("yaml" | "yml") => Some(Format::Yaml),
         Some("zip") => Some(Format::Zip),
         Some(_) => None,
-    }
-}
-
-fn keep_of(slim: &Option<Option<String>>) -> shapes::Keep<'_> {
-    match slim {
-        None => shapes::Keep::All,
-        Some(named) => shapes::Keep::CloudAlm { named: named.as_deref() },
     }
 }
 
@@ -258,7 +251,7 @@ fn parse_bytes(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -
 }
 
 fn parse_file(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
-    let keep = keep_of(&loaded.slim);
+    let keep = Keep::from_slim(&loaded.slim);
     let out = &mut loaded.destinations;
     let text = properties::decode(bytes).map_err(|e| InputError::new(shown, None, e.to_string()))?;
     if text.trim().is_empty() {
@@ -290,7 +283,7 @@ fn json(text: &Cow<str>, shown: &str, loaded: &mut Loaded) -> Result<(), InputEr
     let node = match tree::parse_json_doc(text).map_err(tree_error)? {
         tree::JsonDoc::Items(items) => {
             for item in items {
-                shapes::array_item(&item.map_err(tree_error)?, shown, keep_of(&loaded.slim), &mut loaded.destinations)?;
+                shapes::array_item(&item.map_err(tree_error)?, shown, Keep::from_slim(&loaded.slim), &mut loaded.destinations)?;
             }
             return Ok(());
         }
@@ -304,7 +297,7 @@ fn json(text: &Cow<str>, shown: &str, loaded: &mut Loaded) -> Result<(), InputEr
         loaded.probe |= snap.probe;
         return Ok(());
     }
-    shapes::destinations(&node, shown, keep_of(&loaded.slim), &mut loaded.destinations)
+    shapes::destinations(&node, shown, Keep::from_slim(&loaded.slim), &mut loaded.destinations)
 }
 
 fn properties_file(text: &str, shown: &str, out: &mut Vec<Destination>) -> Result<(), InputError> {

@@ -12,6 +12,57 @@ pub mod tree;
 
 use std::fmt;
 
+use crate::model::{Destination, Origin, Property};
+
+/// Which properties of a destination the loaders keep.
+#[derive(Clone, Copy, Debug)]
+pub enum Keep<'a> {
+    All,
+    /// Every property of Cloud ALM destinations ([`Destination::is_cloud_alm`] with the
+    /// destination the settings name), only `Name` of the others: all an audit needs of them
+    /// (names on both levels, the settings' destination), and what keeps a 100,000-destination
+    /// landscape within a small multiple of its size in memory.
+    CloudAlm {
+        named: Option<&'a str>,
+    },
+}
+
+impl<'a> Keep<'a> {
+    /// `slim`: `None` keeps all; `Some(named)` is [`Keep::CloudAlm`].
+    pub fn from_slim(slim: &'a Option<Option<String>>) -> Self {
+        match slim {
+            None => Keep::All,
+            Some(named) => Keep::CloudAlm { named: named.as_deref() },
+        }
+    }
+}
+
+/// Builds a destination from its entries in source order, as `keep` says: an out-of-scope one
+/// is judged on `Name` and `URL` alone and its other properties are never built.
+pub fn build_destination<E>(
+    entries: &[E],
+    key_of: impl Fn(&E) -> &str,
+    property: impl Fn(&E) -> Property,
+    origin: Origin,
+    keep: Keep,
+) -> Destination {
+    let mut d = match keep {
+        Keep::All => Destination { properties: entries.iter().map(&property).collect(), origin, probe: None },
+        Keep::CloudAlm { named } => {
+            let deciding = entries.iter().filter(|e| matches!(key_of(e), "Name" | "URL")).map(&property).collect();
+            let mut d = Destination { properties: deciding, origin, probe: None };
+            if d.is_cloud_alm(named) {
+                d.properties = entries.iter().map(&property).collect();
+            } else {
+                d.keep_name_only();
+            }
+            d
+        }
+    };
+    d.properties.shrink_to_fit();
+    d
+}
+
 /// Unreadable or malformed input: the run stops with exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub struct InputError {

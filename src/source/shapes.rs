@@ -2,23 +2,12 @@
 //! a find response (`destinationConfiguration`), a `config.json` with `init_data`, or an
 //! object with a `destinations` array.
 
-use super::InputError;
 use super::tree::{Kind, Node};
+use super::{InputError, Keep, build_destination};
 use crate::model::{Destination, Level, Origin, Property};
 
 const SHAPES: &str = "expected a destination object with \"Name\", an array of them, a find response \
 (\"destinationConfiguration\") or a destination service config.json (\"init_data\")";
-
-/// Which properties of a destination the loader keeps.
-#[derive(Clone, Copy, Debug)]
-pub enum Keep<'a> {
-    All,
-    /// Every property of Cloud ALM destinations ([`Destination::is_cloud_alm`] with the
-    /// destination the settings name), only `Name` of the others.
-    CloudAlm {
-        named: Option<&'a str>,
-    },
-}
 
 pub fn destinations(node: &Node, path: &str, keep: Keep, out: &mut Vec<Destination>) -> Result<(), InputError> {
     collect(node, path, None, keep, out)
@@ -105,23 +94,7 @@ fn flat(node: &Node, path: &str, level: Option<Level>, keep: Keep, out: &mut Vec
         };
         Property::new(key.to_string(), text, Some(*line))
     };
-    let origin = Origin::file(path, node.line, level);
-    let mut destination = match keep {
-        Keep::All => Destination { properties: entries.iter().map(property).collect(), origin, probe: None },
-        Keep::CloudAlm { named } => {
-            // Judge the scope on the two properties it depends on, then build the rest only if needed.
-            let deciding = entries.iter().filter(|(k, _, _)| k == "Name" || k == "URL").map(property).collect();
-            let mut d = Destination { properties: deciding, origin, probe: None };
-            if d.is_cloud_alm(named) {
-                d.properties = entries.iter().map(property).collect();
-            } else {
-                d.keep_name_only();
-            }
-            d
-        }
-    };
-    destination.properties.shrink_to_fit();
-    out.push(destination);
+    out.push(build_destination(entries, |(k, _, _)| k, property, Origin::file(path, node.line, level), keep));
     Ok(())
 }
 

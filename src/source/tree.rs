@@ -87,7 +87,7 @@ fn duplicate_check(entries: &[(Cow<'_, str>, u32, Node<'_>)], key: &str, line: u
 struct Pairs<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
 /// A key that borrows from the text when serde_json can hand it out unescaped.
-struct Key<'a>(Cow<'a, str>);
+pub(crate) struct Key<'a>(pub Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -207,12 +207,21 @@ fn json_node<'a>(raw: &'a RawValue, base: &str, lines: &mut LineCursor, depth: u
             Kind::Seq(items.into_iter().map(|v| json_node(v, base, lines, depth + 1)).collect::<Result<_, _>>()?)
         }
         // Already checked by the parse above: without a backslash the content is the string.
-        Some(b'"') if !text.contains('\\') => Kind::Scalar(Cow::Borrowed(&text[1..text.len() - 1])),
-        Some(b'"') => Kind::Scalar(Cow::Owned(serde_json::from_str::<String>(text).map_err(fail)?)),
+        Some(b'"') => Kind::Scalar(raw_string(raw).map_err(fail)?),
         _ if text == "null" => Kind::Null,
         _ => Kind::Literal(Cow::Borrowed(text)),
     };
     Ok(Node { line, kind })
+}
+
+/// The content of a raw JSON string (already checked by the parse that produced it): borrowed
+/// when it has no escapes.
+pub(crate) fn raw_string(raw: &RawValue) -> Result<Cow<'_, str>, serde_json::Error> {
+    let text = raw.get();
+    match text.len().checked_sub(1).and_then(|end| text.get(1..end)) {
+        Some(inner) if text.starts_with('"') && !inner.contains('\\') => Ok(Cow::Borrowed(inner)),
+        _ => serde_json::from_str::<String>(text).map(Cow::Owned),
+    }
 }
 
 /// A service key's JSON: it may follow lines the cf CLI prints before it (those lines still

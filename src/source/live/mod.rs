@@ -6,17 +6,20 @@
 mod http;
 pub mod key;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use reqwest::Url;
+use serde_json::value::RawValue;
 use tokio::task::JoinSet;
 
 use self::http::{Answer, Http, check_url, excerpt, form_encode, path_segment};
 use self::key::{Credential, DestinationKey};
 use crate::model::{Destination, Level, Origin, Probe, Property, Secret, SourceFailure};
-use crate::source::InputError;
+use crate::source::tree::{Key, raw_string};
+use crate::source::{InputError, Keep, build_destination};
 
 /// A sink for verbose log lines (never given a secret or a token).
 pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
@@ -40,6 +43,9 @@ pub struct LiveOptions {
     pub concurrency: usize,
     pub max_body_bytes: usize,
     pub probe: bool,
+    /// As [`crate::source::files::Loaded::slim`]: `Some(named)` keeps only the names of
+    /// destinations that are not Cloud ALM ones (an audit that saves no snapshot).
+    pub slim: Option<Option<String>>,
     /// Extra trust anchors (`--ca-cert`), added to the built-in roots; verification stays on.
     pub extra_roots: Vec<reqwest::Certificate>,
 }
@@ -57,6 +63,7 @@ impl Default for LiveOptions {
             concurrency: 8,
             max_body_bytes: 256 * 1024 * 1024,
             probe: false,
+            slim: None,
             extra_roots: Vec::new(),
         }
     }
@@ -208,7 +215,8 @@ fn level_path(level: Level) -> &'static str {
 }
 
 struct Page {
-    items: Vec<serde_json::Map<String, serde_json::Value>>,
+    /// Converted in the page's own task, so the work overlaps with the other pages' waiting.
+    items: Vec<Destination>,
     page_count: Option<u32>,
     next: Option<u32>,
 }
@@ -225,15 +233,50 @@ async fn read_page(ctx: &Ctx, level: Level, page: u32) -> Result<Page, SourceFai
     let answer = ctx.http.get(&url, token).await.map_err(failure)?;
     check_status(&answer).map_err(failure)?;
     let content_type = answer.headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let items = parse_page(content_type, &answer.body).map_err(failure)?;
+    let keep = Keep::from_slim(&ctx.http.options().slim);
+    let items =
+        parse_page(content_type, &answer.body).map_err(failure)?.iter().map(|item| to_destination(ctx, level, item, keep)).collect();
     let page_count = answer.headers.get("page-count").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     let next = answer.headers.get(reqwest::header::LINK).and_then(|v| v.to_str().ok()).and_then(next_page);
     (ctx.progress)(1, 0);
     Ok(Page { items, page_count, next })
 }
 
+/// One destination of a list page: its properties in the order the service sent them, values
+/// as text (strings unescaped, numbers, booleans and anything else as written, `null` empty),
+/// borrowed from the answer where they can be; a repeated key keeps its last value.
+pub struct PageItem<'a>(pub Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'de> serde::Deserialize<'de> for PageItem<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ItemVisitor;
+        impl<'de> serde::de::Visitor<'de> for ItemVisitor {
+            type Value = PageItem<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a destination object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<PageItem<'de>, A::Error> {
+                let mut out: Vec<(Cow<'de, str>, Cow<'de, str>)> = Vec::with_capacity(map.size_hint().unwrap_or(12));
+                while let Some((Key(key), raw)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    let text = match raw.get() {
+                        "null" => Cow::Borrowed(""),
+                        t if t.starts_with('"') => raw_string(raw).map_err(serde::de::Error::custom)?,
+                        t => Cow::Borrowed(t),
+                    };
+                    match out.iter_mut().find(|(k, _)| *k == key) {
+                        Some(slot) => slot.1 = text,
+                        None => out.push((key, text)),
+                    }
+                }
+                Ok(PageItem(out))
+            }
+        }
+        deserializer.deserialize_map(ItemVisitor)
+    }
+}
+
 /// Reads one page of a list call: a JSON array of flat destination objects.
-pub fn parse_page(content_type: &str, body: &[u8]) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, String> {
+pub fn parse_page<'a>(content_type: &str, body: &'a [u8]) -> Result<Vec<PageItem<'a>>, String> {
     if !content_type.is_empty() && !content_type.to_ascii_lowercase().contains("json") {
         return Err(format!("expected JSON, got content type {content_type}"));
     }
@@ -323,7 +366,7 @@ async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<Sourc
             }
         }
     }
-    let destinations = pages.into_iter().flatten().map(|item| to_destination(&ctx, level, item)).collect();
+    let destinations = pages.into_iter().flatten().collect();
     failures.sort_by(|a, b| a.source.cmp(&b.source));
     (destinations, failures)
 }
@@ -341,21 +384,12 @@ pub fn pseudo_path(subaccount_id: &str, instance_id: Option<&str>, level: Level,
     }
 }
 
-fn to_destination(ctx: &Ctx, level: Level, item: serde_json::Map<String, serde_json::Value>) -> Destination {
-    let properties: Vec<Property> = item
-        .into_iter()
-        .map(|(k, v)| {
-            let text = match v {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Null => String::new(),
-                other => other.to_string(),
-            };
-            Property::new(k, text, None)
-        })
-        .collect();
-    let name = properties.iter().find(|p| p.key == "Name").and_then(Property::text).unwrap_or_default().to_owned();
+fn to_destination(ctx: &Ctx, level: Level, item: &PageItem, keep: Keep) -> Destination {
+    let property = |(k, text): &(Cow<str>, Cow<str>)| Property::new(k.to_string(), text.to_string(), None);
+    // The name as the destination will hold it (a secret-looking or removed value is no name).
+    let name = item.0.iter().find(|(k, _)| k == "Name").map(property).and_then(|p| p.text().map(str::to_owned)).unwrap_or_default();
     let path = pseudo_path(&ctx.subaccount_id, ctx.instance_id.as_deref(), level, &name);
-    Destination { properties, origin: Origin { path, line: 1, level: Some(level), pseudo: true }, probe: None }
+    build_destination(&item.0, |(k, _)| k, property, Origin { path, line: 1, level: Some(level), pseudo: true }, keep)
 }
 
 /// SAP's find call for each in-scope destination; the tokens it returns are dropped at once.
