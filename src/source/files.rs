@@ -259,8 +259,8 @@ fn parse_file(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) ->
     }
     let looks_json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
     match format {
-        Format::Json => json(&text, shown, loaded),
-        Format::Properties if looks_json => json(&text, shown, loaded),
+        Format::Json => json(&text, matches!(text, Cow::Borrowed(_)), shown, loaded),
+        Format::Properties if looks_json => json(&text, matches!(text, Cow::Borrowed(_)), shown, loaded),
         Format::Properties => properties_file(&text, shown, out),
         Format::Yaml => {
             let docs = tree::parse_yaml(&text).map_err(|e| InputError::new(shown, e.line, e.message))?;
@@ -273,10 +273,10 @@ fn parse_file(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) ->
     }
 }
 
-fn json(text: &Cow<str>, shown: &str, loaded: &mut Loaded) -> Result<(), InputError> {
-    // JSON must be UTF-8 (RFC 8259); the Latin-1 fallback is for properties exports only, and
-    // `decode` borrows exactly when the bytes were UTF-8.
-    if matches!(text, Cow::Owned(_)) {
+/// `utf8`: the bytes were UTF-8 (`decode` borrowed them rather than reading Latin-1).
+fn json(text: &str, utf8: bool, shown: &str, loaded: &mut Loaded) -> Result<(), InputError> {
+    // JSON must be UTF-8 (RFC 8259); the Latin-1 fallback is for properties exports only.
+    if !utf8 {
         return Err(InputError::new(shown, None, "JSON file is not valid UTF-8"));
     }
     let tree_error = |e: tree::TreeError| InputError::new(shown, e.line, e.message);
