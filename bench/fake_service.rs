@@ -5,6 +5,9 @@
 //! Cloud ALM name on both), every response delayed by LATENCY_MS; writes a destination service
 //! key for it to KEY_FILE, prints its URL, and serves until standard input closes.
 
+// A stand-alone benchmark program: it speaks on its own standard streams.
+#![allow(clippy::disallowed_macros)]
+
 #[allow(dead_code)]
 #[path = "../tests/support/fake_service.rs"]
 mod fake_service;

@@ -3,6 +3,9 @@
 //! `gen-landscape N --json FILE` writes a JSON array of N destinations;
 //! `gen-landscape N --properties DIR` writes a folder of N properties exports.
 
+// A stand-alone benchmark program: it speaks on its own standard streams.
+#![allow(clippy::disallowed_macros)]
+
 #[path = "landscape.rs"]
 mod landscape;
 
