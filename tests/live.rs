@@ -467,6 +467,60 @@ fn snapshot_round_trip_gives_the_same_results() {
 }
 
 #[test]
+fn keeping_only_names_of_unrelated_destinations_changes_no_result() {
+    // `check` keeps only the names of destinations that are not Cloud ALM ones; with
+    // `--save-snapshot` it keeps everything. Both must judge alike: names shared across the
+    // levels (a Cloud ALM one hidden by an unrelated one), a destination named only by the
+    // settings, one recognised by its Cloud ALM URL alone.
+    let mut by_url = calm_destination("MONITORING_PUSH");
+    by_url["clientSecret"] = json!("another-secret");
+    let mut subaccount = unrelated("BACKEND_", 300);
+    subaccount.extend([calm_destination("CALM_BPMON"), calm_destination("SHARED_NAME"), by_url]);
+    let mut instance = unrelated("INSTANCE_", 300);
+    instance.push(json!({"Name": "CALM_BPMON", "Type": "HTTP", "URL": "https://unrelated.example.com/"}));
+    instance.push(json!({"Name": "SHARED_NAME", "Type": "HTTP", "URL": "https://unrelated.example.com/"}));
+    instance.push(json!({"Name": "SETTINGS_PICK", "Type": "HTTP", "URL": "https://backend.example.com/", "clientSecret": "x"}));
+    let fake = FakeService::start(FakeConfig { subaccount, instance, ..FakeConfig::default() });
+    let s = Scratch::new();
+    let key = s.key(&fake);
+    let calm_key = s.calm_key();
+    let settings = s.write(
+        "settings.toml",
+        "enable_integration_monitoring = true\nenable_business_process_monitoring = true\ndestination_name = \"SETTINGS_PICK\"\n",
+    );
+    let snapshot = s.dir.path().join("all.snapshot.json");
+    let args = [
+        "check",
+        "--destination-key",
+        p(&key),
+        "--calm-key",
+        p(&calm_key),
+        "--settings",
+        p(&settings),
+        "--format",
+        "json",
+        "--all-results",
+    ];
+    let slim = calm(&args, &[]);
+    let whole = calm(&[&args[..], &["--save-snapshot", p(&snapshot)]].concat(), &[]);
+    assert_eq!(slim.code, 1, "{}", slim.stderr);
+    assert_eq!(whole.code, slim.code);
+    let (a, b) = (json_report(&slim), json_report(&whole));
+    assert_eq!(a["results"], b["results"]);
+    assert_eq!(a["coverage"], b["coverage"]);
+    assert_eq!(a["coverage"]["destinations_found"], json!(606));
+    // CALM_BPMON on both levels, SHARED_NAME and MONITORING_PUSH by URL, SETTINGS_PICK by the settings.
+    assert_eq!(a["coverage"]["destinations_in_scope"], json!(5));
+    let status = |code: &str, name: &str| -> Vec<String> {
+        results(&a, code).iter().filter(|r| r["object"]["name"] == name).map(|r| r["status"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(status("CALM030", "CALM_BPMON"), ["fail"], "the hidden Cloud ALM destination is reported");
+    assert_eq!(status("CALM030", "SHARED_NAME"), ["fail"], "hidden by an unrelated instance-level one, itself kept by name only");
+    assert!(status("CALM013", "MONITORING_PUSH").contains(&"pass".to_owned()), "recognised by its URL");
+    assert!(!status("CALM001", "SETTINGS_PICK").is_empty(), "the settings' destination is audited");
+}
+
+#[test]
 fn an_incomplete_read_stays_incomplete_in_its_snapshot() {
     let fake = FakeService::start(FakeConfig {
         subaccount: vec![calm_destination("CALM_BPMON")],

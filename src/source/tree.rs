@@ -351,6 +351,29 @@ mod tests {
     }
 
     #[test]
+    fn top_level_array_items_parsed_one_at_a_time_keep_their_lines() {
+        let text = "[\n {\"Name\": \"A\",\n  \"URL\": \"u\"},\n\n {\"Name\": \"B\\u0041\"}\n]";
+        let JsonDoc::Items(items) = parse_json_doc(text).unwrap() else { panic!("not items") };
+        let items: Vec<Node> = items.collect::<Result<_, _>>().unwrap();
+        let Kind::Seq(whole) = parse_json(text).unwrap().kind else { panic!("not a seq") };
+        assert_eq!(items.len(), whole.len());
+        for (one, all) in items.iter().zip(&whole) {
+            assert_eq!(one.line, all.line);
+            assert_eq!(one.key_line("Name"), all.key_line("Name"));
+            assert_eq!(one.key_line("URL"), all.key_line("URL"));
+        }
+        assert_eq!((items[0].key_line("URL"), items[1].line), (Some(3), 5));
+        assert_eq!(items[1].get("Name").unwrap().as_scalar(), Some("BA"), "escapes are decoded");
+        // A fault in a later item names its own line; a syntax error anywhere fails the whole file first.
+        let JsonDoc::Items(mut items) = parse_json_doc("[{\"Name\":\"A\"},\n{\"Name\":\"B\",\n\"Name\":\"C\"}]").unwrap() else {
+            panic!("not items")
+        };
+        assert!(items.next().unwrap().is_ok());
+        assert_eq!(items.next().unwrap().unwrap_err().line, Some(3));
+        assert_eq!(parse_json_doc("[{\"Name\":\"A\"},\n{\"Name\" \"B\"}]").err().unwrap().line, Some(2));
+    }
+
+    #[test]
     fn json_duplicate_keys_are_errors() {
         let err = parse_json("{\"Name\": \"a\",\n\"Name\": \"b\"}").unwrap_err();
         assert_eq!(err.line, Some(2));
