@@ -2,7 +2,7 @@
 //! paths (`fuzz/fuzz_targets/`): each must now load or fail cleanly, with lines from 1.
 
 use calm_audit::rules::{Catalog, Inputs, audit};
-use calm_audit::source::files::{Limits, load_bytes};
+use calm_audit::source::files::{Limits, Loaded, load_bytes, load_bytes_slim};
 use calm_audit::source::properties;
 
 const NAMES: [&str; 4] = ["export.properties", "destinations.json", "destinations.yaml", "export"];
@@ -23,18 +23,12 @@ fn fuzz_findings_stay_fixed() {
             }
         } else if name.starts_with("destination_files-") {
             let (selector, content) = data.split_first().unwrap();
-            if let Ok(loaded) = load_bytes(NAMES[usize::from(*selector) % NAMES.len()], content, &Limits::default()) {
-                let inputs = Inputs {
-                    destinations: &loaded.destinations,
-                    destinations_given: true,
-                    settings: None,
-                    key: None,
-                    live: loaded.live,
-                    probe: loaded.probe,
-                    incomplete: None,
-                    scoped_cache: Default::default(),
-                };
-                assert!(audit(Catalog::builtin(), &inputs).iter().all(|f| f.location.line >= 1), "{name}");
+            let file = NAMES[usize::from(*selector) % NAMES.len()];
+            if let Ok(whole) = load_bytes(file, content, &Limits::default()) {
+                let all = findings(&whole);
+                assert!(all.iter().all(|f| f.location.line >= 1), "{name}");
+                let slim = load_bytes_slim(file, content, &Limits::default(), Some(None)).unwrap();
+                assert_eq!(format!("{all:?}"), format!("{:?}", findings(&slim)), "{name}: slim loading changed a finding");
             }
         } else {
             panic!("{name}: unknown fuzz target prefix");
@@ -42,4 +36,19 @@ fn fuzz_findings_stay_fixed() {
         replayed += 1;
     }
     assert!(replayed >= 2);
+}
+
+/// The whole catalog over what loaded, as the destination_files fuzz target runs it.
+fn findings(loaded: &Loaded) -> Vec<calm_audit::model::Finding> {
+    let inputs = Inputs {
+        destinations: &loaded.destinations,
+        destinations_given: true,
+        settings: None,
+        key: None,
+        live: loaded.live,
+        probe: loaded.probe,
+        incomplete: None,
+        scoped_cache: Default::default(),
+    };
+    audit(Catalog::builtin(), &inputs)
 }

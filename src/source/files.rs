@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{InputError, Keep, properties, shapes, snapshot, tree};
+use super::{InputError, Keep, build_destination, properties, shapes, snapshot, tree};
 use crate::model::{Destination, Origin, Property, SourceFailure};
 
 /// What the file loaders found.
@@ -23,21 +23,8 @@ pub struct Loaded {
     pub live: bool,
     pub probe: bool,
     /// When set, destinations that are not Cloud ALM ones keep only their `Name` (see
-    /// [`Destination::keep_name_only`]); the value is the destination the settings name.
-    /// Keeps a 100,000-destination export within a small multiple of its size in memory.
+    /// [`super::Keep`]); the value is the destination the settings name. Snapshots are read whole.
     pub slim: Option<Option<String>>,
-}
-
-impl Loaded {
-    /// Applies [`Loaded::slim`] to the destinations added since `from`.
-    fn slim_from(&mut self, from: usize) {
-        let Some(named) = &self.slim else { return };
-        for d in &mut self.destinations[from..] {
-            if !d.is_cloud_alm(named.as_deref()) {
-                d.keep_name_only();
-            }
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,8 +100,13 @@ pub fn load_paths(paths: &[PathBuf], exclude: &[PathBuf], limits: &Limits, slim:
 
 /// One file's content, recognised by its name, as if read from disk: the fuzz targets' way in.
 pub fn load_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<Loaded, InputError> {
+    load_bytes_slim(name, bytes, limits, None)
+}
+
+/// [`load_bytes`] with [`Loaded::slim`] set, as `check` loads.
+pub fn load_bytes_slim(name: &str, bytes: &[u8], limits: &Limits, slim: Option<Option<String>>) -> Result<Loaded, InputError> {
     let format = format_of(name).ok_or_else(|| InputError::new(name, None, "unknown destination file type"))?;
-    let mut loaded = Loaded::default();
+    let mut loaded = Loaded { slim, ..Loaded::default() };
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(InputError::new(name, None, too_large(limits.max_file_bytes)));
     }
@@ -172,8 +164,10 @@ fn load_file(path: &Path, shown: &str, format: Format, limits: &Limits, loaded: 
         InputError::new(shown, None, message)
     };
     let file = std::fs::File::open(path).map_err(fail)?;
-    // Read at most one byte past the limit, whatever the metadata says (devices, growing files).
-    let mut bytes = Vec::new();
+    // Read at most one byte past the limit, whatever the metadata says (devices, growing files);
+    // the size it gives only saves the reallocations of a large read.
+    let expected = file.metadata().map_or(0, |m| m.len()).min(limits.max_file_bytes);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0) + 1);
     file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes).map_err(fail)?;
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(InputError::new(shown, None, too_large(limits.max_file_bytes)));
@@ -244,13 +238,6 @@ fn load_zip(bytes: &[u8], shown: &str, limits: &Limits, loaded: &mut Loaded) -> 
 
 /// Parses one file's bytes into destinations.
 fn parse_bytes(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
-    let before = loaded.destinations.len();
-    parse_file(bytes, shown, format, loaded)?;
-    loaded.slim_from(before);
-    Ok(())
-}
-
-fn parse_file(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
     let keep = Keep::from_slim(&loaded.slim);
     let out = &mut loaded.destinations;
     let text = properties::decode(bytes).map_err(|e| InputError::new(shown, None, e.to_string()))?;
@@ -261,7 +248,7 @@ fn parse_file(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) ->
     match format {
         Format::Json => json(&text, matches!(text, Cow::Borrowed(_)), shown, loaded),
         Format::Properties if looks_json => json(&text, matches!(text, Cow::Borrowed(_)), shown, loaded),
-        Format::Properties => properties_file(&text, shown, out),
+        Format::Properties => properties_file(&text, shown, keep, out),
         Format::Yaml => {
             let docs = tree::parse_yaml(&text).map_err(|e| InputError::new(shown, e.line, e.message))?;
             if docs.is_empty() {
@@ -300,19 +287,24 @@ fn json(text: &str, utf8: bool, shown: &str, loaded: &mut Loaded) -> Result<(), 
     shapes::destinations(&node, shown, Keep::from_slim(&loaded.slim), &mut loaded.destinations)
 }
 
-fn properties_file(text: &str, shown: &str, out: &mut Vec<Destination>) -> Result<(), InputError> {
+fn properties_file(text: &str, shown: &str, keep: Keep, out: &mut Vec<Destination>) -> Result<(), InputError> {
     let parsed = properties::parse(text).map_err(|e| InputError::new(shown, Some(e.line), e.message))?;
-    let mut props: Vec<Property> = Vec::with_capacity(parsed.entries.len() + parsed.removed.len());
+    // (key, value or `None` when the export removed it, line): removed secrets first.
+    let mut entries: Vec<(String, Option<String>, u32)> = Vec::with_capacity(parsed.entries.len() + parsed.removed.len());
     for (key, line) in parsed.removed {
         if !parsed.entries.iter().any(|e| e.key == key) {
-            props.push(Property::removed(key, Some(line)));
+            entries.push((key, None, line));
         }
     }
     let first_line = parsed.entries.iter().map(|e| e.line).min().unwrap_or(1);
-    props.extend(parsed.entries.into_iter().map(|e| Property::new(e.key, e.value, Some(e.line))));
-    if !props.iter().any(|p| p.key == "Name") {
+    entries.extend(parsed.entries.into_iter().map(|e| (e.key, Some(e.value), e.line)));
+    if !entries.iter().any(|(k, _, _)| k == "Name") {
         return Err(InputError::new(shown, None, "not a destination export: no \"Name\" property"));
     }
-    out.push(Destination { properties: props, origin: Origin::file(shown, first_line, None), probe: None });
+    let property = |(key, value, line): &(String, Option<String>, u32)| match value {
+        Some(v) => Property::new(key.clone(), v.clone(), Some(*line)),
+        None => Property::removed(key.clone(), Some(*line)),
+    };
+    out.push(build_destination(&entries, |(k, _, _)| k, property, Origin::file(shown, first_line, None), keep));
     Ok(())
 }
