@@ -11,7 +11,11 @@ seconds=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo fuzz list)
-cargo fuzz build -O -s none "${targets[@]/#/--bin=}" >/dev/null 2>&1 || cargo fuzz build -O -s none
+# Build first, so the log below holds only the fuzzers' own lines (a build failure still shows).
+for t in "${targets[@]}"; do
+  cargo fuzz build -O -s none "$t" </dev/null >/dev/null 2>build.log || { cat build.log >&2; exit 1; }
+done
+rm -f build.log
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   limit=(-max_total_time="$seconds")
