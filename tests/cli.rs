@@ -326,3 +326,35 @@ fn zip_entries_escaping_the_archive_are_refused() {
     let (r, p, _d) = check_file("exports.zip", &archive, &[]);
     assert_input_error(&r, &p.join("CALM_A.properties"), Some(2), "malformed");
 }
+
+#[test]
+fn output_to_a_device_pipe_or_link_writes_through_it_and_never_replaces_it() {
+    use std::os::unix::fs::FileTypeExt;
+    // Renaming a finished report over `--output /dev/null` once replaced the device with a
+    // regular file; a named pipe takes the same path through the code without that risk.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let base = ["check", "examples/destinations", "--settings", "examples/settings.toml", "--calm-key", "examples/calm-service-key.txt"];
+    let piped = run_owned(&with(&base, &["--format", "json", "--output", fifo.to_str().unwrap()]));
+    assert_eq!(piped.code, 1, "{}", piped.stderr);
+    // Checked before joining: a replaced pipe would leave the reader waiting for ever.
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe is still a pipe");
+    let received = reader.join().unwrap();
+    assert!(received.contains("\"schema_version\""), "the report went through the pipe");
+
+    let real = dir.path().join("report.json");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("latest.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let linked = run_owned(&with(&base, &["--format", "json", "--output", link.to_str().unwrap()]));
+    assert_eq!(linked.code, 1, "{}", linked.stderr);
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
+    assert!(std::fs::read_to_string(&real).unwrap().contains("\"schema_version\""), "the linked file got the report");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3, "no temporary file left behind");
+}

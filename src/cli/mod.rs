@@ -75,15 +75,26 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
     }
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder, so a reader never
-/// sees half a report.
+/// Writes `text` to `path` so that a reader never sees half a report: a regular file (or a new
+/// one) is replaced by renaming a finished temporary file in the same folder over it. Anything
+/// else that already exists there (a device such as `/dev/null`, a named pipe, a terminal) is
+/// written in place and never replaced, and a symbolic link is followed to the file it names.
 pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    use std::io::Write as _;
     let fail = |e: std::io::Error| CliError::Write { path: path.display().to_string(), message: e.to_string() };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Ok(meta) = std::fs::metadata(&target)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let mut file = std::fs::OpenOptions::new().write(true).open(&target).map_err(fail)?;
+        return file.write_all(text.as_bytes()).map_err(fail);
+    }
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     std::fs::write(&tmp, text).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(|e| {
+    std::fs::rename(&tmp, &target).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         fail(e)
     })
