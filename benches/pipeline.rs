@@ -79,7 +79,7 @@ fn auditing_and_reports(c: &mut Criterion) {
         live: false,
         probe: false,
         incomplete: None,
-        scoped_cache: Default::default(),
+        ..Default::default()
     };
     let mut group = c.benchmark_group("audit");
     group.throughput(Throughput::Elements(JSON_DESTINATIONS as u64));

@@ -48,7 +48,7 @@ fn findings(loaded: &Loaded) -> Vec<calm_audit::model::Finding> {
         live: loaded.live,
         probe: loaded.probe,
         incomplete: None,
-        scoped_cache: Default::default(),
+        ..Default::default()
     };
     audit(Catalog::builtin(), &inputs)
 }

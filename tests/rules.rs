@@ -180,7 +180,7 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
             live: false,
             probe: false,
             incomplete: None,
-            scoped_cache: Default::default(),
+            ..Default::default()
         };
         audit(Catalog::builtin(), &inputs)
     });

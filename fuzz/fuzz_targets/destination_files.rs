@@ -19,7 +19,7 @@ fn findings(loaded: &Loaded) -> Vec<Finding> {
         live: loaded.live,
         probe: loaded.probe,
         incomplete: None,
-        scoped_cache: Default::default(),
+        ..Default::default()
     };
     audit(Catalog::builtin(), &inputs)
 }

@@ -228,7 +228,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         live: g.live,
         probe: g.probe,
         incomplete,
-        scoped_cache: Default::default(),
+        ..Default::default()
     };
     let mut findings = audit(Catalog::builtin(), &inputs);
     for f in &mut findings {

@@ -164,18 +164,13 @@ impl Destination {
     }
 }
 
-/// The host of `scheme://[userinfo@]host[:port]/...` ends in `.alm.cloud.sap` (any case),
-/// without allocating: this runs for every destination loaded.
+/// The URL's host (as the rules' literal splitter sees it) ends in `.alm.cloud.sap`, any case;
+/// without allocating, as this runs for every destination loaded.
 fn has_cloud_alm_host(url: &str) -> bool {
     const SUFFIX: &str = ".alm.cloud.sap";
-    let Some((_, rest)) = url.trim().split_once("://") else { return false };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let host = match authority.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => authority,
-    };
-    host.len() >= SUFFIX.len() && host.get(host.len() - SUFFIX.len()..).is_some_and(|s| s.eq_ignore_ascii_case(SUFFIX))
+    super::url::split(url.trim()).map(|parts| parts.host).is_some_and(|host| {
+        host.len() >= SUFFIX.len() && host.get(host.len() - SUFFIX.len()..).is_some_and(|s| s.eq_ignore_ascii_case(SUFFIX))
+    })
 }
 
 #[cfg(test)]
@@ -195,7 +190,7 @@ mod tests {
             ("https://.alm.cloud.sap", true),
         ] {
             assert_eq!(has_cloud_alm_host(url), expected, "{url}");
-            let splitter = crate::rules::url::host_lower(url).is_some_and(|h| h.ends_with(".alm.cloud.sap"));
+            let splitter = super::super::url::host_lower(url).is_some_and(|h| h.ends_with(".alm.cloud.sap"));
             assert_eq!(splitter, expected, "splitter on {url}");
         }
     }

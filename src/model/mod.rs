@@ -5,6 +5,7 @@ pub mod key;
 pub mod result;
 pub mod secret;
 pub mod settings;
+pub mod url;
 
 pub use destination::{Destination, Level, Origin, Probe, Property, Value};
 pub use key::CloudAlmKey;

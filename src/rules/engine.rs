@@ -19,7 +19,7 @@ pub struct Inputs<'a> {
     pub probe: bool,
     /// Why the destination list is incomplete (a source failed part way); `None` when complete.
     pub incomplete: Option<String>,
-    /// The in-scope destinations, worked out once on first use (leave it `Default::default()`).
+    /// The in-scope destinations, worked out once on first use: leave it to `..Default::default()`.
     pub scoped_cache: std::cell::OnceCell<Vec<&'a Destination>>,
 }
 

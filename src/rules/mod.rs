@@ -8,7 +8,7 @@ mod key;
 mod landscape;
 mod settings;
 mod templates;
-pub mod url;
+pub use crate::model::url;
 
 pub use catalog::{Catalog, Rule};
 pub use engine::{Inputs, Outcome, audit, has_code_check, in_scope};
