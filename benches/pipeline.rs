@@ -96,6 +96,7 @@ fn auditing_and_reports(c: &mut Criterion) {
         targets: Vec::new(),
         waiver_notes: Vec::new(),
         baseline: None,
+        not_audited: Vec::new(),
     };
     let mut group = c.benchmark_group("report");
     group.sample_size(20);

@@ -137,7 +137,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
 
     let color = use_color(r.output.is_none() && std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR"));
     let options = Options { all_results: r.all_results, color, fail_on: r.fail_on.threshold(), sarif_waived: r.sarif_waived };
-    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline };
+    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited: Vec::new() };
 
     for skipped in &report.coverage.files_skipped {
         stderr.push(format!("skipped {skipped}: not a destination file type"));
@@ -301,6 +301,7 @@ mod tests {
                 target: None,
                 waived: None,
                 baseline: None,
+                profile: None,
             })
             .collect();
         let failures = (0..failures).map(|i| SourceFailure { source: format!("page {i}"), message: "timed out".into() }).collect();
@@ -313,6 +314,7 @@ mod tests {
             targets: Vec::new(),
             waiver_notes: Vec::new(),
             baseline: None,
+            not_audited: Vec::new(),
         }
     }
 

@@ -9,6 +9,8 @@ pub mod url;
 
 pub use destination::{Destination, Level, Origin, Probe, Property, Value};
 pub use key::CloudAlmKey;
-pub use result::{BaselineState, Finding, Location, ObjectKind, ObjectRef, Severity, SourceFailure, Status, Waived};
+pub use result::{
+    BaselineState, Finding, Location, NotAudited, ObjectKind, ObjectRef, ProfileChoice, Severity, SourceFailure, Status, Waived,
+};
 pub use secret::Secret;
 pub use settings::Settings;

@@ -107,6 +107,31 @@ pub struct Finding {
     /// Compared with `--baseline`: set on failures only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineState>,
+    /// Destination results: the purpose (profile, SPEC §3a) the destination was judged by, and
+    /// why that profile was chosen. JSON: `profile` and `profile_reason`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileChoice>,
+}
+
+/// The profile a destination was judged by and why it was chosen ("named by the settings",
+/// "name starts with CALM_", "chosen with --profile").
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct ProfileChoice {
+    #[serde(rename = "profile")]
+    pub name: String,
+    #[serde(rename = "profile_reason")]
+    pub reason: String,
+}
+
+/// A destination that was read and deliberately not audited: out of scope, or recognised as a
+/// purpose that is not audited (SPEC §3a). JSON: `not_audited: [{"name", "reason"}]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NotAudited {
+    pub name: String,
+    pub reason: String,
+    /// The target (subaccount) of a run with several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// The waiver that applies to a result.

@@ -100,6 +100,7 @@ mod tests {
             target: Some("prod".into()),
             waived: None,
             baseline: None,
+            profile: None,
         }
     }
 

@@ -164,6 +164,7 @@ mod tests {
             target: None,
             waived: None,
             baseline: None,
+            profile: None,
         }
     }
 
@@ -177,6 +178,7 @@ mod tests {
             targets: Vec::new(),
             waiver_notes: Vec::new(),
             baseline: None,
+            not_audited: Vec::new(),
         }
     }
 

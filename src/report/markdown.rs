@@ -260,6 +260,7 @@ mod tests {
             target: None,
             waived: None,
             baseline: None,
+            profile: None,
         }
     }
 
@@ -273,6 +274,7 @@ mod tests {
             targets: Vec::new(),
             waiver_notes: Vec::new(),
             baseline: None,
+            not_audited: Vec::new(),
         }
     }
 

@@ -65,6 +65,9 @@ pub struct Report {
     pub waiver_notes: Vec<WaiverNote>,
     /// The baseline compared with, and its failures that are gone.
     pub baseline: Option<BaselineSummary>,
+    /// Destinations read and not audited, with the reason (out of scope, or a purpose that is
+    /// not audited).
+    pub not_audited: Vec<crate::model::NotAudited>,
 }
 
 /// What one target covered.

@@ -231,6 +231,7 @@ fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: 
         target: None,
         waived: None,
         baseline: None,
+        profile: None,
     }
 }
 
