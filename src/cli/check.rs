@@ -1,90 +1,13 @@
-use std::io::IsTerminal;
-use std::path::PathBuf;
-
-use clap::{Args, ValueEnum};
-
+use super::args::CheckArgs;
 use super::resolve::{Resolved, RunSpec, resolve};
-use super::sources::{Gathered, SourceArgs, gather};
+use super::sources::{Gathered, gather};
 use super::{CliError, Exit, Output, write_atomically};
-use crate::model::{BaselineState, Finding, Severity, SourceFailure};
+use crate::model::{BaselineState, Finding, SourceFailure};
 use crate::overlay::{self, baseline, waivers, waivers::valid_date};
-use crate::report::{BaselineSummary, Coverage, Format, Options, Report, TargetSummary, WaiverProblem};
+use crate::report::{BaselineSummary, Coverage, Options, Report, TargetSummary, WaiverProblem};
 use crate::rules::{Catalog, Inputs, audit};
 use crate::source::snapshot;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Error,
-    Warning,
-    Note,
-    Never,
-}
-
-impl FailOn {
-    fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Note => Some(Severity::Note),
-            FailOn::Never => None,
-        }
-    }
-}
-
-#[derive(Args, Debug)]
-pub struct CheckArgs {
-    #[command(flatten)]
-    pub sources: SourceArgs,
-    /// Report format on standard output [default: table; env CALM_AUDIT_FORMAT].
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Lowest severity of a failure that makes the exit code 1 [default: error; env CALM_AUDIT_FAIL_ON].
-    #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
-    /// Also show pass and not_applicable results in the table and SARIF (JSON always has all).
-    #[arg(long)]
-    pub all_results: bool,
-    /// Also save what was read as a snapshot (secrets replaced by digests) to FILE.
-    #[arg(long, value_name = "FILE")]
-    pub save_snapshot: Option<PathBuf>,
-    /// Configuration file [default: ./calm-audit.toml when present; env CALM_AUDIT_CONFIG].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Print the effective configuration and where each value came from, then exit.
-    #[arg(long)]
-    pub show_config: bool,
-    /// Audit only this target of the configuration file (repeatable).
-    #[arg(long, value_name = "NAME")]
-    pub target: Vec<String>,
-    /// Only these rules, by code or name (comma-separated, repeatable; env CALM_AUDIT_SELECT).
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub select: Vec<String>,
-    /// Leave out these rules, by code or name (comma-separated, repeatable; env CALM_AUDIT_IGNORE).
-    #[arg(long, value_name = "RULES", value_delimiter = ',')]
-    pub ignore: Vec<String>,
-    /// Severity of a rule: CALM031=error (repeatable).
-    #[arg(long, value_name = "RULE=LEVEL")]
-    pub severity: Vec<String>,
-    /// An earlier JSON or SARIF report: results are marked new or unchanged, gone ones listed,
-    /// and only new failures count for the exit code (env CALM_AUDIT_BASELINE).
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
-    /// Audit as if the configuration had no waivers.
-    #[arg(long)]
-    pub no_waivers: bool,
-    /// Include waived results in SARIF, with suppressions (left out by default).
-    #[arg(long)]
-    pub sarif_waived: bool,
-    /// Also write FORMAT to PATH (repeatable): --report sarif=out.sarif --report junit=out.xml.
-    #[arg(long, value_name = "FORMAT=PATH")]
-    pub report: Vec<String>,
-    /// Targets audited at once [default: 4].
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
-    pub concurrency: Option<u64>,
-}
+use std::io::IsTerminal;
 
 /// What one target's audit produced.
 struct TargetOutcome {
@@ -283,7 +206,7 @@ pub fn exit_for(report: &Report) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Finding, Location, ObjectKind, ObjectRef, Status};
+    use crate::model::{Finding, Location, ObjectKind, ObjectRef, Severity, Status};
     use crate::report::SourceFailure;
 
     fn report(statuses: &[(Status, Severity)], failures: usize, fail_on: Option<Severity>) -> Report {

@@ -1,6 +1,7 @@
 //! Command-line surface: clap definitions, one file per subcommand. Each subcommand returns
 //! what to print and the exit code; only `main.rs` writes to the terminal.
 
+pub mod args;
 pub mod check;
 pub mod explain;
 pub mod init;
@@ -22,7 +23,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Load destinations, settings and the Cloud ALM key, audit them, report.
-    Check(Box<check::CheckArgs>),
+    Check(Box<args::CheckArgs>),
     /// Read the destinations (live or from files) and save them with every secret replaced by a
     /// digest, to audit later with `check SNAPSHOT` or to attach to a support ticket.
     Snapshot(snapshot::SnapshotArgs),

@@ -3,12 +3,11 @@
 //! from (`--show-config`).
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use clap::ValueEnum;
 
 use super::CliError;
-use super::check::{CheckArgs, FailOn};
+use super::args::{CheckArgs, FailOn, enum_value};
 use super::sources::SourceArgs;
 use crate::config::{self, Loaded};
 use crate::model::Severity;
@@ -78,14 +77,6 @@ fn parse_bool(text: &str) -> Option<bool> {
         "0" | "false" | "no" | "off" => Some(false),
         _ => None,
     }
-}
-
-fn enum_value<T: ValueEnum>(text: &str) -> Result<T, String> {
-    T::from_str(text.trim(), true).map_err(|_| {
-        let names: Vec<String> =
-            T::value_variants().iter().filter_map(|v| v.to_possible_value()).map(|p| p.get_name().to_owned()).collect();
-        format!("\"{text}\" is not one of {}", names.join(", "))
-    })
 }
 
 fn severity_value(text: &str) -> Result<Severity, String> {
@@ -493,12 +484,5 @@ impl Resolved {
             out.push_str(&format!("{line:width$}  # {source}\n"));
         }
         out
-    }
-}
-
-impl FromStr for FailOn {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        enum_value(s)
     }
 }
