@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use calm_audit::model::Severity;
 use calm_audit::report::{Coverage, Format, Options, Report};
 use calm_audit::rules::{Catalog, Inputs, audit};
-use calm_audit::source::files::{Limits, load_paths};
+use calm_audit::source::files::{Limits, Walk, load_paths};
 use calm_audit::source::{key, live, settings};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -52,14 +52,24 @@ fn loading(c: &mut Criterion) {
     group.sample_size(20);
     group.throughput(Throughput::Elements(JSON_DESTINATIONS as u64));
     group.bench_function(BenchmarkId::new("json_array", "as check loads (names only out of scope)"), |b| {
-        b.iter(|| load_paths(black_box(std::slice::from_ref(&json)), &[], &limits, Some(named.clone())).expect("load"))
+        b.iter(|| {
+            load_paths(black_box(std::slice::from_ref(&json)), &Walk::default(), &limits, Some(named.clone()))
+                .map_err(|e| format!("{e:?}"))
+                .expect("load")
+        })
     });
     group.bench_function(BenchmarkId::new("json_array", "every property kept (snapshots)"), |b| {
-        b.iter(|| load_paths(black_box(std::slice::from_ref(&json)), &[], &limits, None).expect("load"))
+        b.iter(|| {
+            load_paths(black_box(std::slice::from_ref(&json)), &Walk::default(), &limits, None).map_err(|e| format!("{e:?}")).expect("load")
+        })
     });
     group.throughput(Throughput::Elements(FOLDER_FILES as u64));
     group.bench_function(BenchmarkId::new("properties_folder", FOLDER_FILES), |b| {
-        b.iter(|| load_paths(black_box(std::slice::from_ref(&folder)), &[], &limits, Some(named.clone())).expect("load"))
+        b.iter(|| {
+            load_paths(black_box(std::slice::from_ref(&folder)), &Walk::default(), &limits, Some(named.clone()))
+                .map_err(|e| format!("{e:?}"))
+                .expect("load")
+        })
     });
     group.finish();
 }
@@ -70,7 +80,9 @@ fn auditing_and_reports(c: &mut Criterion) {
     let settings = settings::load(&settings_path).expect("settings");
     let key = key::load(&key_path).expect("key");
     let named = settings.named_destination().map(str::to_owned);
-    let loaded = load_paths(std::slice::from_ref(&json), &[], &Limits::default(), Some(named)).expect("load");
+    let loaded = load_paths(std::slice::from_ref(&json), &Walk::default(), &Limits::default(), Some(named))
+        .map_err(|e| format!("{e:?}"))
+        .expect("load");
     let inputs = || Inputs {
         destinations: &loaded.destinations,
         destinations_given: true,

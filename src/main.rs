@@ -20,7 +20,9 @@ fn main() -> ExitCode {
             ExitCode::from(output.exit as u8)
         }
         Err(e) => {
-            eprintln!("calm-audit: error: {e}");
+            for line in e.to_string().lines() {
+                eprintln!("calm-audit: error: {line}");
+            }
             ExitCode::from(Exit::Usage as u8)
         }
     }

@@ -66,7 +66,10 @@ fn examples_have_findings_and_exit_1() {
     assert!(r.stdout.contains("CALM005 destination-url-without-api"));
     assert!(r.stdout.contains("Coverage: 4 destination file(s) read, 1 skipped; 5 destination(s) found, 4 in scope, 1 not audited"));
     assert!(!r.stdout.contains("\x1b["), "no colour when piped");
-    assert!(r.stderr.contains("skipped examples/destinations/test-tenant-exports.zip/README.md"));
+    // Skipped files are counted; `-v` names them with the reason.
+    assert!(r.stderr.contains("1 file(s) in the folders read are not destination files and were skipped (-v lists them)"), "{}", r.stderr);
+    let verbose = run_owned(&with(&EXAMPLES, &["-v"]));
+    assert!(verbose.stderr.contains("skipped examples/destinations/test-tenant-exports.zip/README.md: not a destination file type"));
 }
 
 #[test]
@@ -305,7 +308,7 @@ fn zip_archives_are_read_entry_by_entry() {
         ("exports/other.json", b"[{\"Name\": \"S4\"}]"),
         ("notes.md", b"# not a destination"),
     ]);
-    let (r, p, _d) = check_file("exports.zip", &archive, &["--format", "json"]);
+    let (r, p, _d) = check_file("exports.zip", &archive, &["--format", "json", "-v"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let doc: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(doc["coverage"]["files_read"], 2);

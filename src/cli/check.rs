@@ -62,9 +62,6 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let options = Options { all_results: r.all_results, color, fail_on: r.fail_on.threshold(), sarif_waived: r.sarif_waived };
     let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited: Vec::new() };
 
-    for skipped in &report.coverage.files_skipped {
-        stderr.push(format!("skipped {skipped}: not a destination file type"));
-    }
     for failure in &report.failures {
         stderr.push(format!("incomplete: {}: {}", failure.source, failure.message));
     }
@@ -136,7 +133,16 @@ fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
 
 fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError> {
     let g = gather(&spec.sources, r.save_snapshot.is_none())?;
-    let mut notes = Vec::new();
+    let target = spec.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
+    let mut notes: Vec<String> = g.notes.iter().map(|n| format!("{target}{n}")).collect();
+    if spec.sources.verbose {
+        notes.extend(g.skipped.iter().map(|s| format!("{target}skipped {}: {}", s.path, s.reason)));
+    } else if !g.skipped.is_empty() {
+        notes.push(format!(
+            "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
+            g.skipped.len()
+        ));
+    }
     if let Some(path) = &r.save_snapshot {
         write_atomically(path, &snapshot_text(&g)?)?;
         notes.push(format!("wrote snapshot {}", path.display()));
@@ -159,7 +165,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     }
     let coverage = Coverage {
         files_read: g.files_read,
-        files_skipped: g.skipped.clone(),
+        files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
         destinations_found: g.destinations.len(),
         destinations_in_scope: inputs.scoped().len(),
         settings: g.settings.as_ref().map(|s| s.path.clone()),
@@ -168,7 +174,6 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         subaccount_id: g.subaccount_id.clone(),
     };
     if coverage.destinations_in_scope == 0 && g.destinations_given && g.failures.is_empty() {
-        let target = spec.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
         notes.push(format!("warning: {target}none of the {} destination(s) read is a Cloud ALM destination", coverage.destinations_found));
     }
     Ok(TargetOutcome { name: spec.name.clone(), findings, coverage, failures: g.failures, notes })

@@ -60,6 +60,9 @@ pub struct Output {
 pub enum CliError {
     #[error(transparent)]
     Input(#[from] crate::source::InputError),
+    /// Several unreadable inputs, all named (one line each).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Inputs(Vec<crate::source::InputError>),
     #[error("{0}")]
     Usage(String),
     #[error("cannot write {path}: {message}")]

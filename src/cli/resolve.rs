@@ -389,12 +389,26 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
     let ca_cert = b.path("ca_cert", s.ca_cert.as_deref(), Some("CALM_AUDIT_CA_CERT"), file.and_then(|f| f.ca_cert.as_ref()));
     let settings = b.path("settings", s.settings.as_deref(), Some("CALM_AUDIT_SETTINGS"), file.and_then(|f| f.settings.as_ref()));
     let calm_key = b.path("calm_key", s.calm_key.as_deref(), Some("CALM_AUDIT_CALM_KEY"), file.and_then(|f| f.calm_key.as_ref()));
+    let exclude = if !s.exclude.is_empty() {
+        b.note("exclude", format!("{:?}", s.exclude), Source::Flag);
+        s.exclude.clone()
+    } else if let Some((v, name)) = env("CALM_AUDIT_EXCLUDE") {
+        let globs: Vec<String> = v.split(',').map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()).collect();
+        b.note("exclude", format!("{globs:?}"), Source::Env(name));
+        globs
+    } else if let Some(globs) = file.and_then(|f| f.exclude.as_ref()) {
+        b.note("exclude", format!("{globs:?}"), b.file_key("exclude"));
+        globs.clone()
+    } else {
+        Vec::new()
+    };
     let common = |paths: Vec<PathBuf>,
                   destination_key: Option<PathBuf>,
                   settings: Option<PathBuf>,
                   calm_key: Option<PathBuf>,
                   env_credentials: bool| SourceArgs {
         paths,
+        exclude: exclude.clone(),
         destination_key,
         settings,
         calm_key,
@@ -408,10 +422,24 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
     let targets: Vec<&toml::Spanned<config::TargetConfig>> =
         file.and_then(|f| f.target.as_ref()).map(|t| t.iter().collect()).unwrap_or_default();
     let flags_name_sources = !s.paths.is_empty() || s.destination_key.is_some();
-    if flags_name_sources || targets.is_empty() {
-        if !args.target.is_empty() && !flags_name_sources {
-            return Err(CliError::Usage("--target: the configuration has no [[target]]".into()));
+    if !args.target.is_empty() {
+        // A target that is not there must never turn into an ordinary audit of something else.
+        let names = args.target.join(", ");
+        if loaded.is_none() {
+            return Err(CliError::Usage(format!(
+                "--target {names}: no configuration file (calm-audit.toml in this folder, or --config) defines targets"
+            )));
         }
+        if targets.is_empty() {
+            return Err(CliError::Usage(format!("--target {names}: the configuration has no [[target]]")));
+        }
+        if flags_name_sources {
+            return Err(CliError::Usage(format!(
+                "--target {names} audits the sources of that [[target]]; it cannot be combined with paths or --destination-key"
+            )));
+        }
+    }
+    if flags_name_sources || targets.is_empty() {
         let (paths, key) = if flags_name_sources {
             b.note("paths", format!("{:?}", s.paths), Source::Flag);
             (s.paths.clone(), s.destination_key.clone())

@@ -17,9 +17,14 @@ use crate::source::{InputError, files, key, settings};
 #[derive(Args, Debug, Clone)]
 pub struct SourceArgs {
     /// Destination files or folders: cockpit exports (.properties, .props, .txt, no extension),
-    /// JSON or YAML, config.json with init_data, zip archives, calm-audit snapshots. Folders are
-    /// walked recursively.
+    /// JSON or YAML, config.json with init_data, zip archives, calm-audit snapshots; `-` reads
+    /// one document from standard input. Folders are walked recursively, honouring .gitignore
+    /// and skipping hidden entries.
     pub paths: Vec<PathBuf>,
+    /// Leave out files and folders matching GLOB (gitignore syntax, relative to each walked
+    /// folder; repeatable): --exclude 'legacy/**' --exclude '*.bak.json'.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// Destination service instance key (JSON): read the destinations live from the BTP
     /// Destination Service. Also taken from CALM_AUDIT_DESTINATION_KEY (the JSON or a path) or
     /// a VCAP_SERVICES binding labelled "destination".
@@ -82,7 +87,9 @@ pub struct Gathered {
     pub key: Option<CloudAlmKey>,
     pub failures: Vec<SourceFailure>,
     pub files_read: usize,
-    pub skipped: Vec<String>,
+    pub skipped: Vec<files::Skipped>,
+    /// What the user should know about the inputs (a key or settings file found in a walk).
+    pub notes: Vec<String>,
     /// A destination source was given (paths or live).
     pub destinations_given: bool,
     /// Levels are known from a live read or a snapshot of one.
@@ -110,16 +117,33 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     if args.probe && destination_key.is_none() {
         return Err(CliError::Usage("--probe needs the live Destination Service (--destination-key)".into()));
     }
-    let settings = args.settings.as_deref().map(settings::load).transpose()?;
-    let key = args.calm_key.as_deref().map(key::load).transpose()?;
-    let exclude: Vec<PathBuf> = args.settings.iter().chain(&args.calm_key).chain(&args.destination_key).cloned().collect();
+    // Every unreadable input of the run is named at once, not one per rerun.
+    let mut errors = Vec::new();
+    let settings = args.settings.as_deref().map(settings::load).transpose().unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let key = args.calm_key.as_deref().map(key::load).transpose().unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let walk = files::Walk {
+        exclude_files: args.settings.iter().chain(&args.calm_key).chain(&args.destination_key).cloned().collect(),
+        exclude_globs: args.exclude.clone(),
+    };
     let mut limits = files::Limits::default();
     if let Some(max) = args.max_file_size {
         limits.max_file_bytes = max;
         limits.max_zip_total_bytes = limits.max_zip_total_bytes.max(max);
     }
     let slim = slim.then(|| settings.as_ref().and_then(Settings::named_destination).map(str::to_owned));
-    let loaded = files::load_paths(&args.paths, &exclude, &limits, slim.clone())?;
+    let loaded = files::load_paths(&args.paths, &walk, &limits, slim.clone()).unwrap_or_else(|e| {
+        errors.extend(e);
+        files::Loaded::default()
+    });
+    if !errors.is_empty() {
+        return Err(CliError::Inputs(errors));
+    }
 
     let mut gathered = Gathered {
         destinations: loaded.destinations,
@@ -128,6 +152,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
         failures: loaded.failures,
         files_read: loaded.files_read,
         skipped: loaded.skipped,
+        notes: loaded.notes,
         destinations_given: !args.paths.is_empty() || destination_key.is_some(),
         live: loaded.live,
         probe: loaded.probe,

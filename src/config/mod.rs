@@ -17,6 +17,8 @@ pub const FILE_NAME: &str = "calm-audit.toml";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub paths: Option<Vec<String>>,
+    /// Gitignore-style globs left out of every folder walk.
+    pub exclude: Option<Vec<String>>,
     pub destination_key: Option<String>,
     pub settings: Option<String>,
     pub calm_key: Option<String>,

@@ -1,6 +1,13 @@
-//! Destination files: single files, folders walked recursively, and zip archives.
-//! The format is chosen by extension, and a `.txt` or extension-less file that holds
+//! Destination files: single files, folders walked as a repository is (`.gitignore` and
+//! `.ignore` honoured, hidden entries skipped, `--exclude` globs), zip archives and standard
+//! input. The format is chosen by extension, and a `.txt` or extension-less file that holds
 //! JSON is read as JSON.
+//!
+//! Fail closed, and say everything at once: every file named on the command line that cannot
+//! be read is collected as an [`InputError`] (exit 2 after all are named); a file found by a
+//! walk that looks like a destination source but cannot be parsed is a [`SourceFailure`] (the
+//! rest is audited, exit 3); a walked file that is no destination at all is skipped and counted;
+//! a destination path that yields nothing is an error, since an audit never passes on nothing.
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -9,22 +16,46 @@ use std::path::{Path, PathBuf};
 use super::{InputError, Keep, build_destination, properties, shapes, snapshot, tree};
 use crate::model::{Destination, Origin, Property, SourceFailure};
 
+/// How standard input is named on the command line and in reports.
+pub const STDIN_ARG: &str = "-";
+pub const STDIN_SHOWN: &str = "<stdin>";
+
 /// What the file loaders found.
 #[derive(Default)]
 pub struct Loaded {
     pub destinations: Vec<Destination>,
     /// Files (and archive entries) read as destination sources.
     pub files_read: usize,
-    /// Files in walked folders that are not destination files, by display path.
-    pub skipped: Vec<String>,
-    /// Failures recorded in snapshots that were read: the run stays incomplete.
+    /// Files in walked folders that are not destination files, by display path, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Walked files that look like destination sources but could not be read or parsed, and
+    /// failures recorded in snapshots that were read: the run is incomplete.
     pub failures: Vec<SourceFailure>,
+    /// Things the user should know: a Cloud ALM key or settings file found in a walk.
+    pub notes: Vec<String>,
     /// A snapshot of a live read was read (levels known, CALM016 judged when `probe`).
     pub live: bool,
     pub probe: bool,
     /// When set, destinations that are not Cloud ALM ones keep only their `Name` (see
     /// [`super::Keep`]); the value is the destination the settings name. Snapshots are read whole.
     pub slim: Option<Option<String>>,
+}
+
+/// A walked file that was passed over, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// How the paths are read.
+#[derive(Clone, Debug, Default)]
+pub struct Walk {
+    /// Files given for other purposes (settings, keys): never destination files, even when a
+    /// walked folder holds them.
+    pub exclude_files: Vec<PathBuf>,
+    /// Gitignore-style globs, relative to each walked folder: `legacy/**`, `*.bak.json`.
+    pub exclude_globs: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,33 +103,159 @@ fn is_hidden(name: &str) -> bool {
     name.starts_with('.') && name != "." && name != ".."
 }
 
-/// Loads every path; `exclude` holds files given for other purposes (settings, key), which
-/// are not destination files even when they sit in a walked folder.
-/// `slim`: see [`Loaded::slim`].
-pub fn load_paths(paths: &[PathBuf], exclude: &[PathBuf], limits: &Limits, slim: Option<Option<String>>) -> Result<Loaded, InputError> {
-    let excluded: Vec<PathBuf> = exclude.iter().filter_map(|p| p.canonicalize().ok()).collect();
-    let mut loaded = Loaded { slim, ..Loaded::default() };
-    for path in paths {
-        let shown = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| InputError::new(&shown, None, io_message(&e)))?;
-        if meta.is_dir() {
-            load_dir(path, &excluded, limits, &mut loaded)?;
-        } else {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            let format = format_of(name).ok_or_else(|| {
-                InputError::new(
-                    &shown,
-                    None,
-                    "unknown destination file type: expected .properties, .props, .txt, no extension, .json, .yaml, .yml or .zip",
-                )
-            })?;
-            load_file(path, &shown, format, limits, &mut loaded)?;
-        }
-    }
-    Ok(loaded)
+/// How a file was reached: named by the user (its problems stop the run) or found by a walk
+/// (its problems make it a failed source, or it is skipped).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    Named,
+    Walked,
 }
 
-/// One file's content, recognised by its name, as if read from disk: the fuzz targets' way in.
+/// Loads every path. Errors of files named on the command line (and of paths that yield no
+/// destination) are all collected before returning; walked files never stop the run.
+pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<Option<String>>) -> Result<Loaded, Vec<InputError>> {
+    let excluded: Vec<PathBuf> = walk.exclude_files.iter().filter_map(|p| p.canonicalize().ok()).collect();
+    let mut loaded = Loaded { slim, ..Loaded::default() };
+    let mut errors = Vec::new();
+    let mut stdin_read = false;
+    for path in paths {
+        let before = (loaded.destinations.len(), loaded.failures.len(), loaded.live);
+        let skipped_before = loaded.skipped.len();
+        let shown = path.display().to_string();
+        let result = if path.as_os_str() == STDIN_ARG {
+            if std::mem::replace(&mut stdin_read, true) {
+                Err(InputError::new(STDIN_SHOWN, None, "standard input (-) is named more than once"))
+            } else {
+                load_stdin(limits, &mut loaded)
+            }
+        } else {
+            load_path(path, &shown, walk, &excluded, limits, &mut loaded)
+        };
+        match result {
+            Err(e) => errors.push(e),
+            Ok(()) => {
+                let found = loaded.destinations.len() > before.0 || loaded.failures.len() > before.1 || loaded.live != before.2;
+                if !found {
+                    errors.push(nothing_found(path, &shown, &loaded.skipped[skipped_before..]));
+                }
+            }
+        }
+    }
+    if errors.is_empty() { Ok(loaded) } else { Err(errors) }
+}
+
+/// The error for a destination path that yielded no destination at all.
+fn nothing_found(path: &Path, shown: &str, skipped: &[Skipped]) -> InputError {
+    let shown = if path.as_os_str() == STDIN_ARG { STDIN_SHOWN } else { shown };
+    if !path.is_dir() {
+        return InputError::new(shown, None, "no destination in this file: an audit never passes on nothing");
+    }
+    let message = match skipped.len() {
+        0 => "no destination file in this folder (empty, or every file is hidden, ignored or excluded)".to_owned(),
+        n => format!("no destination file in this folder ({n} other file(s) skipped; -v lists them)"),
+    };
+    InputError::new(shown, None, message)
+}
+
+fn load_path(path: &Path, shown: &str, walk: &Walk, excluded: &[PathBuf], limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+    let meta = std::fs::metadata(path).map_err(|e| InputError::new(shown, None, io_message(&e)))?;
+    if meta.is_dir() {
+        return load_dir(path, walk, excluded, limits, loaded);
+    }
+    if let Some(kind) = special_kind(&meta.file_type()) {
+        return Err(InputError::new(
+            shown,
+            None,
+            format!(
+                "is {kind}, not a file: calm-audit reads regular files and folders; to read a stream, pipe it into `calm-audit check -`"
+            ),
+        ));
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let format = format_of(name).ok_or_else(|| {
+        InputError::new(
+            shown,
+            None,
+            "unknown destination file type: expected .properties, .props, .txt, no extension, .json, .yaml, .yml or .zip",
+        )
+    })?;
+    load_file(path, shown, format, Reach::Named, limits, loaded)
+}
+
+/// What a file that is neither a regular file nor a folder is, for the error message.
+fn special_kind(file_type: &std::fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return Some("a named pipe");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return Some("a device");
+        }
+    }
+    (!file_type.is_file() && !file_type.is_dir()).then_some("not a regular file")
+}
+
+/// `-`: one document from standard input, its format recognised by content.
+fn load_stdin(limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+    use std::io::IsTerminal;
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(InputError::new(
+            STDIN_SHOWN,
+            None,
+            "standard input is a terminal: pipe a destination document into `calm-audit check -`",
+        ));
+    }
+    let mut bytes = Vec::new();
+    stdin
+        .lock()
+        .take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::new(STDIN_SHOWN, None, format!("cannot read standard input: {e}")))?;
+    load_stdin_bytes(&bytes, limits, loaded)
+}
+
+/// Standard input's content: JSON when it starts with `{` or `[`, YAML when it holds a
+/// destination as YAML, else a properties export.
+pub fn load_stdin_bytes(bytes: &[u8], limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(InputError::new(STDIN_SHOWN, None, too_large(limits.max_file_bytes)));
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(InputError::new(STDIN_SHOWN, None, "a zip archive cannot be read from standard input: name the file"));
+    }
+    let text = properties::decode(bytes).map_err(|e| InputError::new(STDIN_SHOWN, None, e.to_string()))?;
+    let trimmed = text.trim_start();
+    let format = if trimmed.starts_with(['{', '[']) {
+        Format::Json
+    } else if yaml_destinations(&text) {
+        Format::Yaml
+    } else {
+        Format::Properties
+    };
+    parse_bytes(bytes, STDIN_SHOWN, format, loaded)?;
+    loaded.files_read += 1;
+    Ok(())
+}
+
+/// Whether `text` reads as YAML holding at least one destination (a properties export such as
+/// `Name=CALM_X` is a plain YAML scalar, so it does not).
+fn yaml_destinations(text: &str) -> bool {
+    let Ok(docs) = tree::parse_yaml(text) else { return false };
+    let mut out = Vec::new();
+    !docs.is_empty()
+        && docs.iter().all(|doc| matches!(doc.kind, tree::Kind::Map(_) | tree::Kind::Seq(_)))
+        && docs.iter().try_for_each(|doc| shapes::destinations(doc, STDIN_SHOWN, Keep::All, &mut out)).is_ok()
+        && !out.is_empty()
+}
+
+/// One file's content, recognised by its name, as if named on the command line: the fuzz
+/// targets' way in.
 pub fn load_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<Loaded, InputError> {
     load_bytes_slim(name, bytes, limits, None)
 }
@@ -111,7 +268,7 @@ pub fn load_bytes_slim(name: &str, bytes: &[u8], limits: &Limits, slim: Option<O
         return Err(InputError::new(name, None, too_large(limits.max_file_bytes)));
     }
     if format == Format::Zip {
-        load_zip(bytes, name, limits, &mut loaded)?;
+        load_zip(bytes, name, Reach::Named, limits, &mut loaded)?;
     } else {
         parse_bytes(bytes, name, format, &mut loaded)?;
         loaded.files_read += 1;
@@ -119,35 +276,133 @@ pub fn load_bytes_slim(name: &str, bytes: &[u8], limits: &Limits, slim: Option<O
     Ok(loaded)
 }
 
-fn load_dir(dir: &Path, excluded: &[PathBuf], limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
-    let walker = walkdir::WalkDir::new(dir)
+/// [`load_bytes`] as if the file had been found by walking a folder: the fuzz targets check
+/// that a walk never stops the run, whatever the file holds.
+pub fn load_walked_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Loaded {
+    let mut loaded = Loaded::default();
+    match format_of(name) {
+        None => loaded.skipped.push(Skipped { path: name.to_owned(), reason: "not a destination file type".into() }),
+        Some(Format::Zip) => {
+            if let Err(e) = load_zip(bytes, name, Reach::Walked, limits, &mut loaded) {
+                walked_failure(e, &mut loaded);
+            }
+        }
+        Some(format) => walked_content(bytes, name, format, &mut loaded),
+    }
+    loaded
+}
+
+fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+    let shown_dir = dir.display().to_string();
+    let mut builder = ignore::WalkBuilder::new(dir);
+    builder
         .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_hidden(&e.file_name().to_string_lossy()));
-    for entry in walker {
-        let entry = entry.map_err(|e| {
-            let shown = e.path().unwrap_or(dir).display().to_string();
-            let message = if e.loop_ancestor().is_some() {
-                "symbolic link loop".to_owned()
-            } else {
-                e.io_error().map_or_else(|| e.to_string(), io_message)
-            };
-            InputError::new(shown, None, message)
-        })?;
-        if !entry.file_type().is_file() {
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .ignore(true)
+        .require_git(false)
+        .sort_by_file_name(std::cmp::Ord::cmp);
+    if !walk.exclude_globs.is_empty() {
+        let mut overrides = ignore::overrides::OverrideBuilder::new(dir);
+        for glob in &walk.exclude_globs {
+            overrides
+                .add(&format!("!{glob}"))
+                .map_err(|e| InputError::new(&shown_dir, None, format!("--exclude \"{glob}\" is not a valid glob: {e}")))?;
+        }
+        let overrides = overrides.build().map_err(|e| InputError::new(&shown_dir, None, format!("--exclude: {e}")))?;
+        builder.overrides(overrides);
+    }
+    for entry in builder.build() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                walk_error(&e, dir, loaded);
+                continue;
+            }
+        };
+        let Some(file_type) = entry.file_type() else { continue };
+        if file_type.is_dir() {
             continue;
         }
         let shown = entry.path().display().to_string();
+        if !file_type.is_file() {
+            let kind = special_kind(&file_type).unwrap_or("not a regular file");
+            loaded.skipped.push(Skipped { path: shown, reason: format!("{kind}, not a file") });
+            continue;
+        }
         if entry.path().canonicalize().is_ok_and(|c| excluded.contains(&c)) {
             continue;
         }
-        match format_of(&entry.file_name().to_string_lossy()) {
-            Some(format) => load_file(entry.path(), &shown, format, limits, loaded)?,
-            None => loaded.skipped.push(shown),
+        let name = entry.file_name().to_string_lossy();
+        match format_of(&name) {
+            Some(format) => {
+                if let Err(e) = load_file(entry.path(), &shown, format, Reach::Walked, limits, loaded) {
+                    walked_failure(e, loaded);
+                }
+            }
+            None => {
+                let reason = other_file(entry.path(), &name, loaded, &shown);
+                loaded.skipped.push(Skipped { path: shown, reason });
+            }
         }
     }
     Ok(())
+}
+
+/// A walk error (a folder that cannot be listed, a link loop): the walk goes on. An entry that
+/// may hold destinations and cannot be read makes the run incomplete.
+fn walk_error(e: &ignore::Error, dir: &Path, loaded: &mut Loaded) {
+    fn parts(e: &ignore::Error) -> (Option<&Path>, Option<&std::io::Error>, bool) {
+        match e {
+            ignore::Error::WithPath { path, err } => {
+                let (_, io, looped) = parts(err);
+                (Some(path), io, looped)
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => parts(err),
+            ignore::Error::Loop { child, .. } => (Some(child), None, true),
+            ignore::Error::Io(io) => (None, Some(io), false),
+            _ => (None, None, false),
+        }
+    }
+    let (path, io, looped) = parts(e);
+    let shown = path.unwrap_or(dir).display().to_string();
+    if looped {
+        loaded.skipped.push(Skipped { path: shown, reason: "symbolic link loop".into() });
+        return;
+    }
+    // A broken .gitignore line is the user's to fix, not a reason to stop: the walk goes on.
+    let message = io.map_or_else(|| e.to_string(), io_message);
+    loaded.failures.push(SourceFailure { source: shown, message: format!("cannot read: {message}") });
+}
+
+/// Why a walked file without a destination extension is skipped; a settings file found this way
+/// is named with the flag that takes it.
+fn other_file(path: &Path, name: &str, loaded: &mut Loaded, shown: &str) -> String {
+    let is_toml = Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    if is_toml && std::fs::metadata(path).is_ok_and(|m| m.len() <= 1024 * 1024) {
+        let text = std::fs::read(path).unwrap_or_default();
+        if looks_like_settings(&String::from_utf8_lossy(&text)) {
+            loaded.notes.push(format!("{shown} looks like Entitlement Management settings: give it with --settings"));
+            return "Entitlement Management settings (--settings takes it)".into();
+        }
+    }
+    "not a destination file type".into()
+}
+
+fn looks_like_settings(text: &str) -> bool {
+    text.contains("enable_business_process_monitoring") || text.contains("enable_integration_monitoring")
+}
+
+/// A walked file that could not be read or parsed: a failed source, or skipped when its
+/// content does not look like a destination source at all.
+fn walked_failure(e: InputError, loaded: &mut Loaded) {
+    let source = match e.line {
+        Some(line) => format!("{}:{line}", e.path),
+        None => e.path.clone(),
+    };
+    loaded.failures.push(SourceFailure { source, message: e.message });
 }
 
 fn io_message(e: &std::io::Error) -> String {
@@ -158,7 +413,7 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-fn load_file(path: &Path, shown: &str, format: Format, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+fn load_file(path: &Path, shown: &str, format: Format, reach: Reach, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
     let fail = |e: std::io::Error| {
         let message = if path.is_dir() { "is a folder, not a file".to_owned() } else { io_message(&e) };
         InputError::new(shown, None, message)
@@ -172,15 +427,75 @@ fn load_file(path: &Path, shown: &str, format: Format, limits: &Limits, loaded: 
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(InputError::new(shown, None, too_large(limits.max_file_bytes)));
     }
-    if format == Format::Zip {
-        return load_zip(&bytes, shown, limits, loaded);
+    match (format, reach) {
+        (Format::Zip, _) => load_zip(&bytes, shown, reach, limits, loaded),
+        (_, Reach::Named) => {
+            parse_bytes(&bytes, shown, format, loaded)?;
+            loaded.files_read += 1;
+            Ok(())
+        }
+        (_, Reach::Walked) => {
+            walked_content(&bytes, shown, format, loaded);
+            Ok(())
+        }
     }
-    parse_bytes(&bytes, shown, format, loaded)?;
-    loaded.files_read += 1;
-    Ok(())
 }
 
-fn load_zip(bytes: &[u8], shown: &str, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+/// A walked file's content: destinations, a failed source, or skipped with the reason. Nothing
+/// of a file that fails is kept, so a half-read file never counts as read.
+fn walked_content(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) {
+    let skip = |loaded: &mut Loaded, reason: &str| loaded.skipped.push(Skipped { path: shown.to_owned(), reason: reason.to_owned() });
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return skip(loaded, "empty");
+    }
+    if memchr::memchr(0, bytes).is_some() {
+        return skip(loaded, "binary content");
+    }
+    let text = String::from_utf8_lossy(bytes);
+    if let Some((flag, what)) = service_key_kind(&text) {
+        loaded.notes.push(format!("{shown} looks like {what}: give it with {flag}"));
+        return skip(loaded, &format!("{what} ({flag} takes it)"));
+    }
+    if looks_like_settings(&text) && !looks_like_destination(&text) {
+        loaded.notes.push(format!("{shown} looks like Entitlement Management settings: give it with --settings"));
+        return skip(loaded, "Entitlement Management settings (--settings takes it)");
+    }
+    let before = (loaded.destinations.len(), loaded.failures.len());
+    match parse_bytes(bytes, shown, format, loaded) {
+        Ok(()) => loaded.files_read += 1,
+        Err(e) => {
+            loaded.destinations.truncate(before.0);
+            loaded.failures.truncate(before.1);
+            if looks_like_destination(&text) {
+                walked_failure(e, loaded);
+            } else {
+                skip(loaded, "not a destination (no Name with URL, Type or Authentication)");
+            }
+        }
+    }
+}
+
+/// A service key's JSON: `uaa` credentials with the Cloud ALM `endpoints`, or a Destination
+/// service key (`uri`). Returns the flag that takes it and what it is.
+fn service_key_kind(text: &str) -> Option<(&'static str, &'static str)> {
+    let credentials = text.contains("\"clientid\"") && (text.contains("\"clientsecret\"") || text.contains("\"certificate\""));
+    if text.contains("\"endpoints\"") && text.contains("\"uaa\"") {
+        Some(("--calm-key", "a SAP Cloud ALM service key"))
+    } else if credentials && text.contains("\"uri\"") && !text.contains("\"Name\"") {
+        Some(("--destination-key", "a Destination service key"))
+    } else {
+        None
+    }
+}
+
+/// Whether a file that failed to parse was meant as a destination source: it names the `Name`
+/// property together with `URL`, `Type` or `Authentication`, as every destination does.
+/// `package.json`, `xs-app.json` and free text do not.
+fn looks_like_destination(text: &str) -> bool {
+    text.contains("Name") && (text.contains("URL") || text.contains("Type") || text.contains("Authentication"))
+}
+
+fn load_zip(bytes: &[u8], shown: &str, reach: Reach, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| InputError::new(shown, None, format!("not a readable zip archive: {e}")))?;
     if archive.len() > limits.max_zip_entries {
@@ -212,7 +527,7 @@ fn load_zip(bytes: &[u8], shown: &str, limits: &Limits, loaded: &mut Loaded) -> 
             Some(Format::Zip) => return Err(InputError::new(entry_shown, None, "archives inside archives are not read")),
             Some(f) => f,
             None => {
-                loaded.skipped.push(entry_shown);
+                loaded.skipped.push(Skipped { path: entry_shown, reason: "not a destination file type".into() });
                 continue;
             }
         };
@@ -230,8 +545,13 @@ fn load_zip(bytes: &[u8], shown: &str, limits: &Limits, loaded: &mut Loaded) -> 
             return Err(InputError::new(&entry_shown, None, format!("uncompressed {}", too_large(allowed))));
         }
         total += content.len() as u64;
-        parse_bytes(&content, &entry_shown, format, loaded)?;
-        loaded.files_read += 1;
+        match reach {
+            Reach::Named => {
+                parse_bytes(&content, &entry_shown, format, loaded)?;
+                loaded.files_read += 1;
+            }
+            Reach::Walked => walked_content(&content, &entry_shown, format, loaded),
+        }
     }
     Ok(())
 }
