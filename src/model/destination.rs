@@ -6,6 +6,10 @@ use super::secret::{Secret, is_secret_key};
 /// The value removed by the cockpit's properties export in place of a secret.
 pub const REMOVED_ON_EXPORT: &str = "<< Existing password/certificate removed on export >>";
 
+/// The destination name SAP Build Process Automation and SAP Intelligent RPA look for: it brings
+/// a destination into scope whatever its URL (SPEC §3a).
+pub const PROCESS_AUTOMATION_NAME: &str = "sap_process_automation_cloud_alm";
+
 #[derive(Debug)]
 pub enum Value {
     Text(String),
@@ -133,11 +137,13 @@ impl Destination {
         self.properties.iter().find(|p| p.key != key && p.key.eq_ignore_ascii_case(key)).map(|p| p.key.as_str())
     }
 
-    /// A Cloud ALM destination, the ones the audit is about: `Name` starts with `CALM_` in any
-    /// case, or the URL host is a Cloud ALM host, or the settings name it (`named`).
+    /// A Cloud ALM destination, the ones the audit is about (SPEC §3, §3a): `Name` starts with
+    /// `CALM_` or is `sap_process_automation_cloud_alm`, in any case, or the URL host is a Cloud
+    /// ALM host, or the settings name it (`named`).
     pub fn is_cloud_alm(&self, named: Option<&str>) -> bool {
         let name = self.name();
         name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
+            || name.eq_ignore_ascii_case(PROCESS_AUTOMATION_NAME)
             || self.text("URL").is_some_and(has_cloud_alm_host)
             || named.is_some_and(|n| n.trim() == name.trim())
     }

@@ -57,6 +57,7 @@ pub enum Template {
     NotEqualIgnoreCase { property: String, forbidden: String },
     Trimmed { properties: Vec<String> },
     Forbidden { keys: Vec<String>, key_prefixes: Vec<String>, key_values: Vec<KeyValue> },
+    OneOf { property: String, allowed: Vec<String>, ignore_case: bool },
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

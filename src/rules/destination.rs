@@ -1,6 +1,6 @@
 //! Destination checks written in Rust: URLs, secrets and the comparisons with the key.
 
-use super::engine::{Inputs, Outcome};
+use super::context::{Inputs, Outcome};
 use super::url::{self, UrlParts};
 use crate::model::{Destination, Level, Probe, Severity, Value};
 

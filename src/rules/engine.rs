@@ -1,92 +1,12 @@
 //! Runs every rule of the catalog over the inputs and turns outcomes into findings.
-//! Rules never print and never exit: they return an [`Outcome`] per object.
+//! Rules never print and never exit: they return an [`Outcome`] per object. The engine sits
+//! above the rule files: they know [`super::context`], never this module.
 
 use super::catalog::{Catalog, Requirement, Rule, Scope};
+use super::context::{Inputs, Outcome, Purpose, Subject, choice};
+use super::profiles::Profiles;
 use super::{destination, key, landscape, settings, templates};
-use crate::model::{CloudAlmKey, Destination, Finding, Location, ObjectKind, ObjectRef, Settings, Severity, Status};
-
-/// Everything a run has to judge.
-#[derive(Default)]
-pub struct Inputs<'a> {
-    pub destinations: &'a [Destination],
-    /// Whether any destination source was given (an empty folder still counts).
-    pub destinations_given: bool,
-    pub settings: Option<&'a Settings>,
-    pub key: Option<&'a CloudAlmKey>,
-    /// Destinations were read from the live Destination Service.
-    pub live: bool,
-    /// The find call was made for each in-scope destination (`--probe`).
-    pub probe: bool,
-    /// Why the destination list is incomplete (a source failed part way); `None` when complete.
-    pub incomplete: Option<String>,
-    /// The in-scope destinations, worked out once on first use: leave it to `..Default::default()`.
-    pub scoped_cache: std::cell::OnceCell<Vec<&'a Destination>>,
-}
-
-impl<'a> Inputs<'a> {
-    /// The destinations in scope ([`in_scope`] with these settings), in order; judged once per run,
-    /// not once per rule.
-    pub fn scoped(&self) -> &[&'a Destination] {
-        self.scoped_cache.get_or_init(|| self.destinations.iter().filter(|d| in_scope(d, self.settings)).collect())
-    }
-}
-
-/// What a rule says about one object.
-pub struct Outcome {
-    pub status: Status,
-    pub message: String,
-    pub property: Option<String>,
-    /// Lowers the rule's severity for this result (never raises it).
-    pub severity: Option<Severity>,
-    /// Overrides the location derived from the object and property.
-    pub location: Option<Location>,
-}
-
-impl Outcome {
-    fn new(status: Status, message: impl Into<String>) -> Self {
-        Outcome { status, message: message.into(), property: None, severity: None, location: None }
-    }
-    pub fn pass(message: impl Into<String>) -> Self {
-        Self::new(Status::Pass, message)
-    }
-    pub fn fail(message: impl Into<String>) -> Self {
-        Self::new(Status::Fail, message)
-    }
-    /// Could not be evaluated: the data to judge it is missing because a source failed.
-    pub fn new_error(message: impl Into<String>) -> Self {
-        Self::new(Status::Error, message)
-    }
-    pub fn manual(message: impl Into<String>) -> Self {
-        Self::new(Status::Manual, message)
-    }
-    pub fn not_applicable(message: impl Into<String>) -> Self {
-        Self::new(Status::NotApplicable, message)
-    }
-    pub fn on(mut self, property: &str) -> Self {
-        self.property = Some(property.to_owned());
-        self
-    }
-    pub fn at(mut self, severity: Severity) -> Self {
-        self.severity = Some(severity);
-        self
-    }
-    pub fn located(mut self, location: Location) -> Self {
-        self.location = Some(location);
-        self
-    }
-}
-
-/// What a landscape rule reports about: the whole run, or one destination.
-pub enum Subject<'a> {
-    Landscape,
-    Destination(&'a Destination),
-}
-
-/// In scope: `Name` starts with `CALM_` in any case, or the URL host is a Cloud ALM host,
-/// or the settings name the destination.
-pub fn in_scope(d: &Destination, settings: Option<&Settings>) -> bool {
-    d.is_cloud_alm(settings.and_then(Settings::named_destination))
-}
+use crate::model::{CloudAlmKey, Destination, Finding, Location, ObjectKind, ObjectRef, ProfileChoice, Settings};
 
 type DestinationCheck = fn(&Destination, &Inputs) -> Outcome;
 type SettingsCheck = fn(&Settings, &Inputs) -> Outcome;
@@ -148,16 +68,24 @@ fn missing_input(rule: &Rule, inputs: &Inputs) -> Option<&'static str> {
     })
 }
 
-/// Runs the whole catalog. Results come in catalog order, then object order.
+/// Runs the whole catalog. Results come in catalog order, then object order. A destination
+/// rule runs on a destination only when the destination's profile includes it (SPEC §3a).
 pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
+    let profiles = Profiles::builtin();
     let scoped = inputs.scoped();
+    let judged = inputs.profiles();
+    // Each audited destination with its profile as results carry it, built once per run.
+    let carried: Vec<ProfileChoice> = judged.iter().map(|(p, reason)| choice(p, reason)).collect();
+    let each = |rule: &'static Rule| {
+        scoped.iter().zip(judged).zip(&carried).filter(move |((_, (p, _)), _)| profiles.applies(p, &rule.code)).map(|((d, (p, _)), c)| (*d, *p, c))
+    };
     let mut out = Vec::new();
     for rule in &catalog.rules {
         if let Some(reason) = missing_input(rule, inputs) {
             if rule.scope == Scope::Destination {
-                for d in scoped {
+                for (d, _, c) in each(rule) {
                     let outcome = Outcome::not_applicable(reason);
-                    out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
+                    out.push(destination_finding(rule, d, c, outcome));
                 }
             } else {
                 out.push(finding(rule, landscape_ref(), landscape_location(inputs), Outcome::not_applicable(reason)));
@@ -165,22 +93,22 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
             continue;
         }
         if let (Some(why), true) = (&inputs.incomplete, rule.requires.contains(&Requirement::AllDestinations)) {
-            let outcome = Outcome::new(Status::Error, format!("cannot be judged on an incomplete destination list: {why}"));
+            let outcome = Outcome::new_error(format!("cannot be judged on an incomplete destination list: {why}"));
             out.push(finding(rule, landscape_ref(), landscape_location(inputs), outcome));
             continue;
         }
         if let Some(template) = &rule.check {
-            for d in scoped {
-                let outcome = templates::run(template, d);
-                out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
+            for (d, p, c) in each(rule) {
+                let outcome = templates::run(template, d, p.explicit_defaults);
+                out.push(destination_finding(rule, d, c, outcome));
             }
             continue;
         }
         match code_check(&rule.code) {
             Some(Check::Destination(f)) => {
-                for d in scoped {
+                for (d, _, c) in each(rule) {
                     let outcome = f(d, inputs);
-                    out.push(finding(rule, destination_ref(d), destination_location(d, &outcome), outcome));
+                    out.push(destination_finding(rule, d, c, outcome));
                 }
             }
             Some(Check::Settings(f)) => {
@@ -199,22 +127,38 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
             }
             Some(Check::Landscape(f)) => {
                 for (subject, outcome) in f(inputs) {
-                    let (object, location) = match subject {
-                        Subject::Landscape => (landscape_ref(), landscape_location(inputs)),
-                        Subject::Destination(d) => (destination_ref(d), destination_location(d, &outcome)),
-                    };
-                    out.push(finding(rule, object, location, outcome));
+                    match subject {
+                        Subject::Landscape => out.push(finding(rule, landscape_ref(), landscape_location(inputs), outcome)),
+                        Subject::Destination(d) => {
+                            let carried = match inputs.purpose(d) {
+                                Some(Purpose::Judged { profile, reason }) => Some(choice(profile, &reason)),
+                                _ => None,
+                            };
+                            let location = destination_location(d, &outcome);
+                            let mut f = finding(rule, destination_ref(d), location, outcome);
+                            f.profile = carried;
+                            out.push(f);
+                        }
+                    }
                 }
             }
             None => {
                 // A rule with neither template nor code: the catalog tests make this unreachable,
                 // and reporting it beats a silent pass.
-                let outcome = Outcome::new(Status::Error, "this build has no check for the rule");
+                let outcome = Outcome::new_error("this build has no check for the rule");
                 out.push(finding(rule, landscape_ref(), landscape_location(inputs), outcome));
             }
         }
     }
     out
+}
+
+/// A result about an audited destination, carrying its profile.
+fn destination_finding(rule: &'static Rule, d: &Destination, profile: &ProfileChoice, outcome: Outcome) -> Finding {
+    let location = destination_location(d, &outcome);
+    let mut f = finding(rule, destination_ref(d), location, outcome);
+    f.profile = Some(profile.clone());
+    f
 }
 
 fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: Outcome) -> Finding {

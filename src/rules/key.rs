@@ -1,6 +1,6 @@
 //! Checks of the SAP Cloud ALM service key itself.
 
-use super::engine::{Inputs, Outcome};
+use super::context::{Inputs, Outcome};
 use super::url;
 use crate::model::{CloudAlmKey, Value};
 

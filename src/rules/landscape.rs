@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::engine::{Inputs, Outcome, Subject, in_scope};
+use super::context::{Inputs, Outcome, Subject};
 use super::url;
 use crate::model::{Destination, Level, Location};
 
@@ -20,9 +20,11 @@ pub fn name_unambiguous<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> 
     let mut out = Vec::new();
     for d in leveled.iter().filter(|d| d.origin.level == Some(Level::Instance)) {
         let Some(other) = subaccount.get(d.name()) else { continue };
-        // Either one being a Cloud ALM destination matters: the instance-level one wins at
-        // lookup, so a Cloud ALM destination on subaccount level can be hidden by an unrelated one.
-        if !in_scope(d, inputs.settings) && !in_scope(other, inputs.settings) {
+        // Either one being an audited Cloud ALM destination matters: the instance-level one wins
+        // at lookup, so a Cloud ALM destination on subaccount level can be hidden by an unrelated
+        // one. A purpose that is not audited is recognised by its name, which both share, so
+        // such a pair is never failed (SPEC §3a).
+        if !inputs.audited(d) && !inputs.audited(other) {
             continue;
         }
         let message = format!(

@@ -1,6 +1,6 @@
 //! Checks of the Entitlement Management *SAP Cloud ALM Integration* settings.
 
-use super::engine::{Inputs, Outcome, in_scope};
+use super::context::{Inputs, Outcome, in_scope};
 use crate::model::Settings;
 
 const BPM: &str = "enable_business_process_monitoring";

@@ -2,7 +2,7 @@
 //! `rules/catalog.toml`.
 
 use super::catalog::{Template, WhenAbsent};
-use super::engine::Outcome;
+use super::context::Outcome;
 use crate::model::{Destination, Property, Severity, Value};
 
 /// `"value"` for text, a fixed word for secrets; messages never carry a secret.
@@ -21,7 +21,10 @@ fn absent(d: &Destination, property: &str) -> String {
     }
 }
 
-pub fn run(template: &Template, d: &Destination) -> Outcome {
+/// Runs a template on a destination. `explicit_defaults`: the destination's setup page asks to
+/// set properties whose BTP default is already right, so an absent one is a warning; otherwise
+/// an absent one passes, as the default is what the page relies on (see `rules/profiles.toml`).
+pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Outcome {
     match template {
         Template::Prefix { property, prefix } => match d.get(property) {
             None => Outcome::fail(absent(d, property)).on(property),
@@ -42,6 +45,10 @@ pub fn run(template: &Template, d: &Destination) -> Outcome {
                 let outcome = Outcome::fail(format!("{}; expected \"{expected}\"", absent(d, property))).on(property);
                 match when_absent {
                     WhenAbsent::Fail => outcome,
+                    WhenAbsent::Warning if !explicit_defaults => Outcome::pass(format!(
+                        "{property} is not set; the default, \"{expected}\", is right and this destination's setup page does not ask for it"
+                    ))
+                    .on(property),
                     WhenAbsent::Warning => Outcome {
                         message: format!(
                             "{property} is not set; the default happens to be \"{expected}\", but the setup asks for it explicitly"
@@ -94,6 +101,22 @@ pub fn run(template: &Template, d: &Destination) -> Outcome {
                         .collect();
                     Outcome::fail(format!("leading or trailing white space in {}", detail.join(", "))).on(first)
                 }
+            }
+        }
+        Template::OneOf { property, allowed, ignore_case } => {
+            let listed = allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(" or ");
+            let Some(p) = d.get(property) else {
+                return Outcome::fail(format!("{}; expected {listed}", absent(d, property))).on(property);
+            };
+            let text = p.text().unwrap_or_default();
+            let same = |a: &String| if *ignore_case { a.eq_ignore_ascii_case(text) } else { a == text };
+            if p.text().is_some() && allowed.iter().any(same) {
+                Outcome::pass(format!("{property} is \"{text}\"")).on(property)
+            } else if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(text.trim())) {
+                let why = if a.eq_ignore_ascii_case(text) { "letter case matters" } else { "white space matters" };
+                Outcome::fail(format!("{property} is {}; expected \"{a}\" ({why})", shown(p))).on(property)
+            } else {
+                Outcome::fail(format!("{property} is {}; expected {listed}", shown(p))).on(property)
             }
         }
         Template::Forbidden { keys, key_prefixes, key_values } => {

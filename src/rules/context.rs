@@ -1,0 +1,252 @@
+//! What the rules read and return: the run's [`Inputs`], a rule's [`Outcome`], and the purpose
+//! each in-scope destination is judged by (SPEC §3a). The rule files and the engine both build
+//! on this module; the rule files never reach into the engine.
+
+use std::borrow::Cow;
+use std::cell::OnceCell;
+
+use super::profiles::{Condition, Profile, Profiles, Verdict};
+use crate::model::{CloudAlmKey, Destination, Location, NotAudited, ProfileChoice, Settings, Severity, Status};
+
+/// Everything a run has to judge.
+#[derive(Default)]
+pub struct Inputs<'a> {
+    pub destinations: &'a [Destination],
+    /// Whether any destination source was given (an empty folder still counts).
+    pub destinations_given: bool,
+    pub settings: Option<&'a Settings>,
+    pub key: Option<&'a CloudAlmKey>,
+    /// Destinations were read from the live Destination Service.
+    pub live: bool,
+    /// The find call was made for each in-scope destination (`--probe`).
+    pub probe: bool,
+    /// Why the destination list is incomplete (a source failed part way); `None` when complete.
+    pub incomplete: Option<String>,
+    /// Profiles chosen explicitly (`--profile`, `profile = "..."`, `[profiles]`).
+    pub choices: Choices,
+    /// The in-scope destinations and their purposes, worked out once on first use: leave it to
+    /// `..Default::default()`.
+    pub recognised_cache: OnceCell<Recognised<'a>>,
+}
+
+/// Profiles chosen by the user; they beat recognition (SPEC §3a).
+#[derive(Clone, Debug, Default)]
+pub struct Choices {
+    /// For the whole run (`--profile`, `profile = "..."` at the top of the file or in a
+    /// `[[target]]`): the profile and where it was chosen.
+    pub run: Option<(&'static Profile, String)>,
+    /// `[profiles]`: a destination name or glob, the profile, where it was chosen; an exact
+    /// name beats a glob, then the first glob in file order wins. Beats `run`.
+    pub by_name: Vec<(String, &'static Profile, String)>,
+}
+
+/// The purpose an in-scope destination was recognised as.
+#[derive(Clone, Debug)]
+pub enum Purpose {
+    /// Judged by `profile`; `reason` says why it was chosen.
+    Judged { profile: &'static Profile, reason: Cow<'static, str> },
+    /// Recognised as a purpose that is not audited: what it is for, and how it was recognised.
+    NotAudited { what: &'static str, reason: &'static str },
+}
+
+/// The in-scope destinations of a run, split by [`recognise`].
+#[derive(Default)]
+pub struct Recognised<'a> {
+    /// Judged destinations, in order.
+    pub audited: Vec<&'a Destination>,
+    /// The profile of each of `audited`, in the same order.
+    pub judged: Vec<(&'static Profile, Cow<'static, str>)>,
+    /// In scope and recognised as a purpose that is not audited.
+    pub excluded: Vec<(&'a Destination, &'static str, &'static str)>,
+}
+
+impl<'a> Inputs<'a> {
+    fn recognised(&self) -> &Recognised<'a> {
+        self.recognised_cache.get_or_init(|| {
+            let mut r = Recognised::default();
+            for d in self.destinations.iter().filter(|d| in_scope(d, self.settings)) {
+                match recognise(d, self.settings, &self.choices) {
+                    Purpose::Judged { profile, reason } => {
+                        r.audited.push(d);
+                        r.judged.push((profile, reason));
+                    }
+                    Purpose::NotAudited { what, reason } => r.excluded.push((d, what, reason)),
+                }
+            }
+            r
+        })
+    }
+
+    /// The destinations audited: in scope ([`in_scope`] with these settings) and not
+    /// recognised as a purpose that is not audited; in order, judged once per run.
+    pub fn scoped(&self) -> &[&'a Destination] {
+        &self.recognised().audited
+    }
+
+    /// The profile of each of [`Inputs::scoped`], in the same order.
+    pub fn profiles(&self) -> &[(&'static Profile, Cow<'static, str>)] {
+        &self.recognised().judged
+    }
+
+    /// How many destinations are in scope (SPEC §3), audited or recognised as not audited.
+    pub fn in_scope_count(&self) -> usize {
+        let r = self.recognised();
+        r.audited.len() + r.excluded.len()
+    }
+
+    /// The purpose of one destination, for results that name a destination outside the
+    /// engine's per-destination loop; `None` when it is not in scope.
+    pub fn purpose(&self, d: &Destination) -> Option<Purpose> {
+        in_scope(d, self.settings).then(|| recognise(d, self.settings, &self.choices))
+    }
+
+    /// Whether `d` is audited (in scope and not excluded by its purpose).
+    pub fn audited(&self, d: &Destination) -> bool {
+        matches!(self.purpose(d), Some(Purpose::Judged { .. }))
+    }
+
+    /// Every destination read and not audited, with the reason, in the order read.
+    pub fn not_audited(&self) -> Vec<NotAudited> {
+        let excluded = &self.recognised().excluded;
+        let mut next = excluded.iter().peekable();
+        let mut out = Vec::new();
+        for d in self.destinations {
+            if let Some((_, what, why)) = next.next_if(|(e, _, _)| std::ptr::eq(*e, d)) {
+                out.push(NotAudited { name: d.name().to_owned(), reason: format!("not audited: {what} ({why})"), target: None });
+            } else if !in_scope(d, self.settings) {
+                out.push(NotAudited { name: d.name().to_owned(), reason: OUT_OF_SCOPE.to_owned(), target: None });
+            }
+        }
+        out
+    }
+}
+
+/// Why a destination outside SPEC §3's scope was left alone.
+pub const OUT_OF_SCOPE: &str =
+    "out of scope: no CALM_ or sap_process_automation_cloud_alm name, no *.alm.cloud.sap URL, not named in the settings";
+
+/// The profile as a result carries it: name, and why it was chosen (with the hint of a profile
+/// that judges by the common rules only).
+pub fn choice(profile: &Profile, reason: &str) -> ProfileChoice {
+    let reason = match &profile.hint {
+        Some(hint) => format!("{reason}; {hint}"),
+        None => reason.to_owned(),
+    };
+    ProfileChoice { name: profile.name.clone(), reason }
+}
+
+/// In scope (SPEC §3): `Name` starts with `CALM_` in any case or is
+/// `sap_process_automation_cloud_alm`, or the URL host is a Cloud ALM host, or the settings
+/// name the destination.
+pub fn in_scope(d: &Destination, settings: Option<&Settings>) -> bool {
+    d.is_cloud_alm(settings.and_then(Settings::named_destination))
+}
+
+fn eq(a: &str, b: &str, ignore_case: bool) -> bool {
+    if ignore_case { a.eq_ignore_ascii_case(b) } else { a == b }
+}
+
+fn starts(text: &str, prefix: &str, ignore_case: bool) -> bool {
+    text.get(..prefix.len()).is_some_and(|head| eq(head, prefix, ignore_case))
+}
+
+fn ends(text: &str, suffix: &str, ignore_case: bool) -> bool {
+    text.len() >= suffix.len() && text.get(text.len() - suffix.len()..).is_some_and(|tail| eq(tail, suffix, ignore_case))
+}
+
+/// The purpose of an in-scope destination (SPEC §3a): the explicit choices, then the
+/// recognition steps of `rules/profiles.toml` in order; the first that matches decides.
+pub fn recognise(d: &Destination, settings: Option<&Settings>, choices: &Choices) -> Purpose {
+    let name = d.name();
+    let mapped = choices
+        .by_name
+        .iter()
+        .find(|(pattern, _, _)| pattern == name)
+        .or_else(|| choices.by_name.iter().find(|(pattern, _, _)| crate::overlay::glob_match(pattern, name)));
+    if let Some((_, profile, reason)) = mapped {
+        return Purpose::Judged { profile, reason: Cow::Owned(reason.clone()) };
+    }
+    if let Some((profile, reason)) = &choices.run {
+        return Purpose::Judged { profile, reason: Cow::Owned(reason.clone()) };
+    }
+    let profiles = Profiles::builtin();
+    for step in &profiles.recognise {
+        let hit = match &step.condition {
+            Condition::Settings => settings.and_then(Settings::named_destination).is_some_and(|n| n.trim() == name.trim()),
+            Condition::Name(n) => eq(name, n, step.ignore_case),
+            Condition::NamePrefix(p) => starts(name, p, step.ignore_case),
+            Condition::Property(key) => d.get(key).is_some(),
+            Condition::HostSuffix(suffix) => {
+                d.text("URL").and_then(|u| crate::model::url::split(u.trim())).is_some_and(|p| ends(p.host, suffix, step.ignore_case))
+            }
+        };
+        if !hit {
+            continue;
+        }
+        return match &step.verdict {
+            Verdict::Profile(p) => match profiles.find(p) {
+                Some(profile) => Purpose::Judged { profile, reason: Cow::Borrowed(step.reason.as_str()) },
+                None => continue,
+            },
+            Verdict::NotAudited(what) => Purpose::NotAudited { what: what.as_str(), reason: step.reason.as_str() },
+        };
+    }
+    // In scope, yet no step matched (the settings named it and they are absent here, say):
+    // the common rules are all that can be said to apply.
+    let fallback = profiles.find("cloud-alm-push").or(profiles.profiles.last());
+    match fallback {
+        Some(profile) => Purpose::Judged { profile, reason: Cow::Borrowed("in scope, no purpose recognised") },
+        None => Purpose::NotAudited { what: "no profile is defined", reason: "in scope" },
+    }
+}
+
+/// What a rule says about one object.
+pub struct Outcome {
+    pub status: Status,
+    pub message: String,
+    pub property: Option<String>,
+    /// Lowers the rule's severity for this result (never raises it).
+    pub severity: Option<Severity>,
+    /// Overrides the location derived from the object and property.
+    pub location: Option<Location>,
+}
+
+impl Outcome {
+    pub(super) fn new(status: Status, message: impl Into<String>) -> Self {
+        Outcome { status, message: message.into(), property: None, severity: None, location: None }
+    }
+    pub fn pass(message: impl Into<String>) -> Self {
+        Self::new(Status::Pass, message)
+    }
+    pub fn fail(message: impl Into<String>) -> Self {
+        Self::new(Status::Fail, message)
+    }
+    /// Could not be evaluated: the data to judge it is missing because a source failed.
+    pub fn new_error(message: impl Into<String>) -> Self {
+        Self::new(Status::Error, message)
+    }
+    pub fn manual(message: impl Into<String>) -> Self {
+        Self::new(Status::Manual, message)
+    }
+    pub fn not_applicable(message: impl Into<String>) -> Self {
+        Self::new(Status::NotApplicable, message)
+    }
+    pub fn on(mut self, property: &str) -> Self {
+        self.property = Some(property.to_owned());
+        self
+    }
+    pub fn at(mut self, severity: Severity) -> Self {
+        self.severity = Some(severity);
+        self
+    }
+    pub fn located(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+}
+
+/// What a landscape rule reports about: the whole run, or one destination.
+pub enum Subject<'a> {
+    Landscape,
+    Destination(&'a Destination),
+}
