@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use calm_audit::model::Finding;
-use calm_audit::rules::{Catalog, Inputs, audit, has_code_check};
+use calm_audit::rules::{Catalog, Choices, Inputs, Profiles, audit, has_code_check};
 use calm_audit::source::{files, key, settings};
 use serde::Deserialize;
 
@@ -40,6 +40,13 @@ struct Case {
     settings: Option<toml::Value>,
     /// `false`: no key; a table with `set`/`unset` of dotted fields (`uaa.clientid`).
     key: Option<toml::Value>,
+    /// The profile chosen for the run, as `--profile` would (SPEC §3a).
+    profile: Option<String>,
+    /// Destination name or glob → profile, as `[profiles]` in calm-audit.toml.
+    #[serde(default)]
+    profiles: BTreeMap<String, String>,
+    /// The profile every selected result must carry (`none`: results carry none).
+    expect_profile: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -187,6 +194,7 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
             live: false,
             probe: false,
             incomplete: None,
+            choices: choices(case),
             ..Default::default()
         };
         audit(Catalog::builtin(), &inputs)
@@ -195,11 +203,35 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
     std::mem::take(&mut runs[0]).into_iter().filter(|f| f.code == code).collect()
 }
 
+fn choices(case: &Case) -> Choices {
+    let profiles = Profiles::builtin();
+    let named = |name: &str| profiles.lookup(name).unwrap_or_else(|e| panic!("case {}: {e}", case.name));
+    Choices {
+        run: case.profile.as_deref().map(|p| (named(p), "chosen with --profile".to_owned())),
+        by_name: case.profiles.iter().map(|(glob, p)| (glob.clone(), named(p), format!("[profiles] \"{glob}\""))).collect(),
+    }
+}
+
 fn check_case(code: &str, case: &Case) -> Result<(), String> {
     let all = run_case(code, case);
     let selected: Vec<&Finding> = all.iter().filter(|f| case.object.as_ref().is_none_or(|o| &f.object.name == o)).collect();
-    let describe =
-        || all.iter().map(|f| format!("  {} on {}: {}", f.status.as_str(), f.object.name, f.message)).collect::<Vec<_>>().join("\n");
+    let describe = || {
+        all.iter()
+            .map(|f| {
+                let profile = f.profile.as_ref().map(|p| format!(" [{}]", p.name)).unwrap_or_default();
+                format!("  {} on {}{profile}: {}", f.status.as_str(), f.object.name, f.message)
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // `none`: the rule does not judge the object at all (its profile leaves the rule out, or
+    // the destination is recognised as a purpose that is not audited).
+    if case.expect == "none" {
+        return match selected.is_empty() {
+            true => Ok(()),
+            false => Err(format!("{code} \"{}\": expected no result; got:\n{}", case.name, describe())),
+        };
+    }
     if selected.is_empty() {
         return Err(format!(
             "{code} \"{}\": no result{}; got:\n{}",
@@ -209,7 +241,9 @@ fn check_case(code: &str, case: &Case) -> Result<(), String> {
         ));
     }
     for f in selected {
+        let profile = f.profile.as_ref().map_or("none", |p| p.name.as_str());
         let ok = f.status.as_str() == case.expect
+            && case.expect_profile.as_ref().is_none_or(|p| p == profile)
             && case.severity.as_ref().is_none_or(|s| f.severity.as_str() == s)
             && case.contains.as_ref().is_none_or(|c| f.message.contains(c.as_str()));
         if !ok {
@@ -218,7 +252,8 @@ fn check_case(code: &str, case: &Case) -> Result<(), String> {
                 case.name,
                 case.expect,
                 case.severity.as_ref().map(|s| format!(" at {s}")).unwrap_or_default(),
-                case.contains.as_ref().map(|c| format!(" containing {c:?}")).unwrap_or_default(),
+                case.contains.as_ref().map(|c| format!(" containing {c:?}")).unwrap_or_default()
+                    + &case.expect_profile.as_ref().map(|p| format!(" with profile {p}")).unwrap_or_default(),
                 describe()
             ));
         }
@@ -308,6 +343,9 @@ fn the_correct_setup_passes_every_rule() {
         no_destination_source: false,
         settings: None,
         key: None,
+        profile: None,
+        profiles: BTreeMap::new(),
+        expect_profile: None,
     };
     for rule in &Catalog::builtin().rules {
         for f in run_case(&rule.code, &case) {
@@ -318,6 +356,158 @@ fn the_correct_setup_passes_every_rule() {
                 f.status.as_str(),
                 f.message
             );
+        }
+    }
+}
+
+/// The profiles guard themselves: every profile names rules of the catalog (checked at load),
+/// every rule belongs to the common rules, the run's rules or at least one profile, and the
+/// recognition names every profile but the fallback at least once.
+#[test]
+fn every_rule_belongs_to_a_profile_and_every_profile_names_existing_rules() {
+    let catalog = Catalog::builtin();
+    let profiles = Profiles::builtin();
+    let mut problems = Vec::new();
+    let listed = |code: &str| {
+        profiles.common.rules.iter().chain(&profiles.run.rules).chain(profiles.profiles.iter().flat_map(|p| &p.rules)).any(|c| c == code)
+    };
+    for rule in &catalog.rules {
+        if !listed(&rule.code) {
+            problems.push(format!("{} belongs to no profile (rules/profiles.toml)", rule.code));
+        }
+    }
+    for code in profiles.common.rules.iter().chain(&profiles.run.rules).chain(profiles.profiles.iter().flat_map(|p| &p.rules)) {
+        if catalog.find(code).is_none() {
+            problems.push(format!("rules/profiles.toml names {code}, which the catalog does not have"));
+        }
+    }
+    for p in &profiles.profiles {
+        let recognised = profiles.recognise.iter().any(|s| s.verdict == calm_audit::rules::profiles::Verdict::Profile(p.name.clone()));
+        if !recognised {
+            problems.push(format!("profile {} is never recognised", p.name));
+        }
+    }
+    // SPEC §3a names these rules for these profiles; the data must keep saying so.
+    for (profile, codes) in [
+        ("entitlement-management", &["CALM001", "CALM020", "CALM021", "CALM022", "CALM023", "CALM032", "CALM090"][..]),
+        ("build-process-automation", &["CALM050"][..]),
+        ("intelligent-rpa", &["CALM050", "CALM051"][..]),
+        ("industry-cloud-ingestion", &["CALM052"][..]),
+        ("cloud-alm-push", &[][..]),
+    ] {
+        let p = profiles.find(profile).unwrap_or_else(|| panic!("profile {profile} is missing"));
+        assert_eq!(p.rules, codes, "{profile}");
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn spec(set: &[(&str, &str)], unset: &[&str]) -> DestinationSpec {
+    DestinationSpec {
+        base: true,
+        set: set.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        unset: unset.iter().map(|k| (*k).to_owned()).collect(),
+    }
+}
+
+/// Per profile: a destination set up exactly as its service's page says gets no failure and
+/// no error, and every result on it carries that profile. The pages other than Entitlement
+/// Management's leave out ProxyType and tokenServiceURLType (BTP's defaults are right).
+#[test]
+fn a_correct_destination_of_every_profile_passes() {
+    let page_defaults = ["ProxyType", "tokenServiceURLType"];
+    let cases = [
+        ("entitlement-management", spec(&[], &[]), true),
+        ("build-process-automation", spec(&[("Name", "sap_process_automation_cloud_alm")], &page_defaults), false),
+        (
+            "intelligent-rpa",
+            spec(&[("Name", "sap_process_automation_cloud_alm"), ("sap.processautomation.enabled", "true")], &page_defaults),
+            false,
+        ),
+        ("industry-cloud-ingestion", spec(&[("Name", "SAP Cloud ALM"), ("systemRole", "PROD")], &page_defaults), false),
+        ("cloud-alm-push", spec(&[("Name", "ALM_PUSH")], &page_defaults), false),
+    ];
+    for (profile, destination, with_settings) in cases {
+        let case = Case {
+            name: profile.into(),
+            expect: "pass".into(),
+            severity: None,
+            contains: None,
+            object: None,
+            destinations: Some(vec![destination]),
+            files: BTreeMap::new(),
+            no_destination_source: false,
+            settings: (!with_settings).then_some(toml::Value::Boolean(false)),
+            key: None,
+            profile: None,
+            profiles: BTreeMap::new(),
+            expect_profile: None,
+        };
+        let mut judged = 0;
+        for rule in &Catalog::builtin().rules {
+            for f in run_case(&rule.code, &case) {
+                assert!(
+                    matches!(f.status.as_str(), "pass" | "not_applicable"),
+                    "{profile}: {} {} {}",
+                    f.code,
+                    f.status.as_str(),
+                    f.message
+                );
+                if f.object.kind == calm_audit::model::ObjectKind::Destination {
+                    judged += 1;
+                    assert_eq!(f.profile.as_ref().map(|p| p.name.as_str()), Some(profile), "{profile}: {}", f.code);
+                }
+            }
+        }
+        let p = Profiles::builtin().find(profile).unwrap();
+        let expected = Catalog::builtin()
+            .rules
+            .iter()
+            .filter(|r| r.scope == calm_audit::rules::catalog::Scope::Destination && Profiles::builtin().applies(p, &r.code))
+            .count();
+        assert_eq!(judged, expected, "{profile}: one result per destination rule of the profile");
+    }
+}
+
+/// SAP's own destinations near Cloud ALM are recognised and never judged, however wrong they
+/// look by the push rules: `/api` kept, `Common`, no `CALM_` prefix.
+#[test]
+fn sap_destinations_that_are_not_audited_are_never_failed() {
+    let tms = spec(
+        &[
+            ("Name", "TransportManagementService"),
+            ("URL", "https://acme.eu10.alm.cloud.sap/api/imp-cdm-transport-management-api/v1"),
+            ("sourceSystemId", "ACME"),
+        ],
+        &["tokenServiceURLType"],
+    );
+    let ftr = spec(&[("Name", "CALM_FTR_CTMS_A1"), ("URL", "https://ctms.cfapps.eu10.hana.ondemand.com"), ("tokenServiceURLType", "Common")], &[]);
+    let dms = spec(&[("Name", "CALM_SD_DMS_INTEGRATION"), ("URL", "https://api-sdm-di.cfapps.eu10.hana.ondemand.com")], &["clientSecret"]);
+    let case = Case {
+        name: "SAP's own".into(),
+        expect: "pass".into(),
+        severity: None,
+        contains: None,
+        object: None,
+        destinations: Some(vec![spec(&[], &[]), tms, ftr, dms]),
+        files: BTreeMap::new(),
+        no_destination_source: false,
+        settings: None,
+        key: None,
+        profile: None,
+        profiles: BTreeMap::new(),
+        expect_profile: None,
+    };
+    for rule in &Catalog::builtin().rules {
+        for f in run_case(&rule.code, &case) {
+            assert!(
+                !["TransportManagementService", "CALM_FTR_CTMS_A1", "CALM_SD_DMS_INTEGRATION"].contains(&f.object.name.as_str()),
+                "{} judged {}: {} {}",
+                f.code,
+                f.object.name,
+                f.status.as_str(),
+                f.message
+            );
+            assert!(matches!(f.status.as_str(), "pass" | "not_applicable"), "{} on {}: {}", f.code, f.object.name, f.message);
         }
     }
 }

@@ -80,6 +80,10 @@ pub struct CheckArgs {
     /// Also write FORMAT to PATH (repeatable): --report sarif=out.sarif --report junit=out.xml.
     #[arg(long, value_name = "FORMAT=PATH")]
     pub report: Vec<String>,
+    /// Judge every in-scope destination by this profile instead of recognising its purpose
+    /// (`calm-audit profiles` lists them; env CALM_AUDIT_PROFILE).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Targets audited at once [default: 4].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: Option<u64>,

@@ -2,10 +2,10 @@ use super::args::CheckArgs;
 use super::resolve::{Resolved, RunSpec, resolve};
 use super::sources::{Gathered, gather};
 use super::{CliError, Exit, Output, write_atomically};
-use crate::model::{BaselineState, Finding, SourceFailure};
+use crate::model::{BaselineState, Finding, NotAudited, SourceFailure};
 use crate::overlay::{self, baseline, waivers, waivers::valid_date};
 use crate::report::{BaselineSummary, Coverage, Options, Report, TargetSummary, WaiverProblem};
-use crate::rules::{Catalog, Inputs, audit};
+use crate::rules::{Catalog, Choices, Inputs, audit};
 use crate::source::snapshot;
 use std::io::IsTerminal;
 
@@ -16,6 +16,7 @@ struct TargetOutcome {
     coverage: Coverage,
     failures: Vec<SourceFailure>,
     notes: Vec<String>,
+    not_audited: Vec<NotAudited>,
 }
 
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
@@ -39,6 +40,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let mut targets = Vec::new();
     let mut stderr = Vec::new();
     let mut coverage = Coverage::default();
+    let mut not_audited = Vec::new();
     for o in outcomes {
         stderr.extend(o.notes);
         let prefix = o.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
@@ -48,6 +50,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
             targets.push(TargetSummary { name: name.clone(), complete: o.failures.is_empty(), coverage: o.coverage });
         }
         findings.extend(o.findings);
+        not_audited.extend(o.not_audited);
     }
 
     overlay::select(&mut findings, &r.select, &r.ignore);
@@ -60,7 +63,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
 
     let color = use_color(r.output.is_none() && std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR"));
     let options = Options { all_results: r.all_results, color, fail_on: r.fail_on.threshold(), sarif_waived: r.sarif_waived };
-    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited: Vec::new() };
+    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited };
 
     for failure in &report.failures {
         stderr.push(format!("incomplete: {}: {}", failure.source, failure.message));
@@ -105,6 +108,7 @@ fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_skipped.extend(part.files_skipped.iter().cloned());
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
+    total.destinations_audited += part.destinations_audited;
     if !several {
         total.settings.clone_from(&part.settings);
         total.cloud_alm_key.clone_from(&part.cloud_alm_key);
@@ -157,17 +161,23 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         live: g.live,
         probe: g.probe,
         incomplete,
+        choices: Choices { run: spec.profile.clone(), by_name: r.profile_map.clone() },
         ..Default::default()
     };
     let mut findings = audit(Catalog::builtin(), &inputs);
     for f in &mut findings {
         f.target.clone_from(&spec.name);
     }
+    let mut not_audited = inputs.not_audited();
+    for n in &mut not_audited {
+        n.target.clone_from(&spec.name);
+    }
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
         destinations_found: g.destinations.len(),
-        destinations_in_scope: inputs.scoped().len(),
+        destinations_in_scope: inputs.in_scope_count(),
+        destinations_audited: inputs.scoped().len(),
         settings: g.settings.as_ref().map(|s| s.path.clone()),
         cloud_alm_key: g.key.as_ref().map(|k| k.path.clone()),
         live_service: g.live_service.clone(),
@@ -176,7 +186,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     if coverage.destinations_in_scope == 0 && g.destinations_given && g.failures.is_empty() {
         notes.push(format!("warning: {target}none of the {} destination(s) read is a Cloud ALM destination", coverage.destinations_found));
     }
-    Ok(TargetOutcome { name: spec.name.clone(), findings, coverage, failures: g.failures, notes })
+    Ok(TargetOutcome { name: spec.name.clone(), findings, coverage, failures: g.failures, notes, not_audited })
 }
 
 /// The snapshot of what `g` holds.

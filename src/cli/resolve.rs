@@ -14,7 +14,7 @@ use crate::model::Severity;
 use crate::overlay::rule_code;
 use crate::overlay::waivers::{Waiver, valid_date};
 use crate::report::Format;
-use crate::rules::Catalog;
+use crate::rules::{Catalog, Profile, Profiles};
 
 /// Where a value came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub struct RunSpec {
     /// `None` for a run without `[[target]]`.
     pub name: Option<String>,
     pub sources: SourceArgs,
+    /// The profile every in-scope destination is judged by, and where it was chosen.
+    pub profile: Option<(&'static Profile, String)>,
 }
 
 pub struct Resolved {
@@ -59,6 +61,8 @@ pub struct Resolved {
     pub reports: Vec<(Format, PathBuf)>,
     pub sarif_waived: bool,
     pub concurrency: usize,
+    /// `[profiles]`: destination name or glob, profile, where it was chosen; in file order.
+    pub profile_map: Vec<(String, &'static Profile, String)>,
     /// Every effective value as `key = value` with its source, for `--show-config`.
     pub provenance: Vec<(String, String, Source)>,
 }
@@ -270,7 +274,8 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
             Source::File(w.defined_at.clone()),
         );
     }
-    let runs = runs(args, &loaded, &mut b)?;
+    let mut runs = runs(args, &loaded, &mut b)?;
+    let profile_map = profile_choices(args, &loaded, &mut runs, &mut b)?;
     if save_snapshot.is_some() && runs.len() > 1 {
         return Err(CliError::Usage("--save-snapshot takes one target; use `calm-audit snapshot` per target".into()));
     }
@@ -289,8 +294,72 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
         reports,
         sarif_waived,
         concurrency,
+        profile_map,
         provenance: b.provenance,
     })
+}
+
+/// A profile name from a source; an unknown one is an error there, with a did-you-mean.
+fn profile_named(name: &str, loaded: &Option<Loaded>, span: Option<std::ops::Range<usize>>, what: &str) -> Result<&'static Profile, CliError> {
+    Profiles::builtin().lookup(name).map_err(|e| match span {
+        Some(span) => loaded_error(loaded, span, format!("{what}: {e}")),
+        None => CliError::Usage(format!("{what}: {e}")),
+    })
+}
+
+/// The explicit profile choices (SPEC §3a): `--profile`, then `CALM_AUDIT_PROFILE`, then a
+/// target's `profile`, then the file's `profile`, for each run; and the `[profiles]` table,
+/// which beats them all for the destinations it names.
+fn profile_choices(
+    args: &CheckArgs,
+    loaded: &Option<Loaded>,
+    runs: &mut [RunSpec],
+    b: &mut Builder,
+) -> Result<Vec<(String, &'static Profile, String)>, CliError> {
+    let file = loaded.as_ref().map(|l| &l.file);
+    let run_wide = if let Some(name) = &args.profile {
+        b.note("profile", format!("\"{name}\""), Source::Flag);
+        Some((profile_named(name, loaded, None, "--profile")?, "chosen with --profile".to_owned()))
+    } else if let Some((v, var)) = env("CALM_AUDIT_PROFILE") {
+        b.note("profile", format!("\"{}\"", v.trim()), Source::Env(var));
+        Some((profile_named(&v, loaded, None, &format!("environment variable {var}"))?, format!("chosen with {var}")))
+    } else {
+        None
+    };
+    let top = match (file.and_then(|f| f.profile.as_ref()), loaded) {
+        (Some(spanned), Some(l)) => {
+            let profile = profile_named(spanned.get_ref(), loaded, Some(spanned.span()), "profile")?;
+            Some((profile, format!("chosen in {} (profile)", l.at(spanned.span()))))
+        }
+        _ => None,
+    };
+    if run_wide.is_none()
+        && let (Some(spanned), Some(_)) = (file.and_then(|f| f.profile.as_ref()), loaded)
+    {
+        b.note("profile", format!("\"{}\"", spanned.get_ref()), b.file_at(spanned.span()));
+    }
+    for run in runs.iter_mut() {
+        if let Some(chosen) = &run_wide {
+            run.profile = Some(chosen.clone());
+        } else if run.profile.is_none() {
+            run.profile.clone_from(&top);
+        }
+    }
+    let mut map = Vec::new();
+    if let (Some(table), Some(l)) = (file.and_then(|f| f.profiles.as_ref()), loaded) {
+        for (pattern, spanned) in table {
+            if pattern.trim().is_empty() {
+                return Err(loaded_error(loaded, spanned.span(), "profiles: a destination name or glob cannot be empty"));
+            }
+            let profile = profile_named(spanned.get_ref(), loaded, Some(spanned.span()), &format!("profiles.\"{pattern}\""))?;
+            let at = l.at(spanned.span());
+            b.note(&format!("profiles.\"{pattern}\""), format!("\"{}\"", profile.name), b.file_at(spanned.span()));
+            map.push((spanned.span().start, pattern.clone(), profile, format!("chosen in {at} ([profiles] \"{pattern}\")")));
+        }
+    }
+    // File order, so that "the first glob wins" means what the user sees.
+    map.sort_by_key(|(start, ..)| *start);
+    Ok(map.into_iter().map(|(_, pattern, profile, reason)| (pattern, profile, reason)).collect())
 }
 
 fn loaded_error(loaded: &Option<Loaded>, span: std::ops::Range<usize>, message: impl Into<String>) -> CliError {
@@ -454,7 +523,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             let key = b.path("destination_key", None, None, file.and_then(|f| f.destination_key.as_ref()));
             (paths, key)
         };
-        return Ok(vec![RunSpec { name: None, sources: common(paths, key, settings, calm_key, true) }]);
+        return Ok(vec![RunSpec { name: None, sources: common(paths, key, settings, calm_key, true), profile: None }]);
     }
     let Some(l) = loaded else { return Ok(Vec::new()) };
     let mut names = Vec::new();
@@ -472,6 +541,13 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             return Err(CliError::Input(l.error(spanned.span(), format!("target \"{}\" needs paths or a destination_key", t.name))));
         }
         let paths = t.paths.iter().map(|p| l.path(p)).collect();
+        let profile = match &t.profile {
+            Some(p) => {
+                let chosen = profile_named(p.get_ref(), loaded, Some(p.span()), &format!("target \"{}\": profile", t.name))?;
+                Some((chosen, format!("chosen for target {} in {}", t.name, l.at(p.span()))))
+            }
+            None => None,
+        };
         let source = Source::File(l.at(spanned.span()));
         b.note(&format!("target.{}", t.name), describe_target(t), source);
         out.push(RunSpec {
@@ -483,6 +559,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
                 t.calm_key.as_ref().map(|p| l.path(p)).or_else(|| calm_key.clone()),
                 false,
             ),
+            profile,
         });
     }
     if let Some(unknown) = args.target.iter().find(|n| !names.contains(n)) {

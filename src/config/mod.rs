@@ -41,6 +41,10 @@ pub struct FileConfig {
     pub reports: Option<BTreeMap<String, Spanned<String>>>,
     /// Targets audited at once.
     pub concurrency: Option<Spanned<i64>>,
+    /// The profile every in-scope destination of the run is judged by (SPEC §3a).
+    pub profile: Option<Spanned<String>>,
+    /// Destination name or glob → profile; beats `profile`.
+    pub profiles: Option<BTreeMap<String, Spanned<String>>>,
     pub target: Option<Vec<Spanned<TargetConfig>>>,
     pub waiver: Option<Vec<Spanned<WaiverConfig>>>,
 }
@@ -54,6 +58,8 @@ pub struct TargetConfig {
     pub destination_key: Option<String>,
     pub settings: Option<String>,
     pub calm_key: Option<String>,
+    /// The profile of this target's destinations; beats the top-level `profile`.
+    pub profile: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Debug, Clone)]
@@ -165,10 +171,20 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 # Targets audited at once.
 # concurrency = 4
 
+# The purpose every Cloud ALM destination is judged by, instead of recognising it
+# (`calm-audit profiles` lists them): entitlement-management, build-process-automation,
+# intelligent-rpa, industry-cloud-ingestion, cloud-alm-push.
+# profile = "entitlement-management"
+
 # More reports from the same run, written atomically: format = "path".
 # [reports]
 # sarif = "reports/calm-audit.sarif"
 # junit = "reports/calm-audit.junit.xml"
+
+# The purpose of some destinations, by name or glob; beats `profile` and recognition.
+# [profiles]
+# "SAP Cloud ALM" = "industry-cloud-ingestion"
+# "RPA_*" = "intelligent-rpa"
 
 # Severity per rule: error, warning or note.
 # [severity]
@@ -184,6 +200,7 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 # [[target]]
 # name = "test-us10"
 # paths = ["exports/test-us10/"]
+# profile = "build-process-automation"
 
 # Accepted exceptions. reason and expires are required; an expired waiver stops applying
 # and is reported, as is one that matches nothing. --no-waivers ignores them all.

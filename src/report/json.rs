@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::{BaselineSummary, Coverage, Report, SourceFailure, TargetSummary, WaiverNote};
-use crate::model::{Finding, Status};
+use crate::model::{Finding, NotAudited, Status};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -26,6 +26,9 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a BaselineSummary>,
     results: Vec<JsonResult<'a>>,
+    /// Every destination read and not audited, with the reason: out of scope, or recognised
+    /// as a purpose that is not audited (SPEC §3a).
+    not_audited: &'a [NotAudited],
 }
 
 #[derive(Serialize)]
@@ -74,6 +77,7 @@ pub fn render(report: &Report) -> String {
         waiver_notes: &report.waiver_notes,
         baseline: report.baseline.as_ref(),
         results: report.findings.iter().map(|finding| JsonResult { finding, fingerprint: super::fingerprint(finding) }).collect(),
+        not_audited: &report.not_audited,
     };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');

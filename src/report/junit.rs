@@ -12,6 +12,9 @@
 //! | `not_applicable` | `skipped`, the reason as message |
 //! | `pass` | passed |
 //!
+//! A destination's result carries its profile as the test case properties `profile` and
+//! `profile_reason` (and in the description of a failure or error).
+//!
 //! An incomplete audit adds one `calm-audit source read` error per failed source (in the
 //! `calm-audit` suite, which a run with targets only has for these and for results that name
 //! no target). No timestamps, durations or host names: the same report gives the same bytes.
@@ -33,6 +36,9 @@ fn description(f: &Finding) -> String {
     lines.push(format!("object: {}", f.object.qualified_name));
     if let Some(property) = &f.property {
         lines.push(format!("property: {property}"));
+    }
+    if let Some(profile) = &f.profile {
+        lines.push(format!("profile: {} ({})", profile.name, profile.reason));
     }
     match f.baseline {
         Some(BaselineState::New) => lines.push("baseline: new".to_owned()),
@@ -74,6 +80,10 @@ fn test_case(f: &Finding) -> TestCase {
     if f.status == Status::Manual {
         case.set_system_out(format!("manual check: {}", f.message));
     }
+    if let Some(profile) = &f.profile {
+        case.add_property(Property::new("profile", profile.name.as_str()));
+        case.add_property(Property::new("profile_reason", profile.reason.as_str()));
+    }
     case
 }
 
@@ -84,6 +94,7 @@ fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str)
     if let Some(c) = coverage {
         suite.add_property(Property::new("destinations_found", c.destinations_found.to_string()));
         suite.add_property(Property::new("destinations_in_scope", c.destinations_in_scope.to_string()));
+        suite.add_property(Property::new("destinations_audited", c.destinations_audited.to_string()));
         if let Some(service) = &c.live_service {
             suite.add_property(Property::new("live_service", service.as_str()));
         }

@@ -8,6 +8,7 @@
 
 use super::{Report, WaiverProblem};
 use crate::model::{BaselineState, Finding, ObjectKind, Status};
+use crate::rules::context::OUT_OF_SCOPE;
 
 /// Plain text in a table cell: `|` would end the cell and a newline the row.
 fn cell(s: &str) -> String {
@@ -50,10 +51,16 @@ fn status_cell(report: &Report, f: &Finding) -> String {
 fn object_cell(f: &Finding) -> String {
     let name = code(&f.object.name, true);
     match f.object.kind {
-        ObjectKind::Destination => match f.object.level {
-            Some(level) => format!("{name} ({} level)", level.as_str()),
-            None => name,
-        },
+        ObjectKind::Destination => {
+            let mut s = match f.object.level {
+                Some(level) => format!("{name} ({} level)", level.as_str()),
+                None => name,
+            };
+            if let Some(p) = &f.profile {
+                s.push_str(&format!("<br>profile {} ({})", code(&p.name, true), cell(&p.reason)));
+            }
+            s
+        }
         ObjectKind::Settings => format!("settings {name}"),
         ObjectKind::CloudAlmKey => format!("Cloud ALM key {name}"),
         ObjectKind::Landscape => "landscape".to_owned(),
@@ -81,7 +88,7 @@ fn coverage_line(report: &Report) -> String {
     if !c.files_skipped.is_empty() {
         s.push_str(&format!(" ({} other file(s) skipped)", c.files_skipped.len()));
     }
-    s.push_str(&format!(", {} destination(s) found, {} in scope", c.destinations_found, c.destinations_in_scope));
+    s.push_str(&format!(", {} destination(s) found, {} in scope, {} audited", c.destinations_found, c.destinations_in_scope, c.destinations_audited));
     if let Some(service) = &c.live_service {
         s.push_str(&format!("; live {}", code(service, false)));
         if let Some(subaccount) = &c.subaccount_id {
@@ -89,6 +96,29 @@ fn coverage_line(report: &Report) -> String {
         }
     }
     s
+}
+
+/// The in-scope destinations recognised as purposes that are not audited, with the reason;
+/// out-of-scope ones are only counted (a large subaccount has thousands).
+fn not_audited_block(report: &Report) -> Option<String> {
+    let recognised: Vec<String> = report
+        .not_audited
+        .iter()
+        .filter(|n| n.reason != OUT_OF_SCOPE)
+        .map(|n| {
+            let target = n.target.as_deref().map(|t| format!(" in {}", code(t, false))).unwrap_or_default();
+            format!("- {}{target}: {}", code(&n.name, false), line(&n.reason))
+        })
+        .collect();
+    let out_of_scope = report.not_audited.len() - recognised.len();
+    if recognised.is_empty() && out_of_scope == 0 {
+        return None;
+    }
+    let mut s = format!("**Not audited:** {out_of_scope} destination(s) out of scope");
+    if !recognised.is_empty() {
+        s.push_str(&format!(", and\n\n{}", recognised.join("\n")));
+    }
+    Some(s)
 }
 
 fn targets_line(report: &Report) -> Option<String> {
@@ -145,6 +175,7 @@ pub fn render(report: &Report) -> String {
     if all_is_well(report) {
         blocks.push("## calm-audit: no findings".to_owned());
         blocks.push(coverage_line(report));
+        blocks.extend(not_audited_block(report));
         blocks.extend(targets_line(report));
         blocks.push(counts_line(report));
         blocks.extend(baseline_line(report));
@@ -219,6 +250,7 @@ pub fn render(report: &Report) -> String {
     }
 
     blocks.push(coverage_line(report));
+    blocks.extend(not_audited_block(report));
     blocks.extend(targets_line(report));
     let c = &report.coverage;
     blocks.push(format!(

@@ -29,7 +29,11 @@ pub struct Coverage {
     /// Files in walked folders that were not destination files.
     pub files_skipped: Vec<String>,
     pub destinations_found: usize,
+    /// In scope (SPEC §3): named CALM_*, a Cloud ALM URL, or named by the settings.
     pub destinations_in_scope: usize,
+    /// In scope and judged by a profile; the others in scope are purposes that are not
+    /// audited (SPEC §3a), listed in the report's `not_audited`.
+    pub destinations_audited: usize,
     pub settings: Option<String>,
     pub cloud_alm_key: Option<String>,
     /// Destination service base URL of a live read.

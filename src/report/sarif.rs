@@ -12,7 +12,7 @@ use serde_sarif::sarif::{
 
 use super::{AbsentFinding, Report};
 use crate::model::{BaselineState, Finding, ObjectKind, Severity, Status};
-use crate::rules::Rule;
+use crate::rules::{Profiles, Rule};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -62,6 +62,11 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
     let mut props = BTreeMap::new();
     props.insert("security-severity".to_owned(), serde_json::Value::from(rule.security_severity()));
     props.insert("precision".to_owned(), serde_json::Value::from("very-high"));
+    // The purposes (profiles, SPEC §3a) whose destinations this rule judges.
+    let profiles: Vec<&str> = Profiles::builtin().of_rule(&rule.code).iter().map(|p| p.name.as_str()).collect();
+    if !profiles.is_empty() {
+        props.insert("profiles".to_owned(), serde_json::Value::from(profiles));
+    }
     ReportingDescriptor::builder()
         .id(rule.code.as_str())
         .name(rule.name.as_str())
@@ -113,6 +118,12 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
+    if let Some(profile) = &f.profile {
+        let mut props = BTreeMap::new();
+        props.insert("profile".to_owned(), serde_json::Value::from(profile.name.as_str()));
+        props.insert("profile_reason".to_owned(), serde_json::Value::from(profile.reason.as_str()));
+        result.properties = Some(PropertyBag::builder().additional_properties(props).build());
+    }
     if let Some(w) = &f.waived {
         let justification = format!("{} (waived until {})", w.reason, w.expires);
         result.suppressions =

@@ -4,6 +4,7 @@ use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
 
 use super::Report;
 use crate::model::{Finding, ObjectKind, Status};
+use crate::rules::context::OUT_OF_SCOPE;
 
 /// Width used when standard output is not a terminal, so piped output is stable.
 const PIPE_WIDTH: u16 = 140;
@@ -40,7 +41,10 @@ fn object_heading(f: &Finding) -> String {
         ObjectKind::Landscape => "landscape (all inputs together)".to_owned(),
         ObjectKind::Settings => format!("settings: {}", f.object.qualified_name),
         ObjectKind::CloudAlmKey => format!("Cloud ALM key: {}", f.object.qualified_name),
-        ObjectKind::Destination => format!("destination {}: {}", f.object.name, f.object.qualified_name),
+        ObjectKind::Destination => match &f.profile {
+            Some(p) => format!("destination {}: {} · profile {} ({})", f.object.name, f.object.qualified_name, p.name, p.reason),
+            None => format!("destination {}: {}", f.object.name, f.object.qualified_name),
+        },
     }
 }
 
@@ -108,8 +112,12 @@ fn summary(report: &Report) -> String {
         c.files_skipped.len(),
         c.destinations_found,
         c.destinations_in_scope,
-        c.destinations_found - c.destinations_in_scope
+        report.not_audited.len()
     );
+    for n in report.not_audited.iter().filter(|n| n.reason != OUT_OF_SCOPE) {
+        let target = n.target.as_ref().map(|t| format!("[{t}] ")).unwrap_or_default();
+        s.push_str(&format!("\nNot audited: {target}{}: {}", n.name, n.reason));
+    }
     s.push_str(&format!(
         "\nInputs: settings {}, Cloud ALM key {}",
         c.settings.as_deref().unwrap_or("not given"),

@@ -112,7 +112,7 @@ impl<'a> Inputs<'a> {
         let mut out = Vec::new();
         for d in self.destinations {
             if let Some((_, what, why)) = next.next_if(|(e, _, _)| std::ptr::eq(*e, d)) {
-                out.push(NotAudited { name: d.name().to_owned(), reason: format!("not audited: {what} ({why})"), target: None });
+                out.push(NotAudited { name: d.name().to_owned(), reason: format!("{what} ({why})"), target: None });
             } else if !in_scope(d, self.settings) {
                 out.push(NotAudited { name: d.name().to_owned(), reason: OUT_OF_SCOPE.to_owned(), target: None });
             }
