@@ -593,3 +593,43 @@ fn a_refused_connection_is_retried_then_reported() {
     assert!(run.stderr.contains("token request: cannot connect"), "{}", run.stderr);
     assert!(run.stderr.contains("attempt 4/4"), "retried: {}", run.stderr);
 }
+
+#[test]
+fn live_audits_carry_profiles_and_never_fail_sap_destinations_that_are_not_audited() {
+    let mut tms = calm_destination("TransportManagementService");
+    tms["URL"] = json!("https://acme.eu10.alm.cloud.sap/api/imp-cdm-transport-management-api/v1");
+    tms["sourceSystemId"] = json!("ACME");
+    let mut ftr = calm_destination("CALM_FTR_CTMS_A1");
+    ftr["URL"] = json!("https://ctms.cfapps.eu10.hana.ondemand.com");
+    ftr["tokenServiceURLType"] = json!("Common");
+    let mut dms = calm_destination("CALM_SD_DMS_INTEGRATION");
+    dms["URL"] = json!("https://api-sdm-di.cfapps.eu10.hana.ondemand.com");
+    let mut bpa = calm_destination("sap_process_automation_cloud_alm");
+    bpa.as_object_mut().unwrap().remove("tokenServiceURLType");
+    let mut subaccount = vec![calm_destination("CALM_BPMON"), tms, ftr, bpa];
+    subaccount.extend(unrelated("SUB", 3));
+    let fake = FakeService::start(FakeConfig { subaccount, instance: vec![dms], ..FakeConfig::default() });
+    let s = Scratch::new();
+    let run = calm(&["check", "--destination-key", p(&s.key(&fake)), "--format", "json", "--fail-on", "note"], &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let doc = json_report(&run);
+    let judged: Vec<(String, String)> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["object"]["kind"] == "destination")
+        .map(|r| (r["object"]["name"].as_str().unwrap().to_owned(), r["profile"].as_str().unwrap_or("none").to_owned()))
+        .collect();
+    assert!(judged.iter().any(|(n, p)| n == "CALM_BPMON" && p == "entitlement-management"), "{judged:?}");
+    assert!(judged.iter().any(|(n, p)| n == "sap_process_automation_cloud_alm" && p == "build-process-automation"), "{judged:?}");
+    assert!(judged.iter().all(|(n, _)| n == "CALM_BPMON" || n == "sap_process_automation_cloud_alm"), "{judged:?}");
+    let not_audited: Vec<&str> = doc["not_audited"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    for name in ["TransportManagementService", "CALM_FTR_CTMS_A1", "CALM_SD_DMS_INTEGRATION", "SUB00001"] {
+        assert!(not_audited.contains(&name), "{name}: {not_audited:?}");
+    }
+    let sarif = calm(&["check", "--destination-key", p(&s.key(&fake)), "--format", "sarif", "--all-results"], &[]);
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|r| r["properties"]["profile"] == "build-process-automation"));
+    keep_sarif("live-profiles.sarif", &sarif.stdout);
+}

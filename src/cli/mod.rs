@@ -5,6 +5,7 @@ pub mod args;
 pub mod check;
 pub mod explain;
 pub mod init;
+pub mod profiles;
 pub mod resolve;
 pub mod rules;
 pub mod snapshot;
@@ -33,6 +34,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Explain one rule: what it checks, why, how to fix it.
     Explain(explain::ExplainArgs),
+    /// List the profiles: the purposes a Cloud ALM destination is recognised as, and their rules.
+    Profiles(profiles::ProfilesArgs),
 }
 
 /// Exit codes, part of the public interface (SPEC §5).
@@ -74,7 +77,8 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Check(args) => check::run(*args),
         Command::Snapshot(args) => snapshot::run(&args),
         Command::Init(args) => init::run(&args),
-        Command::Rules(args) => Ok(rules::run(&args)),
+        Command::Rules(args) => rules::run(&args),
+        Command::Profiles(args) => Ok(profiles::run(&args)),
         Command::Explain(args) => explain::run(&args),
     }
 }

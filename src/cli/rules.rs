@@ -1,16 +1,30 @@
 use clap::Args;
 
-use super::{Exit, Output};
+use super::{CliError, Exit, Output};
 use crate::report::catalog::{CatalogFormat, render};
-use crate::rules::Catalog;
+use crate::report::profiles::rules_of;
+use crate::rules::{Catalog, Profiles};
 
 #[derive(Args, Debug)]
 pub struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: CatalogFormat,
+    /// Only the rules that judge a destination of this profile (`calm-audit profiles` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
-pub fn run(args: &RulesArgs) -> Output {
-    Output { stdout: render(Catalog::builtin(), args.format), stderr: Vec::new(), exit: Exit::Clean }
+pub fn run(args: &RulesArgs) -> Result<Output, CliError> {
+    let catalog = Catalog::builtin();
+    let stdout = match &args.profile {
+        None => render(catalog, args.format),
+        Some(name) => {
+            let profiles = Profiles::builtin();
+            let profile = profiles.lookup(name).map_err(|e| CliError::Usage(format!("--profile: {e}")))?;
+            let only = Catalog { rules: rules_of(catalog, profiles, profile).into_iter().cloned().collect() };
+            render(&only, args.format)
+        }
+    };
+    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean })
 }

@@ -2,6 +2,7 @@
 
 use comfy_table::{ContentArrangement, Table, presets};
 
+use crate::rules::Profiles;
 use crate::rules::catalog::{Catalog, Requirement, Rule, Scope};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -13,7 +14,7 @@ pub enum CatalogFormat {
 
 fn scope_label(scope: Scope) -> &'static str {
     match scope {
-        Scope::Destination => "each in-scope destination",
+        Scope::Destination => "each audited destination whose profile includes it",
         Scope::Settings => "the settings",
         Scope::CloudAlmKey => "the Cloud ALM key",
         Scope::Landscape => "all destinations together",
@@ -80,11 +81,12 @@ fn markdown(catalog: &Catalog) -> String {
     for r in &catalog.rules {
         s.push_str(&format!("\n## {}\n\n", r.code));
         s.push_str(&format!(
-            "`{}`, default severity **{}**, applies to {}; needs {}.\n\n",
+            "`{}`, default severity **{}**, applies to {}; needs {}; [profiles](profiles.md): {}.\n\n",
             r.name,
             r.severity.as_str(),
             scope_label(r.scope),
-            requires_label(r)
+            requires_label(r),
+            super::profiles::profiles_of_rule(Profiles::builtin(), &r.code)
         ));
         s.push_str(&format!("{}\n\n{}\n\n**How to fix**\n\n", r.summary, r.description.trim()));
         for (i, step) in r.remediation.iter().enumerate() {
@@ -98,7 +100,12 @@ fn markdown(catalog: &Catalog) -> String {
 /// The plain-text page of one rule.
 pub fn explain(rule: &Rule) -> String {
     let mut s = format!("{} {} ({})\n\n{}\n\n", rule.code, rule.name, rule.severity.as_str(), rule.summary);
-    s.push_str(&format!("Applies to: {}\nNeeds: {}\n\n", scope_label(rule.scope), requires_label(rule)));
+    s.push_str(&format!(
+        "Applies to: {}\nNeeds: {}\nProfiles: {}\n\n",
+        scope_label(rule.scope),
+        requires_label(rule),
+        super::profiles::profiles_of_rule(Profiles::builtin(), &rule.code)
+    ));
     s.push_str(rule.description.trim());
     s.push_str("\n\nHow to fix:\n");
     for (i, step) in rule.remediation.iter().enumerate() {

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod profiles;
 pub mod sarif;
 pub mod table;
 
