@@ -179,7 +179,11 @@ fn every_format_shows_the_profile() {
     let l = Landscape::new(&broken);
     let table = l.check(&["--format", "table"]);
     assert_eq!(table.code, 1, "{}", table.stderr);
-    assert!(table.stdout.contains("destination CALM_BPMON: destinations/all.json:2 · profile entitlement-management (named by the settings)"), "{}", table.stdout);
+    assert!(
+        table.stdout.contains("destination CALM_BPMON: destinations/all.json:2 · profile entitlement-management (named by the settings)"),
+        "{}",
+        table.stdout
+    );
     assert!(table.stdout.contains("profile industry-cloud-ingestion (property systemRole present)"), "{}", table.stdout);
     assert!(table.stdout.contains("Not audited: TransportManagementService: SAP Cloud Transport Management"), "{}", table.stdout);
 
@@ -236,7 +240,11 @@ fn explicit_choices_beat_recognition_and_the_table_beats_the_run() {
     let doc = json_of(&l.check(&["--format", "json"]));
     for r in on(&doc, "SAP Cloud ALM") {
         assert_eq!(r["profile"], "intelligent-rpa", "an exact name beats a glob");
-        assert!(r["profile_reason"].as_str().unwrap().contains("calm-audit.toml:5 ([profiles] \"SAP Cloud ALM\")"), "{}", r["profile_reason"]);
+        assert!(
+            r["profile_reason"].as_str().unwrap().contains("calm-audit.toml:5 ([profiles] \"SAP Cloud ALM\")"),
+            "{}",
+            r["profile_reason"]
+        );
     }
     for r in on(&doc, "sap_process_automation_cloud_alm") {
         assert_eq!(r["profile"], "cloud-alm-push");
@@ -264,11 +272,7 @@ fn unknown_profile_names_are_configuration_errors_with_a_suggestion() {
     assert!(run.stderr.contains("calm-audit.toml") && run.stderr.contains('4'), "names the file and line: {}", run.stderr);
     assert!(run.stderr.contains("did you mean \"industry-cloud-ingestion\""), "{}", run.stderr);
 
-    std::fs::write(
-        l.path().join("calm-audit.toml"),
-        "[[target]]\nname = \"t\"\npaths = [\"destinations\"]\nprofile = \"nope\"\n",
-    )
-    .unwrap();
+    std::fs::write(l.path().join("calm-audit.toml"), "[[target]]\nname = \"t\"\npaths = [\"destinations\"]\nprofile = \"nope\"\n").unwrap();
     let run = calm(l.path(), &["check"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("target \"t\": profile: no profile \"nope\""), "{}", run.stderr);
@@ -299,13 +303,17 @@ fn the_profiles_command_and_explain_are_generated_from_the_data() {
     assert_eq!(run.code, 0);
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
     let names: Vec<&str> = doc["profiles"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["entitlement-management", "build-process-automation", "intelligent-rpa", "industry-cloud-ingestion", "cloud-alm-push"]);
+    assert_eq!(
+        names,
+        ["entitlement-management", "build-process-automation", "intelligent-rpa", "industry-cloud-ingestion", "cloud-alm-push"]
+    );
     let explain = calm(&root(), &["explain", "CALM052"]).stdout;
     assert!(explain.contains("Profiles: industry-cloud-ingestion"), "{explain}");
     let explain = calm(&root(), &["explain", "CALM004"]).stdout;
     assert!(explain.contains("Profiles: every profile"), "{explain}");
     let rules = calm(&root(), &["rules", "--profile", "intelligent-rpa", "--format", "json"]).stdout;
-    let codes: Vec<String> = serde_json::from_str::<Value>(&rules).unwrap().as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_owned()).collect();
+    let codes: Vec<String> =
+        serde_json::from_str::<Value>(&rules).unwrap().as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_owned()).collect();
     assert!(codes.contains(&"CALM051".to_owned()) && codes.contains(&"CALM004".to_owned()));
     assert!(!codes.contains(&"CALM001".to_owned()) && !codes.contains(&"CALM052".to_owned()), "{codes:?}");
 }

@@ -480,7 +480,10 @@ fn sap_destinations_that_are_not_audited_are_never_failed() {
         ],
         &["tokenServiceURLType"],
     );
-    let ftr = spec(&[("Name", "CALM_FTR_CTMS_A1"), ("URL", "https://ctms.cfapps.eu10.hana.ondemand.com"), ("tokenServiceURLType", "Common")], &[]);
+    let ftr = spec(
+        &[("Name", "CALM_FTR_CTMS_A1"), ("URL", "https://ctms.cfapps.eu10.hana.ondemand.com"), ("tokenServiceURLType", "Common")],
+        &[],
+    );
     let dms = spec(&[("Name", "CALM_SD_DMS_INTEGRATION"), ("URL", "https://api-sdm-di.cfapps.eu10.hana.ondemand.com")], &["clientSecret"]);
     let case = Case {
         name: "SAP's own".into(),

@@ -300,7 +300,12 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
 }
 
 /// A profile name from a source; an unknown one is an error there, with a did-you-mean.
-fn profile_named(name: &str, loaded: &Option<Loaded>, span: Option<std::ops::Range<usize>>, what: &str) -> Result<&'static Profile, CliError> {
+fn profile_named(
+    name: &str,
+    loaded: &Option<Loaded>,
+    span: Option<std::ops::Range<usize>>,
+    what: &str,
+) -> Result<&'static Profile, CliError> {
     Profiles::builtin().lookup(name).map_err(|e| match span {
         Some(span) => loaded_error(loaded, span, format!("{what}: {e}")),
         None => CliError::Usage(format!("{what}: {e}")),

@@ -88,7 +88,10 @@ fn coverage_line(report: &Report) -> String {
     if !c.files_skipped.is_empty() {
         s.push_str(&format!(" ({} other file(s) skipped)", c.files_skipped.len()));
     }
-    s.push_str(&format!(", {} destination(s) found, {} in scope, {} audited", c.destinations_found, c.destinations_in_scope, c.destinations_audited));
+    s.push_str(&format!(
+        ", {} destination(s) found, {} in scope, {} audited",
+        c.destinations_found, c.destinations_in_scope, c.destinations_audited
+    ));
     if let Some(service) = &c.live_service {
         s.push_str(&format!("; live {}", code(service, false)));
         if let Some(subaccount) = &c.subaccount_id {
@@ -300,7 +303,13 @@ mod tests {
         Report {
             catalog: Catalog::builtin(),
             findings,
-            coverage: Coverage { files_read: 3, destinations_found: 5, destinations_in_scope: 2, ..Coverage::default() },
+            coverage: Coverage {
+                files_read: 3,
+                destinations_found: 5,
+                destinations_in_scope: 2,
+                destinations_audited: 2,
+                ..Coverage::default()
+            },
             failures: Vec::new(),
             options: Options { all_results: false, color: false, fail_on: Some(Severity::Error), sarif_waived: false },
             targets: Vec::new(),
@@ -325,7 +334,7 @@ mod tests {
         assert_eq!(
             md,
             "## calm-audit: no findings\n\n\
-             **Coverage:** 3 destination file(s) read, 5 destination(s) found, 2 in scope; \
+             **Coverage:** 3 destination file(s) read, 5 destination(s) found, 2 in scope, 2 audited; \
              live `https://destination-configuration.cfapps.eu10.hana.ondemand.com`, subaccount `0f1e2d3c`\n\n\
              **Results:** 1 fail · 0 error · 0 manual · 1 not_applicable · 1 pass; failing at or above `error`: 0\n"
         );

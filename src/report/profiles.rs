@@ -59,7 +59,10 @@ pub fn render(profiles: &Profiles, format: CatalogFormat) -> String {
                 table.add_row(vec![p.name.clone(), p.title.clone(), own, recognised_by(profiles, p).join("; ").replace('`', "")]);
             }
             let mut out = format!("{table}\n\nCommon rules (every profile): {}\n", profiles.common.rules.join(", "));
-            out.push_str(&format!("Rules of the run (the Cloud ALM key): {}\n\nRecognition, first match wins:\n", profiles.run.rules.join(", ")));
+            out.push_str(&format!(
+                "Rules of the run (the Cloud ALM key): {}\n\nRecognition, first match wins:\n",
+                profiles.run.rules.join(", ")
+            ));
             out.push_str("  0. an explicit choice: [profiles] in calm-audit.toml, then --profile or profile = \"...\"\n");
             for (i, step) in profiles.recognise.iter().enumerate() {
                 out.push_str(&format!("  {}. {} => {}\n", i + 1, condition_text(step), verdict_text(step)).replace('`', ""));

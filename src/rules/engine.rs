@@ -77,7 +77,12 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
     // Each audited destination with its profile as results carry it, built once per run.
     let carried: Vec<ProfileChoice> = judged.iter().map(|(p, reason)| choice(p, reason)).collect();
     let each = |rule: &'static Rule| {
-        scoped.iter().zip(judged).zip(&carried).filter(move |((_, (p, _)), _)| profiles.applies(p, &rule.code)).map(|((d, (p, _)), c)| (*d, *p, c))
+        scoped
+            .iter()
+            .zip(judged)
+            .zip(&carried)
+            .filter(move |((_, (p, _)), _)| profiles.applies(p, &rule.code))
+            .map(|((d, (p, _)), c)| (*d, *p, c))
     };
     let mut out = Vec::new();
     for rule in &catalog.rules {

@@ -120,8 +120,9 @@ impl Profiles {
             .map_err(|e| ProfilesError { line: e.span().map(|s| index.line(s.start)), message: e.message().to_owned() })?;
         let err = |message: String| ProfilesError { line: None, message };
         let known = |code: &String| catalog.rules.iter().any(|r| &r.code == code);
-        for (group, rules) in
-            [("common", &raw.common.rules), ("run", &raw.run.rules)].into_iter().chain(raw.profile.iter().map(|p| (p.name.as_str(), &p.rules)))
+        for (group, rules) in [("common", &raw.common.rules), ("run", &raw.run.rules)]
+            .into_iter()
+            .chain(raw.profile.iter().map(|p| (p.name.as_str(), &p.rules)))
         {
             if let Some(code) = rules.iter().find(|c| !known(c)) {
                 return Err(err(format!("{group}: no rule {code} in the catalog")));
