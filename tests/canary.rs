@@ -10,7 +10,7 @@ use assert_cmd::Command;
 use serde_json::json;
 use support::fake_service::{FakeConfig, FakeService, unsigned_jwt};
 
-const CANARIES: [&str; 9] = [
+const CANARIES: [&str; 15] = [
     "CANARY-dest-clientSecret-1a",
     "CANARY-dest-Password-2b",
     "CANARY-dest-tokenServicePassword-3c",
@@ -20,20 +20,29 @@ const CANARIES: [&str; 9] = [
     "CANARY-destination-service-clientsecret-7a",
     "CANARY-yaml-Password-8b",
     "CANARY-props-clientSecret-9c",
+    // Secrets in URLs and call extras: query values, credentials before the host, header values.
+    "CANARY-url-query-value-10",
+    "CANARY-token-url-query-11",
+    "CANARY-url-userinfo-12",
+    "CANARY-header-value-13",
+    "CANARY-query-property-14",
+    "CANARY-dest-key-uri-15",
 ];
 
 fn destination(name: &str) -> serde_json::Value {
     json!({
         "Name": name,
         "Type": "HTTP",
-        "URL": "https://acme.eu10.alm.cloud.sap/",
+        "URL": format!("https://calm:{}@acme.eu10.alm.cloud.sap/?token={}&x=1", CANARIES[11], CANARIES[9]),
         "Authentication": "OAuth2ClientCredentials",
         "clientId": "sb-calm-acme!b12|calm-api!b3",
         "clientSecret": CANARIES[0],
+        "URL.headers.Authorization": format!("Bearer {}", CANARIES[12]),
+        "URL.queries.token": CANARIES[13],
         "Password": CANARIES[1],
         "tokenServicePassword": CANARIES[2],
         "tokenService.KeyStorePassword": CANARIES[3],
-        "tokenServiceURL": "https://acme.authentication.eu10.hana.ondemand.com/oauth/token"
+        "tokenServiceURL": format!("https://acme.authentication.eu10.hana.ondemand.com/oauth/token?client_secret={}", CANARIES[10])
     })
 }
 
@@ -104,6 +113,23 @@ fn run(scene: &Scene, args: &[&str]) -> Vec<(String, String)> {
     texts
 }
 
+/// [`run`] with `input` on standard input.
+fn run_with_stdin(scene: &Scene, args: &[&str], input: &str) -> Vec<(String, String)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+        .current_dir(scene.dir.path())
+        .args(args)
+        .env_remove("VCAP_SERVICES")
+        .env_remove("CALM_AUDIT_DESTINATION_KEY")
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 3), "{args:?}");
+    vec![
+        (format!("stdout of {args:?} <stdin"), String::from_utf8_lossy(&out.stdout).into_owned()),
+        (format!("stderr of {args:?} <stdin"), String::from_utf8_lossy(&out.stderr).into_owned()),
+    ]
+}
+
 fn collect(dir: &Path, texts: &mut Vec<(String, String)>) {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         texts.push((entry.path().display().to_string(), String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned()));
@@ -167,6 +193,17 @@ fn no_secret_reaches_any_output() {
     unreachable["uri"] = json!("http://127.0.0.1:9");
     std::fs::write(scene.path("unreachable-key.json"), unreachable.to_string()).unwrap();
     texts.extend(run(&scene, &["check", "--destination-key", &scene.s("unreachable-key.json"), "-v", "--timeout", "2"]));
+    // A service URL with credentials and a query, on a closed loopback port: its errors and logs.
+    unreachable["uri"] = json!(format!("https://svc:{}@127.0.0.1:9/?sig={}", CANARIES[14], CANARIES[14]));
+    std::fs::write(scene.path("secret-uri-key.json"), unreachable.to_string()).unwrap();
+    texts.extend(run(&scene, &["check", "--destination-key", &scene.s("secret-uri-key.json"), "-v", "--timeout", "2"]));
+    // Standard input, in every format, and a named file that cannot be parsed next to a missing one.
+    let piped = serde_json::to_string(&json!([destination("CALM_STDIN")])).unwrap();
+    for format in ["table", "json", "sarif", "junit", "markdown"] {
+        texts.extend(run_with_stdin(&scene, &["check", "-", "--calm-key", &calm, "--all-results", "-v", "--format", format], &piped));
+    }
+    std::fs::write(scene.path("broken.json"), format!("[{}", serde_json::to_string(&destination("CALM_BROKEN")).unwrap())).unwrap();
+    texts.extend(run(&scene, &["check", &scene.s("broken.json"), "missing.json", "-v"]));
 
     let access_token = scene.fake.access_token();
     let find_token = |name: &str| {
@@ -181,6 +218,10 @@ fn no_secret_reaches_any_output() {
     assert!(texts.len() > 40, "every command ran and wrote something");
     assert!(texts.iter().any(|(_, t)| t.contains("\"hmac\"")), "the snapshot was written");
     assert!(texts.iter().any(|(_, t)| t.contains("GET ")), "verbose logging was on");
+    // The URLs were shown, with their query names and without their secrets.
+    for shown in ["https://***@acme.eu10.alm.cloud.sap/?token=***&x=***", "/oauth/token?client_secret=***", "<stdin>", "broken.json"] {
+        assert!(texts.iter().any(|(_, t)| t.contains(shown)), "no output shows {shown}");
+    }
     for (what, text) in &texts {
         for secret in &secrets {
             assert!(!text.contains(secret.as_str()), "a secret leaked into {what}");

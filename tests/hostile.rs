@@ -131,3 +131,44 @@ fn folders_with_loops_dangling_links_and_folders_named_as_files() {
     std::fs::create_dir(d.join("folder.json")).unwrap();
     refused(&calm(d, &["check", "folder.json"]), "folder.json", "no destination file in this folder");
 }
+
+#[test]
+fn hostile_files_in_a_walk_and_on_standard_input_never_stop_or_fool_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("walk")).unwrap();
+    std::fs::write(d.join("walk/CALM_A.properties"), "Name=CALM_A\nURL=https\\://a.eu10.alm.cloud.sap/\n").unwrap();
+    // Over the size limit, deeply nested, binary: each is passed over or a failed source, none stops the walk.
+    std::fs::write(d.join("walk/huge.json"), format!("[{{\"Name\": \"CALM_HUGE\", \"URL\": \"{}\"}}]", "x".repeat(4096))).unwrap();
+    std::fs::write(
+        d.join("walk/deep.json"),
+        format!("{{\"Name\": \"CALM_DEEP\", \"URL\": {}{}}}", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
+    std::fs::write(d.join("walk/binary.json"), b"\x00\x01Name URL\x00\xff").unwrap();
+    let r = calm(d, &["check", "walk", "--max-file-size", "2K", "-v"]);
+    assert_eq!(r.code, 3, "the huge and the deep file are failed sources: {}", r.stderr);
+    assert!(r.stderr.contains("incomplete: walk/huge.json: larger than the limit"), "{}", r.stderr);
+    assert!(r.stderr.contains("incomplete: walk/deep.json"), "{}", r.stderr);
+    assert!(r.stderr.contains("skipped walk/binary.json: binary content"), "{}", r.stderr);
+    assert!(r.elapsed < Duration::from_secs(30), "took {:?}", r.elapsed);
+    // Standard input over the limit, and binary standard input: refused, exit 2.
+    let big = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+        .current_dir(d)
+        .args(["check", "-", "--max-file-size", "1K"])
+        .write_stdin(format!("[{{\"Name\": \"CALM_X\", \"URL\": \"{}\"}}]", "y".repeat(8192)))
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(big.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&big.stderr).contains("<stdin>: larger than the limit"));
+    let binary = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+        .current_dir(d)
+        .args(["check", "-"])
+        .write_stdin(b"PK\x03\x04\x00\x00garbage".to_vec())
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(binary.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&binary.stderr).contains("panicked"));
+}

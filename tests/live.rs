@@ -632,4 +632,20 @@ fn live_audits_carry_profiles_and_never_fail_sap_destinations_that_are_not_audit
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert!(results.iter().any(|r| r["properties"]["profile"] == "build-process-automation"));
     keep_sarif("live-profiles.sarif", &sarif.stdout);
+
+fn a_subaccount_that_really_has_no_destinations_is_a_valid_audit() {
+    // Unlike an empty folder, a live read that succeeded and found nothing is a true answer.
+    let fake = FakeService::start(FakeConfig::default());
+    let s = Scratch::new();
+    let run = calm(&["check", "--destination-key", p(&s.key(&fake)), "--format", "json"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = json_report(&run);
+    assert_eq!(doc["complete"], true);
+    assert_eq!(doc["coverage"]["destinations_found"], 0);
+    // Its snapshot, audited later, is just as valid.
+    let snapshot = s.dir.path().join("empty-snapshot.json");
+    let saved = calm(&["snapshot", "--destination-key", p(&s.key(&fake)), "--output", p(&snapshot)], &[]);
+    assert_eq!(saved.code, 0, "{}", saved.stderr);
+    let again = calm(&["check", p(&snapshot)], &[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
 }

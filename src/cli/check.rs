@@ -88,18 +88,19 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
 
     let text = report.render(r.format);
     report.options.color = false;
-    for (format, path) in &r.reports {
-        write_atomically(path, &report.render(*format))?;
-        stderr.push(format!("wrote {}", path.display()));
-    }
-    let stdout = match &r.output {
-        Some(path) => {
-            write_atomically(path, &report.render(r.format))?;
-            stderr.push(format!("wrote {}", path.display()));
-            String::new()
+    // Every report is attempted; any that cannot be written makes the run exit 2, naming each.
+    let mut unwritten = Vec::new();
+    let files = r.reports.iter().map(|(format, path)| (*format, path)).chain(r.output.as_ref().map(|path| (r.format, path)));
+    for (format, path) in files {
+        match write_atomically(path, &report.render(format)) {
+            Ok(()) => stderr.push(format!("wrote {}", path.display())),
+            Err(e) => unwritten.push(e.to_string()),
         }
-        None => text,
-    };
+    }
+    if !unwritten.is_empty() {
+        return Err(CliError::Usage(unwritten.join("\n")));
+    }
+    let stdout = if r.output.is_some() { String::new() } else { text };
     Ok(Output { stdout, stderr, exit: exit_for(&report) })
 }
 

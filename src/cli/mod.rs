@@ -27,6 +27,8 @@ pub enum Command {
     Check(Box<args::CheckArgs>),
     /// Read the destinations (live or from files) and save them with every secret replaced by a
     /// digest, to audit later with `check SNAPSHOT` or to attach to a support ticket.
+    /// A snapshot keeps destinations only: give --settings and --calm-key to `check SNAPSHOT`.
+    #[command(mut_arg("settings", |a| a.hide(true)), mut_arg("calm_key", |a| a.hide(true)))]
     Snapshot(snapshot::SnapshotArgs),
     /// Write a commented configuration file (calm-audit.toml).
     Init(init::InitArgs),

@@ -17,6 +17,18 @@ pub struct SnapshotArgs {
 
 /// Exit 0 for a complete read, 3 when a source failed part way (the snapshot records it).
 pub fn run(args: &SnapshotArgs) -> Result<Output, CliError> {
+    // Reading a file only to drop it would let a user believe the snapshot holds it.
+    let dropped: Vec<&str> = [("--settings", args.sources.settings.is_some()), ("--calm-key", args.sources.calm_key.is_some())]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+    if !dropped.is_empty() {
+        return Err(CliError::Usage(format!(
+            "snapshot keeps destinations only, not {}: give them to `calm-audit check SNAPSHOT {}`",
+            dropped.join(" or "),
+            dropped.iter().map(|f| format!("{f} FILE")).collect::<Vec<_>>().join(" ")
+        )));
+    }
     let g = gather(&args.sources, false)?;
     if !g.destinations_given {
         return Err(CliError::Usage("nothing to snapshot: give --destination-key or destination files".into()));

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::CliError;
+use crate::model::url::{redact, redact_urls_in};
 use crate::model::{CloudAlmKey, Destination, Settings, SourceFailure};
 use crate::rules::in_scope;
 use crate::source::live::{self, LiveOptions, key::DestinationKey};
@@ -162,6 +163,11 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     if let Some(dk) = destination_key {
         read_live(args, &dk, &mut gathered, slim)?;
     }
+    // A failure message may quote a URL (an HTTP client's error does): never its secrets.
+    for failure in &mut gathered.failures {
+        failure.source = redact_urls_in(&failure.source).into_owned();
+        failure.message = redact_urls_in(&failure.message).into_owned();
+    }
     Ok(gathered)
 }
 
@@ -185,7 +191,7 @@ fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered, sl
     );
     let log: live::Log = if args.verbose {
         let bar = bar.clone();
-        Arc::new(move |line: &str| bar.suspend(|| stderr_line(line)))
+        Arc::new(move |line: &str| bar.suspend(|| stderr_line(&redact_urls_in(line))))
     } else {
         Arc::new(|_: &str| {})
     };
@@ -206,7 +212,7 @@ fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered, sl
     gathered.failures.extend(read.failures);
     gathered.live = true;
     gathered.probe |= args.probe;
-    gathered.live_service = Some(read.service);
+    gathered.live_service = Some(redact(&read.service));
     gathered.subaccount_id = Some(read.subaccount_id);
     Ok(())
 }

@@ -156,10 +156,12 @@ impl Clone for Secret {
 
 /// Whether a property key holds a secret. Matches on the lower-cased key so that
 /// `clientSecret`, `Password`, `tokenServicePassword`, `KeyStorePassword`,
-/// `tokenService.body.client_secret` and their kin are all covered.
+/// `tokenService.body.client_secret` and their kin are all covered. The values of extra
+/// headers, query parameters and body fields of a call (`URL.headers.Authorization`,
+/// `tokenServiceURL.queries.*`, `tokenService.body.*`) are credentials as often as not.
 pub fn is_secret_key(key: &str) -> bool {
     const SUFFIX: &str = "keystorecontent";
-    ["secret", "password", "passphrase", "privatekey", "private_key", "apikey", "api_key"]
+    ["secret", "password", "passphrase", "privatekey", "private_key", "apikey", "api_key", ".headers.", ".queries.", ".body."]
         .iter()
         .any(|needle| key.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes())))
         || key.len() >= SUFFIX.len() && key.as_bytes()[key.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX.as_bytes())
@@ -206,6 +208,9 @@ mod tests {
     #[test]
     fn secret_keys_are_recognised() {
         for k in ["clientSecret", "Password", "tokenServicePassword", "tokenService.KeyStorePassword", "tokenService.body.client_secret"] {
+            assert!(is_secret_key(k), "{k}");
+        }
+        for k in ["URL.headers.Authorization", "tokenServiceURL.queries.token", "tokenService.body.resource"] {
             assert!(is_secret_key(k), "{k}");
         }
         for k in ["clientId", "URL", "tokenServiceURL", "tokenServiceURLType", "Name"] {

@@ -46,11 +46,88 @@ pub fn host_lower(url: &str) -> Option<String> {
     split(url.trim()).map(|p| p.host.to_ascii_lowercase()).filter(|h| !h.is_empty())
 }
 
-/// The URL with any `user:password@` replaced, safe to print.
-pub fn redact_userinfo(url: &str) -> String {
-    match split(url) {
-        Some(UrlParts { userinfo: Some(u), .. }) => url.replacen(&format!("{u}@"), "***@", 1),
-        _ => url.to_owned(),
+/// What stands in for a hidden part of a URL.
+pub const HIDDEN: &str = "***";
+
+/// The URL as it may be shown: scheme, host, port, path and the *names* of query parameters.
+/// Credentials (`user:password@`), query values and the fragment are replaced by `***`: query
+/// values are secrets as often as not (`?token=...`, `?client_secret=...`). The names of
+/// OData system options (`$page`, `$pageSize`, ...) keep their values: calm-audit sets them itself.
+pub fn redact(url: &str) -> String {
+    redact_urls_in(url).into_owned()
+}
+
+/// Every URL (`scheme://...`) in a text redacted as [`redact`] says; the rest of the text as is.
+/// Messages, errors and logs pass through here before they are shown or saved.
+pub fn redact_urls_in(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("://") && !text.contains('?') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let start = rest[..at]
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let end = rest[at..].find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`')).map_or(rest.len(), |i| at + i);
+        out.push_str(&rest[..start]);
+        redact_one(&rest[start..end], &mut out);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+fn redact_one(url: &str, out: &mut String) {
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, _)) => (b, Some(())),
+        None => (url, None),
+    };
+    let (base, query) = match before_fragment.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (before_fragment, None),
+    };
+    let (scheme, after) = base.split_once("://").unwrap_or(("", base));
+    let (authority, path) = after.find('/').map_or((after, ""), |i| after.split_at(i));
+    out.push_str(scheme);
+    out.push_str("://");
+    match authority.rsplit_once('@') {
+        Some((_, host)) => {
+            out.push_str(HIDDEN);
+            out.push('@');
+            out.push_str(host);
+        }
+        None => out.push_str(authority),
+    }
+    out.push_str(path);
+    if let Some(q) = query {
+        out.push('?');
+        for (i, pair) in q.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some((name, value)) if name.starts_with('$') && !name.contains('%') => {
+                    out.push_str(name);
+                    out.push('=');
+                    out.push_str(value);
+                }
+                Some((name, _)) => {
+                    out.push_str(name);
+                    out.push('=');
+                    out.push_str(HIDDEN);
+                }
+                // A bare item may be a value (`?SECRET`): hidden too.
+                None if pair.is_empty() => {}
+                None => out.push_str(HIDDEN),
+            }
+        }
+    }
+    if fragment.is_some() {
+        out.push('#');
+        out.push_str(HIDDEN);
     }
 }
 
@@ -91,7 +168,30 @@ mod tests {
         );
         assert_eq!(split("https://h").unwrap().path, "");
         assert!(split("h/x").is_none());
-        assert_eq!(redact_userinfo("https://u:p@h/"), "https://***@h/");
+        assert_eq!(redact("https://u:p@h/"), "https://***@h/");
+    }
+
+    #[test]
+    fn redaction_keeps_names_and_hides_values() {
+        for (raw, shown) in [
+            ("https://acme.eu10.alm.cloud.sap/", "https://acme.eu10.alm.cloud.sap/"),
+            ("https://acme.eu10.alm.cloud.sap/?token=abc", "https://acme.eu10.alm.cloud.sap/?token=***"),
+            ("https://h/oauth/token?client_secret=s3&grant_type=cc", "https://h/oauth/token?client_secret=***&grant_type=***"),
+            ("https://user:pw@h:8443/p?x#frag", "https://***@h:8443/p?***#***"),
+            ("https://h/p#access_token=t", "https://h/p#***"),
+            ("https://h/v1/x?$page=2&$pageSize=1000", "https://h/v1/x?$page=2&$pageSize=1000"),
+            (" https://h/?a=b ", " https://h/?a=*** "),
+        ] {
+            assert_eq!(redact(raw), shown, "{raw}");
+        }
+        assert_eq!(
+            redact_urls_in("URL \"https://a/?k=v\" and (see http://b/x?y=z) done"),
+            "URL \"https://a/?k=***\" and (see http://b/x?y=*** done"
+        );
+        assert_eq!(redact_urls_in("no url here"), "no url here");
+        assert_eq!(redact_urls_in("\u{2423}https://h/?a=b\u{2423} é://x"), "\u{2423}https://h/?a=*** é://x");
+        assert_eq!(redact_urls_in("weird://"), "weird://");
+        assert_eq!(redact_urls_in("://?a=b"), "://?a=***");
     }
 
     #[test]

@@ -14,11 +14,7 @@ fn not_set(d: &Destination, property: &str) -> String {
 /// A URL as text for a message: credentials masked, white space and control characters escaped
 /// so that a trailing space or tab can be seen.
 fn visible(raw: &str) -> String {
-    let masked = match url::split(raw.trim()) {
-        Some(UrlParts { userinfo: Some(u), .. }) => raw.replacen(&format!("{u}@"), "***@", 1),
-        _ => raw.to_owned(),
-    };
-    masked.chars().map(|c| if c == ' ' { "\u{2423}".to_owned() } else { c.escape_debug().to_string() }).collect()
+    url::redact(raw).chars().map(|c| if c == ' ' { "\u{2423}".to_owned() } else { c.escape_debug().to_string() }).collect()
 }
 
 /// mTLS destination: a keystore for the token call and no client secret.
@@ -29,7 +25,7 @@ fn is_mtls(d: &Destination) -> bool {
 pub fn url_trailing_slash(d: &Destination, _: &Inputs) -> Outcome {
     match d.text("URL").map(str::trim) {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
-        Some(u) if u.ends_with('/') => Outcome::pass(format!("URL \"{}\" ends with /", url::redact_userinfo(u))).on("URL"),
+        Some(u) if u.ends_with('/') => Outcome::pass(format!("URL \"{}\" ends with /", url::redact(u))).on("URL"),
         Some(u) => Outcome::fail(format!("URL \"{}\" does not end with /", visible(d.text("URL").unwrap_or(u)))).on("URL"),
     }
 }
@@ -39,11 +35,11 @@ pub fn url_without_api(d: &Destination, _: &Inputs) -> Outcome {
         return Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL");
     };
     let Some(parts) = url::split(u) else {
-        return Outcome::not_applicable(format!("URL \"{u}\" is not an absolute URL (reported by CALM006)")).on("URL");
+        return Outcome::not_applicable(format!("URL \"{}\" is not an absolute URL (reported by CALM006)", visible(u))).on("URL");
     };
     let last = parts.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
     if last.eq_ignore_ascii_case("api") {
-        let shown = url::redact_userinfo(u);
+        let shown = url::redact(u);
         let kept = parts.path.trim_end_matches('/');
         let base_path = kept.get(..kept.len().saturating_sub(last.len())).unwrap_or("/");
         let authority = if parts.userinfo.is_some() { format!("***@{}", parts.authority) } else { parts.authority.to_owned() };
@@ -129,7 +125,7 @@ pub fn token_url_valid(d: &Destination, _: &Inputs) -> Outcome {
             problems.push("has an empty path segment (//)");
         }
     }
-    let shown = url::redact_userinfo(t);
+    let shown = url::redact(t);
     if problems.is_empty() {
         Outcome::pass(format!("tokenServiceURL \"{shown}\" is an https URL ending in /oauth/token")).on("tokenServiceURL")
     } else {
@@ -145,13 +141,20 @@ pub fn url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
         return Outcome::not_applicable("the key's endpoints.Api is missing or does not end in /api (reported by CALM040/CALM041)")
             .on("URL");
     };
-    match d.text("URL").map(str::trim) {
+    match d.text("URL") {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
         Some(u) if u == expected => Outcome::pass(format!("URL is \"{expected}\", the key's Api endpoint without api")).on("URL"),
-        Some(u) => {
-            Outcome::fail(format!("URL is \"{}\"; the key's endpoints.Api asks for \"{expected}\"", url::redact_userinfo(u))).on("URL")
-        }
+        Some(u) if u.trim() == expected => Outcome::fail(only_whitespace("URL", &visible(u), &format!("\"{expected}\""))).on("URL"),
+        Some(u) => Outcome::fail(format!("URL is \"{}\"; the key's endpoints.Api asks for \"{expected}\"", visible(u))).on("URL"),
     }
+}
+
+/// The message of a match rule whose values are equal only once surrounding white space is
+/// removed: the Destination service sends the value as written, white space included.
+fn only_whitespace(property: &str, found: &str, expected: &str) -> String {
+    format!(
+        "{property} {found} differs from {expected} only by leading or trailing white space; that white space is the difference (also reported by CALM017)"
+    )
 }
 
 pub fn client_id_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
@@ -161,13 +164,21 @@ pub fn client_id_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
     let Some(expected) = key.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
         return Outcome::not_applicable("the key has no uaa.clientid (reported by CALM040)").on("clientId");
     };
-    match d.text("clientId").map(str::trim) {
+    match d.text("clientId") {
         None => Outcome::not_applicable("clientId is not set (reported by CALM008)").on("clientId"),
         Some(c) if c == expected => Outcome::pass("clientId equals the key's uaa.clientid").on("clientId"),
-        Some(c) if expected.starts_with(c) || c.starts_with(expected) => {
-            Outcome::fail(format!("clientId \"{c}\" is a partial copy of the key's uaa.clientid \"{expected}\"")).on("clientId")
+        Some(c) if c.trim() == expected => {
+            Outcome::fail(only_whitespace("clientId", &format!("\"{}\"", c.escape_debug()), "the key's uaa.clientid")).on("clientId")
         }
-        Some(c) => Outcome::fail(format!("clientId is \"{c}\"; the key's uaa.clientid is \"{expected}\"")).on("clientId"),
+        Some(c) => client_id_differs(c.trim(), expected),
+    }
+}
+
+fn client_id_differs(c: &str, expected: &str) -> Outcome {
+    if expected.starts_with(c) || c.starts_with(expected) {
+        Outcome::fail(format!("clientId \"{c}\" is a partial copy of the key's uaa.clientid \"{expected}\"")).on("clientId")
+    } else {
+        Outcome::fail(format!("clientId is \"{c}\"; the key's uaa.clientid is \"{expected}\"")).on("clientId")
     }
 }
 
@@ -187,8 +198,11 @@ pub fn client_secret_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
             Outcome::manual("the export removed clientSecret; compare Client Secret in the BTP cockpit with the key's uaa.clientsecret")
                 .on("clientSecret")
         }
-        Some(Value::Secret(s)) if s.matches_trimmed(expected) => {
+        Some(Value::Secret(s)) if s.matches(expected) => {
             Outcome::pass("clientSecret equals the key's uaa.clientsecret (neither shown)").on("clientSecret")
+        }
+        Some(Value::Secret(s)) if s.matches_trimmed(expected) => {
+            Outcome::fail(only_whitespace("clientSecret", "(not shown)", "the key's uaa.clientsecret")).on("clientSecret")
         }
         Some(Value::Secret(s)) => Outcome::fail(format!(
             "clientSecret differs from the key's uaa.clientsecret (neither shown; {} characters against {})",
@@ -209,11 +223,18 @@ pub fn token_url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
     let Some(expected) = key.expected_token_url(mtls) else {
         return Outcome::not_applicable(format!("the key has no {field} (reported by CALM040/CALM042)")).on("tokenServiceURL");
     };
-    match d.text("tokenServiceURL").map(str::trim) {
+    match d.text("tokenServiceURL") {
         None => Outcome::not_applicable("tokenServiceURL is not set (reported by CALM011)").on("tokenServiceURL"),
         Some(t) if t == expected => Outcome::pass(format!("tokenServiceURL is the key's {field} + /oauth/token")).on("tokenServiceURL"),
-        Some(t) => Outcome::fail(format!("tokenServiceURL is \"{}\"; the key's {field} asks for \"{expected}\"", url::redact_userinfo(t)))
-            .on("tokenServiceURL"),
+        Some(t) if t.trim() == expected => Outcome::fail(only_whitespace(
+            "tokenServiceURL",
+            &format!("\"{}\"", visible(t)),
+            &format!("the key's {field} + /oauth/token \"{expected}\""),
+        ))
+        .on("tokenServiceURL"),
+        Some(t) => {
+            Outcome::fail(format!("tokenServiceURL is \"{}\"; the key's {field} asks for \"{expected}\"", visible(t))).on("tokenServiceURL")
+        }
     }
 }
 

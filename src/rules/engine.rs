@@ -175,7 +175,8 @@ fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: 
         severity,
         object,
         property: outcome.property,
-        message: outcome.message,
+        // Whatever a rule wrote, a URL's credentials and query values never leave the engine.
+        message: crate::model::url::redact_urls_in(&outcome.message).into_owned(),
         location: outcome.location.unwrap_or(location),
         target: None,
         waived: None,

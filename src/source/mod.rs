@@ -72,8 +72,14 @@ pub struct InputError {
 }
 
 impl InputError {
+    /// A URL in the message is shown without credentials or query values.
     pub fn new(path: impl Into<String>, line: Option<u32>, message: impl Into<String>) -> Self {
-        InputError { path: path.into(), line, message: message.into() }
+        let message = message.into();
+        let message = match crate::model::url::redact_urls_in(&message) {
+            std::borrow::Cow::Borrowed(_) => message,
+            std::borrow::Cow::Owned(redacted) => redacted,
+        };
+        InputError { path: path.into(), line, message }
     }
 }
 

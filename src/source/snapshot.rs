@@ -101,7 +101,8 @@ pub fn render(contents: &Contents) -> Result<String, String> {
                 .iter()
                 .map(|p| {
                     let (value, secret, removed) = match &p.value {
-                        Value::Text(t) => (Some(t.clone()), None, false),
+                        // A saved file never holds a URL's credentials or query values.
+                        Value::Text(t) => (Some(crate::model::url::redact_urls_in(t).into_owned()), None, false),
                         Value::Secret(s) => (None, Some(s.digest(&salt)), false),
                         Value::Removed => (None, None, true),
                     };
