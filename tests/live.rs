@@ -632,7 +632,9 @@ fn live_audits_carry_profiles_and_never_fail_sap_destinations_that_are_not_audit
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert!(results.iter().any(|r| r["properties"]["profile"] == "build-process-automation"));
     keep_sarif("live-profiles.sarif", &sarif.stdout);
+}
 
+#[test]
 fn a_subaccount_that_really_has_no_destinations_is_a_valid_audit() {
     // Unlike an empty folder, a live read that succeeded and found nothing is a true answer.
     let fake = FakeService::start(FakeConfig::default());
