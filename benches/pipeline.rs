@@ -104,7 +104,7 @@ fn auditing_and_reports(c: &mut Criterion) {
         findings,
         coverage: Coverage { files_read: 1, destinations_found: JSON_DESTINATIONS, ..Coverage::default() },
         failures: Vec::new(),
-        options: Options { all_results: true, color: false, fail_on: Some(Severity::Error), sarif_waived: false },
+        options: Options { all_results: true, ..Options::default() },
         targets: Vec::new(),
         waiver_notes: Vec::new(),
         baseline: None,

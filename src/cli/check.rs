@@ -61,8 +61,16 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         BaselineSummary { path: b.path, absent }
     });
 
-    let color = use_color(r.output.is_none() && std::io::stdout().is_terminal(), std::env::var_os("NO_COLOR"));
-    let options = Options { all_results: r.all_results, color, fail_on: r.fail_on.threshold(), sarif_waived: r.sarif_waived };
+    let to_terminal = r.output.is_none() && std::io::stdout().is_terminal();
+    let color = use_color(to_terminal, std::env::var_os("NO_COLOR"));
+    let options = Options {
+        all_results: r.all_results,
+        color,
+        fail_on: r.fail_on.threshold(),
+        sarif_waived: r.sarif_waived,
+        width: super::output_width(to_terminal),
+        verbose: r.runs.iter().any(|s| s.sources.verbose),
+    };
     let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited };
 
     for failure in &report.failures {
@@ -249,7 +257,7 @@ mod tests {
             findings,
             coverage: Coverage::default(),
             failures,
-            options: Options { all_results: false, color: false, fail_on, sarif_waived: false },
+            options: Options { fail_on, ..Options::default() },
             targets: Vec::new(),
             waiver_notes: Vec::new(),
             baseline: None,

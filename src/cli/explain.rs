@@ -1,6 +1,9 @@
+use std::io::IsTerminal;
+
 use clap::Args;
 
-use super::{CliError, Exit, Output};
+use super::{CliError, Exit, Output, output_width};
+use crate::overlay::unknown_rule;
 use crate::report::catalog::explain;
 use crate::rules::Catalog;
 
@@ -13,7 +16,10 @@ pub struct ExplainArgs {
 pub fn run(args: &ExplainArgs) -> Result<Output, CliError> {
     let catalog = Catalog::builtin();
     match catalog.find(args.rule.trim()) {
-        Some(rule) => Ok(Output { stdout: explain(rule), stderr: Vec::new(), exit: Exit::Clean }),
-        None => Err(CliError::Usage(format!("no rule \"{}\"; `calm-audit rules` lists them", args.rule))),
+        Some(rule) => {
+            let width = output_width(std::io::stdout().is_terminal());
+            Ok(Output { stdout: explain(rule, width), stderr: Vec::new(), exit: Exit::Clean })
+        }
+        None => Err(CliError::Usage(unknown_rule(catalog, args.rule.trim()))),
     }
 }

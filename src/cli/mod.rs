@@ -8,6 +8,7 @@ pub mod init;
 pub mod profiles;
 pub mod resolve;
 pub mod rules;
+pub mod shell;
 pub mod snapshot;
 pub mod sources;
 
@@ -38,6 +39,10 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// List the profiles: the purposes a Cloud ALM destination is recognised as, and their rules.
     Profiles(profiles::ProfilesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(shell::CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command with --dir.
+    Man(shell::ManArgs),
 }
 
 /// Exit codes, part of the public interface (SPEC §5).
@@ -82,7 +87,18 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Rules(args) => rules::run(&args),
         Command::Profiles(args) => Ok(profiles::run(&args)),
         Command::Explain(args) => explain::run(&args),
+        Command::Completions(args) => shell::completions(&args),
+        Command::Man(args) => shell::man(&args),
     }
+}
+
+/// Columns to lay text out for: the terminal's when `terminal` (standard output is one and it
+/// reports a width), then a positive `COLUMNS`, then a default that suits a pipe or a file.
+pub fn output_width(terminal: bool) -> usize {
+    let from_terminal =
+        terminal.then(|| crossterm::terminal::size().ok()).flatten().map(|(columns, _)| usize::from(columns)).filter(|c| *c > 0);
+    let from_env = std::env::var("COLUMNS").ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|c| *c > 0);
+    crate::report::text::effective(from_terminal.or(from_env))
 }
 
 /// Writes `text` to `path` so that a reader never sees half a report: a regular file (or a new

@@ -11,7 +11,7 @@ use super::args::{CheckArgs, FailOn, enum_value};
 use super::sources::SourceArgs;
 use crate::config::{self, Loaded};
 use crate::model::Severity;
-use crate::overlay::rule_code;
+use crate::overlay::{rule_code, unknown_rule};
 use crate::overlay::waivers::{Waiver, valid_date};
 use crate::report::Format;
 use crate::rules::{Catalog, Profile, Profiles};
@@ -176,7 +176,7 @@ fn rule_list(items: &[RuleItem], b: &Builder, what: &str) -> Result<Vec<&'static
         .filter(|(t, _)| !t.is_empty())
         .map(|(text, span)| {
             rule_code(catalog, &text).ok_or_else(|| {
-                let message = format!("{what}: no rule \"{text}\" (`calm-audit rules` lists them)");
+                let message = format!("{what}: {}", unknown_rule(catalog, &text));
                 match (span, b.file) {
                     (Some(span), Some(file)) => CliError::Input(file.error(span, message)),
                     _ => CliError::Usage(message),
@@ -380,7 +380,7 @@ fn severity_overrides(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder
     if let Some(table) = loaded.as_ref().and_then(|l| l.file.severity.as_ref()) {
         for (rule, level) in table {
             let code =
-                rule_code(catalog, rule).ok_or_else(|| loaded_error(loaded, level.span(), format!("severity: no rule \"{rule}\"")))?;
+                rule_code(catalog, rule).ok_or_else(|| loaded_error(loaded, level.span(), format!("severity: {}", unknown_rule(catalog, rule))))?;
             let severity =
                 severity_value(level.get_ref()).map_err(|e| loaded_error(loaded, level.span(), format!("severity.{rule}: {e}")))?;
             b.note(&format!("severity.{code}"), level.get_ref(), b.file_at(level.span()));
@@ -390,7 +390,7 @@ fn severity_overrides(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder
     }
     for spec in &args.severity {
         let (rule, level) = spec.split_once('=').ok_or_else(|| CliError::Usage(format!("--severity {spec}: expected RULE=LEVEL")))?;
-        let code = rule_code(catalog, rule).ok_or_else(|| CliError::Usage(format!("--severity {spec}: no rule \"{rule}\"")))?;
+        let code = rule_code(catalog, rule).ok_or_else(|| CliError::Usage(format!("--severity {spec}: {}", unknown_rule(catalog, rule))))?;
         let severity = severity_value(level).map_err(|e| CliError::Usage(format!("--severity {spec}: {e}")))?;
         b.note(&format!("severity.{code}"), level, Source::Flag);
         out.retain(|(c, _)| *c != code);
@@ -406,7 +406,7 @@ fn waivers(loaded: &Option<Loaded>) -> Result<Vec<Waiver>, CliError> {
     for spanned in l.file.waiver.iter().flatten() {
         let w = spanned.get_ref();
         let err = |m: String| CliError::Input(l.error(spanned.span(), m));
-        let rule = rule_code(catalog, &w.rule).ok_or_else(|| err(format!("waiver names no rule \"{}\"", w.rule)))?;
+        let rule = rule_code(catalog, &w.rule).ok_or_else(|| err(format!("waiver names {}", unknown_rule(catalog, &w.rule))))?;
         if w.reason.trim().is_empty() {
             return Err(err("a waiver needs a reason".into()));
         }

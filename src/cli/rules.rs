@@ -1,6 +1,8 @@
+use std::io::IsTerminal;
+
 use clap::Args;
 
-use super::{CliError, Exit, Output};
+use super::{CliError, Exit, Output, output_width};
 use crate::report::catalog::{CatalogFormat, render};
 use crate::report::profiles::rules_of;
 use crate::rules::{Catalog, Profiles};
@@ -17,13 +19,14 @@ pub struct RulesArgs {
 
 pub fn run(args: &RulesArgs) -> Result<Output, CliError> {
     let catalog = Catalog::builtin();
+    let width = output_width(std::io::stdout().is_terminal());
     let stdout = match &args.profile {
-        None => render(catalog, args.format),
+        None => render(catalog, args.format, width),
         Some(name) => {
             let profiles = Profiles::builtin();
             let profile = profiles.lookup(name).map_err(|e| CliError::Usage(format!("--profile: {e}")))?;
             let only = Catalog { rules: rules_of(catalog, profiles, profile).into_iter().cloned().collect() };
-            render(&only, args.format)
+            render(&only, args.format, width)
         }
     };
     Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean })

@@ -12,6 +12,17 @@ pub fn rule_code(catalog: &'static Catalog, key: &str) -> Option<&'static str> {
     catalog.find(key.trim()).map(|r| r.code.as_str())
 }
 
+/// What to say about a rule name or code that names no rule: the closest rules when some are
+/// close, else where the list is.
+pub fn unknown_rule(catalog: &Catalog, key: &str) -> String {
+    let mut similar: Vec<String> = catalog.similar(key).iter().map(|r| format!("{} ({})", r.name, r.code)).collect();
+    match similar.pop() {
+        None => format!("no rule \"{key}\" (`calm-audit rules` lists them)"),
+        Some(last) if similar.is_empty() => format!("no rule \"{key}\"; did you mean {last}?"),
+        Some(last) => format!("no rule \"{key}\"; did you mean {} or {last}?", similar.join(", ")),
+    }
+}
+
 /// Keeps the results of `select` (all when empty) minus `ignore`; both hold rule codes.
 pub fn select(findings: &mut Vec<Finding>, select: &[&str], ignore: &[&str]) {
     findings.retain(|f| (select.is_empty() || select.contains(&f.code)) && !ignore.contains(&f.code));

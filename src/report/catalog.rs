@@ -1,6 +1,8 @@
 //! The catalog shown to people: `rules` (table, JSON, Markdown) and `explain`.
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ColumnConstraint, Table, Width, presets};
+
+use super::text::{TABLE_MIN_WIDTH, indented, longest_token, width as text_width};
 
 use crate::rules::Profiles;
 use crate::rules::catalog::{Catalog, Requirement, Rule, Scope};
@@ -39,21 +41,11 @@ fn requires_label(rule: &Rule) -> String {
     items.join(", ")
 }
 
-pub fn render(catalog: &Catalog, format: CatalogFormat) -> String {
+/// The catalog in `format`; the table is laid out for `width` columns (a list below
+/// [`TABLE_MIN_WIDTH`] or when the summaries would not fit beside the names).
+pub fn render(catalog: &Catalog, format: CatalogFormat, width: usize) -> String {
     match format {
-        CatalogFormat::Table => {
-            let mut table = Table::new();
-            table
-                .load_preset(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .force_no_tty()
-                .set_width(140);
-            table.set_header(vec!["Code", "Name", "Severity", "Summary"]);
-            for r in &catalog.rules {
-                table.add_row(vec![r.code.as_str(), r.name.as_str(), r.severity.as_str(), r.summary.as_str()]);
-            }
-            format!("{table}\n")
-        }
+        CatalogFormat::Table => table(catalog, width),
         CatalogFormat::Json => {
             let mut text = serde_json::to_string_pretty(&catalog.rules).unwrap_or_default();
             text.push('\n');
@@ -61,6 +53,38 @@ pub fn render(catalog: &Catalog, format: CatalogFormat) -> String {
         }
         CatalogFormat::Markdown => markdown(catalog),
     }
+}
+
+/// Narrowest summary column a table is drawn with.
+const SUMMARY_MIN: usize = 30;
+
+fn table(catalog: &Catalog, total: usize) -> String {
+    let max = |f: &dyn Fn(&Rule) -> usize, header: &str| catalog.rules.iter().map(f).max().unwrap_or(0).max(text_width(header));
+    let code = max(&|r| text_width(&r.code), "Code");
+    let name = max(&|r| text_width(&r.name), "Name");
+    let severity = max(&|r| text_width(r.severity.as_str()), "Severity");
+    let summary_needs = max(&|r| longest_token(&r.summary), "Summary").max(SUMMARY_MIN);
+    let summary_wants = max(&|r| text_width(&r.summary), "Summary");
+    // Borders and separators (5), one space of padding each side of four columns (8).
+    let left = total.checked_sub(13 + code + name + severity).unwrap_or(0);
+    if total < TABLE_MIN_WIDTH || left < summary_needs {
+        let mut out = String::new();
+        for r in &catalog.rules {
+            out.push_str(&indented(&format!("{} {} · {}", r.code, r.name, r.severity.as_str()), total, 0, 4));
+            out.push_str(&indented(&r.summary, total, 4, 4));
+        }
+        return out;
+    }
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED).force_no_tty();
+    table.set_header(vec!["Code", "Name", "Severity", "Summary"]);
+    for r in &catalog.rules {
+        table.add_row(vec![r.code.as_str(), r.name.as_str(), r.severity.as_str(), r.summary.as_str()]);
+    }
+    for (column, w) in table.column_iter_mut().zip([code, name, severity, left.min(summary_wants)]) {
+        column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(u16::try_from(w + 2).unwrap_or(u16::MAX))));
+    }
+    format!("{table}\n")
 }
 
 fn markdown(catalog: &Catalog) -> String {
@@ -97,20 +121,25 @@ fn markdown(catalog: &Catalog) -> String {
     s
 }
 
-/// The plain-text page of one rule.
-pub fn explain(rule: &Rule) -> String {
-    let mut s = format!("{} {} ({})\n\n{}\n\n", rule.code, rule.name, rule.severity.as_str(), rule.summary);
-    s.push_str(&format!(
-        "Applies to: {}\nNeeds: {}\nProfiles: {}\n\n",
-        scope_label(rule.scope),
-        requires_label(rule),
-        super::profiles::profiles_of_rule(Profiles::builtin(), &rule.code)
-    ));
-    s.push_str(rule.description.trim());
-    s.push_str("\n\nHow to fix:\n");
-    for (i, step) in rule.remediation.iter().enumerate() {
-        s.push_str(&format!("  {}. {step}\n", i + 1));
+/// The plain-text page of one rule, wrapped to `width` columns.
+pub fn explain(rule: &Rule, width: usize) -> String {
+    let mut s = indented(&format!("{} {} ({})", rule.code, rule.name, rule.severity.as_str()), width, 0, 4);
+    s.push('\n');
+    s.push_str(&indented(&rule.summary, width, 0, 0));
+    s.push('\n');
+    s.push_str(&indented(&format!("Applies to: {}", scope_label(rule.scope)), width, 0, 4));
+    s.push_str(&indented(&format!("Needs: {}", requires_label(rule)), width, 0, 4));
+    let profiles = super::profiles::profiles_of_rule(Profiles::builtin(), &rule.code);
+    s.push_str(&indented(&format!("Profiles: {profiles}"), width, 0, 4));
+    for paragraph in rule.description.trim().split("\n\n") {
+        s.push('\n');
+        s.push_str(&indented(paragraph, width, 0, 0));
     }
-    s.push_str(&format!("\nDocumentation: {}\n", rule.help_uri));
+    s.push_str("\nHow to fix:\n");
+    for (i, step) in rule.remediation.iter().enumerate() {
+        s.push_str(&indented(&format!("{}. {step}", i + 1), width, 2, 5));
+    }
+    s.push('\n');
+    s.push_str(&indented(&format!("Documentation: {}", rule.help_uri), width, 0, 4));
     s
 }

@@ -185,7 +185,7 @@ mod tests {
             findings,
             coverage: Coverage::default(),
             failures,
-            options: Options { all_results: false, color: false, fail_on: Some(Severity::Error), sarif_waived: false },
+            options: Options::default(),
             targets: Vec::new(),
             waiver_notes: Vec::new(),
             baseline: None,

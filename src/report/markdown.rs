@@ -133,7 +133,14 @@ fn targets_line(report: &Report) -> Option<String> {
         .iter()
         .map(|t| {
             let state = if t.complete { "complete" } else { "incomplete" };
-            format!("{} ({state}, {} in scope)", code(&t.name, false), t.coverage.destinations_in_scope)
+            let c = &t.coverage;
+            format!(
+                "{} ({state}, {} in scope; settings {}, Cloud ALM key {})",
+                code(&t.name, false),
+                c.destinations_in_scope,
+                c.settings.as_deref().map_or_else(|| "not given".to_owned(), |s| code(s, false)),
+                c.cloud_alm_key.as_deref().map_or_else(|| "not given".to_owned(), |k| code(k, false))
+            )
         })
         .collect();
     Some(format!("**Targets:** {}", targets.join(", ")))
@@ -165,6 +172,22 @@ fn baseline_line(report: &Report) -> Option<String> {
     ))
 }
 
+/// The heading of a report with something to look at; every number in it is one of the counts
+/// of the **Results** line below, in the same words.
+fn headline(report: &Report) -> String {
+    let mut parts = Vec::new();
+    if let Some(level) = report.options.fail_on {
+        parts.push(format!("{} failing at or above {}", report.failing(), level.as_str()));
+    }
+    for status in [Status::Fail, Status::Error, Status::Manual] {
+        let n = report.count(status);
+        if n > 0 || status == Status::Fail {
+            parts.push(format!("{n} {}", status.as_str()));
+        }
+    }
+    format!("## calm-audit: {}", parts.join(" · "))
+}
+
 fn all_is_well(report: &Report) -> bool {
     report.failing() == 0
         && report.count(Status::Error) == 0
@@ -185,7 +208,7 @@ pub fn render(report: &Report) -> String {
         return blocks.join("\n\n") + "\n";
     }
 
-    blocks.push(format!("## calm-audit: {} failing", report.failing()));
+    blocks.push(headline(report));
 
     if !report.complete() {
         let mut items: Vec<String> =
@@ -255,12 +278,15 @@ pub fn render(report: &Report) -> String {
     blocks.push(coverage_line(report));
     blocks.extend(not_audited_block(report));
     blocks.extend(targets_line(report));
-    let c = &report.coverage;
-    blocks.push(format!(
-        "**Inputs:** settings {}, Cloud ALM key {}",
-        c.settings.as_deref().map_or_else(|| "not given".to_owned(), |s| code(s, false)),
-        c.cloud_alm_key.as_deref().map_or_else(|| "not given".to_owned(), |k| code(k, false))
-    ));
+    // With targets, each names its own inputs on the **Targets** line.
+    if report.targets.is_empty() {
+        let c = &report.coverage;
+        blocks.push(format!(
+            "**Inputs:** settings {}, Cloud ALM key {}",
+            c.settings.as_deref().map_or_else(|| "not given".to_owned(), |s| code(s, false)),
+            c.cloud_alm_key.as_deref().map_or_else(|| "not given".to_owned(), |k| code(k, false))
+        ));
+    }
     let mut counts = counts_line(report);
     if !report.options.all_results {
         counts.push_str(" (pass and not_applicable not listed)");
@@ -311,7 +337,7 @@ mod tests {
                 ..Coverage::default()
             },
             failures: Vec::new(),
-            options: Options { all_results: false, color: false, fail_on: Some(Severity::Error), sarif_waived: false },
+            options: Options::default(),
             targets: Vec::new(),
             waiver_notes: Vec::new(),
             baseline: None,
@@ -386,7 +412,7 @@ mod tests {
     #[test]
     fn mixed_report_lists_failing_first_with_targets_and_baseline() {
         let md = render(&mixed());
-        assert!(md.starts_with("## calm-audit: 1 failing\n\n**Incomplete**"), "{md}");
+        assert!(md.starts_with("## calm-audit: 1 failing at or above error · 3 fail · 1 manual\n\n**Incomplete**"), "{md}");
         assert!(md.contains("- `prod: instance level, page 3`: HTTP 503 after 4 attempt(s)\n- target `prod` was not read in full"), "{md}");
         assert!(
             md.contains("| Status | Severity | Rule | Target | Object | Location | Message |\n|---|---|---|---|---|---|---|\n"),
@@ -407,13 +433,33 @@ mod tests {
             md.contains("### Gone since the baseline\n\n- `CALM013` `CALM_B` at `dest/CALM_B.properties:6`: clientId differs\n"),
             "{md}"
         );
-        assert!(md.contains("**Targets:** `dev` (complete, 0 in scope), `prod` (incomplete, 0 in scope)"), "{md}");
+        assert!(
+            md.contains(
+                "**Targets:** `dev` (complete, 0 in scope; settings not given, Cloud ALM key not given), \
+                 `prod` (incomplete, 0 in scope; settings not given, Cloud ALM key not given)"
+            ),
+            "{md}"
+        );
+        assert!(!md.contains("**Inputs:**"), "targets name their own inputs: {md}");
         assert!(md.contains("**Baseline:** `baseline.json`: 1 new, 1 unchanged, 1 gone"), "{md}");
         assert!(md.contains("failing at or above `error`: 1; 1 waived"), "{md}");
         // Sections come in order.
         let at = |s: &str| md.find(s).unwrap_or(usize::MAX);
         assert!(at("**Incomplete**") < at("| Status") && at("| Status") < at("### Waivers") && at("### Waivers") < at("### Gone"));
         assert!(at("### Gone") < at("**Coverage:**"));
+    }
+
+    /// Regression: the heading said "15 failing" above counts that said "19 fail".
+    #[test]
+    fn headline_numbers_are_the_counts_below_them() {
+        let md = render(&mixed());
+        let heading = md.lines().next().unwrap_or_default().trim_start_matches("## calm-audit: ");
+        let results = md.lines().find(|l| l.starts_with("**Results:**")).unwrap_or_default().replace('`', "");
+        for part in heading.split(" · ") {
+            let (n, what) = part.split_once(' ').unwrap_or_default();
+            let below = if what.starts_with("failing") { format!("{what}: {n}") } else { format!("{n} {what}") };
+            assert!(results.contains(&below), "heading {part:?} is not in {results:?}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod profiles;
 pub mod sarif;
 pub mod table;
+pub mod text;
 
 pub use crate::model::SourceFailure;
 use crate::model::{Finding, Severity, Status};
@@ -55,6 +56,24 @@ pub struct Options {
     /// SARIF carries waived results, with `suppressions` (left out by default: GitHub would
     /// open alerts for them).
     pub sarif_waived: bool,
+    /// Columns the table report is laid out for (terminal, then `COLUMNS`, then
+    /// [`text::DEFAULT_WIDTH`]).
+    pub width: usize,
+    /// The table names every destination not audited, not only the first few.
+    pub verbose: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            all_results: false,
+            color: false,
+            fail_on: Some(Severity::Error),
+            sarif_waived: false,
+            width: text::DEFAULT_WIDTH,
+            verbose: false,
+        }
+    }
 }
 
 pub struct Report {

@@ -1,13 +1,24 @@
-//! The terminal table: results grouped by object, then a summary that states coverage.
+//! The terminal report: results grouped by target, then by object; a line for every audited
+//! destination; the destinations not audited, by name and reason; then a summary that states
+//! coverage.
+//!
+//! It is laid out for `Options::width` columns. From [`TABLE_MIN_WIDTH`] on, and when every
+//! column then fits without cutting a word, each object's results are a table; otherwise they
+//! are a list, one block per result. Either way a rule code, a rule name or a URL is cut only
+//! when that word alone is wider than the line.
 
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Cell, Color, ColumnConstraint, Table, Width, presets};
 
 use super::Report;
-use crate::model::{Finding, ObjectKind, Status};
+use super::text::{TABLE_MIN_WIDTH, indented, longest_token, widest_line, width};
+use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, Status};
 use crate::rules::context::OUT_OF_SCOPE;
 
-/// Width used when standard output is not a terminal, so piped output is stable.
-const PIPE_WIDTH: u16 = 140;
+/// Not-audited destinations named one by one without `--verbose`.
+const NOT_AUDITED_SHOWN: usize = 10;
+
+/// Narrowest message column a table is drawn with; below it the list reads better.
+const MESSAGE_MIN: usize = 30;
 
 fn status_color(status: Status) -> Color {
     match status {
@@ -19,20 +30,26 @@ fn status_color(status: Status) -> Color {
     }
 }
 
+fn paint(report: &Report, status: Status, text: &str) -> String {
+    if !report.options.color {
+        return text.to_owned();
+    }
+    let code = match status {
+        Status::Fail => "31",
+        Status::Error => "35",
+        Status::Manual => "33",
+        Status::NotApplicable => "90",
+        Status::Pass => "32",
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}
+
 fn kind_order(kind: ObjectKind) -> u8 {
     match kind {
         ObjectKind::Landscape => 0,
         ObjectKind::Settings => 1,
         ObjectKind::CloudAlmKey => 2,
         ObjectKind::Destination => 3,
-    }
-}
-
-fn heading(f: &Finding) -> String {
-    let object = object_heading(f);
-    match &f.target {
-        Some(target) => format!("[{target}] {object}"),
-        None => object,
     }
 }
 
@@ -48,133 +65,296 @@ fn object_heading(f: &Finding) -> String {
     }
 }
 
+/// The status cell: the status, then the waiver and the baseline state on lines of their own.
+fn status_label(f: &Finding) -> String {
+    let mut label = f.status.as_str().to_owned();
+    if let Some(w) = &f.waived {
+        label.push_str(&format!("\nwaived until\n{}", w.expires));
+    }
+    if f.baseline == Some(BaselineState::New) {
+        label.push_str("\nnew");
+    }
+    label
+}
+
+fn severity_label(f: &Finding) -> &'static str {
+    if f.status == Status::Fail { f.severity.as_str() } else { "" }
+}
+
+/// Column widths (content only) of the results table, or `None` when a table would have to cut
+/// a word at this width.
+struct Columns {
+    status: usize,
+    severity: usize,
+    rule: usize,
+    line: usize,
+    message: usize,
+}
+
+/// Left and right border, four separators, one space of padding on each side of five columns.
+const TABLE_CHROME: usize = 2 + 4 + 10;
+
+fn columns(rows: &[&Finding], total: usize) -> Option<Columns> {
+    if total < TABLE_MIN_WIDTH {
+        return None;
+    }
+    let max = |f: &dyn Fn(&Finding) -> usize, header: &str| rows.iter().map(|r| f(r)).max().unwrap_or(0).max(width(header));
+    let status = max(&|f| widest_line(&status_label(f)), "Status");
+    let severity = max(&|f| width(severity_label(f)), "Severity");
+    let line = max(&|f| width(&f.location.line.to_string()), "Line");
+    let rule_wide = max(&|f| width(f.code) + 1 + width(f.rule), "Rule");
+    let rule_narrow = max(&|f| width(f.code).max(width(f.rule)), "Rule");
+    let message_needs = max(&|f| longest_token(&f.message), "Message").max(MESSAGE_MIN);
+    let message_wants = max(&|f| widest_line(&f.message), "Message");
+    for rule in [rule_wide, rule_narrow] {
+        let left = total.checked_sub(TABLE_CHROME + status + severity + rule + line)?;
+        if left >= message_needs {
+            return Some(Columns { status, severity, rule, line, message: left.min(message_wants.max(MESSAGE_MIN)) });
+        }
+    }
+    None
+}
+
+fn results_table(report: &Report, rows: &[&Finding], c: &Columns) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED).force_no_tty();
+    if report.options.color {
+        table.enforce_styling();
+    }
+    table.set_header(vec!["Status", "Severity", "Rule", "Line", "Message"]);
+    for f in rows {
+        let mut status = Cell::new(status_label(f));
+        if report.options.color {
+            status = status.fg(status_color(f.status));
+        }
+        table.add_row(vec![
+            status,
+            Cell::new(severity_label(f)),
+            Cell::new(format!("{} {}", f.code, f.rule)),
+            Cell::new(f.location.line),
+            Cell::new(&f.message),
+        ]);
+    }
+    for (column, w) in table.column_iter_mut().zip([c.status, c.severity, c.rule, c.line, c.message]) {
+        let w = u16::try_from(w + 2).unwrap_or(u16::MAX);
+        column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(w)));
+    }
+    format!("{table}\n")
+}
+
+/// One block per result: status, severity, rule code and name, line; the message beneath.
+fn results_list(report: &Report, rows: &[&Finding], total: usize) -> String {
+    let mut out = String::new();
+    for f in rows {
+        let mut head = paint(report, f.status, f.status.as_str());
+        if let Some(w) = &f.waived {
+            head.push_str(&format!(" (waived until {})", w.expires));
+        }
+        if f.baseline == Some(BaselineState::New) {
+            head.push_str(" (new)");
+        }
+        let severity = severity_label(f);
+        if !severity.is_empty() {
+            head.push_str(" · ");
+            head.push_str(severity);
+        }
+        head.push_str(&format!(" · {} {} · line {}", f.code, f.rule, f.location.line));
+        out.push_str(&indented(&head, total + escape_width(&head), 2, 4));
+        out.push_str(&indented(&f.message, total, 6, 6));
+    }
+    out
+}
+
+/// Columns taken by colour escapes, which `wrap` would otherwise count as text.
+fn escape_width(s: &str) -> usize {
+    s.match_indices("\x1b[").map(|(i, _)| s[i..].find('m').map_or(0, |end| width(&s[i..=i + end]))).sum()
+}
+
+/// The results of one target (or of a run without targets), one section per object.
+fn results(report: &Report, rows: &[&Finding], layout: Option<&Columns>, out: &mut String) {
+    let total = report.options.width;
+    for group in rows.chunk_by(|a, b| a.object == b.object && a.target == b.target) {
+        let Some(first) = group.first() else { continue };
+        out.push_str(&indented(&object_heading(first), total, 0, 2));
+        match layout {
+            Some(c) => out.push_str(&results_table(report, group, c)),
+            None => out.push_str(&results_list(report, group, total)),
+        }
+        out.push('\n');
+    }
+}
+
+/// A line per audited destination, passing or not, with its counts and profile.
+fn destinations(report: &Report, target: Option<&str>, out: &mut String) {
+    let total = report.options.width;
+    let mut objects: Vec<&Finding> =
+        report.findings.iter().filter(|f| f.object.kind == ObjectKind::Destination && f.target.as_deref() == target).collect();
+    let key = |f: &Finding| (f.object.name.to_lowercase(), f.object.qualified_name.clone());
+    objects.sort_by_cached_key(|f| key(f));
+    let groups: Vec<&[&Finding]> = objects.chunk_by(|a, b| a.object == b.object).collect();
+    if groups.is_empty() {
+        return;
+    }
+    out.push_str(&format!("Destinations audited ({}):\n", groups.len()));
+    for group in groups {
+        let first = group[0];
+        let counts: Vec<String> = Status::ALL
+            .iter()
+            .filter_map(|st| {
+                let n = group.iter().filter(|f| f.status == *st).count();
+                (n > 0).then(|| paint(report, *st, &format!("{n} {}", st.as_str())))
+            })
+            .collect();
+        let counts = counts.join(", ");
+        let mut line = format!("{}: {counts}", first.object.name);
+        if let Some(p) = group.iter().find_map(|f| f.profile.as_ref()) {
+            line.push_str(&format!("; profile {} ({})", p.name, p.reason));
+        }
+        line.push_str(&format!("; {}", first.object.qualified_name));
+        out.push_str(&indented(&line, total + escape_width(&line), 2, 6));
+    }
+    out.push('\n');
+}
+
+/// The destinations read and not audited, with the reason: all with `--verbose`, else the first
+/// few and how many more.
+fn not_audited(report: &Report, target: Option<&str>, out: &mut String) {
+    let total = report.options.width;
+    let mut list: Vec<&NotAudited> = report.not_audited.iter().filter(|n| n.target.as_deref() == target).collect();
+    // Those recognised and left out for their purpose first: out of scope is the common case.
+    list.sort_by_key(|n| n.reason == OUT_OF_SCOPE);
+    if list.is_empty() {
+        return;
+    }
+    out.push_str(&format!("Not audited ({}):\n", list.len()));
+    let shown = if report.options.verbose { list.len() } else { NOT_AUDITED_SHOWN.min(list.len()) };
+    for n in &list[..shown] {
+        out.push_str(&indented(&format!("{}: {}", n.name, n.reason), total, 2, 6));
+    }
+    if shown < list.len() {
+        out.push_str(&format!("  ... and {} more (--verbose lists them all)\n", list.len() - shown));
+    }
+    out.push('\n');
+}
+
+fn inputs_line(c: &super::Coverage) -> String {
+    format!(
+        "Inputs: settings {}, Cloud ALM key {}",
+        c.settings.as_deref().unwrap_or("not given"),
+        c.cloud_alm_key.as_deref().unwrap_or("not given")
+    )
+}
+
+fn sort_key(f: &Finding) -> (u8, &str, &str, Status, &str) {
+    (kind_order(f.object.kind), &f.object.qualified_name, &f.object.name, f.status, f.code)
+}
+
 pub fn render(report: &Report) -> String {
+    let total = report.options.width;
     let mut rows: Vec<&Finding> = report.findings.iter().filter(|f| report.shown(f)).collect();
-    rows.sort_by(|a, b| {
-        (kind_order(a.object.kind), &a.object.qualified_name, &a.object.name, a.status, a.code).cmp(&(
-            kind_order(b.object.kind),
-            &b.object.qualified_name,
-            &b.object.name,
-            b.status,
-            b.code,
-        ))
-    });
+    // Targets in the order of the run; within one, by object.
+    let target_rank = |f: &Finding| f.target.as_ref().and_then(|t| report.targets.iter().position(|x| &x.name == t));
+    rows.sort_by(|a, b| (target_rank(a), sort_key(a)).cmp(&(target_rank(b), sort_key(b))));
+    let layout = columns(&rows, total);
 
     let mut out = String::new();
     if rows.is_empty() {
         out.push_str("No findings to show.\n\n");
     }
-    for group in rows.chunk_by(|a, b| a.object == b.object && a.target == b.target) {
-        let Some(first) = group.first() else { continue };
-        out.push_str(&heading(first));
-        out.push('\n');
-        let mut table = Table::new();
-        table.load_preset(presets::UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
-        if report.options.color {
-            table.enforce_styling();
-        } else {
-            table.force_no_tty().set_width(PIPE_WIDTH);
+    if report.targets.is_empty() {
+        results(report, &rows, layout.as_ref(), &mut out);
+        destinations(report, None, &mut out);
+        not_audited(report, None, &mut out);
+    } else {
+        for target in &report.targets {
+            let mine: Vec<&Finding> = rows.iter().copied().filter(|f| f.target.as_deref() == Some(target.name.as_str())).collect();
+            let title = format!("Target {}", target.name);
+            out.push_str(&format!("{title}\n{}\n\n", "=".repeat(width(&title).min(total))));
+            results(report, &mine, layout.as_ref(), &mut out);
+            destinations(report, Some(&target.name), &mut out);
+            not_audited(report, Some(&target.name), &mut out);
+            let c = &target.coverage;
+            let state = if target.complete { "" } else { "; INCOMPLETE" };
+            let line = format!(
+                "Target {}: {} destination file(s) read; {} destination(s) found, {} in scope{state}",
+                target.name, c.files_read, c.destinations_found, c.destinations_in_scope
+            );
+            out.push_str(&indented(&line, total, 0, 2));
+            out.push_str(&indented(&inputs_line(c), total, 0, 2));
+            if let Some(service) = &c.live_service {
+                out.push_str(&indented(&format!("Live: {service}, subaccount {}", c.subaccount_id.as_deref().unwrap_or("unknown")), total, 0, 2));
+            }
+            out.push('\n');
         }
-        table.set_header(vec!["Status", "Severity", "Rule", "Line", "Message"]);
-        for f in group {
-            let mut label = f.status.as_str().to_owned();
-            if let Some(w) = &f.waived {
-                label.push_str(&format!("\nwaived until {}", w.expires));
-            }
-            if f.baseline == Some(crate::model::BaselineState::New) {
-                label.push_str("\nnew");
-            }
-            let mut status = Cell::new(label);
-            if report.options.color {
-                status = status.fg(status_color(f.status));
-            }
-            let severity = if f.status == Status::Fail { f.severity.as_str() } else { "" };
-            table.add_row(vec![
-                status,
-                Cell::new(severity),
-                Cell::new(format!("{} {}", f.code, f.rule)),
-                Cell::new(f.location.line),
-                Cell::new(&f.message),
-            ]);
+        // Results of no known target (none today) are still shown, never dropped.
+        let stray: Vec<&Finding> = rows.iter().copied().filter(|f| target_rank(f).is_none()).collect();
+        if !stray.is_empty() {
+            results(report, &stray, layout.as_ref(), &mut out);
         }
-        out.push_str(&table.to_string());
-        out.push_str("\n\n");
     }
-    out.push_str(&summary(report));
+    for (indent, line) in summary(report) {
+        out.push_str(&indented(&line, total, indent, indent + 2));
+    }
     out
 }
 
-fn summary(report: &Report) -> String {
+/// The closing lines, each with its indent.
+fn summary(report: &Report) -> Vec<(usize, String)> {
     let c = &report.coverage;
-    let mut s = format!(
+    let mut s = vec![(0, format!(
         "Coverage: {} destination file(s) read, {} skipped; {} destination(s) found, {} in scope, {} not audited",
         c.files_read,
         c.files_skipped.len(),
         c.destinations_found,
         c.destinations_in_scope,
         report.not_audited.len()
-    );
-    for n in report.not_audited.iter().filter(|n| n.reason != OUT_OF_SCOPE) {
-        let target = n.target.as_ref().map(|t| format!("[{t}] ")).unwrap_or_default();
-        s.push_str(&format!("\nNot audited: {target}{}: {}", n.name, n.reason));
-    }
-    s.push_str(&format!(
-        "\nInputs: settings {}, Cloud ALM key {}",
-        c.settings.as_deref().unwrap_or("not given"),
-        c.cloud_alm_key.as_deref().unwrap_or("not given")
-    ));
-    if let Some(service) = &c.live_service {
-        s.push_str(&format!("\nLive: {service}, subaccount {}", c.subaccount_id.as_deref().unwrap_or("unknown")));
+    ))];
+    if report.targets.is_empty() {
+        s.push((0, inputs_line(c)));
+        if let Some(service) = &c.live_service {
+            s.push((0, format!("Live: {service}, subaccount {}", c.subaccount_id.as_deref().unwrap_or("unknown"))));
+        }
     }
     let counts: Vec<String> = Status::ALL.iter().map(|st| format!("{} {}", report.count(*st), st.as_str())).collect();
-    s.push_str(&format!("\nResults: {}", counts.join(", ")));
+    let mut results = format!("Results: {}", counts.join(", "));
     if !report.options.all_results {
-        s.push_str(" (pass and not_applicable hidden; --all-results shows them)");
+        results.push_str(" (pass and not_applicable hidden; --all-results shows them)");
     }
+    s.push((0, results));
     match report.options.fail_on {
-        Some(level) => s.push_str(&format!("\nFailing at or above {}: {}", level.as_str(), report.failing())),
-        None => s.push_str("\nFailing: not counted (--fail-on never)"),
+        Some(level) => s.push((0, format!("Failing at or above {}: {}", level.as_str(), report.failing()))),
+        None => s.push((0, "Failing: not counted (--fail-on never)".to_owned())),
     }
     if c.destinations_in_scope == 0 && c.destinations_found > 0 {
-        s.push_str("\nNote: no destination is in scope (none named CALM_*, none with a *.alm.cloud.sap URL, none named in the settings)");
+        s.push((0, "Note: no destination is in scope (none named CALM_*, none with a *.alm.cloud.sap URL, none named in the settings)".to_owned()));
     }
     let waived = report.findings.iter().filter(|f| f.waived.is_some()).count();
     if waived > 0 || !report.waiver_notes.is_empty() {
-        s.push_str(&format!("\nWaivers: {waived} result(s) waived"));
+        let mut line = format!("Waivers: {waived} result(s) waived");
         for note in &report.waiver_notes {
             let problem = match note.problem {
                 super::WaiverProblem::Expired => format!("expired on {}", note.expires),
                 super::WaiverProblem::Unmatched => "matched nothing".to_owned(),
             };
-            s.push_str(&format!("; {} ({} {}) {problem}", note.defined_at, note.rule, note.destination.as_deref().unwrap_or("*")));
+            line.push_str(&format!("; {} ({} {}) {problem}", note.defined_at, note.rule, note.destination.as_deref().unwrap_or("*")));
         }
+        s.push((0, line));
     }
     if let Some(b) = &report.baseline {
         let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
-        s.push_str(&format!(
-            "\nBaseline {}: {} new, {} unchanged, {} gone",
+        s.push((0, format!(
+            "Baseline {}: {} new, {} unchanged, {} gone",
             b.path,
-            count(crate::model::BaselineState::New),
-            count(crate::model::BaselineState::Unchanged),
+            count(BaselineState::New),
+            count(BaselineState::Unchanged),
             b.absent.len()
-        ));
+        )));
         for gone in &b.absent {
-            s.push_str(&format!("\n  gone: {} {} ({}:{})", gone.code, gone.object, gone.location.path, gone.location.line));
+            s.push((2, format!("gone: {} {} ({}:{})", gone.code, gone.object, gone.location.path, gone.location.line)));
         }
     }
-    for target in &report.targets {
-        let c = &target.coverage;
-        s.push_str(&format!(
-            "\nTarget {}: {} destination(s), {} in scope{}",
-            target.name,
-            c.destinations_found,
-            c.destinations_in_scope,
-            if target.complete { "" } else { ", INCOMPLETE" }
-        ));
-    }
     for failure in &report.failures {
-        s.push_str(&format!("\nINCOMPLETE: {}: {}", failure.source, failure.message));
+        s.push((0, format!("INCOMPLETE: {}: {}", failure.source, failure.message)));
     }
-    s.push('\n');
     s
 }

@@ -154,4 +154,28 @@ impl Catalog {
     pub fn find(&self, key: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
     }
+
+    /// Up to three rules whose code or name is close to `key` (a typo, a part of a name, another
+    /// case or separator), best first: the "did you mean" of an unknown rule.
+    pub fn similar(&self, key: &str) -> Vec<&Rule> {
+        let key = key.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        if key.is_empty() {
+            return Vec::new();
+        }
+        let mut scored: Vec<(f64, &Rule)> = self
+            .rules
+            .iter()
+            .map(|r| {
+                let code = r.code.to_ascii_lowercase();
+                let mut score = strsim::normalized_levenshtein(&key, &r.name).max(strsim::normalized_levenshtein(&key, &code));
+                if key.len() >= 4 && (r.name.contains(&key) || key.contains(r.name.as_str())) {
+                    score = score.max(0.9);
+                }
+                (score, r)
+            })
+            .filter(|(score, _)| *score >= 0.7)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        scored.into_iter().take(3).map(|(_, r)| r).collect()
+    }
 }

@@ -1,0 +1,140 @@
+//! Plain-text layout shared by the table report, `rules` and `explain`: display widths and word
+//! wrapping that never cuts a token (a rule code, a rule name, a URL) unless that token alone is
+//! wider than the line.
+
+use unicode_width::UnicodeWidthStr;
+
+/// Width used when nothing says how wide the output is: a pipe, a file, a terminal that reports
+/// zero columns, no usable `COLUMNS`.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// Narrowest layout drawn; a smaller width (`COLUMNS=5`) would cut every word.
+pub const MIN_WIDTH: usize = 40;
+
+/// Below this width results are drawn as a list, one block per result, rather than a table.
+pub const TABLE_MIN_WIDTH: usize = 100;
+
+/// Columns the text occupies in a terminal.
+pub fn width(s: &str) -> usize {
+    UnicodeWidthStr::width(s)
+}
+
+/// The widest word of `s`: the narrowest column that shows it without cutting a word.
+pub fn longest_token(s: &str) -> usize {
+    s.split_whitespace().map(width).max().unwrap_or(0)
+}
+
+/// The widest line of `s`.
+pub fn widest_line(s: &str) -> usize {
+    s.lines().map(width).max().unwrap_or(0)
+}
+
+/// `s` in lines of at most `max` columns, broken at white space. A word wider than `max` is
+/// cut, and only such a word. Line breaks in `s` are kept.
+pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut lines = Vec::new();
+    for paragraph in s.lines() {
+        let mut line = String::new();
+        let mut used = 0;
+        for word in paragraph.split_whitespace() {
+            let w = width(word);
+            if used > 0 && used + 1 + w <= max {
+                line.push(' ');
+                line.push_str(word);
+                used += 1 + w;
+                continue;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            if w <= max {
+                line.push_str(word);
+                used = w;
+                continue;
+            }
+            // Wider than the whole line: cut it, and only it.
+            for c in word.chars() {
+                let cw = width(c.encode_utf8(&mut [0; 4]));
+                if used + cw > max && used > 0 {
+                    lines.push(std::mem::take(&mut line));
+                    used = 0;
+                }
+                line.push(c);
+                used += cw;
+            }
+        }
+        lines.push(line);
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
+}
+
+/// `s` wrapped to `total` columns: the first line after `first` spaces, the others after `rest`.
+pub fn indented(s: &str, total: usize, first: usize, rest: usize) -> String {
+    let mut out = String::new();
+    let mut lines = wrap(s, total.saturating_sub(first.max(rest)).max(1)).into_iter();
+    if let Some(line) = lines.next() {
+        out.push_str(&" ".repeat(first));
+        out.push_str(&line);
+        out.push('\n');
+    }
+    for line in lines {
+        out.push_str(&" ".repeat(rest));
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The width to lay out for: what the caller found (terminal, then `COLUMNS`), else the
+/// default, and never narrower than [`MIN_WIDTH`].
+pub fn effective(found: Option<usize>) -> usize {
+    found.filter(|w| *w > 0).unwrap_or(DEFAULT_WIDTH).max(MIN_WIDTH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "\"https://acme-demo.authentication.eu10.hana.ondemand.com//oauth/token\"";
+
+    #[test]
+    fn words_are_never_cut_when_they_fit() {
+        let text = format!("tokenServiceURL is {URL}; the key's uaa.url asks for {URL} CALM015 destination-token-url-matches-key");
+        for max in [72, 80, 100] {
+            let lines = wrap(&text, max);
+            assert!(lines.iter().all(|l| width(l) <= max), "{max}: {lines:?}");
+            assert!(lines.iter().any(|l| l.contains(URL)), "{max}: URL cut in {lines:?}");
+            assert!(lines.iter().any(|l| l.contains("destination-token-url-matches-key")), "{max}: {lines:?}");
+            assert_eq!(lines.join(" ").split_whitespace().collect::<Vec<_>>(), text.split_whitespace().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn only_a_word_wider_than_the_line_is_cut() {
+        let lines = wrap(&format!("a {URL} b"), 30);
+        assert_eq!(lines[0], "a");
+        assert!(lines.iter().all(|l| width(l) <= 30), "{lines:?}");
+        assert_eq!(lines.concat().replace(' ', ""), format!("a{URL}b"));
+    }
+
+    #[test]
+    fn wide_characters_count_twice_and_line_breaks_stay() {
+        assert_eq!(width("日本"), 4);
+        assert_eq!(wrap("日本 日本 日本", 9), ["日本 日本", "日本"]);
+        assert_eq!(wrap("one\ntwo", 80), ["one", "two"]);
+        assert_eq!(wrap("", 80), [""]);
+    }
+
+    #[test]
+    fn width_falls_back_and_has_a_floor() {
+        assert_eq!(effective(None), DEFAULT_WIDTH);
+        assert_eq!(effective(Some(0)), DEFAULT_WIDTH);
+        assert_eq!(effective(Some(5)), MIN_WIDTH);
+        assert_eq!(effective(Some(200)), 200);
+    }
+}
