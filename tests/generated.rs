@@ -11,7 +11,15 @@ fn root() -> PathBuf {
 }
 
 fn output(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_calm-audit")).current_dir(root()).args(args).output().expect("run calm-audit");
+    // Piped, without COLUMNS: the table is laid out for the default width, as a reader of the
+    // committed file would get it.
+    let out = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+        .current_dir(root())
+        .env_remove("COLUMNS")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("run calm-audit");
     assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("utf-8")
 }
@@ -46,4 +54,23 @@ fn example_reports_and_rule_docs_are_fresh() {
     stale.extend(compare("docs/rules.md", &output(&["rules", "--format", "markdown"])));
     stale.extend(compare("docs/profiles.md", &output(&["profiles", "--format", "markdown"])));
     assert!(stale.is_empty(), "{}", stale.join("\n"));
+}
+
+const USAGE_START: &str = "<!-- usage: generated from the clap definitions (`UPDATE_GENERATED=1 cargo test --test generated`) -->\n```\n";
+const USAGE_END: &str = "```\n<!-- end of usage -->";
+
+/// The README's usage block is the synopsis of every command built from the clap definitions,
+/// so it names every flag `--help` shows.
+#[test]
+fn readme_usage_is_generated_from_the_clap_definitions() {
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let start = readme.find(USAGE_START).expect("README.md has the usage markers") + USAGE_START.len();
+    let end = start + readme[start..].find(USAGE_END).expect("README.md has the end-of-usage marker");
+    let expected = calm_audit::cli::shell::synopsis(100);
+    if std::env::var_os("UPDATE_GENERATED").is_some() {
+        std::fs::write(&path, format!("{}{expected}{}", &readme[..start], &readme[end..])).expect("write README.md");
+        return;
+    }
+    assert!(readme[start..end] == expected, "README.md usage is stale; run `UPDATE_GENERATED=1 cargo test --test generated`");
 }

@@ -75,4 +75,19 @@ mod tests {
         assert!(glob_match("*MON*", "CALM_BPMON_X"));
         assert!(!glob_match("CALM_A", "CALM_AB"));
     }
+
+    #[test]
+    fn unknown_rules_get_the_closest_names() {
+        let catalog = Catalog::builtin();
+        let says = |key: &str| unknown_rule(catalog, key);
+        // A part of a name, another separator, a typo, a code with a digit missing.
+        assert_eq!(says("trailing-slash"), "no rule \"trailing-slash\"; did you mean destination-url-trailing-slash (CALM004)?");
+        assert!(says("trailing_slash").contains("destination-url-trailing-slash (CALM004)"));
+        assert!(says("destination-url-trailing-slahs").contains("did you mean destination-url-trailing-slash (CALM004)?"));
+        assert!(says("calm04").contains("destination-url-trailing-slash (CALM004)"));
+        assert!(says("CALM04").matches(" (CALM").count() <= 3);
+        // Nothing close: no guess, just where the list is.
+        assert_eq!(says("xyz"), "no rule \"xyz\" (`calm-audit rules` lists them)");
+        assert_eq!(says(""), "no rule \"\" (`calm-audit rules` lists them)");
+    }
 }

@@ -10,7 +10,7 @@
 use comfy_table::{Cell, Color, ColumnConstraint, Table, Width, presets};
 
 use super::Report;
-use super::text::{TABLE_MIN_WIDTH, indented, longest_token, widest_line, width};
+use super::text::{GLUE, TABLE_MIN_WIDTH, indented, longest_token, widest_line, width};
 use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, Status};
 use crate::rules::context::OUT_OF_SCOPE;
 
@@ -158,8 +158,8 @@ fn results_list(report: &Report, rows: &[&Finding], total: usize) -> String {
             head.push_str(" · ");
             head.push_str(severity);
         }
-        head.push_str(&format!(" · {} {} · line {}", f.code, f.rule, f.location.line));
-        out.push_str(&indented(&head, total + escape_width(&head), 2, 4));
+        head.push_str(&format!(" · {} {} · line{GLUE}{}", f.code, f.rule, f.location.line));
+        out.push_str(&indented(&head, total + escape_width(&head), 2, 2));
         out.push_str(&indented(&f.message, total, 6, 6));
     }
     out
@@ -357,4 +357,122 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
         s.push((0, format!("INCOMPLETE: {}: {}", failure.source, failure.message)));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Location, ObjectRef, ProfileChoice, Severity};
+    use crate::report::{Coverage, Options, TargetSummary};
+    use crate::rules::Catalog;
+
+    const URL: &str = "\"https://acme-demo.authentication.eu10.hana.ondemand.com//oauth/token\"";
+
+    fn finding(target: Option<&str>, name: &str, status: Status, message: &str) -> Finding {
+        Finding {
+            code: "CALM015",
+            rule: "destination-token-url-matches-key",
+            status,
+            severity: Severity::Error,
+            object: ObjectRef {
+                kind: ObjectKind::Destination,
+                name: name.into(),
+                qualified_name: format!("{}/{name}.properties:1", target.unwrap_or("dest")),
+                level: None,
+            },
+            property: None,
+            message: message.into(),
+            location: Location { path: format!("dest/{name}.properties"), line: 9 },
+            target: target.map(str::to_owned),
+            waived: None,
+            baseline: None,
+            profile: None,
+        }
+    }
+
+    fn report(findings: Vec<Finding>, width: usize) -> Report {
+        Report {
+            catalog: Catalog::builtin(),
+            findings,
+            coverage: Coverage::default(),
+            failures: Vec::new(),
+            options: Options { width, ..Options::default() },
+            targets: Vec::new(),
+            waiver_notes: Vec::new(),
+            baseline: None,
+            not_audited: Vec::new(),
+        }
+    }
+
+    fn assert_fits(text: &str, total: usize) {
+        for line in text.lines() {
+            assert!(width(line) <= total, "{} columns > {total}: {line:?}", width(line));
+        }
+    }
+
+    #[test]
+    fn a_table_from_100_columns_when_nothing_is_cut_else_a_list() {
+        let message = format!("tokenServiceURL is {URL}; the key's uaa.url asks for {URL}");
+        for total in [40, 80, 99, 100, 140, 160, 200] {
+            let text = render(&report(vec![finding(None, "CALM_A", Status::Fail, &message)], total));
+            assert_fits(&text, total);
+            let table = text.contains('┌');
+            // 16 of chrome, status 6, severity 8, rule 41 or 33 stacked, line 4, the URL 72.
+            assert_eq!(table, total >= 139, "{total}: {text}");
+            assert!(text.contains("CALM015") && text.contains("destination-token-url-matches-key"), "{total}: {text}");
+            if total >= 80 {
+                assert!(text.contains(URL), "{total}: URL cut: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_audited_destination_gets_a_line_with_counts_and_profile() {
+        let mut quiet = finding(None, "CALM_QUIET", Status::Pass, "fine");
+        quiet.profile = Some(ProfileChoice { name: "calm-push".into(), reason: "name starts with CALM_".into() });
+        let text = render(&report(vec![quiet, finding(None, "CALM_LOUD", Status::Fail, "bad")], 100));
+        assert!(text.contains("Destinations audited (2):"), "{text}");
+        assert!(text.contains("  CALM_QUIET: 1 pass; profile calm-push (name starts with CALM_); dest/CALM_QUIET.properties:1"), "{text}");
+        assert!(text.contains("  CALM_LOUD: 1 fail; dest/CALM_LOUD.properties:1"), "{text}");
+    }
+
+    #[test]
+    fn destinations_not_audited_are_named_with_their_reason() {
+        let mut r = report(Vec::new(), 100);
+        r.not_audited = (0..12)
+            .map(|i| NotAudited { name: format!("OTHER_{i:02}"), reason: "out of scope: not a Cloud ALM destination".into(), target: None })
+            .collect();
+        let text = render(&r);
+        assert!(text.contains("Not audited (12):\n  OTHER_00: out of scope: not a Cloud ALM destination\n"), "{text}");
+        assert!(text.contains("  ... and 2 more (--verbose lists them all)"), "{text}");
+        assert!(!text.contains("OTHER_11"), "{text}");
+        r.options.verbose = true;
+        let text = render(&r);
+        assert!(text.contains("OTHER_11: out of scope") && !text.contains("more (--verbose"), "{text}");
+    }
+
+    #[test]
+    fn each_target_is_one_group_with_its_own_inputs() {
+        let findings = vec![
+            finding(Some("prod"), "CALM_A", Status::Fail, "bad a"),
+            finding(Some("dev"), "CALM_B", Status::Fail, "bad b"),
+            finding(Some("prod"), "CALM_C", Status::Fail, "bad c"),
+            finding(Some("dev"), "CALM_D", Status::Pass, "fine"),
+        ];
+        let mut r = report(findings, 100);
+        let coverage = |settings: Option<&str>| Coverage { settings: settings.map(str::to_owned), ..Coverage::default() };
+        r.targets = vec![
+            TargetSummary { name: "prod".into(), complete: true, coverage: coverage(Some("prod/settings.toml")) },
+            TargetSummary { name: "dev".into(), complete: false, coverage: coverage(None) },
+        ];
+        let text = render(&r);
+        let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s:?} missing from {text}"));
+        assert!(at("Target prod\n") < at("bad a") && at("bad a") < at("bad c") && at("bad c") < at("Target dev\n"), "{text}");
+        assert!(at("Target dev\n") < at("bad b"), "{text}");
+        assert!(at("Inputs: settings prod/settings.toml") < at("Target dev\n"), "{text}");
+        assert!(at("Target dev\n") < at("Inputs: settings not given"), "{text}");
+        assert!(text.contains("in scope; INCOMPLETE"), "{text}");
+        // The summary no longer claims the settings were not given for the run as a whole.
+        assert_eq!(text.matches("Inputs:").count(), 2, "{text}");
+    }
 }

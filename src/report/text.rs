@@ -21,7 +21,7 @@ pub fn width(s: &str) -> usize {
 
 /// The widest word of `s`: the narrowest column that shows it without cutting a word.
 pub fn longest_token(s: &str) -> usize {
-    s.split_whitespace().map(width).max().unwrap_or(0)
+    s.split_ascii_whitespace().map(width).max().unwrap_or(0)
 }
 
 /// The widest line of `s`.
@@ -29,15 +29,19 @@ pub fn widest_line(s: &str) -> usize {
     s.lines().map(width).max().unwrap_or(0)
 }
 
-/// `s` in lines of at most `max` columns, broken at white space. A word wider than `max` is
-/// cut, and only such a word. Line breaks in `s` are kept.
+/// Joins two words that must stay on one line ("line\u{a0}11"): wrapping breaks only at ASCII
+/// white space.
+pub const GLUE: char = '\u{a0}';
+
+/// `s` in lines of at most `max` columns, broken at ASCII white space. A word wider than `max`
+/// is cut, and only such a word. Line breaks in `s` are kept.
 pub fn wrap(s: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut lines = Vec::new();
     for paragraph in s.lines() {
         let mut line = String::new();
         let mut used = 0;
-        for word in paragraph.split_whitespace() {
+        for word in paragraph.split_ascii_whitespace() {
             let w = width(word);
             if used > 0 && used + 1 + w <= max {
                 line.push(' ');
@@ -128,6 +132,7 @@ mod tests {
         assert_eq!(wrap("日本 日本 日本", 9), ["日本 日本", "日本"]);
         assert_eq!(wrap("one\ntwo", 80), ["one", "two"]);
         assert_eq!(wrap("", 80), [""]);
+        assert_eq!(wrap("at line\u{a0}11", 9), ["at", "line\u{a0}11"]);
     }
 
     #[test]

@@ -1,0 +1,217 @@
+//! The human outputs at any width: the table report, `rules` and `explain` fit the terminal
+//! (its width, `COLUMNS`, a default when piped or when a terminal reports zero columns) and never
+//! cut a rule code, a rule name or a URL that fits the line; every audited destination is named.
+//! Also the conventions around them: did-you-mean, completions, the manual page.
+
+use std::path::PathBuf;
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_calm-audit");
+
+const EXAMPLES: [&str; 6] =
+    ["check", "examples/destinations", "--settings", "examples/settings.toml", "--calm-key", "examples/calm-service-key.txt"];
+
+/// Standard output of a piped run with `COLUMNS` set (or unset for `None`).
+fn piped(args: &[&str], columns: Option<&str>) -> (i32, String, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(root()).env("NO_COLOR", "1").env_remove("COLUMNS").args(args);
+    if let Some(c) = columns {
+        cmd.env("COLUMNS", c);
+    }
+    let out = cmd.output().expect("run calm-audit");
+    let stderr = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (out.status.code().expect("exit code"), String::from_utf8(out.stdout).expect("utf-8"), stderr)
+}
+
+fn columns_of(line: &str) -> usize {
+    line.chars().count()
+}
+
+/// Words of the messages that must never be cut: URLs (quoted as the messages quote them).
+fn urls(doc: &Value) -> Vec<String> {
+    let mut out: Vec<String> = doc["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["status"] != "pass" && r["status"] != "not_applicable")
+        .flat_map(|r| r["message"].as_str().unwrap_or_default().split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|w| w.contains("https://"))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn the_example_report_fits_every_width_with_codes_names_and_urls_whole() {
+    let (_, json, _) = piped(&[&EXAMPLES[..], &["--format", "json"]].concat(), None);
+    let doc: Value = serde_json::from_str(&json).expect("json");
+    let urls = urls(&doc);
+    assert!(urls.len() >= 4, "the example has URLs in its messages: {urls:?}");
+    // (COLUMNS, width laid out for): zero, junk and nothing fall back to 100; tiny is floored at 40.
+    let cases = [
+        (None, 100),
+        (Some("0"), 100),
+        (Some("wide"), 100),
+        (Some("10"), 40),
+        (Some("60"), 60),
+        (Some("80"), 80),
+        (Some("99"), 99),
+        (Some("120"), 120),
+        (Some("160"), 160),
+        (Some("200"), 200),
+    ];
+    for (columns, width) in cases {
+        let (code, text, _) = piped(&EXAMPLES, columns);
+        assert_eq!(code, 1);
+        for line in text.lines() {
+            assert!(columns_of(line) <= width, "COLUMNS={columns:?}: {} > {width}: {line}", columns_of(line));
+        }
+        for r in doc["results"].as_array().expect("results").iter().filter(|r| r["status"] == "fail" || r["status"] == "manual") {
+            let (code, rule) = (r["code"].as_str().unwrap_or_default(), r["rule"].as_str().unwrap_or_default());
+            // The list indents the code and name by two.
+            assert!(rule.len() + 2 > width || (text.contains(code) && text.contains(rule)), "COLUMNS={columns:?}: {code} {rule} cut:\n{text}");
+        }
+        // A URL is whole when it fits the line beside the list's indent of six.
+        for url in urls.iter().filter(|u| columns_of(u) + 6 <= width) {
+            assert!(text.contains(url.as_str()), "COLUMNS={columns:?}: {url} cut:\n{text}");
+        }
+        // Below 100 columns a list; at 200 the example's table fits (from about 150 it does).
+        if width < 100 || width >= 200 {
+            assert_eq!(text.contains('┌'), width >= 200, "COLUMNS={columns:?}:\n{text}");
+        }
+        // Every audited destination is named, the passing CALM_BPMON too.
+        let audited = text.split("Destinations audited (4):\n").nth(1).unwrap_or_else(|| panic!("no destinations section:\n{text}"));
+        for name in ["BPMON_PUSH", "CALM_BPMON", "CALM_TEST", "calm_legacy"] {
+            assert!(audited.contains(&format!("  {name}: ")), "COLUMNS={columns:?}: {name} not listed:\n{text}");
+        }
+    }
+}
+
+/// `script -qc` runs the binary on a pseudo-terminal that reports zero columns (as some CI
+/// runners and `docker run -t` do); that once drew one-character columns over 5,729 lines.
+#[test]
+fn a_terminal_of_zero_columns_gets_the_default_width() {
+    if Process::new("script").arg("--version").output().is_err() {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let command = format!("{BIN} {} --all-results", EXAMPLES.join(" "));
+    let out = Process::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("COLUMNS")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    assert!(text.contains("CALM004 destination-url-trailing-slash"), "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("calm-audit:")).collect();
+    assert!(lines.iter().all(|l| columns_of(l) <= 100), "{text}");
+    assert!(lines.len() < 500, "{} lines:\n{text}", lines.len());
+    assert!(text.contains("\"https://acme-demo.authentication.eu10.hana.ondemand.com//oauth/token\""), "{text}");
+}
+
+#[test]
+fn rules_and_explain_follow_the_width() {
+    for (columns, width) in [("60", 60), ("80", 80), ("200", 200)] {
+        let (code, rules, _) = piped(&["rules"], Some(columns));
+        assert_eq!(code, 0);
+        assert!(rules.lines().all(|l| columns_of(l) <= width), "COLUMNS={columns}:\n{rules}");
+        assert!(rules.contains("CALM004") && rules.contains("destination-client-secret-matches-key"), "{rules}");
+        assert_eq!(rules.contains('┌'), width >= 100, "COLUMNS={columns}:\n{rules}");
+        let (code, explain, _) = piped(&["explain", "CALM015"], Some(columns));
+        assert_eq!(code, 0);
+        assert!(explain.lines().all(|l| columns_of(l) <= width), "COLUMNS={columns}:\n{explain}");
+        assert!(explain.contains("https://help.sap.com/"), "{explain}");
+    }
+}
+
+#[test]
+fn unknown_rules_suggest_the_closest() {
+    let want = "did you mean destination-url-trailing-slash (CALM004)?";
+    for args in [
+        vec!["explain", "trailing-slash"],
+        vec!["check", "examples/destinations", "--select", "CALM001,trailing_slash"],
+        vec!["check", "examples/destinations", "--ignore", "destination-url-trailing-slahs"],
+        vec!["check", "examples/destinations", "--severity", "trailing-slash=warning"],
+    ] {
+        let (code, stdout, stderr) = piped(&args, None);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    for config in [
+        "[severity]\ntrailing-slash = \"warning\"\n",
+        "[[waiver]]\nrule = \"trailing-slash\"\nreason = \"x\"\nexpires = \"2099-01-01\"\n",
+    ] {
+        let path = dir.path().join("calm-audit.toml");
+        std::fs::write(&path, config).expect("write config");
+        let path = path.display().to_string();
+        let (code, _, stderr) = piped(&["check", "examples/destinations", "--config", &path], None);
+        assert_eq!(code, 2, "{config}");
+        assert!(stderr.contains(want) && stderr.contains("calm-audit.toml:"), "{config}: {stderr}");
+    }
+    let (_, _, stderr) = piped(&["explain", "qwertyuiop"], None);
+    assert!(stderr.contains("no rule \"qwertyuiop\" (`calm-audit rules` lists them)"), "{stderr}");
+}
+
+#[test]
+fn completions_for_every_shell_and_bash_accepts_its_own() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, script, _) = piped(&["completions", shell], None);
+        assert_eq!(code, 0, "{shell}");
+        assert!(script.contains("calm-audit") && script.contains("fail-on") && script.contains("explain"), "{shell}: {script}");
+    }
+    let (_, script, _) = piped(&["completions", "bash"], None);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("calm-audit.bash");
+    std::fs::write(&file, script).expect("write completion");
+    let check = Process::new("bash").arg("-n").arg(&file).output().expect("run bash -n");
+    assert!(check.status.success(), "bash -n: {}", String::from_utf8_lossy(&check.stderr));
+    let (code, _, stderr) = piped(&["completions", "tcsh"], None);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn manual_pages_come_from_the_same_definitions() {
+    let (code, page, _) = piped(&["man"], None);
+    assert_eq!(code, 0);
+    assert!(page.contains(".TH calm-audit 1") && page.contains("check"), "{page}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("man1");
+    let (code, stdout, stderr) = piped(&["man", "--dir", &out.display().to_string()], None);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty());
+    let check = std::fs::read_to_string(out.join("calm-audit-check.1")).expect("check page");
+    assert!(check.contains("fail\\-on") && check.contains("destination\\-key"), "{check}");
+}
+
+/// Every flag `--help` shows for a command is in the README's usage block.
+#[test]
+fn readme_usage_names_every_flag_of_help() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let usage = readme.split("<!-- usage:").nth(1).and_then(|s| s.split("<!-- end of usage -->").next()).expect("usage block");
+    for command in ["check", "snapshot", "init", "rules", "explain", "completions", "man"] {
+        let (_, help, _) = piped(&[command, "--help"], None);
+        let line_of = |c: &str| usage.split("\ncalm-audit ").find(|b| b.starts_with(&format!("{c} "))).map(str::to_owned);
+        let block = line_of(command).unwrap_or_else(|| panic!("README usage has no `calm-audit {command}`:\n{usage}"));
+        for flag in help.split_whitespace().filter(|w| w.starts_with("--") && w.len() > 2) {
+            let flag = flag.trim_end_matches([',', '.', ')', ']']).split(['=', '[']).next().unwrap_or_default();
+            if flag == "--help" || flag == "--version" || flag.len() <= 2 {
+                continue;
+            }
+            assert!(block.contains(&format!("[{flag}")), "`{command} --help` shows {flag}; the README usage does not:\n{block}");
+        }
+    }
+}
