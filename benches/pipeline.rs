@@ -9,7 +9,6 @@ mod landscape;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
-use calm_audit::model::Severity;
 use calm_audit::report::{Coverage, Format, Options, Report};
 use calm_audit::rules::{Catalog, Inputs, audit};
 use calm_audit::source::files::{Limits, Walk, load_paths};

@@ -300,6 +300,27 @@ fn several_targets_in_one_run() {
     assert!(md.stdout.contains("legacy-us10"), "{}", md.stdout);
 }
 
+/// Regression: the table interleaved the targets' sections and its summary said "settings not
+/// given" although a target had them.
+#[test]
+fn the_table_keeps_each_target_together_with_its_own_inputs() {
+    let config = TARGETS.replace("name = \"prod-eu10\"\n", "name = \"prod-eu10\"\nsettings = \"fixtures/good/settings.toml\"\n");
+    let dir = workspace(&config);
+    let run = calm_in(dir.path(), &["check", "--all-results"], &[("COLUMNS", "120")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let text = &run.stdout;
+    let prod = text.find("Target prod-eu10\n").expect("prod section");
+    let legacy = text.find("Target legacy-us10\n").expect("legacy section");
+    assert!(prod < legacy, "{text}");
+    let (prod_part, legacy_part) = (&text[prod..legacy], &text[legacy..]);
+    // Each section holds only its own files, and names its own inputs.
+    assert!(prod_part.contains("fixtures/targets/eu10") && !prod_part.contains("fixtures/targets/us10"), "{text}");
+    assert!(!legacy_part.contains("fixtures/targets/eu10"), "{text}");
+    assert!(prod_part.contains("Inputs: settings fixtures/good/settings.toml, Cloud ALM key fixtures/good/calm-key.txt"), "{text}");
+    assert!(legacy_part.contains("Inputs: settings not given, Cloud ALM key fixtures/good/calm-key.txt"), "{text}");
+    assert!(prod_part.contains("Destinations audited (") && legacy_part.contains("Destinations audited ("), "{text}");
+}
+
 #[test]
 fn several_reports_from_one_run_equal_the_single_runs() {
     let dir = workspace("");

@@ -78,14 +78,17 @@ fn the_example_report_fits_every_width_with_codes_names_and_urls_whole() {
         for r in doc["results"].as_array().expect("results").iter().filter(|r| r["status"] == "fail" || r["status"] == "manual") {
             let (code, rule) = (r["code"].as_str().unwrap_or_default(), r["rule"].as_str().unwrap_or_default());
             // The list indents the code and name by two.
-            assert!(rule.len() + 2 > width || (text.contains(code) && text.contains(rule)), "COLUMNS={columns:?}: {code} {rule} cut:\n{text}");
+            assert!(
+                rule.len() + 2 > width || (text.contains(code) && text.contains(rule)),
+                "COLUMNS={columns:?}: {code} {rule} cut:\n{text}"
+            );
         }
-        // A URL is whole when it fits the line beside the list's indent of six.
-        for url in urls.iter().filter(|u| columns_of(u) + 6 <= width) {
+        // A URL is whole when it fits the line beside the list's indent of four.
+        for url in urls.iter().filter(|u| columns_of(u) + 4 <= width) {
             assert!(text.contains(url.as_str()), "COLUMNS={columns:?}: {url} cut:\n{text}");
         }
         // Below 100 columns a list; at 200 the example's table fits (from about 150 it does).
-        if width < 100 || width >= 200 {
+        if !(100..200).contains(&width) {
             assert_eq!(text.contains('┌'), width >= 200, "COLUMNS={columns:?}:\n{text}");
         }
         // Every audited destination is named, the passing CALM_BPMON too.
@@ -100,10 +103,6 @@ fn the_example_report_fits_every_width_with_codes_names_and_urls_whole() {
 /// runners and `docker run -t` do); that once drew one-character columns over 5,729 lines.
 #[test]
 fn a_terminal_of_zero_columns_gets_the_default_width() {
-    if Process::new("script").arg("--version").output().is_err() {
-        eprintln!("skipped: `script` (util-linux) is not installed");
-        return;
-    }
     let command = format!("{BIN} {} --all-results", EXAMPLES.join(" "));
     let out = Process::new("script")
         .args(["-qec", &command, "/dev/null"])
@@ -112,7 +111,7 @@ fn a_terminal_of_zero_columns_gets_the_default_width() {
         .env_remove("COLUMNS")
         .stdin(std::process::Stdio::null())
         .output()
-        .expect("run script");
+        .expect("`script` from util-linux (Debian: bsdutils) gives the test its pseudo-terminal");
     let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
     assert!(text.contains("CALM004 destination-url-trailing-slash"), "{text}");
     let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with("calm-audit:")).collect();
@@ -151,10 +150,9 @@ fn unknown_rules_suggest_the_closest() {
         assert!(stderr.contains(want), "{args:?}: {stderr}");
     }
     let dir = tempfile::tempdir().expect("temp dir");
-    for config in [
-        "[severity]\ntrailing-slash = \"warning\"\n",
-        "[[waiver]]\nrule = \"trailing-slash\"\nreason = \"x\"\nexpires = \"2099-01-01\"\n",
-    ] {
+    for config in
+        ["[severity]\ntrailing-slash = \"warning\"\n", "[[waiver]]\nrule = \"trailing-slash\"\nreason = \"x\"\nexpires = \"2099-01-01\"\n"]
+    {
         let path = dir.path().join("calm-audit.toml");
         std::fs::write(&path, config).expect("write config");
         let path = path.display().to_string();

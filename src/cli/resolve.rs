@@ -11,8 +11,8 @@ use super::args::{CheckArgs, FailOn, enum_value};
 use super::sources::SourceArgs;
 use crate::config::{self, Loaded};
 use crate::model::Severity;
-use crate::overlay::{rule_code, unknown_rule};
 use crate::overlay::waivers::{Waiver, valid_date};
+use crate::overlay::{rule_code, unknown_rule};
 use crate::report::Format;
 use crate::rules::{Catalog, Profile, Profiles};
 
@@ -379,8 +379,8 @@ fn severity_overrides(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder
     let mut out: Vec<(&'static str, Severity)> = Vec::new();
     if let Some(table) = loaded.as_ref().and_then(|l| l.file.severity.as_ref()) {
         for (rule, level) in table {
-            let code =
-                rule_code(catalog, rule).ok_or_else(|| loaded_error(loaded, level.span(), format!("severity: {}", unknown_rule(catalog, rule))))?;
+            let code = rule_code(catalog, rule)
+                .ok_or_else(|| loaded_error(loaded, level.span(), format!("severity: {}", unknown_rule(catalog, rule))))?;
             let severity =
                 severity_value(level.get_ref()).map_err(|e| loaded_error(loaded, level.span(), format!("severity.{rule}: {e}")))?;
             b.note(&format!("severity.{code}"), level.get_ref(), b.file_at(level.span()));
@@ -390,7 +390,8 @@ fn severity_overrides(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder
     }
     for spec in &args.severity {
         let (rule, level) = spec.split_once('=').ok_or_else(|| CliError::Usage(format!("--severity {spec}: expected RULE=LEVEL")))?;
-        let code = rule_code(catalog, rule).ok_or_else(|| CliError::Usage(format!("--severity {spec}: {}", unknown_rule(catalog, rule))))?;
+        let code =
+            rule_code(catalog, rule).ok_or_else(|| CliError::Usage(format!("--severity {spec}: {}", unknown_rule(catalog, rule))))?;
         let severity = severity_value(level).map_err(|e| CliError::Usage(format!("--severity {spec}: {e}")))?;
         b.note(&format!("severity.{code}"), level, Source::Flag);
         out.retain(|(c, _)| *c != code);

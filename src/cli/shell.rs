@@ -55,7 +55,8 @@ pub fn synopsis(width: usize) -> String {
         let args = sub.get_arguments().filter(|a| !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version"));
         let (positionals, options): (Vec<&clap::Arg>, Vec<&clap::Arg>) = args.partition(|a| a.is_positional());
         for arg in positionals {
-            let name = arg.get_value_names().and_then(|v| v.first()).map_or_else(|| arg.get_id().as_str().to_uppercase(), |v| v.to_string());
+            let name =
+                arg.get_value_names().and_then(|v| v.first()).map_or_else(|| arg.get_id().as_str().to_uppercase(), |v| v.to_string());
             let values = possible_values(arg).unwrap_or(name);
             let many = matches!(arg.get_action(), clap::ArgAction::Append);
             items.push(match (arg.is_required_set(), many) {

@@ -66,7 +66,7 @@ fn table(catalog: &Catalog, total: usize) -> String {
     let summary_needs = max(&|r| longest_token(&r.summary), "Summary").max(SUMMARY_MIN);
     let summary_wants = max(&|r| text_width(&r.summary), "Summary");
     // Borders and separators (5), one space of padding each side of four columns (8).
-    let left = total.checked_sub(13 + code + name + severity).unwrap_or(0);
+    let left = total.saturating_sub(13 + code + name + severity);
     if total < TABLE_MIN_WIDTH || left < summary_needs {
         let mut out = String::new();
         for r in &catalog.rules {
@@ -140,6 +140,6 @@ pub fn explain(rule: &Rule, width: usize) -> String {
         s.push_str(&indented(&format!("{}. {step}", i + 1), width, 2, 5));
     }
     s.push('\n');
-    s.push_str(&indented(&format!("Documentation: {}", rule.help_uri), width, 0, 4));
+    s.push_str(&indented(&format!("Documentation: {}", rule.help_uri), width, 0, 0));
     s
 }

@@ -160,7 +160,7 @@ fn results_list(report: &Report, rows: &[&Finding], total: usize) -> String {
         }
         head.push_str(&format!(" · {} {} · line{GLUE}{}", f.code, f.rule, f.location.line));
         out.push_str(&indented(&head, total + escape_width(&head), 2, 2));
-        out.push_str(&indented(&f.message, total, 6, 6));
+        out.push_str(&indented(&f.message, total, 4, 4));
     }
     out
 }
@@ -211,7 +211,7 @@ fn destinations(report: &Report, target: Option<&str>, out: &mut String) {
             line.push_str(&format!("; profile {} ({})", p.name, p.reason));
         }
         line.push_str(&format!("; {}", first.object.qualified_name));
-        out.push_str(&indented(&line, total + escape_width(&line), 2, 6));
+        out.push_str(&indented(&line, total + escape_width(&line), 2, 4));
     }
     out.push('\n');
 }
@@ -229,7 +229,7 @@ fn not_audited(report: &Report, target: Option<&str>, out: &mut String) {
     out.push_str(&format!("Not audited ({}):\n", list.len()));
     let shown = if report.options.verbose { list.len() } else { NOT_AUDITED_SHOWN.min(list.len()) };
     for n in &list[..shown] {
-        out.push_str(&indented(&format!("{}: {}", n.name, n.reason), total, 2, 6));
+        out.push_str(&indented(&format!("{}: {}", n.name, n.reason), total, 2, 4));
     }
     if shown < list.len() {
         out.push_str(&format!("  ... and {} more (--verbose lists them all)\n", list.len() - shown));
@@ -258,10 +258,10 @@ pub fn render(report: &Report) -> String {
     let layout = columns(&rows, total);
 
     let mut out = String::new();
-    if rows.is_empty() {
-        out.push_str("No findings to show.\n\n");
-    }
     if report.targets.is_empty() {
+        if rows.is_empty() {
+            out.push_str("No findings to show.\n\n");
+        }
         results(report, &rows, layout.as_ref(), &mut out);
         destinations(report, None, &mut out);
         not_audited(report, None, &mut out);
@@ -270,6 +270,9 @@ pub fn render(report: &Report) -> String {
             let mine: Vec<&Finding> = rows.iter().copied().filter(|f| f.target.as_deref() == Some(target.name.as_str())).collect();
             let title = format!("Target {}", target.name);
             out.push_str(&format!("{title}\n{}\n\n", "=".repeat(width(&title).min(total))));
+            if mine.is_empty() {
+                out.push_str("No findings to show.\n\n");
+            }
             results(report, &mine, layout.as_ref(), &mut out);
             destinations(report, Some(&target.name), &mut out);
             not_audited(report, Some(&target.name), &mut out);
@@ -282,7 +285,12 @@ pub fn render(report: &Report) -> String {
             out.push_str(&indented(&line, total, 0, 2));
             out.push_str(&indented(&inputs_line(c), total, 0, 2));
             if let Some(service) = &c.live_service {
-                out.push_str(&indented(&format!("Live: {service}, subaccount {}", c.subaccount_id.as_deref().unwrap_or("unknown")), total, 0, 2));
+                out.push_str(&indented(
+                    &format!("Live: {service}, subaccount {}", c.subaccount_id.as_deref().unwrap_or("unknown")),
+                    total,
+                    0,
+                    2,
+                ));
             }
             out.push('\n');
         }
@@ -301,14 +309,17 @@ pub fn render(report: &Report) -> String {
 /// The closing lines, each with its indent.
 fn summary(report: &Report) -> Vec<(usize, String)> {
     let c = &report.coverage;
-    let mut s = vec![(0, format!(
-        "Coverage: {} destination file(s) read, {} skipped; {} destination(s) found, {} in scope, {} not audited",
-        c.files_read,
-        c.files_skipped.len(),
-        c.destinations_found,
-        c.destinations_in_scope,
-        report.not_audited.len()
-    ))];
+    let mut s = vec![(
+        0,
+        format!(
+            "Coverage: {} destination file(s) read, {} skipped; {} destination(s) found, {} in scope, {} not audited",
+            c.files_read,
+            c.files_skipped.len(),
+            c.destinations_found,
+            c.destinations_in_scope,
+            report.not_audited.len()
+        ),
+    )];
     if report.targets.is_empty() {
         s.push((0, inputs_line(c)));
         if let Some(service) = &c.live_service {
@@ -326,7 +337,10 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
         None => s.push((0, "Failing: not counted (--fail-on never)".to_owned())),
     }
     if c.destinations_in_scope == 0 && c.destinations_found > 0 {
-        s.push((0, "Note: no destination is in scope (none named CALM_*, none with a *.alm.cloud.sap URL, none named in the settings)".to_owned()));
+        s.push((
+            0,
+            "Note: no destination is in scope (none named CALM_*, none with a *.alm.cloud.sap URL, none named in the settings)".to_owned(),
+        ));
     }
     let waived = report.findings.iter().filter(|f| f.waived.is_some()).count();
     if waived > 0 || !report.waiver_notes.is_empty() {
@@ -342,13 +356,16 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
     }
     if let Some(b) = &report.baseline {
         let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
-        s.push((0, format!(
-            "Baseline {}: {} new, {} unchanged, {} gone",
-            b.path,
-            count(BaselineState::New),
-            count(BaselineState::Unchanged),
-            b.absent.len()
-        )));
+        s.push((
+            0,
+            format!(
+                "Baseline {}: {} new, {} unchanged, {} gone",
+                b.path,
+                count(BaselineState::New),
+                count(BaselineState::Unchanged),
+                b.absent.len()
+            ),
+        ));
         for gone in &b.absent {
             s.push((2, format!("gone: {} {} ({}:{})", gone.code, gone.object, gone.location.path, gone.location.line)));
         }
