@@ -92,10 +92,14 @@ fn the_example_report_fits_every_width_with_codes_names_and_urls_whole() {
             assert_eq!(text.contains('┌'), width >= 200, "COLUMNS={columns:?}:\n{text}");
         }
         // Every audited destination is named, the passing CALM_BPMON too.
-        let audited = text.split("Destinations audited (4):\n").nth(1).unwrap_or_else(|| panic!("no destinations section:\n{text}"));
-        for name in ["BPMON_PUSH", "CALM_BPMON", "CALM_TEST", "calm_legacy"] {
+        let audited = text.split("Destinations audited (5):\n").nth(1).unwrap_or_else(|| panic!("no destinations section:\n{text}"));
+        for name in ["BPMON_PUSH", "CALM_BPMON", "CALM_TEST", "calm_legacy", "sap_process_automation_cloud_alm"] {
             assert!(audited.contains(&format!("  {name}: ")), "COLUMNS={columns:?}: {name} not listed:\n{text}");
         }
+        // And the ones not audited, by name with their reason.
+        let skipped = text.split("Not audited (2):\n").nth(1).unwrap_or_else(|| panic!("no not-audited section:\n{text}"));
+        assert!(skipped.contains("  TransportManagementService: SAP"), "{text}");
+        assert!(skipped.contains("  S4_BACKEND: out of scope"), "{text}");
     }
 }
 
@@ -121,13 +125,17 @@ fn a_terminal_of_zero_columns_gets_the_default_width() {
 }
 
 #[test]
-fn rules_and_explain_follow_the_width() {
+fn rules_profiles_and_explain_follow_the_width() {
     for (columns, width) in [("60", 60), ("80", 80), ("200", 200)] {
         let (code, rules, _) = piped(&["rules"], Some(columns));
         assert_eq!(code, 0);
         assert!(rules.lines().all(|l| columns_of(l) <= width), "COLUMNS={columns}:\n{rules}");
         assert!(rules.contains("CALM004") && rules.contains("destination-client-secret-matches-key"), "{rules}");
         assert_eq!(rules.contains('┌'), width >= 100, "COLUMNS={columns}:\n{rules}");
+        let (code, profiles, _) = piped(&["profiles"], Some(columns));
+        assert_eq!(code, 0);
+        assert!(profiles.lines().all(|l| columns_of(l) <= width), "COLUMNS={columns}:\n{profiles}");
+        assert!(profiles.contains("build-process-automation") && profiles.contains("sap_process_automation_cloud_alm"), "{profiles}");
         let (code, explain, _) = piped(&["explain", "CALM015"], Some(columns));
         assert_eq!(code, 0);
         assert!(explain.lines().all(|l| columns_of(l) <= width), "COLUMNS={columns}:\n{explain}");

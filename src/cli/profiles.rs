@@ -1,6 +1,8 @@
+use std::io::IsTerminal;
+
 use clap::Args;
 
-use super::{Exit, Output};
+use super::{Exit, Output, output_width};
 use crate::report::catalog::CatalogFormat;
 use crate::report::profiles::render;
 use crate::rules::Profiles;
@@ -13,5 +15,6 @@ pub struct ProfilesArgs {
 }
 
 pub fn run(args: &ProfilesArgs) -> Output {
-    Output { stdout: render(Profiles::builtin(), args.format), stderr: Vec::new(), exit: Exit::Clean }
+    let width = output_width(std::io::stdout().is_terminal());
+    Output { stdout: render(Profiles::builtin(), args.format, width), stderr: Vec::new(), exit: Exit::Clean }
 }

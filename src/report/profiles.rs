@@ -1,9 +1,8 @@
 //! The profiles shown to people: `calm-audit profiles` (table, JSON, Markdown; the Markdown is
 //! `docs/profiles.md`), generated from `rules/profiles.toml` like the catalog pages.
 
-use comfy_table::{ContentArrangement, Table, presets};
-
 use super::catalog::CatalogFormat;
+use super::text::{grid, indented};
 use crate::rules::profiles::{Condition, Profile, Profiles, Step, Verdict};
 use crate::rules::{Catalog, Rule};
 
@@ -44,28 +43,38 @@ pub fn rules_of<'a>(catalog: &'a Catalog, profiles: &Profiles, profile: &Profile
     catalog.rules.iter().filter(|r| profiles.applies(profile, &r.code) || profiles.run.rules.contains(&r.code)).collect()
 }
 
-pub fn render(profiles: &Profiles, format: CatalogFormat) -> String {
+/// The profiles in `format`; the table is laid out for `width` columns (a list when it would not
+/// fit without cutting a word).
+pub fn render(profiles: &Profiles, format: CatalogFormat, width: usize) -> String {
     match format {
         CatalogFormat::Table => {
-            let mut table = Table::new();
-            table
-                .load_preset(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .force_no_tty()
-                .set_width(140);
-            table.set_header(vec!["Profile", "Service", "Rules beyond the common ones", "Recognised by"]);
-            for p in &profiles.profiles {
-                let own = if p.rules.is_empty() { "none".to_owned() } else { p.rules.join(", ") };
-                table.add_row(vec![p.name.clone(), p.title.clone(), own, recognised_by(profiles, p).join("; ").replace('`', "")]);
-            }
-            let mut out = format!("{table}\n\nCommon rules (every profile): {}\n", profiles.common.rules.join(", "));
-            out.push_str(&format!(
-                "Rules of the run (the Cloud ALM key): {}\n\nRecognition, first match wins:\n",
-                profiles.run.rules.join(", ")
-            ));
-            out.push_str("  0. an explicit choice: [profiles] in calm-audit.toml, then --profile or profile = \"...\"\n");
+            let rows: Vec<Vec<String>> = profiles
+                .profiles
+                .iter()
+                .map(|p| {
+                    let own = if p.rules.is_empty() { "none".to_owned() } else { p.rules.join(", ") };
+                    vec![p.name.clone(), p.title.clone(), own, recognised_by(profiles, p).join("; ").replace('`', "")]
+                })
+                .collect();
+            let header = ["Profile", "Service", "Rules beyond the common ones", "Recognised by"];
+            let table = grid(&header, &rows, width).unwrap_or_else(|| {
+                let mut list = String::new();
+                for row in &rows {
+                    list.push_str(&indented(&format!("{} · {}", row[0], row[1]), width, 0, 4));
+                    list.push_str(&indented(&format!("rules beyond the common ones: {}", row[2]), width, 4, 6));
+                    list.push_str(&indented(&format!("recognised by: {}", row[3]), width, 4, 6));
+                }
+                list
+            });
+            let mut out = format!("{table}\n");
+            out.push_str(&indented(&format!("Common rules (every profile): {}", profiles.common.rules.join(", ")), width, 0, 4));
+            out.push_str(&indented(&format!("Rules of the run (the Cloud ALM key): {}", profiles.run.rules.join(", ")), width, 0, 4));
+            out.push_str("\nRecognition, first match wins:\n");
+            let explicit = "0. an explicit choice: [profiles] in calm-audit.toml, then --profile or profile = \"...\"";
+            out.push_str(&indented(explicit, width, 2, 5));
             for (i, step) in profiles.recognise.iter().enumerate() {
-                out.push_str(&format!("  {}. {} => {}\n", i + 1, condition_text(step), verdict_text(step)).replace('`', ""));
+                let line = format!("{}. {} => {}", i + 1, condition_text(step), verdict_text(step)).replace('`', "");
+                out.push_str(&indented(&line, width, 2, 5));
             }
             out
         }

@@ -100,6 +100,34 @@ pub fn effective(found: Option<usize>) -> usize {
     found.filter(|w| *w > 0).unwrap_or(DEFAULT_WIDTH).max(MIN_WIDTH)
 }
 
+/// A table of `rows` under `header` that fits `total` columns without cutting a word, or `None`
+/// when it cannot (the caller then lays the rows out as a list).
+pub fn grid(header: &[&str], rows: &[Vec<String>], total: usize) -> Option<String> {
+    use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
+    let columns = header.len();
+    let needs: Vec<usize> =
+        (0..columns).map(|i| rows.iter().map(|r| longest_token(&r[i])).max().unwrap_or(0).max(width(header[i]))).collect();
+    // Borders and separators (columns + 1), a space of padding each side of every column.
+    let chrome = columns + 1 + 2 * columns;
+    if total < TABLE_MIN_WIDTH || chrome + needs.iter().sum::<usize>() > total {
+        return None;
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .force_no_tty()
+        .set_width(u16::try_from(total).unwrap_or(u16::MAX));
+    table.set_header(header.to_vec());
+    for row in rows {
+        table.add_row(row.clone());
+    }
+    for (column, need) in table.column_iter_mut().zip(needs) {
+        column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(u16::try_from(need + 2).unwrap_or(u16::MAX))));
+    }
+    Some(format!("{table}\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
