@@ -208,16 +208,36 @@ fn manual_pages_come_from_the_same_definitions() {
 fn readme_usage_names_every_flag_of_help() {
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
     let usage = readme.split("<!-- usage:").nth(1).and_then(|s| s.split("<!-- end of usage -->").next()).expect("usage block");
-    for command in ["check", "snapshot", "init", "rules", "explain", "completions", "man"] {
+    let (_, top, _) = piped(&["--help"], None);
+    let commands: Vec<String> = top
+        .split("Commands:\n")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .filter(|c| c != "help")
+        .collect();
+    assert!(commands.len() >= 8 && commands.contains(&"check".to_owned()), "{top}");
+    let mut checked = 0;
+    for command in &commands {
+        let command = command.as_str();
         let (_, help, _) = piped(&[command, "--help"], None);
         let line_of = |c: &str| usage.split("\ncalm-audit ").find(|b| b.starts_with(&format!("{c} "))).map(str::to_owned);
         let block = line_of(command).unwrap_or_else(|| panic!("README usage has no `calm-audit {command}`:\n{usage}"));
-        for flag in help.split_whitespace().filter(|w| w.starts_with("--") && w.len() > 2) {
-            let flag = flag.trim_end_matches([',', '.', ')', ']']).split(['=', '[']).next().unwrap_or_default();
-            if flag == "--help" || flag == "--version" || flag.len() <= 2 {
+        // The options list: lines that start with `-x, --long` or `--long`, not the prose.
+        let flags = help.lines().map(str::trim_start).filter(|l| l.starts_with('-')).filter_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("--"))
+                .map(|w| w.trim_end_matches(',').split(['=', '[', '<']).next().unwrap_or_default())
+        });
+        for flag in flags {
+            if flag == "--help" || flag == "--version" {
                 continue;
             }
             assert!(block.contains(&format!("[{flag}")), "`{command} --help` shows {flag}; the README usage does not:\n{block}");
+            checked += 1;
         }
     }
+    assert!(checked >= 30, "only {checked} flags found in the --help outputs");
 }
