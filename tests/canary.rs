@@ -143,7 +143,7 @@ fn no_secret_reaches_any_output() {
     let (key, calm, settings) = (scene.s("dest-key.json"), scene.s("calm-key.json"), scene.s("settings.toml"));
     let files = scene.s("files");
     let mut texts = Vec::new();
-    for format in ["table", "json", "sarif", "junit", "markdown"] {
+    for format in ["table", "json", "sarif", "junit", "markdown", "html"] {
         texts.extend(run(
             &scene,
             &[
@@ -170,6 +170,8 @@ fn no_secret_reaches_any_output() {
                 "junit=out/r.xml",
                 "--report",
                 "markdown=out/r.md",
+                "--report",
+                "html=out/r.html",
                 "--sarif-waived",
             ],
         ));
@@ -217,6 +219,7 @@ fn no_secret_reaches_any_output() {
     secrets.push(find_token("CALM_INST"));
     assert!(texts.len() > 40, "every command ran and wrote something");
     assert!(texts.iter().any(|(_, t)| t.contains("\"hmac\"")), "the snapshot was written");
+    assert!(texts.iter().any(|(what, t)| what.ends_with("r.html") && t.contains("CALM_SUB")), "the HTML report was written");
     assert!(texts.iter().any(|(_, t)| t.contains("GET ")), "verbose logging was on");
     // The URLs were shown, with their query names and without their secrets.
     for shown in ["https://***@acme.eu10.alm.cloud.sap/?token=***&x=***", "/oauth/token?client_secret=***", "<stdin>", "broken.json"] {

@@ -46,6 +46,7 @@ fn example_reports_and_rule_docs_are_fresh() {
         ("sarif", "reports/examples.sarif"),
         ("junit", "reports/examples.junit.xml"),
         ("markdown", "reports/examples.md"),
+        ("html", "reports/examples.html"),
     ] {
         let mut args = EXAMPLES.to_vec();
         args.extend(["--format", format]);

@@ -61,6 +61,16 @@ fn sarif_empty() {
 }
 
 #[test]
+fn html_mixed() {
+    insta::assert_snapshot!(report(&with(&MIXED, "html")));
+}
+
+#[test]
+fn html_empty() {
+    insta::assert_snapshot!(report(&with(&EMPTY, "html")));
+}
+
+#[test]
 fn explain_calm014() {
     insta::assert_snapshot!(report(&["explain", "CALM014"]));
 }

@@ -180,6 +180,7 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 # [reports]
 # sarif = "reports/calm-audit.sarif"
 # junit = "reports/calm-audit.junit.xml"
+# html = "reports/calm-audit.html"
 
 # The purpose of some destinations, by name or glob; beats `profile` and recognition.
 # [profiles]

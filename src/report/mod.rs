@@ -2,6 +2,7 @@
 //! and returns the text; writing it anywhere is the caller's business.
 
 pub mod catalog;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -21,6 +22,7 @@ pub enum Format {
     Sarif,
     Junit,
     Markdown,
+    Html,
 }
 
 /// What was read, so a report can say what it covered.
@@ -183,6 +185,7 @@ impl Report {
             Format::Sarif => sarif::render(self),
             Format::Junit => junit::render(self),
             Format::Markdown => markdown::render(self),
+            Format::Html => html::render(self),
         }
     }
 }

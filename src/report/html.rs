@@ -1,0 +1,726 @@
+//! The HTML report: one self-contained page for a support ticket, a CI artifact or a periodic
+//! audit, readable on a laptop, a phone and paper.
+//!
+//! Order is what a reader needs: the verdict with the exit code's meaning, source failures,
+//! coverage; then each target and object with its profile, results that need attention first
+//! (with the rule's remediation steps and SAP link from the catalog), passes and not-applicable
+//! results folded away; then the destinations not audited, waivers and the baseline.
+//!
+//! Safety: the page is rendered by minijinja with HTML auto-escaping of every value; only the
+//! built-in style sheet and filter script (constants of this crate) are inserted verbatim, and a
+//! Content-Security-Policy in the page allows exactly those two by their SHA-256 hashes and
+//! nothing else (no network, no other script, no form submission).
+
+use base64::Engine as _;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{Report, WaiverProblem};
+use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, ProfileChoice, SourceFailure, Status, Waived};
+
+const TEMPLATE: &str = include_str!("html/report.html");
+const CSS: &str = include_str!("html/style.css");
+const SCRIPT: &str = include_str!("html/filter.js");
+
+/// The page's Content-Security-Policy: nothing may load, only the built-in style and script run.
+pub fn content_security_policy() -> String {
+    let hash = |s: &str| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()));
+    format!(
+        "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}'; img-src data:; base-uri 'none'; form-action 'none'",
+        hash(CSS),
+        hash(SCRIPT)
+    )
+}
+
+/// A piece of catalog text: plain, or a `code span` (the catalog marks them with backticks).
+#[derive(Serialize)]
+struct Segment<'a> {
+    text: &'a str,
+    code: bool,
+}
+
+fn segments(s: &str) -> Vec<Segment<'_>> {
+    // An unpaired backtick is kept as text rather than opening a code span that never ends.
+    let paired = s.matches('`').count().is_multiple_of(2);
+    if !paired {
+        return vec![Segment { text: s, code: false }];
+    }
+    s.split('`').enumerate().filter(|(_, t)| !t.is_empty()).map(|(i, text)| Segment { text, code: i % 2 == 1 }).collect()
+}
+
+#[derive(Serialize)]
+struct Verdict {
+    /// `passed`, `failed` or `incomplete`: also the CSS class.
+    state: &'static str,
+    word: &'static str,
+    title: String,
+    exit_code: u8,
+    meaning: String,
+    failing: usize,
+    /// Failures that do not count for the exit code, said so a reader is not misled by a pass.
+    below: Option<String>,
+    /// Nothing in scope: a pass of nothing must not read like a clean audit.
+    nothing_in_scope: bool,
+}
+
+fn verdict(report: &Report) -> Verdict {
+    let failing = report.failing();
+    let threshold = report.options.fail_on.map_or("never".to_owned(), |s| s.as_str().to_owned());
+    let fails: Vec<&Finding> = report.findings.iter().filter(|f| f.status == Status::Fail && !report.counts(f)).collect();
+    let waived = fails.iter().filter(|f| f.waived.is_some()).count();
+    let unchanged = fails.iter().filter(|f| f.waived.is_none() && f.baseline == Some(BaselineState::Unchanged)).count();
+    let lower = fails.len() - waived - unchanged;
+    let below = (!fails.is_empty()).then(|| {
+        let mut why = Vec::new();
+        if lower > 0 {
+            why.push(match report.options.fail_on {
+                Some(_) => format!("{lower} below --fail-on {threshold}"),
+                None => format!("{lower} not counted (--fail-on never)"),
+            });
+        }
+        if waived > 0 {
+            why.push(format!("{waived} waived"));
+        }
+        if unchanged > 0 {
+            why.push(format!("{unchanged} already in the baseline"));
+        }
+        format!("{} other failure(s) do not count for the exit code ({}); they are listed below.", fails.len(), why.join(", "))
+    });
+    let nothing_in_scope = report.coverage.destinations_in_scope == 0;
+    if !report.complete() {
+        Verdict {
+            state: "incomplete",
+            word: "INCOMPLETE",
+            title: "INCOMPLETE: the audit could not read or evaluate everything".to_owned(),
+            exit_code: 3,
+            meaning: format!(
+                "the audit is incomplete, which is never a pass (exit code 3 wins over 1). {failing} result(s) fail at or above --fail-on {threshold} among what was read."
+            ),
+            failing,
+            below,
+            nothing_in_scope,
+        }
+    } else if failing > 0 {
+        Verdict {
+            state: "failed",
+            word: "FAILED",
+            title: format!("FAILED: {failing} result(s) fail at or above {threshold}"),
+            exit_code: 1,
+            meaning: format!(
+                "findings at or above --fail-on {threshold}: the setup must be fixed before Cloud ALM receives data reliably."
+            ),
+            failing,
+            below,
+            nothing_in_scope,
+        }
+    } else {
+        let meaning = match report.options.fail_on {
+            Some(_) => format!("nothing fails at or above --fail-on {threshold}, and every source was read in full."),
+            None => "failures are not counted (--fail-on never); every source was read in full.".to_owned(),
+        };
+        Verdict {
+            state: "passed",
+            word: "PASSED",
+            title: "PASSED: nothing fails at or above the threshold".to_owned(),
+            exit_code: 0,
+            meaning,
+            failing,
+            below,
+            nothing_in_scope,
+        }
+    }
+}
+
+fn status_label(status: Status) -> &'static str {
+    // Text and a symbol, so the status never depends on colour.
+    match status {
+        Status::Fail => "✗ FAIL",
+        Status::Error => "! ERROR",
+        Status::Manual => "? MANUAL",
+        Status::NotApplicable => "– N/A",
+        Status::Pass => "✓ PASS",
+    }
+}
+
+#[derive(Serialize)]
+struct Row {
+    label: &'static str,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct StatusChoice {
+    value: &'static str,
+    label: &'static str,
+}
+
+#[derive(Serialize)]
+struct TargetRow<'a> {
+    name: &'a str,
+    complete: bool,
+    found: usize,
+    in_scope: usize,
+}
+
+#[derive(Serialize)]
+struct ResultView<'a> {
+    code: &'static str,
+    rule: &'static str,
+    status: &'static str,
+    label: &'static str,
+    /// Failures only: the severity they were judged at.
+    severity: Option<&'static str>,
+    message: &'a str,
+    location: String,
+    property: Option<&'a str>,
+    summary: Vec<Segment<'static>>,
+    remediation: Vec<Vec<Segment<'static>>>,
+    help_uri: Option<&'static str>,
+    waived: Option<&'a Waived>,
+    baseline: Option<&'static str>,
+    /// Why a failure does not count for the exit code.
+    not_counted: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ObjectView<'a> {
+    id: String,
+    kind: &'static str,
+    name: &'a str,
+    origin: &'a str,
+    level: Option<&'static str>,
+    profile: Option<ProfileView<'a>>,
+    tally: String,
+    /// Fail, error and manual results, the ones that count first.
+    attention: Vec<ResultView<'a>>,
+    /// Pass and not-applicable results, in a closed `<details>`.
+    folded: Vec<ResultView<'a>>,
+    folded_label: String,
+}
+
+/// [`ProfileChoice`] under its own field names (its serde names are the JSON report's).
+#[derive(Serialize)]
+struct ProfileView<'a> {
+    name: &'a str,
+    reason: &'a str,
+}
+
+impl<'a> From<&'a ProfileChoice> for ProfileView<'a> {
+    fn from(p: &'a ProfileChoice) -> Self {
+        ProfileView { name: &p.name, reason: &p.reason }
+    }
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    id: String,
+    name: Option<&'a str>,
+    complete: bool,
+    objects: Vec<ObjectView<'a>>,
+}
+
+#[derive(Serialize)]
+struct WaiverView<'a> {
+    problem: &'static str,
+    rule: &'a str,
+    destination: Option<&'a str>,
+    target: Option<&'a str>,
+    date: String,
+    defined_at: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct BaselineView<'a> {
+    path: &'a str,
+    new: usize,
+    unchanged: usize,
+    absent: &'a [super::AbsentFinding],
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    version: &'static str,
+    csp: String,
+    css: &'static str,
+    js: &'static str,
+    verdict: Verdict,
+    counts: String,
+    incomplete: bool,
+    failures: &'a [SourceFailure],
+    incomplete_targets: Vec<&'a str>,
+    errors: usize,
+    coverage: Vec<Row>,
+    skipped: &'a [String],
+    targets: Vec<TargetRow<'a>>,
+    objects_total: usize,
+    groups: Vec<Group<'a>>,
+    statuses: Vec<StatusChoice>,
+    severities: [&'static str; 3],
+    not_audited: &'a [NotAudited],
+    out_of_scope: usize,
+    waiver_notes: Vec<WaiverView<'a>>,
+    baseline: Option<BaselineView<'a>>,
+}
+
+fn kind_label(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Destination => "destination",
+        ObjectKind::Settings => "settings",
+        ObjectKind::CloudAlmKey => "Cloud ALM key",
+        ObjectKind::Landscape => "landscape",
+    }
+}
+
+fn kind_order(kind: ObjectKind) -> u8 {
+    match kind {
+        ObjectKind::Landscape => 0,
+        ObjectKind::Settings => 1,
+        ObjectKind::CloudAlmKey => 2,
+        ObjectKind::Destination => 3,
+    }
+}
+
+fn result_view<'a>(report: &'a Report, f: &'a Finding) -> ResultView<'a> {
+    let rule = report.catalog.find(f.code);
+    let attention = matches!(f.status, Status::Fail | Status::Error | Status::Manual);
+    let not_counted = (f.status == Status::Fail && !report.counts(f)).then(|| {
+        if let Some(w) = &f.waived {
+            format!("waived until {}", w.expires)
+        } else if f.baseline == Some(BaselineState::Unchanged) {
+            "already a failure in the baseline".to_owned()
+        } else {
+            match report.options.fail_on {
+                Some(level) => format!("below --fail-on {}", level.as_str()),
+                None => "--fail-on never".to_owned(),
+            }
+        }
+    });
+    ResultView {
+        code: f.code,
+        rule: f.rule,
+        status: f.status.as_str(),
+        label: status_label(f.status),
+        severity: (f.status == Status::Fail).then(|| f.severity.as_str()),
+        message: &f.message,
+        location: format!("{}:{}", f.location.path, f.location.line),
+        property: f.property.as_deref(),
+        summary: rule.map(|r| segments(&r.summary)).unwrap_or_default(),
+        remediation: if attention {
+            rule.map(|r| r.remediation.iter().map(|s| segments(s)).collect()).unwrap_or_default()
+        } else {
+            Vec::new()
+        },
+        help_uri: rule.map(|r| r.help_uri.as_str()),
+        waived: f.waived.as_ref(),
+        baseline: match (report.baseline.is_some(), f.baseline) {
+            (true, Some(BaselineState::New)) => Some("new since the baseline"),
+            (true, Some(BaselineState::Unchanged)) => Some("unchanged: already a failure in the baseline"),
+            _ => None,
+        },
+        not_counted,
+    }
+}
+
+fn tally(findings: &[&Finding]) -> String {
+    let parts: Vec<String> = Status::ALL
+        .iter()
+        .filter_map(|s| {
+            let n = findings.iter().filter(|f| f.status == *s).count();
+            (n > 0).then(|| format!("{n} {}", s.as_str()))
+        })
+        .collect();
+    if parts.is_empty() { "no results".to_owned() } else { parts.join(" · ") }
+}
+
+fn object_view<'a>(report: &'a Report, id: String, findings: &[&'a Finding]) -> Option<ObjectView<'a>> {
+    let first = findings.first()?;
+    let mut attention: Vec<&Finding> =
+        findings.iter().copied().filter(|f| matches!(f.status, Status::Fail | Status::Error | Status::Manual)).collect();
+    attention.sort_by_key(|f| (!report.counts(f), f.status, f.severity, f.code));
+    let mut folded: Vec<&Finding> = findings.iter().copied().filter(|f| matches!(f.status, Status::Pass | Status::NotApplicable)).collect();
+    folded.sort_by_key(|f| (f.status, f.code));
+    let passes = folded.iter().filter(|f| f.status == Status::Pass).count();
+    let folded_label = format!("{passes} passed, {} not applicable (folded; open to see them)", folded.len() - passes);
+    Some(ObjectView {
+        id,
+        kind: kind_label(first.object.kind),
+        name: if first.object.kind == ObjectKind::Landscape { "all inputs together" } else { &first.object.name },
+        origin: &first.object.qualified_name,
+        level: first.object.level.map(|l| l.as_str()),
+        profile: findings.iter().find_map(|f| f.profile.as_ref()).map(ProfileView::from),
+        tally: tally(findings),
+        attention: attention.into_iter().map(|f| result_view(report, f)).collect(),
+        folded: folded.into_iter().map(|f| result_view(report, f)).collect(),
+        folded_label,
+    })
+}
+
+/// The objects of one target, those that need attention first.
+fn objects<'a>(report: &'a Report, findings: Vec<&'a Finding>, next_id: &mut usize) -> Vec<ObjectView<'a>> {
+    let mut findings = findings;
+    findings.sort_by(|a, b| {
+        (kind_order(a.object.kind), &a.object.qualified_name, &a.object.name).cmp(&(
+            kind_order(b.object.kind),
+            &b.object.qualified_name,
+            &b.object.name,
+        ))
+    });
+    let mut groups: Vec<Vec<&Finding>> = findings.chunk_by(|a, b| a.object == b.object).map(<[_]>::to_vec).collect();
+    let tier = |group: &Vec<&Finding>| {
+        if group.iter().any(|f| report.counts(f)) {
+            0
+        } else if group.iter().any(|f| matches!(f.status, Status::Fail | Status::Error)) {
+            1
+        } else if group.iter().any(|f| f.status == Status::Manual) {
+            2
+        } else {
+            3
+        }
+    };
+    groups.sort_by_key(|g| tier(g)); // stable: kind and name order within a tier
+    groups
+        .iter()
+        .filter_map(|g| {
+            *next_id += 1;
+            object_view(report, format!("object-{next_id}"), g)
+        })
+        .collect()
+}
+
+fn coverage_rows(report: &Report) -> Vec<Row> {
+    let c = &report.coverage;
+    let mut rows = vec![
+        Row { label: "Destination files read", value: c.files_read.to_string() },
+        Row { label: "Destinations found", value: c.destinations_found.to_string() },
+        Row { label: "In scope (audited)", value: c.destinations_in_scope.to_string() },
+        Row { label: "Not audited", value: c.destinations_found.saturating_sub(c.destinations_in_scope).to_string() },
+        Row { label: "Settings", value: c.settings.clone().unwrap_or_else(|| "not given".to_owned()) },
+        Row {
+            label: "Cloud ALM key",
+            value: c.cloud_alm_key.clone().unwrap_or_else(|| "not given (the rules comparing with the key are not applicable)".to_owned()),
+        },
+    ];
+    if let Some(service) = &c.live_service {
+        rows.push(Row { label: "Live Destination service", value: service.clone() });
+        rows.push(Row { label: "Subaccount", value: c.subaccount_id.clone().unwrap_or_else(|| "unknown".to_owned()) });
+    }
+    rows.push(Row {
+        label: "Fail on",
+        value: report.options.fail_on.map_or_else(|| "never (--fail-on never)".to_owned(), |s| format!("{} and above", s.as_str())),
+    });
+    rows
+}
+
+fn page(report: &Report) -> Page<'_> {
+    let mut next_id = 0;
+    let groups = if report.targets.is_empty() {
+        vec![Group {
+            id: "results".to_owned(),
+            name: None,
+            complete: true,
+            objects: objects(report, report.findings.iter().collect(), &mut next_id),
+        }]
+    } else {
+        let mut groups: Vec<Group> = report
+            .targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Group {
+                id: format!("target-{}", i + 1),
+                name: Some(t.name.as_str()),
+                complete: t.complete,
+                objects: objects(
+                    report,
+                    report.findings.iter().filter(|f| f.target.as_deref() == Some(t.name.as_str())).collect(),
+                    &mut next_id,
+                ),
+            })
+            .collect();
+        let rest: Vec<&Finding> =
+            report.findings.iter().filter(|f| !report.targets.iter().any(|t| f.target.as_deref() == Some(t.name.as_str()))).collect();
+        if !rest.is_empty() {
+            groups.push(Group {
+                id: "all-targets".to_owned(),
+                name: Some("(all targets)"),
+                complete: true,
+                objects: objects(report, rest, &mut next_id),
+            });
+        }
+        groups
+    };
+    let counts: Vec<String> = Status::ALL.iter().map(|s| format!("{} {}", report.count(*s), s.as_str())).collect();
+    let waived = report.findings.iter().filter(|f| f.waived.is_some()).count();
+    let mut counts = format!("Results: {}", counts.join(" · "));
+    if waived > 0 {
+        counts.push_str(&format!("; {waived} waived"));
+    }
+    Page {
+        version: env!("CARGO_PKG_VERSION"),
+        csp: content_security_policy(),
+        css: CSS,
+        js: SCRIPT,
+        verdict: verdict(report),
+        counts,
+        incomplete: !report.complete(),
+        failures: &report.failures,
+        incomplete_targets: report.targets.iter().filter(|t| !t.complete).map(|t| t.name.as_str()).collect(),
+        errors: report.count(Status::Error),
+        coverage: coverage_rows(report),
+        skipped: &report.coverage.files_skipped,
+        targets: report
+            .targets
+            .iter()
+            .map(|t| TargetRow {
+                name: &t.name,
+                complete: t.complete,
+                found: t.coverage.destinations_found,
+                in_scope: t.coverage.destinations_in_scope,
+            })
+            .collect(),
+        objects_total: groups.iter().map(|g| g.objects.len()).sum(),
+        groups,
+        statuses: Status::ALL.iter().map(|s| StatusChoice { value: s.as_str(), label: status_label(*s) }).collect(),
+        severities: ["error", "warning", "note"],
+        not_audited: &report.not_audited,
+        out_of_scope: report.coverage.destinations_found.saturating_sub(report.coverage.destinations_in_scope),
+        waiver_notes: report
+            .waiver_notes
+            .iter()
+            .map(|w| WaiverView {
+                problem: match w.problem {
+                    WaiverProblem::Expired => "expired",
+                    WaiverProblem::Unmatched => "matched no result",
+                },
+                rule: &w.rule,
+                destination: w.destination.as_deref(),
+                target: w.target.as_deref(),
+                date: match w.problem {
+                    WaiverProblem::Expired => format!("expired {}", w.expires),
+                    WaiverProblem::Unmatched => format!("until {}", w.expires),
+                },
+                defined_at: &w.defined_at,
+                reason: &w.reason,
+            })
+            .collect(),
+        baseline: report.baseline.as_ref().map(|b| BaselineView {
+            path: &b.path,
+            new: report.findings.iter().filter(|f| f.baseline == Some(BaselineState::New)).count(),
+            unchanged: report.findings.iter().filter(|f| f.baseline == Some(BaselineState::Unchanged)).count(),
+            absent: &b.absent,
+        }),
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let mut env = minijinja::Environment::new();
+    // Escape every value, whatever the template's name.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    let syntax = minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true)
+        .build()
+        .expect("the default delimiters are valid");
+    env.set_syntax(syntax);
+    // The template and the page model are both fixed by this crate: an error here is a bug that
+    // the tests catch, not something an input can cause.
+    env.add_template("report.html", TEMPLATE).expect("the built-in HTML template parses");
+    let template = env.get_template("report.html").expect("the built-in HTML template is registered");
+    template.render(minijinja::value::Serde(page(report))).expect("the built-in HTML template renders")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Location, ObjectRef, Severity};
+    use crate::report::{Coverage, Options, TargetSummary, WaiverNote};
+    use crate::rules::Catalog;
+
+    fn finding(code: &'static str, status: Status, name: &str, message: &str) -> Finding {
+        let rule = Catalog::builtin().find(code).map_or("unknown", |r| r.name.as_str());
+        // The catalog lives for the whole program, so its names can be borrowed as 'static.
+        let rule: &'static str = Catalog::builtin().rules.iter().find(|r| r.name == rule).map_or("unknown", |r| r.name.as_str());
+        Finding {
+            code,
+            rule,
+            status,
+            severity: Severity::Error,
+            object: ObjectRef {
+                kind: ObjectKind::Destination,
+                name: name.into(),
+                qualified_name: format!("dest/{name}.json:1"),
+                level: None,
+            },
+            property: Some("URL".into()),
+            message: message.into(),
+            location: Location { path: format!("dest/{name}.json"), line: 4 },
+            target: None,
+            waived: None,
+            baseline: None,
+            profile: None,
+        }
+    }
+
+    fn report(findings: Vec<Finding>) -> Report {
+        Report {
+            catalog: Catalog::builtin(),
+            findings,
+            coverage: Coverage { files_read: 1, destinations_found: 3, destinations_in_scope: 2, ..Coverage::default() },
+            failures: Vec::new(),
+            options: Options { all_results: false, color: false, fail_on: Some(Severity::Error), sarif_waived: false },
+            targets: Vec::new(),
+            waiver_notes: Vec::new(),
+            baseline: None,
+            not_audited: Vec::new(),
+        }
+    }
+
+    const SCRIPT_NAME: &str = "CALM_<script>alert(1)</script>";
+    const ATTR_NAME: &str = "CALM_\"><img src=x onerror=alert(2)>";
+
+    #[test]
+    fn hostile_values_render_as_text_everywhere() {
+        let mut f = finding("CALM004", Status::Fail, SCRIPT_NAME, "URL \"https://x/\"><img src=x onerror=alert(3)>\" does not end with /");
+        f.target = Some("<i>prod</i>".into());
+        f.profile = Some(ProfileChoice { name: "<u>p</u>".into(), reason: "\"><img onerror=alert(4)>".into() });
+        f.waived = Some(Waived { reason: "<script>alert(5)</script>".into(), expires: "2099-01-01\"><b>".into() });
+        let mut g = finding("CALM001", Status::Pass, ATTR_NAME, "Name '><svg onload=alert(6)> is fine");
+        g.target = Some("<i>prod</i>".into());
+        let mut r = report(vec![f, g]);
+        r.targets = vec![TargetSummary { name: "<i>prod</i>".into(), complete: false, coverage: Coverage::default() }];
+        r.failures = vec![SourceFailure { source: "<script>alert(7)</script>".into(), message: "\"><img onerror=alert(8)>".into() }];
+        r.not_audited =
+            vec![NotAudited { name: "<script>alert(9)</script>".into(), reason: "'><img onerror=alert(10)>".into(), target: None }];
+        r.waiver_notes = vec![WaiverNote {
+            problem: WaiverProblem::Unmatched,
+            rule: "<b>CALM019</b>".into(),
+            destination: Some("<script>alert(11)</script>".into()),
+            target: None,
+            reason: "<img onerror=alert(12)>".into(),
+            expires: "2099-01-01".into(),
+            defined_at: "<x>:1".into(),
+        }];
+        r.coverage.settings = Some("<img src=x onerror=alert(13)>.toml".into());
+        let html = render(&r);
+        // Only the built-in script; no tag or attribute from the inputs survives.
+        assert_eq!(html.matches("<script").count(), 1, "{html}");
+        for bad in ["<img", "<svg", "<i>", "<u>", "<b>", "<x>", "onerror=alert(2)>", "\"><img"] {
+            assert!(!html.contains(bad), "{bad} unescaped in\n{html}");
+        }
+        assert!(html.contains("CALM_&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "{html}");
+        assert!(html.contains("CALM_&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"), "{html}");
+        for n in 1..=13 {
+            assert!(html.contains(&format!("alert({n})")), "value {n} is missing from the page");
+        }
+    }
+
+    #[test]
+    fn csp_allows_exactly_the_built_in_style_and_script() {
+        let html = render(&report(Vec::new()));
+        let between = |open: &str, close: &str| {
+            let start = html.find(open).map(|i| i + open.len()).unwrap_or_default();
+            html[start..].split(close).next().unwrap_or_default().to_owned()
+        };
+        let digest = |s: &str| base64::engine::general_purpose::STANDARD.encode(Sha256::digest(s.as_bytes()));
+        let csp = content_security_policy();
+        // In an attribute, minijinja escapes the quotes: the browser reads them back.
+        let attribute = csp.replace('\'', "&#x27;").replace('/', "&#x2f;");
+        assert!(html.contains(&format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{attribute}\">")), "{html}");
+        assert!(csp.starts_with("default-src 'none'; "), "{csp}");
+        assert!(csp.contains(&format!("style-src 'sha256-{}'", digest(&between("<style>", "</style>")))), "{csp}");
+        assert!(csp.contains(&format!("script-src 'sha256-{}'", digest(&between("<script>", "</script>")))), "{csp}");
+        // Self-contained: nothing is fetched.
+        for external in ["src=\"http", "href=\"http://", "@import", "url(", "<link rel=\"stylesheet"] {
+            assert!(!html.contains(external), "{external}");
+        }
+        assert_eq!(html.matches("<style>").count(), 1);
+    }
+
+    #[test]
+    fn verdict_then_failures_then_coverage_then_results_failing_first() {
+        let mut warn = finding("CALM003", Status::Fail, "CALM_B", "ProxyType is not set");
+        warn.severity = Severity::Warning;
+        let r = {
+            let mut r = report(vec![
+                finding("CALM001", Status::Pass, "CALM_A", "Name starts with CALM_"),
+                warn,
+                finding("CALM009", Status::Manual, "CALM_B", "the export removed clientSecret"),
+                finding("CALM004", Status::Fail, "CALM_B", "URL does not end with /"),
+                finding("CALM012", Status::NotApplicable, "CALM_A", "no key given"),
+            ]);
+            r.failures = vec![SourceFailure { source: "instance level, page 3".into(), message: "HTTP 503 after 4 attempt(s)".into() }];
+            r
+        };
+        let html = render(&r);
+        let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s} not in\n{html}"));
+        assert!(at("<h1 id=\"verdict\">INCOMPLETE") < at("Source failures"));
+        assert!(at("Exit code 3:") < at("Source failures"));
+        assert!(at("instance level, page 3") < at("id=\"coverage\""));
+        assert!(at("id=\"coverage\"") < at("<code>CALM004</code>"));
+        // The destination with a counting failure comes first; in it, error before warning before manual.
+        assert!(at("<code>CALM_B</code></h3>") < at("<code>CALM_A</code></h3>"));
+        assert!(at("<code>CALM004</code>") < at("<code>CALM003</code>") && at("<code>CALM003</code>") < at("<code>CALM009</code>"));
+        assert!(html.contains("does not count: below --fail-on error"));
+        // Remediation and link come from the catalog.
+        let rule = Catalog::builtin().find("CALM004").unwrap();
+        assert!(html.contains(&format!("href=\"{}\"", rule.help_uri.replace('/', "&#x2f;"))));
+        assert!(at("<code>CALM004</code>") < at("How to fix"));
+        // Passes are folded into a closed <details>, present all the same.
+        let folded = at("<details class=\"folded\">");
+        assert!(folded < at("<code>CALM001</code>") && !html.contains("<details class=\"folded\" open"));
+        assert!(html.contains("1 passed, 1 not applicable"));
+    }
+
+    #[test]
+    fn verdict_says_the_exit_code() {
+        let pass = render(&report(vec![finding("CALM001", Status::Pass, "CALM_A", "ok")]));
+        assert!(pass.contains("<h1 id=\"verdict\">PASSED") && pass.contains("Exit code 0:"), "{pass}");
+        assert!(!pass.contains("Source failures"));
+        let fail = render(&report(vec![finding("CALM004", Status::Fail, "CALM_A", "URL does not end with /")]));
+        assert!(fail.contains("<h1 id=\"verdict\">FAILED: 1 result(s) fail at or above error") && fail.contains("Exit code 1:"), "{fail}");
+        let mut never = report(vec![finding("CALM004", Status::Fail, "CALM_A", "URL does not end with /")]);
+        never.options.fail_on = None;
+        let never = render(&never);
+        assert!(never.contains("PASSED") && never.contains("1 not counted (--fail-on never)"), "{never}");
+        let error = render(&report(vec![finding("CALM030", Status::Error, "CALM_A", "a source failed")]));
+        assert!(
+            error.contains("INCOMPLETE") && error.contains("Exit code 3:") && error.contains("1 result(s) could not be evaluated"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn profiles_waivers_baseline_and_not_audited_are_shown() {
+        let mut f = finding("CALM004", Status::Fail, "CALM_A", "URL does not end with /");
+        f.profile = Some(ProfileChoice { name: "entitlement-management".into(), reason: "named by the settings".into() });
+        f.waived = Some(Waived { reason: "migration to the new tenant".into(), expires: "2099-03-31".into() });
+        let mut u = finding("CALM010", Status::Fail, "CALM_A", "tokenServiceURLType is \"Common\"");
+        u.baseline = Some(BaselineState::Unchanged);
+        let mut r = report(vec![f, u]);
+        r.baseline = Some(crate::report::BaselineSummary { path: "last.json".into(), absent: Vec::new() });
+        r.not_audited = vec![NotAudited {
+            name: "TransportManagementService".into(),
+            reason: "Cloud Transport Management to the Cloud ALM API".into(),
+            target: None,
+        }];
+        let html = render(&r);
+        assert!(html.contains("<strong>Profile:</strong> <code>entitlement-management</code> (named by the settings)"), "{html}");
+        assert!(html.contains("until 2099-03-31: migration to the new tenant"), "{html}");
+        assert!(html.contains("does not count: waived until 2099-03-31"), "{html}");
+        assert!(html.contains("unchanged: already a failure in the baseline"), "{html}");
+        assert!(
+            html.contains("<code>TransportManagementService</code></th><td>Cloud Transport Management to the Cloud ALM API</td>"),
+            "{html}"
+        );
+        assert!(html.contains("PASSED") && html.contains("1 waived, 1 already in the baseline"), "{html}");
+    }
+
+    #[test]
+    fn catalog_code_spans_become_code_elements() {
+        let s = segments("add a `/` at the end, for example `https://x/`.");
+        let parts: Vec<(&str, bool)> = s.iter().map(|s| (s.text, s.code)).collect();
+        assert_eq!(parts, [("add a ", false), ("/", true), (" at the end, for example ", false), ("https://x/", true), (".", false)]);
+        assert_eq!(segments("a ` lone tick").len(), 1);
+    }
+}
