@@ -5,7 +5,8 @@
 //! CSP, takes screenshots at desktop and phone widths and prints a PDF; a report of hostile
 //! names must show them as text. No console error, no request beyond the file, no dialog.
 //!
-//! The screenshots and the PDF are left in `target/tmp/browser/`.
+//! A run with a failed source must say INCOMPLETE, the failure before the coverage. The
+//! screenshots and the PDF are left in `target/tmp/browser/`.
 //!
 //! Without a browser the test says loudly that it was skipped and why; with `CI=true` a missing
 //! browser fails it. `CALM_AUDIT_CHROMIUM` names the browser when it is not `chromium` on PATH.
@@ -152,6 +153,17 @@ fn html_report_in_a_real_browser() {
     let rules = write("rules.json", calm(&root(), &["rules", "--format", "json"]));
     let hostile_dir = hostile_inputs(&out);
     let hostile = write("hostile.html", calm(&out, &["check", &hostile_dir.display().to_string(), "--format", "html", "--all-results"]));
+    let broken = out.join("incomplete");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::copy(root().join("tests/fixtures/good/CALM_BPMON.properties"), broken.join("CALM_BPMON.properties")).unwrap();
+    std::fs::write(broken.join("broken.json"), "{\"Name\": \"CALM_BROKEN\", \"URL\": ").unwrap();
+    let incomplete = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+        .current_dir(&out)
+        .args(["check", "incomplete", "--format", "html"])
+        .output()
+        .unwrap();
+    assert_eq!(incomplete.status.code(), Some(3), "{}", String::from_utf8_lossy(&incomplete.stderr));
+    let incomplete = write("incomplete.html", incomplete.stdout);
     let mut hostile_texts: Vec<&str> = HOSTILE_NAMES.to_vec();
     hostile_texts.extend(["\"><img src=y onerror=alert(7)>.json", "<b onmouseover=alert(6)>Dedicated</b>"]);
 
@@ -163,6 +175,7 @@ fn html_report_in_a_real_browser() {
         "rules": rules,
         "hostile": hostile,
         "hostileTexts": hostile_texts,
+        "incomplete": incomplete,
     });
     let config_path = write("config.json", config.to_string().into_bytes());
     let mut node = Command::new("node");
@@ -174,7 +187,7 @@ fn html_report_in_a_real_browser() {
     let summary: serde_json::Value = serde_json::from_str(line).unwrap();
     assert!(summary["visibleChecks"].as_u64().is_some_and(|n| n > 50), "{summary}");
     assert!(summary["h1"].as_str().is_some_and(|h| h.starts_with("FAILED")), "{summary}");
-    for file in ["examples-desktop.png", "examples-phone.png", "examples.pdf", "hostile-desktop.png"] {
+    for file in ["examples-desktop.png", "examples-phone.png", "examples.pdf", "hostile-desktop.png", "incomplete-desktop.png"] {
         let size = std::fs::metadata(out.join(file)).map(|m| m.len()).unwrap_or(0);
         assert!(size > 10_000, "{file} is missing or tiny ({size} bytes)");
     }

@@ -287,7 +287,7 @@ fn latin1_exports_and_removed_secrets_are_read() {
 #[test]
 fn secrets_never_reach_any_output() {
     // `run` asserts on stdout and stderr; this covers every format and the error paths.
-    for format in ["table", "json", "sarif"] {
+    for format in ["table", "json", "sarif", "html"] {
         for base in [&EXAMPLES[..], &GOOD[..], &["check", "tests/fixtures/warnings", "tests/fixtures/unrelated"][..]] {
             run_owned(&with(base, &["--format", format, "--all-results"]));
         }
@@ -363,4 +363,31 @@ fn output_to_a_device_pipe_or_link_writes_through_it_and_never_replaces_it() {
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
     assert!(std::fs::read_to_string(&real).unwrap().contains("\"schema_version\""), "the linked file got the report");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3, "no temporary file left behind");
+}
+
+/// The HTML verdict tells the same story as the exit code, and a failed source comes before
+/// everything but the verdict.
+#[test]
+fn html_verdict_matches_the_exit_code() {
+    let verdict = |r: &Run| r.stdout.split("<h1 id=\"verdict\">").nth(1).and_then(|s| s.split(':').next()).unwrap_or_default().to_owned();
+    let failed = run_owned(&with(&EXAMPLES, &["--format", "html"]));
+    assert_eq!((failed.code, verdict(&failed).as_str()), (1, "FAILED"));
+    assert!(failed.stdout.contains("<strong>Exit code 1:</strong>"));
+    let passed = run_owned(&with(&GOOD, &["--format", "html"]));
+    assert_eq!((passed.code, verdict(&passed).as_str()), (0, "PASSED"));
+    let never = run_owned(&with(&EXAMPLES, &["--format", "html", "--fail-on", "never"]));
+    assert_eq!((never.code, verdict(&never).as_str()), (0, "PASSED"));
+    assert!(never.stdout.contains("not counted (--fail-on never)"));
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("tests/fixtures/good/CALM_BPMON.properties"), dir.path().join("CALM_BPMON.properties")).unwrap();
+    std::fs::write(dir.path().join("broken.json"), "{\"Name\": \"CALM_BROKEN\", \"URL\": ").unwrap();
+    let folder = dir.path().display().to_string();
+    let incomplete = run(&["check", &folder, "--format", "html"]);
+    assert_eq!((incomplete.code, verdict(&incomplete).as_str()), (3, "INCOMPLETE"), "{}", incomplete.stderr);
+    let html = &incomplete.stdout;
+    let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s} not in\n{html}"));
+    assert!(at("<h1 id=\"verdict\">") < at("Source failures: the audit is incomplete"));
+    assert!(at("Source failures") < at("broken.json:1") && at("broken.json:1") < at("id=\"coverage\""));
+    assert!(html.contains("<strong>Exit code 3:</strong>"));
 }

@@ -231,7 +231,7 @@ mod tests {
         assert_eq!(file.target.map(|t| t.len()), Some(2));
         assert_eq!(file.waiver.map(|w| w.len()), Some(1));
         assert_eq!(file.timeout.map(|t| *t.get_ref()), Some(30.0), "top-level keys stay top-level");
-        assert_eq!(file.reports.map(|r| r.len()), Some(2));
+        assert_eq!(file.reports.map(|r| r.len()), Some(3));
     }
 
     #[test]

@@ -86,7 +86,7 @@ fn verdict(report: &Report) -> Verdict {
         }
         format!("{} other failure(s) do not count for the exit code ({}); they are listed below.", fails.len(), why.join(", "))
     });
-    let nothing_in_scope = report.coverage.destinations_in_scope == 0;
+    let nothing_in_scope = report.coverage.destinations_audited == 0;
     if !report.complete() {
         Verdict {
             state: "incomplete",
@@ -393,8 +393,15 @@ fn coverage_rows(report: &Report) -> Vec<Row> {
     let mut rows = vec![
         Row { label: "Destination files read", value: c.files_read.to_string() },
         Row { label: "Destinations found", value: c.destinations_found.to_string() },
-        Row { label: "In scope (audited)", value: c.destinations_in_scope.to_string() },
-        Row { label: "Not audited", value: c.destinations_found.saturating_sub(c.destinations_in_scope).to_string() },
+        Row { label: "In scope", value: c.destinations_in_scope.to_string() },
+        Row { label: "Audited", value: c.destinations_audited.to_string() },
+        Row {
+            label: "Not audited",
+            value: match c.destinations_found.saturating_sub(c.destinations_audited) {
+                0 => "0".to_owned(),
+                n => format!("{n} (named below with the reason)"),
+            },
+        },
         Row { label: "Settings", value: c.settings.clone().unwrap_or_else(|| "not given".to_owned()) },
         Row {
             label: "Cloud ALM key",
@@ -483,7 +490,7 @@ fn page(report: &Report) -> Page<'_> {
         statuses: Status::ALL.iter().map(|s| StatusChoice { value: s.as_str(), label: status_label(*s) }).collect(),
         severities: ["error", "warning", "note"],
         not_audited: &report.not_audited,
-        out_of_scope: report.coverage.destinations_found.saturating_sub(report.coverage.destinations_in_scope),
+        out_of_scope: report.coverage.destinations_found.saturating_sub(report.coverage.destinations_audited),
         waiver_notes: report
             .waiver_notes
             .iter()
@@ -566,7 +573,13 @@ mod tests {
         Report {
             catalog: Catalog::builtin(),
             findings,
-            coverage: Coverage { files_read: 1, destinations_found: 3, destinations_in_scope: 2, ..Coverage::default() },
+            coverage: Coverage {
+                files_read: 1,
+                destinations_found: 3,
+                destinations_in_scope: 2,
+                destinations_audited: 2,
+                ..Coverage::default()
+            },
             failures: Vec::new(),
             options: Options { all_results: false, color: false, fail_on: Some(Severity::Error), sarif_waived: false },
             targets: Vec::new(),

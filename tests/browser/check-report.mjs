@@ -7,6 +7,7 @@
 //   config: { chromium, out, report, results, rules, hostile, hostileTexts }
 //     report   the example report (HTML); results: the same run as JSON; rules: `rules --format json`
 //     hostile  a report of hostile names; hostileTexts: texts that must show literally
+//     incomplete  a report of a run with a failed source
 // Prints one JSON line `{"ok":true,...}` on success; exits 1 with the problems otherwise.
 
 import { chromium } from "playwright-core";
@@ -83,7 +84,8 @@ async function open(context, file) {
   return page;
 }
 
-const results = JSON.parse(readFileSync(config.results, "utf8")).results;
+const resultsDoc = JSON.parse(readFileSync(config.results, "utf8"));
+const results = resultsDoc.results;
 const rules = new Map(JSON.parse(readFileSync(config.rules, "utf8")).map((rule) => [rule.code, rule]));
 const failing = results.filter((r) => r.status === "fail");
 if (failing.length === 0) fail("the example run has no failing result to look for");
@@ -102,6 +104,11 @@ const summary = { failingResults: failing.length };
     expected.add(r.message);
     expected.add(`${r.location.path}:${r.location.line}`);
     for (const step of rules.get(r.code)?.remediation ?? [`(no catalog entry for ${r.code})`]) expected.add(step.replaceAll("`", ""));
+    if (r.profile) expected.add(`Profile: ${r.profile} (${r.profile_reason})`);
+  }
+  for (const n of resultsDoc.not_audited ?? []) {
+    expected.add(n.name);
+    expected.add(n.reason);
   }
   for (const want of expected) if (!text.includes(squash(want))) fail(`no-js: not visible: ${want}`);
   summary.visibleChecks = expected.size;
@@ -118,6 +125,16 @@ const summary = { failingResults: failing.length };
   const passes = results.filter((r) => r.status === "pass").length;
   if (passRows !== passes) fail(`no-js: ${passRows} pass rows in the page, ${passes} pass results in the JSON report`);
   summary.h1 = h1;
+
+  // A failed source: the verdict says incomplete and the failure comes before the coverage.
+  await page.goto(pathToFileURL(config.incomplete).href, { waitUntil: "load" });
+  const incomplete = squash(await page.locator("body").innerText());
+  const where = (s) => incomplete.indexOf(s);
+  if (!incomplete.startsWith("calm-audit") || where("INCOMPLETE") < 0) fail("incomplete: the verdict does not say INCOMPLETE");
+  if (!(where("INCOMPLETE") < where("Source failures") && where("Source failures") < where("broken.json:1") && where("broken.json:1") < where("Coverage"))) {
+    fail("incomplete: verdict, source failures (naming broken.json), coverage are not in that order");
+  }
+  await page.screenshot({ path: join(config.out, "incomplete-desktop.png"), fullPage: false });
   summary.noJsEvents = events.length;
   problems.push(...events);
   await context.close();
