@@ -581,7 +581,7 @@ mod tests {
                 ..Coverage::default()
             },
             failures: Vec::new(),
-            options: Options { all_results: false, color: false, fail_on: Some(Severity::Error), sarif_waived: false },
+            options: Options::default(),
             targets: Vec::new(),
             waiver_notes: Vec::new(),
             baseline: None,
