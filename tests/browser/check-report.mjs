@@ -126,6 +126,54 @@ const summary = { failingResults: failing.length };
   if (passRows !== passes) fail(`no-js: ${passRows} pass rows in the page, ${passes} pass results in the JSON report`);
   summary.h1 = h1;
 
+  // Accessibility: one h1 and no skipped heading level; tables with header cells; the status
+  // of every result said in words, not only by colour; text contrast at least WCAG AA (4.5:1).
+  const a11y = await page.evaluate(() => {
+    const problems = [];
+    const levels = [...document.querySelectorAll("h1,h2,h3,h4,h5,h6")].map((h) => Number(h.tagName[1]));
+    if (levels.filter((l) => l === 1).length !== 1) problems.push(`expected one h1, found ${levels.filter((l) => l === 1).length}`);
+    levels.forEach((l, i) => {
+      if (i > 0 && l > levels[i - 1] + 1) problems.push(`heading level jumps from h${levels[i - 1]} to h${l}`);
+    });
+    for (const table of document.querySelectorAll("table")) {
+      if (!table.querySelector("th")) problems.push("a table without header cells");
+    }
+    const words = { fail: "FAIL", error: "ERROR", manual: "MANUAL", not_applicable: "N/A", pass: "PASS" };
+    for (const el of document.querySelectorAll("[data-status]")) {
+      const badge = el.querySelector(".badge");
+      if (!badge || !badge.textContent.includes(words[el.dataset.status])) problems.push(`a ${el.dataset.status} result without the word ${words[el.dataset.status]}`);
+    }
+    const rgb = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] === 1)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    let checked = 0;
+    let worst = 21;
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      if (!n.textContent.trim() || !el || el.closest("script,style") || !el.checkVisibility()) continue;
+      const [fg, bg] = [lum(rgb(getComputedStyle(el).color).slice(0, 3)), lum(background(el))];
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      checked += 1;
+      worst = Math.min(worst, ratio);
+      if (ratio < 4.5) problems.push(`contrast ${ratio.toFixed(2)}:1 for "${n.textContent.trim().slice(0, 40)}"`);
+    }
+    return { problems: [...new Set(problems)], checked, worst };
+  });
+  a11y.problems.forEach((p) => fail(`no-js: accessibility: ${p}`));
+  if (a11y.checked < 100) fail(`no-js: contrast checked on only ${a11y.checked} text nodes`);
+  summary.contrastChecked = a11y.checked;
+  summary.worstContrast = Number(a11y.worst.toFixed(2));
+
   // A failed source: the verdict says incomplete and the failure comes before the coverage.
   await page.goto(pathToFileURL(config.incomplete).href, { waitUntil: "load" });
   const incomplete = squash(await page.locator("body").innerText());
