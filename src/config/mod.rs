@@ -141,7 +141,11 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 # Plain settings first: in TOML they must come before the [tables] below.
 
 # Destination files or folders (cockpit exports, JSON/YAML, zip archives, snapshots).
+# Folders are walked as a repository is: .gitignore honoured, hidden entries skipped.
 # paths = ["exports/"]
+
+# Gitignore-style globs left out of every folder walk.
+# exclude = ["legacy/**", "*.bak.json"]
 
 # Live: the destination service instance key of the Entitlement Management subaccount.
 # destination_key = "keys/destination-key.json"
