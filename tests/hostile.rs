@@ -172,3 +172,32 @@ fn hostile_files_in_a_walk_and_on_standard_input_never_stop_or_fool_the_run() {
     assert_eq!(binary.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&binary.stderr).contains("panicked"));
 }
+
+/// Destination names, values and a file name that are markup end up as text in the HTML report
+/// (the browser test loads the same kind of page in Chromium).
+#[test]
+fn markup_in_inputs_is_escaped_in_the_html_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("in")).unwrap();
+    let destinations = serde_json::json!([
+        {"Name": "CALM_<script>alert(1)</script>", "URL": "https://acme.eu10.alm.cloud.sap/\"><img src=x onerror=alert(2)>"},
+        {"Name": "CALM_\"><img src=x onerror=alert(3)>", "tokenServiceURLType": "<svg onload=alert(4)>"},
+    ]);
+    std::fs::write(d.join("in/x\"><img src=y onerror=alert(5)>.json"), destinations.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+        .current_dir(d)
+        .args(["check", "in", "--format", "html", "--all-results"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(html.matches("<script").count(), 1, "only the built-in filter script");
+    for markup in ["<img", "<svg", "onerror=alert(2)>", "<script>alert"] {
+        assert!(!html.contains(markup), "{markup} reached the page as markup");
+    }
+    for n in 1..=5 {
+        assert!(html.contains(&format!("alert({n})")), "value {n} is shown as text");
+    }
+    assert!(html.contains("CALM_&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+}
