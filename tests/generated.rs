@@ -37,9 +37,24 @@ fn compare(relative: &str, actual: &str) -> Option<String> {
 const EXAMPLES: [&str; 6] =
     ["check", "examples/destinations", "--settings", "examples/settings.toml", "--calm-key", "examples/calm-service-key.txt"];
 
+/// Destinations defined as code: an MTA project and a Terraform configuration, with faults.
+const AS_CODE: [&str; 6] =
+    ["check", "examples/as-code", "--settings", "examples/settings.toml", "--calm-key", "examples/calm-service-key.txt"];
+
 #[test]
 fn example_reports_and_rule_docs_are_fresh() {
     let mut stale = Vec::new();
+    for (format, file) in [
+        ("table", "reports/as-code.txt"),
+        ("json", "reports/as-code.json"),
+        ("sarif", "reports/as-code.sarif"),
+        ("junit", "reports/as-code.junit.xml"),
+        ("markdown", "reports/as-code.md"),
+    ] {
+        let mut args = AS_CODE.to_vec();
+        args.extend(["--format", format]);
+        stale.extend(compare(file, &output(&args)));
+    }
     for (format, file) in [
         ("table", "reports/examples.txt"),
         ("json", "reports/examples.json"),

@@ -16,6 +16,12 @@ pub enum Value {
     Secret(Secret),
     /// The export left the key but removed its value: the secret is not present here.
     Removed,
+    /// Known only at deployment: an MTA placeholder (`${...}`, `~{...}`) or a Terraform
+    /// expression this tool does not evaluate (`var.calm_client_secret` without a value).
+    /// Holds the text as written, to name it, and is never judged as literal text. Safe to
+    /// show: for a secret key the sources keep only a reference (`var.x`, `${...}`), never an
+    /// expression that could hold a literal.
+    Unresolved(String),
 }
 
 #[derive(Debug)]
@@ -47,6 +53,19 @@ impl Property {
     pub fn text(&self) -> Option<&str> {
         match &self.value {
             Value::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A value left to deployment: the placeholder or expression as written.
+    pub fn unresolved(key: String, expression: String, line: Option<u32>) -> Self {
+        Property { key, value: Value::Unresolved(expression), line }
+    }
+
+    /// The placeholder or expression, when the value is only known at deployment.
+    pub fn expression(&self) -> Option<&str> {
+        match &self.value {
+            Value::Unresolved(e) => Some(e),
             _ => None,
         }
     }
@@ -82,12 +101,53 @@ pub struct Origin {
     pub level: Option<Level>,
     /// `path` is a pseudo path, not a file.
     pub pseudo: bool,
+    /// Set for a destination defined as code (MTA, Terraform): boxed, as most have none.
+    pub code: Option<Box<CodeOrigin>>,
 }
 
 impl Origin {
     pub fn file(path: &str, line: u32, level: Option<Level>) -> Self {
-        Origin { path: path.to_owned(), line, level, pseudo: false }
+        Origin { path: path.to_owned(), line, level, pseudo: false, code: None }
     }
+}
+
+/// What kind of code defined a destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeKind {
+    /// `mta.yaml` with the extension descriptors of the run applied.
+    Mta,
+    /// Terraform configuration (`*.tf`, with variable defaults, `*.tfvars` and locals).
+    Terraform,
+    /// `terraform show -json` of a plan: the values Terraform will send.
+    TerraformPlan,
+    /// `terraform show -json` of a state: the values Terraform last sent.
+    TerraformState,
+}
+
+impl CodeKind {
+    /// Whether values in it are written by people (a descriptor, a configuration), rather
+    /// than computed by Terraform from them; CALM070 judges only the former.
+    pub fn is_source(self) -> bool {
+        matches!(self, CodeKind::Mta | CodeKind::Terraform)
+    }
+}
+
+/// Where in a descriptor or configuration a destination is defined.
+#[derive(Clone, Debug)]
+pub struct CodeOrigin {
+    pub kind: CodeKind,
+    /// The object that defines it: `resource calm-destination` / `module calm-content` in an
+    /// MTA, a Terraform resource address (`module.calm.btp_subaccount_destination.bpmon`).
+    pub object: String,
+    /// Properties whose value is written in another file than [`Origin::path`] (an MTA
+    /// extension descriptor, a `*.tfvars` file, a variable default in `variables.tf`).
+    pub elsewhere: Vec<(String, String)>,
+    /// Properties whose key is written on another line than the value (a value from a
+    /// variable or an extension): the key's line, in [`Origin::path`].
+    pub keys: Vec<(String, u32)>,
+    /// A part of the definition known only at deployment that may hold any property
+    /// (`additional_configuration = var.destination_config`): a property not found may be there.
+    pub opaque: Option<String>,
 }
 
 /// What SAP's find call said about fetching a token for the destination (`--probe`).
@@ -148,6 +208,29 @@ impl Destination {
             || named.is_some_and(|n| n.trim() == name.trim())
     }
 
+    /// The file where `key`'s value is written: usually the object's own file.
+    pub fn path_of(&self, key: &str) -> &str {
+        self.origin
+            .code
+            .as_ref()
+            .and_then(|c| c.elsewhere.iter().find(|(k, _)| k == key))
+            .map_or(self.origin.path.as_str(), |(_, path)| path.as_str())
+    }
+
+    /// Where the key itself is written: `(path, line)`; differs from the value's place when the
+    /// value comes from a variable, a local or an extension descriptor.
+    pub fn key_location(&self, key: &str) -> (&str, u32) {
+        match self.origin.code.as_ref().and_then(|c| c.keys.iter().find(|(k, _)| k == key)) {
+            Some((_, line)) => (self.origin.path.as_str(), *line),
+            None => (self.path_of(key), self.line_of(key)),
+        }
+    }
+
+    /// How it was defined as code, if it was.
+    pub fn code_kind(&self) -> Option<CodeKind> {
+        self.origin.code.as_ref().map(|c| c.kind)
+    }
+
     /// Drops every property but `Name`: what an out-of-scope destination needs for the
     /// checks across the landscape (names on both levels, the settings' destination).
     pub fn keep_name_only(&mut self) {
@@ -163,9 +246,10 @@ impl Destination {
                 None => self.origin.path.clone(),
             };
         }
+        let object = self.origin.code.as_ref().map(|c| format!(" {}", c.object)).unwrap_or_default();
         match self.origin.level {
-            Some(level) => format!("{}:{} ({} level)", self.origin.path, self.origin.line, level.as_str()),
-            None => format!("{}:{}", self.origin.path, self.origin.line),
+            Some(level) => format!("{}:{}{object} ({} level)", self.origin.path, self.origin.line, level.as_str()),
+            None => format!("{}:{}{object}", self.origin.path, self.origin.line),
         }
     }
 }

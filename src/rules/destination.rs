@@ -2,7 +2,8 @@
 
 use super::context::{Inputs, Outcome};
 use super::url::{self, UrlParts};
-use crate::model::{Destination, Level, Probe, Severity, Value};
+use crate::model::secret::is_secret_key;
+use crate::model::{CodeKind, Destination, Level, Probe, Severity, Value};
 
 fn not_set(d: &Destination, property: &str) -> String {
     match d.case_variant(property) {
@@ -95,8 +96,20 @@ pub fn url_valid(d: &Destination, _: &Inputs) -> Outcome {
     }
 }
 
+/// A descriptor or configuration that leaves the secret empty, for the deployment to fill in.
+fn left_to_deployment(d: &Destination, secret: &crate::model::Secret) -> bool {
+    secret.is_blank() && d.code_kind().is_some_and(CodeKind::is_source)
+}
+
 pub fn client_secret_set(d: &Destination, _: &Inputs) -> Outcome {
     match d.get("clientSecret").map(|p| &p.value) {
+        Some(Value::Secret(s)) if left_to_deployment(d, s) => Outcome::manual(
+            "clientSecret is left empty in the file, to be supplied at deployment (the right practice); after deploying, check in the BTP cockpit that Client Secret is filled",
+        )
+        .on("clientSecret"),
+        Some(Value::Unresolved(e)) => {
+            Outcome::not_applicable(format!("clientSecret is supplied at deployment ({e}), the right practice")).on("clientSecret")
+        }
         Some(Value::Secret(s)) if s.is_blank() => Outcome::fail("clientSecret is blank").on("clientSecret"),
         Some(Value::Text(t)) if t.trim().is_empty() => Outcome::fail("clientSecret is blank").on("clientSecret"),
         Some(Value::Removed) => Outcome::manual(
@@ -194,6 +207,10 @@ pub fn client_secret_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
     };
     match d.get("clientSecret").map(|p| &p.value) {
         None => Outcome::not_applicable("clientSecret is not set (reported by CALM009)").on("clientSecret"),
+        Some(Value::Secret(s)) if left_to_deployment(d, s) => {
+            Outcome::not_applicable("clientSecret is left empty in the file, to be supplied at deployment").on("clientSecret")
+        }
+        Some(Value::Unresolved(e)) => Outcome::not_applicable(format!("clientSecret is supplied at deployment ({e})")).on("clientSecret"),
         Some(Value::Removed) => {
             Outcome::manual("the export removed clientSecret; compare Client Secret in the BTP cockpit with the key's uaa.clientsecret")
                 .on("clientSecret")
@@ -273,5 +290,44 @@ pub fn region_consistent(d: &Destination, _: &Inputs) -> Outcome {
         Outcome::fail(format!("URL is in region {url_region} but tokenServiceURL is in region {token_region}"))
             .on("tokenServiceURL")
             .at(Severity::Warning)
+    }
+}
+
+/// CALM070: a destination defined as code holds no literal secret; every secret is supplied at
+/// deployment (a placeholder, a variable without a value in the repository, an empty string).
+pub fn secret_not_in_source(d: &Destination, _: &Inputs) -> Outcome {
+    let Some(kind) = d.code_kind() else {
+        return Outcome::not_applicable("not defined as code (only MTA descriptors and Terraform configurations are judged)");
+    };
+    if !kind.is_source() {
+        return Outcome::not_applicable(
+            "a Terraform plan or state holds the values supplied at deployment; the configuration it came from is what CALM070 judges",
+        );
+    }
+    let written: Vec<(&str, usize)> = d
+        .properties
+        .iter()
+        .filter(|p| is_secret_key(&p.key))
+        .filter_map(|p| match &p.value {
+            Value::Secret(s) if !s.is_blank() => Some((p.key.as_str(), s.char_count())),
+            Value::Text(t) if !t.trim().is_empty() => Some((p.key.as_str(), t.chars().count())),
+            _ => None,
+        })
+        .collect();
+    match written.first() {
+        None => {
+            let deferred: Vec<&str> = d.properties.iter().filter(|p| is_secret_key(&p.key)).map(|p| p.key.as_str()).collect();
+            if deferred.is_empty() {
+                Outcome::pass("no secret is written in the file")
+            } else {
+                // Not `.on()` the property: a result about a value left to deployment is never judged.
+                Outcome::pass(format!("{} left to deployment, none written in the file", deferred.join(", ")))
+            }
+        }
+        Some((first, _)) => {
+            let listed: Vec<String> =
+                written.iter().map(|(k, n)| format!("{k} ({n} characters, not shown) at {}:{}", d.path_of(k), d.line_of(k))).collect();
+            Outcome::fail(format!("a secret is written in the file: {}", listed.join("; "))).on(first)
+        }
     }
 }

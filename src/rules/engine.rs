@@ -2,11 +2,11 @@
 //! Rules never print and never exit: they return an [`Outcome`] per object. The engine sits
 //! above the rule files: they know [`super::context`], never this module.
 
-use super::catalog::{Catalog, Requirement, Rule, Scope};
+use super::catalog::{Catalog, Requirement, Rule, Scope, Template};
 use super::context::{Inputs, Outcome, Purpose, Subject, choice};
 use super::profiles::Profiles;
 use super::{destination, key, landscape, settings, templates};
-use crate::model::{CloudAlmKey, Destination, Finding, Location, ObjectKind, ObjectRef, ProfileChoice, Settings};
+use crate::model::{CloudAlmKey, Destination, Finding, Location, ObjectKind, ObjectRef, ProfileChoice, Settings, Status};
 
 type DestinationCheck = fn(&Destination, &Inputs) -> Outcome;
 type SettingsCheck = fn(&Settings, &Inputs) -> Outcome;
@@ -35,6 +35,7 @@ fn code_check(code: &str) -> Option<Check> {
         "CALM015" => C::Destination(destination::token_url_matches_key),
         "CALM016" => C::Destination(destination::token_retrieval),
         "CALM033" => C::Destination(destination::region_consistent),
+        "CALM070" => C::Destination(destination::secret_not_in_source),
         "CALM020" => C::Settings(settings::monitoring_enabled),
         "CALM021" => C::Settings(settings::destination_selected),
         "CALM022" => C::Settings(settings::destination_exists),
@@ -104,7 +105,7 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
         }
         if let Some(template) = &rule.check {
             for (d, p, c) in each(rule) {
-                let outcome = templates::run(template, d, p.explicit_defaults);
+                let outcome = not_literal(rule, d, templates::run(template, d, p.explicit_defaults));
                 out.push(destination_finding(rule, d, c, outcome));
             }
             continue;
@@ -112,7 +113,7 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
         match code_check(&rule.code) {
             Some(Check::Destination(f)) => {
                 for (d, _, c) in each(rule) {
-                    let outcome = f(d, inputs);
+                    let outcome = not_literal(rule, d, f(d, inputs));
                     out.push(destination_finding(rule, d, c, outcome));
                 }
             }
@@ -166,6 +167,36 @@ fn destination_finding(rule: &'static Rule, d: &Destination, profile: &ProfileCh
     f
 }
 
+/// A value known only at deployment (an MTA placeholder, an unevaluated Terraform expression)
+/// is never judged as literal text: a result about such a property becomes `not_applicable`
+/// naming it. Checks for the mere presence of a property (the token overrides) keep their verdict.
+fn not_literal(rule: &Rule, d: &Destination, outcome: Outcome) -> Outcome {
+    if matches!(rule.check, Some(Template::Forbidden { .. })) || outcome.status == Status::Error {
+        return outcome;
+    }
+    let Some(key) = outcome.property.as_deref() else {
+        return outcome;
+    };
+    let Some(p) = d.get(key) else {
+        // Absent here, but perhaps inside a part only the deployment knows.
+        return match d.origin.code.as_ref().and_then(|c| c.opaque.as_deref()) {
+            Some(opaque) if outcome.status == Status::Fail => {
+                Outcome::not_applicable(format!("{key} is not written in the file; it may be set by {opaque}")).on(key)
+            }
+            _ => outcome,
+        };
+    };
+    let Some(expression) = p.expression() else {
+        return outcome;
+    };
+    let why = if crate::model::secret::is_secret_key(&p.key) {
+        "supplied at deployment, the right practice for a secret"
+    } else {
+        "known only at deployment, so not judged here"
+    };
+    Outcome::not_applicable(format!("{} is {expression}: {why}", p.key)).on(&p.key)
+}
+
 fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: Outcome) -> Finding {
     let severity = outcome.severity.map_or(rule.severity, |s| s.max(rule.severity));
     Finding {
@@ -200,8 +231,14 @@ pub fn destination_ref(d: &Destination) -> ObjectRef {
 }
 
 fn destination_location(d: &Destination, outcome: &Outcome) -> Location {
-    let line = outcome.property.as_deref().map_or_else(|| d.line_of("Name"), |p| d.line_of(p));
-    Location { path: d.origin.path.clone(), line }
+    // An absent property written in another letter case (`ClientID`) is located there: that
+    // line is the one to change.
+    let (path, line) = match outcome.property.as_deref() {
+        Some(k) if d.get(k).is_some() => (d.path_of(k), d.line_of(k)),
+        Some(k) => d.case_variant(k).map_or_else(|| (d.path_of("Name"), d.line_of("Name")), |v| d.key_location(v)),
+        None => (d.path_of("Name"), d.line_of("Name")),
+    };
+    Location { path: path.to_owned(), line }
 }
 
 fn landscape_ref() -> ObjectRef {

@@ -63,7 +63,7 @@ pub fn credential_type(k: &CloudAlmKey, inputs: &Inputs) -> Outcome {
     let (mut secret_based, mut mtls) = (0, 0);
     for d in scoped {
         match d.get("clientSecret").map(|p| &p.value) {
-            Some(Value::Secret(_) | Value::Removed | Value::Text(_)) => secret_based += 1,
+            Some(Value::Secret(_) | Value::Removed | Value::Text(_) | Value::Unresolved(_)) => secret_based += 1,
             None if filled(d.text("tokenService.KeyStoreLocation")) => mtls += 1,
             None => {}
         }

@@ -11,6 +11,7 @@ fn shown(p: &Property) -> String {
         Value::Text(t) => format!("\"{t}\""),
         Value::Secret(_) => "a secret value (not shown)".into(),
         Value::Removed => "a value removed on export".into(),
+        Value::Unresolved(e) => format!("`{e}`, known only at deployment"),
     }
 }
 
@@ -51,7 +52,8 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
                     .on(property),
                     WhenAbsent::Warning => Outcome {
                         message: format!(
-                            "{property} is not set; the default happens to be \"{expected}\", but the setup asks for it explicitly"
+                            "{}; the default happens to be \"{expected}\", but the setup asks for it explicitly",
+                            absent(d, property)
                         ),
                         ..outcome
                     }
@@ -84,7 +86,7 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
                     d.get(key).is_some_and(|p| match &p.value {
                         Value::Text(t) => t.trim() != t,
                         Value::Secret(s) => s.has_surrounding_whitespace(),
-                        Value::Removed => false,
+                        Value::Removed | Value::Unresolved(_) => false,
                     })
                 })
                 .map(String::as_str)

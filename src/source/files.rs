@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{InputError, Keep, build_destination, properties, shapes, snapshot, tree};
+use super::{InputError, Keep, build_destination, code, properties, shapes, snapshot, tree};
 use crate::model::{Destination, Origin, Property, SourceFailure};
 
 /// How standard input is named on the command line and in reports.
@@ -39,6 +39,10 @@ pub struct Loaded {
     /// When set, destinations that are not Cloud ALM ones keep only their `Name` (see
     /// [`super::Keep`]); the value is the destination the settings name. Snapshots are read whole.
     pub slim: Option<Option<String>>,
+    /// MTA and Terraform files, read together once every path is walked ([`code::finish`]).
+    pending: Vec<code::Pending>,
+    /// The command-line path being loaded.
+    arg: usize,
 }
 
 /// A walked file that was passed over, and why.
@@ -118,7 +122,10 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
     let mut loaded = Loaded { slim, ..Loaded::default() };
     let mut errors = Vec::new();
     let mut stdin_read = false;
-    for path in paths {
+    // Per path: nothing found yet, and where its skipped files start.
+    let mut empty: Vec<(usize, usize)> = Vec::new();
+    for (arg, path) in paths.iter().enumerate() {
+        loaded.arg = arg;
         let before = (loaded.destinations.len(), loaded.failures.len(), loaded.live);
         let skipped_before = loaded.skipped.len();
         let shown = path.display().to_string();
@@ -132,16 +139,43 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
             load_path(path, &shown, walk, &excluded, limits, &mut loaded)
         };
         match result {
-            Err(e) => errors.push(e),
+            Err(e) => errors.push((arg, e)),
             Ok(()) => {
                 let found = loaded.destinations.len() > before.0 || loaded.failures.len() > before.1 || loaded.live != before.2;
                 if !found {
-                    errors.push(nothing_found(path, &shown, &loaded.skipped[skipped_before..]));
+                    empty.push((arg, skipped_before));
                 }
             }
         }
     }
-    if errors.is_empty() { Ok(loaded) } else { Err(errors) }
+    let found_in_code = finish_code(&mut loaded, &mut errors);
+    for (arg, skipped_before) in empty {
+        if !found_in_code.contains(&arg) {
+            let path = &paths[arg];
+            errors.push((arg, nothing_found(path, &path.display().to_string(), &loaded.skipped[skipped_before..])));
+        }
+    }
+    errors.sort_by_key(|(arg, _)| *arg);
+    if errors.is_empty() { Ok(loaded) } else { Err(errors.into_iter().map(|(_, e)| e).collect()) }
+}
+
+/// Reads the MTA and Terraform files of the run together; returns the paths that led to a
+/// destination (or to a failed source) through them.
+fn finish_code(loaded: &mut Loaded, errors: &mut Vec<(usize, InputError)>) -> Vec<usize> {
+    let done = code::finish(std::mem::take(&mut loaded.pending));
+    loaded.destinations.extend(done.destinations);
+    loaded.files_read += done.read;
+    loaded.skipped.extend(done.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }));
+    let mut found = done.found_args;
+    for (e, p) in done.errors {
+        if p.named {
+            errors.push((p.arg, e));
+        } else {
+            found.push(p.arg);
+            walked_failure(e, loaded);
+        }
+    }
+    found
 }
 
 /// The error for a destination path that yielded no destination at all.
@@ -172,6 +206,11 @@ fn load_path(path: &Path, shown: &str, walk: &Walk, excluded: &[PathBuf], limits
         ));
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    if code::is_code_file(name) {
+        let text = read_code(path, shown, limits)?;
+        loaded.pending.push(code::Pending { arg: loaded.arg, shown: shown.to_owned(), text, named: true });
+        return Ok(());
+    }
     let format = format_of(name).ok_or_else(|| {
         InputError::new(
             shown,
@@ -336,6 +375,13 @@ fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, load
             continue;
         }
         let name = entry.file_name().to_string_lossy();
+        if code::is_code_file(&name) {
+            match read_code(entry.path(), &shown, limits) {
+                Ok(text) => loaded.pending.push(code::Pending { arg: loaded.arg, shown, text, named: false }),
+                Err(e) => walked_failure(e, loaded),
+            }
+            continue;
+        }
         match format_of(&name) {
             Some(format) => {
                 if let Err(e) = load_file(entry.path(), &shown, format, Reach::Walked, limits, loaded) {
@@ -413,20 +459,35 @@ fn io_message(e: &std::io::Error) -> String {
     }
 }
 
-fn load_file(path: &Path, shown: &str, format: Format, reach: Reach, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+/// An MTA or Terraform file's text: UTF-8, within the size limit.
+fn read_code(path: &Path, shown: &str, limits: &Limits) -> Result<String, InputError> {
+    let bytes = read_limited(path, shown, limits)?;
+    if memchr::memchr(0, &bytes).is_some() {
+        return Err(InputError::new(shown, None, "binary content, not text"));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| InputError::new(shown, None, "not valid UTF-8"))?;
+    Ok(text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text))
+}
+
+/// A file's bytes, at most one byte past the size limit whatever the metadata says (devices,
+/// growing files); the size it gives only saves the reallocations of a large read.
+fn read_limited(path: &Path, shown: &str, limits: &Limits) -> Result<Vec<u8>, InputError> {
     let fail = |e: std::io::Error| {
         let message = if path.is_dir() { "is a folder, not a file".to_owned() } else { io_message(&e) };
         InputError::new(shown, None, message)
     };
     let file = std::fs::File::open(path).map_err(fail)?;
-    // Read at most one byte past the limit, whatever the metadata says (devices, growing files);
-    // the size it gives only saves the reallocations of a large read.
     let expected = file.metadata().map_or(0, |m| m.len()).min(limits.max_file_bytes);
     let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0) + 1);
     file.take(limits.max_file_bytes + 1).read_to_end(&mut bytes).map_err(fail)?;
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(InputError::new(shown, None, too_large(limits.max_file_bytes)));
     }
+    Ok(bytes)
+}
+
+fn load_file(path: &Path, shown: &str, format: Format, reach: Reach, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+    let bytes = read_limited(path, shown, limits)?;
     match (format, reach) {
         (Format::Zip, _) => load_zip(&bytes, shown, reach, limits, loaded),
         (_, Reach::Named) => {
@@ -462,6 +523,10 @@ fn walked_content(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded
     }
     let before = (loaded.destinations.len(), loaded.failures.len());
     match parse_bytes(bytes, shown, format, loaded) {
+        // A Terraform plan or state of other resources.
+        Ok(()) if loaded.destinations.len() == before.0 && text.contains("\"format_version\"") => {
+            skip(loaded, "a Terraform plan or state without destination resources");
+        }
         Ok(()) => loaded.files_read += 1,
         Err(e) => {
             loaded.destinations.truncate(before.0);
@@ -596,6 +661,10 @@ fn json(text: &str, utf8: bool, shown: &str, loaded: &mut Loaded) -> Result<(), 
         }
         tree::JsonDoc::Tree(node) => node,
     };
+    if code::tfjson::is_terraform_json(&node) {
+        loaded.destinations.extend(code::tfjson::read_tree(shown, &node)?);
+        return Ok(());
+    }
     if snapshot::is_snapshot(&node) {
         let snap = snapshot::load(text, shown)?;
         loaded.destinations.extend(snap.destinations);

@@ -63,6 +63,9 @@ pub struct SnapshotProperty {
     /// In place of a secret's value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<SecretDigest>,
+    /// A placeholder or expression known only at deployment (a destination defined as code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unresolved: Option<String>,
     /// The export had already removed the value.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub removed: bool,
@@ -100,13 +103,14 @@ pub fn render(contents: &Contents) -> Result<String, String> {
                 .properties
                 .iter()
                 .map(|p| {
-                    let (value, secret, removed) = match &p.value {
+                    let (value, secret, removed, unresolved) = match &p.value {
                         // A saved file never holds a URL's credentials or query values.
-                        Value::Text(t) => (Some(crate::model::url::redact_urls_in(t).into_owned()), None, false),
-                        Value::Secret(s) => (None, Some(s.digest(&salt)), false),
-                        Value::Removed => (None, None, true),
+                        Value::Text(t) => (Some(crate::model::url::redact_urls_in(t).into_owned()), None, false, None),
+                        Value::Secret(s) => (None, Some(s.digest(&salt)), false, None),
+                        Value::Removed => (None, None, true, None),
+                        Value::Unresolved(e) => (None, None, false, Some(crate::model::url::redact_urls_in(e).into_owned())),
                     };
-                    SnapshotProperty { key: p.key.clone(), value, secret, removed, line: p.line }
+                    SnapshotProperty { key: p.key.clone(), value, secret, removed, unresolved, line: p.line }
                 })
                 .collect(),
         })
@@ -161,15 +165,16 @@ pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
         }
         let mut properties = Vec::with_capacity(d.properties.len());
         for p in d.properties {
-            let value = match (p.value, p.secret, p.removed) {
-                (Some(t), None, false) => Value::Text(t),
-                (None, Some(digest), false) => Value::Secret(Secret::from_digest(digest)),
-                (None, None, true) => Value::Removed,
+            let value = match (p.value, p.secret, p.removed, p.unresolved) {
+                (Some(t), None, false, None) => Value::Text(t),
+                (None, Some(digest), false, None) => Value::Secret(Secret::from_digest(digest)),
+                (None, None, true, None) => Value::Removed,
+                (None, None, false, Some(e)) => Value::Unresolved(e),
                 _ => {
                     return Err(InputError::new(
                         shown,
                         None,
-                        format!("property \"{}\" must have exactly one of value, secret, removed", p.key),
+                        format!("property \"{}\" must have exactly one of value, secret, removed, unresolved", p.key),
                     ));
                 }
             };
@@ -181,7 +186,7 @@ pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
         });
         destinations.push(Destination {
             properties,
-            origin: Origin { path: d.path, line: d.line, level, pseudo: d.pseudo },
+            origin: Origin { path: d.path, line: d.line, level, pseudo: d.pseudo, code: None },
             probe: d.probe,
         });
     }
@@ -210,7 +215,13 @@ mod tests {
                 Property::new("clientSecret".into(), " top-secret-value".into(), Some(5)),
                 Property::removed("Password".into(), Some(1)),
             ],
-            origin: Origin { path: "btp/subaccount/s/destinations/CALM_A".into(), line: 1, level: Some(Level::Subaccount), pseudo: true },
+            origin: Origin {
+                path: "btp/subaccount/s/destinations/CALM_A".into(),
+                line: 1,
+                level: Some(Level::Subaccount),
+                pseudo: true,
+                code: None,
+            },
             probe: Some(Probe::Error { reason: "401 Bad credentials".into() }),
         };
         let failures = vec![SourceFailure { source: "instance level, page 1".into(), message: "HTTP 503 after 4 attempt(s)".into() }];

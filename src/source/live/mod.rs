@@ -389,7 +389,7 @@ fn to_destination(ctx: &Ctx, level: Level, item: &PageItem, keep: Keep) -> Desti
     // The name as the destination will hold it (a secret-looking or removed value is no name).
     let name = item.0.iter().find(|(k, _)| k == "Name").map(property).and_then(|p| p.text().map(str::to_owned)).unwrap_or_default();
     let path = pseudo_path(&ctx.subaccount_id, ctx.instance_id.as_deref(), level, &name);
-    build_destination(&item.0, |(k, _)| k, property, Origin { path, line: 1, level: Some(level), pseudo: true }, keep)
+    build_destination(&item.0, |(k, _)| k, property, Origin { path, line: 1, level: Some(level), pseudo: true, code: None }, keep)
 }
 
 /// SAP's find call for each in-scope destination; the tokens it returns are dropped at once.
