@@ -50,6 +50,7 @@ fn example_reports_and_rule_docs_are_fresh() {
         ("sarif", "reports/as-code.sarif"),
         ("junit", "reports/as-code.junit.xml"),
         ("markdown", "reports/as-code.md"),
+        ("html", "reports/as-code.html"),
     ] {
         let mut args = AS_CODE.to_vec();
         args.extend(["--format", format]);
