@@ -159,15 +159,10 @@ fn results_list(report: &Report, rows: &[&Finding], total: usize) -> String {
             head.push_str(severity);
         }
         head.push_str(&format!(" · {} {} · line{GLUE}{}", f.code, f.rule, f.location.line));
-        out.push_str(&indented(&head, total + escape_width(&head), 2, 2));
+        out.push_str(&indented(&head, total, 2, 2));
         out.push_str(&indented(&f.message, total, 4, 4));
     }
     out
-}
-
-/// Columns taken by colour escapes, which `wrap` would otherwise count as text.
-fn escape_width(s: &str) -> usize {
-    s.match_indices("\x1b[").map(|(i, _)| s[i..].find('m').map_or(0, |end| width(&s[i..=i + end]))).sum()
 }
 
 /// The results of one target (or of a run without targets), one section per object.
@@ -211,7 +206,7 @@ fn destinations(report: &Report, target: Option<&str>, out: &mut String) {
             line.push_str(&format!("; profile {} ({})", p.name, p.reason));
         }
         line.push_str(&format!("; {}", first.object.qualified_name));
-        out.push_str(&indented(&line, total + escape_width(&line), 2, 4));
+        out.push_str(&indented(&line, total, 2, 4));
     }
     out.push('\n');
 }
@@ -441,6 +436,20 @@ mod tests {
                 assert!(text.contains(URL), "{total}: URL cut: {text}");
             }
         }
+    }
+
+    /// Regression: colour escapes counted as text let the lines after a coloured one run past
+    /// the width.
+    #[test]
+    fn colour_takes_no_room() {
+        let mut findings: Vec<Finding> = (0..3).map(|i| finding(None, &format!("CALM_{i}"), Status::Fail, "bad")).collect();
+        findings.extend((0..3).map(|i| finding(None, &format!("CALM_{i}"), Status::Pass, "fine")));
+        let mut r = report(findings, 60);
+        r.options.color = true;
+        r.findings[0].profile = Some(ProfileChoice { name: "entitlement-management".into(), reason: "name starts with CALM_".repeat(3) });
+        let text = render(&r);
+        assert!(text.contains("\x1b[31m"), "{text}");
+        assert_fits(&text, 60);
     }
 
     #[test]

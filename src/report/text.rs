@@ -14,9 +14,18 @@ pub const MIN_WIDTH: usize = 40;
 /// Below this width results are drawn as a list, one block per result, rather than a table.
 pub const TABLE_MIN_WIDTH: usize = 100;
 
-/// Columns the text occupies in a terminal.
+/// Columns the text occupies in a terminal; colour escapes (`ESC [ ... m`) take none.
 pub fn width(s: &str) -> usize {
-    UnicodeWidthStr::width(s)
+    if !s.contains('\x1b') {
+        return UnicodeWidthStr::width(s);
+    }
+    let mut total = 0;
+    let mut rest = s;
+    while let Some(start) = rest.find("\x1b[") {
+        total += UnicodeWidthStr::width(&rest[..start]);
+        rest = rest[start..].find('m').map_or("", |end| &rest[start + end + 1..]);
+    }
+    total + UnicodeWidthStr::width(rest)
 }
 
 /// The widest word of `s`: the narrowest column that shows it without cutting a word.
@@ -161,6 +170,9 @@ mod tests {
         assert_eq!(wrap("one\ntwo", 80), ["one", "two"]);
         assert_eq!(wrap("", 80), [""]);
         assert_eq!(wrap("at line\u{a0}11", 9), ["at", "line\u{a0}11"]);
+        // Colour takes no room.
+        assert_eq!(width("\x1b[31mfail\x1b[0m ok"), 7);
+        assert_eq!(wrap("\x1b[31mfail\x1b[0m 1234", 9), ["\x1b[31mfail\x1b[0m 1234"]);
     }
 
     #[test]
