@@ -122,8 +122,7 @@ impl<'a> Inputs<'a> {
 }
 
 /// Why a destination outside SPEC §3's scope was left alone.
-pub const OUT_OF_SCOPE: &str =
-    "out of scope: no CALM_ or sap_process_automation_cloud_alm name, no *.alm.cloud.sap URL, not named in the settings";
+pub const OUT_OF_SCOPE: &str = "out of scope: not a Cloud ALM name, URL host or settings destination";
 
 /// The profile as a result carries it: name, and why it was chosen (with the hint of a profile
 /// that judges by the common rules only).

@@ -49,7 +49,7 @@ pub enum Condition {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
-    /// Judge the destination by this profile (its index in [`Profiles::profiles`]).
+    /// Judge the destination by the profile of this name.
     Profile(String),
     /// Recognised and not audited: what the destination is for.
     NotAudited(String),
