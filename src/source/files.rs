@@ -168,10 +168,11 @@ fn finish_code(loaded: &mut Loaded, errors: &mut Vec<(usize, InputError)>) -> Ve
     loaded.skipped.extend(done.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }));
     let mut found = done.found_args;
     for (e, p) in done.errors {
+        // Either way the path led somewhere: its own error says what, not "nothing found".
+        found.push(p.arg);
         if p.named {
             errors.push((p.arg, e));
         } else {
-            found.push(p.arg);
             walked_failure(e, loaded);
         }
     }
@@ -208,7 +209,8 @@ fn load_path(path: &Path, shown: &str, walk: &Walk, excluded: &[PathBuf], limits
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     if code::is_code_file(name) {
         let text = read_code(path, shown, limits)?;
-        loaded.pending.push(code::Pending { arg: loaded.arg, shown: shown.to_owned(), text, named: true });
+        let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        loaded.pending.push(code::Pending { arg: loaded.arg, shown: shown.to_owned(), real, text, named: true });
         return Ok(());
     }
     let format = format_of(name).ok_or_else(|| {
@@ -377,7 +379,10 @@ fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, load
         let name = entry.file_name().to_string_lossy();
         if code::is_code_file(&name) {
             match read_code(entry.path(), &shown, limits) {
-                Ok(text) => loaded.pending.push(code::Pending { arg: loaded.arg, shown, text, named: false }),
+                Ok(text) => {
+                    let real = entry.path().canonicalize().unwrap_or_else(|_| entry.path().to_path_buf());
+                    loaded.pending.push(code::Pending { arg: loaded.arg, shown, real, text, named: false });
+                }
                 Err(e) => walked_failure(e, loaded),
             }
             continue;

@@ -136,6 +136,9 @@ pub struct Pending {
     /// Which destination path of the command line reached it.
     pub arg: usize,
     pub shown: String,
+    /// The file's canonical path: the same file reached twice (named and walked) is read once,
+    /// and a module is the files of one real folder however they were named.
+    pub real: std::path::PathBuf,
     pub text: String,
     /// Named on the command line (its faults stop the run) rather than found by a walk.
     pub named: bool,
@@ -163,6 +166,16 @@ fn file_name(shown: &str) -> &str {
 /// folder's Terraform files as one module with its variables files.
 pub fn finish(pending: Vec<Pending>) -> Finished {
     let mut done = Finished::default();
+    let mut unique: Vec<Pending> = Vec::with_capacity(pending.len());
+    for p in pending {
+        match unique.iter_mut().find(|u| u.real == p.real) {
+            // Named wins: its faults are the user's to see, and its path leads to destinations.
+            Some(u) if p.named && !u.named => *u = p,
+            Some(_) => {}
+            None => unique.push(p),
+        }
+    }
+    let pending = unique;
     let (mta_files, rest): (Vec<Pending>, Vec<Pending>) = pending.into_iter().partition(|p| {
         let name = file_name(&p.shown);
         mta::is_descriptor_name(name) || mta::is_extension_name(name)
@@ -174,7 +187,7 @@ pub fn finish(pending: Vec<Pending>) -> Finished {
     // Terraform: one module per folder.
     let mut modules: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
     for p in rest {
-        let folder = Path::new(&p.shown).parent().map(|f| f.display().to_string()).unwrap_or_default();
+        let folder = p.real.parent().map(|f| f.display().to_string()).unwrap_or_default();
         let name = file_name(&p.shown);
         if name.ends_with(".tfvars") && !p.named && !terraform::is_auto_loaded(name) {
             done.skipped
