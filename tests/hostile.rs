@@ -201,3 +201,48 @@ fn markup_in_inputs_is_escaped_in_the_html_report() {
     }
     assert!(html.contains("CALM_&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
 }
+
+#[test]
+fn hostile_descriptors_and_terraform_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good_tf =
+        "resource \"btp_subaccount_destination\" \"x\" {\n  name = \"CALM_X\"\n  url  = \"https://acme.eu10.alm.cloud.sap/\"\n}\n";
+    // Huge: the file limit applies to descriptors and configuration too.
+    let mut huge = good_tf.to_owned();
+    huge.push_str(&format!("locals {{\n  pad = \"{}\"\n}}\n", "x".repeat(300_000)));
+    std::fs::write(d.join("huge.tf"), &huge).unwrap();
+    refused(&calm(d, &["check", "huge.tf", "--max-file-size", "100K"]), "huge.tf", "larger than the limit");
+    // Deep HCL nesting and a chain of operators: the parser's bound, with the line.
+    let deep = format!("locals {{\n  x = {}1{}\n}}\n", "[".repeat(10_000), "]".repeat(10_000));
+    std::fs::write(d.join("deep.tf"), deep).unwrap();
+    refused(&calm(d, &["check", "deep.tf"]), "deep.tf:2", "invalid HCL");
+    let chain = format!("locals {{\n  x = 1{}\n}}\n", " + 1".repeat(100_000));
+    std::fs::write(d.join("chain.tf"), chain).unwrap();
+    refused(&calm(d, &["check", "chain.tf"]), "chain.tf", "invalid HCL");
+    // Locals that refer to each other: evaluation gives up, the value is left unresolved.
+    let cycle =
+        format!("{good_tf}locals {{\n  a = local.b\n  b = local.a\n}}\n").replace("\"https://acme.eu10.alm.cloud.sap/\"", "local.a");
+    std::fs::write(d.join("cycle.tf"), cycle).unwrap();
+    let r = calm(d, &["check", "cycle.tf", "--all-results"]);
+    assert!(r.code <= 1 && r.elapsed < Duration::from_secs(30), "{}", r.stderr);
+    // YAML alias bombs in an MTA descriptor.
+    let bomb = "ID: a\na: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n";
+    std::fs::create_dir(d.join("mta")).unwrap();
+    std::fs::write(d.join("mta/mta.yaml"), bomb).unwrap();
+    refused(&calm(d, &["check", "mta/mta.yaml"]), "mta/mta.yaml:3", "aliases");
+    // Binary and non-UTF-8 configuration.
+    std::fs::write(d.join("bin.tf"), b"resource \0\x01").unwrap();
+    refused(&calm(d, &["check", "bin.tf"]), "bin.tf", "binary");
+    std::fs::write(d.join("latin.tfvars"), b"x = \"\xe9\"\n").unwrap();
+    refused(&calm(d, &["check", "latin.tfvars"]), "latin.tfvars", "UTF-8");
+    // Walked, each of them is a failed source: the good configuration is still audited (exit 3).
+    let walk = d.join("walk");
+    std::fs::create_dir_all(walk.join("good")).unwrap();
+    std::fs::create_dir_all(walk.join("bad")).unwrap();
+    std::fs::write(walk.join("good/main.tf"), good_tf).unwrap();
+    std::fs::copy(d.join("deep.tf"), walk.join("bad/main.tf")).unwrap();
+    std::fs::copy(d.join("mta/mta.yaml"), walk.join("mta.yaml")).unwrap();
+    let r = calm(d, &["check", "walk"]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+}
