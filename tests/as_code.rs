@@ -5,6 +5,12 @@
 use std::path::Path;
 
 use assert_cmd::Command;
+
+#[path = "../bench/landscape.rs"]
+mod landscape;
+
+#[path = "../bench/as_code.rs"]
+mod as_code_writer;
 use serde_json::Value;
 
 fn root() -> &'static Path {
@@ -357,4 +363,32 @@ fn the_as_code_example_reports_each_planted_fault_and_its_sarif_is_valid() {
         let status = std::process::Command::new(checker).arg(root().join("reports/as-code.sarif")).status().unwrap();
         assert!(status.success(), "check-sarif rejects reports/as-code.sarif");
     }
+}
+
+#[test]
+fn the_same_landscape_fails_the_same_as_json_terraform_and_mta() {
+    // 1,300 destinations: 13 Cloud ALM ones, one per fault the generator plants.
+    let destinations = landscape::generate(1300);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("landscape.json"), landscape::to_json(&destinations)).unwrap();
+    as_code_writer::terraform(&destinations, &d.join("terraform")).unwrap();
+    as_code_writer::mta(&destinations, &d.join("mta/mta.yaml")).unwrap();
+    let failures = |path: &str| {
+        let (code, report) = json_report(d, &[path]);
+        assert_eq!(code, 1, "{path}");
+        let mut fails: Vec<(String, String)> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] == "fail")
+            .map(|r| (r["code"].as_str().unwrap().to_owned(), r["object"]["name"].as_str().unwrap().to_owned()))
+            .collect();
+        fails.sort();
+        fails
+    };
+    let json = failures("landscape.json");
+    assert!(json.len() >= 10, "{json:?}");
+    assert_eq!(failures("terraform"), json, "Terraform");
+    assert_eq!(failures("mta"), json, "MTA");
 }
