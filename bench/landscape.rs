@@ -160,20 +160,53 @@ fn json_string(s: &str, out: &mut String) {
 /// Destination Service's list call and pretty-printed (two-space indentation).
 pub fn to_json(destinations: &[Props]) -> String {
     let mut out = String::with_capacity(destinations.len() * 320);
+    json_array(destinations, "", &mut out);
+    out.push('\n');
+    out
+}
+
+/// The same array wrapped as `{"destinations": [...]}`.
+pub fn to_json_wrapped(destinations: &[Props]) -> String {
+    let mut out = String::with_capacity(destinations.len() * 360);
+    out.push_str("{\n  \"destinations\": ");
+    json_array(destinations, "  ", &mut out);
+    out.push_str("\n}\n");
+    out
+}
+
+/// A destination service `config.json`: the first half on the subaccount level, the rest on
+/// the instance level, under `init_data`.
+pub fn to_init_data(destinations: &[Props]) -> String {
+    let (subaccount, instance) = destinations.split_at(destinations.len() / 2);
+    let mut out = String::with_capacity(destinations.len() * 400);
+    out.push_str("{\n  \"HTML5Runtime_enabled\": true,\n  \"init_data\": {\n");
+    for (i, (level, part)) in [("subaccount", subaccount), ("instance", instance)].into_iter().enumerate() {
+        let _ = write!(out, "    \"{level}\": {{\n      \"existing_destinations_policy\": \"update\",\n      \"destinations\": ");
+        json_array(part, "      ", &mut out);
+        out.push_str(if i == 0 { "\n    },\n" } else { "\n    }\n" });
+    }
+    out.push_str("  }\n}\n");
+    out
+}
+
+fn json_array(destinations: &[Props], indent: &str, out: &mut String) {
     out.push_str("[\n");
     for (i, d) in destinations.iter().enumerate() {
+        out.push_str(indent);
         out.push_str("  {\n");
         for (j, (k, v)) in d.iter().enumerate() {
+            out.push_str(indent);
             out.push_str("    ");
-            json_string(k, &mut out);
+            json_string(k, out);
             out.push_str(": ");
-            json_string(v, &mut out);
+            json_string(v, out);
             out.push_str(if j + 1 < d.len() { ",\n" } else { "\n" });
         }
+        out.push_str(indent);
         out.push_str(if i + 1 < destinations.len() { "  },\n" } else { "  }\n" });
     }
-    out.push_str("]\n");
-    out
+    out.push_str(indent);
+    out.push(']');
 }
 
 /// One destination as the cockpit's properties export writes it (`:` and `=` escaped).

@@ -24,6 +24,12 @@ fn fuzz_findings_stay_fixed() {
         } else if name.starts_with("destination_files-") {
             let (selector, content) = data.split_first().unwrap();
             let file = NAMES[usize::from(*selector) % NAMES.len()];
+            let general = Limits { general_json_only: true, ..Limits::default() };
+            match (load_bytes(file, content, &Limits::default()), load_bytes(file, content, &general)) {
+                (Ok(fast), Ok(slow)) => assert_eq!(format!("{:?}", fast.destinations), format!("{:?}", slow.destinations), "{name}"),
+                (Err(fast), Err(slow)) => assert_eq!(fast.to_string(), slow.to_string(), "{name}"),
+                (fast, slow) => panic!("{name}: fast path {:?}, general reader {:?}", fast.err(), slow.err()),
+            }
             if let Ok(whole) = load_bytes(file, content, &Limits::default()) {
                 let all = findings(&whole);
                 assert!(all.iter().all(|f| f.location.line >= 1), "{name}");

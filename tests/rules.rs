@@ -176,14 +176,16 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
     // Once keeping every destination whole, once as `check` loads them (out-of-scope ones
     // keep only their names): the two must give the same findings, every rule, every case.
     let named = settings.as_ref().and_then(|s| s.named_destination()).map(str::to_owned);
-    let mut runs = [None, Some(named)].map(|slim| {
+    // A third time through the general JSON reader only: the fast path gives the same.
+    let mut runs = [(None, false), (Some(named.clone()), false), (None, true)].map(|(slim, general_json_only)| {
         // An empty destination list is what a live read of an empty subaccount gives; files
         // that hold nothing are refused by the loader (an audit never passes on nothing).
         let empty = case.destinations.as_ref().is_some_and(Vec::is_empty) && case.files.is_empty();
         let loaded = if empty {
             files::Loaded::default()
         } else {
-            files::load_paths(&paths, &files::Walk::default(), &files::Limits::default(), slim)
+            let limits = files::Limits { general_json_only, ..files::Limits::default() };
+            files::load_paths(&paths, &files::Walk::default(), &limits, slim)
                 .unwrap_or_else(|e| panic!("{code} {}: destinations: {e:?}", case.name))
         };
         let inputs = Inputs {
@@ -200,6 +202,7 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
         audit(Catalog::builtin(), &inputs)
     });
     assert_eq!(format!("{:?}", runs[0]), format!("{:?}", runs[1]), "{code} {}: slim loading changed the findings", case.name);
+    assert_eq!(format!("{:?}", runs[0]), format!("{:?}", runs[2]), "{code} {}: the fast JSON path changed the findings", case.name);
     std::mem::take(&mut runs[0]).into_iter().filter(|f| f.code == code).collect()
 }
 

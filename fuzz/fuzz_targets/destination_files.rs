@@ -1,6 +1,7 @@
 //! Every destination file shape (properties, JSON, YAML, snapshots, by name), then the whole
 //! rule catalog over what loaded: neither loading nor any rule may panic, and loading as
-//! `check` does (only the names of destinations out of scope) must not change a finding.
+//! `check` does (only the names of destinations out of scope) must not change a finding, and
+//! the fast JSON path (`source::flat_json`) must give exactly what the general reader gives.
 #![no_main]
 
 use calm_audit::model::Finding;
@@ -27,6 +28,17 @@ fn findings(loaded: &Loaded) -> Vec<Finding> {
 fuzz_target!(|data: &[u8]| {
     let Some((selector, content)) = data.split_first() else { return };
     let name = NAMES[usize::from(*selector) % NAMES.len()];
+    let general = Limits { general_json_only: true, ..Limits::default() };
+    for slim in [None, Some(None)] {
+        match (load_bytes_slim(name, content, &Limits::default(), slim.clone()), load_bytes_slim(name, content, &general, slim)) {
+            (Ok(fast), Ok(slow)) => {
+                assert_eq!(format!("{:?}", fast.destinations), format!("{:?}", slow.destinations));
+                assert_eq!(format!("{:?}", findings(&fast)), format!("{:?}", findings(&slow)));
+            }
+            (Err(fast), Err(slow)) => assert_eq!(fast.to_string(), slow.to_string()),
+            (fast, slow) => panic!("fast path {:?}, general reader {:?}", fast.err(), slow.err()),
+        }
+    }
     if let Ok(whole) = load_bytes(name, content, &Limits::default()) {
         let all = findings(&whole);
         for f in &all {

@@ -11,7 +11,7 @@ const NAMES: [&str; 6] = ["CALM_A.json", "export.txt", "dest.yaml", "CALM_B.prop
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, bytes)) = data.split_first() else { return };
-    let limits = Limits { max_file_bytes: 1 << 20, max_zip_entries: 64, max_zip_total_bytes: 4 << 20 };
+    let limits = Limits { max_file_bytes: 1 << 20, max_zip_entries: 64, max_zip_total_bytes: 4 << 20, ..Limits::default() };
     let name = NAMES[usize::from(pick) % NAMES.len()];
     let walked = load_walked_bytes(name, bytes, &limits);
     if !walked.failures.is_empty() && !name.ends_with(".zip") {

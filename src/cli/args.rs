@@ -84,7 +84,7 @@ pub struct CheckArgs {
     /// (`calm-audit profiles` lists them; env CALM_AUDIT_PROFILE).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Targets audited at once [default: 4].
+    /// Targets audited at once [default: 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: Option<u64>,
 }

@@ -126,19 +126,41 @@ fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     }
 }
 
-/// Audits every target, at most `concurrency` at once; the first input error stops the run.
+/// Audits every target, at most `concurrency` at once: that many workers each take the next
+/// target as soon as they finish one (a slow subaccount holds up only its own worker). The first
+/// input error in target order stops the run, as if the targets ran one after another: no new
+/// target starts after an error, and every target before it has started, so it is the same
+/// error whatever the timing.
 fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let slots: Vec<Mutex<Option<Result<TargetOutcome, CliError>>>> = r.runs.iter().map(|_| Mutex::new(None)).collect();
+    let workers = r.concurrency.clamp(1, r.runs.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while !stop.load(Ordering::SeqCst) {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(spec) = r.runs.get(i) else { break };
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| audit_target(spec, r)))
+                        .unwrap_or_else(|_| Err(CliError::Usage("a target's audit stopped unexpectedly".into())));
+                    if result.is_err() {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    *slots[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
+                }
+            });
+        }
+    });
     let mut outcomes = Vec::with_capacity(r.runs.len());
-    for chunk in r.runs.chunks(r.concurrency.max(1)) {
-        let results: Vec<Result<TargetOutcome, CliError>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = chunk.iter().map(|spec| scope.spawn(move || audit_target(spec, r))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(CliError::Usage("a target's audit stopped unexpectedly".into()))))
-                .collect()
-        });
-        for result in results {
-            outcomes.push(result?);
+    for slot in slots {
+        match slot.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            Some(result) => outcomes.push(result?),
+            // Cannot happen (a target is skipped only after an earlier one failed, which
+            // returned above); fail closed rather than report a run that is short of a target.
+            None => return Err(CliError::Usage("a target was not audited".into())),
         }
     }
     Ok(outcomes)

@@ -262,8 +262,8 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
         b.note("concurrency", n, b.file_at(spanned.span()));
         n
     } else {
-        b.note("concurrency", 4, Source::Default);
-        4
+        b.note("concurrency", DEFAULT_CONCURRENCY, Source::Default);
+        DEFAULT_CONCURRENCY
     };
 
     let waivers = if no_waivers { Vec::new() } else { waivers(&loaded)? };
@@ -433,6 +433,13 @@ fn waivers(loaded: &Option<Loaded>) -> Result<Vec<Waiver>, CliError> {
 
 /// The targets: the flags' sources as one run when they name any, else the file's
 /// `[[target]]`s (optionally narrowed by `--target`), else the file's own sources.
+/// Targets audited at once by default. Each target is its own subaccount and Destination
+/// service instance and has at most 8 pages in flight per level, so 8 targets put at most 16
+/// list calls at once on a region's Destination service for the usual subaccount (up to 1,000
+/// destinations per level), 136 for the largest; SAP documents no rate limit, and 429 and 503
+/// are retried with `Retry-After` (docs/performance.md).
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
 fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Vec<RunSpec>, CliError> {
     let file = loaded.as_ref().map(|l| &l.file);
     let s = &args.sources;

@@ -173,7 +173,7 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 # baseline = "reports/last-audit.json"
 
 # Targets audited at once.
-# concurrency = 4
+# concurrency = 8
 
 # The purpose every Cloud ALM destination is judged by, instead of recognising it
 # (`calm-audit profiles` lists them): entitlement-management, build-process-automation,

@@ -46,6 +46,12 @@ impl Property {
         Property { key, value, line }
     }
 
+    /// What [`Property::text`] would give for a property built by [`Property::new`] from
+    /// `key` and `value`, without building it (a loader deciding scope before it allocates).
+    pub fn text_of<'v>(key: &str, value: &'v str) -> Option<&'v str> {
+        (value.trim() != REMOVED_ON_EXPORT && !is_secret_key(key)).then_some(value)
+    }
+
     pub fn removed(key: String, line: Option<u32>) -> Self {
         Property { key, value: Value::Removed, line }
     }
@@ -201,11 +207,7 @@ impl Destination {
     /// `CALM_` or is `sap_process_automation_cloud_alm`, in any case, or the URL host is a Cloud
     /// ALM host, or the settings name it (`named`).
     pub fn is_cloud_alm(&self, named: Option<&str>) -> bool {
-        let name = self.name();
-        name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
-            || name.eq_ignore_ascii_case(PROCESS_AUTOMATION_NAME)
-            || self.text("URL").is_some_and(has_cloud_alm_host)
-            || named.is_some_and(|n| n.trim() == name.trim())
+        is_cloud_alm(self.name(), self.text("URL"), named)
     }
 
     /// The file where `key`'s value is written: usually the object's own file.
@@ -252,6 +254,14 @@ impl Destination {
             None => format!("{}:{}{object}", self.origin.path, self.origin.line),
         }
     }
+}
+
+/// [`Destination::is_cloud_alm`] from the texts of `Name` (`""` when it has none) and `URL`.
+pub fn is_cloud_alm(name: &str, url: Option<&str>, named: Option<&str>) -> bool {
+    name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
+        || name.eq_ignore_ascii_case(PROCESS_AUTOMATION_NAME)
+        || url.is_some_and(has_cloud_alm_host)
+        || named.is_some_and(|n| n.trim() == name.trim())
 }
 
 /// The URL's host (as the rules' literal splitter sees it) ends in `.alm.cloud.sap`, any case;

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{InputError, Keep, build_destination, code, properties, shapes, snapshot, tree};
+use super::{InputError, Keep, build_destination, code, flat_json, properties, shapes, snapshot, tree};
 use crate::model::{Destination, Origin, Property, SourceFailure};
 
 /// How standard input is named on the command line and in reports.
@@ -43,6 +43,8 @@ pub struct Loaded {
     pending: Vec<code::Pending>,
     /// The command-line path being loaded.
     arg: usize,
+    /// [`Limits::general_json_only`], as the loaders were given it.
+    general_json_only: bool,
 }
 
 /// A walked file that was passed over, and why.
@@ -91,11 +93,19 @@ pub struct Limits {
     pub max_zip_entries: usize,
     /// Most bytes uncompressed from one zip archive in all.
     pub max_zip_total_bytes: u64,
+    /// Read JSON only the general way ([`tree`], [`shapes`]), never through [`flat_json`]:
+    /// for the tests and fuzz target that prove both ways give the same.
+    pub general_json_only: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_file_bytes: 64 * 1024 * 1024, max_zip_entries: 10_000, max_zip_total_bytes: 512 * 1024 * 1024 }
+        Limits {
+            max_file_bytes: 64 * 1024 * 1024,
+            max_zip_entries: 10_000,
+            max_zip_total_bytes: 512 * 1024 * 1024,
+            general_json_only: false,
+        }
     }
 }
 
@@ -119,7 +129,7 @@ enum Reach {
 /// destination) are all collected before returning; walked files never stop the run.
 pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<Option<String>>) -> Result<Loaded, Vec<InputError>> {
     let excluded: Vec<PathBuf> = walk.exclude_files.iter().filter_map(|p| p.canonicalize().ok()).collect();
-    let mut loaded = Loaded { slim, ..Loaded::default() };
+    let mut loaded = Loaded { slim, general_json_only: limits.general_json_only, ..Loaded::default() };
     let mut errors = Vec::new();
     let mut stdin_read = false;
     // Per path: nothing found yet, and where its skipped files start.
@@ -304,7 +314,7 @@ pub fn load_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<Loaded, I
 /// [`load_bytes`] with [`Loaded::slim`] set, as `check` loads.
 pub fn load_bytes_slim(name: &str, bytes: &[u8], limits: &Limits, slim: Option<Option<String>>) -> Result<Loaded, InputError> {
     let format = format_of(name).ok_or_else(|| InputError::new(name, None, "unknown destination file type"))?;
-    let mut loaded = Loaded { slim, ..Loaded::default() };
+    let mut loaded = Loaded { slim, general_json_only: limits.general_json_only, ..Loaded::default() };
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(InputError::new(name, None, too_large(limits.max_file_bytes)));
     }
@@ -320,7 +330,7 @@ pub fn load_bytes_slim(name: &str, bytes: &[u8], limits: &Limits, slim: Option<O
 /// [`load_bytes`] as if the file had been found by walking a folder: the fuzz targets check
 /// that a walk never stops the run, whatever the file holds.
 pub fn load_walked_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Loaded {
-    let mut loaded = Loaded::default();
+    let mut loaded = Loaded { general_json_only: limits.general_json_only, ..Loaded::default() };
     match format_of(name) {
         None => loaded.skipped.push(Skipped { path: name.to_owned(), reason: "not a destination file type".into() }),
         Some(Format::Zip) => {
@@ -655,6 +665,9 @@ fn json(text: &str, utf8: bool, shown: &str, loaded: &mut Loaded) -> Result<(), 
     // JSON must be UTF-8 (RFC 8259); the Latin-1 fallback is for properties exports only.
     if !utf8 {
         return Err(InputError::new(shown, None, "JSON file is not valid UTF-8"));
+    }
+    if !loaded.general_json_only && flat_json::destinations(text, shown, Keep::from_slim(&loaded.slim), &mut loaded.destinations) {
+        return Ok(());
     }
     let tree_error = |e: tree::TreeError| InputError::new(shown, e.line, e.message);
     let node = match tree::parse_json_doc(text).map_err(tree_error)? {

@@ -3,6 +3,7 @@
 
 pub mod code;
 pub mod files;
+pub mod flat_json;
 pub mod key;
 pub mod live;
 pub mod properties;
