@@ -3,7 +3,10 @@
 //! concurrently (at most CONCURRENCY in flight per level, calm-audit's default of 8), each page
 //! parsed into `Vec<HashMap<String, String>>`. Nothing is checked or reported.
 //!
-//! `live-ideal KEY_FILE [CONCURRENCY]`; prints the number of destinations read.
+//! `live-ideal KEY_FILE [CONCURRENCY [TARGETS TARGET_CONCURRENCY]]`; prints the number of
+//! destinations read. With TARGETS, reads the same key as that many targets (subaccounts), at
+//! most TARGET_CONCURRENCY at once, each starting as soon as another ends: the ideal for a
+//! configuration file with many `[[target]]`s.
 
 // A stand-alone benchmark program: it speaks on its own standard streams.
 #![allow(clippy::disallowed_macros)]
@@ -26,7 +29,9 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let concurrency = args.get(1).and_then(|c| c.parse().ok()).unwrap_or(8);
-    match run(key_file, concurrency).await {
+    let targets: usize = args.get(2).and_then(|c| c.parse().ok()).unwrap_or(1);
+    let at_once: usize = args.get(3).and_then(|c| c.parse().ok()).unwrap_or(1);
+    match many(key_file, concurrency, targets, at_once).await {
         Ok(count) => {
             println!("{count}");
             ExitCode::SUCCESS
@@ -38,8 +43,28 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(key_file: &str, concurrency: usize) -> Result<usize, String> {
-    let key: Value = serde_json::from_str(&std::fs::read_to_string(key_file).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+async fn many(key_file: &str, concurrency: usize, targets: usize, at_once: usize) -> Result<usize, String> {
+    if targets <= 1 {
+        return run(key_file.to_owned(), concurrency).await;
+    }
+    let limit = Arc::new(Semaphore::new(at_once.max(1)));
+    let mut set = JoinSet::new();
+    for _ in 0..targets {
+        let (limit, key_file) = (limit.clone(), key_file.to_owned());
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            run(key_file, concurrency).await
+        });
+    }
+    let mut total = 0;
+    while let Some(joined) = set.join_next().await {
+        total += joined.map_err(|e| e.to_string())??;
+    }
+    Ok(total)
+}
+
+async fn run(key_file: String, concurrency: usize) -> Result<usize, String> {
+    let key: Value = serde_json::from_str(&std::fs::read_to_string(&key_file).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let field = |name: &str| key[name].as_str().map(str::to_owned).ok_or(format!("key has no {name}"));
     let (client_id, secret, token_url, base) = (field("clientid")?, field("clientsecret")?, field("url")?, field("uri")?);
     let client = reqwest::Client::new();

@@ -72,7 +72,7 @@ def build():
     print("== building calm-audit and the benchmark programs (release)", flush=True)
     subprocess.run(
         ["cargo", "build", "--release", "--locked", "--bin", "calm-audit",
-         "--example", "gen-landscape", "--example", "json-floor",
+         "--example", "gen-landscape", "--example", "json-floor", "--example", "json-validate",
          "--example", "fake-service", "--example", "live-ideal"],
         cwd=ROOT, check=True)
 
@@ -91,23 +91,52 @@ def check_cmd(*sources):
     return [CALM_AUDIT, "check", *map(str, sources), "--settings", SETTINGS, "--calm-key", CALM_KEY]
 
 
+SHAPES = [
+    # (name, generator flag, file name, time target vs the validation-only parse)
+    ("array", "--json", "landscape-{n}.json", 2.0),
+    ("wrapped", "--wrapped", "landscape-{n}-wrapped.json", 2.5),
+    ("init_data", "--init-data", "landscape-{n}-config.json", 2.5),
+]
+
+
 def offline(args, results):
+    n = 100_000
+    results["offline"] = {}
+    for shape, flag, name, limit in SHAPES:
+        data = WORK / name.format(n=n)
+        generate(n, flag, data)
+        size = data.stat().st_size
+        print(f"== offline, {shape}: check over {n:,} destinations in one JSON file ({size / 1e6:.1f} MB)", flush=True)
+        commands = [
+            ("validate", [EXAMPLES / "json-validate", data], (0,)),
+            ("check", check_cmd(data), (1,)),
+        ]
+        if shape == "array":
+            commands.insert(1, ("floor", [EXAMPLES / "json-floor", data], (0,)))
+        r = compare(args.runs, 1, commands)
+        results["offline"][shape] = {"destinations": n, "file_bytes": size, **r}
+        yield (f"offline {shape}: check vs validation-only parse (IgnoredAny)", r["check"]["median"] / r["validate"]["median"], limit,
+               f"check {ms(r['check'])} · validate {ms(r['validate'])}", True)
+        if shape == "array":
+            yield ("offline array: check vs serde_json into maps", r["check"]["median"] / r["floor"]["median"], 1.5,
+                   f"floor {ms(r['floor'])}", True)
+        yield (f"offline {shape}: peak memory vs file size", r["check"]["rss"] / size, 1.5,
+               f"check {mb(r['check']['rss'])} · file {size / 2**20:.1f} MiB · validate {mb(r['validate']['rss'])}", True)
+
+
+def snapshot(args, results):
     n = 100_000
     data = WORK / f"landscape-{n}.json"
     generate(n, "--json", data)
     size = data.stat().st_size
-    print(f"== offline: check over {n:,} destinations in one JSON file ({size / 1e6:.1f} MB)", flush=True)
-    r = compare(args.runs, 1, [
-        ("floor", [EXAMPLES / "json-floor", data], (0,)),
-        ("check", check_cmd(data), (1,)),
-    ])
-    results["offline"] = {"destinations": n, "file_bytes": size, **r}
-    ratio = r["check"]["median"] / r["floor"]["median"]
-    memory = r["check"]["rss"] / size
-    yield ("offline time vs floor (read + serde_json)", ratio, 1.5,
-           f"check {ms(r['check'])} · floor {ms(r['floor'])}", True)
-    yield ("offline peak memory vs file size", memory, 3.0,
-           f"check {mb(r['check']['rss'])} · file {size / 2**20:.1f} MiB · floor {mb(r['floor']['rss'])}", True)
+    out = WORK / "snapshot-out.json"
+    print(f"== snapshot of {n:,} destinations in one JSON file ({size / 1e6:.1f} MB)", flush=True)
+    r = compare(max(2, args.runs // 3), 1, [
+        ("snapshot", [CALM_AUDIT, "snapshot", data, "--output", out], (0,)),
+    ])["snapshot"]
+    results["snapshot"] = {"destinations": n, "file_bytes": size, "snapshot_bytes": out.stat().st_size, **r}
+    yield ("snapshot: peak memory vs file size", r["rss"] / size, 3.0,
+           f"snapshot {ms(r)} · {mb(r['rss'])} · writes {out.stat().st_size / 2**20:.1f} MiB", True)
 
 
 def folder(args, results):
@@ -150,6 +179,33 @@ def live(args, results):
            f"check {ms(r['check'])} · ideal {ms(r['ideal'])}", True)
 
 
+def targets(args, results):
+    """200 subaccounts in one run, each a [[target]] with its own key, against the fake service."""
+    count, n, latency = 200, 200, 50
+    key = WORK / "fake-service-targets-key.json"
+    config = WORK / "targets.toml"
+    print(f"== live, many targets: {count} targets of {n} destinations each, {latency} ms latency per request", flush=True)
+    server = subprocess.Popen([EXAMPLES / "fake-service", str(n), str(latency), key],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            sys.exit(f"perf.py: the fake service did not start ({url!r})")
+        config.write_text("".join(f'[[target]]\nname = "subaccount-{i:03}"\ndestination_key = "{key}"\n\n' for i in range(count)))
+        # What calm-audit uses when the configuration does not say.
+        concurrency = 8
+        r = compare(max(2, args.runs // 2), 1, [
+            ("ideal", [EXAMPLES / "live-ideal", key, "8", str(count), str(concurrency)], (0,)),
+            ("check", [CALM_AUDIT, "check", "--config", config, "--settings", SETTINGS, "--calm-key", CALM_KEY], (1,)),
+        ])
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
+    results["targets"] = {"targets": count, "destinations_each": n, "latency_ms": latency, "concurrency": concurrency, **r}
+    yield (f"live, {count} targets: time vs ideal at concurrency {concurrency}", r["check"]["median"] / r["ideal"]["median"], 1.3,
+           f"check {ms(r['check'])} · ideal {ms(r['ideal'])}", True)
+
+
 def startup(args, results):
     data = WORK / "landscape-10.json"
     generate(10, "--json", data)
@@ -182,7 +238,7 @@ def main():
     parser.add_argument("--check", action="store_true", help="exit 1 when a ratio exceeds its target by the margin")
     parser.add_argument("--margin", type=float, default=1.3, help="allowed factor over a target with --check (default 1.3)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already in target/release")
-    parser.add_argument("--only", choices=["offline", "folder", "live", "startup"], action="append",
+    parser.add_argument("--only", choices=["offline", "snapshot", "folder", "live", "targets", "startup"], action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args()
     args.runs = args.runs or (5 if args.quick else 10)
@@ -195,7 +251,7 @@ def main():
         "runs": args.runs,
     }
     rows = []
-    for part in (offline, folder, live, startup):
+    for part in (offline, snapshot, folder, live, targets, startup):
         if args.only and part.__name__ not in args.only:
             continue
         rows.extend(part(args, results))

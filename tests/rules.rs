@@ -173,6 +173,19 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
         key::load(&path).unwrap_or_else(|e| panic!("{code} {}: key: {e}", case.name))
     });
     let paths = if case.no_destination_source { Vec::new() } else { vec![dest_dir.clone()] };
+    // The case's JSON file named on its own is read in one streamed pass: the same destinations
+    // as the general reader gives, both ways of keeping them.
+    let json = dest_dir.join("destinations.json");
+    if json.exists() {
+        for slim in [None, Some(None)] {
+            let load = |general_json_only| {
+                let limits = files::Limits { general_json_only, ..files::Limits::default() };
+                let loaded = files::load_paths(std::slice::from_ref(&json), &files::Walk::default(), &limits, slim.clone());
+                format!("{:?}", loaded.map(|l| l.destinations).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>()))
+            };
+            assert_eq!(load(false), load(true), "{code} {}: the streamed JSON path changed the destinations", case.name);
+        }
+    }
     // Once keeping every destination whole, once as `check` loads them (out-of-scope ones
     // keep only their names): the two must give the same findings, every rule, every case.
     let named = settings.as_ref().and_then(|s| s.named_destination()).map(str::to_owned);

@@ -13,7 +13,8 @@ pub const PROCESS_AUTOMATION_NAME: &str = "sap_process_automation_cloud_alm";
 #[derive(Debug)]
 pub enum Value {
     Text(String),
-    Secret(Secret),
+    /// Boxed: secrets are few, and a property of a large landscape stays small without them.
+    Secret(Box<Secret>),
     /// The export left the key but removed its value: the secret is not present here.
     Removed,
     /// Known only at deployment: an MTA placeholder (`${...}`, `~{...}`) or a Terraform
@@ -39,7 +40,7 @@ impl Property {
         let value = if value.trim() == REMOVED_ON_EXPORT {
             Value::Removed
         } else if is_secret_key(&key) {
-            Value::Secret(Secret::new(value))
+            Value::Secret(Box::new(Secret::new(value)))
         } else {
             Value::Text(value)
         };

@@ -486,6 +486,18 @@ fn read_code(path: &Path, shown: &str, limits: &Limits) -> Result<String, InputE
 
 /// A file's bytes, at most one byte past the size limit whatever the metadata says (devices,
 /// growing files); the size it gives only saves the reallocations of a large read.
+/// [`flat_json::destinations_from`] over the file; `false` (nothing added) when it cannot be
+/// opened or the fast path declines it.
+fn stream_json(path: &Path, shown: &str, limits: &Limits, loaded: &mut Loaded) -> bool {
+    let Ok(file) = std::fs::File::open(path) else { return false };
+    // About one destination per 256 bytes at most in a pretty-printed export: reserved once,
+    // the list is not copied as it grows (pages never used are never touched).
+    let size = file.metadata().map_or(0, |m| m.len()).min(limits.max_file_bytes);
+    loaded.destinations.reserve(usize::try_from(size / 256).unwrap_or(0));
+    let keep = Keep::from_slim(&loaded.slim);
+    flat_json::destinations_from(&file, limits.max_file_bytes, shown, keep, &mut loaded.destinations)
+}
+
 fn read_limited(path: &Path, shown: &str, limits: &Limits) -> Result<Vec<u8>, InputError> {
     let fail = |e: std::io::Error| {
         let message = if path.is_dir() { "is a folder, not a file".to_owned() } else { io_message(&e) };
@@ -502,11 +514,23 @@ fn read_limited(path: &Path, shown: &str, limits: &Limits) -> Result<Vec<u8>, In
 }
 
 fn load_file(path: &Path, shown: &str, format: Format, reach: Reach, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+    // A named JSON file is read in one pass without ever being in memory whole; a file that
+    // pass does not take is read again below, the general way, which also names its faults.
+    let stream = format == Format::Json && reach == Reach::Named && !loaded.general_json_only;
+    if stream && stream_json(path, shown, limits, loaded) {
+        loaded.files_read += 1;
+        return Ok(());
+    }
     let bytes = read_limited(path, shown, limits)?;
     match (format, reach) {
         (Format::Zip, _) => load_zip(&bytes, shown, reach, limits, loaded),
         (_, Reach::Named) => {
-            parse_bytes(&bytes, shown, format, loaded)?;
+            // The fast path has already declined this content: straight to the general reader.
+            let general = loaded.general_json_only;
+            loaded.general_json_only |= stream;
+            let parsed = parse_bytes(&bytes, shown, format, loaded);
+            loaded.general_json_only = general;
+            parsed?;
             loaded.files_read += 1;
             Ok(())
         }

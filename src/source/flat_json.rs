@@ -12,7 +12,7 @@
 //! accepts it gives exactly what the general reader gives (asserted for every rule case in
 //! `tests/rules.rs` and on every input by the `destination_files` fuzz target).
 
-use std::borrow::Cow;
+use std::io::Read;
 
 use super::Keep;
 use crate::model::destination::is_cloud_alm;
@@ -21,12 +21,23 @@ use crate::model::{Destination, Level, Origin, Property};
 /// Nesting allowed in the values skipped around the destinations (the general reader's bound).
 const MAX_DEPTH: usize = 64;
 
+/// Bytes read at a time; the text already read is let go between destinations, so a large
+/// file is held only a window at a time.
+const CHUNK: usize = 1 << 20;
+
 /// Reads `text` onto `out` and returns `true`, or returns `false` with `out` as it was when
 /// the file is not one this path reads (the caller then reads it the general way).
 pub fn destinations(text: &str, path: &str, keep: Keep, out: &mut Vec<Destination>) -> bool {
+    destinations_from(text.as_bytes(), u64::MAX, path, keep, out)
+}
+
+/// [`destinations`] from a reader, at most `limit` bytes (a longer input is refused, and the
+/// general reader says why): a large file never has to be in memory whole.
+pub fn destinations_from(reader: impl Read, limit: u64, path: &str, keep: Keep, out: &mut Vec<Destination>) -> bool {
     let before = out.len();
-    let mut scan = Scan { text, bytes: text.as_bytes(), pos: 0, line: 1, path, keep, out, entries: Vec::new() };
-    let read = scan.document().is_some();
+    let mut scan =
+        Scan { reader, limit, read: 0, eof: false, broken: false, buf: Vec::new(), pos: 0, line: 1, path, keep, out, entries: Vec::new() };
+    let read = scan.document().is_some() && !scan.broken;
     if !read {
         out.truncate(before);
     }
@@ -36,12 +47,26 @@ pub fn destinations(text: &str, path: &str, keep: Keep, out: &mut Vec<Destinatio
 /// `None` everywhere below means "not for this path".
 type Fast<T> = Option<T>;
 
-/// One destination's entries: key, value, line of the value.
-type Entry<'a> = (Cow<'a, str>, Cow<'a, str>, u32);
+/// A string of the input: where it is in the window (already checked to be UTF-8), or decoded
+/// when it held escapes.
+enum Piece {
+    At(usize, usize),
+    Owned(String),
+}
 
-struct Scan<'a, 'o> {
-    text: &'a str,
-    bytes: &'a [u8],
+/// One destination's entries: key, value, line of the value.
+type Entry = (Piece, Piece, u32);
+
+struct Scan<'o, R> {
+    reader: R,
+    limit: u64,
+    /// Bytes read so far.
+    read: u64,
+    eof: bool,
+    /// A read failed or the input is over the limit: nothing this path read counts.
+    broken: bool,
+    /// The window: the input from some point before `pos` up to what has been read.
+    buf: Vec<u8>,
     pos: usize,
     /// The line `pos` is on.
     line: u32,
@@ -49,10 +74,10 @@ struct Scan<'a, 'o> {
     keep: Keep<'o>,
     out: &'o mut Vec<Destination>,
     /// Reused for every destination.
-    entries: Vec<Entry<'a>>,
+    entries: Vec<Entry>,
 }
 
-impl<'a> Scan<'a, '_> {
+impl<R: Read> Scan<'_, R> {
     fn document(&mut self) -> Fast<()> {
         self.ws();
         match self.peek()? {
@@ -61,16 +86,54 @@ impl<'a> Scan<'a, '_> {
             _ => return None,
         }
         self.ws();
-        (self.pos == self.bytes.len()).then_some(())
+        self.peek().is_none().then_some(())
     }
 
-    fn peek(&self) -> Fast<u8> {
-        self.bytes.get(self.pos).copied()
+    /// Reads the next chunk onto the window; `false` at the end of the input (or on a fault).
+    fn more(&mut self) -> bool {
+        if self.eof || self.broken {
+            return false;
+        }
+        let had = self.buf.len();
+        match (&mut self.reader).take(CHUNK as u64).read_to_end(&mut self.buf) {
+            Ok(0) => self.eof = true,
+            Ok(n) => {
+                self.read += n as u64;
+                if self.read > self.limit {
+                    self.broken = true;
+                }
+            }
+            Err(_) => self.broken = true,
+        }
+        self.buf.len() > had && !self.broken
+    }
+
+    fn byte(&mut self, i: usize) -> Fast<u8> {
+        loop {
+            if let Some(&b) = self.buf.get(i) {
+                return Some(b);
+            }
+            if !self.more() {
+                return None;
+            }
+        }
+    }
+
+    fn peek(&mut self) -> Fast<u8> {
+        self.byte(self.pos)
+    }
+
+    /// Lets go of the text before `pos` (called between destinations, when nothing refers to it).
+    fn forget(&mut self) {
+        if self.pos >= CHUNK {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
     }
 
     /// JSON white space, counting lines.
     fn ws(&mut self) {
-        while let Some(&b) = self.bytes.get(self.pos) {
+        while let Some(b) = self.peek() {
             match b {
                 b' ' | b'\t' | b'\r' => self.pos += 1,
                 b'\n' => {
@@ -87,9 +150,20 @@ impl<'a> Scan<'a, '_> {
         (self.peek()? == byte).then(|| self.pos += 1)
     }
 
-    /// A string at `pos` (after white space): its content, borrowed unless it holds escapes
-    /// (those are decoded by serde_json, which also checks them).
-    fn string(&mut self) -> Fast<Cow<'a, str>> {
+    fn bytes_of<'p>(&'p self, piece: &'p Piece) -> &'p [u8] {
+        match piece {
+            Piece::At(start, end) => self.buf.get(*start..*end).unwrap_or_default(),
+            Piece::Owned(s) => s.as_bytes(),
+        }
+    }
+
+    fn text_of<'p>(&'p self, piece: &'p Piece) -> Fast<&'p str> {
+        std::str::from_utf8(self.bytes_of(piece)).ok()
+    }
+
+    /// A string at `pos` (after white space); one with escapes is decoded by serde_json, which
+    /// also checks them.
+    fn string(&mut self) -> Fast<Piece> {
         self.ws();
         if self.peek()? != b'"' {
             return None;
@@ -98,7 +172,7 @@ impl<'a> Scan<'a, '_> {
         let mut i = start;
         let mut escaped = false;
         loop {
-            match *self.bytes.get(i)? {
+            match self.byte(i)? {
                 b'"' => break,
                 b'\\' => {
                     escaped = true;
@@ -110,11 +184,18 @@ impl<'a> Scan<'a, '_> {
             }
         }
         self.pos = i + 1;
+        let raw = self.buf.get(start - 1..=i)?;
         if escaped {
-            serde_json::from_str::<String>(self.text.get(start - 1..=i)?).ok().map(Cow::Owned)
+            serde_json::from_slice::<String>(raw).ok().map(Piece::Owned)
         } else {
-            self.text.get(start..i).map(Cow::Borrowed)
+            std::str::from_utf8(raw).ok().map(|_| Piece::At(start, i))
         }
+    }
+
+    /// A string that outlives the window (keys of the objects around the destinations).
+    fn owned_string(&mut self) -> Fast<String> {
+        let piece = self.string()?;
+        self.text_of(&piece).map(str::to_owned)
     }
 
     /// `[ destination, ... ]` at `pos`.
@@ -127,6 +208,7 @@ impl<'a> Scan<'a, '_> {
         }
         loop {
             self.destination(level)?;
+            self.forget();
             self.ws();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -152,11 +234,12 @@ impl<'a> Scan<'a, '_> {
         entries.clear();
         let read = self.entries_into(&mut entries);
         let built = read.and_then(|()| self.build(&entries, object_line, level));
+        entries.clear();
         self.entries = entries;
         built
     }
 
-    fn entries_into(&mut self, entries: &mut Vec<Entry<'a>>) -> Fast<()> {
+    fn entries_into(&mut self, entries: &mut Vec<Entry>) -> Fast<()> {
         self.ws();
         if self.peek()? == b'}' {
             return None; // no Name: the general reader names the problem
@@ -167,7 +250,7 @@ impl<'a> Scan<'a, '_> {
             self.ws();
             let line = self.line;
             let value = self.string()?;
-            if entries.iter().any(|(k, _, _)| *k == key) {
+            if entries.iter().any(|(k, _, _)| self.bytes_of(k) == self.bytes_of(&key)) {
                 return None;
             }
             entries.push((key, value, line));
@@ -184,22 +267,31 @@ impl<'a> Scan<'a, '_> {
     }
 
     /// As [`super::shapes`] and [`super::build_destination`] build it.
-    fn build(&mut self, entries: &[Entry<'a>], line: u32, level: Option<Level>) -> Fast<()> {
-        if entries.iter().any(|(k, _, _)| matches!(k.as_ref(), "init_data" | "destinationConfiguration")) {
+    fn build(&mut self, entries: &[Entry], line: u32, level: Option<Level>) -> Fast<()> {
+        let find = |key: &[u8]| entries.iter().find(|(k, _, _)| self.bytes_of(k) == key);
+        if find(b"init_data").is_some() || find(b"destinationConfiguration").is_some() {
             return None;
         }
-        let (_, name, name_line) = entries.iter().find(|(k, _, _)| k == "Name")?;
+        let (_, name, name_line) = find(b"Name")?;
+        let name = self.text_of(name)?;
         let keep_all = match self.keep {
             Keep::All => true,
             Keep::CloudAlm { named } => {
-                let url = entries.iter().find(|(k, _, _)| k == "URL").and_then(|(k, v, _)| Property::text_of(k, v));
+                let url = match find(b"URL") {
+                    Some((_, v, _)) => Property::text_of("URL", self.text_of(v)?),
+                    None => None,
+                };
                 is_cloud_alm(Property::text_of("Name", name).unwrap_or(""), url, named)
             }
         };
         let properties = if keep_all {
-            entries.iter().map(|(k, v, l)| Property::new(k.to_string(), v.to_string(), Some(*l))).collect()
+            let mut properties = Vec::with_capacity(entries.len());
+            for (k, v, l) in entries {
+                properties.push(Property::new(self.text_of(k)?.to_owned(), self.text_of(v)?.to_owned(), Some(*l)));
+            }
+            properties
         } else {
-            vec![Property::new("Name".to_owned(), name.to_string(), Some(*name_line))]
+            vec![Property::new("Name".to_owned(), name.to_owned(), Some(*name_line))]
         };
         self.out.push(Destination { properties, origin: Origin::file(self.path, line, level), probe: None });
         Some(())
@@ -209,18 +301,18 @@ impl<'a> Scan<'a, '_> {
     /// with `init_data`, other keys beside them. Any other object is the general reader's.
     fn wrapper(&mut self) -> Fast<()> {
         self.eat(b'{')?;
-        let mut keys: Vec<Cow<'a, str>> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
         self.ws();
         if self.peek()? == b'}' {
             return None;
         }
         loop {
-            let key = self.string()?;
+            let key = self.owned_string()?;
             if keys.contains(&key) {
                 return None;
             }
             self.eat(b':')?;
-            match key.as_ref() {
+            match key.as_str() {
                 "destinations" => self.destination_array(None)?,
                 "init_data" => self.init_data()?,
                 // Other shapes, and snapshots: small files, read the general way.
@@ -246,25 +338,24 @@ impl<'a> Scan<'a, '_> {
     /// `{"subaccount": {..., "destinations": [...]}, "instance": {...}}`.
     fn init_data(&mut self) -> Fast<()> {
         self.eat(b'{')?;
-        let mut sections: Vec<Cow<'a, str>> = Vec::new();
+        let mut sections: Vec<Level> = Vec::new();
         self.ws();
         if self.peek()? == b'}' {
             self.pos += 1;
             return Some(());
         }
         loop {
-            let key = self.string()?;
-            let level = match key.as_ref() {
+            let level = match self.owned_string()?.as_str() {
                 "subaccount" => Level::Subaccount,
                 "instance" => Level::Instance,
                 _ => return None,
             };
-            if sections.contains(&key) {
+            if sections.contains(&level) {
                 return None;
             }
             self.eat(b':')?;
             self.section(level)?;
-            sections.push(key);
+            sections.push(level);
             self.ws();
             match self.peek()? {
                 b',' => self.pos += 1,
@@ -279,14 +370,14 @@ impl<'a> Scan<'a, '_> {
 
     fn section(&mut self, level: Level) -> Fast<()> {
         self.eat(b'{')?;
-        let mut keys: Vec<Cow<'a, str>> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
         self.ws();
         if self.peek()? == b'}' {
             self.pos += 1;
             return Some(());
         }
         loop {
-            let key = self.string()?;
+            let key = self.owned_string()?;
             if keys.contains(&key) {
                 return None;
             }
@@ -341,14 +432,14 @@ impl<'a> Scan<'a, '_> {
             }
             b'{' => {
                 self.pos += 1;
-                let mut keys: Vec<Cow<'a, str>> = Vec::new();
+                let mut keys: Vec<String> = Vec::new();
                 self.ws();
                 if self.peek()? == b'}' {
                     self.pos += 1;
                     return Some(());
                 }
                 loop {
-                    let key = self.string()?;
+                    let key = self.owned_string()?;
                     if keys.contains(&key) {
                         return None;
                     }
@@ -366,16 +457,24 @@ impl<'a> Scan<'a, '_> {
                     }
                 }
             }
-            _ => {
-                let rest = self.bytes.get(self.pos..)?;
-                let word = [&b"true"[..], b"false", b"null"].into_iter().find(|w| rest.starts_with(w))?;
-                // A literal ends at a delimiter (`nullx` is not JSON).
-                let after = rest.get(word.len()).copied();
-                if after.is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}')) {
-                    return None;
+            first => {
+                let word: &[u8] = match first {
+                    b't' => b"true",
+                    b'f' => b"false",
+                    b'n' => b"null",
+                    _ => return None,
+                };
+                for (i, expected) in word.iter().enumerate() {
+                    if self.byte(self.pos + i)? != *expected {
+                        return None;
+                    }
                 }
                 self.pos += word.len();
-                Some(())
+                // A literal ends at a delimiter (`nullx` is not JSON).
+                match self.peek() {
+                    None | Some(b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}') => Some(()),
+                    Some(_) => None,
+                }
             }
         }
     }
@@ -411,6 +510,33 @@ mod tests {
         assert_eq!((d[0].properties.len(), d[1].properties.len()), (1, 2));
         let d = fast(text, Keep::CloudAlm { named: Some("A") }).unwrap();
         assert_eq!(d[0].properties.len(), 3);
+    }
+
+    /// A reader that hands out a few bytes at a time, so every token crosses a chunk edge.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_reader_gives_what_the_whole_text_gives_and_the_limit_holds() {
+        let text = "{\"a\": [null, true, \"x\"],\n \"destinations\": [\n {\"Name\": \"CALM_\\u0041\", \"URL\": \"https://t.eu10.alm.cloud.sap/\"},\n {\"Name\": \"B\u{e9}\"}]}\n";
+        let whole = format!("{:?}", fast(text, Keep::All).unwrap());
+        for step in [1, 2, 3, 7, 64] {
+            let mut out = Vec::new();
+            assert!(destinations_from(Trickle(text.as_bytes(), step), u64::MAX, "f.json", Keep::All, &mut out), "step {step}");
+            assert_eq!(format!("{out:?}"), whole, "step {step}");
+        }
+        let mut out = Vec::new();
+        assert!(!destinations_from(text.as_bytes(), text.len() as u64 - 1, "f.json", Keep::All, &mut out));
+        assert!(destinations_from(text.as_bytes(), text.len() as u64, "f.json", Keep::All, &mut out));
+        assert!(!destinations_from(&b"[{\"Name\": \"\xff\"}]"[..], u64::MAX, "f.json", Keep::All, &mut Vec::new()), "not UTF-8");
     }
 
     #[test]

@@ -167,7 +167,7 @@ pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
         for p in d.properties {
             let value = match (p.value, p.secret, p.removed, p.unresolved) {
                 (Some(t), None, false, None) => Value::Text(t),
-                (None, Some(digest), false, None) => Value::Secret(Secret::from_digest(digest)),
+                (None, Some(digest), false, None) => Value::Secret(Box::new(Secret::from_digest(digest))),
                 (None, None, true, None) => Value::Removed,
                 (None, None, false, Some(e)) => Value::Unresolved(e),
                 _ => {
