@@ -179,7 +179,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         ));
     }
     if let Some(path) = &r.save_snapshot {
-        write_atomically(path, &snapshot_text(&g)?)?;
+        write_snapshot(path, &g)?;
         notes.push(format!("wrote snapshot {}", path.display()));
     }
     let incomplete =
@@ -220,17 +220,26 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     Ok(TargetOutcome { name: spec.name.clone(), findings, coverage, failures: g.failures, notes, not_audited })
 }
 
-/// The snapshot of what `g` holds.
-pub fn snapshot_text(g: &Gathered) -> Result<String, CliError> {
-    let contents = snapshot::Contents {
+fn snapshot_contents(g: &Gathered) -> snapshot::Contents<'_> {
+    snapshot::Contents {
         destinations: &g.destinations,
         failures: &g.failures,
         service: g.live_service.clone(),
         subaccount_id: g.subaccount_id.clone(),
         live: g.live,
         probe: g.probe,
-    };
-    snapshot::render(&contents).map_err(CliError::Usage)
+    }
+}
+
+/// The snapshot of what `g` holds.
+pub fn snapshot_text(g: &Gathered) -> Result<String, CliError> {
+    snapshot::render(&snapshot_contents(g)).map_err(CliError::Usage)
+}
+
+/// The snapshot of what `g` holds, written to `path` as it is produced.
+pub fn write_snapshot(path: &std::path::Path, g: &Gathered) -> Result<(), CliError> {
+    let salt = snapshot::salt().map_err(CliError::Usage)?;
+    super::write_atomically_with(path, |out| snapshot::write(&snapshot_contents(g), &salt, out))
 }
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set to something (no-color.org).

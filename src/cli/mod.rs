@@ -106,6 +106,15 @@ pub fn output_width(terminal: bool) -> usize {
 /// else that already exists there (a device such as `/dev/null`, a named pipe, a terminal) is
 /// written in place and never replaced, and a symbolic link is followed to the file it names.
 pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), CliError> {
+    write_atomically_with(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// [`write_atomically`] with the content written by `write` as it is produced, buffered,
+/// never held whole (a snapshot of a large landscape).
+pub fn write_atomically_with(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
     use std::io::Write as _;
     let fail = |e: std::io::Error| CliError::Write { path: path.display().to_string(), message: e.to_string() };
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
@@ -113,13 +122,22 @@ pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), CliErr
         && !meta.is_file()
         && !meta.is_dir()
     {
-        let mut file = std::fs::OpenOptions::new().write(true).open(&target).map_err(fail)?;
-        return file.write_all(text.as_bytes()).map_err(fail);
+        let file = std::fs::OpenOptions::new().write(true).open(&target).map_err(fail)?;
+        let mut out = std::io::BufWriter::new(file);
+        return write(&mut out).and_then(|()| out.flush()).map_err(fail);
     }
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, text).map_err(fail)?;
+    let written = std::fs::File::create(&tmp).and_then(|file| {
+        let mut out = std::io::BufWriter::new(file);
+        write(&mut out)?;
+        out.flush()
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
     std::fs::rename(&tmp, &target).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         fail(e)

@@ -2,9 +2,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::check::snapshot_text;
+use super::check::{snapshot_text, write_snapshot};
 use super::sources::{SourceArgs, gather};
-use super::{CliError, Exit, Output, write_atomically};
+use super::{CliError, Exit, Output};
 
 #[derive(Args, Debug)]
 pub struct SnapshotArgs {
@@ -33,15 +33,14 @@ pub fn run(args: &SnapshotArgs) -> Result<Output, CliError> {
     if !g.destinations_given {
         return Err(CliError::Usage("nothing to snapshot: give --destination-key or destination files".into()));
     }
-    let text = snapshot_text(&g)?;
     let mut stderr: Vec<String> = g.failures.iter().map(|f| format!("incomplete: {}: {}", f.source, f.message)).collect();
     let stdout = match &args.output {
         Some(path) => {
-            write_atomically(path, &text)?;
+            write_snapshot(path, &g)?;
             stderr.push(format!("wrote snapshot {} ({} destinations)", path.display(), g.destinations.len()));
             String::new()
         }
-        None => text,
+        None => snapshot_text(&g)?,
     };
     let exit = if g.failures.is_empty() { Exit::Clean } else { Exit::Incomplete };
     Ok(Output { stdout, stderr, exit })

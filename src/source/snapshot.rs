@@ -85,50 +85,90 @@ pub struct Contents<'a> {
 
 /// The snapshot as JSON text, secrets digested under a fresh random salt.
 pub fn render(contents: &Contents) -> Result<String, String> {
+    let salt = salt()?;
+    let mut text = Vec::new();
+    write(contents, &salt, &mut text).map_err(|e| e.to_string())?;
+    String::from_utf8(text).map_err(|e| e.to_string())
+}
+
+/// A fresh random salt for the digests of one snapshot.
+pub fn salt() -> Result<[u8; 16], String> {
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| format!("no random salt available: {e}"))?;
-    let destinations = contents
-        .destinations
-        .iter()
-        .map(|d| SnapshotDestination {
-            path: d.origin.path.clone(),
-            line: d.origin.line,
-            level: d.origin.level.map(|l| match l {
-                Level::Subaccount => SnapshotLevel::Subaccount,
-                Level::Instance => SnapshotLevel::Instance,
-            }),
-            pseudo: d.origin.pseudo,
-            probe: d.probe.clone(),
-            properties: d
-                .properties
-                .iter()
-                .map(|p| {
-                    let (value, secret, removed, unresolved) = match &p.value {
-                        // A saved file never holds a URL's credentials or query values.
-                        Value::Text(t) => (Some(crate::model::url::redact_urls_in(t).into_owned()), None, false, None),
-                        Value::Secret(s) => (None, Some(s.digest(&salt)), false, None),
-                        Value::Removed => (None, None, true, None),
-                        Value::Unresolved(e) => (None, None, false, Some(crate::model::url::redact_urls_in(e).into_owned())),
-                    };
-                    SnapshotProperty { key: p.key.clone(), value, secret, removed, unresolved, line: p.line }
-                })
-                .collect(),
-        })
-        .collect();
-    let snapshot = Snapshot {
+    Ok(salt)
+}
+
+/// Writes the snapshot to `out` one destination at a time (nothing is copied or held whole:
+/// a snapshot of a large landscape costs its destinations, not twice them plus its text).
+pub fn write(contents: &Contents, salt: &[u8], out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
+    let snapshot = Out {
         calm_audit_snapshot: FORMAT_VERSION,
-        tool_version: env!("CARGO_PKG_VERSION").into(),
+        tool_version: env!("CARGO_PKG_VERSION"),
         taken_at: crate::clock::now_rfc3339(),
-        service: contents.service.clone(),
-        subaccount_id: contents.subaccount_id.clone(),
+        service: contents.service.as_deref(),
+        subaccount_id: contents.subaccount_id.as_deref(),
         live: contents.live,
         probe: contents.probe,
-        failures: contents.failures.to_vec(),
-        destinations,
+        failures: contents.failures,
+        destinations: Each { destinations: contents.destinations, salt },
     };
-    let mut text = serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())?;
-    text.push('\n');
-    Ok(text)
+    serde_json::to_writer_pretty(&mut *out, &snapshot)?;
+    out.write_all(b"\n")
+}
+
+/// [`Snapshot`] as written: the same fields in the same order, borrowed.
+#[derive(Serialize)]
+struct Out<'a> {
+    calm_audit_snapshot: u32,
+    tool_version: &'a str,
+    taken_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subaccount_id: Option<&'a str>,
+    live: bool,
+    probe: bool,
+    failures: &'a [SourceFailure],
+    destinations: Each<'a>,
+}
+
+/// The destinations, each turned into its [`SnapshotDestination`] as it is written.
+struct Each<'a> {
+    destinations: &'a [Destination],
+    salt: &'a [u8],
+}
+
+impl Serialize for Each<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.destinations.iter().map(|d| snapshot_destination(d, self.salt)))
+    }
+}
+
+fn snapshot_destination(d: &Destination, salt: &[u8]) -> SnapshotDestination {
+    SnapshotDestination {
+        path: d.origin.path.clone(),
+        line: d.origin.line,
+        level: d.origin.level.map(|l| match l {
+            Level::Subaccount => SnapshotLevel::Subaccount,
+            Level::Instance => SnapshotLevel::Instance,
+        }),
+        pseudo: d.origin.pseudo,
+        probe: d.probe.clone(),
+        properties: d
+            .properties
+            .iter()
+            .map(|p| {
+                let (value, secret, removed, unresolved) = match &p.value {
+                    // A saved file never holds a URL's credentials or query values.
+                    Value::Text(t) => (Some(crate::model::url::redact_urls_in(t).into_owned()), None, false, None),
+                    Value::Secret(s) => (None, Some(s.digest(salt)), false, None),
+                    Value::Removed => (None, None, true, None),
+                    Value::Unresolved(e) => (None, None, false, Some(crate::model::url::redact_urls_in(e).into_owned())),
+                };
+                SnapshotProperty { key: p.key.clone(), value, secret, removed, unresolved, line: p.line }
+            })
+            .collect(),
+    }
 }
 
 /// A snapshot read back.
