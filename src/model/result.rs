@@ -128,7 +128,8 @@ pub struct ProfileChoice {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NotAudited {
     pub name: String,
-    pub reason: String,
+    /// Borrowed for the reason shared by most of a large landscape ([`crate::rules::context::OUT_OF_SCOPE`]).
+    pub reason: std::borrow::Cow<'static, str>,
     /// The target (subaccount) of a run with several.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,

@@ -109,12 +109,12 @@ impl<'a> Inputs<'a> {
     pub fn not_audited(&self) -> Vec<NotAudited> {
         let excluded = &self.recognised().excluded;
         let mut next = excluded.iter().peekable();
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.destinations.len() - self.scoped().len());
         for d in self.destinations {
             if let Some((_, what, why)) = next.next_if(|(e, _, _)| std::ptr::eq(*e, d)) {
-                out.push(NotAudited { name: d.name().to_owned(), reason: format!("{what} ({why})"), target: None });
+                out.push(NotAudited { name: d.name().to_owned(), reason: format!("{what} ({why})").into(), target: None });
             } else if !in_scope(d, self.settings) {
-                out.push(NotAudited { name: d.name().to_owned(), reason: OUT_OF_SCOPE.to_owned(), target: None });
+                out.push(NotAudited { name: d.name().to_owned(), reason: OUT_OF_SCOPE.into(), target: None });
             }
         }
         out

@@ -172,23 +172,33 @@ impl<R: Read> Scan<'_, R> {
         let mut i = start;
         let mut escaped = false;
         loop {
-            match self.byte(i)? {
-                b'"' => break,
-                b'\\' => {
-                    escaped = true;
-                    i += 2;
+            match self.buf.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
+                Some(offset) if self.buf[i + offset] == b'"' => {
+                    i += offset;
+                    break;
                 }
-                // Control characters must be escaped (RFC 8259); a raw one is a syntax error.
-                0..=0x1f => return None,
-                _ => i += 1,
+                Some(offset) => {
+                    escaped = true;
+                    i += offset + 2;
+                }
+                None => {
+                    i = i.max(self.buf.len());
+                    if !self.more() {
+                        return None;
+                    }
+                }
             }
         }
         self.pos = i + 1;
-        let raw = self.buf.get(start - 1..=i)?;
+        let content = self.buf.get(start..i)?;
+        // Control characters must be escaped (RFC 8259); a raw one is a syntax error.
+        if content.iter().any(|&b| b < 0x20) {
+            return None;
+        }
         if escaped {
-            serde_json::from_slice::<String>(raw).ok().map(Piece::Owned)
+            serde_json::from_slice::<String>(self.buf.get(start - 1..=i)?).ok().map(Piece::Owned)
         } else {
-            std::str::from_utf8(raw).ok().map(|_| Piece::At(start, i))
+            (content.is_ascii() || std::str::from_utf8(content).is_ok()).then_some(Piece::At(start, i))
         }
     }
 
