@@ -325,8 +325,8 @@ impl<R: Read> Scan<'_, R> {
             match key.as_str() {
                 "destinations" => self.destination_array(None)?,
                 "init_data" => self.init_data()?,
-                // Other shapes, and snapshots: small files, read the general way.
-                "Name" | "destinationConfiguration" | "calm_audit_snapshot" => return None,
+                // Other shapes, snapshots and Terraform plans or states: read the general way.
+                "Name" | "destinationConfiguration" | "calm_audit_snapshot" | "format_version" => return None,
                 _ => self.skip(1)?,
             }
             keys.push(key);
@@ -575,6 +575,7 @@ mod tests {
             "{\"destinations\": {}}",
             "{\"init_data\": {\"global\": {}}}",
             "{\"calm_audit_snapshot\": 1, \"destinations\": []}",
+            "{\"destinations\": [], \"format_version\": \"1.2\", \"values\": {}}",
             "{\"destinations\": [], \"n\": 1}",
             "{\"destinations\": [], \"n\": nullx}",
             "{\"destinations\": [], \"o\": {\"a\": \"1\", \"a\": \"2\"}}",
