@@ -72,7 +72,7 @@ def build():
     print("== building calm-audit and the benchmark programs (release)", flush=True)
     subprocess.run(
         ["cargo", "build", "--release", "--locked", "--bin", "calm-audit",
-         "--example", "gen-landscape", "--example", "json-floor", "--example", "json-validate",
+         "--example", "gen-landscape", "--example", "gen-as-code", "--example", "json-floor", "--example", "json-validate",
          "--example", "fake-service", "--example", "live-ideal"],
         cwd=ROOT, check=True)
 
@@ -181,6 +181,32 @@ def live(args, results):
            f"check {ms(r['check'])} · ideal {ms(r['ideal'])}", True)
 
 
+def as_code(args, results):
+    """MTA and Terraform sources: destinations per second, and linear in their number."""
+    sizes = [1_000, 4_000] if args.quick else [2_500, 10_000]
+    rows = {"mta": [], "terraform": []}
+    for n in sizes:
+        repo = WORK / f"as-code-{n}"
+        if not repo.exists():
+            tmp = repo.with_name(repo.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            subprocess.run([EXAMPLES / "gen-as-code", str(n), tmp], check=True)
+            tmp.rename(repo)
+        r = compare(max(2, args.runs // 2), 1, [
+            ("mta", check_cmd(repo / "mta" / "mta.yaml"), (1,)),
+            ("terraform", check_cmd(repo / "terraform"), (1,)),
+        ])
+        for kind in rows:
+            rows[kind].append({"destinations": n, **r[kind], "per_second": n / r[kind]["median"]})
+            print(f"== {kind}, {n:,} destinations: {ms(r[kind])} ({n / r[kind]['median']:,.0f} destinations/s)", flush=True)
+    results["as_code"] = rows
+    for kind, measured in rows.items():
+        small, large = measured[0], measured[-1]
+        per = (large["median"] / large["destinations"]) / (small["median"] / small["destinations"])
+        rates = " · ".join(f"{m['destinations']:,}: {m['per_second']:,.0f} destinations/s" for m in measured)
+        yield (f"{kind}: time per destination, {large['destinations']:,} vs {small['destinations']:,}", per, 1.5, rates, True)
+
+
 def targets(args, results):
     """200 subaccounts in one run, each a [[target]] with its own key, against the fake service."""
     count, n, latency = 200, 200, 50
@@ -240,7 +266,7 @@ def main():
     parser.add_argument("--check", action="store_true", help="exit 1 when a ratio exceeds its target by the margin")
     parser.add_argument("--margin", type=float, default=1.3, help="allowed factor over a target with --check (default 1.3)")
     parser.add_argument("--no-build", action="store_true", help="use the binaries already in target/release")
-    parser.add_argument("--only", choices=["offline", "snapshot", "folder", "live", "targets", "startup"], action="append",
+    parser.add_argument("--only", choices=["offline", "snapshot", "folder", "as_code", "live", "targets", "startup"], action="append",
                         help="run only these parts (repeatable)")
     args = parser.parse_args()
     args.runs = args.runs or (5 if args.quick else 10)
@@ -253,7 +279,7 @@ def main():
         "runs": args.runs,
     }
     rows = []
-    for part in (offline, snapshot, folder, live, targets, startup):
+    for part in (offline, snapshot, folder, as_code, live, targets, startup):
         if args.only and part.__name__ not in args.only:
             continue
         rows.extend(part(args, results))
