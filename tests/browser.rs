@@ -11,18 +11,17 @@
 //! Without a browser the test says loudly that it was skipped and why; with `CI=true` a missing
 //! browser fails it. `CALM_AUDIT_CHROMIUM` names the browser when it is not `chromium` on PATH.
 
-use std::io::{Read, Write};
+mod support;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use support::process::{on_path, run_bounded};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
 /// The browser, or why there is none.
@@ -43,37 +42,6 @@ fn in_ci() -> bool {
 /// Bypasses the test harness's output capture, so a skip is seen in a plain `cargo test`.
 fn shout(message: &str) {
     let _ = writeln!(std::io::stderr(), "\n{}\n{message}\n{}\n", "!".repeat(78), "!".repeat(78));
-}
-
-/// Runs `command`, killing it after `limit`; returns (success, stdout, stderr).
-fn run_bounded(mut command: Command, limit: Duration) -> (bool, String, String) {
-    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
-    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break Some(status);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
-    match status {
-        Some(status) => (status.success(), stdout, stderr),
-        None => panic!("{command:?} did not finish within {limit:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"),
-    }
 }
 
 fn install_playwright(dir: &Path) {

@@ -4,13 +4,13 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::fake_service::{FakeConfig, FakeService, Fault, FaultKind, FindToken, Target, base64url, jwt_claims, start_tls, synthetic};
+use support::process::{on_path, run_bounded};
 
 fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().expect("reqwest client")
@@ -671,46 +671,11 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `command`, killing it after `limit`; returns (success, stdout, stderr).
-fn run_bounded(mut command: Command, limit: Duration) -> (bool, String, String) {
-    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
-    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break Some(status);
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let (stdout, stderr) = (stdout.join().unwrap_or_default(), stderr.join().unwrap_or_default());
-    match status {
-        Some(status) => (status.success(), stdout, stderr),
-        None => panic!("{command:?} did not finish within {limit:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"),
-    }
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
-}
-
 fn install_sdk(sdk: &Path) {
     if sdk.join("node_modules/@sap-cloud-sdk/connectivity/package.json").is_file() {
         return;
     }
-    assert!(on_path("npm"), "npm is not on PATH: install Node.js (20 or later) with npm to run the SAP Cloud SDK fidelity test");
+    assert!(on_path("npm").is_some(), "npm is not on PATH: install Node.js (20 or later) with npm to run the SAP Cloud SDK fidelity test");
     let mut npm = Command::new("npm");
     npm.args(["ci", "--no-audit", "--no-fund", "--prefix"]).arg(sdk).current_dir(root());
     let (ok, stdout, stderr) = run_bounded(npm, Duration::from_secs(300));
@@ -721,7 +686,7 @@ fn install_sdk(sdk: &Path) {
 fn sap_cloud_sdk_reads_the_fake() {
     let sdk = root().join("tests/sdk");
     install_sdk(&sdk);
-    assert!(on_path("node"), "node is not on PATH: install Node.js (20 or later) to run the SAP Cloud SDK fidelity test");
+    assert!(on_path("node").is_some(), "node is not on PATH: install Node.js (20 or later) to run the SAP Cloud SDK fidelity test");
 
     let fake = FakeService::start(FakeConfig {
         subaccount: vec![
