@@ -1,6 +1,10 @@
 //! A BTP destination as the auditor sees it: ordered properties, each with the line it
 //! came from, and where the whole object came from.
 
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
 use super::secret::{Secret, is_secret_key};
 
 /// The value removed by the cockpit's properties export in place of a secret.
@@ -25,9 +29,100 @@ pub enum Value {
     Unresolved(String),
 }
 
+/// A property's key. The keys SAP documents are shared static text, so the many destinations of
+/// a large landscape do not each hold a copy of `Name` or `URL`; any other key is owned.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key(Cow<'static, str>);
+
+/// The keys most destinations carry, shared rather than copied ([`Key`]).
+const KNOWN_KEYS: &[&str] = &[
+    "Name",
+    "Type",
+    "URL",
+    "Authentication",
+    "ProxyType",
+    "Description",
+    "clientId",
+    "clientSecret",
+    "tokenServiceURL",
+    "tokenServiceURLType",
+    "tokenServiceUser",
+    "tokenServicePassword",
+    "User",
+    "Password",
+    "CloudConnectorLocationId",
+    "sap-client",
+    "WebIDEEnabled",
+    "WebIDEUsage",
+    "HTML5.DynamicDestination",
+    "sap.processautomation.enabled",
+    "systemRole",
+];
+
+impl Key {
+    pub const NAME: Key = Key(Cow::Borrowed("Name"));
+
+    fn known(text: &str) -> Option<&'static str> {
+        KNOWN_KEYS.iter().copied().find(|k| *k == text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Key {
+    fn from(text: &str) -> Self {
+        Key(Key::known(text).map_or_else(|| Cow::Owned(text.to_owned()), Cow::Borrowed))
+    }
+}
+
+impl From<String> for Key {
+    fn from(text: String) -> Self {
+        Key(Key::known(&text).map_or(Cow::Owned(text), Cow::Borrowed))
+    }
+}
+
+impl std::ops::Deref for Key {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for Key {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Key {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Key {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
 #[derive(Debug)]
 pub struct Property {
-    pub key: String,
+    pub key: Key,
     pub value: Value,
     /// 1-based line in the source file, when the destination came from a file.
     pub line: Option<u32>,
@@ -36,8 +131,9 @@ pub struct Property {
 impl Property {
     /// Builds a property, moving the value into a [`Secret`] when the key names one and
     /// turning the export's removal marker into [`Value::Removed`].
-    pub fn new(key: String, value: String, line: Option<u32>) -> Self {
-        let value = if value.trim() == REMOVED_ON_EXPORT {
+    pub fn new(key: impl Into<Key>, value: String, line: Option<u32>) -> Self {
+        let key = key.into();
+        let value = if is_removed_marker(&value) {
             Value::Removed
         } else if is_secret_key(&key) {
             Value::Secret(Box::new(Secret::new(value)))
@@ -50,11 +146,11 @@ impl Property {
     /// What [`Property::text`] would give for a property built by [`Property::new`] from
     /// `key` and `value`, without building it (a loader deciding scope before it allocates).
     pub fn text_of<'v>(key: &str, value: &'v str) -> Option<&'v str> {
-        (value.trim() != REMOVED_ON_EXPORT && !is_secret_key(key)).then_some(value)
+        (!is_removed_marker(value) && !is_secret_key(key)).then_some(value)
     }
 
-    pub fn removed(key: String, line: Option<u32>) -> Self {
-        Property { key, value: Value::Removed, line }
+    pub fn removed(key: impl Into<Key>, line: Option<u32>) -> Self {
+        Property { key: key.into(), value: Value::Removed, line }
     }
 
     pub fn text(&self) -> Option<&str> {
@@ -65,8 +161,8 @@ impl Property {
     }
 
     /// A value left to deployment: the placeholder or expression as written.
-    pub fn unresolved(key: String, expression: String, line: Option<u32>) -> Self {
-        Property { key, value: Value::Unresolved(expression), line }
+    pub fn unresolved(key: impl Into<Key>, expression: String, line: Option<u32>) -> Self {
+        Property { key: key.into(), value: Value::Unresolved(expression), line }
     }
 
     /// The placeholder or expression, when the value is only known at deployment.
@@ -76,6 +172,12 @@ impl Property {
             _ => None,
         }
     }
+}
+
+/// The export's removal marker, with any white space around it; the length is compared first,
+/// as this runs for every value loaded.
+fn is_removed_marker(value: &str) -> bool {
+    value.len() >= REMOVED_ON_EXPORT.len() && value.trim() == REMOVED_ON_EXPORT
 }
 
 /// Destination level in the Destination Service.
@@ -100,8 +202,9 @@ impl Level {
 pub struct Origin {
     /// Display path of the file (`dir/file.json`, or `archive.zip/entry.properties`), or for a
     /// live read (and its snapshot) the stable pseudo path
-    /// `btp/subaccount/<id>/[instances/<id>/]destinations/<name>`.
-    pub path: String,
+    /// `btp/subaccount/<id>/[instances/<id>/]destinations/<name>`. Shared by the destinations
+    /// of one file.
+    pub path: Arc<str>,
     /// Line where the object starts (1 for a pseudo path).
     pub line: u32,
     /// Known for live reads and for `config.json` `init_data`.
@@ -114,7 +217,12 @@ pub struct Origin {
 
 impl Origin {
     pub fn file(path: &str, line: u32, level: Option<Level>) -> Self {
-        Origin { path: path.to_owned(), line, level, pseudo: false, code: None }
+        Origin::shared(Arc::from(path), line, level)
+    }
+
+    /// [`Origin::file`] for one of the many destinations of a file, sharing its path.
+    pub fn shared(path: Arc<str>, line: u32, level: Option<Level>) -> Self {
+        Origin { path, line, level, pseudo: false, code: None }
     }
 }
 
@@ -175,8 +283,8 @@ pub enum Probe {
 pub struct Destination {
     pub properties: Vec<Property>,
     pub origin: Origin,
-    /// Only with `--probe` on a live read (or its snapshot).
-    pub probe: Option<Probe>,
+    /// Only with `--probe` on a live read (or its snapshot); boxed, as most have none.
+    pub probe: Option<Box<Probe>>,
 }
 
 impl Destination {
@@ -217,14 +325,14 @@ impl Destination {
             .code
             .as_ref()
             .and_then(|c| c.elsewhere.iter().find(|(k, _)| k == key))
-            .map_or(self.origin.path.as_str(), |(_, path)| path.as_str())
+            .map_or(&*self.origin.path, |(_, path)| path.as_str())
     }
 
     /// Where the key itself is written: `(path, line)`; differs from the value's place when the
     /// value comes from a variable, a local or an extension descriptor.
     pub fn key_location(&self, key: &str) -> (&str, u32) {
         match self.origin.code.as_ref().and_then(|c| c.keys.iter().find(|(k, _)| k == key)) {
-            Some((_, line)) => (self.origin.path.as_str(), *line),
+            Some((_, line)) => (&*self.origin.path, *line),
             None => (self.path_of(key), self.line_of(key)),
         }
     }
@@ -246,7 +354,7 @@ impl Destination {
         if self.origin.pseudo {
             return match self.origin.level {
                 Some(level) => format!("{} ({} level)", self.origin.path, level.as_str()),
-                None => self.origin.path.clone(),
+                None => self.origin.path.to_string(),
             };
         }
         let object = self.origin.code.as_ref().map(|c| format!(" {}", c.object)).unwrap_or_default();
@@ -266,9 +374,16 @@ pub fn is_cloud_alm(name: &str, url: Option<&str>, named: Option<&str>) -> bool 
 }
 
 /// The URL's host (as the rules' literal splitter sees it) ends in `.alm.cloud.sap`, any case;
-/// without allocating, as this runs for every destination loaded.
+/// without allocating, as this runs for every destination loaded. A URL that holds the suffix
+/// nowhere (almost all of a landscape) is told apart by looking at its dots alone.
 fn has_cloud_alm_host(url: &str) -> bool {
     const SUFFIX: &str = ".alm.cloud.sap";
+    let bytes = url.as_bytes();
+    let mentioned =
+        memchr::memchr_iter(b'.', bytes).any(|i| bytes.get(i..i + SUFFIX.len()).is_some_and(|w| w.eq_ignore_ascii_case(SUFFIX.as_bytes())));
+    if !mentioned {
+        return false;
+    }
     super::url::split(url.trim()).map(|parts| parts.host).is_some_and(|host| {
         host.len() >= SUFFIX.len() && host.get(host.len() - SUFFIX.len()..).is_some_and(|s| s.eq_ignore_ascii_case(SUFFIX))
     })

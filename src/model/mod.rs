@@ -7,7 +7,7 @@ pub mod secret;
 pub mod settings;
 pub mod url;
 
-pub use destination::{CodeKind, CodeOrigin, Destination, Level, Origin, Probe, Property, Value};
+pub use destination::{CodeKind, CodeOrigin, Destination, Key, Level, Origin, Probe, Property, Value};
 pub use key::CloudAlmKey;
 pub use result::{
     BaselineState, Finding, Location, NotAudited, ObjectKind, ObjectRef, ProfileChoice, Severity, SourceFailure, Status, Waived,

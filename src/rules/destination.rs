@@ -257,7 +257,7 @@ pub fn token_url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
 
 /// Judged from SAP's find call (`--probe`): did the Destination service get a token?
 pub fn token_retrieval(d: &Destination, _: &Inputs) -> Outcome {
-    match &d.probe {
+    match d.probe.as_deref() {
         Some(Probe::Token { token_type }) => {
             Outcome::pass(format!("the Destination service fetched a {token_type} token with this destination's client credentials"))
         }

@@ -254,7 +254,7 @@ fn landscape_location(inputs: &Inputs) -> Location {
         return Location { path: k.path.clone(), line: 1 };
     }
     match inputs.destinations.first() {
-        Some(d) => Location { path: d.origin.path.clone(), line: 1 },
+        Some(d) => Location { path: d.origin.path.to_string(), line: 1 },
         None => Location { path: "calm-audit".into(), line: 1 },
     }
 }

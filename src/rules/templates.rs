@@ -125,12 +125,12 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
             let mut found: Vec<String> = Vec::new();
             let mut first: Option<&str> = None;
             for p in &d.properties {
-                let hit = if keys.contains(&p.key) || key_prefixes.iter().any(|pre| p.key.starts_with(pre.as_str())) {
+                let hit = if keys.iter().any(|k| p.key == *k) || key_prefixes.iter().any(|pre| p.key.starts_with(pre.as_str())) {
                     Some(format!("{} is set", p.key))
                 } else {
                     key_values
                         .iter()
-                        .find(|kv| kv.key == p.key && p.text().is_some_and(|t| t.trim().eq_ignore_ascii_case(&kv.value)))
+                        .find(|kv| p.key == kv.key && p.text().is_some_and(|t| t.trim().eq_ignore_ascii_case(&kv.value)))
                         .map(|_| format!("{} is \"{}\"", p.key, p.text().unwrap_or_default()))
                 };
                 if let Some(h) = hit {

@@ -13,10 +13,11 @@
 //! `tests/rules.rs` and on every input by the `destination_files` fuzz target).
 
 use std::io::Read;
+use std::sync::Arc;
 
 use super::Keep;
 use crate::model::destination::is_cloud_alm;
-use crate::model::{Destination, Level, Origin, Property};
+use crate::model::{Destination, Key, Level, Origin, Property};
 
 /// Nesting allowed in the values skipped around the destinations (the general reader's bound).
 const MAX_DEPTH: usize = 64;
@@ -35,6 +36,7 @@ pub fn destinations(text: &str, path: &str, keep: Keep, out: &mut Vec<Destinatio
 /// general reader says why): a large file never has to be in memory whole.
 pub fn destinations_from(reader: impl Read, limit: u64, path: &str, keep: Keep, out: &mut Vec<Destination>) -> bool {
     let before = out.len();
+    let path = Arc::from(path);
     let mut scan =
         Scan { reader, limit, read: 0, eof: false, broken: false, buf: Vec::new(), pos: 0, line: 1, path, keep, out, entries: Vec::new() };
     let read = scan.document().is_some() && !scan.broken;
@@ -54,8 +56,47 @@ enum Piece {
     Owned(String),
 }
 
-/// One destination's entries: key, value, line of the value.
-type Entry = (Piece, Piece, u32);
+/// One destination's entry: key, value, line of the value, and the key's [`fingerprint`].
+struct Entry {
+    key: Piece,
+    value: Piece,
+    line: u32,
+    print: u64,
+}
+
+/// A key's length and first bytes in one number: keys with different fingerprints differ, so
+/// the duplicate check compares whole keys only when these agree.
+fn fingerprint(key: &[u8]) -> u64 {
+    let mut head = [0u8; 7];
+    let n = key.len().min(7);
+    head[..n].copy_from_slice(&key[..n]);
+    let mut print = (key.len() as u64) << 56;
+    for (i, b) in head.iter().enumerate() {
+        print |= u64::from(*b) << (8 * i);
+    }
+    print
+}
+
+/// The entries of a destination that decide how it is read.
+#[derive(Default)]
+struct Marks {
+    name: Option<usize>,
+    url: Option<usize>,
+    /// `init_data` or `destinationConfiguration`: another shape, the general reader's.
+    other_shape: bool,
+}
+
+/// Bytes that end the quick run through a string: the quote, the backslash, control
+/// characters (which JSON wants escaped) and every byte outside ASCII (checked as UTF-8).
+static STRING_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = i < 0x20 || i == b'"' as usize || i == b'\\' as usize || i >= 0x80;
+        i += 1;
+    }
+    table
+};
 
 struct Scan<'o, R> {
     reader: R,
@@ -70,7 +111,8 @@ struct Scan<'o, R> {
     pos: usize,
     /// The line `pos` is on.
     line: u32,
-    path: &'o str,
+    /// Shared by every destination of the file.
+    path: Arc<str>,
     keep: Keep<'o>,
     out: &'o mut Vec<Destination>,
     /// Reused for every destination.
@@ -119,7 +161,16 @@ impl<R: Read> Scan<'_, R> {
         }
     }
 
+    #[inline]
     fn peek(&mut self) -> Fast<u8> {
+        match self.buf.get(self.pos) {
+            Some(&b) => Some(b),
+            None => self.peek_more(),
+        }
+    }
+
+    #[cold]
+    fn peek_more(&mut self) -> Fast<u8> {
         self.byte(self.pos)
     }
 
@@ -132,19 +183,26 @@ impl<R: Read> Scan<'_, R> {
     }
 
     /// JSON white space, counting lines.
+    #[inline]
     fn ws(&mut self) {
-        while let Some(b) = self.peek() {
-            match b {
-                b' ' | b'\t' | b'\r' => self.pos += 1,
-                b'\n' => {
-                    self.pos += 1;
-                    self.line += 1;
+        loop {
+            while let Some(&b) = self.buf.get(self.pos) {
+                match b {
+                    b' ' | b'\t' | b'\r' => self.pos += 1,
+                    b'\n' => {
+                        self.pos += 1;
+                        self.line += 1;
+                    }
+                    _ => return,
                 }
-                _ => break,
+            }
+            if !self.more() {
+                return;
             }
         }
     }
 
+    #[inline]
     fn eat(&mut self, byte: u8) -> Fast<()> {
         self.ws();
         (self.peek()? == byte).then(|| self.pos += 1)
@@ -171,34 +229,37 @@ impl<R: Read> Scan<'_, R> {
         let start = self.pos + 1;
         let mut i = start;
         let mut escaped = false;
+        let mut ascii = true;
         loop {
-            match self.buf.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) {
-                Some(offset) if self.buf[i + offset] == b'"' => {
-                    i += offset;
-                    break;
+            let stop = self.buf.get(i..).and_then(|rest| rest.iter().position(|&b| STRING_STOP[usize::from(b)]));
+            let Some(offset) = stop else {
+                i = i.max(self.buf.len());
+                if !self.more() {
+                    return None;
                 }
-                Some(offset) => {
+                continue;
+            };
+            i += offset;
+            match self.buf[i] {
+                b'"' => break,
+                b'\\' => {
+                    // The escaped byte is stepped over here and checked when decoding below.
                     escaped = true;
-                    i += offset + 2;
+                    i += 2;
                 }
-                None => {
-                    i = i.max(self.buf.len());
-                    if !self.more() {
-                        return None;
-                    }
+                // Control characters must be escaped (RFC 8259); a raw one is a syntax error.
+                b if b < 0x20 => return None,
+                _ => {
+                    ascii = false;
+                    i += 1;
                 }
             }
         }
         self.pos = i + 1;
-        let content = self.buf.get(start..i)?;
-        // Control characters must be escaped (RFC 8259); a raw one is a syntax error.
-        if content.iter().any(|&b| b < 0x20) {
-            return None;
-        }
         if escaped {
             serde_json::from_slice::<String>(self.buf.get(start - 1..=i)?).ok().map(Piece::Owned)
         } else {
-            (content.is_ascii() || std::str::from_utf8(content).is_ok()).then_some(Piece::At(start, i))
+            (ascii || std::str::from_utf8(self.buf.get(start..i)?).is_ok()).then_some(Piece::At(start, i))
         }
     }
 
@@ -243,33 +304,42 @@ impl<R: Read> Scan<'_, R> {
         let mut entries = std::mem::take(&mut self.entries);
         entries.clear();
         let read = self.entries_into(&mut entries);
-        let built = read.and_then(|()| self.build(&entries, object_line, level));
+        let built = read.and_then(|marks| self.build(&entries, &marks, object_line, level));
         entries.clear();
         self.entries = entries;
         built
     }
 
-    fn entries_into(&mut self, entries: &mut Vec<Entry>) -> Fast<()> {
+    fn entries_into(&mut self, entries: &mut Vec<Entry>) -> Fast<Marks> {
         self.ws();
         if self.peek()? == b'}' {
             return None; // no Name: the general reader names the problem
         }
+        let mut marks = Marks::default();
         loop {
             let key = self.string()?;
             self.eat(b':')?;
             self.ws();
             let line = self.line;
             let value = self.string()?;
-            if entries.iter().any(|(k, _, _)| self.bytes_of(k) == self.bytes_of(&key)) {
+            let bytes = self.bytes_of(&key);
+            let print = fingerprint(bytes);
+            if entries.iter().any(|e| e.print == print && self.bytes_of(&e.key) == bytes) {
                 return None;
             }
-            entries.push((key, value, line));
+            match bytes {
+                b"Name" => marks.name = Some(entries.len()),
+                b"URL" => marks.url = Some(entries.len()),
+                b"init_data" | b"destinationConfiguration" => marks.other_shape = true,
+                _ => {}
+            }
+            entries.push(Entry { key, value, line, print });
             self.ws();
             match self.peek()? {
                 b',' => self.pos += 1,
                 b'}' => {
                     self.pos += 1;
-                    return Some(());
+                    return Some(marks);
                 }
                 _ => return None,
             }
@@ -277,18 +347,17 @@ impl<R: Read> Scan<'_, R> {
     }
 
     /// As [`super::shapes`] and [`super::build_destination`] build it.
-    fn build(&mut self, entries: &[Entry], line: u32, level: Option<Level>) -> Fast<()> {
-        let find = |key: &[u8]| entries.iter().find(|(k, _, _)| self.bytes_of(k) == key);
-        if find(b"init_data").is_some() || find(b"destinationConfiguration").is_some() {
+    fn build(&mut self, entries: &[Entry], marks: &Marks, line: u32, level: Option<Level>) -> Fast<()> {
+        if marks.other_shape {
             return None;
         }
-        let (_, name, name_line) = find(b"Name")?;
-        let name = self.text_of(name)?;
+        let name_entry = entries.get(marks.name?)?;
+        let name = self.text_of(&name_entry.value)?;
         let keep_all = match self.keep {
             Keep::All => true,
             Keep::CloudAlm { named } => {
-                let url = match find(b"URL") {
-                    Some((_, v, _)) => Property::text_of("URL", self.text_of(v)?),
+                let url = match marks.url.and_then(|i| entries.get(i)) {
+                    Some(e) => Property::text_of("URL", self.text_of(&e.value)?),
                     None => None,
                 };
                 is_cloud_alm(Property::text_of("Name", name).unwrap_or(""), url, named)
@@ -296,14 +365,15 @@ impl<R: Read> Scan<'_, R> {
         };
         let properties = if keep_all {
             let mut properties = Vec::with_capacity(entries.len());
-            for (k, v, l) in entries {
-                properties.push(Property::new(self.text_of(k)?.to_owned(), self.text_of(v)?.to_owned(), Some(*l)));
+            for e in entries {
+                properties.push(Property::new(Key::from(self.text_of(&e.key)?), self.text_of(&e.value)?.to_owned(), Some(e.line)));
             }
             properties
         } else {
-            vec![Property::new("Name".to_owned(), name.to_owned(), Some(*name_line))]
+            vec![Property::new(Key::NAME, name.to_owned(), Some(name_entry.line))]
         };
-        self.out.push(Destination { properties, origin: Origin::file(self.path, line, level), probe: None });
+        let origin = Origin::shared(Arc::clone(&self.path), line, level);
+        self.out.push(Destination { properties, origin, probe: None });
         Some(())
     }
 

@@ -146,14 +146,14 @@ impl Serialize for Each<'_> {
 
 fn snapshot_destination(d: &Destination, salt: &[u8]) -> SnapshotDestination {
     SnapshotDestination {
-        path: d.origin.path.clone(),
+        path: d.origin.path.to_string(),
         line: d.origin.line,
         level: d.origin.level.map(|l| match l {
             Level::Subaccount => SnapshotLevel::Subaccount,
             Level::Instance => SnapshotLevel::Instance,
         }),
         pseudo: d.origin.pseudo,
-        probe: d.probe.clone(),
+        probe: d.probe.as_deref().cloned(),
         properties: d
             .properties
             .iter()
@@ -165,7 +165,7 @@ fn snapshot_destination(d: &Destination, salt: &[u8]) -> SnapshotDestination {
                     Value::Removed => (None, None, true, None),
                     Value::Unresolved(e) => (None, None, false, Some(crate::model::url::redact_urls_in(e).into_owned())),
                 };
-                SnapshotProperty { key: p.key.clone(), value, secret, removed, unresolved, line: p.line }
+                SnapshotProperty { key: p.key.to_string(), value, secret, removed, unresolved, line: p.line }
             })
             .collect(),
     }
@@ -218,7 +218,7 @@ pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
                     ));
                 }
             };
-            properties.push(Property { key: p.key, value, line: p.line });
+            properties.push(Property { key: p.key.into(), value, line: p.line });
         }
         let level = d.level.map(|l| match l {
             SnapshotLevel::Subaccount => Level::Subaccount,
@@ -226,8 +226,8 @@ pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
         });
         destinations.push(Destination {
             properties,
-            origin: Origin { path: d.path, line: d.line, level, pseudo: d.pseudo, code: None },
-            probe: d.probe,
+            origin: Origin { path: d.path.into(), line: d.line, level, pseudo: d.pseudo, code: None },
+            probe: d.probe.map(Box::new),
         });
     }
     Ok(Loaded { destinations, failures: snapshot.failures, live: snapshot.live, probe: snapshot.probe })
@@ -251,9 +251,9 @@ mod tests {
     fn round_trip_keeps_everything_but_the_secret() {
         let d = Destination {
             properties: vec![
-                Property::new("Name".into(), "CALM_A".into(), Some(2)),
-                Property::new("clientSecret".into(), " top-secret-value".into(), Some(5)),
-                Property::removed("Password".into(), Some(1)),
+                Property::new("Name", "CALM_A".into(), Some(2)),
+                Property::new("clientSecret", " top-secret-value".into(), Some(5)),
+                Property::removed("Password", Some(1)),
             ],
             origin: Origin {
                 path: "btp/subaccount/s/destinations/CALM_A".into(),
@@ -262,7 +262,7 @@ mod tests {
                 pseudo: true,
                 code: None,
             },
-            probe: Some(Probe::Error { reason: "401 Bad credentials".into() }),
+            probe: Some(Box::new(Probe::Error { reason: "401 Bad credentials".into() })),
         };
         let failures = vec![SourceFailure { source: "instance level, page 1".into(), message: "HTTP 503 after 4 attempt(s)".into() }];
         let contents = Contents {

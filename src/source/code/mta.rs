@@ -408,9 +408,9 @@ resources:
         assert_eq!((bpmon.path_of("URL"), bpmon.line_of("URL")), ("prod.mtaext", 12));
         // A list is replaced, not merged: the extension's destination is the whole destination.
         assert!(bpmon.get("tokenServiceURLType").is_none());
-        assert_eq!(bpmon.origin.path, "prod.mtaext");
+        assert_eq!(&*bpmon.origin.path, "prod.mtaext");
         // The module the extension does not touch stays in the descriptor.
-        assert_eq!(ds.iter().find(|d| d.name() == "CALM_CONTENT").unwrap().origin.path, "mta.yaml");
+        assert_eq!(&*ds.iter().find(|d| d.name() == "CALM_CONTENT").unwrap().origin.path, "mta.yaml");
     }
 
     #[test]

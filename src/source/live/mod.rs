@@ -385,11 +385,17 @@ pub fn pseudo_path(subaccount_id: &str, instance_id: Option<&str>, level: Level,
 }
 
 fn to_destination(ctx: &Ctx, level: Level, item: &PageItem, keep: Keep) -> Destination {
-    let property = |(k, text): &(Cow<str>, Cow<str>)| Property::new(k.to_string(), text.to_string(), None);
+    let property = |(k, text): &(Cow<str>, Cow<str>)| Property::new(&**k, text.to_string(), None);
     // The name as the destination will hold it (a secret-looking or removed value is no name).
     let name = item.0.iter().find(|(k, _)| k == "Name").map(property).and_then(|p| p.text().map(str::to_owned)).unwrap_or_default();
     let path = pseudo_path(&ctx.subaccount_id, ctx.instance_id.as_deref(), level, &name);
-    build_destination(&item.0, |(k, _)| k, property, Origin { path, line: 1, level: Some(level), pseudo: true, code: None }, keep)
+    build_destination(
+        &item.0,
+        |(k, _)| k,
+        property,
+        Origin { path: path.into(), line: 1, level: Some(level), pseudo: true, code: None },
+        keep,
+    )
 }
 
 /// SAP's find call for each in-scope destination; the tokens it returns are dropped at once.
@@ -417,7 +423,7 @@ async fn probe(ctx: &Arc<Ctx>, read: &mut LiveRead, in_scope: &dyn Fn(&Destinati
             Some(if has_instance { Level::Instance } else { Level::Subaccount })
         });
         for d in read.destinations.iter_mut().filter(|d| d.name() == name && d.origin.level == target) {
-            d.probe = Some(probe.clone());
+            d.probe = Some(Box::new(probe.clone()));
         }
     }
 }
