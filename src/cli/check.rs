@@ -41,6 +41,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let mut stderr = Vec::new();
     let mut coverage = Coverage::default();
     let mut not_audited = Vec::new();
+    let single = outcomes.len() == 1;
     for o in outcomes {
         stderr.extend(o.notes);
         let prefix = o.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
@@ -49,8 +50,14 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         if let Some(name) = &o.name {
             targets.push(TargetSummary { name: name.clone(), complete: o.failures.is_empty(), coverage: o.coverage });
         }
-        findings.extend(o.findings);
-        not_audited.extend(o.not_audited);
+        // One target (the usual run): its lists are taken as they are, not copied.
+        if single {
+            findings = o.findings;
+            not_audited = o.not_audited;
+        } else {
+            findings.extend(o.findings);
+            not_audited.extend(o.not_audited);
+        }
     }
 
     overlay::select(&mut findings, &r.select, &r.ignore);
@@ -167,7 +174,7 @@ fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
 }
 
 fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError> {
-    let g = gather(&spec.sources, r.save_snapshot.is_none())?;
+    let mut g = gather(&spec.sources, r.save_snapshot.is_none())?;
     let target = spec.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
     let mut notes: Vec<String> = g.notes.iter().map(|n| format!("{target}{n}")).collect();
     if spec.sources.verbose {
@@ -199,10 +206,6 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     for f in &mut findings {
         f.target.clone_from(&spec.name);
     }
-    let mut not_audited = inputs.not_audited();
-    for n in &mut not_audited {
-        n.target.clone_from(&spec.name);
-    }
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
@@ -214,6 +217,14 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         live_service: g.live_service.clone(),
         subaccount_id: g.subaccount_id.clone(),
     };
+    let excluded = inputs.excluded();
+    drop(inputs);
+    let mut not_audited = crate::rules::context::not_audited(std::mem::take(&mut g.destinations), excluded, g.settings.as_ref());
+    if spec.name.is_some() {
+        for n in &mut not_audited {
+            n.target.clone_from(&spec.name);
+        }
+    }
     if coverage.destinations_in_scope == 0 && g.destinations_given && g.failures.is_empty() {
         notes.push(format!("warning: {target}none of the {} destination(s) read is a Cloud ALM destination", coverage.destinations_found));
     }

@@ -176,7 +176,7 @@ impl Property {
 
 /// The export's removal marker, with any white space around it; the length is compared first,
 /// as this runs for every value loaded.
-fn is_removed_marker(value: &str) -> bool {
+pub fn is_removed_marker(value: &str) -> bool {
     value.len() >= REMOVED_ON_EXPORT.len() && value.trim() == REMOVED_ON_EXPORT
 }
 
@@ -299,6 +299,14 @@ impl Destination {
 
     pub fn name(&self) -> &str {
         self.text("Name").unwrap_or("")
+    }
+
+    /// [`Destination::name`], moved out.
+    pub fn into_name(self) -> String {
+        match self.properties.into_iter().find(|p| p.key == "Name").map(|p| p.value) {
+            Some(Value::Text(name)) => name,
+            _ => String::new(),
+        }
     }
 
     /// The line to point at for `key`, falling back to the line of `Name`, then of the object.

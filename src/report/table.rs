@@ -182,11 +182,18 @@ fn results(report: &Report, rows: &[&Finding], layout: Option<&Columns>, out: &m
 /// A line per audited destination, passing or not, with its counts and profile.
 fn destinations(report: &Report, target: Option<&str>, out: &mut String) {
     let total = report.options.width;
-    let mut objects: Vec<&Finding> =
-        report.findings.iter().filter(|f| f.object.kind == ObjectKind::Destination && f.target.as_deref() == target).collect();
-    let key = |f: &Finding| (f.object.name.to_lowercase(), f.object.qualified_name.clone());
-    objects.sort_by_cached_key(|f| key(f));
-    let groups: Vec<&[&Finding]> = objects.chunk_by(|a, b| a.object == b.object).collect();
+    // Each destination's results in the order found, the destinations by name: a key is worked
+    // out once per destination, not once per result.
+    let mut index: std::collections::HashMap<&crate::model::ObjectRef, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<Vec<&Finding>> = Vec::new();
+    for f in report.findings.iter().filter(|f| f.object.kind == ObjectKind::Destination && f.target.as_deref() == target) {
+        let at = *index.entry(&f.object).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(f);
+    }
+    groups.sort_by_cached_key(|g| (g[0].object.name.to_lowercase(), g[0].object.qualified_name.clone()));
     if groups.is_empty() {
         return;
     }

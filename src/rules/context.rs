@@ -56,21 +56,22 @@ pub struct Recognised<'a> {
     pub audited: Vec<&'a Destination>,
     /// The profile of each of `audited`, in the same order.
     pub judged: Vec<(&'static Profile, Cow<'static, str>)>,
-    /// In scope and recognised as a purpose that is not audited.
-    pub excluded: Vec<(&'a Destination, &'static str, &'static str)>,
+    /// In scope and recognised as a purpose that is not audited: position in
+    /// [`Inputs::destinations`], what it is for, how it was recognised.
+    pub excluded: Vec<(usize, &'static str, &'static str)>,
 }
 
 impl<'a> Inputs<'a> {
     fn recognised(&self) -> &Recognised<'a> {
         self.recognised_cache.get_or_init(|| {
             let mut r = Recognised::default();
-            for d in self.destinations.iter().filter(|d| in_scope(d, self.settings)) {
+            for (i, d) in self.destinations.iter().enumerate().filter(|(_, d)| in_scope(d, self.settings)) {
                 match recognise(d, self.settings, &self.choices) {
                     Purpose::Judged { profile, reason } => {
                         r.audited.push(d);
                         r.judged.push((profile, reason));
                     }
-                    Purpose::NotAudited { what, reason } => r.excluded.push((d, what, reason)),
+                    Purpose::NotAudited { what, reason } => r.excluded.push((i, what, reason)),
                 }
             }
             r
@@ -105,20 +106,28 @@ impl<'a> Inputs<'a> {
         matches!(self.purpose(d), Some(Purpose::Judged { .. }))
     }
 
-    /// Every destination read and not audited, with the reason, in the order read.
-    pub fn not_audited(&self) -> Vec<NotAudited> {
-        let excluded = &self.recognised().excluded;
-        let mut next = excluded.iter().peekable();
-        let mut out = Vec::with_capacity(self.destinations.len() - self.scoped().len());
-        for d in self.destinations {
-            if let Some((_, what, why)) = next.next_if(|(e, _, _)| std::ptr::eq(*e, d)) {
-                out.push(NotAudited { name: d.name().to_owned(), reason: format!("{what} ({why})").into(), target: None });
-            } else if !in_scope(d, self.settings) {
-                out.push(NotAudited { name: d.name().to_owned(), reason: OUT_OF_SCOPE.into(), target: None });
-            }
-        }
-        out
+    /// The in-scope destinations recognised as a purpose that is not audited: position in
+    /// [`Inputs::destinations`] and the reason, for [`not_audited`].
+    pub fn excluded(&self) -> Vec<(usize, String)> {
+        self.recognised().excluded.iter().map(|(i, what, why)| (*i, format!("{what} ({why})"))).collect()
     }
+}
+
+/// Every destination read and not audited, with the reason, in the order read: those
+/// [`Inputs::excluded`] names, and those out of scope with these settings. Takes the
+/// destinations, once judged, and moves their names out: a large landscape holds them by the
+/// hundred thousand, and copying each name would double what they take.
+pub fn not_audited(destinations: Vec<Destination>, excluded: Vec<(usize, String)>, settings: Option<&Settings>) -> Vec<NotAudited> {
+    let mut next = excluded.into_iter().peekable();
+    let mut out = Vec::new();
+    for (i, d) in destinations.into_iter().enumerate() {
+        if let Some((_, reason)) = next.next_if(|(at, _)| *at == i) {
+            out.push(NotAudited { name: d.into_name(), reason: reason.into(), target: None });
+        } else if !in_scope(&d, settings) {
+            out.push(NotAudited { name: d.into_name(), reason: OUT_OF_SCOPE.into(), target: None });
+        }
+    }
+    out
 }
 
 /// Why a destination outside SPEC §3's scope was left alone.

@@ -495,7 +495,7 @@ fn stream_json(path: &Path, shown: &str, limits: &Limits, loaded: &mut Loaded) -
     let size = file.metadata().map_or(0, |m| m.len()).min(limits.max_file_bytes);
     loaded.destinations.reserve(usize::try_from(size / 256).unwrap_or(0));
     let keep = Keep::from_slim(&loaded.slim);
-    flat_json::destinations_from(&file, limits.max_file_bytes, shown, keep, &mut loaded.destinations)
+    flat_json::destinations_from_file(&file, limits.max_file_bytes, shown, keep, &mut loaded.destinations, flat_json::SPLIT_FROM)
 }
 
 fn read_limited(path: &Path, shown: &str, limits: &Limits) -> Result<Vec<u8>, InputError> {

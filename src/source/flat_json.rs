@@ -12,11 +12,14 @@
 //! accepts it gives exactly what the general reader gives (asserted for every rule case in
 //! `tests/rules.rs` and on every input by the `destination_files` fuzz target).
 
+use std::fs::File;
 use std::io::Read;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use super::Keep;
-use crate::model::destination::is_cloud_alm;
+use crate::model::destination::{is_cloud_alm, is_removed_marker};
 use crate::model::{Destination, Key, Level, Origin, Property};
 
 /// Nesting allowed in the values skipped around the destinations (the general reader's bound).
@@ -26,6 +29,9 @@ const MAX_DEPTH: usize = 64;
 /// file is held only a window at a time.
 const CHUNK: usize = 1 << 20;
 
+/// Files from this size on are read by two threads, one from each half ([`destinations_from_file`]).
+pub const SPLIT_FROM: u64 = 8 << 20;
+
 /// Reads `text` onto `out` and returns `true`, or returns `false` with `out` as it was when
 /// the file is not one this path reads (the caller then reads it the general way).
 pub fn destinations(text: &str, path: &str, keep: Keep, out: &mut Vec<Destination>) -> bool {
@@ -34,16 +40,146 @@ pub fn destinations(text: &str, path: &str, keep: Keep, out: &mut Vec<Destinatio
 
 /// [`destinations`] from a reader, at most `limit` bytes (a longer input is refused, and the
 /// general reader says why): a large file never has to be in memory whole.
-pub fn destinations_from(reader: impl Read, limit: u64, path: &str, keep: Keep, out: &mut Vec<Destination>) -> bool {
+pub fn destinations_from(reader: impl Source, limit: u64, path: &str, keep: Keep, out: &mut Vec<Destination>) -> bool {
     let before = out.len();
-    let path = Arc::from(path);
-    let mut scan =
-        Scan { reader, limit, read: 0, eof: false, broken: false, buf: Vec::new(), pos: 0, line: 1, path, keep, out, entries: Vec::new() };
+    let mut scan = Scan::new(reader, limit, Arc::from(path), keep, out);
     let read = scan.document().is_some() && !scan.broken;
     if !read {
         out.truncate(before);
     }
     read
+}
+
+/// [`destinations_from`] over a file. From `split_from` bytes on (and with a second core), a
+/// second thread reads the destinations of the second half while this one reads the first:
+/// it starts at what looks like the start of a destination in the middle of the file, and
+/// its destinations are taken only if this thread, reading on, reaches exactly that place
+/// between two destinations of a destination list. Otherwise (the place was inside a string,
+/// another value, or the second thread declined) this thread reads on alone. Either way the
+/// result is what one pass gives: the second thread reads with the same rules, and its lines
+/// are shifted to where its part starts.
+pub fn destinations_from_file(file: &File, limit: u64, path: &str, keep: Keep, out: &mut Vec<Destination>, split_from: u64) -> bool {
+    split_read(file, limit, path, keep, out, split_from).0
+}
+
+/// [`destinations_from_file`], and whether the second thread's part was taken.
+fn split_read(file: &File, limit: u64, path: &str, keep: Keep, out: &mut Vec<Destination>, split_from: u64) -> (bool, bool) {
+    let size = file.metadata().map_or(0, |m| m.len());
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let at = if size >= split_from && size <= limit && cores > 1 { split_point(file, size) } else { None };
+    let Some(at) = at else {
+        return (destinations_from(At { file, offset: 0 }, limit, path, keep, out), false);
+    };
+    let path: Arc<str> = Arc::from(path);
+    let cancel = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (send, result) = mpsc::sync_channel(1);
+        let second = Arc::clone(&path);
+        let cancel = &cancel;
+        scope.spawn(move || {
+            let mut part = Vec::new();
+            let mut scan = Scan::new(At { file, offset: at }, limit, second, keep, &mut part);
+            scan.base = at;
+            scan.read = at;
+            scan.cancel = Some(cancel);
+            let read = scan.elements(None).is_some() && !scan.broken;
+            let segment = read.then(|| Segment { end: scan.base + scan.pos as u64, newlines: scan.line - 1 });
+            drop(scan);
+            // The first half may have gone on without it: nobody listening is no fault.
+            let _ = send.send(segment.map(|s| (s, part)));
+        });
+        let before = out.len();
+        let mut scan = Scan::new(At { file, offset: 0 }, limit, path, keep, out);
+        scan.join = Some(Join { at, result });
+        let read = scan.document().is_some() && !scan.broken;
+        let joined = scan.joined_at.is_some();
+        cancel.store(true, Ordering::Relaxed);
+        drop(scan);
+        if !read {
+            out.truncate(before);
+        }
+        (read, joined)
+    })
+}
+
+/// Where the second thread of [`destinations_from_file`] starts: the first `{` after the middle
+/// of the file that follows `}` and `,` (white space between), the look of a destination
+/// that follows another. Only a guess, checked by the first thread.
+fn split_point(file: &File, size: u64) -> Option<u64> {
+    let mid = size / 2;
+    let mut window = Vec::new();
+    (At { file, offset: mid }).take(64 << 10).read_to_end(&mut window).ok()?;
+    let skip = |mut j: usize| {
+        while window.get(j).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
+            j += 1;
+        }
+        j
+    };
+    let mut from = 0;
+    while let Some(offset) = window.get(from..).and_then(|rest| memchr::memchr(b'}', rest)) {
+        let comma = skip(from + offset + 1);
+        if window.get(comma) == Some(&b',') {
+            let open = skip(comma + 1);
+            if window.get(open) == Some(&b'{') {
+                return Some(mid + open as u64);
+            }
+        }
+        from += offset + 1;
+    }
+    None
+}
+
+/// What the scanner reads from: a reader that can also continue at another offset.
+pub trait Source: Read {
+    /// Continues at `offset` of the input; `false` when this input cannot.
+    fn jump(&mut self, _offset: u64) -> bool {
+        false
+    }
+}
+
+impl Source for &[u8] {}
+
+/// A file read from an offset of its own, so two threads can read one file at once.
+struct At<'f> {
+    file: &'f File,
+    offset: u64,
+}
+
+impl Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = read_at(self.file, buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+impl Source for At<'_> {
+    fn jump(&mut self, offset: u64) -> bool {
+        self.offset = offset;
+        true
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+/// Where the second thread's part ended (after the `]`), and the lines it held.
+struct Segment {
+    end: u64,
+    newlines: u32,
+}
+
+/// The first thread's side of a split read: where the second part starts, and its result.
+struct Join {
+    at: u64,
+    result: mpsc::Receiver<Option<(Segment, Vec<Destination>)>>,
 }
 
 /// `None` everywhere below means "not for this path".
@@ -101,8 +237,10 @@ static STRING_STOP: [bool; 256] = {
 struct Scan<'o, R> {
     reader: R,
     limit: u64,
-    /// Bytes read so far.
+    /// Where the reader is in the input: the bytes read so far, when read from the start.
     read: u64,
+    /// Where `buf[0]` is in the input.
+    base: u64,
     eof: bool,
     /// A read failed or the input is over the limit: nothing this path read counts.
     broken: bool,
@@ -117,9 +255,36 @@ struct Scan<'o, R> {
     out: &'o mut Vec<Destination>,
     /// Reused for every destination.
     entries: Vec<Entry>,
+    /// A second thread reading the second half ([`destinations_from_file`]).
+    join: Option<Join>,
+    /// Set when the second thread's work is no longer wanted.
+    cancel: Option<&'o AtomicBool>,
+    /// Where the second thread's part was taken, if it was.
+    joined_at: Option<u64>,
 }
 
-impl<R: Read> Scan<'_, R> {
+impl<'o, R: Source> Scan<'o, R> {
+    fn new(reader: R, limit: u64, path: Arc<str>, keep: Keep<'o>, out: &'o mut Vec<Destination>) -> Self {
+        Scan {
+            reader,
+            limit,
+            read: 0,
+            base: 0,
+            eof: false,
+            broken: false,
+            buf: Vec::new(),
+            pos: 0,
+            line: 1,
+            path,
+            keep,
+            out,
+            entries: Vec::new(),
+            join: None,
+            cancel: None,
+            joined_at: None,
+        }
+    }
+
     fn document(&mut self) -> Fast<()> {
         self.ws();
         match self.peek()? {
@@ -177,6 +342,7 @@ impl<R: Read> Scan<'_, R> {
     /// Lets go of the text before `pos` (called between destinations, when nothing refers to it).
     fn forget(&mut self) {
         if self.pos >= CHUNK {
+            self.base += self.pos as u64;
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
@@ -277,7 +443,18 @@ impl<R: Read> Scan<'_, R> {
             self.pos += 1;
             return Some(());
         }
+        self.elements(level)
+    }
+
+    /// The destinations of a list from the first one on, and its `]`.
+    fn elements(&mut self, level: Option<Level>) -> Fast<()> {
         loop {
+            if self.join.is_some() && self.joined(level)? {
+                return Some(());
+            }
+            if self.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                return None;
+            }
             self.destination(level)?;
             self.forget();
             self.ws();
@@ -290,6 +467,39 @@ impl<R: Read> Scan<'_, R> {
                 _ => return None,
             }
         }
+    }
+
+    /// At the place the second thread started, between two destinations of this list: takes
+    /// its destinations and goes on after its `]` (`true`), or reads on when it declined.
+    /// Anywhere else past that place, the second thread's work is let go.
+    fn joined(&mut self, level: Option<Level>) -> Fast<bool> {
+        self.ws();
+        let here = self.base + self.pos as u64;
+        let Some(join) = self.join.take_if(|j| here >= j.at) else { return Some(false) };
+        if here > join.at {
+            return Some(false);
+        }
+        let Ok(Some((segment, destinations))) = join.result.recv() else { return Some(false) };
+        if !self.reader.jump(segment.end) {
+            return None;
+        }
+        let shift = self.line - 1;
+        for mut d in destinations {
+            d.origin.line = d.origin.line.saturating_add(shift);
+            d.origin.level = level;
+            for p in &mut d.properties {
+                p.line = p.line.map(|l| l.saturating_add(shift));
+            }
+            self.out.push(d);
+        }
+        self.line = self.line.saturating_add(segment.newlines);
+        self.buf.clear();
+        self.pos = 0;
+        self.base = segment.end;
+        self.read = segment.end;
+        self.eof = false;
+        self.joined_at = Some(join.at);
+        Some(true)
     }
 
     /// One flat destination object: every value a string, distinct keys, a `Name`, and none
@@ -356,11 +566,12 @@ impl<R: Read> Scan<'_, R> {
         let keep_all = match self.keep {
             Keep::All => true,
             Keep::CloudAlm { named } => {
+                // `Property::text_of` for two keys that are never secrets.
                 let url = match marks.url.and_then(|i| entries.get(i)) {
-                    Some(e) => Property::text_of("URL", self.text_of(&e.value)?),
+                    Some(e) => Some(self.text_of(&e.value)?).filter(|v| !is_removed_marker(v)),
                     None => None,
                 };
-                is_cloud_alm(Property::text_of("Name", name).unwrap_or(""), url, named)
+                is_cloud_alm(if is_removed_marker(name) { "" } else { name }, url, named)
             }
         };
         let properties = if keep_all {
@@ -595,6 +806,8 @@ mod tests {
     /// A reader that hands out a few bytes at a time, so every token crosses a chunk edge.
     struct Trickle<'a>(&'a [u8], usize);
 
+    impl Source for Trickle<'_> {}
+
     impl Read for Trickle<'_> {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             let n = self.1.min(buf.len()).min(self.0.len());
@@ -617,6 +830,63 @@ mod tests {
         assert!(!destinations_from(text.as_bytes(), text.len() as u64 - 1, "f.json", Keep::All, &mut out));
         assert!(destinations_from(text.as_bytes(), text.len() as u64, "f.json", Keep::All, &mut out));
         assert!(!destinations_from(&b"[{\"Name\": \"\xff\"}]"[..], u64::MAX, "f.json", Keep::All, &mut Vec::new()), "not UTF-8");
+    }
+
+    /// Reads `text` from a file split in two at every place the guess can land, and one pass.
+    fn split_and_whole(text: &str, keep: Keep) -> (bool, bool, String, bool, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        std::fs::write(&path, text).unwrap();
+        let file = File::open(&path).unwrap();
+        let mut split = Vec::new();
+        let (split_read, joined) = split_read(&file, u64::MAX, "f.json", keep, &mut split, 0);
+        let mut whole = Vec::new();
+        let whole_read = destinations(text, "f.json", keep, &mut whole);
+        (split_read, joined, format!("{split:?}"), whole_read, format!("{whole:?}"))
+    }
+
+    fn array(n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let name = if i % 7 == 0 { format!("CALM_{i}") } else { format!("OTHER_{i}") };
+                format!("  {{\n    \"Name\": \"{name}\",\n    \"URL\": \"https://h{i}.example.com/\",\n    \"Type\": \"HTTP\"\n  }}")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_file_read_by_two_threads_gives_what_one_pass_gives() {
+        let list = array(200);
+        let (a, b) = list.split_at(100);
+        let other = "[{\"a\": \"b\"}, {\"c\": \"d\"}, {\"e\": \"f\"}, {\"g\": \"h\"}]";
+        let texts = [
+            // The middle between two destinations of the list: the second thread's part is taken.
+            format!("[\n{}\n]\n", list.join(",\n")),
+            // ... of the wrapped shape, and of config.json's instance list (levels set on joining).
+            format!("{{\"destinations\": [{}], \"more\": null}}", list.join(", ")),
+            format!(
+                "{{\"init_data\": {{\"subaccount\": {{\"destinations\": [{}]}}, \"instance\": {{\"destinations\": [{}]}}}}}}",
+                a.join(","),
+                b.join(",")
+            ),
+            // The middle in a value around the destinations, or in a string that looks like two objects.
+            format!("{{\"destinations\": [{}], \"x\": [{}]}}", a.join(","), [other; 400].join(",")),
+            format!("[{}, {{\"Name\": \"A\", \"Description\": \"{}\"}}, {}]", a.join(","), "}, {".repeat(3000), b.join(",")),
+            // A fault in the second half: neither way reads the file.
+            format!("[{}, {{\"Name\": \"B\", \"Port\": 1}}, {}]", a.join(","), b.join(",")),
+            format!("[{}, {{\"Name\": \"B\", \"Name\": \"C\"}}, {}]", a.join(","), b.join(",")),
+            format!("[{},{}", a.join(","), b.join(",")),
+        ];
+        for (i, text) in texts.iter().enumerate() {
+            for keep in [Keep::All, Keep::CloudAlm { named: Some("OTHER_150") }] {
+                let (split_read, joined, split, whole_read, whole) = split_and_whole(text, keep);
+                assert_eq!(split_read, whole_read, "case {i}");
+                assert_eq!(split_read, i < 5, "case {i}");
+                // Taken where the guess was a real place between destinations, never elsewhere.
+                assert_eq!(joined, i < 3, "case {i}");
+                assert_eq!(split, whole, "case {i}");
+            }
+        }
     }
 
     #[test]
