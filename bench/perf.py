@@ -115,9 +115,8 @@ def offline(args, results):
             commands.insert(1, ("floor", [EXAMPLES / "json-floor", data], (0,)))
         r = compare(args.runs, 1, commands)
         results["offline"][shape] = {"destinations": n, "file_bytes": size, **r}
-        # Reported, not yet gating: not met (docs/performance.md says where the time goes).
         yield (f"offline {shape}: check vs validation-only parse (IgnoredAny)", r["check"]["median"] / r["validate"]["median"], limit,
-               f"check {ms(r['check'])} · validate {ms(r['validate'])}", False)
+               f"check {ms(r['check'])} · validate {ms(r['validate'])}", True)
         if shape == "array":
             yield ("offline array: check vs serde_json into maps", r["check"]["median"] / r["floor"]["median"], 1.5,
                    f"floor {ms(r['floor'])}", True)
@@ -136,7 +135,6 @@ def snapshot(args, results):
         ("snapshot", [CALM_AUDIT, "snapshot", data, "--output", out], (0,)),
     ])["snapshot"]
     results["snapshot"] = {"destinations": n, "file_bytes": size, "snapshot_bytes": out.stat().st_size, **r}
-    # Gates at the margin (3.9x); the target of 3x is not met yet (docs/performance.md).
     yield ("snapshot: peak memory vs file size", r["rss"] / size, 3.0,
            f"snapshot {ms(r)} · {mb(r['rss'])} · writes {out.stat().st_size / 2**20:.1f} MiB", True)
 

@@ -119,7 +119,7 @@ impl<'a> Inputs<'a> {
 /// hundred thousand, and copying each name would double what they take.
 pub fn not_audited(destinations: Vec<Destination>, excluded: Vec<(usize, String)>, settings: Option<&Settings>) -> Vec<NotAudited> {
     let mut next = excluded.into_iter().peekable();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(destinations.len());
     for (i, d) in destinations.into_iter().enumerate() {
         if let Some((_, reason)) = next.next_if(|(at, _)| *at == i) {
             out.push(NotAudited { name: d.into_name(), reason: reason.into(), target: None });

@@ -75,14 +75,25 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
     let profiles = Profiles::builtin();
     let scoped = inputs.scoped();
     let judged = inputs.profiles();
-    // Each audited destination with its profile as results carry it, built once per run.
-    let carried: Vec<ProfileChoice> = judged.iter().map(|(p, reason)| choice(p, reason)).collect();
+    // Each audited destination with what its results carry (the object, the profile and why),
+    // built once per run rather than once per result.
+    let carried: Vec<(ObjectRef, ProfileChoice)> =
+        scoped.iter().zip(judged).map(|(d, (p, reason))| (destination_ref(d), choice(p, reason))).collect();
     let each = |rule: &'static Rule| {
+        // Whether each of the (few) profiles applies the rule, asked once per profile.
+        let mut applies: Vec<(&'static super::Profile, bool)> = Vec::new();
         scoped
             .iter()
             .zip(judged)
             .zip(&carried)
-            .filter(move |((_, (p, _)), _)| profiles.applies(p, &rule.code))
+            .filter(move |((_, (p, _)), _)| match applies.iter().find(|(q, _)| std::ptr::eq(*q, *p)) {
+                Some((_, yes)) => *yes,
+                None => {
+                    let yes = profiles.applies(p, &rule.code);
+                    applies.push((p, yes));
+                    yes
+                }
+            })
             .map(|((d, (p, _)), c)| (*d, *p, c))
     };
     let mut out = Vec::new();
@@ -159,11 +170,11 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
     out
 }
 
-/// A result about an audited destination, carrying its profile.
-fn destination_finding(rule: &'static Rule, d: &Destination, profile: &ProfileChoice, outcome: Outcome) -> Finding {
+/// A result about an audited destination, carrying its object and profile.
+fn destination_finding(rule: &'static Rule, d: &Destination, carried: &(ObjectRef, ProfileChoice), outcome: Outcome) -> Finding {
     let location = destination_location(d, &outcome);
-    let mut f = finding(rule, destination_ref(d), location, outcome);
-    f.profile = Some(profile.clone());
+    let mut f = finding(rule, carried.0.clone(), location, outcome);
+    f.profile = Some(carried.1.clone());
     f
 }
 
@@ -199,6 +210,11 @@ fn not_literal(rule: &Rule, d: &Destination, outcome: Outcome) -> Outcome {
 
 fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: Outcome) -> Finding {
     let severity = outcome.severity.map_or(rule.severity, |s| s.max(rule.severity));
+    // Whatever a rule wrote, a URL's credentials and query values never leave the engine.
+    let message = match crate::model::url::redact_urls_in(&outcome.message) {
+        std::borrow::Cow::Borrowed(_) => outcome.message,
+        std::borrow::Cow::Owned(redacted) => redacted,
+    };
     Finding {
         code: &rule.code,
         rule: &rule.name,
@@ -206,8 +222,7 @@ fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: 
         severity,
         object,
         property: outcome.property,
-        // Whatever a rule wrote, a URL's credentials and query values never leave the engine.
-        message: crate::model::url::redact_urls_in(&outcome.message).into_owned(),
+        message,
         location: outcome.location.unwrap_or(location),
         target: None,
         waived: None,
