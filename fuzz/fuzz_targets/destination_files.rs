@@ -44,6 +44,8 @@ fn split_read_agrees(content: &[u8]) {
         assert_eq!(split_read, whole_read);
         assert_eq!(format!("{split:?}"), format!("{whole:?}"));
     }
+    drop(file);
+    let _ = std::fs::remove_file(&path);
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -96,7 +96,9 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
             })
             .map(|((d, (p, _)), c)| (*d, *p, c))
     };
-    let mut out = Vec::new();
+    // At most a result per rule and audited destination, plus the landscape's: reserved once,
+    // the list is not copied as it grows (pages never used are never touched).
+    let mut out = Vec::with_capacity(catalog.rules.len() * (scoped.len() + 1));
     for rule in &catalog.rules {
         if let Some(reason) = missing_input(rule, inputs) {
             if rule.scope == Scope::Destination {
