@@ -116,7 +116,9 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         return Err(CliError::Usage(unwritten.join("\n")));
     }
     let stdout = if r.output.is_some() { String::new() } else { text };
-    Ok(Output { stdout, stderr, exit: exit_for(&report) })
+    let exit = exit_for(&report);
+    super::drop_in_background(report);
+    Ok(Output { stdout, stderr, exit })
 }
 
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
@@ -174,7 +176,7 @@ fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
 }
 
 fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError> {
-    let mut g = gather(&spec.sources, r.save_snapshot.is_none())?;
+    let g = gather(&spec.sources, r.save_snapshot.is_none())?;
     let target = spec.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
     let mut notes: Vec<String> = g.notes.iter().map(|n| format!("{target}{n}")).collect();
     if spec.sources.verbose {
@@ -202,7 +204,15 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         choices: Choices { run: spec.profile.clone(), by_name: r.profile_map.clone() },
         ..Default::default()
     };
-    let mut findings = audit(Catalog::builtin(), &inputs);
+    // The destinations not audited are listed on a second thread while the catalog runs: both
+    // only read the destinations, and a large landscape has a name to copy for each.
+    let excluded = inputs.excluded();
+    let (mut findings, not_audited) = std::thread::scope(|scope| {
+        let listing = scope.spawn(|| crate::rules::context::not_audited(&g.destinations, &excluded, g.settings.as_ref()));
+        let findings = audit(Catalog::builtin(), &inputs);
+        (findings, listing.join())
+    });
+    let mut not_audited = not_audited.map_err(|_| CliError::Usage("listing the destinations not audited stopped unexpectedly".into()))?;
     for f in &mut findings {
         f.target.clone_from(&spec.name);
     }
@@ -217,9 +227,8 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         live_service: g.live_service.clone(),
         subaccount_id: g.subaccount_id.clone(),
     };
-    let excluded = inputs.excluded();
     drop(inputs);
-    let mut not_audited = crate::rules::context::not_audited(std::mem::take(&mut g.destinations), excluded, g.settings.as_ref());
+    super::drop_in_background(g.destinations);
     if spec.name.is_some() {
         for n in &mut not_audited {
             n.target.clone_from(&spec.name);

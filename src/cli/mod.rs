@@ -94,6 +94,14 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
 
 /// Columns to lay text out for: the terminal's when `terminal` (standard output is one and it
 /// reports a width), then a positive `COLUMNS`, then a default that suits a pipe or a file.
+/// Frees `value` on a thread of its own: the lists of a large landscape (100,000 destinations,
+/// tens of thousands of results) take longer to free than to write the report, and nothing
+/// waits for it. Whatever is not yet freed when the process ends goes back to the system whole.
+pub fn drop_in_background<T: Send + 'static>(value: T) {
+    // When no thread can be had, `spawn` drops the closure, and the value with it, right here.
+    let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(value));
+}
+
 pub fn output_width(terminal: bool) -> usize {
     let from_terminal =
         terminal.then(|| crossterm::terminal::size().ok()).flatten().map(|(columns, _)| usize::from(columns)).filter(|c| *c > 0);

@@ -301,14 +301,6 @@ impl Destination {
         self.text("Name").unwrap_or("")
     }
 
-    /// [`Destination::name`], moved out.
-    pub fn into_name(self) -> String {
-        match self.properties.into_iter().find(|p| p.key == "Name").map(|p| p.value) {
-            Some(Value::Text(name)) => name,
-            _ => String::new(),
-        }
-    }
-
     /// The line to point at for `key`, falling back to the line of `Name`, then of the object.
     pub fn line_of(&self, key: &str) -> u32 {
         self.get(key).and_then(|p| p.line).or_else(|| self.get("Name").and_then(|p| p.line)).unwrap_or(self.origin.line)

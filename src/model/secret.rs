@@ -38,7 +38,7 @@ fn hmac_hex(salt: &[u8], value: &str) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(salt).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(value.as_bytes());
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&mac.finalize().into_bytes())
 }
 
 /// Equal in time that depends only on the lengths.
@@ -128,8 +128,15 @@ impl Secret {
     }
 }
 
+/// Lower-case hex, by table: a snapshot of a large landscape digests a secret per destination.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 pub fn unhex(text: &str) -> Option<Vec<u8>> {
@@ -187,6 +194,14 @@ mod tests {
         assert!(!a.matches(&Secret::new("abc ".into())));
         assert!(!a.matches(&Secret::new("ab".into())));
         assert!(a.matches_trimmed(&Secret::new(" abc\t".into())));
+    }
+
+    #[test]
+    fn hex_is_two_lower_case_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
+        assert_eq!(unhex(&hex(b"salt\x00\xfe")).as_deref(), Some(&b"salt\x00\xfe"[..]));
+        // RFC 4231, test case 2: the digest a snapshot stores is the standard HMAC-SHA256.
+        assert_eq!(hmac_hex(b"Jefe", "what do ya want for nothing?"), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     }
 
     #[test]

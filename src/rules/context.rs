@@ -114,17 +114,16 @@ impl<'a> Inputs<'a> {
 }
 
 /// Every destination read and not audited, with the reason, in the order read: those
-/// [`Inputs::excluded`] names, and those out of scope with these settings. Takes the
-/// destinations, once judged, and moves their names out: a large landscape holds them by the
-/// hundred thousand, and copying each name would double what they take.
-pub fn not_audited(destinations: Vec<Destination>, excluded: Vec<(usize, String)>, settings: Option<&Settings>) -> Vec<NotAudited> {
-    let mut next = excluded.into_iter().peekable();
+/// [`Inputs::excluded`] names, and those out of scope with these settings. Needs only the
+/// destinations and the settings, so it can run beside the audit.
+pub fn not_audited(destinations: &[Destination], excluded: &[(usize, String)], settings: Option<&Settings>) -> Vec<NotAudited> {
+    let mut next = excluded.iter().peekable();
     let mut out = Vec::with_capacity(destinations.len());
-    for (i, d) in destinations.into_iter().enumerate() {
+    for (i, d) in destinations.iter().enumerate() {
         if let Some((_, reason)) = next.next_if(|(at, _)| *at == i) {
-            out.push(NotAudited { name: d.into_name(), reason: reason.into(), target: None });
-        } else if !in_scope(&d, settings) {
-            out.push(NotAudited { name: d.into_name(), reason: OUT_OF_SCOPE.into(), target: None });
+            out.push(NotAudited { name: d.name().to_owned(), reason: reason.clone().into(), target: None });
+        } else if !in_scope(d, settings) {
+            out.push(NotAudited { name: d.name().to_owned(), reason: OUT_OF_SCOPE.into(), target: None });
         }
     }
     out
