@@ -8,6 +8,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    cli::exit_after_run();
     match cli::run(cli) {
         Ok(output) => {
             for line in &output.stderr {

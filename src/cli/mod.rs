@@ -94,12 +94,24 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
 
 /// Columns to lay text out for: the terminal's when `terminal` (standard output is one and it
 /// reports a width), then a positive `COLUMNS`, then a default that suits a pipe or a file.
-/// Frees `value` on a thread of its own: the lists of a large landscape (100,000 destinations,
-/// tens of thousands of results) take longer to free than to write the report, and nothing
-/// waits for it. Whatever is not yet freed when the process ends goes back to the system whole.
-pub fn drop_in_background<T: Send + 'static>(value: T) {
-    // When no thread can be had, `spawn` drops the closure, and the value with it, right here.
-    let _ = std::thread::Builder::new().name("drop".into()).spawn(move || drop(value));
+/// Set by the binary: the process ends as soon as the run's output is written, so the large
+/// lists of a run (100,000 destinations, tens of thousands of results) are left to the
+/// process's exit instead of being freed one by one, which costs a tenth of a large run. A
+/// program that calls [`run`] itself keeps the default, and everything is freed.
+static EXIT_AFTER_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The process ends right after [`run`]: see [`EXIT_AFTER_RUN`].
+pub fn exit_after_run() {
+    EXIT_AFTER_RUN.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Done with `value`: freed now, or left to the process's exit ([`exit_after_run`]).
+pub fn release<T>(value: T) {
+    if EXIT_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(value);
+    } else {
+        drop(value);
+    }
 }
 
 pub fn output_width(terminal: bool) -> usize {

@@ -43,5 +43,6 @@ pub fn run(args: &SnapshotArgs) -> Result<Output, CliError> {
         None => snapshot_text(&g)?,
     };
     let exit = if g.failures.is_empty() { Exit::Clean } else { Exit::Incomplete };
+    super::release(g);
     Ok(Output { stdout, stderr, exit })
 }
