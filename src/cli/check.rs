@@ -154,7 +154,9 @@ fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
     }
     std::thread::scope(|scope| {
         for _ in 0..workers {
-            scope.spawn(|| {
+            // A worker that cannot be started leaves its targets to the others (and, if none
+            // starts, the run ends with "a target was not audited").
+            let _ = std::thread::Builder::new().name("target".into()).spawn_scoped(scope, || {
                 while !stop.load(Ordering::SeqCst) {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(spec) = r.runs.get(i) else { break };
@@ -212,10 +214,12 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     // The destinations not audited are listed on a second thread while the catalog runs: both
     // only read the destinations, and a large landscape has a name to copy for each.
     let excluded = inputs.excluded();
+    let list = || crate::rules::context::not_audited(&g.destinations, &excluded, g.settings.as_ref());
     let (mut findings, not_audited) = std::thread::scope(|scope| {
-        let listing = scope.spawn(|| crate::rules::context::not_audited(&g.destinations, &excluded, g.settings.as_ref()));
+        let listing = std::thread::Builder::new().name("not-audited".into()).spawn_scoped(scope, list);
         let findings = audit(Catalog::builtin(), &inputs);
-        (findings, listing.join())
+        // No thread to be had: listed here, after the catalog.
+        (findings, listing.map_or_else(|_| Ok(list()), std::thread::ScopedJoinHandle::join))
     });
     let mut not_audited = not_audited.map_err(|_| CliError::Usage("listing the destinations not audited stopped unexpectedly".into()))?;
     for f in &mut findings {

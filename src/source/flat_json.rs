@@ -76,7 +76,9 @@ fn split_read(file: &File, limit: u64, path: &str, keep: Keep, out: &mut Vec<Des
         let (send, result) = mpsc::sync_channel(1);
         let second = Arc::clone(&path);
         let cancel = &cancel;
-        scope.spawn(move || {
+        // When no thread can be had, the closure and its sender are dropped: the first thread
+        // then finds nobody sent a part and reads the whole file itself.
+        let _ = std::thread::Builder::new().name("json-second-half".into()).spawn_scoped(scope, move || {
             let mut part = Vec::new();
             let mut scan = Scan::new(At { file, offset: at }, limit, second, keep, &mut part);
             scan.base = at;
@@ -168,6 +170,12 @@ fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
 #[cfg(windows)]
 fn read_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+/// Elsewhere a read fails, the scanner declines the file, and the general reader reads it.
+#[cfg(not(any(unix, windows)))]
+fn read_at(_: &File, _: &mut [u8], _: u64) -> std::io::Result<usize> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Where the second thread's part ended (after the `]`), and the lines it held.
