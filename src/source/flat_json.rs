@@ -11,6 +11,11 @@
 //! the problem. So this path never decides an error or a verdict of its own: on the files it
 //! accepts it gives exactly what the general reader gives (asserted for every rule case in
 //! `tests/rules.rs` and on every input by the `destination_files` fuzz target).
+//!
+//! A large file is read by two threads ([`destinations_from_file`]): the second starts at what
+//! looks like a destination after the middle, and its part counts only if the first thread,
+//! reading on, arrives at exactly that place between two destinations of a list, so the result
+//! is that of one pass.
 
 use std::fs::File;
 use std::io::Read;
