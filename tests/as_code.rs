@@ -213,6 +213,21 @@ fn each_value_is_reported_on_the_line_where_it_is_written() {
     assert_eq!(result(&report, "CALM011", "CALM_TF", "main.tf").2, 27);
     let fq = report["results"].as_array().unwrap().iter().find(|r| r["object"]["name"] == "CALM_TF").unwrap();
     assert!(fq["object"]["qualified_name"].as_str().unwrap().contains("btp_subaccount_destination.bpmon"));
+    // The table names the file when it is not the destination's own, as a list and as a table.
+    for columns in ["80", "200"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+            .current_dir(repo.path())
+            .args(["check", "."])
+            .env_remove("VCAP_SERVICES")
+            .env_remove("CALM_AUDIT_DESTINATION_KEY")
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", columns)
+            .output()
+            .unwrap();
+        let table = String::from_utf8_lossy(&out.stdout);
+        let row = table.lines().position(|l| l.contains("CALM005")).map(|i| table.lines().skip(i).take(3).collect::<Vec<_>>().join(" "));
+        assert!(row.is_some_and(|r| r.contains("./infra/variables.tf:3")), "{columns} columns:\n{table}");
+    }
 }
 
 #[test]

@@ -77,6 +77,15 @@ fn status_label(f: &Finding) -> String {
     label
 }
 
+/// Where a result points, under its object's heading: the line, or `file:line` when the value
+/// is written in another file than the object's (a Terraform variable default or `*.tfvars`
+/// value, an MTA extension descriptor) or the object names no file (the landscape).
+fn line_label(f: &Finding) -> String {
+    let path = f.location.path.as_str();
+    let own = f.object.qualified_name.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', ' ']));
+    if own { f.location.line.to_string() } else { format!("{path}:{}", f.location.line) }
+}
+
 fn severity_label(f: &Finding) -> &'static str {
     if f.status == Status::Fail { f.severity.as_str() } else { "" }
 }
@@ -101,7 +110,7 @@ fn columns(rows: &[&Finding], total: usize) -> Option<Columns> {
     let max = |f: &dyn Fn(&Finding) -> usize, header: &str| rows.iter().map(|r| f(r)).max().unwrap_or(0).max(width(header));
     let status = max(&|f| widest_line(&status_label(f)), "Status");
     let severity = max(&|f| width(severity_label(f)), "Severity");
-    let line = max(&|f| width(&f.location.line.to_string()), "Line");
+    let line = max(&|f| width(&line_label(f)), "Line");
     let rule_wide = max(&|f| width(f.code) + 1 + width(f.rule), "Rule");
     let rule_narrow = max(&|f| width(f.code).max(width(f.rule)), "Rule");
     let message_needs = max(&|f| longest_token(&f.message), "Message").max(MESSAGE_MIN);
@@ -131,7 +140,7 @@ fn results_table(report: &Report, rows: &[&Finding], c: &Columns) -> String {
             status,
             Cell::new(severity_label(f)),
             Cell::new(format!("{} {}", f.code, f.rule)),
-            Cell::new(f.location.line),
+            Cell::new(line_label(f)),
             Cell::new(&f.message),
         ]);
     }
@@ -158,7 +167,9 @@ fn results_list(report: &Report, rows: &[&Finding], total: usize) -> String {
             head.push_str(" · ");
             head.push_str(severity);
         }
-        head.push_str(&format!(" · {} {} · line{GLUE}{}", f.code, f.rule, f.location.line));
+        let place = line_label(f);
+        let place = if place.contains(':') { place } else { format!("line{GLUE}{place}") };
+        head.push_str(&format!(" · {} {} · {place}", f.code, f.rule));
         out.push_str(&indented(&head, total, 2, 2));
         out.push_str(&indented(&f.message, total, 4, 4));
     }
@@ -447,6 +458,26 @@ mod tests {
 
     /// Regression: colour escapes counted as text let the lines after a coloured one run past
     /// the width.
+    #[test]
+    fn a_result_written_in_another_file_names_that_file() {
+        let mut own = finding(None, "CALM_A", Status::Fail, "bad");
+        own.object.qualified_name = "infra/main.tf:11 btp_subaccount_destination.a (subaccount level)".into();
+        own.location = Location { path: "infra/main.tf".into(), line: 14 };
+        let mut elsewhere = finding(None, "CALM_A", Status::Fail, "bad default");
+        elsewhere.object.qualified_name.clone_from(&own.object.qualified_name);
+        elsewhere.location = Location { path: "infra/variables.tf".into(), line: 3 };
+        // A path that only begins like the object's file is another file.
+        let mut longer = finding(None, "CALM_A", Status::Fail, "bad value");
+        longer.object.qualified_name.clone_from(&own.object.qualified_name);
+        longer.location = Location { path: "infra/main.tf.bak".into(), line: 2 };
+        assert_eq!([line_label(&own), line_label(&elsewhere), line_label(&longer)], ["14", "infra/variables.tf:3", "infra/main.tf.bak:2"]);
+        for width in [60, 200] {
+            let text = render(&report(vec![own.clone(), elsewhere.clone()], width));
+            assert!(text.contains("infra/variables.tf:3"), "{width}: {text}");
+            assert!(!text.contains("infra/main.tf:14"), "{width}: {text}");
+        }
+    }
+
     #[test]
     fn colour_takes_no_room() {
         let mut findings: Vec<Finding> = (0..3).map(|i| finding(None, &format!("CALM_{i}"), Status::Fail, "bad")).collect();
