@@ -2,6 +2,7 @@
 //! paths (`fuzz/fuzz_targets/`): each must now load or fail cleanly, with lines from 1.
 
 use calm_audit::rules::{Catalog, Inputs, audit};
+use calm_audit::source::code::mta;
 use calm_audit::source::files::{Limits, Loaded, load_bytes, load_bytes_slim};
 use calm_audit::source::properties;
 
@@ -36,12 +37,29 @@ fn fuzz_findings_stay_fixed() {
                 let slim = load_bytes_slim(file, content, &Limits::default(), Some(None)).unwrap();
                 assert_eq!(format!("{all:?}"), format!("{:?}", findings(&slim)), "{name}: slim loading changed a finding");
             }
+        } else if name.starts_with("mta_descriptors-") {
+            // A lone CR is a line break to YAML (and to editors): lines count it.
+            let text = String::from_utf8(data).unwrap();
+            let (descriptor, extension) = text.split_once('\0').unwrap_or((&text, ""));
+            let mut files = vec![("mta.yaml", descriptor)];
+            if !extension.is_empty() {
+                files.push(("prod.mtaext", extension));
+            }
+            let lines = |t: &str| t.replace("\r\n", "\n").chars().filter(|c| matches!(c, '\n' | '\r')).count() + 1;
+            if let Ok(destinations) = mta::read(&files) {
+                for d in &destinations {
+                    for p in &d.properties {
+                        let within = files.iter().find(|(f, _)| *f == d.path_of(&p.key)).map_or(0, |(_, t)| lines(t));
+                        assert!(p.line.is_some_and(|l| l >= 1 && l as usize <= within), "{name}: {}", p.key);
+                    }
+                }
+            }
         } else {
             panic!("{name}: unknown fuzz target prefix");
         }
         replayed += 1;
     }
-    assert!(replayed >= 2);
+    assert!(replayed >= 3);
 }
 
 /// The whole catalog over what loaded, as the destination_files fuzz target runs it.

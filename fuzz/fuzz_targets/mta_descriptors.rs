@@ -6,6 +6,11 @@
 use calm_audit::source::code::mta;
 use libfuzzer_sys::fuzz_target;
 
+/// Lines as YAML (and an editor) counts them: a line break is CR LF, a lone CR or LF.
+fn yaml_lines(text: &str) -> usize {
+    text.replace("\r\n", "\n").chars().filter(|c| matches!(c, '\n' | '\r')).count() + 1
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let (descriptor, extension) = text.split_once('\0').unwrap_or((text, ""));
@@ -13,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     if !extension.is_empty() {
         files.push(("prod.mtaext", extension));
     }
-    let lines = |path: &str| files.iter().find(|(p, _)| *p == path).map_or(0, |(_, t)| t.lines().count().max(1));
+    let lines = |path: &str| files.iter().find(|(p, _)| *p == path).map_or(0, |(_, t)| yaml_lines(t));
     match mta::read(&files) {
         Ok(destinations) => {
             for d in &destinations {
