@@ -41,7 +41,6 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let mut stderr = Vec::new();
     let mut coverage = Coverage::default();
     let mut not_audited = Vec::new();
-    let single = outcomes.len() == 1;
     for o in outcomes {
         stderr.extend(o.notes);
         let prefix = o.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
@@ -50,12 +49,15 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         if let Some(name) = &o.name {
             targets.push(TargetSummary { name: name.clone(), complete: o.failures.is_empty(), coverage: o.coverage });
         }
-        // One target (the usual run): its lists are taken as they are, not copied.
-        if single {
+        // The first target's lists (the only one's, in the usual run) are taken, not copied.
+        if findings.is_empty() {
             findings = o.findings;
-            not_audited = o.not_audited;
         } else {
             findings.extend(o.findings);
+        }
+        if not_audited.is_empty() {
+            not_audited = o.not_audited;
+        } else {
             not_audited.extend(o.not_audited);
         }
     }
