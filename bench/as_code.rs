@@ -1,5 +1,6 @@
 //! Destinations of a synthetic landscape written as code (`bench/gen_as_code.rs`, and the
 //! test that the same landscape gives the same failures as JSON, Terraform and MTA).
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 #![allow(dead_code)]
 
 use std::fmt::Write as _;

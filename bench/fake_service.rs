@@ -4,6 +4,7 @@
 //! `fake-service N LATENCY_MS KEY_FILE`: N destinations split over the two levels (one
 //! Cloud ALM name on both), every response delayed by LATENCY_MS; writes a destination service
 //! key for it to KEY_FILE, prints its URL, and serves until standard input closes.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 // A stand-alone benchmark program: it speaks on its own standard streams.
 #![allow(clippy::disallowed_macros)]

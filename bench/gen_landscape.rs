@@ -4,6 +4,7 @@
 //! `gen-landscape N --properties DIR` writes a folder of N properties exports;
 //! `--wrapped FILE` writes `{"destinations": [...]}`, `--init-data FILE` a `config.json` with
 //! the first half on the subaccount level and the rest on the instance level.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 // A stand-alone benchmark program: it speaks on its own standard streams.
 #![allow(clippy::disallowed_macros)]

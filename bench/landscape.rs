@@ -4,6 +4,7 @@
 //!
 //! Shared by the benchmark programs under `bench/` and the criterion benches under `benches/`
 //! through `#[path]`, so each includer uses only part of it.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 #![allow(dead_code)]
 
 use std::fmt::Write as _;

@@ -2,6 +2,7 @@
 //! loading (a JSON array, a folder of properties exports), the rule catalog, the reports, and
 //! reading one page of a live list call. `cargo bench --bench pipeline`; the whole-process
 //! targets are in `bench/perf.py` (docs/performance.md).
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 #[path = "../bench/landscape.rs"]
 mod landscape;

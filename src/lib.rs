@@ -7,6 +7,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod model;
+pub mod output;
 pub mod overlay;
 pub mod report;
 pub mod rules;

@@ -1,28 +1,35 @@
-#![allow(clippy::disallowed_macros)] // the one place that writes to the terminal
-
-use std::io::Write;
 use std::process::ExitCode;
 
 use calm_audit::cli::{self, Cli, Exit};
+use calm_audit::output;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Clap's own help, version and usage errors leave through the one writer too.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                output::stderr_text(&text);
+            } else {
+                output::stdout(&text);
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     cli::exit_after_run();
     match cli::run(cli) {
-        Ok(output) => {
-            for line in &output.stderr {
-                eprintln!("calm-audit: {line}");
+        Ok(out) => {
+            for line in &out.stderr {
+                output::stderr_line(line);
             }
-            let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(output.stdout.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-                // A closed pipe (`| head`) is not the audit's failure; keep the audit's verdict.
-            }
-            ExitCode::from(output.exit as u8)
+            output::stdout(&out.stdout);
+            ExitCode::from(out.exit as u8)
         }
         Err(e) => {
             for line in e.to_string().lines() {
-                eprintln!("calm-audit: error: {line}");
+                output::stderr_line(&format!("error: {line}"));
             }
             ExitCode::from(Exit::Usage as u8)
         }

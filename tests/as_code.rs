@@ -1,6 +1,7 @@
 //! Destinations defined as code, end to end: a repository with an MTA project, a Terraform
 //! configuration, a plan and many unrelated files; exact lines; values left to deployment never
 //! judged; CALM070 without the secret in any output; files named on the command line.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 use std::path::Path;
 

@@ -10,6 +10,7 @@
 //!
 //! Without a browser the test says loudly that it was skipped and why; with `CI=true` a missing
 //! browser fails it. `CALM_AUDIT_CHROMIUM` names the browser when it is not `chromium` on PATH.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 mod support;
 

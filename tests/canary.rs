@@ -1,6 +1,7 @@
 //! The secret canary: every secret-bearing field holds a unique value, every command and format
 //! runs (errors, the most verbose logging, --probe, snapshots, written reports included), and no
 //! canary may appear in standard output, standard error or any file written.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 mod support;
 
@@ -229,5 +230,240 @@ fn no_secret_reaches_any_output() {
         for secret in &secrets {
             assert!(!text.contains(secret.as_str()), "a secret leaked into {what}");
         }
+    }
+}
+
+/// Secrets a security review placed where the first line of defence used to miss them: malformed
+/// URLs, property names off the deny-list, swapped fields, expressions in code, a key pasted
+/// into the environment with `cf`'s lines first, a server that echoes the request.
+const HOSTILE: [&str; 20] = [
+    "HOSTILE-noscheme-pw-01",
+    "HOSTILE-oneslash-pw-02",
+    "HOSTILE-slashslash-pw-03",
+    "HOSTILE-space pw-04",
+    "HOSTILE-quote\"pw-05",
+    "HOSTILE-slash/pw-06",
+    "HOSTILE-query value-07",
+    "HOSTILE-jco-passwd-08",
+    "HOSTILE-repo-passwd-09",
+    "HOSTILE-mysapsso2-10",
+    "HOSTILE-refreshToken-11",
+    "HOSTILE-accessToken-12",
+    "HOSTILE-Authorization-13",
+    "HOSTILECustomHeaderValue14x",
+    "HOSTILE-calm-secret-swapped-15",
+    "HOSTILE-tf-format-pw-16",
+    "HOSTILE-tf-join-q-17",
+    "HOSTILE-tf-coalesce-18",
+    "HOSTILE-env-key-secret-19",
+    "HOSTILE-cert-content-20",
+];
+
+fn hostile_destinations() -> serde_json::Value {
+    let base = |name: &str, url: String| {
+        json!({"Name": name, "Type": "HTTP", "URL": url, "Authentication": "OAuth2ClientCredentials",
+               "clientId": "sb-calm-acme!b12|calm-api!b3", "clientSecret": "not-the-key-secret",
+               "tokenServiceURL": "https://acme.authentication.eu10.hana.ondemand.com/oauth/token"})
+    };
+    let mut swapped = base("CALM_SWAPPED", "https://acme.eu10.alm.cloud.sap/".into());
+    swapped["clientId"] = json!(HOSTILE[14]);
+    let mut deny = base("CALM_DENY", "https://acme.eu10.alm.cloud.sap/".into());
+    deny["jco.client.passwd"] = json!(HOSTILE[7]);
+    deny["jco.destination.repository.passwd"] = json!(HOSTILE[8]);
+    deny["mysapsso2"] = json!(HOSTILE[9]);
+    deny["refreshToken"] = json!(HOSTILE[10]);
+    deny["accessToken"] = json!(HOSTILE[11]);
+    deny["Authorization"] = json!(format!("Bearer {}", HOSTILE[12]));
+    deny["x-custom"] = json!(HOSTILE[13]);
+    deny["tokenService.KeyStoreContent"] = json!(HOSTILE[19]);
+    json!([
+        base("CALM_NOSCHEME", format!("calm:{}@acme.eu10.alm.cloud.sap/", HOSTILE[0])),
+        base("CALM_ONESLASH", format!("https:/calm:{}@acme.eu10.alm.cloud.sap/", HOSTILE[1])),
+        base("CALM_SLASHSLASH", format!("//calm:{}@acme.eu10.alm.cloud.sap/", HOSTILE[2])),
+        base("CALM_SPACE", format!("https://calm:{}@acme.eu10.alm.cloud.sap/", HOSTILE[3])),
+        base("CALM_QUOTE", format!("https://calm:{}@acme.eu10.alm.cloud.sap/", HOSTILE[4])),
+        base("CALM_SLASH", format!("https://calm:{}@acme.eu10.alm.cloud.sap/", HOSTILE[5])),
+        base("CALM_QUERY", format!("https://acme.eu10.alm.cloud.sap/?token={}&x=\"1'", HOSTILE[6])),
+        swapped,
+        deny,
+        base("CALM_\u{1b}[2J\u{1b}[1;1HESCAPED\r\u{202e}", "https://acme.eu10.alm.cloud.sap/".into()),
+        base("CALM_XML_\u{fffe}_\u{1}", "https://acme.eu10.alm.cloud.sap/".into()),
+    ])
+}
+
+#[test]
+fn no_secret_leaves_on_hostile_inputs() {
+    let scene = scene();
+    std::fs::create_dir(scene.path("out")).unwrap();
+    std::fs::create_dir(scene.path("hostile")).unwrap();
+    std::fs::write(scene.path("hostile/dest.json"), serde_json::to_string_pretty(&hostile_destinations()).unwrap()).unwrap();
+    std::fs::write(
+        scene.path("hostile/main.tf"),
+        format!(
+            r#"variable "p" {{
+  type = string
+}}
+
+resource "btp_subaccount_destination" "fmt" {{
+  name           = "CALM_TF_FORMAT"
+  type           = "HTTP"
+  proxy_type     = "Internet"
+  url            = format("https://calm:{}@acme.eu10.alm.cloud.sap/%s", var.p)
+  authentication = "OAuth2ClientCredentials"
+}}
+
+resource "btp_subaccount_destination" "join" {{
+  name           = "CALM_TF_JOIN"
+  type           = "HTTP"
+  url            = join("", ["https://acme.eu10.alm.cloud.sap/", var.p, "?sig={}"])
+  authentication = "OAuth2ClientCredentials"
+  additional_configuration = jsonencode({{
+    clientSecret = coalesce(var.p, "{}")
+  }})
+}}
+"#,
+            HOSTILE[15], HOSTILE[16], HOSTILE[17]
+        ),
+    )
+    .unwrap();
+    // The Cloud ALM key whose secret the swapped destination holds in its clientId.
+    let mut calm_key: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(scene.path("calm-key.json")).unwrap()).unwrap();
+    calm_key["uaa"]["clientsecret"] = json!(HOSTILE[14]);
+    std::fs::write(scene.path("calm-key-2.json"), calm_key.to_string()).unwrap();
+    let calm = scene.s("calm-key-2.json");
+    let hostile = scene.s("hostile");
+    let mut texts = Vec::new();
+    for format in ["table", "json", "sarif", "junit", "markdown", "html"] {
+        let report = format!("{format}=out/hostile.{format}");
+        texts.extend(run(
+            &scene,
+            &[
+                "check",
+                &hostile,
+                "--calm-key",
+                &calm,
+                "--all-results",
+                "-v",
+                "--format",
+                format,
+                "--report",
+                &report,
+                "--save-snapshot",
+                "out/hostile-snapshot.json",
+            ],
+        ));
+    }
+    texts.extend(run(&scene, &["snapshot", &hostile, "--output", "out/hostile-snap2.json"]));
+    texts.extend(run(&scene, &["check", "out/hostile-snap2.json", "--calm-key", &calm, "--format", "json", "--all-results"]));
+
+    // The table and Markdown show the escape sequences escaped; JUnit stays XML 1.0.
+    let table = texts.iter().find(|(what, _)| what.ends_with("hostile.table")).map(|(_, t)| t.clone()).unwrap();
+    let markdown = texts.iter().find(|(what, _)| what.ends_with("hostile.markdown")).map(|(_, t)| t.clone()).unwrap();
+    for text in [&table, &markdown] {
+        assert!(text.contains("CALM_\\u{1b}[2J"), "{text}");
+        assert!(!text.chars().any(|c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c)), "{text}");
+    }
+    let junit = texts.iter().find(|(what, _)| what.ends_with("hostile.junit")).map(|(_, t)| t.clone()).unwrap();
+    assert!(
+        !junit.chars().any(|c| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')),
+        "{junit}"
+    );
+    assert!(!junit.contains("&#x1;") && !junit.contains("&#1;") && !junit.to_ascii_lowercase().contains("&#xfffe;"), "{junit}");
+    // Each malformed URL still fails CALM006 for its credentials.
+    let json_report = texts.iter().find(|(what, _)| what.ends_with("hostile.json")).map(|(_, t)| t.clone()).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json_report).unwrap();
+    let results = report["results"].as_array().unwrap();
+    for name in ["CALM_NOSCHEME", "CALM_ONESLASH", "CALM_SLASHSLASH", "CALM_SPACE", "CALM_QUOTE", "CALM_SLASH"] {
+        let r = results.iter().find(|r| r["code"] == "CALM006" && r["object"]["name"] == name).unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(r["status"], "fail", "{name}: {r}");
+        assert!(r["message"].as_str().unwrap().contains("credentials"), "{name}: {r}");
+    }
+    // CALM013 says the fields look swapped, without the value.
+    let swapped = results.iter().find(|r| r["code"] == "CALM013" && r["object"]["name"] == "CALM_SWAPPED").unwrap();
+    assert!(swapped["message"].as_str().unwrap().contains("swapped"), "{swapped}");
+    // CALM070 fails the literal inside coalesce(), naming the kind of expression but not the literal.
+    assert!(
+        results.iter().any(|r| r["code"] == "CALM070" && r["object"]["name"] == "CALM_TF_JOIN" && r["status"] == "fail"),
+        "CALM070 on coalesce(var.p, literal)"
+    );
+    for (what, text) in &texts {
+        for secret in HOSTILE {
+            // `snapshot` reads no Cloud ALM key, so it cannot know that a clientId holds that
+            // key's secret: the clientId is kept as written there, as SAP documents it as not secret.
+            if secret == HOSTILE[14] && what.ends_with("hostile-snap2.json") {
+                continue;
+            }
+            assert!(!text.contains(secret), "{secret} leaked into {what}:\n{text}");
+            let escaped = serde_json::to_string(secret).unwrap();
+            assert!(!text.contains(&escaped[1..escaped.len() - 1]), "{secret} (JSON-escaped) leaked into {what}");
+        }
+        // The tenant is never the credentials: CALM031/CALM033 quote hosts only.
+        assert!(!text.contains("calm:HOSTILE"), "{what}");
+    }
+}
+
+#[test]
+fn a_key_in_the_environment_is_never_echoed() {
+    let scene = scene();
+    let key = scene.fake.destination_key_json().to_string();
+    // What `cf service-key` prints: a line first, then the JSON. It is read as the key.
+    let pasted = format!("Getting key k for service instance dest as admin...\n\n{key}");
+    let out = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+        .current_dir(scene.dir.path())
+        .args(["check", "--format", "json"])
+        .env("CALM_AUDIT_DESTINATION_KEY", &pasted)
+        .env_remove("VCAP_SERVICES")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{stderr}");
+    assert!(!stderr.contains(CANARIES[6]));
+    // Neither JSON nor a file: exit 2, the length said, the value never shown.
+    for value in [HOSTILE[18].to_owned(), format!("Getting key k as admin...\nFAILED {}", HOSTILE[18])] {
+        let out = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+            .current_dir(scene.dir.path())
+            .args(["check"])
+            .env("CALM_AUDIT_DESTINATION_KEY", &value)
+            .env_remove("VCAP_SERVICES")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("CALM_AUDIT_DESTINATION_KEY") && stderr.contains("characters"), "{stderr}");
+        assert!(!stderr.contains("HOSTILE") && out.stdout.is_empty(), "{stderr}");
+    }
+}
+
+#[test]
+fn a_server_that_echoes_the_request_shows_nothing_of_the_key() {
+    use support::fake_service::{Fault, FaultKind, Target};
+    let dir = tempfile::tempdir().unwrap();
+    for target in [Target::Token, Target::Find] {
+        let fake = FakeService::start(FakeConfig {
+            client_secret: "ECHO-destination-secret-21".to_owned(),
+            subaccount: vec![destination("CALM_SUB")],
+            faults: vec![Fault::always(target, FaultKind::Echo(if target == Target::Token { 401 } else { 400 }))],
+            ..FakeConfig::default()
+        });
+        let key = dir.path().join("key.json");
+        std::fs::write(&key, fake.destination_key_json().to_string()).unwrap();
+        let snapshot = dir.path().join("snap.json");
+        let out = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+            .args(["check", "--destination-key"])
+            .arg(&key)
+            .args(["--probe", "-v", "--all-results", "--format", "json", "--save-snapshot"])
+            .arg(&snapshot)
+            .env_remove("VCAP_SERVICES")
+            .env_remove("CALM_AUDIT_DESTINATION_KEY")
+            .output()
+            .unwrap();
+        let mut texts = vec![String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned()];
+        texts.extend(std::fs::read_to_string(&snapshot).ok());
+        let all = texts.join("\n");
+        assert!(all.contains("Bad request") || all.contains("HTTP 4"), "{target:?}: the answer's status or excerpt is shown: {all}");
+        for secret in ["ECHO-destination-secret-21", "ECHO-destination-secret-21".replace('-', "%2D").as_str(), &fake.access_token()] {
+            assert!(!all.contains(secret), "{target:?}: {secret} echoed into the output:\n{all}");
+        }
+        assert!(!all.contains(CANARIES[0]), "{target:?}: the destination's secret echoed");
     }
 }

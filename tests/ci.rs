@@ -1,6 +1,7 @@
 //! What CI pipelines and periodic audits rely on: the configuration file and its precedence,
 //! targets, selection, severity overrides, waivers, baselines, JUnit, Markdown and several
 //! reports from one run.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 use std::path::{Path, PathBuf};
 

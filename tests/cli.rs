@@ -1,4 +1,5 @@
 //! The binary as a user runs it: exit codes, formats, standard streams, bad input.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 use std::path::{Path, PathBuf};
 

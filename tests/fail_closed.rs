@@ -1,6 +1,7 @@
 //! Fail closed, and say everything at once (SPEC §8): no input ever ends as a pass by mistake,
 //! and every problem of a run is reported in that run. One test per way a CI gate could be
 //! misled, each run as a user runs the binary.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,5 +1,6 @@
 //! Hostile input: each case ends in a clear error naming the file, exit code 2, within bounded
 //! time, never a panic.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 use std::path::Path;
 use std::time::{Duration, Instant};

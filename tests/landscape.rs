@@ -1,6 +1,7 @@
 //! The benchmarks' synthetic landscape (`bench/landscape.rs`) is what it claims: every fault it
 //! plants fails its rule, the correct Cloud ALM destination fails none, and the JSON array and
 //! the folder of properties exports of the same landscape give the same verdicts.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 #[path = "../bench/landscape.rs"]
 mod landscape;

@@ -2,6 +2,7 @@
 //! (its width, `COLUMNS`, a default when piped or when a terminal reports zero columns) and never
 //! cut a rule code, a rule name or a URL that fits the line; every audited destination is named.
 //! Also the conventions around them: did-you-mean, completions, the manual page.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 use std::path::PathBuf;
 use std::process::Command as Process;

@@ -1,5 +1,6 @@
 //! The live source end to end: the built binary against the fake Destination Service on
 //! loopback (`tests/support/fake_service.rs`), with its faults.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 mod support;
 

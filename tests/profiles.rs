@@ -1,6 +1,7 @@
 //! Purpose-aware audits through the binary (SPEC §3a): the profile of every destination result in
 //! every format, `not_audited` in the JSON report, and the explicit choices of the command line
 //! and `calm-audit.toml` with their errors.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 use std::path::{Path, PathBuf};
 

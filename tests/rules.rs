@@ -1,6 +1,7 @@
 //! Per-rule fixtures: `tests/rules/<CODE>.toml` holds cases that start from a landscape set
 //! up exactly as SAP's page says (one destination, the matching key, settings naming it) and
 //! change one thing. Each case states the status the rule must give.
+#![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -7,7 +7,6 @@ use crate::overlay::{self, baseline, waivers, waivers::valid_date};
 use crate::report::{BaselineSummary, Coverage, Options, Report, TargetSummary, WaiverProblem};
 use crate::rules::{Catalog, Choices, Inputs, audit};
 use crate::source::snapshot;
-use std::io::IsTerminal;
 
 /// What one target's audit produced.
 struct TargetOutcome {
@@ -70,7 +69,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         BaselineSummary { path: b.path, absent }
     });
 
-    let to_terminal = r.output.is_none() && std::io::stdout().is_terminal();
+    let to_terminal = r.output.is_none() && crate::output::stdout_is_terminal();
     let color = use_color(to_terminal, std::env::var_os("NO_COLOR"));
     let options = Options {
         all_results: r.all_results,

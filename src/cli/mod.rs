@@ -121,45 +121,16 @@ pub fn output_width(terminal: bool) -> usize {
     crate::report::text::effective(from_terminal.or(from_env))
 }
 
-/// Writes `text` to `path` so that a reader never sees half a report: a regular file (or a new
-/// one) is replaced by renaming a finished temporary file in the same folder over it. Anything
-/// else that already exists there (a device such as `/dev/null`, a named pipe, a terminal) is
-/// written in place and never replaced, and a symbolic link is followed to the file it names.
+/// Writes `text` to `path` through the masking writer, atomically ([`crate::output::write_file`]).
 pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), CliError> {
-    write_atomically_with(path, |out| out.write_all(text.as_bytes()))
+    crate::output::write_file(path, text).map_err(|e| CliError::Write { path: path.display().to_string(), message: e.to_string() })
 }
 
-/// [`write_atomically`] with the content written by `write` as it is produced, buffered,
-/// never held whole (a snapshot of a large landscape).
+/// [`write_atomically`] with the content written by `write` as it is produced, masked as it
+/// streams, never held whole (a snapshot of a large landscape).
 pub fn write_atomically_with(
     path: &std::path::Path,
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
-    use std::io::Write as _;
-    let fail = |e: std::io::Error| CliError::Write { path: path.display().to_string(), message: e.to_string() };
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if let Ok(meta) = std::fs::metadata(&target)
-        && !meta.is_file()
-        && !meta.is_dir()
-    {
-        let file = std::fs::OpenOptions::new().write(true).open(&target).map_err(fail)?;
-        let mut out = std::io::BufWriter::new(file);
-        return write(&mut out).and_then(|()| out.flush()).map_err(fail);
-    }
-    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::File::create(&tmp).and_then(|file| {
-        let mut out = std::io::BufWriter::new(file);
-        write(&mut out)?;
-        out.flush()
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
-    }
-    std::fs::rename(&tmp, &target).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        fail(e)
-    })
+    crate::output::write_file_with(path, write).map_err(|e| CliError::Write { path: path.display().to_string(), message: e.to_string() })
 }

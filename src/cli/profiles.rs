@@ -1,5 +1,3 @@
-use std::io::IsTerminal;
-
 use clap::Args;
 
 use super::{Exit, Output, output_width};
@@ -15,6 +13,6 @@ pub struct ProfilesArgs {
 }
 
 pub fn run(args: &ProfilesArgs) -> Output {
-    let width = output_width(std::io::stdout().is_terminal());
+    let width = output_width(crate::output::stdout_is_terminal());
     Output { stdout: render(Profiles::builtin(), args.format, width), stderr: Vec::new(), exit: Exit::Clean }
 }

@@ -1,5 +1,3 @@
-use std::io::IsTerminal;
-
 use clap::Args;
 
 use super::{CliError, Exit, Output, output_width};
@@ -19,7 +17,7 @@ pub struct RulesArgs {
 
 pub fn run(args: &RulesArgs) -> Result<Output, CliError> {
     let catalog = Catalog::builtin();
-    let width = output_width(std::io::stdout().is_terminal());
+    let width = output_width(crate::output::stdout_is_terminal());
     let stdout = match &args.profile {
         None => render(catalog, args.format, width),
         Some(name) => {

@@ -1,7 +1,6 @@
 //! The source flags shared by `check` and `snapshot`, and the one place that reads every
 //! input: files, the live Destination Service, settings and the Cloud ALM key.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,7 +101,7 @@ pub struct Gathered {
 
 /// Writes a log line to standard error; the output layer's one way to speak during a run.
 fn stderr_line(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "calm-audit: {line}");
+    crate::output::stderr_line(line);
 }
 
 /// `slim`: out-of-scope destinations from files may keep only their names (an audit that
@@ -184,7 +183,7 @@ fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered, sl
         }
         options.extra_roots = certs;
     }
-    let bar = if std::io::stderr().is_terminal() { indicatif::ProgressBar::new(2) } else { indicatif::ProgressBar::hidden() };
+    let bar = if crate::output::stderr_is_terminal() { indicatif::ProgressBar::new(2) } else { indicatif::ProgressBar::hidden() };
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} reading destinations: {pos}/{len} pages {elapsed}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),

@@ -218,6 +218,7 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 "#;
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests write their fixtures
 mod tests {
     use super::*;
 

@@ -138,6 +138,7 @@ impl Property {
         } else if is_secret_key(&key) {
             Value::Secret(Box::new(Secret::new(value)))
         } else {
+            remember_if_hidden(&key, &value);
             Value::Text(value)
         };
         Property { key, value, line }
@@ -162,7 +163,13 @@ impl Property {
 
     /// A value left to deployment: the placeholder or expression as written.
     pub fn unresolved(key: impl Into<Key>, expression: String, line: Option<u32>) -> Self {
-        Property { key: key.into(), value: Value::Unresolved(expression), line }
+        let key = key.into();
+        if is_secret_key(&key) {
+            remember_literals(&expression);
+        } else if super::url::may_hide_parts(&expression) {
+            super::url::remember_hidden_parts(&expression);
+        }
+        Property { key, value: Value::Unresolved(expression), line }
     }
 
     /// The placeholder or expression, when the value is only known at deployment.
@@ -171,6 +178,37 @@ impl Property {
             Value::Unresolved(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// The literal text inside a secret's expression (`coalesce(var.x, "literal")`, MTA
+/// `literal${x}`), remembered for the output's masker: it may be the secret itself.
+pub fn remember_literals(expression: &str) {
+    fn template_parts(text: &str) {
+        let mut rest = text;
+        while !rest.is_empty() {
+            let start = rest.find("${").into_iter().chain(rest.find("~{")).min().unwrap_or(rest.len());
+            super::secret::remember(&rest[..start]);
+            rest = &rest[start..];
+            rest = rest.find('}').map_or("", |end| &rest[end + 1..]);
+        }
+    }
+    if expression.contains('"') {
+        expression.split('"').skip(1).step_by(2).for_each(template_parts);
+    } else if expression.contains("${") || expression.contains("~{") {
+        template_parts(expression);
+    }
+}
+
+/// What the output's masker must know of a value that is not a [`Secret`]: the credentials and
+/// query values of a URL, and a token-like value of a property SAP does not document as not
+/// secret (a snapshot keeps only its digest, [`super::secret::is_documented_not_secret`]).
+fn remember_if_hidden(key: &str, value: &str) {
+    if super::url::may_hide_parts(value) {
+        super::url::remember_hidden_parts(value);
+    }
+    if !super::secret::is_documented_not_secret(key) && super::secret::looks_like_credential(value) {
+        super::secret::remember(value);
     }
 }
 
@@ -263,6 +301,10 @@ pub struct CodeOrigin {
     /// A part of the definition known only at deployment that may hold any property
     /// (`additional_configuration = var.destination_config`): a property not found may be there.
     pub opaque: Option<String>,
+    /// Secret properties whose expression holds a string literal that can become the secret,
+    /// with the kind of expression (`a fallback`, `a function argument`, ...): CALM070 fails
+    /// them. The literal itself is never kept here.
+    pub literal_secrets: Vec<(String, &'static str)>,
 }
 
 /// What SAP's find call said about fetching a token for the destination (`--probe`).
@@ -384,9 +426,7 @@ fn has_cloud_alm_host(url: &str) -> bool {
     if !mentioned {
         return false;
     }
-    super::url::split(url.trim()).map(|parts| parts.host).is_some_and(|host| {
-        host.len() >= SUFFIX.len() && host.get(host.len() - SUFFIX.len()..).is_some_and(|s| s.eq_ignore_ascii_case(SUFFIX))
-    })
+    super::url::host_lower(url).is_some_and(|host| host.ends_with(SUFFIX))
 }
 
 #[cfg(test)]
@@ -404,6 +444,9 @@ mod tests {
             ("https://example.com?h=.alm.cloud.sap", false),
             ("acme.eu10.alm.cloud.sap", false),
             ("https://.alm.cloud.sap", true),
+            ("https://acme.eu10.alm.cloud.sap./", true),
+            ("https://ACME.EU10.ALM.CLOUD.SAP.:8443/", true),
+            ("https://evil.example\\@acme.eu10.alm.cloud.sap/", false),
         ] {
             assert_eq!(has_cloud_alm_host(url), expected, "{url}");
             let splitter = super::super::url::host_lower(url).is_some_and(|h| h.ends_with(".alm.cloud.sap"));

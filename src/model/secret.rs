@@ -51,7 +51,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Secret {
+    /// A secret read from an input; remembered for the output's masker ([`remember`]).
     pub fn new(value: String) -> Self {
+        remember(&value);
         Secret(Inner::Plain(value))
     }
 
@@ -92,6 +94,16 @@ impl Secret {
         }
     }
 
+    /// Whether this secret is `text`, exactly or once surrounding white space is removed.
+    pub fn is_text(&self, text: &str) -> bool {
+        match &self.0 {
+            Inner::Plain(s) => constant_time_eq(s.trim().as_bytes(), text.trim().as_bytes()),
+            Inner::Digest(d) => {
+                unhex(&d.salt).is_some_and(|salt| constant_time_eq(hmac_hex(&salt, text.trim()).as_bytes(), d.hmac.as_bytes()))
+            }
+        }
+    }
+
     /// Comparison after removing surrounding white space on both sides (CALM017 reports that fault).
     pub fn matches_trimmed(&self, other: &Secret) -> bool {
         match (&self.0, &other.0) {
@@ -106,13 +118,7 @@ impl Secret {
     /// What a snapshot keeps of this secret, under `salt`.
     pub fn digest(&self, salt: &[u8]) -> SecretDigest {
         match &self.0 {
-            Inner::Plain(s) => SecretDigest {
-                salt: hex(salt),
-                hmac: hmac_hex(salt, s.trim()),
-                chars: s.chars().count(),
-                blank: s.trim().is_empty(),
-                surrounding_whitespace: s.trim() != s,
-            },
+            Inner::Plain(s) => digest_text(s, salt),
             // Re-keying is impossible without the value: the digest keeps its own salt.
             Inner::Digest(d) => d.clone(),
         }
@@ -125,6 +131,126 @@ impl Secret {
             Inner::Plain(s) => Some(s),
             Inner::Digest(_) => None,
         }
+    }
+}
+
+/// The destination properties SAP documents as not secret: the only ones a snapshot keeps as
+/// written (a URL among them without its credentials and query values). Every other property,
+/// known or not (`jco.client.passwd`, `mysapsso2`, a custom header), is kept as a digest: the
+/// snapshot denies by default. `docs/live.md` lists them; keep the two in step.
+pub const DOCUMENTED_NOT_SECRET: &[&str] = &[
+    "Name",
+    "Type",
+    "URL",
+    "Authentication",
+    "ProxyType",
+    "Description",
+    "clientId",
+    "tokenServiceURL",
+    "tokenServiceURLType",
+    "tokenService.addClientCredentialsInBody",
+    "tokenService.KeyStoreLocation",
+    "KeyStoreLocation",
+    "TrustStoreLocation",
+    "TrustAll",
+    "CloudConnectorLocationId",
+    "sap-client",
+    "sap-platform",
+    "WebIDEEnabled",
+    "WebIDEUsage",
+    "WebIDESystem",
+    "HTML5.DynamicDestination",
+    "HTML5.Timeout",
+    "HTML5.ForwardAuthToken",
+    "sap.processautomation.enabled",
+    "systemRole",
+    "scope",
+];
+
+/// Whether SAP documents the property as not secret ([`DOCUMENTED_NOT_SECRET`]).
+pub fn is_documented_not_secret(key: &str) -> bool {
+    DOCUMENTED_NOT_SECRET.contains(&key)
+}
+
+/// A value of an undocumented property that looks like a credential (a token, a key, a
+/// password): long, one word, letters and digits mixed. Such values are remembered for the
+/// masker; a word (`Entitlement`) or a number is not, as masking it everywhere would garble
+/// the reports that happen to hold it.
+pub fn looks_like_credential(value: &str) -> bool {
+    let v = value.trim();
+    v.chars().count() >= 12
+        && !v.chars().any(char::is_whitespace)
+        && !v.contains("://")
+        && v.chars().any(|c| c.is_ascii_digit())
+        && v.chars().any(char::is_alphabetic)
+}
+
+/// The shortest value the output's masker looks for. A value shorter than this (`100`, `true`,
+/// `ab`) would mask that text wherever a report happens to hold it, and garble reports; such a
+/// value is still never printed, because the first line of defence never shows a secret.
+pub const MASK_MIN_CHARS: usize = 6;
+
+/// Every secret value the run has read, for the output's masker. Only grows: a value read once
+/// is masked in everything written after.
+struct Remembered {
+    values: std::collections::HashSet<Box<str>>,
+    generation: u64,
+}
+
+static REMEMBERED: std::sync::Mutex<Option<Remembered>> = std::sync::Mutex::new(None);
+
+/// Remembers a value that must never be written: the masker of every output masks it. Called
+/// for every [`Secret`], and by the sources for what is secret without being a property value
+/// (a URL's password and query values, a key pasted into the environment, literals inside a
+/// secret's expression). Values shorter than [`MASK_MIN_CHARS`] are not kept.
+pub fn remember(value: &str) {
+    let trimmed = value.trim();
+    if trimmed.chars().count() < MASK_MIN_CHARS {
+        return;
+    }
+    let mut guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let r = guard.get_or_insert_with(|| Remembered { values: std::collections::HashSet::new(), generation: 0 });
+    let mut added = false;
+    for v in [value, trimmed] {
+        if !r.values.contains(v) {
+            r.values.insert(v.into());
+            added = true;
+        }
+    }
+    if added {
+        r.generation += 1;
+    }
+}
+
+/// Whether `value` (as written or trimmed) is a secret the run has read: a rule that would show a
+/// destination's value asks first (a `clientId` that holds the key's secret, swapped fields).
+pub fn is_remembered(value: &str) -> bool {
+    let guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    guard.as_ref().is_some_and(|r| r.values.contains(value) || r.values.contains(value.trim()))
+}
+
+/// Changes whenever a value is remembered, so the masker is built again only then.
+pub fn remembered_generation() -> u64 {
+    REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref().map_or(0, |r| r.generation)
+}
+
+/// Calls `f` with the generation and every remembered value.
+pub fn with_remembered<T>(f: impl FnOnce(u64, &mut dyn Iterator<Item = &str>) -> T) -> T {
+    let guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match guard.as_ref() {
+        Some(r) => f(r.generation, &mut r.values.iter().map(|v| &**v)),
+        None => f(0, &mut std::iter::empty()),
+    }
+}
+
+/// What a snapshot keeps of a value it does not keep as written, under `salt`.
+pub fn digest_text(s: &str, salt: &[u8]) -> SecretDigest {
+    SecretDigest {
+        salt: hex(salt),
+        hmac: hmac_hex(salt, s.trim()),
+        chars: s.chars().count(),
+        blank: s.trim().is_empty(),
+        surrounding_whitespace: s.trim() != s,
     }
 }
 
@@ -168,9 +294,28 @@ impl Clone for Secret {
 /// `tokenServiceURL.queries.*`, `tokenService.body.*`) are credentials as often as not.
 pub fn is_secret_key(key: &str) -> bool {
     const SUFFIX: &str = "keystorecontent";
-    ["secret", "password", "passphrase", "privatekey", "private_key", "apikey", "api_key", ".headers.", ".queries.", ".body."]
-        .iter()
-        .any(|needle| key.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes())))
+    [
+        "secret",
+        "password",
+        "passwd",
+        "passphrase",
+        "privatekey",
+        "private_key",
+        "apikey",
+        "api_key",
+        "mysapsso",
+        "accesstoken",
+        "access_token",
+        "refreshtoken",
+        "refresh_token",
+        "authorization",
+        "cookie",
+        ".headers.",
+        ".queries.",
+        ".body.",
+    ]
+    .iter()
+    .any(|needle| key.as_bytes().windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle.as_bytes())))
         || key.len() >= SUFFIX.len() && key.as_bytes()[key.len() - SUFFIX.len()..].eq_ignore_ascii_case(SUFFIX.as_bytes())
         || key.eq_ignore_ascii_case("key")
 }
@@ -228,7 +373,17 @@ mod tests {
         for k in ["URL.headers.Authorization", "tokenServiceURL.queries.token", "tokenService.body.resource"] {
             assert!(is_secret_key(k), "{k}");
         }
-        for k in ["clientId", "URL", "tokenServiceURL", "tokenServiceURLType", "Name"] {
+        for k in [
+            "jco.client.passwd",
+            "jco.destination.repository.passwd",
+            "mysapsso2",
+            "refreshToken",
+            "accessToken",
+            "URL.headers.Authorization",
+        ] {
+            assert!(is_secret_key(k), "{k}");
+        }
+        for k in ["clientId", "URL", "tokenServiceURL", "tokenServiceURLType", "Name", "tokenService.KeyStoreLocation"] {
             assert!(!is_secret_key(k), "{k}");
         }
     }

@@ -180,13 +180,28 @@ impl Report {
 
     pub fn render(&self, format: Format) -> String {
         match format {
-            Format::Table => table::render(self),
+            // Values from the inputs are made inert where a terminal or a viewer would act on them.
+            Format::Table => inert(table::render(self), self.options.color),
             Format::Json => json::render(self),
             Format::Sarif => sarif::render(self),
-            Format::Junit => junit::render(self),
-            Format::Markdown => markdown::render(self),
+            Format::Junit => xml_safe(junit::render(self)),
+            Format::Markdown => inert(markdown::render(self), false),
             Format::Html => html::render(self),
         }
+    }
+}
+
+fn inert(text: String, keep_colour: bool) -> String {
+    match crate::output::inert(&text, keep_colour) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(safe) => safe,
+    }
+}
+
+fn xml_safe(text: String) -> String {
+    match crate::output::xml_safe(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(safe) => safe,
     }
 }
 

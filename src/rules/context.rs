@@ -184,7 +184,7 @@ pub fn recognise(d: &Destination, settings: Option<&Settings>, choices: &Choices
             Condition::NamePrefix(p) => starts(name, p, step.ignore_case),
             Condition::Property(key) => d.get(key).is_some(),
             Condition::HostSuffix(suffix) => {
-                d.text("URL").and_then(|u| crate::model::url::split(u.trim())).is_some_and(|p| ends(p.host, suffix, step.ignore_case))
+                d.text("URL").and_then(crate::model::url::host_lower).is_some_and(|h| ends(&h, suffix, step.ignore_case))
             }
         };
         if !hit {
@@ -256,4 +256,11 @@ impl Outcome {
 pub enum Subject<'a> {
     Landscape,
     Destination(&'a Destination),
+}
+
+/// A destination's value in quotes, as a message shows it; a value equal to a secret the run
+/// has read (a `clientId` holding the key's client secret, a secret pasted into the wrong
+/// field) is never shown, whichever field it sits in.
+pub fn quoted(value: &str) -> String {
+    if crate::model::secret::is_remembered(value) { "a value equal to a secret (not shown)".to_owned() } else { format!("\"{value}\"") }
 }

@@ -1,7 +1,7 @@
 //! Destination checks written in Rust: URLs, secrets and the comparisons with the key.
 
 use super::context::{Inputs, Outcome};
-use super::url::{self, UrlParts};
+use super::url::{self, Parsed};
 use crate::model::secret::is_secret_key;
 use crate::model::{CodeKind, Destination, Level, Probe, Severity, Value};
 
@@ -35,16 +35,16 @@ pub fn url_without_api(d: &Destination, _: &Inputs) -> Outcome {
     let Some(u) = d.text("URL").map(str::trim) else {
         return Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL");
     };
-    let Some(parts) = url::split(u) else {
+    let Some(parts) = url::parse(u) else {
         return Outcome::not_applicable(format!("URL \"{}\" is not an absolute URL (reported by CALM006)", visible(u))).on("URL");
     };
-    let last = parts.path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    let last = parts.path().trim_end_matches('/').rsplit('/').next().unwrap_or_default();
     if last.eq_ignore_ascii_case("api") {
         let shown = url::redact(u);
-        let kept = parts.path.trim_end_matches('/');
+        let kept = parts.path().trim_end_matches('/');
         let base_path = kept.get(..kept.len().saturating_sub(last.len())).unwrap_or("/");
-        let authority = if parts.userinfo.is_some() { format!("***@{}", parts.authority) } else { parts.authority.to_owned() };
-        let expected = format!("{}://{authority}{base_path}", parts.scheme);
+        let authority = if parts.has_credentials() { format!("{}@{}", url::HIDDEN, parts.authority()) } else { parts.authority() };
+        let expected = format!("{}://{authority}{base_path}", parts.scheme());
         Outcome::fail(format!("URL \"{shown}\" keeps the \"{last}\" of the key's Api endpoint; expected \"{expected}\"")).on("URL")
     } else {
         Outcome::pass("URL path does not end in api").on("URL")
@@ -52,28 +52,31 @@ pub fn url_without_api(d: &Destination, _: &Inputs) -> Outcome {
 }
 
 /// Problems with a URL that must be absolute `https` and plain.
-fn url_problems(raw: &str, parts: Option<&UrlParts>) -> Vec<&'static str> {
+/// Parsed as a browser parses it; credentials are failed whatever the password holds, also
+/// when they keep the text from parsing (a `/` or a space in the password).
+fn url_problems(raw: &str, parts: Option<&Parsed>) -> Vec<&'static str> {
     let mut problems = Vec::new();
     if raw.trim() != raw {
         problems.push("has leading or trailing white space");
     }
+    let credentials = url::has_credentials(raw.trim());
     let Some(p) = parts else {
-        problems.push("is not an absolute URL (no scheme://)");
+        problems.push(if raw.contains("://") { "is not a valid absolute URL" } else { "is not an absolute URL (no scheme://)" });
+        if credentials {
+            problems.push("contains credentials before the host");
+        }
         return problems;
     };
-    if p.scheme != "https" {
+    if p.scheme() != "https" {
         problems.push("does not use https");
     }
-    if p.userinfo.is_some() {
+    if credentials {
         problems.push("contains credentials before the host");
     }
-    if p.host.is_empty() {
-        problems.push("has no host");
-    }
-    if p.query.is_some() {
+    if p.query().is_some() {
         problems.push("has a query (?...)");
     }
-    if p.fragment.is_some() {
+    if p.fragment().is_some() {
         problems.push("has a fragment (#...)");
     }
     if raw.trim().chars().any(char::is_whitespace) {
@@ -86,7 +89,7 @@ pub fn url_valid(d: &Destination, _: &Inputs) -> Outcome {
     let Some(raw) = d.text("URL") else {
         return Outcome::fail(not_set(d, "URL")).on("URL");
     };
-    let parts = url::split(raw.trim());
+    let parts = url::parse(raw.trim());
     let problems = url_problems(raw, parts.as_ref());
     let shown = visible(raw);
     if problems.is_empty() {
@@ -128,13 +131,13 @@ pub fn token_url_valid(d: &Destination, _: &Inputs) -> Outcome {
         return Outcome::fail(not_set(d, "tokenServiceURL")).on("tokenServiceURL");
     };
     let t = raw.trim();
-    let parts = url::split(t);
+    let parts = url::parse(t);
     let mut problems: Vec<&str> = url_problems(t, parts.as_ref());
     if let Some(p) = &parts {
-        if !p.path.ends_with("/oauth/token") {
+        if !p.path().ends_with("/oauth/token") {
             problems.push("does not end with /oauth/token");
         }
-        if p.path.split('/').skip(1).any(str::is_empty) {
+        if p.path().split('/').skip(1).any(str::is_empty) {
             problems.push("has an empty path segment (//)");
         }
     }
@@ -183,15 +186,24 @@ pub fn client_id_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
         Some(c) if c.trim() == expected => {
             Outcome::fail(only_whitespace("clientId", &format!("\"{}\"", c.escape_debug()), "the key's uaa.clientid")).on("clientId")
         }
+        // Compared first, shown after: the key's secret in the clientId field is never printed.
+        Some(c) if key.client_secret.as_ref().is_some_and(|s| s.is_text(c)) => Outcome::fail(
+            "clientId holds the key's uaa.clientsecret (not shown): clientId and clientSecret look swapped; clientId must be the key's uaa.clientid",
+        )
+        .on("clientId"),
+        Some(c) if crate::model::secret::is_remembered(c) => {
+            Outcome::fail("clientId holds a value equal to a secret (not shown); it must be the key's uaa.clientid").on("clientId")
+        }
         Some(c) => client_id_differs(c.trim(), expected),
     }
 }
 
 fn client_id_differs(c: &str, expected: &str) -> Outcome {
+    let (c_shown, expected_shown) = (super::context::quoted(c), super::context::quoted(expected));
     if expected.starts_with(c) || c.starts_with(expected) {
-        Outcome::fail(format!("clientId \"{c}\" is a partial copy of the key's uaa.clientid \"{expected}\"")).on("clientId")
+        Outcome::fail(format!("clientId {c_shown} is a partial copy of the key's uaa.clientid {expected_shown}")).on("clientId")
     } else {
-        Outcome::fail(format!("clientId is \"{c}\"; the key's uaa.clientid is \"{expected}\"")).on("clientId")
+        Outcome::fail(format!("clientId is {c_shown}; the key's uaa.clientid is {expected_shown}")).on("clientId")
     }
 }
 
@@ -314,6 +326,15 @@ pub fn secret_not_in_source(d: &Destination, _: &Inputs) -> Outcome {
             _ => None,
         })
         .collect();
+    let in_expression: Vec<(&str, &str)> =
+        d.origin.code.as_ref().map(|c| c.literal_secrets.iter().map(|(k, kind)| (k.as_str(), *kind)).collect()).unwrap_or_default();
+    if let Some((first, _)) = in_expression.first().filter(|_| written.is_empty()) {
+        let listed: Vec<String> = in_expression
+            .iter()
+            .map(|(k, kind)| format!("{k} at {}:{} holds a string literal as {kind} (not shown)", d.path_of(k), d.line_of(k)))
+            .collect();
+        return Outcome::fail(format!("a secret may be written in the file: {}", listed.join("; "))).on(first);
+    }
     match written.first() {
         None => {
             let deferred: Vec<&str> = d.properties.iter().filter(|p| is_secret_key(&p.key)).map(|p| p.key.as_str()).collect();

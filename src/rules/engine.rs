@@ -180,11 +180,15 @@ fn destination_finding(rule: &'static Rule, d: &Destination, carried: &(ObjectRe
     f
 }
 
+/// The rule that judges secrets written in code (`secret-not-in-source`).
+const SECRET_NOT_IN_SOURCE: &str = "CALM070";
+
 /// A value known only at deployment (an MTA placeholder, an unevaluated Terraform expression)
 /// is never judged as literal text: a result about such a property becomes `not_applicable`
 /// naming it. Checks for the mere presence of a property (the token overrides) keep their verdict.
 fn not_literal(rule: &Rule, d: &Destination, outcome: Outcome) -> Outcome {
-    if matches!(rule.check, Some(Template::Forbidden { .. })) || outcome.status == Status::Error {
+    // CALM070 judges what is written in the file, the literals inside an expression included.
+    if matches!(rule.check, Some(Template::Forbidden { .. })) || outcome.status == Status::Error || rule.code == SECRET_NOT_IN_SOURCE {
         return outcome;
     }
     let Some(key) = outcome.property.as_deref() else {

@@ -34,25 +34,25 @@ pub fn api_endpoint(k: &CloudAlmKey, _: &Inputs) -> Outcome {
         return Outcome::not_applicable("the key has no endpoints.Api (reported by CALM040)");
     };
     let mut problems = Vec::new();
-    match url::split(api) {
+    match url::parse(api) {
         None => problems.push("is not an absolute URL".to_owned()),
         Some(p) => {
-            if p.scheme != "https" {
+            if p.scheme() != "https" {
                 problems.push("does not use https".into());
             }
             if !api.ends_with("/api") {
                 problems.push("does not end in /api".into());
             }
-            let host = p.host.to_ascii_lowercase();
+            let host = p.host().strip_suffix('.').unwrap_or(p.host()).to_owned();
             if host != "alm.cloud.sap" && !host.ends_with(".alm.cloud.sap") {
                 problems.push(format!("host \"{host}\" is not under alm.cloud.sap"));
             }
         }
     }
     if problems.is_empty() {
-        Outcome::pass(format!("endpoints.Api \"{api}\" is an https Cloud ALM API endpoint")).on("endpoints.Api")
+        Outcome::pass(format!("endpoints.Api \"{}\" is an https Cloud ALM API endpoint", url::redact(api))).on("endpoints.Api")
     } else {
-        Outcome::fail(format!("endpoints.Api \"{api}\" {}", problems.join(", "))).on("endpoints.Api")
+        Outcome::fail(format!("endpoints.Api \"{}\" {}", url::redact(api), problems.join(", "))).on("endpoints.Api")
     }
 }
 

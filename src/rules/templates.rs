@@ -8,7 +8,7 @@ use crate::model::{Destination, Property, Severity, Value};
 /// `"value"` for text, a fixed word for secrets; messages never carry a secret.
 fn shown(p: &Property) -> String {
     match &p.value {
-        Value::Text(t) => format!("\"{t}\""),
+        Value::Text(t) => super::context::quoted(t),
         Value::Secret(_) => "a secret value (not shown)".into(),
         Value::Removed => "a value removed on export".into(),
         Value::Unresolved(e) => format!("`{e}`, known only at deployment"),
@@ -75,8 +75,10 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
             },
         },
         Template::NotEqualIgnoreCase { property, forbidden } => match d.get(property).and_then(Property::text) {
-            Some(t) if t.trim().eq_ignore_ascii_case(forbidden) => Outcome::fail(format!("{property} is \"{t}\"")).on(property),
-            Some(t) => Outcome::pass(format!("{property} is \"{t}\"")).on(property),
+            Some(t) if t.trim().eq_ignore_ascii_case(forbidden) => {
+                Outcome::fail(format!("{property} is {}", super::context::quoted(t))).on(property)
+            }
+            Some(t) => Outcome::pass(format!("{property} is {}", super::context::quoted(t))).on(property),
             None => Outcome::pass(format!("{property} is not set")),
         },
         Template::Trimmed { properties } => {

@@ -785,6 +785,7 @@ impl<'o, R: Source> Scan<'o, R> {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // tests write their fixtures
 mod tests {
     use super::*;
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::InputError;
-use crate::model::secret::SecretDigest;
+use crate::model::secret::{SecretDigest, digest_text, is_documented_not_secret};
 use crate::model::{Destination, Level, Origin, Probe, Property, Secret, SourceFailure, Value};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -159,8 +159,11 @@ fn snapshot_destination(d: &Destination, salt: &[u8]) -> SnapshotDestination {
             .iter()
             .map(|p| {
                 let (value, secret, removed, unresolved) = match &p.value {
-                    // A saved file never holds a URL's credentials or query values.
-                    Value::Text(t) => (Some(crate::model::url::redact_urls_in(t).into_owned()), None, false, None),
+                    // Kept as written only where SAP documents the property as not secret, and a
+                    // URL then without its credentials and query values; anything else, known or
+                    // not, is kept as a digest (default deny).
+                    Value::Text(t) if is_documented_not_secret(&p.key) => (Some(shown_text(&p.key, t)), None, false, None),
+                    Value::Text(t) => (None, Some(digest_text(t, salt)), false, None),
                     Value::Secret(s) => (None, Some(s.digest(salt)), false, None),
                     Value::Removed => (None, None, true, None),
                     Value::Unresolved(e) => (None, None, false, Some(crate::model::url::redact_urls_in(e).into_owned())),
@@ -168,6 +171,16 @@ fn snapshot_destination(d: &Destination, salt: &[u8]) -> SnapshotDestination {
                 SnapshotProperty { key: p.key.to_string(), value, secret, removed, unresolved, line: p.line }
             })
             .collect(),
+    }
+}
+
+/// A documented, non-secret value as a snapshot keeps it: a URL redacted whole (credentials and
+/// query values hidden however it is written), any other text with the URLs in it redacted.
+fn shown_text(key: &str, text: &str) -> String {
+    if key.ends_with("URL") || key.ends_with("Url") {
+        crate::model::url::redact(text)
+    } else {
+        crate::model::url::redact_urls_in(text).into_owned()
     }
 }
 

@@ -158,6 +158,9 @@ pub enum FaultKind {
     WrongContentType,
     /// The normal answer, but with this `Page-Count` header instead of the true one.
     PageCountChange(u32),
+    /// This status with the request echoed back as the body (its `Authorization` header, its
+    /// query and its body), as a careless server or proxy does.
+    Echo(u16),
 }
 
 /// A request the fake received.
@@ -614,6 +617,21 @@ async fn handle(state: &State, request: Request<Incoming>, client_cert: bool) ->
                 set_header(&mut response, "retry-after", &retry_after);
             }
             response
+        }
+        FaultKind::Echo(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+            let authorization =
+                incoming.headers.get(hyper::header::AUTHORIZATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+            let query: Vec<String> = incoming.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let echoed = format!(
+                "Bad request {} {} Authorization: {} query: {} body: {}",
+                incoming.method,
+                parts.uri.path(),
+                authorization.unwrap_or_default(),
+                query.join("&"),
+                incoming.body
+            );
+            plain(status, &echoed)
         }
         FaultKind::Truncate => {
             let (mut parts, body) = answer(state, &route, &incoming).into_parts();

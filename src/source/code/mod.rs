@@ -74,12 +74,14 @@ pub fn shown_expression(key: &str, expression: &str) -> String {
     if is_secret_key(key) && !is_reference(expression) {
         return "an expression (not shown, as it may hold the secret)".into();
     }
-    if expression.chars().count() > MAX_SHOWN {
-        let cut: String = expression.chars().take(MAX_SHOWN).collect();
-        return crate::model::url::redact_urls_in(&format!("{cut}...")).into_owned();
+    // Like every message, never a URL's credentials or query values; redacted before it is cut,
+    // so a cut cannot separate a password from the `@` that marks it.
+    let shown = crate::model::url::redact_urls_in(&expression.replace(['\n', '\r'], " ")).into_owned();
+    if shown.chars().count() > MAX_SHOWN {
+        let cut: String = shown.chars().take(MAX_SHOWN).collect();
+        return format!("{cut}...");
     }
-    // Like every message, never a URL's credentials or query values.
-    crate::model::url::redact_urls_in(&expression.replace(['\n', '\r'], " ")).into_owned()
+    shown
 }
 
 /// One whole reference: `${name}` / `~{name}` (MTA) or a traversal such as `var.x` (Terraform).
@@ -91,12 +93,55 @@ fn is_reference(text: &str) -> bool {
     text.starts_with(|c: char| c.is_ascii_alphabetic()) && name(text) && text.contains('.')
 }
 
+/// The kind of expression in which a string literal can become the secret, if any: a fallback
+/// (`coalesce(var.x, "...")`, `try(...)`), a branch of a conditional, a function argument
+/// (`base64decode("...")`), the literal part of a template (`"...${var.x}"`, MTA `...${x}`).
+/// Literals that name rather than hold a value are not counted: the key of `lookup`, the path
+/// of `file` and its kin, an empty string.
+pub fn literal_in_expression(expression: &str) -> Option<&'static str> {
+    let e = expression.trim();
+    let without_templates = |text: &str| -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${").into_iter().chain(rest.find("~{")).min() {
+            out.push_str(&rest[..start]);
+            rest = rest[start..].find('}').map_or("", |end| &rest[start + end + 1..]);
+        }
+        out.push_str(rest);
+        out
+    };
+    if !e.contains('"') {
+        // An MTA value: literal text around a placeholder.
+        let has_placeholder = e.contains("${") || e.contains("~{");
+        return (has_placeholder && !without_templates(e).trim().is_empty()).then_some("the literal part of a template");
+    }
+    let function =
+        e.split_once('(').map(|(f, _)| f.trim()).filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+    let literals: Vec<&str> = e.split('"').skip(1).step_by(2).collect();
+    let counted: Vec<&str> = match function {
+        Some("file" | "filebase64" | "templatefile" | "fileexists" | "filesha256") => Vec::new(),
+        Some("lookup") => literals.iter().skip(1).copied().collect(),
+        _ => literals,
+    };
+    if !counted.iter().any(|l| !without_templates(l).trim().is_empty()) {
+        return None;
+    }
+    Some(match function {
+        Some("coalesce" | "try" | "can") => "a fallback",
+        Some(_) => "a function argument",
+        None if e.contains('?') && e.contains(':') => "a branch of a conditional",
+        None if e.contains("${") => "the literal part of a template",
+        None => "a string literal",
+    })
+}
+
 /// Builds the destination; a value written in another file than the object is noted so the
 /// rules point at the right file.
 pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
     let mut elsewhere = Vec::new();
     let mut keys = Vec::new();
     let mut properties = Vec::with_capacity(entries.len());
+    let mut literal_secrets = Vec::new();
     for e in entries {
         if e.path != object.path {
             elsewhere.push((e.key.clone(), e.path));
@@ -108,12 +153,18 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
             Found::Text(t) => Property::new(e.key, t, Some(e.line)),
             Found::Removed => Property::removed(e.key, Some(e.line)),
             Found::Unresolved(x) => {
+                if is_secret_key(&e.key) {
+                    crate::model::destination::remember_literals(&x);
+                    if let Some(kind) = literal_in_expression(&x) {
+                        literal_secrets.push((e.key.clone(), kind));
+                    }
+                }
                 let shown = shown_expression(&e.key, &x);
                 Property::unresolved(e.key, shown, Some(e.line))
             }
         });
     }
-    let code = CodeOrigin { kind: object.kind, object: object.name, elsewhere, keys, opaque: object.opaque };
+    let code = CodeOrigin { kind: object.kind, object: object.name, elsewhere, keys, opaque: object.opaque, literal_secrets };
     let mut origin = Origin::file(object.path, object.line, object.level);
     origin.code = Some(Box::new(code));
     Destination { properties, origin, probe: None }

@@ -24,7 +24,8 @@ pub type Failed = String;
 
 /// Only `https`, or `http` to a loopback address (the test suite's fake service).
 pub fn check_url(raw: &str, what: &str, source: &str) -> Result<Url, InputError> {
-    let refuse = |why: &str| InputError::new(source, None, format!("refusing {what} \"{raw}\": {why}"));
+    let shown = crate::model::url::redact(raw);
+    let refuse = |why: &str| InputError::new(source, None, format!("refusing {what} \"{shown}\": {why}"));
     let url = Url::parse(raw.trim()).map_err(|e| refuse(&format!("not a URL ({e})")))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(refuse("credentials in the URL"));
@@ -256,10 +257,64 @@ pub fn path_segment(value: &str) -> String {
 }
 
 /// A short, single-line excerpt of an error body (servers answer plain text).
+/// What may be shown of a server's answer: one line of at most 160 characters, with every
+/// secret of the run masked, the values of secret-named fields (`client_secret=...`,
+/// `"access_token": "..."`) and URL credentials and query values hidden. Masked before it is
+/// cut, so a cut never leaves the start of a secret. A server or proxy that echoes the request
+/// shows nothing of the key.
 pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    one_line.chars().take(160).collect()
+    const SHOWN: usize = 160;
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let masker = crate::output::Masker::current();
+    let masked = masker.mask(&text);
+    let one_line: String = masked.split_whitespace().collect::<Vec<_>>().join(" ");
+    let hidden = crate::model::url::redact_urls_in(&hide_secret_fields(&one_line)).into_owned();
+    let mut shown: String = hidden.chars().take(SHOWN).collect();
+    if hidden.chars().count() > SHOWN {
+        shown.push_str("...");
+    }
+    shown
+}
+
+/// `name=value` and `"name": "value"` with a secret-looking name: the value becomes `***`.
+pub fn hide_secret_fields(text: &str) -> String {
+    let secret_name = |name: &str| {
+        let n = name.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+        crate::model::secret::is_secret_key(n) || n.to_ascii_lowercase().contains("token") || n.eq_ignore_ascii_case("assertion")
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['=', ':']) {
+        let (before, after) = rest.split_at(i);
+        let name_start = before.rfind(['&', '?', ' ', '{', ',', ';']).map_or(0, |j| j + 1);
+        out.push_str(before);
+        out.push_str(&after[..1]);
+        let after = &after[1..];
+        if !secret_name(&before[name_start..]) {
+            rest = after;
+            continue;
+        }
+        let value = after.trim_start();
+        out.push_str(&after[..after.len() - value.len()]);
+        let (quoted, body) = match value.strip_prefix('"') {
+            Some(b) => (true, b),
+            None => (false, value),
+        };
+        let end = if quoted {
+            body.char_indices().find(|&(j, c)| c == '"' && !body[..j].ends_with('\\')).map_or(body.len(), |(j, _)| j)
+        } else {
+            // An authorization scheme (`Bearer`, `Basic`) is followed by the credential itself.
+            let skip = ["Bearer ", "Basic ", "bearer ", "basic "].iter().find(|p| body.starts_with(**p)).map_or(0, |p| p.len());
+            body[skip..].find(['&', ' ', ',', '}', ';']).map_or(body.len(), |j| skip + j)
+        };
+        if quoted {
+            out.push('"');
+        }
+        out.push_str(crate::model::url::HIDDEN);
+        rest = &body[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -277,7 +332,23 @@ mod tests {
         assert!(e.message.contains("only allowed to loopback"), "{e}");
         assert!(check_url("http://example.com", "uri", "k").is_err());
         assert!(check_url("ftp://127.0.0.1", "uri", "k").is_err());
-        assert!(check_url("https://user:pw@x.example", "uri", "k").unwrap_err().message.contains("credentials"));
+        let e = check_url("https://user:pw-in-the-key@x.example", "uri", "k").unwrap_err();
+        assert!(e.message.contains("credentials") && !e.message.contains("pw-in-the-key"), "{e}");
+    }
+
+    #[test]
+    fn answers_never_show_secret_fields() {
+        for (body, hidden) in [
+            ("grant_type=client_credentials&client_id=sb-x&client_secret=echoed-S3cret", "echoed-S3cret"),
+            (r#"{"error":"invalid","access_token": "eyJ.echoed.token", "refresh_token":"r-echoed"}"#, "echoed"),
+            ("Authorization: Bearer echoed-bearer-token", "echoed-bearer"),
+            ("see https://u:echoed-pw@h/x?token=echoed-q", "echoed"),
+        ] {
+            let shown = excerpt(body.as_bytes());
+            assert!(!shown.contains(hidden), "{body} -> {shown}");
+        }
+        let long = format!("{}client_secret=abc", "x ".repeat(200));
+        assert!(excerpt(long.as_bytes()).ends_with("..."));
     }
 
     #[test]

@@ -48,15 +48,69 @@ pub fn resolve(flag: Option<&Path>, env_key: Option<String>, vcap: Option<String
         return load_file(path).map(Some);
     }
     if let Some(value) = env_key.filter(|v| !v.trim().is_empty()) {
-        return if value.trim_start().starts_with('{') {
-            parse(&value, ENV_KEY).map(Some)
-        } else {
-            load_file(Path::new(value.trim())).map(Some)
-        };
+        return from_env(&value).map(Some);
     }
     match vcap.filter(|v| !v.trim().is_empty()) {
-        Some(text) => from_vcap(&text),
+        Some(text) => {
+            remember_vcap_credentials(&text);
+            from_vcap(&text)
+        }
         None => Ok(None),
+    }
+}
+
+/// `CALM_AUDIT_DESTINATION_KEY`: the key's JSON, also after the lines `cf service-key` prints
+/// first (`Getting key ...`), or the path of a file holding it. The value is never echoed: it
+/// may be the key itself, a secret pasted in the wrong place, or anything else.
+fn from_env(value: &str) -> Result<DestinationKey, InputError> {
+    crate::model::secret::remember(value);
+    for line in value.lines() {
+        crate::model::secret::remember(line);
+    }
+    if value.contains('{') {
+        return parse(value, ENV_KEY);
+    }
+    let path = Path::new(value.trim());
+    if !value.contains('\n') && path.is_file() {
+        return load_file(path);
+    }
+    Err(InputError::new(ENV_KEY, None, describe_unusable(value)))
+}
+
+/// Why an environment value is neither a key nor a file, without showing it: its length, and
+/// how it starts only when that start is a known, harmless text.
+fn describe_unusable(value: &str) -> String {
+    const HARMLESS_STARTS: [&str; 2] = ["Getting key", "FAILED"];
+    let start = HARMLESS_STARTS.iter().find(|s| value.trim_start().starts_with(**s));
+    let how = match start {
+        Some(s) => format!(", starting with \"{s}\""),
+        None => String::new(),
+    };
+    format!(
+        "the value ({} characters{how}) is neither a destination service key (JSON) nor the path of an existing file; \
+         set it to the key's JSON (the output of `cf service-key INSTANCE KEY` is fine) or to the key file's path",
+        value.chars().count()
+    )
+}
+
+/// Every secret of every binding in `VCAP_SERVICES`, remembered for the output's masker, also
+/// those of services other than the destination service.
+fn remember_vcap_credentials(text: &str) {
+    fn walk(node: &Node, under_secret: bool) {
+        match &node.kind {
+            Kind::Map(entries) => {
+                for (k, _, v) in entries {
+                    walk(v, under_secret || crate::model::secret::is_secret_key(k) || k == "certificate");
+                }
+            }
+            Kind::Seq(items) => items.iter().for_each(|i| walk(i, under_secret)),
+            Kind::Scalar(s) if under_secret => crate::model::secret::remember(s),
+            Kind::Scalar(s) if crate::model::url::may_hide_parts(s) => crate::model::url::remember_hidden_parts(s),
+            _ => {}
+        }
+    }
+    if let Ok(node) = tree::parse_json(text) {
+        walk(&node, false);
     }
 }
 
@@ -167,6 +221,16 @@ mod tests {
         let k = resolve(None, Some(KEY.into()), Some(vcap)).unwrap().unwrap();
         assert_eq!(k.source, ENV_KEY);
         let e = resolve(None, Some("/no/such/key.json".into()), None).unwrap_err();
-        assert_eq!(e.path, "/no/such/key.json");
+        assert_eq!(e.path, ENV_KEY);
+        assert!(!e.to_string().contains("/no/such"), "{e}");
+        // What `cf service-key` prints: a line first, then the JSON.
+        let k = resolve(None, Some(format!("Getting key k for service instance d as admin...\n\n{KEY}")), None).unwrap().unwrap();
+        assert_eq!(k.client_id, "sb-d!b1");
+        // Neither JSON nor a file: never echoed, not even in part.
+        for value in ["dest-secret-pasted-here", "Getting key k for service instance d as admin...\nFAILED"] {
+            let e = resolve(None, Some(value.into()), None).unwrap_err();
+            assert!(e.message.contains("neither a destination service key"), "{e}");
+            assert!(!e.to_string().contains("dest-secret") && !e.to_string().contains("admin"), "{e}");
+        }
     }
 }

@@ -455,7 +455,7 @@ pub fn parse_find(body: &[u8]) -> (Option<Level>, Probe) {
     };
     let tokens = json.get("authTokens").and_then(|t| t.as_array()).cloned().unwrap_or_default();
     if let Some(error) = tokens.iter().find_map(|t| t.get("error").and_then(|e| e.as_str()).filter(|e| !e.is_empty())) {
-        return (level, Probe::Error { reason: error.chars().take(300).collect() });
+        return (level, Probe::Error { reason: excerpt(error.as_bytes()) });
     }
     match tokens.iter().find(|t| t.get("value").and_then(|v| v.as_str()).is_some_and(|v| !v.is_empty())) {
         Some(t) => (level, Probe::Token { token_type: t.get("type").and_then(|v| v.as_str()).unwrap_or("").to_owned() }),

@@ -1,0 +1,155 @@
+//! The one way out: standard output, standard error, report files and snapshots are all
+//! written here, through the [`mask::Masker`] of every secret the run has read. Nothing else in
+//! the program may open standard output or error or create a file (`clippy.toml`
+//! `disallowed-methods` enforces it; this module is the one place allowed).
+#![allow(clippy::disallowed_methods)]
+
+pub mod mask;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+pub use mask::{MASK, Masker, MaskingWriter};
+
+/// Text made inert for a terminal or a Markdown viewer: every control character (C0 but the
+/// line break, DEL, C1) and every bidirectional override (U+202A–U+202E, U+2066–U+2069) is
+/// shown escaped (`\u{1b}`), so a value cannot move the cursor, erase a line or reorder what
+/// follows. With `keep_colour`, the colour sequences of the table (`ESC [ n;n m`, never
+/// `8`, conceal) are kept.
+pub fn inert(text: &str, keep_colour: bool) -> std::borrow::Cow<'_, str> {
+    let dangerous = |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(dangerous) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b'
+            && keep_colour
+            && let Some(len) = colour_sequence(rest)
+        {
+            out.push_str(&rest[..len]);
+            rest = &rest[len..];
+            continue;
+        }
+        if dangerous(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Length of an SGR colour sequence at the start of `text` (`ESC [ 31 m`, `ESC [ 38;5;9 m`),
+/// when it conceals nothing.
+fn colour_sequence(text: &str) -> Option<usize> {
+    let body = text.strip_prefix("\x1b[")?;
+    let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+    if !body[end..].starts_with('m') || body[..end].split(';').any(|p| p == "8") {
+        return None;
+    }
+    Some(2 + end + 1)
+}
+
+/// XML 1.0 text: characters XML forbids (C0 but tab, line feed and carriage return, the
+/// surrogates, U+FFFE, U+FFFF) are written escaped as text (`\u{fffe}`), so the document
+/// stays well-formed whatever a value holds.
+pub fn xml_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let forbidden = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+    if !text.chars().any(forbidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(text.chars().map(|c| if forbidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect())
+}
+
+/// Whether standard output is a terminal (colour, width).
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// Whether standard error is a terminal (progress bar, width when standard output is piped).
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}
+
+/// Writes the report (or any command's text) to standard output, masked. A closed pipe
+/// (`| head`) is not the run's failure and is ignored.
+pub fn stdout(text: &str) {
+    let masker = Masker::current();
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(&masker.mask_bytes(text.as_bytes())).and_then(|()| out.flush());
+}
+
+/// One line on standard error, `calm-audit: ` first, masked.
+pub fn stderr_line(line: &str) {
+    let masker = Masker::current();
+    let text = format!("calm-audit: {}\n", inert(line, false));
+    let _ = std::io::stderr().lock().write_all(&masker.mask_bytes(text.as_bytes()));
+}
+
+/// Text on standard error as it is (clap's usage errors), masked.
+pub fn stderr_text(text: &str) {
+    let masker = Masker::current();
+    let text = inert(text, true);
+    let _ = std::io::stderr().lock().write_all(&masker.mask_bytes(text.as_bytes()));
+}
+
+/// Writes `text` to `path` so that a reader never sees half a report, masked: see [`write_file_with`].
+pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    write_file_with(path, |out| out.write_all(text.as_bytes()))
+}
+
+/// Writes what `write` produces to `path`, masked as it streams, buffered, never held whole (a
+/// snapshot of a large landscape). A regular file (or a new one) is replaced by renaming a
+/// finished temporary file in the same folder over it. Anything else that already exists there
+/// (a device such as `/dev/null`, a named pipe, a terminal) is written in place and never
+/// replaced, and a symbolic link is followed to the file it names.
+pub fn write_file_with(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let masker = Masker::current();
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Ok(meta) = std::fs::metadata(&target)
+        && !meta.is_file()
+        && !meta.is_dir()
+    {
+        let file = std::fs::OpenOptions::new().write(true).open(&target)?;
+        let mut out = MaskingWriter::new(std::io::BufWriter::new(file), masker);
+        write(&mut out)?;
+        return out.finish().map(drop);
+    }
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::File::create(&tmp).and_then(|file| {
+        let mut out = MaskingWriter::new(std::io::BufWriter::new(file), masker);
+        write(&mut out)?;
+        out.finish().map(drop)
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, &target).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(inert("CALM_\x1b[2J\x1b[1;1HX\r\u{202e}kcab", false), "CALM_\\u{1b}[2J\\u{1b}[1;1HX\\u{d}\\u{202e}kcab");
+        assert_eq!(inert("two\nlines\tand a tab\u{7f}\u{85}", false), "two\nlines\\u{9}and a tab\\u{7f}\\u{85}");
+        assert_eq!(inert("plain é ✓", false), "plain é ✓");
+        assert_eq!(inert("\x1b[31mred\x1b[0m \x1b[8mhidden\x1b[0m \x1b[2K", true), "\x1b[31mred\x1b[0m \\u{1b}[8mhidden\x1b[0m \\u{1b}[2K");
+    }
+
+    #[test]
+    fn xml_forbidden_characters_are_escaped() {
+        assert_eq!(xml_safe("a\u{fffe}b\u{1}c\td\ne"), "a\\u{fffe}b\\u{1}c\td\ne");
+        assert_eq!(xml_safe("fine"), "fine");
+    }
+}
