@@ -161,10 +161,8 @@ pub fn choice(profile: &Profile, reason: &str) -> ProfileChoice {
         Some(hint) => format!("{reason}; {hint}"),
         None => reason.to_owned(),
     };
-    if !profile.leaves_out.is_empty() {
-        let left: Vec<String> = profile.leaves_out.iter().map(|(code, why)| format!("{code} ({why})")).collect();
-        reason.push_str("; leaves out ");
-        reason.push_str(&left.join(", "));
+    for (code, why) in &profile.leaves_out {
+        reason.push_str(&format!("; {code} left out: {why}"));
     }
     ProfileChoice { name: profile.name.clone(), reason }
 }
