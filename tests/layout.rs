@@ -93,13 +93,14 @@ fn the_example_report_fits_every_width_with_codes_names_and_urls_whole() {
             assert_eq!(text.contains('┌'), width >= 200, "COLUMNS={columns:?}:\n{text}");
         }
         // Every audited destination is named, the passing CALM_BPMON too.
-        let audited = text.split("Destinations audited (5):\n").nth(1).unwrap_or_else(|| panic!("no destinations section:\n{text}"));
-        for name in ["BPMON_PUSH", "CALM_BPMON", "CALM_TEST", "calm_legacy", "sap_process_automation_cloud_alm"] {
+        let audited = text.split("Destinations audited (7):\n").nth(1).unwrap_or_else(|| panic!("no destinations section:\n{text}"));
+        for name in ["BPMON_PUSH", "CALM_BPMON", "CALM_TEST", "calm_legacy", "sap_process_automation_cloud_alm", "CALM_OPPS", "CloudALM"] {
             assert!(audited.contains(&format!("  {name}: ")), "COLUMNS={columns:?}: {name} not listed:\n{text}");
         }
         // And the ones not audited, by name with their reason.
-        let skipped = text.split("Not audited (2):\n").nth(1).unwrap_or_else(|| panic!("no not-audited section:\n{text}"));
+        let skipped = text.split("Not audited (3):\n").nth(1).unwrap_or_else(|| panic!("no not-audited section:\n{text}"));
         assert!(skipped.contains("  TransportManagementService: SAP"), "{text}");
+        assert!(skipped.contains("  SAP_Business_Notifications_Mail:"), "{text}");
         assert!(skipped.contains("  S4_BACKEND: out of scope"), "{text}");
     }
 }

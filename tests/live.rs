@@ -607,7 +607,15 @@ fn live_audits_carry_profiles_and_never_fail_sap_destinations_that_are_not_audit
     dms["URL"] = json!("https://api-sdm-di.cfapps.eu10.hana.ondemand.com");
     let mut bpa = calm_destination("sap_process_automation_cloud_alm");
     bpa.as_object_mut().unwrap().remove("tokenServiceURLType");
-    let mut subaccount = vec![calm_destination("CALM_BPMON"), tms, ftr, bpa];
+    // Issue 24: as the retired steps of Omnichannel Promotion Pricing and Order Management
+    // foundation said, and Cloud ALM's own notification mail destination.
+    let mut opps = calm_destination("CALM_OPPS");
+    opps["URL"] = json!("https://acme.eu10.alm.cloud.sap");
+    opps.as_object_mut().unwrap().remove("tokenServiceURLType");
+    let mut omf = calm_destination("CloudALM");
+    omf["URL"] = json!("https://acme.eu10.alm.cloud.sap/api");
+    let mail = json!({"Name": "SAP_Business_Notifications_Mail", "Type": "MAIL", "ProxyType": "Internet", "Authentication": "BasicAuthentication", "mail.smtp.host": "smtp.example.com", "mail.user": "n@example.com", "mail.password": "live-mail-password-1"});
+    let mut subaccount = vec![calm_destination("CALM_BPMON"), tms, ftr, bpa, opps, omf, mail];
     subaccount.extend(unrelated("SUB", 3));
     let fake = FakeService::start(FakeConfig { subaccount, instance: vec![dms], ..FakeConfig::default() });
     let s = Scratch::new();
@@ -623,11 +631,19 @@ fn live_audits_carry_profiles_and_never_fail_sap_destinations_that_are_not_audit
         .collect();
     assert!(judged.iter().any(|(n, p)| n == "CALM_BPMON" && p == "entitlement-management"), "{judged:?}");
     assert!(judged.iter().any(|(n, p)| n == "sap_process_automation_cloud_alm" && p == "build-process-automation"), "{judged:?}");
-    assert!(judged.iter().all(|(n, _)| n == "CALM_BPMON" || n == "sap_process_automation_cloud_alm"), "{judged:?}");
+    assert!(judged.iter().any(|(n, p)| n == "CALM_OPPS" && p == "omnichannel-promotion-pricing"), "{judged:?}");
+    assert!(judged.iter().any(|(n, p)| n == "CloudALM" && p == "order-management-foundation"), "{judged:?}");
+    assert!(
+        judged.iter().all(|(n, _)| ["CALM_BPMON", "sap_process_automation_cloud_alm", "CALM_OPPS", "CloudALM"].contains(&n.as_str())),
+        "{judged:?}"
+    );
     let not_audited: Vec<&str> = doc["not_audited"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
-    for name in ["TransportManagementService", "CALM_FTR_CTMS_A1", "CALM_SD_DMS_INTEGRATION", "SUB00001"] {
+    for name in ["TransportManagementService", "CALM_FTR_CTMS_A1", "CALM_SD_DMS_INTEGRATION", "SAP_Business_Notifications_Mail", "SUB00001"]
+    {
         assert!(not_audited.contains(&name), "{name}: {not_audited:?}");
     }
+    let mail = doc["not_audited"].as_array().unwrap().iter().find(|n| n["name"] == "SAP_Business_Notifications_Mail").unwrap();
+    assert!(mail["reason"].as_str().unwrap().starts_with("a MAIL destination"), "{mail}");
     let sarif = calm(&["check", "--destination-key", p(&s.key(&fake)), "--format", "sarif", "--all-results"], &[]);
     let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
     let results = log["runs"][0]["results"].as_array().unwrap();

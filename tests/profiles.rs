@@ -69,9 +69,36 @@ fn destination(changes: &[(&str, Option<&str>)]) -> Value {
     Value::Object(map)
 }
 
+/// `CALM_OPPS` as SAP Omnichannel Promotion Pricing's steps said until March 2026: the key's Api
+/// without `/api` and without a trailing slash, no tokenServiceURLType.
+fn omnichannel_promotion_pricing() -> Value {
+    destination(&[("Name", Some("CALM_OPPS")), ("URL", Some("https://acme.eu10.alm.cloud.sap")), ("tokenServiceURLType", None)])
+}
+
+/// `CloudALM` as SAP Order Management foundation's steps said until May 2026: the key's Api as is.
+fn order_management_foundation() -> Value {
+    destination(&[("Name", Some("CloudALM")), ("URL", Some("https://acme.eu10.alm.cloud.sap/api")), ("tokenServiceURLType", None)])
+}
+
+/// The MAIL destination Cloud ALM customers in eu11 and cn20 create in Cloud ALM's own subaccount.
+fn business_notifications_mail() -> Value {
+    json!({
+        "Name": "SAP_Business_Notifications_Mail",
+        "Type": "MAIL",
+        "ProxyType": "Internet",
+        "Authentication": "BasicAuthentication",
+        "mail.smtp.host": "smtp.example.com",
+        "mail.smtp.port": "587",
+        "mail.transport.protocol": "smtp",
+        "mail.user": "notifications@example.com",
+        "mail.password": "profile-test-mail-password-1"
+    })
+}
+
 /// A landscape holding every purpose: Entitlement Management's, Build Process Automation's,
-/// Intelligent RPA's, an industry-cloud destination, SAP's three that are not audited (each
-/// wrong by the push rules) and an unrelated one. Nothing in it is a failure.
+/// Intelligent RPA's, an industry-cloud destination, Omnichannel Promotion Pricing's and Order
+/// Management foundation's, SAP's four that are not audited (each wrong by the push rules) and
+/// an unrelated one. Nothing in it is a failure.
 fn every_purpose() -> Value {
     let page = [("ProxyType", None), ("tokenServiceURLType", None)];
     json!([
@@ -88,7 +115,10 @@ fn every_purpose() -> Value {
         ]),
         destination(&[("Name", Some("CALM_FTR_CTMS_A1")), ("URL", Some("https://ctms.cfapps.eu10.hana.ondemand.com")), ("tokenServiceURLType", Some("Common"))]),
         destination(&[("Name", Some("CALM_SD_DMS_INTEGRATION")), ("URL", Some("https://api-sdm-di.cfapps.eu10.hana.ondemand.com")), ("clientSecret", None)]),
-        {"Name": "S4_WORKFLOW", "Type": "HTTP", "URL": "https://s4.example.com/", "Authentication": "NoAuthentication", "sap.processautomation.enabled": "true"}
+        {"Name": "S4_WORKFLOW", "Type": "HTTP", "URL": "https://s4.example.com/", "Authentication": "NoAuthentication", "sap.processautomation.enabled": "true"},
+        omnichannel_promotion_pricing(),
+        order_management_foundation(),
+        business_notifications_mail()
     ])
 }
 
@@ -139,13 +169,20 @@ fn a_landscape_of_every_purpose_audits_without_a_false_failure() {
         ("sap_process_automation_cloud_alm", 13, "build-process-automation", "name is sap_process_automation_cloud_alm"),
         ("sap_process_automation_cloud_alm", 22, "intelligent-rpa", "property sap.processautomation.enabled present"),
         ("SAP Cloud ALM", 32, "industry-cloud-ingestion", "property systemRole present"),
+        (
+            "CALM_OPPS",
+            81,
+            "omnichannel-promotion-pricing",
+            "name is CALM_OPPS; CALM004 left out: the page does not ask for the trailing slash",
+        ),
+        ("CloudALM", 91, "order-management-foundation", "name is CloudALM; CALM004 left out: "),
     ] {
         let at = format!("destinations/all.json:{line}");
         let results: Vec<&Value> = on(&doc, name).into_iter().filter(|r| r["object"]["qualified_name"] == at.as_str()).collect();
         assert!(!results.is_empty(), "{name} at {at} was not audited: {:?}", on(&doc, name).first().map(|r| &r["object"]));
         for r in results {
             assert_eq!(r["profile"], profile, "{name} {}", r["code"]);
-            assert_eq!(r["profile_reason"], reason, "{name} {}", r["code"]);
+            assert!(r["profile_reason"].as_str().unwrap().starts_with(reason), "{name} {}: {}", r["code"], r["profile_reason"]);
         }
     }
     // SAP's own destinations: named with the reason, never judged.
@@ -160,14 +197,94 @@ fn a_landscape_of_every_purpose_audits_without_a_false_failure() {
         ("CALM_FTR_CTMS_A1", "Feature Deployment"),
         ("CALM_SD_DMS_INTEGRATION", "Document Management Service"),
         ("S4_WORKFLOW", "out of scope: "),
+        // Out of scope (no Cloud ALM URL), yet named for what it is.
+        ("SAP_Business_Notifications_Mail", "a MAIL destination in SAP Cloud ALM's own subaccount"),
     ] {
         assert!(on(&doc, name).is_empty(), "{name} was judged");
         assert!(not_audited.iter().any(|(n, r)| n == name && r.contains(why)), "{name}: {not_audited:?}");
     }
-    assert_eq!(not_audited.len(), 4, "{not_audited:?}");
-    assert_eq!(doc["coverage"]["destinations_found"], 8);
-    assert_eq!(doc["coverage"]["destinations_in_scope"], 7);
-    assert_eq!(doc["coverage"]["destinations_audited"], 4);
+    assert_eq!(not_audited.len(), 5, "{not_audited:?}");
+    assert_eq!(doc["coverage"]["destinations_found"], 11);
+    assert_eq!(doc["coverage"]["destinations_in_scope"], 9);
+    assert_eq!(doc["coverage"]["destinations_audited"], 6);
+}
+
+/// Issue 24: CALM_OPPS, CloudALM and SAP_Business_Notifications_Mail set up as their pages said
+/// give no failure at `--fail-on note`, and every format shows each one's profile and why (the
+/// rules its profile leaves out included), or why it is not audited.
+#[test]
+fn destinations_of_retired_setup_steps_pass_and_every_format_says_why() {
+    let l = Landscape::new(&json!([omnichannel_promotion_pricing(), order_management_foundation(), business_notifications_mail()]));
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "destinations", "--calm-key", "key.json", "--fail-on", "note"];
+        args.extend(extra);
+        let run = calm(l.path(), &args);
+        assert_eq!(run.code, 0, "{extra:?}: {}\n{}", run.stdout, run.stderr);
+        run.stdout
+    };
+    let opps = ("omnichannel-promotion-pricing", "name is CALM_OPPS; CALM004 left out: the page does not ask for the trailing slash");
+    let omf = (
+        "order-management-foundation",
+        "name is CloudALM; CALM004 left out: the URL is the key's Api endpoint as is, no trailing slash asked for; \
+         CALM005 left out: the URL keeps /api; CALM012 left out: the URL is the key's Api endpoint as is, not without api",
+    );
+    let mail = "a MAIL destination in SAP Cloud ALM's own subaccount for notification mails in eu11 and cn20 (name is SAP_Business_Notifications_Mail)";
+
+    let doc: Value = serde_json::from_str(&check(&["--format", "json"])).unwrap();
+    let statuses: Vec<&str> = doc["results"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert!(statuses.iter().all(|s| *s == "pass" || *s == "not_applicable"), "{statuses:?}");
+    for (name, (profile, reason), left_out) in
+        [("CALM_OPPS", opps, &["CALM004"][..]), ("CloudALM", omf, &["CALM004", "CALM005", "CALM012"][..])]
+    {
+        let results = on(&doc, name);
+        assert!(results.len() > 10, "{name} was not audited");
+        assert!(results.iter().all(|r| r["profile"] == profile && r["profile_reason"] == reason), "{name}: {results:?}");
+        assert!(results.iter().all(|r| !left_out.contains(&r["code"].as_str().unwrap())), "{name} judged by a rule left out");
+        assert!(results.iter().any(|r| r["code"] == "CALM006" && r["status"] == "pass"), "{name}: CALM006 still judges the URL");
+    }
+    assert!(on(&doc, "CALM_OPPS").iter().any(|r| r["code"] == "CALM012" && r["status"] == "pass"));
+    assert!(on(&doc, "SAP_Business_Notifications_Mail").is_empty());
+    assert_eq!(doc["not_audited"], json!([{"name": "SAP_Business_Notifications_Mail", "reason": mail}]));
+
+    let sarif: Value = serde_json::from_str(&check(&["--format", "sarif", "--all-results"])).unwrap();
+    let run = &sarif["runs"][0];
+    for (name, (profile, reason)) in [("CALM_OPPS", opps), ("CloudALM", omf)] {
+        let results: Vec<&Value> =
+            run["results"].as_array().unwrap().iter().filter(|r| r["locations"][0]["logicalLocations"][0]["name"] == name).collect();
+        assert!(!results.is_empty(), "{name}");
+        assert!(results.iter().all(|r| r["properties"]["profile"] == profile && r["properties"]["profile_reason"] == reason), "{name}");
+    }
+    assert_eq!(run["properties"]["not_audited"], json!([{"name": "SAP_Business_Notifications_Mail", "reason": mail}]));
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let profiles_of = |code: &str| rules.iter().find(|r| r["id"] == code).unwrap()["properties"]["profiles"].clone();
+    assert!(!profiles_of("CALM004").as_array().unwrap().iter().any(|p| p == "omnichannel-promotion-pricing"));
+    assert!(profiles_of("CALM006").as_array().unwrap().iter().any(|p| p == "order-management-foundation"));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sarif-checks");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("retired-setup-steps.sarif"), serde_json::to_string_pretty(&sarif).unwrap()).unwrap();
+
+    // The table and Markdown wrap and escape; compare with the line breaks taken out.
+    let flat = |text: String| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let table = flat(check(&["--format", "table"]));
+    let markdown = flat(check(&["--format", "markdown", "--all-results"]));
+    let html = flat(check(&["--format", "html"])).replace("&#x27;", "'").replace("&#x2f;", "/");
+    let junit = check(&["--format", "junit"]).replace("&apos;", "'");
+    for (profile, reason) in [opps, omf] {
+        assert!(table.contains(&format!("profile {profile} ({reason})")), "table: {table}");
+        assert!(markdown.contains(&format!("profile `{profile}` ({reason})")), "markdown: {markdown}");
+        assert!(html.contains(&format!("<code>{profile}</code> ({reason})")), "html: {html}");
+        assert!(junit.contains(&format!(r#"<property name="profile" value="{profile}"/>"#)), "junit: {junit}");
+        assert!(junit.contains(&format!(r#"<property name="profile_reason" value="{reason}"/>"#)), "junit: {junit}");
+    }
+    assert!(table.contains(&format!("Not audited (1): SAP_Business_Notifications_Mail: {mail}")), "table: {table}");
+    assert!(markdown.contains(&format!("- `SAP_Business_Notifications_Mail`: {mail}")), "markdown: {markdown}");
+    assert!(html.contains(&format!("<code>SAP_Business_Notifications_Mail</code></th><td>{mail}</td>")), "html: {html}");
+    assert!(
+        junit.contains(&format!(r#"<property name="not_audited" value="SAP_Business_Notifications_Mail: {mail}"/>"#)),
+        "junit: {junit}"
+    );
+    // The short Markdown of a clean run names the mail destination too.
+    assert!(flat(check(&["--format", "markdown"])).contains(&format!("- `SAP_Business_Notifications_Mail`: {mail}")));
 }
 
 #[test]
@@ -308,12 +425,39 @@ fn the_profiles_command_and_explain_are_generated_from_the_data() {
     let names: Vec<&str> = doc["profiles"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["entitlement-management", "build-process-automation", "intelligent-rpa", "industry-cloud-ingestion", "cloud-alm-push"]
+        [
+            "entitlement-management",
+            "build-process-automation",
+            "intelligent-rpa",
+            "industry-cloud-ingestion",
+            "omnichannel-promotion-pricing",
+            "order-management-foundation",
+            "cloud-alm-push"
+        ]
     );
+    let omf = doc["profiles"].as_array().unwrap().iter().find(|p| p["name"] == "order-management-foundation").unwrap();
+    assert_eq!(omf["leaves_out"]["CALM005"], "the URL keeps /api");
     let explain = calm(&root(), &["explain", "CALM052"]).stdout;
     assert!(explain.contains("Profiles: industry-cloud-ingestion"), "{explain}");
-    let explain = calm(&root(), &["explain", "CALM004"]).stdout;
-    assert!(explain.contains("Profiles: every profile"), "{explain}");
+    let explain = calm(&root(), &["explain", "CALM006"]).stdout;
+    assert!(explain.contains("Profiles: every profile (a common push rule)"), "{explain}");
+    // A common rule some profiles leave out says which, and why.
+    let explain = calm(&root(), &["explain", "CALM004"]).stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(explain.contains("Profiles: every profile except omnichannel-promotion-pricing and order-management-foundation"), "{explain}");
+    assert!(explain.contains("Left out by omnichannel-promotion-pricing: the page does not ask for the trailing slash"), "{explain}");
+    let explain = calm(&root(), &["explain", "destination-url-without-api"]).stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(explain.contains("Left out by order-management-foundation: the URL keeps /api"), "{explain}");
+    let table = calm(&root(), &["profiles"]).stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(table.contains("order-management-foundation leaves out CALM012: the URL is the key's Api endpoint as is"), "{table}");
+    assert!(table.contains("name is CALM_OPPS => omnichannel-promotion-pricing"), "{table}");
+    assert!(table.contains("name is SAP_Business_Notifications_Mail => not audited"), "{table}");
+    let rules = calm(&root(), &["rules", "--profile", "order-management-foundation", "--format", "json"]).stdout;
+    let codes: Vec<String> =
+        serde_json::from_str::<Value>(&rules).unwrap().as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_owned()).collect();
+    assert!(
+        codes.contains(&"CALM006".to_owned()) && !codes.iter().any(|c| ["CALM004", "CALM005", "CALM012"].contains(&c.as_str())),
+        "{codes:?}"
+    );
     let rules = calm(&root(), &["rules", "--profile", "intelligent-rpa", "--format", "json"]).stdout;
     let codes: Vec<String> =
         serde_json::from_str::<Value>(&rules).unwrap().as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap().to_owned()).collect();

@@ -410,10 +410,24 @@ fn every_rule_belongs_to_a_profile_and_every_profile_names_existing_rules() {
         ("build-process-automation", &["CALM050"][..]),
         ("intelligent-rpa", &["CALM050", "CALM051"][..]),
         ("industry-cloud-ingestion", &["CALM052"][..]),
+        ("omnichannel-promotion-pricing", &[][..]),
+        ("order-management-foundation", &[][..]),
         ("cloud-alm-push", &[][..]),
     ] {
         let p = profiles.find(profile).unwrap_or_else(|| panic!("profile {profile} is missing"));
         assert_eq!(p.rules, codes, "{profile}");
+    }
+    // ... and these common rules left out, each with why.
+    for (profile, codes) in
+        [("omnichannel-promotion-pricing", &["CALM004"][..]), ("order-management-foundation", &["CALM004", "CALM005", "CALM012"][..])]
+    {
+        let p = profiles.find(profile).unwrap_or_else(|| panic!("profile {profile} is missing"));
+        assert_eq!(p.leaves_out.keys().collect::<Vec<_>>(), codes, "{profile}");
+    }
+    for p in
+        profiles.profiles.iter().filter(|p| !["omnichannel-promotion-pricing", "order-management-foundation"].contains(&p.name.as_str()))
+    {
+        assert!(p.leaves_out.is_empty(), "{} leaves out common rules SPEC §3a does not name", p.name);
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -441,6 +455,8 @@ fn a_correct_destination_of_every_profile_passes() {
             false,
         ),
         ("industry-cloud-ingestion", spec(&[("Name", "SAP Cloud ALM"), ("systemRole", "PROD")], &page_defaults), false),
+        ("omnichannel-promotion-pricing", omnichannel_page(), false),
+        ("order-management-foundation", order_management_page(), false),
         ("cloud-alm-push", spec(&[("Name", "ALM_PUSH")], &page_defaults), false),
     ];
     for (profile, destination, with_settings) in cases {
@@ -485,6 +501,99 @@ fn a_correct_destination_of_every_profile_passes() {
     }
 }
 
+/// `CALM_OPPS` as SAP Omnichannel Promotion Pricing's steps said (until March 2026): URL = the
+/// key's Api without `/api` and without a trailing slash, OAuth2ClientCredentials, no
+/// tokenServiceURLType.
+fn omnichannel_page() -> DestinationSpec {
+    spec(&[("Name", "CALM_OPPS"), ("URL", "https://acme.eu10.alm.cloud.sap")], &["tokenServiceURLType"])
+}
+
+/// `CloudALM` as SAP Order Management foundation's steps said (until May 2026): URL = the key's
+/// Api as is, `/api` kept.
+fn order_management_page() -> DestinationSpec {
+    spec(&[("Name", "CloudALM"), ("URL", "https://acme.eu10.alm.cloud.sap/api")], &["tokenServiceURLType"])
+}
+
+fn case_of(name: &str, destinations: Vec<DestinationSpec>) -> Case {
+    Case {
+        name: name.into(),
+        expect: "fail".into(),
+        severity: None,
+        contains: None,
+        object: None,
+        destinations: Some(destinations),
+        files: BTreeMap::new(),
+        no_destination_source: false,
+        settings: Some(toml::Value::Boolean(false)),
+        key: None,
+        profile: None,
+        profiles: BTreeMap::new(),
+        expect_profile: None,
+    }
+}
+
+/// The profiles that leave common rules out judge by every rule that remains: their page's
+/// destination with one thing broken fails the rule about it, and the rules they leave out
+/// give no result on them whatever is broken.
+#[test]
+fn profiles_that_leave_rules_out_fail_the_rules_that_remain() {
+    let other_tenant = |url: &str| url.replace("acme.", "acme-old.");
+    let other_region = |url: &str| url.replace(".eu10.", ".us10.");
+    for (profile, name, page_url) in [
+        ("omnichannel-promotion-pricing", "CALM_OPPS", "https://acme.eu10.alm.cloud.sap"),
+        ("order-management-foundation", "CloudALM", "https://acme.eu10.alm.cloud.sap/api"),
+    ] {
+        let http = page_url.replace("https:", "http:");
+        // One property changed (None: removed), and the rule that must fail for it.
+        let mut broken: Vec<(&str, Option<String>, &str)> = vec![
+            ("Type", Some("RFC".into()), "CALM002"),
+            ("ProxyType", Some("OnPremise".into()), "CALM003"),
+            ("URL", Some(http), "CALM006"),
+            ("Authentication", Some("BasicAuthentication".into()), "CALM007"),
+            ("clientId", Some(" ".into()), "CALM008"),
+            ("clientSecret", None, "CALM009"),
+            ("tokenServiceURLType", Some("Common".into()), "CALM010"),
+            ("tokenServiceURL", Some("https://acme.authentication.eu10.hana.ondemand.com/token".into()), "CALM011"),
+            ("clientId", Some("sb-calm-other!b12|calm-api!b3".into()), "CALM013"),
+            ("clientSecret", Some("another-secret-value-2".into()), "CALM014"),
+            ("tokenServiceURL", Some("https://other.authentication.eu10.hana.ondemand.com/oauth/token".into()), "CALM015"),
+            ("clientId", Some("sb-calm-acme!b12|calm-api!b3 ".into()), "CALM017"),
+            ("tokenServiceUser", Some("someone".into()), "CALM018"),
+            ("TrustAll", Some("true".into()), "CALM019"),
+            ("URL", Some(other_tenant(page_url)), "CALM031"),
+            ("URL", Some(other_region(page_url)), "CALM033"),
+        ];
+        if profile == "omnichannel-promotion-pricing" {
+            // The slash is not asked for; /api left on and another tenant still fail.
+            broken.push(("URL", Some(format!("{page_url}/api")), "CALM005"));
+            broken.push(("URL", Some(other_tenant(page_url)), "CALM012"));
+        }
+        let left_out = &Profiles::builtin().find(profile).unwrap().leaves_out;
+        for (property, value, code) in broken {
+            let mut destination = if profile == "omnichannel-promotion-pricing" { omnichannel_page() } else { order_management_page() };
+            match &value {
+                Some(v) => {
+                    destination.set.insert(property.to_owned(), v.clone());
+                }
+                None => destination.unset.push(property.to_owned()),
+            }
+            let change = format!("{property} = {value:?}");
+            let case = case_of(&format!("{profile}: {change}"), vec![destination]);
+            let results = run_case(code, &case);
+            let on_it: Vec<&Finding> = results.iter().filter(|f| f.object.name == name).collect();
+            assert!(
+                !on_it.is_empty() && on_it.iter().all(|f| f.status.as_str() == "fail"),
+                "{profile}: {change} should fail {code}: {:?}",
+                on_it.iter().map(|f| (f.status.as_str(), &f.message)).collect::<Vec<_>>()
+            );
+            assert!(on_it.iter().all(|f| f.profile.as_ref().is_some_and(|p| p.name == profile)), "{profile} {code}");
+            for gone in left_out.keys() {
+                assert!(run_case(gone, &case).is_empty(), "{profile}: {gone} judged the destination though the profile leaves it out");
+            }
+        }
+    }
+}
+
 /// SAP's own destinations near Cloud ALM are recognised and never judged, however wrong they
 /// look by the push rules: `/api` kept, `Common`, no `CALM_` prefix.
 #[test]
@@ -502,13 +611,34 @@ fn sap_destinations_that_are_not_audited_are_never_failed() {
         &[],
     );
     let dms = spec(&[("Name", "CALM_SD_DMS_INTEGRATION"), ("URL", "https://api-sdm-di.cfapps.eu10.hana.ondemand.com")], &["clientSecret"]);
+    // A MAIL destination in Cloud ALM's own subaccount (eu11, cn20): no URL, no OAuth.
+    let mail = DestinationSpec {
+        base: false,
+        set: [
+            ("Name", "SAP_Business_Notifications_Mail"),
+            ("Type", "MAIL"),
+            ("ProxyType", "Internet"),
+            ("Authentication", "BasicAuthentication"),
+            ("mail.smtp.host", "smtp.example.com"),
+            ("mail.smtp.port", "587"),
+            ("mail.user", "notifications@example.com"),
+            ("mail.password", "fixture-mail-password-1"),
+            ("mail.transport.protocol", "smtp"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect(),
+        unset: Vec::new(),
+    };
+    // The same name on a Cloud ALM URL is in scope and still recognised as not audited.
+    let mail_on_alm = spec(&[("Name", "SAP_Business_Notifications_Mail"), ("Type", "MAIL"), ("tokenServiceURLType", "Common")], &[]);
     let case = Case {
         name: "SAP's own".into(),
         expect: "pass".into(),
         severity: None,
         contains: None,
         object: None,
-        destinations: Some(vec![spec(&[], &[]), tms, ftr, dms]),
+        destinations: Some(vec![spec(&[], &[]), tms, ftr, dms, mail, mail_on_alm]),
         files: BTreeMap::new(),
         no_destination_source: false,
         settings: None,
@@ -520,7 +650,8 @@ fn sap_destinations_that_are_not_audited_are_never_failed() {
     for rule in &Catalog::builtin().rules {
         for f in run_case(&rule.code, &case) {
             assert!(
-                !["TransportManagementService", "CALM_FTR_CTMS_A1", "CALM_SD_DMS_INTEGRATION"].contains(&f.object.name.as_str()),
+                !["TransportManagementService", "CALM_FTR_CTMS_A1", "CALM_SD_DMS_INTEGRATION", "SAP_Business_Notifications_Mail"]
+                    .contains(&f.object.name.as_str()),
                 "{} judged {}: {} {}",
                 f.code,
                 f.object.name,

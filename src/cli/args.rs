@@ -43,7 +43,7 @@ pub struct CheckArgs {
     /// Lowest severity of a failure that makes the exit code 1 [default: error; env CALM_AUDIT_FAIL_ON].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// Also show pass and not_applicable results in the table and SARIF (JSON always has all).
+    /// Also show pass and not_applicable results in the table, Markdown and SARIF (JSON always has all).
     #[arg(long)]
     pub all_results: bool,
     /// Also save what was read as a snapshot (secrets replaced by digests) to FILE.

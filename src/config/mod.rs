@@ -177,7 +177,8 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 
 # The purpose every Cloud ALM destination is judged by, instead of recognising it
 # (`calm-audit profiles` lists them): entitlement-management, build-process-automation,
-# intelligent-rpa, industry-cloud-ingestion, cloud-alm-push.
+# intelligent-rpa, industry-cloud-ingestion, omnichannel-promotion-pricing,
+# order-management-foundation, cloud-alm-push.
 # profile = "entitlement-management"
 
 # More reports from the same run, written atomically: format = "path".
@@ -237,6 +238,15 @@ mod tests {
         assert_eq!(file.waiver.map(|w| w.len()), Some(1));
         assert_eq!(file.timeout.map(|t| *t.get_ref()), Some(30.0), "top-level keys stay top-level");
         assert_eq!(file.reports.map(|r| r.len()), Some(3));
+    }
+
+    /// The template's comment lists the profiles `profile = "..."` takes; a new profile is named there too.
+    #[test]
+    fn the_template_names_every_profile() {
+        let flat = TEMPLATE.lines().filter_map(|l| l.strip_prefix("# ")).collect::<Vec<_>>().join(" ");
+        for p in &crate::rules::Profiles::builtin().profiles {
+            assert!(flat.contains(&format!("{},", p.name)) || flat.contains(&format!("{}.", p.name)), "{} is not named", p.name);
+        }
     }
 
     #[test]

@@ -112,6 +112,9 @@ fn markdown(catalog: &Catalog) -> String {
             requires_label(r),
             super::profiles::profiles_of_rule(Profiles::builtin(), &r.code)
         ));
+        for (p, why) in Profiles::builtin().left_out_by(&r.code) {
+            s.push_str(&format!("Left out by [`{0}`](profiles.md#{0}): {why}.\n\n", p.name));
+        }
         s.push_str(&format!("{}\n\n{}\n\n**How to fix**\n\n", r.summary, r.description.trim()));
         for (i, step) in r.remediation.iter().enumerate() {
             s.push_str(&format!("{}. {step}\n", i + 1));
@@ -131,6 +134,9 @@ pub fn explain(rule: &Rule, width: usize) -> String {
     s.push_str(&indented(&format!("Needs: {}", requires_label(rule)), width, 0, 4));
     let profiles = super::profiles::profiles_of_rule(Profiles::builtin(), &rule.code);
     s.push_str(&indented(&format!("Profiles: {profiles}"), width, 0, 4));
+    for line in super::profiles::left_out(Profiles::builtin(), &rule.code) {
+        s.push_str(&indented(&format!("Left out by {line}"), width, 0, 4));
+    }
     for paragraph in rule.description.trim().split("\n\n") {
         s.push('\n');
         s.push_str(&indented(paragraph, width, 0, 0));

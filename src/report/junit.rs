@@ -13,7 +13,8 @@
 //! | `pass` | passed |
 //!
 //! A destination's result carries its profile as the test case properties `profile` and
-//! `profile_reason` (and in the description of a failure or error).
+//! `profile_reason` (and in the description of a failure or error). SAP's own destinations that
+//! are recognised and not audited are suite properties `not_audited` (`NAME: reason`).
 //!
 //! An incomplete audit adds one `calm-audit source read` error per failed source (in the
 //! `calm-audit` suite, which a run with targets only has for these and for results that name
@@ -23,6 +24,7 @@ use quick_junit::{NonSuccessKind, Property, Report as JunitReport, TestCase, Tes
 
 use super::{Coverage, Report};
 use crate::model::{BaselineState, Finding, Status};
+use crate::rules::context::OUT_OF_SCOPE;
 
 /// Name of the report, of the suite of a run without targets, and the classname prefix.
 const TOOL: &str = "calm-audit";
@@ -110,6 +112,17 @@ pub fn render(report: &Report) -> String {
     let mut suites: Vec<TestSuite> = report.targets.iter().map(|t| suite(&t.name, Some(&t.coverage), t.complete, fail_on)).collect();
     // Results of a run without targets, results that name none of them, and failed sources.
     let mut general = suite(TOOL, report.targets.is_empty().then_some(&report.coverage), report.complete(), fail_on);
+
+    // SAP's own destinations recognised and not audited, named with the reason; those merely
+    // out of scope are only counted (a large subaccount has thousands).
+    for n in report.not_audited.iter().filter(|n| n.reason != OUT_OF_SCOPE) {
+        let index = n.target.as_ref().and_then(|t| report.targets.iter().position(|s| &s.name == t));
+        let property = Property::new("not_audited", format!("{}: {}", n.name, n.reason));
+        match index.and_then(|i| suites.get_mut(i)) {
+            Some(s) => s.add_property(property),
+            None => general.add_property(property),
+        };
+    }
 
     for f in &report.findings {
         let index = f.target.as_ref().and_then(|t| report.targets.iter().position(|s| &s.name == t));

@@ -1,7 +1,8 @@
 //! Markdown for a GitHub step summary, a merge-request comment or a support ticket.
 //!
 //! Short when all is well (nothing counts for the exit code, no `error` or `manual` result, the
-//! audit complete, no waiver to tell about): a heading, the coverage and the counts. Otherwise
+//! audit complete, no waiver to tell about) and `--all-results` is not given: a heading, the
+//! coverage, the destinations not audited and the counts. Otherwise
 //! the failed sources, a table of the results the table report would show (failing first), the
 //! waivers worth a look, the failures gone since the baseline, then coverage and counts. It says
 //! nothing the report does not hold; messages are already redacted.
@@ -198,7 +199,8 @@ fn all_is_well(report: &Report) -> bool {
 
 pub fn render(report: &Report) -> String {
     let mut blocks: Vec<String> = Vec::new();
-    if all_is_well(report) {
+    // `--all-results` asks for every result, each with its destination's profile: the long form.
+    if all_is_well(report) && !report.options.all_results {
         blocks.push("## calm-audit: no findings".to_owned());
         blocks.push(coverage_line(report));
         blocks.extend(not_audited_block(report));

@@ -25,16 +25,32 @@ fn verdict_text(step: &Step) -> String {
     }
 }
 
-/// Which profiles judge a rule, as `explain` and the docs say it.
+/// Which profiles judge a rule, as `explain` and the docs say it; [`left_out`] says why the
+/// profiles named after "except" leave it out.
 pub fn profiles_of_rule(profiles: &Profiles, code: &str) -> String {
     if profiles.common.rules.iter().any(|c| c == code) {
-        return "every profile (a common push rule)".to_owned();
+        let except: Vec<&str> = profiles.left_out_by(code).iter().map(|(p, _)| p.name.as_str()).collect();
+        return match except.as_slice() {
+            [] => "every profile (a common push rule)".to_owned(),
+            [one] => format!("every profile except {one} (a common push rule it leaves out)"),
+            [init @ .., last] => format!("every profile except {} and {last} (a common push rule they leave out)", init.join(", ")),
+        };
     }
     if profiles.run.rules.iter().any(|c| c == code) {
         return "every run with a Cloud ALM key, whatever the destinations' profiles".to_owned();
     }
     let names: Vec<&str> = profiles.of_rule(code).iter().map(|p| p.name.as_str()).collect();
     if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+}
+
+/// Each profile that leaves out the common rule `code`, with why: "NAME: REASON".
+pub fn left_out(profiles: &Profiles, code: &str) -> Vec<String> {
+    profiles.left_out_by(code).iter().map(|(p, why)| format!("{}: {why}", p.name)).collect()
+}
+
+/// The common rules `p` leaves out, as the table and the docs list them.
+fn leaves_out_text(p: &Profile) -> Option<String> {
+    (!p.leaves_out.is_empty()).then(|| p.leaves_out.keys().cloned().collect::<Vec<_>>().join(", "))
 }
 
 /// The rules that judge a run whose destinations have `profile`: the common ones, the run's,
@@ -53,22 +69,40 @@ pub fn render(profiles: &Profiles, format: CatalogFormat, width: usize) -> Strin
                 .iter()
                 .map(|p| {
                     let own = if p.rules.is_empty() { "none".to_owned() } else { p.rules.join(", ") };
-                    vec![p.name.clone(), p.title.clone(), own, recognised_by(profiles, p).join("; ").replace('`', "")]
+                    let left = leaves_out_text(p).unwrap_or_else(|| "none".to_owned());
+                    vec![p.name.clone(), p.title.clone(), own, left, recognised_by(profiles, p).join("; ").replace('`', "")]
                 })
                 .collect();
-            let header = ["Profile", "Service", "Rules beyond the common ones", "Recognised by"];
+            let header = ["Profile", "Service", "Rules beyond the common ones", "Common rules left out", "Recognised by"];
             let table = grid(&header, &rows, width).unwrap_or_else(|| {
                 let mut list = String::new();
                 for row in &rows {
                     list.push_str(&indented(&format!("{} · {}", row[0], row[1]), width, 0, 4));
                     list.push_str(&indented(&format!("rules beyond the common ones: {}", row[2]), width, 4, 6));
-                    list.push_str(&indented(&format!("recognised by: {}", row[3]), width, 4, 6));
+                    list.push_str(&indented(&format!("common rules left out: {}", row[3]), width, 4, 6));
+                    list.push_str(&indented(&format!("recognised by: {}", row[4]), width, 4, 6));
                 }
                 list
             });
             let mut out = format!("{table}\n");
-            out.push_str(&indented(&format!("Common rules (every profile): {}", profiles.common.rules.join(", ")), width, 0, 4));
+            out.push_str(&indented(
+                &format!("Common rules (every profile, but for those it leaves out): {}", profiles.common.rules.join(", ")),
+                width,
+                0,
+                4,
+            ));
             out.push_str(&indented(&format!("Rules of the run (the Cloud ALM key): {}", profiles.run.rules.join(", ")), width, 0, 4));
+            let left: Vec<String> = profiles
+                .profiles
+                .iter()
+                .flat_map(|p| p.leaves_out.iter().map(move |(code, why)| format!("{} leaves out {code}: {why}", p.name)))
+                .collect();
+            if !left.is_empty() {
+                out.push_str("\nCommon rules left out, and why:\n");
+                for line in &left {
+                    out.push_str(&indented(line, width, 2, 4));
+                }
+            }
             out.push_str("\nRecognition, first match wins:\n");
             let explicit = "0. an explicit choice: [profiles] in calm-audit.toml, then --profile or profile = \"...\"";
             out.push_str(&indented(explicit, width, 2, 5));
@@ -112,9 +146,9 @@ fn markdown(profiles: &Profiles) -> String {
     for (i, step) in profiles.recognise.iter().enumerate() {
         s.push_str(&format!("| {} | {} | {} | {} |\n", i + 1, condition_text(step), verdict_text(step), step.reason));
     }
-    s.push_str("\nOnly in-scope destinations are recognised (a `CALM_` or `sap_process_automation_cloud_alm` name in any letter case, a `*.alm.cloud.sap` URL host, or named by the settings): the properties only tell purposes apart, and many destinations outside Cloud ALM carry `sap.processautomation.enabled`. A destination not audited is listed in the report's `not_audited` with the reason, and never failed.\n");
+    s.push_str("\nOnly in-scope destinations are recognised (a `CALM_` or `sap_process_automation_cloud_alm` name in any letter case, a `*.alm.cloud.sap` URL host, or named by the settings): the properties only tell purposes apart, and many destinations outside Cloud ALM carry `sap.processautomation.enabled`. A destination not audited is listed in the report's `not_audited` with the reason, and never failed; a name that the table marks not audited is named so even when the destination is out of scope (a MAIL destination has no Cloud ALM URL).\n");
     s.push_str(&format!(
-        "\n## Common rules\n\n{}\n\nEvery profile applies {}.\n\nThe Cloud ALM key's rules ({}) are judged once per run, whatever the destinations' profiles.\n",
+        "\n## Common rules\n\n{}\n\nEvery profile applies {}, except those a profile leaves out (named under it, with why).\n\nThe Cloud ALM key's rules ({}) are judged once per run, whatever the destinations' profiles.\n",
         profiles.common.summary,
         profiles.common.rules.iter().map(|c| format!("[{c}](rules.md#{})", c.to_ascii_lowercase())).collect::<Vec<_>>().join(", "),
         profiles.run.rules.join(", ")
@@ -129,6 +163,12 @@ fn markdown(profiles: &Profiles) -> String {
             for code in &p.rules {
                 let summary = catalog.find(code).map_or("", |r| r.summary.as_str());
                 s.push_str(&format!("- [{code}](rules.md#{}): {summary}\n", code.to_ascii_lowercase()));
+            }
+        }
+        if !p.leaves_out.is_empty() {
+            s.push_str("\nCommon rules it leaves out, and why:\n\n");
+            for (code, why) in &p.leaves_out {
+                s.push_str(&format!("- [{code}](rules.md#{}): {why}\n", code.to_ascii_lowercase()));
             }
         }
         if p.explicit_defaults {

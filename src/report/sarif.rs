@@ -12,6 +12,7 @@ use serde_sarif::sarif::{
 
 use super::{AbsentFinding, Report};
 use crate::model::{BaselineState, Finding, ObjectKind, Severity, Status};
+use crate::rules::context::OUT_OF_SCOPE;
 use crate::rules::{Profiles, Rule};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -199,7 +200,16 @@ pub fn render(report: &Report) -> String {
     if let Some(b) = &report.baseline {
         results.extend(b.absent.iter().map(|gone| absent_result(report, gone)));
     }
-    let run = Run::builder().tool(Tool::builder().driver(driver).build()).invocations(vec![invocation]).results(results).build();
+    let mut run = Run::builder().tool(Tool::builder().driver(driver).build()).invocations(vec![invocation]).results(results).build();
+    // SAP's own destinations recognised and not audited (SPEC §3a), named with the reason as in
+    // the JSON report's `not_audited`; those merely out of scope are only counted there.
+    let recognised: Vec<serde_json::Value> =
+        report.not_audited.iter().filter(|n| n.reason != OUT_OF_SCOPE).map(|n| serde_json::to_value(n).unwrap_or_default()).collect();
+    if !recognised.is_empty() {
+        let mut props = BTreeMap::new();
+        props.insert("not_audited".to_owned(), serde_json::Value::from(recognised));
+        run.properties = Some(PropertyBag::builder().additional_properties(props).build());
+    }
     let log = Sarif::builder().schema(SCHEMA).version(serde_json::Value::from("2.1.0")).runs(vec![run]).build();
     let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
     text.push('\n');

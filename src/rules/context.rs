@@ -123,22 +123,47 @@ pub fn not_audited(destinations: &[Destination], excluded: &[(usize, String)], s
         if let Some((_, reason)) = next.next_if(|(at, _)| *at == i) {
             out.push(NotAudited { name: d.name().to_owned(), reason: reason.clone().into(), target: None });
         } else if !in_scope(d, settings) {
-            out.push(NotAudited { name: d.name().to_owned(), reason: OUT_OF_SCOPE.into(), target: None });
+            let reason = match not_audited_by_name(d.name()) {
+                Some((what, why)) => format!("{what} ({why})").into(),
+                None => OUT_OF_SCOPE.into(),
+            };
+            out.push(NotAudited { name: d.name().to_owned(), reason, target: None });
         }
     }
     out
+}
+
+/// What an out-of-scope destination is for, when its name alone shows it is one of SAP's own
+/// that is not audited (SPEC §3a: `SAP_Business_Notifications_Mail` is a MAIL destination, with
+/// no Cloud ALM URL to bring it into scope): the first recognition step about the name decides,
+/// as for an in-scope destination. Only the name is looked at, which is all that is kept of an
+/// out-of-scope destination.
+fn not_audited_by_name(name: &str) -> Option<(&'static str, &'static str)> {
+    let step = Profiles::builtin().recognise.iter().find(|step| match &step.condition {
+        Condition::Name(n) => eq(name, n, step.ignore_case),
+        Condition::NamePrefix(p) => starts(name, p, step.ignore_case),
+        Condition::Settings | Condition::Property(_) | Condition::HostSuffix(_) => false,
+    })?;
+    match &step.verdict {
+        Verdict::NotAudited(what) => Some((what.as_str(), step.reason.as_str())),
+        Verdict::Profile(_) => None,
+    }
 }
 
 /// Why a destination outside SPEC §3's scope was left alone.
 pub const OUT_OF_SCOPE: &str = "out of scope: not a Cloud ALM name, URL host or settings destination";
 
 /// The profile as a result carries it: name, and why it was chosen (with the hint of a profile
-/// that judges by the common rules only).
+/// that judges by the common rules only, and the common rules the profile leaves out with why,
+/// so that a reader missing a rule's result on the destination learns the reason).
 pub fn choice(profile: &Profile, reason: &str) -> ProfileChoice {
-    let reason = match &profile.hint {
+    let mut reason = match &profile.hint {
         Some(hint) => format!("{reason}; {hint}"),
         None => reason.to_owned(),
     };
+    for (code, why) in &profile.leaves_out {
+        reason.push_str(&format!("; {code} left out: {why}"));
+    }
     ProfileChoice { name: profile.name.clone(), reason }
 }
 

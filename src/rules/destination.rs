@@ -1,6 +1,7 @@
 //! Destination checks written in Rust: URLs, secrets and the comparisons with the key.
 
 use super::context::{Inputs, Outcome};
+use super::profiles::Profile;
 use super::url::{self, Parsed};
 use crate::model::secret::is_secret_key;
 use crate::model::{CodeKind, Destination, Level, Probe, Severity, Value};
@@ -149,7 +150,10 @@ pub fn token_url_valid(d: &Destination, _: &Inputs) -> Outcome {
     }
 }
 
-pub fn url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
+/// The key's Api endpoint without the final `api`. The slash before it is CALM004's to ask for:
+/// a profile that leaves CALM004 out (its page does not ask for the slash) accepts the URL with
+/// or without it.
+pub fn url_matches_key(d: &Destination, inputs: &Inputs, profile: &Profile) -> Outcome {
     let Some(key) = inputs.key else {
         return Outcome::not_applicable("no Cloud ALM key");
     };
@@ -157,11 +161,18 @@ pub fn url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
         return Outcome::not_applicable("the key's endpoints.Api is missing or does not end in /api (reported by CALM040/CALM041)")
             .on("URL");
     };
+    let slash_optional = profile.leaves_out.contains_key("CALM004");
+    let bare = expected.strip_suffix('/').filter(|_| slash_optional);
+    let matches = |u: &str| u == expected || bare == Some(u);
+    let asks = match bare {
+        Some(bare) => format!("\"{expected}\" or \"{bare}\" (profile {} does not ask for the trailing slash)", profile.name),
+        None => format!("\"{expected}\""),
+    };
     match d.text("URL") {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
-        Some(u) if u == expected => Outcome::pass(format!("URL is \"{expected}\", the key's Api endpoint without api")).on("URL"),
-        Some(u) if u.trim() == expected => Outcome::fail(only_whitespace("URL", &visible(u), &format!("\"{expected}\""))).on("URL"),
-        Some(u) => Outcome::fail(format!("URL is \"{}\"; the key's endpoints.Api asks for \"{expected}\"", visible(u))).on("URL"),
+        Some(u) if matches(u) => Outcome::pass(format!("URL is \"{u}\", the key's Api endpoint without api")).on("URL"),
+        Some(u) if matches(u.trim()) => Outcome::fail(only_whitespace("URL", &visible(u), &asks)).on("URL"),
+        Some(u) => Outcome::fail(format!("URL is \"{}\"; the key's endpoints.Api asks for {asks}", visible(u))).on("URL"),
     }
 }
 

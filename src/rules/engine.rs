@@ -9,12 +9,15 @@ use super::{destination, key, landscape, settings, templates};
 use crate::model::{CloudAlmKey, Destination, Finding, Location, ObjectKind, ObjectRef, ProfileChoice, Settings, Status};
 
 type DestinationCheck = fn(&Destination, &Inputs) -> Outcome;
+/// A destination check whose expectation depends on what the destination's profile leaves out.
+type ProfiledDestinationCheck = fn(&Destination, &Inputs, &super::Profile) -> Outcome;
 type SettingsCheck = fn(&Settings, &Inputs) -> Outcome;
 type KeyCheck = fn(&CloudAlmKey, &Inputs) -> Outcome;
 type LandscapeCheck = for<'a> fn(&Inputs<'a>) -> Vec<(Subject<'a>, Outcome)>;
 
 enum Check {
     Destination(DestinationCheck),
+    ProfiledDestination(ProfiledDestinationCheck),
     Settings(SettingsCheck),
     Key(KeyCheck),
     Landscape(LandscapeCheck),
@@ -29,7 +32,7 @@ fn code_check(code: &str) -> Option<Check> {
         "CALM006" => C::Destination(destination::url_valid),
         "CALM009" => C::Destination(destination::client_secret_set),
         "CALM011" => C::Destination(destination::token_url_valid),
-        "CALM012" => C::Destination(destination::url_matches_key),
+        "CALM012" => C::ProfiledDestination(destination::url_matches_key),
         "CALM013" => C::Destination(destination::client_id_matches_key),
         "CALM014" => C::Destination(destination::client_secret_matches_key),
         "CALM015" => C::Destination(destination::token_url_matches_key),
@@ -127,6 +130,12 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
             Some(Check::Destination(f)) => {
                 for (d, _, c) in each(rule) {
                     let outcome = not_literal(rule, d, f(d, inputs));
+                    out.push(destination_finding(rule, d, c, outcome));
+                }
+            }
+            Some(Check::ProfiledDestination(f)) => {
+                for (d, p, c) in each(rule) {
+                    let outcome = not_literal(rule, d, f(d, inputs, p));
                     out.push(destination_finding(rule, d, c, outcome));
                 }
             }

@@ -3,11 +3,12 @@
 //! Everything that shows a profile is generated from here, and the engine asks
 //! [`Profiles::applies`] before it runs a destination rule.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::catalog::Catalog;
+use super::catalog::{Catalog, Scope};
 
 const BUILTIN: &str = include_str!("../../rules/profiles.toml");
 
@@ -28,6 +29,10 @@ pub struct Profile {
     pub summary: String,
     /// The rules beyond the common ones.
     pub rules: Vec<String>,
+    /// The common destination rules this profile does not apply, each with why (what its page
+    /// asks instead); in code order.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub leaves_out: BTreeMap<String, String>,
     /// The page asks to set properties whose BTP default is already right; absent ones warn.
     pub explicit_defaults: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -129,6 +134,26 @@ impl Profiles {
             }
         }
         for p in &raw.profile {
+            for (code, why) in &p.leaves_out {
+                let Some(rule) = catalog.find(code) else {
+                    return Err(err(format!("{}: leaves out {code}, which is not in the catalog", p.name)));
+                };
+                if !raw.common.rules.contains(code) {
+                    return Err(err(format!(
+                        "{}: leaves out {code}, which is not a common rule (leave it out of `rules` instead)",
+                        p.name
+                    )));
+                }
+                if rule.scope != Scope::Destination {
+                    return Err(err(format!(
+                        "{}: leaves out {code}, which judges all destinations together; only rules about each destination can be left out",
+                        p.name
+                    )));
+                }
+                if why.trim().is_empty() {
+                    return Err(err(format!("{}: leaves out {code} without saying why", p.name)));
+                }
+            }
             if p.name.is_empty() || !p.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
                 return Err(err(format!("profile name \"{}\" is not kebab-case", p.name)));
             }
@@ -186,9 +211,15 @@ impl Profiles {
         })
     }
 
-    /// Whether a destination judged by `profile` gets `code`.
+    /// Whether a destination judged by `profile` gets `code`: a common rule the profile does
+    /// not leave out, or one of its own.
     pub fn applies(&self, profile: &Profile, code: &str) -> bool {
-        self.common.rules.iter().any(|c| c == code) || profile.rules.iter().any(|c| c == code)
+        (self.common.rules.iter().any(|c| c == code) && !profile.leaves_out.contains_key(code)) || profile.rules.iter().any(|c| c == code)
+    }
+
+    /// The profiles that leave out the common rule `code`, each with why.
+    pub fn left_out_by(&self, code: &str) -> Vec<(&Profile, &str)> {
+        self.profiles.iter().filter_map(|p| p.leaves_out.get(code).map(|why| (p, why.as_str()))).collect()
     }
 
     /// The profiles that apply `code`: all of them for a common rule.
@@ -208,7 +239,7 @@ mod tests {
     #[test]
     fn the_builtin_profiles_load() {
         let p = Profiles::builtin();
-        assert_eq!(p.profiles.len(), 5);
+        assert_eq!(p.profiles.len(), 7);
         assert!(p.find("entitlement-management").is_some_and(|e| e.rules.contains(&"CALM001".to_owned())));
     }
 
@@ -223,6 +254,42 @@ mod tests {
         assert!(Profiles::parse(&code, catalog).unwrap_err().message.contains("CALM059"));
         let key = with("[[recognise]]\nname = \"X\"\nprofile = \"cloud-alm-push\"\nreason = \"r\"\ncolour = 1\n");
         assert!(Profiles::parse(&key, catalog).unwrap_err().line.is_some());
+    }
+
+    /// A profile of the common rules except some: each left out rule is a common rule about
+    /// each destination, in the catalog, with a reason; and it is then not applied.
+    #[test]
+    fn left_out_rules_are_validated_and_not_applied() {
+        let catalog = Catalog::builtin();
+        let leaving = |table: &str| {
+            let text = BUILTIN.replace(
+                "[profile.leaves_out]\nCALM004 = \"the page does not ask for the trailing slash\"",
+                &format!("[profile.leaves_out]\n{table}"),
+            );
+            assert_ne!(text, BUILTIN, "the omnichannel-promotion-pricing table moved");
+            Profiles::parse(&text, catalog)
+        };
+        let message = |table: &str| leaving(table).map(|_| String::new()).unwrap_or_else(|e| e.message);
+        assert!(message("CALM059 = \"x\"").contains("leaves out CALM059, which is not in the catalog"));
+        assert!(message("CALM050 = \"x\"").contains("CALM050, which is not a common rule"));
+        assert!(message("CALM041 = \"x\"").contains("CALM041, which is not a common rule"));
+        assert!(message("CALM031 = \"x\"").contains("CALM031, which judges all destinations together"));
+        assert!(message("CALM004 = \" \"").contains("leaves out CALM004 without saying why"));
+        assert!(leaving("CALM004 = \"x\"\ncolour = 1").is_err(), "a value that is not a reason");
+
+        let p = Profiles::builtin();
+        let opps = p.find("omnichannel-promotion-pricing").unwrap();
+        assert!(!p.applies(opps, "CALM004") && p.applies(opps, "CALM005") && p.applies(opps, "CALM012"));
+        let omf = p.find("order-management-foundation").unwrap();
+        for code in ["CALM004", "CALM005", "CALM012"] {
+            assert!(!p.applies(omf, code), "{code}");
+        }
+        assert!(p.applies(omf, "CALM006") && p.applies(omf, "CALM033") && p.applies(omf, "CALM031"));
+        let names = |code: &str| p.left_out_by(code).iter().map(|(q, _)| q.name.as_str()).collect::<Vec<_>>();
+        assert_eq!(names("CALM004"), ["omnichannel-promotion-pricing", "order-management-foundation"]);
+        assert_eq!(names("CALM012"), ["order-management-foundation"]);
+        assert!(names("CALM006").is_empty());
+        assert!(!p.of_rule("CALM005").iter().any(|q| q.name == "order-management-foundation"));
     }
 
     #[test]
