@@ -1,7 +1,7 @@
 use clap::Args;
 
 use super::{Exit, Output, output_width};
-use crate::report::catalog::CatalogFormat;
+use crate::report::CatalogFormat;
 use crate::report::profiles::render;
 use crate::rules::Profiles;
 

@@ -1,7 +1,8 @@
 use clap::Args;
 
 use super::{CliError, Exit, Output, output_width};
-use crate::report::catalog::{CatalogFormat, render};
+use crate::report::CatalogFormat;
+use crate::report::catalog::render;
 use crate::report::profiles::rules_of;
 use crate::rules::{Catalog, Profiles};
 

@@ -1,6 +1,7 @@
 //! Plain data types: no I/O here.
 
 pub mod destination;
+pub mod glob;
 pub mod key;
 pub mod result;
 pub mod secret;

@@ -1,7 +1,7 @@
 //! Waivers: accepted exceptions with a reason and an expiry date. A waived result keeps its
 //! status; it is marked, shown, and no longer counts for the exit code.
 
-use super::glob_match;
+use crate::model::glob::glob_match;
 use crate::model::{Finding, ObjectKind, Status, Waived};
 use crate::report::{WaiverNote, WaiverProblem};
 

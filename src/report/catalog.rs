@@ -2,17 +2,11 @@
 
 use comfy_table::{ColumnConstraint, Table, Width, presets};
 
+use super::CatalogFormat;
 use super::text::{TABLE_MIN_WIDTH, indented, longest_token, width as text_width};
 
 use crate::rules::Profiles;
 use crate::rules::catalog::{Catalog, Requirement, Rule, Scope};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum CatalogFormat {
-    Table,
-    Json,
-    Markdown,
-}
 
 fn scope_label(scope: Scope) -> &'static str {
     match scope {

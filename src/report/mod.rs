@@ -25,6 +25,16 @@ pub enum Format {
     Html,
 }
 
+/// Formats of the catalog pages (`rules`, `profiles`). Here rather than in `catalog.rs`, so that
+/// the catalog page may use the profile texts of `profiles.rs` without the two importing each
+/// other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CatalogFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
 /// What was read, so a report can say what it covered.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Coverage {

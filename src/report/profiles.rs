@@ -1,7 +1,7 @@
 //! The profiles shown to people: `calm-audit profiles` (table, JSON, Markdown; the Markdown is
 //! `docs/profiles.md`), generated from `rules/profiles.toml` like the catalog pages.
 
-use super::catalog::CatalogFormat;
+use super::CatalogFormat;
 use super::text::{grid, indented};
 use crate::rules::profiles::{Condition, Profile, Profiles, Step, Verdict};
 use crate::rules::{Catalog, Rule};

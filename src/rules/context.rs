@@ -194,7 +194,7 @@ pub fn recognise(d: &Destination, settings: Option<&Settings>, choices: &Choices
         .by_name
         .iter()
         .find(|(pattern, _, _)| pattern == name)
-        .or_else(|| choices.by_name.iter().find(|(pattern, _, _)| crate::overlay::glob_match(pattern, name)));
+        .or_else(|| choices.by_name.iter().find(|(pattern, _, _)| crate::model::glob::glob_match(pattern, name)));
     if let Some((_, profile, reason)) = mapped {
         return Purpose::Judged { profile, reason: Cow::Owned(reason.clone()) };
     }
