@@ -10,7 +10,7 @@ mod landscape;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
-use calm_audit::report::{Coverage, Format, Options, Report};
+use calm_audit::report::{Coverage, Format, Options, Report, RunInfo};
 use calm_audit::rules::{Catalog, Inputs, audit};
 use calm_audit::source::files::{Limits, Walk, load_paths};
 use calm_audit::source::{key, live, settings};
@@ -109,6 +109,8 @@ fn auditing_and_reports(c: &mut Criterion) {
         waiver_notes: Vec::new(),
         baseline: None,
         not_audited: Vec::new(),
+        run: RunInfo::default(),
+        partial: Vec::new(),
     };
     let mut group = c.benchmark_group("report");
     group.sample_size(20);

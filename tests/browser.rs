@@ -59,7 +59,12 @@ fn install_playwright(dir: &Path) {
 
 /// Runs calm-audit, returns its standard output; exit codes 0 and 1 are both fine here.
 fn calm(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new(env!("CARGO_BIN_EXE_calm-audit")).current_dir(dir).args(args).output().expect("run calm-audit");
+    let out = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .args(args)
+        .output()
+        .expect("run calm-audit");
     assert!(out.status.code().is_some_and(|c| c <= 1), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }

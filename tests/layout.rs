@@ -22,7 +22,7 @@ const EXAMPLES: [&str; 6] =
 /// Standard output of a piped run with `COLUMNS` set (or unset for `None`).
 fn piped(args: &[&str], columns: Option<&str>) -> (i32, String, String) {
     let mut cmd = Command::new(BIN);
-    cmd.current_dir(root()).env("NO_COLOR", "1").env_remove("COLUMNS").args(args);
+    cmd.current_dir(root()).env("NO_COLOR", "1").env_remove("COLUMNS").env("SOURCE_DATE_EPOCH", "1767225600").args(args);
     if let Some(c) = columns {
         cmd.env("COLUMNS", c);
     }

@@ -30,6 +30,24 @@ impl FailOn {
     }
 }
 
+/// An input `--require` insists on (SPEC §5): without it the audit would be partial.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Required {
+    /// The SAP Cloud ALM service key (`--calm-key`).
+    CalmKey,
+    /// The Entitlement Management settings (`--settings`).
+    Settings,
+}
+
+impl Required {
+    pub fn name(self) -> &'static str {
+        match self {
+            Required::CalmKey => "calm-key",
+            Required::Settings => "settings",
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     #[command(flatten)]
@@ -84,6 +102,10 @@ pub struct CheckArgs {
     /// (`calm-audit profiles` lists them; env CALM_AUDIT_PROFILE).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    /// Refuse a partial audit: exit 2 when one of these inputs is not given (comma-separated,
+    /// repeatable; env CALM_AUDIT_REQUIRE).
+    #[arg(long, value_enum, value_name = "INPUT", value_delimiter = ',')]
+    pub require: Vec<Required>,
     /// Targets audited at once [default: 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: Option<u64>,

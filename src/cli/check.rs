@@ -1,21 +1,30 @@
+use std::path::Path;
+
 use super::args::CheckArgs;
 use super::resolve::{Resolved, RunSpec, resolve};
 use super::sources::{Gathered, gather};
 use super::{CliError, Exit, Output, write_atomically};
-use crate::model::{BaselineState, Finding, NotAudited, SourceFailure};
+use crate::model::{BaselineState, Finding, Location, NotAudited, SourceFailure, Status};
 use crate::overlay::{self, baseline, waivers, waivers::valid_date};
-use crate::report::{BaselineSummary, Coverage, Options, Report, TargetSummary, WaiverProblem};
+use crate::report::{BaselineSummary, Coverage, InputKind, InputUsed, Missing, Options, Report, RunInfo, TargetSummary, WaiverProblem};
+use crate::rules::catalog::Requirement;
 use crate::rules::{Catalog, Choices, Inputs, audit};
 use crate::source::snapshot;
 
 /// What one target's audit produced.
 struct TargetOutcome {
     name: Option<String>,
+    defined_at: Option<String>,
     findings: Vec<Finding>,
     coverage: Coverage,
     failures: Vec<SourceFailure>,
     notes: Vec<String>,
     not_audited: Vec<NotAudited>,
+    inputs: Vec<InputUsed>,
+    /// Inputs the rules need that the target was not given.
+    missing: Vec<Requirement>,
+    /// The target could not be read at all: why (the other targets are audited all the same).
+    error: Option<String>,
 }
 
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
@@ -23,12 +32,15 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     if args.show_config {
         return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean });
     }
+    // A malformed SOURCE_DATE_EPOCH is refused, never silently replaced by the clock.
+    crate::clock::source_date_epoch().map_err(CliError::Usage)?;
+    let (started, fixed) = crate::clock::now();
     // Read the baseline first: a bad one is an input error before any network call.
     let baseline = r.baseline.as_deref().map(baseline::load).transpose()?;
     let today = match std::env::var("CALM_AUDIT_TODAY") {
         Ok(d) if valid_date(d.trim()) => d.trim().to_owned(),
         Ok(d) => return Err(CliError::Usage(format!("environment variable CALM_AUDIT_TODAY: \"{d}\" is not a date YYYY-MM-DD"))),
-        Err(_) => crate::clock::today(),
+        Err(_) => crate::clock::date(started),
     };
 
     let outcomes = run_targets(&r)?;
@@ -40,13 +52,32 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let mut stderr = Vec::new();
     let mut coverage = Coverage::default();
     let mut not_audited = Vec::new();
+    let mut inputs = Vec::new();
+    let mut missing: Vec<(Requirement, Option<String>)> = Vec::new();
     for o in outcomes {
         stderr.extend(o.notes);
         let prefix = o.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
-        failures.extend(o.failures.iter().map(|f| SourceFailure { source: format!("{prefix}{}", f.source), message: f.message.clone() }));
+        match &o.error {
+            Some(error) => failures.push(SourceFailure {
+                source: TargetSummary::failure_source(o.name.as_deref().unwrap_or_default(), o.defined_at.as_deref()),
+                message: format!("not audited: {error}"),
+            }),
+            None => failures
+                .extend(o.failures.iter().map(|f| SourceFailure { source: format!("{prefix}{}", f.source), message: f.message.clone() })),
+        }
         add_coverage(&mut coverage, &o.coverage, several);
+        inputs.extend(o.inputs);
+        if o.error.is_none() {
+            missing.extend(o.missing.iter().map(|m| (*m, o.name.clone())));
+        }
         if let Some(name) = &o.name {
-            targets.push(TargetSummary { name: name.clone(), complete: o.failures.is_empty(), coverage: o.coverage });
+            let mut summary = TargetSummary::new(name);
+            summary.complete = o.failures.is_empty() && o.error.is_none();
+            summary.coverage = o.coverage;
+            summary.defined_at = o.defined_at;
+            summary.error = o.error;
+            summary.partial = o.missing.iter().map(|m| missing_input(*m, &r, Vec::new())).collect();
+            targets.push(summary);
         }
         // The first target's lists (the only one's, in the usual run) are taken, not copied.
         if findings.is_empty() {
@@ -60,6 +91,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
             not_audited.extend(o.not_audited);
         }
     }
+    let partial = merge_missing(&missing, &r, several);
 
     overlay::select(&mut findings, &r.select, &r.ignore);
     overlay::override_severity(&mut findings, &r.severity);
@@ -79,7 +111,17 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         width: super::output_width(to_terminal),
         verbose: r.runs.iter().any(|s| s.sources.verbose),
     };
-    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited };
+    let ended = if fixed { started } else { crate::clock::now().0.max(started) };
+    let run = RunInfo {
+        started: crate::clock::rfc3339(started),
+        ended: crate::clock::rfc3339(ended),
+        time_source: if fixed { crate::clock::SOURCE_DATE_EPOCH } else { "clock" },
+        calm_audit_version: env!("CARGO_PKG_VERSION"),
+        catalog_version: crate::rules::catalog_version(),
+        inputs,
+    };
+    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited, run, partial };
+    judge_targets(&mut report);
 
     for failure in &report.failures {
         stderr.push(format!("incomplete: {}: {}", failure.source, failure.message));
@@ -99,6 +141,14 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
             count(BaselineState::New),
             count(BaselineState::Unchanged),
             b.absent.len()
+        ));
+    }
+    if !report.partial.is_empty() {
+        let names: Vec<&str> = report.partial.iter().map(|m| m.input).collect();
+        stderr.push(format!(
+            "note: this is {}; --require {} refuses a partial audit",
+            crate::report::partial_text(&report.partial),
+            names.join(",")
         ));
     }
 
@@ -122,6 +172,67 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     Ok(Output { stdout, stderr, exit })
 }
 
+/// Each target's failing count and verdict, once the overlays have had their say: one pass over
+/// the results, whatever the number of targets.
+fn judge_targets(report: &mut Report) {
+    if report.targets.is_empty() {
+        return;
+    }
+    let mut failing = vec![0usize; report.targets.len()];
+    let mut errors = vec![false; report.targets.len()];
+    for f in &report.findings {
+        let Some(i) = f.target.as_deref().and_then(|t| report.targets.iter().position(|x| x.name == t)) else { continue };
+        if report.counts(f) {
+            failing[i] += 1;
+        }
+        errors[i] |= f.status == Status::Error;
+    }
+    for ((t, failing), error) in report.targets.iter_mut().zip(failing).zip(errors) {
+        t.failing = failing;
+        t.complete &= !error;
+        t.verdict = if t.error.is_some() {
+            "not_audited"
+        } else if !t.complete {
+            "incomplete"
+        } else if failing > 0 {
+            "failed"
+        } else {
+            "passed"
+        };
+    }
+}
+
+/// What a missing input means for the run: the rules (of those selected) that cannot judge
+/// anything without it.
+fn missing_input(need: Requirement, r: &Resolved, targets: Vec<String>) -> Missing {
+    let rules = Catalog::builtin()
+        .rules
+        .iter()
+        .filter(|rule| rule.requires.contains(&need))
+        .filter(|rule| (r.select.is_empty() || r.select.contains(&rule.code.as_str())) && !r.ignore.contains(&rule.code.as_str()))
+        .count();
+    match need {
+        Requirement::Settings => Missing { input: "settings", flag: "--settings", what: "Entitlement Management settings", rules, targets },
+        _ => Missing { input: "calm-key", flag: "--calm-key", what: "Cloud ALM service key", rules, targets },
+    }
+}
+
+/// The run's partial inputs: each missing input once, naming the targets that lack it when
+/// the run has targets. A missing input that no selected rule needs does not make the run partial.
+fn merge_missing(missing: &[(Requirement, Option<String>)], r: &Resolved, several: bool) -> Vec<Missing> {
+    let mut out = Vec::new();
+    for need in [Requirement::CloudAlmKey, Requirement::Settings] {
+        let lacking: Vec<String> = missing.iter().filter(|(m, _)| *m == need).filter_map(|(_, t)| t.clone()).collect();
+        if missing.iter().any(|(m, _)| *m == need) {
+            let m = missing_input(need, r, if several { lacking } else { Vec::new() });
+            if m.rules > 0 {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_read += part.files_read;
     total.files_skipped.extend(part.files_skipped.iter().cloned());
@@ -137,50 +248,110 @@ fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
 }
 
 /// Audits every target, at most `concurrency` at once: that many workers each take the next
-/// target as soon as they finish one (a slow subaccount holds up only its own worker). The first
-/// input error in target order stops the run, as if the targets ran one after another: no new
-/// target starts after an error, and every target before it has started, so it is the same
-/// error whatever the timing.
+/// target as soon as they finish one (a slow subaccount holds up only its own worker). A target
+/// that cannot be read (a mistyped path, a key that is not there) is reported as such and never
+/// stops the others (SPEC §6); only when no target could be read at all is the run an input
+/// error (exit 2), naming every target and why.
 fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
     use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let slots: Vec<Mutex<Option<Result<TargetOutcome, CliError>>>> = r.runs.iter().map(|_| Mutex::new(None)).collect();
-    let workers = r.concurrency.clamp(1, r.runs.len().max(1));
-    // One target (the usual run) is audited on this thread: a thread of its own would only add
-    // its start and, with glibc, a memory arena that grows a page range at a time.
-    if let [spec] = r.runs.as_slice() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // One run without targets (the usual one): audited on this thread, and what cannot be read
+    // is the run's input error as before. A thread of its own would only add its start and,
+    // with glibc, a memory arena that grows a page range at a time.
+    if let [spec] = r.runs.as_slice()
+        && spec.name.is_none()
+    {
         return Ok(vec![audit_target(spec, r)?]);
     }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<TargetOutcome>>> = r.runs.iter().map(|_| Mutex::new(None)).collect();
+    let workers = r.concurrency.clamp(1, r.runs.len().max(1));
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let Some(spec) = r.runs.get(i) else { break };
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| audit_target(spec, r)))
+                .unwrap_or_else(|_| Err(CliError::Usage("its audit stopped unexpectedly".into())))
+                .unwrap_or_else(|e| failed_target(spec, &e));
+            *slots[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(outcome);
+        }
+    };
     std::thread::scope(|scope| {
-        for _ in 0..workers {
-            // A worker that cannot be started leaves its targets to the others (and, if none
-            // starts, the run ends with "a target was not audited").
-            let _ = std::thread::Builder::new().name("target".into()).spawn_scoped(scope, || {
-                while !stop.load(Ordering::SeqCst) {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(spec) = r.runs.get(i) else { break };
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| audit_target(spec, r)))
-                        .unwrap_or_else(|_| Err(CliError::Usage("a target's audit stopped unexpectedly".into())));
-                    if result.is_err() {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                    *slots[i].lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
-                }
-            });
+        // This thread is one of the workers. One that cannot be started leaves its targets to
+        // the others, and this thread is always there to take them.
+        for _ in 1..workers {
+            let _ = std::thread::Builder::new().name("target".into()).spawn_scoped(scope, work);
         }
+        work();
     });
-    let mut outcomes = Vec::with_capacity(r.runs.len());
-    for slot in slots {
-        match slot.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
-            Some(result) => outcomes.push(result?),
-            // Cannot happen (a target is skipped only after an earlier one failed, which
-            // returned above); fail closed rather than report a run that is short of a target.
-            None => return Err(CliError::Usage("a target was not audited".into())),
-        }
+    let outcomes: Vec<TargetOutcome> = slots
+        .into_iter()
+        .zip(&r.runs)
+        .map(|(slot, spec)| {
+            slot.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or_else(|| failed_target(spec, &CliError::Usage("it was not audited".into())))
+        })
+        .collect();
+    if outcomes.iter().all(|o| o.error.is_some()) {
+        let lines: Vec<String> = outcomes
+            .iter()
+            .map(|o| {
+                let at = o.defined_at.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+                format!("target {}{at}: {}", o.name.as_deref().unwrap_or_default(), o.error.as_deref().unwrap_or_default())
+            })
+            .collect();
+        return Err(CliError::Usage(lines.join("\n")));
     }
     Ok(outcomes)
+}
+
+/// A target that could not be read at all: named, with where it is configured and why.
+fn failed_target(spec: &RunSpec, e: &CliError) -> TargetOutcome {
+    let error = e.to_string().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ");
+    TargetOutcome {
+        name: spec.name.clone(),
+        defined_at: spec.defined_at.clone(),
+        findings: Vec::new(),
+        coverage: Coverage::default(),
+        failures: Vec::new(),
+        notes: Vec::new(),
+        not_audited: Vec::new(),
+        inputs: given_inputs(spec, None, None),
+        missing: Vec::new(),
+        error: Some(error),
+    }
+}
+
+/// The inputs of a target as given, and the live service when one was read.
+fn given_inputs(spec: &RunSpec, live_service: Option<&str>, read: Option<&Gathered>) -> Vec<InputUsed> {
+    let target = spec.name.clone();
+    let shown = |p: &Path| if p == Path::new("-") { "<stdin>".to_owned() } else { p.display().to_string() };
+    let mut inputs: Vec<InputUsed> =
+        spec.sources.paths.iter().map(|p| InputUsed { kind: InputKind::Destinations, source: shown(p), target: target.clone() }).collect();
+    if let Some(service) = live_service {
+        inputs.push(InputUsed { kind: InputKind::DestinationService, source: service.to_owned(), target: target.clone() });
+    }
+    let settings = read.map_or_else(|| spec.sources.settings.as_deref().map(shown), |g| g.settings.as_ref().map(|s| s.path.clone()));
+    if let Some(source) = settings {
+        inputs.push(InputUsed { kind: InputKind::Settings, source, target: target.clone() });
+    }
+    let key = read.map_or_else(|| spec.sources.calm_key.as_deref().map(shown), |g| g.key.as_ref().map(|k| k.path.clone()));
+    if let Some(source) = key {
+        inputs.push(InputUsed { kind: InputKind::CloudAlmKey, source, target });
+    }
+    inputs
+}
+
+/// Where a failed source is, when it is a file of the run (`path` or `path:line`; a zip
+/// archive's entry `archive.zip/entry`): the place the results that could not be judged point to.
+fn failed_file(failure: &SourceFailure) -> Option<Location> {
+    let (path, line) = match failure.source.rsplit_once(':') {
+        Some((path, line)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => (path, line.parse().unwrap_or(1)),
+        _ => (failure.source.as_str(), 1),
+    };
+    let on_disk = Path::new(path).ancestors().filter(|a| !a.as_os_str().is_empty()).any(Path::is_file);
+    on_disk.then(|| Location { path: path.to_owned(), line: line.max(1) })
 }
 
 fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError> {
@@ -199,8 +370,11 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         write_snapshot(path, &g)?;
         notes.push(format!("wrote snapshot {}", path.display()));
     }
-    let incomplete =
-        (!g.failures.is_empty()).then(|| g.failures.iter().map(|f| format!("{}: {}", f.source, f.message)).collect::<Vec<_>>().join("; "));
+    let incomplete = match g.failures.as_slice() {
+        [] => None,
+        [one] => Some(format!("{} failed; see the source failures", one.source)),
+        [first, rest @ ..] => Some(format!("{} sources failed, {} first; see the source failures", rest.len() + 1, first.source)),
+    };
     let inputs = Inputs {
         destinations: &g.destinations,
         destinations_given: g.destinations_given,
@@ -209,6 +383,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         live: g.live,
         probe: g.probe,
         incomplete,
+        incomplete_at: g.failures.iter().find_map(failed_file),
         choices: Choices { run: spec.profile.clone(), by_name: r.profile_map.clone() },
         ..Default::default()
     };
@@ -238,6 +413,14 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         subaccount_id: g.subaccount_id.clone(),
     };
     drop(inputs);
+    let mut missing = Vec::new();
+    if g.key.is_none() {
+        missing.push(Requirement::CloudAlmKey);
+    }
+    if g.settings.is_none() {
+        missing.push(Requirement::Settings);
+    }
+    let used = given_inputs(spec, g.live_service.as_deref(), Some(&g));
     super::release(g.destinations);
     if spec.name.is_some() {
         for n in &mut not_audited {
@@ -247,7 +430,18 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     if coverage.destinations_in_scope == 0 && g.destinations_given && g.failures.is_empty() {
         notes.push(format!("warning: {target}none of the {} destination(s) read is a Cloud ALM destination", coverage.destinations_found));
     }
-    Ok(TargetOutcome { name: spec.name.clone(), findings, coverage, failures: g.failures, notes, not_audited })
+    Ok(TargetOutcome {
+        name: spec.name.clone(),
+        defined_at: spec.defined_at.clone(),
+        findings,
+        coverage,
+        failures: g.failures,
+        notes,
+        not_audited,
+        inputs: used,
+        missing,
+        error: None,
+    })
 }
 
 fn snapshot_contents(g: &Gathered) -> snapshot::Contents<'_> {
@@ -323,6 +517,8 @@ mod tests {
             waiver_notes: Vec::new(),
             baseline: None,
             not_audited: Vec::new(),
+            run: RunInfo::default(),
+            partial: Vec::new(),
         }
     }
 

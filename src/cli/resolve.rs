@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use super::CliError;
-use super::args::{CheckArgs, FailOn, enum_value};
+use super::args::{CheckArgs, FailOn, Required, enum_value};
 use super::sources::SourceArgs;
 use crate::config::{self, Loaded};
 use crate::model::Severity;
@@ -44,6 +44,8 @@ pub struct RunSpec {
     pub sources: SourceArgs,
     /// The profile every in-scope destination is judged by, and where it was chosen.
     pub profile: Option<(&'static Profile, String)>,
+    /// Where a `[[target]]` is configured: `calm-audit.toml:12`.
+    pub defined_at: Option<String>,
 }
 
 pub struct Resolved {
@@ -61,6 +63,8 @@ pub struct Resolved {
     pub reports: Vec<(Format, PathBuf)>,
     pub sarif_waived: bool,
     pub concurrency: usize,
+    /// Inputs without which the run is refused rather than audited partially.
+    pub require: Vec<Required>,
     /// `[profiles]`: destination name or glob, profile, where it was chosen; in file order.
     pub profile_map: Vec<(String, &'static Profile, String)>,
     /// Every effective value as `key = value` with its source, for `--show-config`.
@@ -167,23 +171,39 @@ impl Builder<'_> {
 /// A rule named in a list, with its place in the configuration file when it came from there.
 type RuleItem = (String, Option<std::ops::Range<usize>>);
 
-/// Rule codes from names or codes; an unknown one is an error at its source.
+/// Rule codes from names or codes; every unknown one is an error at its source, all named at once.
 fn rule_list(items: &[RuleItem], b: &Builder, what: &str) -> Result<Vec<&'static str>, CliError> {
     let catalog = Catalog::builtin();
-    items
-        .iter()
-        .flat_map(|(text, span)| text.split(',').map(move |part| (part.trim().to_owned(), span.clone())))
-        .filter(|(t, _)| !t.is_empty())
-        .map(|(text, span)| {
-            rule_code(catalog, &text).ok_or_else(|| {
-                let message = format!("{what}: {}", unknown_rule(catalog, &text));
-                match (span, b.file) {
-                    (Some(span), Some(file)) => CliError::Input(file.error(span, message)),
-                    _ => CliError::Usage(message),
-                }
-            })
-        })
-        .collect()
+    let mut codes = Vec::new();
+    let mut unknown = Vec::new();
+    for (text, span) in items.iter().flat_map(|(text, span)| text.split(',').map(move |part| (part.trim().to_owned(), span.clone()))) {
+        if text.is_empty() {
+            continue;
+        }
+        match rule_code(catalog, &text) {
+            Some(code) => codes.push(code),
+            None => unknown.push((format!("{what}: {}", unknown_rule(catalog, &text)), span)),
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(codes);
+    }
+    let mut inputs = Vec::new();
+    let mut usage = Vec::new();
+    for (message, span) in unknown {
+        match (span, b.file) {
+            (Some(span), Some(file)) => inputs.push(file.error(span, message)),
+            _ => usage.push(message),
+        }
+    }
+    Err(match (inputs.len(), usage.is_empty()) {
+        (0, _) => CliError::Usage(usage.join("\n")),
+        (1, true) => CliError::Input(inputs.remove(0)),
+        _ => {
+            usage.extend(inputs.iter().map(ToString::to_string));
+            CliError::Usage(usage.join("\n"))
+        }
+    })
 }
 
 pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
@@ -266,6 +286,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
         DEFAULT_CONCURRENCY
     };
 
+    let require = required(args, &loaded, &mut b)?;
     let waivers = if no_waivers { Vec::new() } else { waivers(&loaded)? };
     for w in &waivers {
         b.note(
@@ -279,6 +300,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
     if save_snapshot.is_some() && runs.len() > 1 {
         return Err(CliError::Usage("--save-snapshot takes one target; use `calm-audit snapshot` per target".into()));
     }
+    refuse_partial(&require, &runs)?;
     Ok(Resolved {
         runs,
         format,
@@ -294,6 +316,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
         reports,
         sarif_waived,
         concurrency,
+        require,
         profile_map,
         provenance: b.provenance,
     })
@@ -398,6 +421,59 @@ fn severity_overrides(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder
         out.push((code, severity));
     }
     Ok(out)
+}
+
+/// `--require`, then `CALM_AUDIT_REQUIRE`, then `require = [...]`.
+fn required(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Vec<Required>, CliError> {
+    let (list, source) = if !args.require.is_empty() {
+        (args.require.clone(), Source::Flag)
+    } else if let Some((v, name)) = env("CALM_AUDIT_REQUIRE") {
+        let list = v
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| enum_value::<Required>(t).map_err(|e| env_error(name, e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        (list, Source::Env(name))
+    } else if let (Some(items), Some(l)) = (loaded.as_ref().and_then(|l| l.file.require.as_ref()), loaded) {
+        let list = items
+            .iter()
+            .map(|i| enum_value::<Required>(i.get_ref()).map_err(|e| CliError::Input(l.error(i.span(), format!("require: {e}")))))
+            .collect::<Result<Vec<_>, _>>()?;
+        (list, b.file_key("require"))
+    } else {
+        (Vec::new(), Source::Default)
+    };
+    let names: Vec<&str> = list.iter().map(|r| r.name()).collect();
+    b.note("require", format!("{names:?}"), source);
+    Ok(list)
+}
+
+/// A required input that a run (or a target) is not given stops the run before anything is
+/// read: every such gap is named at once.
+fn refuse_partial(require: &[Required], runs: &[RunSpec]) -> Result<(), CliError> {
+    let mut gaps = Vec::new();
+    for need in require {
+        let (flag, what, var, key) = match need {
+            Required::CalmKey => ("--calm-key", "no Cloud ALM service key is given", "CALM_AUDIT_CALM_KEY", "calm_key"),
+            Required::Settings => ("--settings", "no Entitlement Management settings are given", "CALM_AUDIT_SETTINGS", "settings"),
+        };
+        for run in runs {
+            let given = match need {
+                Required::CalmKey => run.sources.calm_key.is_some(),
+                Required::Settings => run.sources.settings.is_some(),
+            };
+            if !given {
+                let target = match (&run.name, &run.defined_at) {
+                    (Some(n), Some(at)) => format!(" for target {n} ({at})"),
+                    (Some(n), None) => format!(" for target {n}"),
+                    _ => String::new(),
+                };
+                gaps.push(format!("--require {}: {what}{target}; give it with {flag}, {var} or {key} in calm-audit.toml", need.name()));
+            }
+        }
+    }
+    if gaps.is_empty() { Ok(()) } else { Err(CliError::Usage(gaps.join("\n"))) }
 }
 
 fn waivers(loaded: &Option<Loaded>) -> Result<Vec<Waiver>, CliError> {
@@ -536,7 +612,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             let key = b.path("destination_key", None, None, file.and_then(|f| f.destination_key.as_ref()));
             (paths, key)
         };
-        return Ok(vec![RunSpec { name: None, sources: common(paths, key, settings, calm_key, true), profile: None }]);
+        return Ok(vec![RunSpec { name: None, sources: common(paths, key, settings, calm_key, true), profile: None, defined_at: None }]);
     }
     let Some(l) = loaded else { return Ok(Vec::new()) };
     let mut names = Vec::new();
@@ -561,8 +637,8 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             }
             None => None,
         };
-        let source = Source::File(l.at(spanned.span()));
-        b.note(&format!("target.{}", t.name), describe_target(t), source);
+        let defined_at = l.at(spanned.span());
+        b.note(&format!("target.{}", t.name), describe_target(t), Source::File(defined_at.clone()));
         out.push(RunSpec {
             name: Some(t.name.clone()),
             sources: common(
@@ -573,6 +649,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
                 false,
             ),
             profile,
+            defined_at: Some(defined_at),
         });
     }
     if let Some(unknown) = args.target.iter().find(|n| !names.contains(n)) {

@@ -41,6 +41,8 @@ pub struct FileConfig {
     pub reports: Option<BTreeMap<String, Spanned<String>>>,
     /// Targets audited at once.
     pub concurrency: Option<Spanned<i64>>,
+    /// Inputs without which the run exits 2 rather than audit partially: `calm-key`, `settings`.
+    pub require: Option<Vec<Spanned<String>>>,
     /// The profile every in-scope destination of the run is judged by (SPEC §3a).
     pub profile: Option<Spanned<String>>,
     /// Destination name or glob → profile; beats `profile`.
@@ -154,11 +156,15 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 # settings = "settings.toml"
 # calm_key = "keys/calm-service-key.txt"
 
-# Report on standard output: table, json, sarif, junit or markdown.
+# Report on standard output: table, json, sarif, junit, markdown or html.
 # format = "table"
 # Lowest severity that fails the run: error, warning, note or never.
 # fail_on = "error"
 # all_results = false
+
+# Refuse a partial audit: exit 2 when the Cloud ALM key or the settings are not given
+# (without them the rules that compare with the key, or judge the settings, cannot run).
+# require = ["calm-key", "settings"]
 
 # Live options.
 # timeout = 30

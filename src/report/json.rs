@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{BaselineSummary, Coverage, Report, SourceFailure, TargetSummary, WaiverNote};
+use super::{BaselineSummary, Coverage, Missing, Report, RunInfo, SourceFailure, TargetSummary, WaiverNote};
 use crate::model::{Finding, NotAudited, Status};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -13,7 +13,13 @@ struct Document<'a> {
     schema: &'static str,
     schema_version: u32,
     tool: Tool,
+    /// When the report was made, by which calm-audit and catalog, from which inputs.
+    run: &'a RunInfo,
+    /// `passed`, `failed` or `incomplete`: what the exit code says.
+    verdict: &'static str,
     complete: bool,
+    /// Inputs the rules need that were not given (a partial audit); empty when none is missing.
+    partial: &'a [Missing],
     fail_on: &'static str,
     summary: Summary,
     coverage: &'a Coverage,
@@ -61,7 +67,10 @@ pub fn render(report: &Report) -> String {
         schema: "calm-audit-report",
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "calm-audit", version: env!("CARGO_PKG_VERSION") },
+        run: &report.run,
+        verdict: report.verdict(),
         complete: report.complete(),
+        partial: &report.partial,
         fail_on: report.options.fail_on.map_or("never", |s| s.as_str()),
         summary: Summary {
             pass: report.count(Status::Pass),

@@ -18,11 +18,16 @@
 //!
 //! An incomplete audit adds one `calm-audit source read` error per failed source (in the
 //! `calm-audit` suite, which a run with targets only has for these and for results that name
-//! no target). No timestamps, durations or host names: the same report gives the same bytes.
+//! no target); a target that could not be read at all gets a `calm-audit target read` error in
+//! its own suite, whose `verdict` property says `not_audited`.
+//!
+//! Every suite carries the run as properties (`run_started`, `run_ended`, `calm_audit_version`,
+//! `catalog_version`, `inputs`), a target's suite also its `verdict`, `defined_at` and `partial`.
+//! No durations or host names: with `SOURCE_DATE_EPOCH` the same inputs give the same bytes.
 
 use quick_junit::{NonSuccessKind, Property, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::{Coverage, Report};
+use super::{Coverage, Report, RunInfo, TargetSummary, partial_text};
 use crate::model::{BaselineState, Finding, Status};
 use crate::rules::context::OUT_OF_SCOPE;
 
@@ -89,10 +94,11 @@ fn test_case(f: &Finding) -> TestCase {
     case
 }
 
-fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str) -> TestSuite {
+fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str, run: &RunInfo) -> TestSuite {
     let mut suite = TestSuite::new(name);
     suite.add_property(Property::new("fail_on", fail_on));
     suite.add_property(Property::new("complete", if complete { "true" } else { "false" }));
+    add_run(&mut suite, run);
     if let Some(c) = coverage {
         suite.add_property(Property::new("destinations_found", c.destinations_found.to_string()));
         suite.add_property(Property::new("destinations_in_scope", c.destinations_in_scope.to_string()));
@@ -107,11 +113,57 @@ fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str)
     suite
 }
 
+/// When and with what the report was made, as suite properties: dashboards show them beside the
+/// tests, and `SOURCE_DATE_EPOCH` fixes the times for a reproducible report.
+fn add_run(suite: &mut TestSuite, run: &RunInfo) {
+    suite.add_property(Property::new("run_started", run.started.as_str()));
+    suite.add_property(Property::new("run_ended", run.ended.as_str()));
+    suite.add_property(Property::new("calm_audit_version", run.calm_audit_version));
+    suite.add_property(Property::new("catalog_version", run.catalog_version));
+    suite.add_property(Property::new("inputs", run.inputs_text(true)));
+}
+
+/// What a target's suite says of the target: where it is configured, its verdict, what a
+/// partial audit lacked, and why it could not be read (also an error test case).
+fn add_target(suite: &mut TestSuite, t: &TargetSummary) {
+    suite.add_property(Property::new("verdict", t.verdict));
+    if let Some(at) = &t.defined_at {
+        suite.add_property(Property::new("defined_at", at.as_str()));
+    }
+    if !t.partial.is_empty() {
+        suite.add_property(Property::new("partial", partial_text(&t.partial)));
+    }
+    if let Some(error) = &t.error {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_message(format!("target {} could not be read: {error}", t.name)).set_type("incomplete");
+        let mut case = TestCase::new(format!("{TOOL} target read"), status);
+        case.set_classname(format!("{TOOL}.target.{}", t.name));
+        suite.add_test_case(case);
+    }
+}
+
 pub fn render(report: &Report) -> String {
     let fail_on = report.options.fail_on.map_or("never", |s| s.as_str());
-    let mut suites: Vec<TestSuite> = report.targets.iter().map(|t| suite(&t.name, Some(&t.coverage), t.complete, fail_on)).collect();
     // Results of a run without targets, results that name none of them, and failed sources.
-    let mut general = suite(TOOL, report.targets.is_empty().then_some(&report.coverage), report.complete(), fail_on);
+    let mut general = suite(TOOL, report.targets.is_empty().then_some(&report.coverage), report.complete(), fail_on, &report.run);
+    if !report.partial.is_empty() {
+        general.add_property(Property::new("partial", partial_text(&report.partial)));
+    }
+    let mut suites: Vec<TestSuite> = Vec::with_capacity(report.targets.len() + 1);
+    for group in report.grouped(|_| true) {
+        let cases = group.objects.iter().flat_map(|o| &o.findings).map(|f| test_case(f));
+        match group.target {
+            Some(t) => {
+                let mut s = suite(&t.name, Some(&t.coverage), t.complete, fail_on, &report.run);
+                add_target(&mut s, t);
+                s.add_test_cases(cases);
+                suites.push(s);
+            }
+            None => {
+                general.add_test_cases(cases);
+            }
+        }
+    }
 
     // SAP's own destinations recognised and not audited, named with the reason; those merely
     // out of scope are only counted (a large subaccount has thousands).
@@ -124,15 +176,15 @@ pub fn render(report: &Report) -> String {
         };
     }
 
-    for f in &report.findings {
-        let index = f.target.as_ref().and_then(|t| report.targets.iter().position(|s| &s.name == t));
-        match index.and_then(|i| suites.get_mut(i)) {
-            Some(s) => s.add_test_case(test_case(f)),
-            None => general.add_test_case(test_case(f)),
-        };
-    }
     if !report.complete() {
-        for failure in &report.failures {
+        // A target that could not be read has its error in its own suite.
+        let unread: Vec<String> = report
+            .targets
+            .iter()
+            .filter(|t| t.error.is_some())
+            .map(|t| TargetSummary::failure_source(&t.name, t.defined_at.as_deref()))
+            .collect();
+        for failure in report.failures.iter().filter(|f| !unread.contains(&f.source)) {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status.set_message(format!("{}: {}", failure.source, failure.message)).set_type("incomplete").set_description(format!(
                 "source: {}\nmessage: {}\nThe audit is incomplete: this source was not read in full.",
@@ -203,6 +255,8 @@ mod tests {
             waiver_notes: Vec::new(),
             baseline: None,
             not_audited: Vec::new(),
+            run: crate::report::RunInfo::default(),
+            partial: Vec::new(),
         }
     }
 
@@ -266,7 +320,8 @@ mod tests {
         assert_eq!((parsed.tests, parsed.failures, parsed.errors), (8, 2, 2));
         let cases = cases(&parsed);
         let kinds: Vec<&str> = cases.iter().map(|c| kind_of(c)).collect();
-        assert_eq!(kinds, ["failure", "passed", "skipped", "error", "passed", "skipped", "failure", "error"]);
+        // Object by object (the shared grouping: CALM_A, CALM_U, CALM_W), then the failed source.
+        assert_eq!(kinds, ["failure", "passed", "skipped", "error", "passed", "failure", "skipped", "error"]);
 
         assert_eq!(cases[0].name.as_str(), "CALM004 destination-url-trailing-slash: CALM_A");
         assert_eq!(cases[0].classname.as_ref().map(|c| c.as_str()), Some("calm-audit.destination.CALM_A"));
@@ -277,9 +332,9 @@ mod tests {
 
         assert_eq!(message(cases[2]), "no Cloud ALM key given");
         assert_eq!(cases[4].system_out.as_ref().map(|s| s.as_str()), Some("manual check: the export removed clientSecret"));
-        assert_eq!(message(cases[5]), "waived until 2027-03-31: migration <ticket 42> & co (status fail)");
+        assert_eq!(message(cases[6]), "waived until 2027-03-31: migration <ticket 42> & co (status fail)");
         assert!(xml.contains("migration &lt;ticket 42&gt; &amp; co"), "{xml}");
-        assert_eq!(message(cases[6]), "[unchanged] tokenServiceURLType is \"Common\"");
+        assert_eq!(message(cases[5]), "[unchanged] tokenServiceURLType is \"Common\"");
         assert_eq!(cases[7].name.as_str(), "calm-audit source read");
         assert_eq!(message(cases[7]), "instance level, page 3: HTTP 503 after 4 attempt(s)");
     }
@@ -291,7 +346,7 @@ mod tests {
         let mut b = finding("CALM004", "destination-url-trailing-slash", Status::Pass, "CALM_B", "ends with /");
         b.target = Some("dev".into());
         let mut r = report(vec![a, b], Vec::new());
-        let summary = |name: &str| TargetSummary { name: name.into(), complete: true, coverage: Coverage::default() };
+        let summary = TargetSummary::new;
         r.targets = vec![summary("dev"), summary("prod")];
         let xml = render(&r);
         assert_eq!(xml, render(&r), "deterministic");
@@ -302,6 +357,30 @@ mod tests {
         assert_eq!(parsed.test_suites[1].failures, 1);
         let TestCaseStatus::NonSuccess { description, .. } = &parsed.test_suites[1].test_cases[0].status else { unreachable!() };
         assert!(description.as_ref().is_some_and(|d| d.contains("target: prod")), "{xml}");
+    }
+
+    #[test]
+    fn a_target_that_could_not_be_read_is_an_error_in_its_own_suite() {
+        let mut ok = TargetSummary::new("prod");
+        ok.defined_at = Some("calm-audit.toml:3".into());
+        let mut unread = TargetSummary::new("dev");
+        unread.defined_at = Some("calm-audit.toml:7".into());
+        unread.error = Some("exports/dev: no such file or folder".into());
+        unread.complete = false;
+        unread.verdict = "not_audited";
+        let source = TargetSummary::failure_source("dev", Some("calm-audit.toml:7"));
+        let mut r = report(Vec::new(), vec![SourceFailure { source, message: "not audited: exports/dev: no such file or folder".into() }]);
+        r.targets = vec![ok, unread];
+        let parsed = Parsed::deserialize_from_str(&render(&r)).expect("valid JUnit XML");
+        let names: Vec<&str> = parsed.test_suites.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["prod", "dev"], "the failure is not repeated in a calm-audit suite");
+        let dev = &parsed.test_suites[1];
+        assert_eq!(dev.errors, 1);
+        assert_eq!(message(&dev.test_cases[0]), "target dev could not be read: exports/dev: no such file or folder");
+        let property = |s: &TestSuite, name: &str| s.properties.iter().find(|p| p.name.as_str() == name).map(|p| p.value.to_string());
+        assert_eq!(property(dev, "verdict").as_deref(), Some("not_audited"));
+        assert_eq!(property(dev, "defined_at").as_deref(), Some("calm-audit.toml:7"));
+        assert!(property(&parsed.test_suites[0], "run_started").is_some() && property(dev, "catalog_version").is_some());
     }
 
     #[test]

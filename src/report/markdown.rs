@@ -7,7 +7,7 @@
 //! waivers worth a look, the failures gone since the baseline, then coverage and counts. It says
 //! nothing the report does not hold; messages are already redacted.
 
-use super::{Report, WaiverProblem};
+use super::{Report, WaiverProblem, partial_text};
 use crate::model::{BaselineState, Finding, ObjectKind, Status};
 use crate::rules::context::OUT_OF_SCOPE;
 
@@ -125,26 +125,79 @@ fn not_audited_block(report: &Report) -> Option<String> {
     Some(s)
 }
 
-fn targets_line(report: &Report) -> Option<String> {
+/// A line per target: where it is configured, its verdict and failing count, whether it was
+/// read in full, its inputs, and what a partial audit lacked.
+fn targets_block(report: &Report) -> Option<String> {
     if report.targets.is_empty() {
         return None;
     }
-    let targets: Vec<String> = report
+    let threshold =
+        report.options.fail_on.map_or_else(|| "(`--fail-on never`)".to_owned(), |s| format!("at or above {}", code(s.as_str(), false)));
+    let items: Vec<String> = report
         .targets
         .iter()
         .map(|t| {
-            let state = if t.complete { "complete" } else { "incomplete" };
+            let at = t.defined_at.as_deref().map(|d| format!(" ({})", code(d, false))).unwrap_or_default();
+            let head = format!("- {}{at}: **{}**", code(&t.name, false), t.verdict.replace('_', " ").to_uppercase());
+            if let Some(error) = &t.error {
+                return format!("{head}, it could not be read: {}", line(error));
+            }
             let c = &t.coverage;
-            format!(
-                "{} ({state}, {} in scope; settings {}, Cloud ALM key {})",
-                code(&t.name, false),
+            let mut s = format!(
+                "{head}, {} failing {threshold}; {}; {} in scope, {} audited; settings {}, Cloud ALM key {}",
+                t.failing,
+                if t.complete { "read in full" } else { "not read in full" },
                 c.destinations_in_scope,
+                c.destinations_audited,
                 c.settings.as_deref().map_or_else(|| "not given".to_owned(), |s| code(s, false)),
                 c.cloud_alm_key.as_deref().map_or_else(|| "not given".to_owned(), |k| code(k, false))
-            )
+            );
+            if !t.partial.is_empty() {
+                s.push_str(&format!("; {}", line(&partial_text(&t.partial))));
+            }
+            s
         })
         .collect();
-    Some(format!("**Targets:** {}", targets.join(", ")))
+    Some(format!("**Targets:**\n\n{}", items.join("\n")))
+}
+
+/// A partial audit said plainly, with the way to refuse one.
+fn partial_block(report: &Report) -> Option<String> {
+    if report.partial.is_empty() {
+        return None;
+    }
+    let items: Vec<String> = report
+        .partial
+        .iter()
+        .map(|m| {
+            let targets = if m.targets.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", m.targets.iter().map(|t| code(t, false)).collect::<Vec<_>>().join(", "))
+            };
+            format!("no {} ({}){targets}: {} rule(s) could not run", m.what, code(m.flag, false), m.rules)
+        })
+        .collect();
+    let names: Vec<&str> = report.partial.iter().map(|m| m.input).collect();
+    Some(format!(
+        "**Partial audit:** {}. {} refuses a partial audit.",
+        items.join("; "),
+        code(&format!("--require {}", names.join(",")), false)
+    ))
+}
+
+/// When the report was made, by what, and from which inputs.
+fn run_line(report: &Report) -> String {
+    let run = &report.run;
+    let fixed = if run.time_source == crate::clock::SOURCE_DATE_EPOCH { ", fixed by `SOURCE_DATE_EPOCH`" } else { "" };
+    format!(
+        "**Run:** {} to {} (UTC{fixed}); calm-audit {}, catalog {}; inputs: {}",
+        run.started,
+        run.ended,
+        run.calm_audit_version,
+        code(run.catalog_version, false),
+        line(&run.inputs_text(report.targets.is_empty()))
+    )
 }
 
 fn counts_line(report: &Report) -> String {
@@ -201,22 +254,30 @@ pub fn render(report: &Report) -> String {
     let mut blocks: Vec<String> = Vec::new();
     // `--all-results` asks for every result, each with its destination's profile: the long form.
     if all_is_well(report) && !report.options.all_results {
-        blocks.push("## calm-audit: no findings".to_owned());
+        let partial = if report.partial.is_empty() { "" } else { ", but a partial audit" };
+        blocks.push(format!("## calm-audit: no findings{partial}"));
+        blocks.extend(partial_block(report));
         blocks.push(coverage_line(report));
         blocks.extend(not_audited_block(report));
-        blocks.extend(targets_line(report));
+        blocks.extend(targets_block(report));
         blocks.push(counts_line(report));
         blocks.extend(baseline_line(report));
+        blocks.push(run_line(report));
         return blocks.join("\n\n") + "\n";
     }
 
     blocks.push(headline(report));
+    blocks.extend(partial_block(report));
 
     if !report.complete() {
         let mut items: Vec<String> =
             report.failures.iter().map(|f| format!("- {}: {}", code(&f.source, false), line(&f.message))).collect();
         items.extend(
-            report.targets.iter().filter(|t| !t.complete).map(|t| format!("- target {} was not read in full", code(&t.name, false))),
+            report
+                .targets
+                .iter()
+                .filter(|t| !t.complete && t.error.is_none())
+                .map(|t| format!("- target {} was not read in full", code(&t.name, false))),
         );
         let errors = report.count(Status::Error);
         if errors > 0 {
@@ -279,8 +340,8 @@ pub fn render(report: &Report) -> String {
 
     blocks.push(coverage_line(report));
     blocks.extend(not_audited_block(report));
-    blocks.extend(targets_line(report));
-    // With targets, each names its own inputs on the **Targets** line.
+    blocks.extend(targets_block(report));
+    // With targets, each names its own inputs under **Targets**.
     if report.targets.is_empty() {
         let c = &report.coverage;
         blocks.push(format!(
@@ -295,6 +356,7 @@ pub fn render(report: &Report) -> String {
     }
     blocks.push(counts);
     blocks.extend(baseline_line(report));
+    blocks.push(run_line(report));
     blocks.join("\n\n") + "\n"
 }
 
@@ -344,6 +406,15 @@ mod tests {
             waiver_notes: Vec::new(),
             baseline: None,
             not_audited: Vec::new(),
+            run: crate::report::RunInfo {
+                started: "2026-11-25T10:00:00Z".into(),
+                ended: "2026-11-25T10:00:02Z".into(),
+                time_source: "clock",
+                calm_audit_version: "0.1.0",
+                catalog_version: "0123456789ab",
+                inputs: Vec::new(),
+            },
+            partial: Vec::new(),
         }
     }
 
@@ -364,7 +435,9 @@ mod tests {
             "## calm-audit: no findings\n\n\
              **Coverage:** 3 destination file(s) read, 5 destination(s) found, 2 in scope, 2 audited; \
              live `https://destination-configuration.cfapps.eu10.hana.ondemand.com`, subaccount `0f1e2d3c`\n\n\
-             **Results:** 1 fail · 0 error · 0 manual · 1 not_applicable · 1 pass; failing at or above `error`: 0\n"
+             **Results:** 1 fail · 0 error · 0 manual · 1 not_applicable · 1 pass; failing at or above `error`: 0\n\n\
+             **Run:** 2026-11-25T10:00:00Z to 2026-11-25T10:00:02Z (UTC); calm-audit 0.1.0, catalog `0123456789ab`; \
+             inputs: settings not given; Cloud ALM key not given\n"
         );
         assert!(!md.contains("| Status"));
     }
@@ -386,7 +459,13 @@ mod tests {
         let mut pass = finding("CALM001", "destination-name-prefix", Status::Pass, "CALM_A", "Name starts with CALM_");
         pass.target = Some("dev".into());
         let mut r = report(vec![manual, waived, pass, unchanged, new]);
-        let summary = |name: &str, complete| TargetSummary { name: name.into(), complete, coverage: Coverage::default() };
+        let summary = |name: &str, complete| {
+            let mut t = TargetSummary::new(name);
+            t.complete = complete;
+            t.verdict = if complete { "passed" } else { "incomplete" };
+            t.defined_at = Some(format!("calm-audit.toml:{}", name.len()));
+            t
+        };
         r.targets = vec![summary("dev", true), summary("prod", false)];
         r.failures = vec![SourceFailure { source: "prod: instance level, page 3".into(), message: "HTTP 503 after 4 attempt(s)".into() }];
         r.waiver_notes = vec![WaiverNote {
@@ -437,8 +516,10 @@ mod tests {
         );
         assert!(
             md.contains(
-                "**Targets:** `dev` (complete, 0 in scope; settings not given, Cloud ALM key not given), \
-                 `prod` (incomplete, 0 in scope; settings not given, Cloud ALM key not given)"
+                "**Targets:**\n\n- `dev` (`calm-audit.toml:3`): **PASSED**, 0 failing at or above `error`; read in full; \
+                 0 in scope, 0 audited; settings not given, Cloud ALM key not given\n\
+                 - `prod` (`calm-audit.toml:4`): **INCOMPLETE**, 0 failing at or above `error`; not read in full; \
+                 0 in scope, 0 audited; settings not given, Cloud ALM key not given"
             ),
             "{md}"
         );

@@ -2,6 +2,7 @@
 //! and returns the text; writing it anywhere is the caller's business.
 
 pub mod catalog;
+pub mod group;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -104,14 +105,189 @@ pub struct Report {
     /// Destinations read and not audited, with the reason (out of scope, or a purpose that is
     /// not audited).
     pub not_audited: Vec<crate::model::NotAudited>,
+    /// When and with what the report was made.
+    pub run: RunInfo,
+    /// Inputs the rules need that were not given: the audit is partial (SPEC §5).
+    pub partial: Vec<Missing>,
 }
 
-/// What one target covered.
+/// What one target covered, and how it went.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct TargetSummary {
     pub name: String,
+    /// Read in full and, if it could be read at all, audited.
     pub complete: bool,
     pub coverage: Coverage,
+    /// Where the target is configured: `calm-audit.toml:12`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defined_at: Option<String>,
+    /// Why nothing of the target could be audited (a mistyped path, a key that cannot be read):
+    /// the other targets are audited all the same and the run exits 3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Its failures that count for the exit code.
+    pub failing: usize,
+    /// `passed`, `failed`, `incomplete` or `not_audited`.
+    pub verdict: &'static str,
+    /// Inputs the rules need that this target was not given.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub partial: Vec<Missing>,
+}
+
+impl TargetSummary {
+    /// A complete target of that name with nothing in it (tests, and the start of a summary).
+    pub fn new(name: &str) -> Self {
+        TargetSummary {
+            name: name.to_owned(),
+            complete: true,
+            coverage: Coverage::default(),
+            defined_at: None,
+            error: None,
+            failing: 0,
+            verdict: "passed",
+            partial: Vec::new(),
+        }
+    }
+
+    /// How the run's source failures name a target that could not be read at all.
+    pub fn failure_source(name: &str, defined_at: Option<&str>) -> String {
+        match defined_at {
+            Some(at) => format!("target {name} ({at})"),
+            None => format!("target {name}"),
+        }
+    }
+
+    /// The target's verdict line, the same words in the table and Markdown reports: where it is
+    /// configured, the verdict, the failing count at the threshold, complete or not, partial or not.
+    pub fn verdict_line(&self, fail_on: Option<Severity>) -> String {
+        let at = self.defined_at.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+        let threshold = fail_on.map_or_else(|| "counted: --fail-on never".to_owned(), |s| format!("at or above {}", s.as_str()));
+        let mut line = match &self.error {
+            Some(error) => format!("Target {}{at}: NOT AUDITED, it could not be read: {error}", self.name),
+            None => {
+                let state = if self.complete { "read in full" } else { "not read in full" };
+                format!("Target {}{at}: {}: {} failing {threshold}; {state}", self.name, self.verdict.to_uppercase(), self.failing)
+            }
+        };
+        if !self.partial.is_empty() {
+            line.push_str(&format!("; {}", partial_text(&self.partial)));
+        }
+        line
+    }
+}
+
+/// When and with what a report was made (SPEC §5): the same in every format.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct RunInfo {
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
+    pub started: String,
+    pub ended: String,
+    /// `SOURCE_DATE_EPOCH` (both times fixed, the report reproducible) or `clock`.
+    pub time_source: &'static str,
+    pub calm_audit_version: &'static str,
+    /// [`crate::rules::catalog_version`].
+    pub catalog_version: &'static str,
+    /// Every input read, in the order given.
+    pub inputs: Vec<InputUsed>,
+}
+
+impl RunInfo {
+    /// One line for the table, Markdown and HTML reports.
+    pub fn line(&self) -> String {
+        let fixed = if self.time_source == crate::clock::SOURCE_DATE_EPOCH { ", fixed by SOURCE_DATE_EPOCH" } else { "" };
+        format!(
+            "Run: {} to {} (UTC{fixed}); calm-audit {}, catalog {}",
+            self.started, self.ended, self.calm_audit_version, self.catalog_version
+        )
+    }
+
+    /// The inputs as one phrase per kind: `destinations a, b; settings s.toml; ...`; with
+    /// `say_missing`, the settings and the key are named "not given" when they were not.
+    pub fn inputs_text(&self, say_missing: bool) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for kind in [InputKind::Destinations, InputKind::DestinationService, InputKind::Settings, InputKind::CloudAlmKey] {
+            // Each source once, with the targets that use it.
+            let mut sources: Vec<(&str, Vec<&str>)> = Vec::new();
+            for i in self.inputs.iter().filter(|i| i.kind == kind) {
+                let at = match sources.iter().position(|(s, _)| *s == i.source) {
+                    Some(at) => at,
+                    None => {
+                        sources.push((&i.source, Vec::new()));
+                        sources.len() - 1
+                    }
+                };
+                sources[at].1.extend(i.target.as_deref());
+            }
+            let items: Vec<String> = sources
+                .iter()
+                .map(|(s, targets)| if targets.is_empty() { (*s).to_owned() } else { format!("{s} ({})", targets.join(", ")) })
+                .collect();
+            if !items.is_empty() {
+                parts.push(format!("{} {}", kind.label(), items.join(", ")));
+            } else if say_missing && matches!(kind, InputKind::Settings | InputKind::CloudAlmKey) {
+                parts.push(format!("{} not given", kind.label()));
+            }
+        }
+        if parts.is_empty() { "none".to_owned() } else { parts.join("; ") }
+    }
+}
+
+/// One input of a run.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InputUsed {
+    pub kind: InputKind,
+    /// The path as given (`-` is `<stdin>`), or the Destination service's URL for a live read.
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    Destinations,
+    DestinationService,
+    Settings,
+    CloudAlmKey,
+}
+
+impl InputKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            InputKind::Destinations => "destinations",
+            InputKind::DestinationService => "live Destination service",
+            InputKind::Settings => "settings",
+            InputKind::CloudAlmKey => "Cloud ALM key",
+        }
+    }
+}
+
+/// An input the rules need that was not given (SPEC §5, a partial audit).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Missing {
+    /// The name `--require` takes: `calm-key` or `settings`.
+    pub input: &'static str,
+    /// The flag that gives it.
+    pub flag: &'static str,
+    /// What it is, for people.
+    pub what: &'static str,
+    /// Rules of the run that could not judge anything without it.
+    pub rules: usize,
+    /// With targets: those that lack it.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub targets: Vec<String>,
+}
+
+/// "a partial audit: no Cloud ALM key (--calm-key), 9 rule(s) could not run; ...".
+pub fn partial_text(missing: &[Missing]) -> String {
+    let items: Vec<String> = missing
+        .iter()
+        .map(|m| {
+            let targets = if m.targets.is_empty() { String::new() } else { format!(" in {}", m.targets.join(", ")) };
+            format!("no {} ({}){targets}, {} rule(s) could not run", m.what, m.flag, m.rules)
+        })
+        .collect();
+    format!("a partial audit: {}", items.join("; "))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -157,6 +333,17 @@ pub struct AbsentFinding {
 impl Report {
     pub fn count(&self, status: Status) -> usize {
         self.findings.iter().filter(|f| f.status == status).count()
+    }
+
+    /// `passed`, `failed` or `incomplete`: what the exit code says, in a word.
+    pub fn verdict(&self) -> &'static str {
+        if !self.complete() {
+            "incomplete"
+        } else if self.failing() > 0 {
+            "failed"
+        } else {
+            "passed"
+        }
     }
 
     /// The audit could not evaluate everything.

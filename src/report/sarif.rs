@@ -169,6 +169,44 @@ fn absent_result(report: &Report, gone: &AbsentFinding) -> SarifResult {
     result
 }
 
+/// The run itself: when it started and ended (SPEC §5), a notification per failed source (an
+/// error) and per input a partial audit lacked (a warning), and what the run read.
+fn invocation(report: &Report) -> Invocation {
+    let note = |level: &str, text: String| {
+        Notification::builder().level(serde_json::Value::from(level)).message(Message::builder().text(text).build()).build()
+    };
+    let mut notifications: Vec<Notification> =
+        report.failures.iter().map(|failure| note("error", format!("{}: {}", failure.source, failure.message))).collect();
+    notifications.extend(report.partial.iter().map(|m| {
+        let targets = if m.targets.is_empty() { String::new() } else { format!(" in {}", m.targets.join(", ")) };
+        note("warning", format!("a partial audit: no {} ({}){targets}: {} rule(s) could not run", m.what, m.flag, m.rules))
+    }));
+    let run = &report.run;
+    let mut props = BTreeMap::new();
+    props.insert("catalogVersion".to_owned(), serde_json::Value::from(run.catalog_version));
+    props.insert("timeSource".to_owned(), serde_json::Value::from(run.time_source));
+    props.insert("inputs".to_owned(), serde_json::to_value(&run.inputs).unwrap_or_default());
+    let (exit_code, meaning) = match report.verdict() {
+        "incomplete" => (3, "the audit is incomplete"),
+        "failed" => (1, "failures at or above --fail-on"),
+        _ => (0, "nothing fails at or above --fail-on"),
+    };
+    let mut invocation = Invocation::builder()
+        .execution_successful(report.complete())
+        .exit_code(exit_code)
+        .exit_code_description(meaning)
+        .properties(PropertyBag::builder().additional_properties(props).build())
+        .build();
+    if !run.started.is_empty() {
+        invocation.start_time_utc = Some(run.started.clone());
+        invocation.end_time_utc = Some(run.ended.clone());
+    }
+    if !notifications.is_empty() {
+        invocation.tool_execution_notifications = Some(notifications);
+    }
+    invocation
+}
+
 pub fn render(report: &Report) -> String {
     let driver = ToolComponent::builder()
         .name("calm-audit")
@@ -176,21 +214,7 @@ pub fn render(report: &Report) -> String {
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(report.catalog.rules.iter().map(descriptor).collect::<Vec<_>>())
         .build();
-    let notifications: Vec<Notification> = report
-        .failures
-        .iter()
-        .map(|failure| {
-            Notification::builder()
-                .level(serde_json::Value::from("error"))
-                .message(Message::builder().text(format!("{}: {}", failure.source, failure.message)).build())
-                .build()
-        })
-        .collect();
-    let invocation = if notifications.is_empty() {
-        Invocation::builder().execution_successful(report.complete()).build()
-    } else {
-        Invocation::builder().execution_successful(false).tool_execution_notifications(notifications).build()
-    };
+    let invocation = invocation(report);
     let mut results: Vec<SarifResult> = report
         .findings
         .iter()

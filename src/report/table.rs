@@ -9,8 +9,9 @@
 
 use comfy_table::{Cell, Color, ColumnConstraint, Table, Width, presets};
 
-use super::Report;
+use super::group::{ObjectGroup, TargetGroup};
 use super::text::{GLUE, TABLE_MIN_WIDTH, indented, longest_token, widest_line, width};
+use super::{Report, partial_text};
 use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, Status};
 use crate::rules::context::OUT_OF_SCOPE;
 
@@ -42,15 +43,6 @@ fn paint(report: &Report, status: Status, text: &str) -> String {
         Status::Pass => "32",
     };
     format!("\x1b[{code}m{text}\x1b[0m")
-}
-
-fn kind_order(kind: ObjectKind) -> u8 {
-    match kind {
-        ObjectKind::Landscape => 0,
-        ObjectKind::Settings => 1,
-        ObjectKind::CloudAlmKey => 2,
-        ObjectKind::Destination => 3,
-    }
 }
 
 fn object_heading(f: &Finding) -> String {
@@ -176,54 +168,44 @@ fn results_list(report: &Report, rows: &[&Finding], total: usize) -> String {
     out
 }
 
-/// The results of one target (or of a run without targets), one section per object.
-fn results(report: &Report, rows: &[&Finding], layout: Option<&Columns>, out: &mut String) {
+/// The results shown of one target (or of a run without targets), one section per object,
+/// each object's results by status, then rule.
+fn results(report: &Report, group: &TargetGroup, layout: Option<&Columns>, out: &mut String) {
     let total = report.options.width;
-    for group in rows.chunk_by(|a, b| a.object == b.object && a.target == b.target) {
-        let Some(first) = group.first() else { continue };
+    for object in &group.objects {
+        let mut rows: Vec<&Finding> = object.findings.iter().copied().filter(|f| report.shown(f)).collect();
+        let Some(first) = rows.first().copied() else { continue };
+        rows.sort_by_key(|f| (f.status, f.code));
         out.push_str(&indented(&object_heading(first), total, 0, 2));
         match layout {
-            Some(c) => out.push_str(&results_table(report, group, c)),
-            None => out.push_str(&results_list(report, group, total)),
+            Some(c) => out.push_str(&results_table(report, &rows, c)),
+            None => out.push_str(&results_list(report, &rows, total)),
         }
         out.push('\n');
     }
 }
 
 /// A line per audited destination, passing or not, with its counts and profile.
-fn destinations(report: &Report, target: Option<&str>, out: &mut String) {
+fn destinations(report: &Report, group: &TargetGroup, out: &mut String) {
     let total = report.options.width;
-    // Each destination's results in the order found, the destinations by name: a key is worked
-    // out once per destination, not once per result.
-    let mut index: std::collections::HashMap<&crate::model::ObjectRef, usize> = std::collections::HashMap::new();
-    let mut groups: Vec<Vec<&Finding>> = Vec::new();
-    for f in report.findings.iter().filter(|f| f.object.kind == ObjectKind::Destination && f.target.as_deref() == target) {
-        let at = *index.entry(&f.object).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].push(f);
-    }
-    groups.sort_by_cached_key(|g| (g[0].object.name.to_lowercase(), g[0].object.qualified_name.clone()));
-    if groups.is_empty() {
+    let list: Vec<&ObjectGroup> = group.destinations();
+    if list.is_empty() {
         return;
     }
-    out.push_str(&format!("Destinations audited ({}):\n", groups.len()));
-    for group in groups {
-        let first = group[0];
+    out.push_str(&format!("Destinations audited ({}):\n", list.len()));
+    for object in list {
         let counts: Vec<String> = Status::ALL
             .iter()
             .filter_map(|st| {
-                let n = group.iter().filter(|f| f.status == *st).count();
+                let n = object.count(*st);
                 (n > 0).then(|| paint(report, *st, &format!("{n} {}", st.as_str())))
             })
             .collect();
-        let counts = counts.join(", ");
-        let mut line = format!("{}: {counts}", first.object.name);
-        if let Some(p) = group.iter().find_map(|f| f.profile.as_ref()) {
+        let mut line = format!("{}: {}", object.object.name, counts.join(", "));
+        if let Some(p) = object.profile() {
             line.push_str(&format!("; profile {} ({})", p.name, p.reason));
         }
-        line.push_str(&format!("; {}", first.object.qualified_name));
+        line.push_str(&format!("; {}", object.object.qualified_name));
         out.push_str(&indented(&line, total, 2, 4));
     }
     out.push('\n');
@@ -258,42 +240,52 @@ fn inputs_line(c: &super::Coverage) -> String {
     )
 }
 
-fn sort_key(f: &Finding) -> (u8, &str, &str, Status, &str) {
-    (kind_order(f.object.kind), &f.object.qualified_name, &f.object.name, f.status, f.code)
+/// "No findings to show." for an empty section, unless that would hide a partial audit.
+fn nothing_to_show(partial: &[super::Missing]) -> String {
+    if partial.is_empty() {
+        "No findings to show.\n\n".to_owned()
+    } else {
+        format!("No findings to show, but this is {}.\n\n", partial_text(partial))
+    }
 }
 
 pub fn render(report: &Report) -> String {
     let total = report.options.width;
-    let mut rows: Vec<&Finding> = report.findings.iter().filter(|f| report.shown(f)).collect();
-    // Targets in the order of the run; within one, by object.
-    let target_rank = |f: &Finding| f.target.as_ref().and_then(|t| report.targets.iter().position(|x| &x.name == t));
-    rows.sort_by(|a, b| (target_rank(a), sort_key(a)).cmp(&(target_rank(b), sort_key(b))));
-    let layout = columns(&rows, total);
+    let groups = report.grouped(|_| true);
+    let shown: Vec<&Finding> = report.findings.iter().filter(|f| report.shown(f)).collect();
+    let layout = columns(&shown, total);
+    let has_shown = |g: &TargetGroup| g.objects.iter().flat_map(|o| &o.findings).any(|f| report.shown(f));
 
     let mut out = String::new();
-    if report.targets.is_empty() {
-        if rows.is_empty() {
-            out.push_str("No findings to show.\n\n");
-        }
-        results(report, &rows, layout.as_ref(), &mut out);
-        destinations(report, None, &mut out);
-        not_audited(report, None, &mut out);
-    } else {
-        for target in &report.targets {
-            let mine: Vec<&Finding> = rows.iter().copied().filter(|f| f.target.as_deref() == Some(target.name.as_str())).collect();
-            let title = format!("Target {}", target.name);
-            out.push_str(&format!("{title}\n{}\n\n", "=".repeat(width(&title).min(total))));
-            if mine.is_empty() {
-                out.push_str("No findings to show.\n\n");
+    for group in &groups {
+        let Some(target) = group.target else {
+            // A run without targets, or results of no known target (none today): never dropped.
+            if report.targets.is_empty() && !has_shown(group) {
+                out.push_str(&indented(nothing_to_show(&report.partial).trim_end(), total, 0, 2));
+                out.push('\n');
             }
-            results(report, &mine, layout.as_ref(), &mut out);
-            destinations(report, Some(&target.name), &mut out);
-            not_audited(report, Some(&target.name), &mut out);
+            results(report, group, layout.as_ref(), &mut out);
+            if report.targets.is_empty() {
+                destinations(report, group, &mut out);
+                not_audited(report, None, &mut out);
+            }
+            continue;
+        };
+        let title = format!("Target {}", target.name);
+        out.push_str(&format!("{title}\n{}\n\n", "=".repeat(width(&title).min(total))));
+        if target.error.is_none() && !has_shown(group) {
+            out.push_str(&indented(nothing_to_show(&target.partial).trim_end(), total, 0, 2));
+            out.push('\n');
+        }
+        results(report, group, layout.as_ref(), &mut out);
+        destinations(report, group, &mut out);
+        not_audited(report, Some(&target.name), &mut out);
+        out.push_str(&indented(&target.verdict_line(report.options.fail_on), total, 0, 2));
+        if target.error.is_none() {
             let c = &target.coverage;
-            let state = if target.complete { "" } else { "; INCOMPLETE" };
             let line = format!(
-                "Target {}: {} destination file(s) read; {} destination(s) found, {} in scope{state}",
-                target.name, c.files_read, c.destinations_found, c.destinations_in_scope
+                "Target {}: {} destination file(s) read; {} destination(s) found, {} in scope, {} audited",
+                target.name, c.files_read, c.destinations_found, c.destinations_in_scope, c.destinations_audited
             );
             out.push_str(&indented(&line, total, 0, 2));
             out.push_str(&indented(&inputs_line(c), total, 0, 2));
@@ -305,13 +297,8 @@ pub fn render(report: &Report) -> String {
                     2,
                 ));
             }
-            out.push('\n');
         }
-        // Results of no known target (none today) are still shown, never dropped.
-        let stray: Vec<&Finding> = rows.iter().copied().filter(|f| target_rank(f).is_none()).collect();
-        if !stray.is_empty() {
-            results(report, &stray, layout.as_ref(), &mut out);
-        }
+        out.push('\n');
     }
     for (indent, line) in summary(report) {
         out.push_str(&indented(&line, total, indent, indent + 2));
@@ -325,20 +312,25 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
     let mut s = vec![(
         0,
         format!(
-            "Coverage: {} destination file(s) read, {} skipped; {} destination(s) found, {} in scope, {} not audited",
+            "Coverage: {} destination file(s) read, {} skipped; {} destination(s) found, {} in scope, {} audited, {} not audited",
             c.files_read,
             c.files_skipped.len(),
             c.destinations_found,
             c.destinations_in_scope,
+            c.destinations_audited,
             report.not_audited.len()
         ),
     )];
+    // With targets, each has named its own inputs above.
     if report.targets.is_empty() {
-        s.push((0, inputs_line(c)));
+        s.push((0, format!("Inputs: {}", report.run.inputs_text(true))));
         if let Some(service) = &c.live_service {
             s.push((0, format!("Live: {service}, subaccount {}", c.subaccount_id.as_deref().unwrap_or("unknown"))));
         }
+    } else if !report.run.inputs.is_empty() {
+        s.push((0, format!("Inputs: {}", report.run.inputs_text(false))));
     }
+    s.push((0, report.run.line()));
     let counts: Vec<String> = Status::ALL.iter().map(|st| format!("{} {}", report.count(*st), st.as_str())).collect();
     let mut results = format!("Results: {}", counts.join(", "));
     if !report.options.all_results {
@@ -386,7 +378,22 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
     for failure in &report.failures {
         s.push((0, format!("INCOMPLETE: {}: {}", failure.source, failure.message)));
     }
+    s.push((0, verdict_line(report)));
     s
+}
+
+/// The run's verdict in words, last: what the exit code says, and that a partial audit is one.
+fn verdict_line(report: &Report) -> String {
+    let mut line = match report.verdict() {
+        "incomplete" => "Verdict: INCOMPLETE (exit code 3): not everything could be read or evaluated; this is not a pass".to_owned(),
+        "failed" => "Verdict: FAILED (exit code 1)".to_owned(),
+        _ => "Verdict: PASSED (exit code 0)".to_owned(),
+    };
+    if !report.partial.is_empty() {
+        let joint = if report.verdict() == "passed" { ", but" } else { "; and" };
+        line.push_str(&format!("{joint} this is {}", partial_text(&report.partial)));
+    }
+    line
 }
 
 #[cfg(test)]
@@ -431,6 +438,8 @@ mod tests {
             waiver_notes: Vec::new(),
             baseline: None,
             not_audited: Vec::new(),
+            run: super::super::RunInfo::default(),
+            partial: Vec::new(),
         }
     }
 
@@ -525,17 +534,21 @@ mod tests {
         ];
         let mut r = report(findings, 100);
         let coverage = |settings: Option<&str>| Coverage { settings: settings.map(str::to_owned), ..Coverage::default() };
-        r.targets = vec![
-            TargetSummary { name: "prod".into(), complete: true, coverage: coverage(Some("prod/settings.toml")) },
-            TargetSummary { name: "dev".into(), complete: false, coverage: coverage(None) },
-        ];
+        let summary = |name: &str, complete: bool, settings: Option<&str>| {
+            let mut t = TargetSummary::new(name);
+            t.complete = complete;
+            t.verdict = if complete { "failed" } else { "incomplete" };
+            t.coverage = coverage(settings);
+            t
+        };
+        r.targets = vec![summary("prod", true, Some("prod/settings.toml")), summary("dev", false, None)];
         let text = render(&r);
         let at = |s: &str| text.find(s).unwrap_or_else(|| panic!("{s:?} missing from {text}"));
         assert!(at("Target prod\n") < at("bad a") && at("bad a") < at("bad c") && at("bad c") < at("Target dev\n"), "{text}");
         assert!(at("Target dev\n") < at("bad b"), "{text}");
         assert!(at("Inputs: settings prod/settings.toml") < at("Target dev\n"), "{text}");
         assert!(at("Target dev\n") < at("Inputs: settings not given"), "{text}");
-        assert!(text.contains("in scope; INCOMPLETE"), "{text}");
+        assert!(text.contains("Target dev: INCOMPLETE: 0 failing at or above error; not read in full"), "{text}");
         // The summary no longer claims the settings were not given for the run as a whole.
         assert_eq!(text.matches("Inputs:").count(), 2, "{text}");
     }

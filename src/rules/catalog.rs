@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Severity;
 
-const BUILTIN: &str = include_str!("../../rules/catalog.toml");
+pub(super) const BUILTIN: &str = include_str!("../../rules/catalog.toml");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -20,8 +20,12 @@ pub struct Inputs<'a> {
     pub live: bool,
     /// The find call was made for each in-scope destination (`--probe`).
     pub probe: bool,
-    /// Why the destination list is incomplete (a source failed part way); `None` when complete.
+    /// Why the destination list is incomplete (a source failed part way), in a few words that
+    /// point at the source failures rather than repeat them; `None` when complete.
     pub incomplete: Option<String>,
+    /// Where the first failed source is, when it is a file: the results that cannot be judged on
+    /// an incomplete list point there rather than at the settings.
+    pub incomplete_at: Option<Location>,
     /// Profiles chosen explicitly (`--profile`, `profile = "..."`, `[profiles]`).
     pub choices: Choices,
     /// The in-scope destinations and their purposes, worked out once on first use: leave it to

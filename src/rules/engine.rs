@@ -115,8 +115,11 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
             continue;
         }
         if let (Some(why), true) = (&inputs.incomplete, rule.requires.contains(&Requirement::AllDestinations)) {
-            let outcome = Outcome::new_error(format!("cannot be judged on an incomplete destination list: {why}"));
-            out.push(finding(rule, landscape_ref(), landscape_location(inputs), outcome));
+            // Each such rule says so once, pointing at the failed source; the failure itself is
+            // told once, under the source failures, not again in every rule's message.
+            let outcome = Outcome::new_error(format!("not judged: the destination list is incomplete ({why})"));
+            let at = inputs.incomplete_at.clone().unwrap_or_else(|| landscape_location(inputs));
+            out.push(finding(rule, landscape_ref(), at, outcome));
             continue;
         }
         if let Some(template) = &rule.check {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::{Catalog, Scope};
 
-const BUILTIN: &str = include_str!("../../rules/profiles.toml");
+pub(super) const BUILTIN: &str = include_str!("../../rules/profiles.toml");
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

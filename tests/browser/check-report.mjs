@@ -112,6 +112,13 @@ const summary = { failingResults: failing.length };
   }
   for (const want of expected) if (!text.includes(squash(want))) fail(`no-js: not visible: ${want}`);
   summary.visibleChecks = expected.size;
+  // Headings keep their capitals, and code spans are code, not backticks.
+  if (!text.includes("Cloud ALM key") || /Cloud alm key/.test(text)) fail("no-js: a heading does not say \"Cloud ALM key\"");
+  if (text.includes("`")) fail(`no-js: literal backticks in the page: ${text.slice(Math.max(0, text.indexOf("`") - 40), text.indexOf("`") + 40)}`);
+  // The evidence is dated: when, with which calm-audit and catalog, from which inputs.
+  for (const want of [`Run started (UTC) ${resultsDoc.run.started}`, `Rule catalog ${resultsDoc.run.catalog_version}`, "Inputs destinations"]) {
+    if (!text.includes(want)) fail(`no-js: the run is not stated: ${want}`);
+  }
   const h1 = squash(await page.locator("h1").first().innerText());
   if (!/^(FAILED|PASSED|INCOMPLETE)\b/.test(h1)) fail(`no-js: the first heading is not the verdict: ${h1}`);
   const at = (s) => text.indexOf(s);
@@ -214,8 +221,60 @@ const summary = { failingResults: failing.length };
 
   await page.screenshot({ path: join(config.out, "examples-desktop.png"), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  if (overflow > 0) fail(`phone: the page is ${overflow}px wider than a 390px screen`);
+  const overflow = await page.evaluate(() => {
+    const wider = document.documentElement.scrollWidth - window.innerWidth;
+    const culprits = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1 && el.getBoundingClientRect().width > 0)
+      .slice(-3)
+      .map((el) => `<${el.tagName.toLowerCase()} class="${el.className}"> ${el.textContent.replace(/\s+/g, " ").slice(0, 50)}`);
+    return { wider, culprits };
+  });
+  if (overflow.wider > 0) fail(`phone: the page is ${overflow.wider}px wider than a 390px screen: ${overflow.culprits.join("; ")}`);
+  // Every line break on a phone falls between words or after a separator of a URL, path or
+  // name, never inside a word ("Destin|ation", "S4_BACK|END", "settings.to|ml"); the folded
+  // results are opened so that their tables are measured too.
+  const breaks = await page.evaluate(() => {
+    document.querySelectorAll("details").forEach((d) => (d.open = true));
+    const separators = "/._-?&=#:,;|@!+";
+    const bad = [];
+    let lines = 0;
+    const range = document.createRange();
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    // Text that is there for screen readers only (a table's header row on a phone) is not laid out for the eye.
+    const hidden = (el) => {
+      for (let e = el; e && e !== document.body; e = e.parentElement) if (e.clientWidth <= 1 && e.clientHeight <= 1) return true;
+      return false;
+    };
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const el = n.parentElement;
+      const text = n.textContent;
+      if (!el || el.closest("script,style") || !el.checkVisibility() || text.trim().length < 2 || hidden(el)) continue;
+      let top = null;
+      let before = " ";
+      for (let i = 0; i < text.length; i++) {
+        const c = text[i];
+        if (/\s/.test(c)) {
+          before = " ";
+          continue;
+        }
+        range.setStart(n, i);
+        range.setEnd(n, i + 1);
+        const rects = range.getClientRects();
+        if (rects.length === 0) continue;
+        if (top !== null && rects[0].top > top + 2) {
+          lines += 1;
+          if (before !== " " && !separators.includes(before)) bad.push(`${text.slice(Math.max(0, i - 15), i)}|${text.slice(i, i + 15)}`);
+        }
+        top = rects[0].top;
+        before = c;
+      }
+    }
+    document.querySelectorAll("details").forEach((d) => (d.open = false));
+    return { bad, lines };
+  });
+  breaks.bad.forEach((b) => fail(`phone: a word is broken in the middle: "${b}"`));
+  if (breaks.lines < 50) fail(`phone: only ${breaks.lines} wrapped lines measured`);
+  summary.phoneLineBreaks = breaks.lines;
   await page.screenshot({ path: join(config.out, "examples-phone.png"), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 800 });
 
