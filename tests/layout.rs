@@ -126,6 +126,31 @@ fn a_terminal_of_zero_columns_gets_the_default_width() {
     assert!(text.contains("\"https://acme-demo.authentication.eu10.hana.ondemand.com//oauth/token\""), "{text}");
 }
 
+/// Regression (item 4): piped into `less` or `head` from an 80-column terminal, the report was
+/// laid out for 100 columns, because bash does not export `COLUMNS`. Standard output goes to a
+/// file here, standard error stays on a pseudo-terminal of 80 columns, and `COLUMNS` is unset,
+/// then set to something else: the terminal on standard error wins.
+#[test]
+fn piped_output_follows_the_terminal_on_standard_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("report.txt");
+    for columns in [None, Some("200")] {
+        let command = format!("stty cols 80 rows 40; {BIN} {} | cat > '{}'", EXAMPLES.join(" "), out.display());
+        let mut script = Process::new("script");
+        script.args(["-qec", &command, "/dev/null"]).current_dir(root()).env("NO_COLOR", "1").env_remove("COLUMNS");
+        if let Some(c) = columns {
+            script.env("COLUMNS", c);
+        }
+        let status = script.stdin(std::process::Stdio::null()).output().expect("`script` from util-linux (Debian: bsdutils)");
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        let text = std::fs::read_to_string(&out).expect("the piped report");
+        assert!(text.contains("CALM004 destination-url-trailing-slash"), "{text}");
+        let widest = text.lines().map(columns_of).max().unwrap_or(0);
+        assert!(widest <= 80 && widest > 70, "COLUMNS={columns:?}: laid out for {widest} columns, not the 80 of the terminal:\n{text}");
+        assert!(!text.contains('┌'), "below 100 columns results are a list: {text}");
+    }
+}
+
 #[test]
 fn rules_profiles_and_explain_follow_the_width() {
     for (columns, width) in [("60", 60), ("80", 80), ("200", 200)] {

@@ -108,7 +108,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         color,
         fail_on: r.fail_on.threshold(),
         sarif_waived: r.sarif_waived,
-        width: super::output_width(to_terminal),
+        width: super::output_width(r.output.is_none()),
         verbose: r.runs.iter().any(|s| s.sources.verbose),
     };
     let ended = if fixed { started } else { crate::clock::now().0.max(started) };

@@ -15,7 +15,7 @@ pub fn run(args: &ExplainArgs) -> Result<Output, CliError> {
     let catalog = Catalog::builtin();
     match catalog.find(args.rule.trim()) {
         Some(rule) => {
-            let width = output_width(crate::output::stdout_is_terminal());
+            let width = output_width(true);
             Ok(Output { stdout: explain(rule, width), stderr: Vec::new(), exit: Exit::Clean })
         }
         None => Err(CliError::Usage(unknown_rule(catalog, args.rule.trim()))),

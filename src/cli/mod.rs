@@ -92,8 +92,6 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
     }
 }
 
-/// Columns to lay text out for: the terminal's when `terminal` (standard output is one and it
-/// reports a width), then a positive `COLUMNS`, then a default that suits a pipe or a file.
 /// Set by the binary: the process ends as soon as the run's output is written, so the large
 /// lists of a run (100,000 destinations, tens of thousands of results) are left to the
 /// process's exit instead of being freed one by one, which costs a tenth of a large run. A
@@ -114,9 +112,13 @@ pub fn release<T>(value: T) {
     }
 }
 
-pub fn output_width(terminal: bool) -> usize {
-    let from_terminal =
-        terminal.then(|| crossterm::terminal::size().ok()).flatten().map(|(columns, _)| usize::from(columns)).filter(|c| *c > 0);
+/// Columns to lay text out for (SPEC §5): for text on standard output, the width of the
+/// terminal it is, else, when it is piped (`| less`, `| head`), of the terminal standard error
+/// is; then a positive `COLUMNS` (bash does not export it, so it is only a fallback); then a
+/// default that suits a pipe or a file. A report written to a file (`--output`) skips the
+/// terminals.
+pub fn output_width(to_stdout: bool) -> usize {
+    let from_terminal = to_stdout.then(|| crate::output::stdout_terminal_width().or_else(crate::output::stderr_terminal_width)).flatten();
     let from_env = std::env::var("COLUMNS").ok().and_then(|v| v.trim().parse::<usize>().ok()).filter(|c| *c > 0);
     crate::report::text::effective(from_terminal.or(from_env))
 }

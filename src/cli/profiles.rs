@@ -13,6 +13,6 @@ pub struct ProfilesArgs {
 }
 
 pub fn run(args: &ProfilesArgs) -> Output {
-    let width = output_width(crate::output::stdout_is_terminal());
+    let width = output_width(true);
     Output { stdout: render(Profiles::builtin(), args.format, width), stderr: Vec::new(), exit: Exit::Clean }
 }

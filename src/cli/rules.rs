@@ -18,7 +18,7 @@ pub struct RulesArgs {
 
 pub fn run(args: &RulesArgs) -> Result<Output, CliError> {
     let catalog = Catalog::builtin();
-    let width = output_width(crate::output::stdout_is_terminal());
+    let width = output_width(true);
     let stdout = match &args.profile {
         None => render(catalog, args.format, width),
         Some(name) => {

@@ -74,6 +74,36 @@ pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
 
+/// Columns of the terminal standard output is, when it is one that reports a width.
+pub fn stdout_terminal_width() -> Option<usize> {
+    let out = std::io::stdout();
+    if !out.is_terminal() {
+        return None;
+    }
+    terminal_width(&out)
+}
+
+/// Columns of the terminal standard error is, when it is one that reports a width: the width
+/// a piped report (`calm-audit check | less`) is read at.
+pub fn stderr_terminal_width() -> Option<usize> {
+    let err = std::io::stderr();
+    if !err.is_terminal() {
+        return None;
+    }
+    terminal_width(&err)
+}
+
+#[cfg(unix)]
+fn terminal_width(fd: impl std::os::fd::AsFd) -> Option<usize> {
+    rustix::termios::tcgetwinsize(fd).ok().map(|size| usize::from(size.ws_col)).filter(|c| *c > 0)
+}
+
+/// Elsewhere, the console's size (one console serves both streams).
+#[cfg(not(unix))]
+fn terminal_width<T>(_: T) -> Option<usize> {
+    crossterm::terminal::size().ok().map(|(columns, _)| usize::from(columns)).filter(|c| *c > 0)
+}
+
 /// Writes the report (or any command's text) to standard output, masked. A closed pipe
 /// (`| head`) is not the run's failure and is ignored.
 pub fn stdout(text: &str) {
