@@ -3,3 +3,4 @@
 
 pub mod fake_service;
 pub mod process;
+pub mod skip;
