@@ -228,6 +228,58 @@ fn manual_pages_come_from_the_same_definitions() {
     assert!(stdout.is_empty());
     let check = std::fs::read_to_string(out.join("calm-audit-check.1")).expect("check page");
     assert!(check.contains("fail\\-on") && check.contains("destination\\-key"), "{check}");
+    manual_pages_say_what_help_cannot(&out, &check);
+}
+
+/// Regression (item 9): the pages had no exit status, no environment and no examples, and the
+/// synopsis listed the options without their values.
+fn manual_pages_say_what_help_cannot(dir: &std::path::Path, check: &str) {
+    assert!(
+        check.contains("[\\fB\\-\\-format\\fR \\fItable|json|sarif|junit|markdown|html\\fR]")
+            && check.contains("[\\fB\\-\\-settings\\fR \\fIFILE\\fR]"),
+        "the synopsis names the values:\n{check}"
+    );
+    for section in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH EXAMPLES", ".SH \"SEE ALSO\""] {
+        assert!(check.contains(section), "{section} missing:\n{check}");
+    }
+    for code in ["0", "1", "2", "3"] {
+        assert!(check.contains(&format!(".TP\n\\fB{code}\\fR\n")), "exit status {code} missing");
+    }
+    // Every variable the program reads is documented on the page of `check`.
+    let mut names = std::collections::BTreeSet::new();
+    let mut stack = vec![root().join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source");
+                for (at, _) in text.match_indices("\"CALM_AUDIT_") {
+                    let name: String = text[at + 1..].chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+                    names.insert(name);
+                }
+            }
+        }
+    }
+    assert!(names.len() >= 15, "{names:?}");
+    for name in names.iter().map(String::as_str).chain(["SOURCE_DATE_EPOCH", "NO_COLOR", "COLUMNS", "VCAP_SERVICES"]) {
+        assert!(check.contains(&format!("\\fB{name}\\fR")), "{name} is not on the check page");
+    }
+    let main = std::fs::read_to_string(dir.join("calm-audit.1")).expect("main page");
+    assert!(main.contains(".SH EXAMPLES") && main.contains(".SH \"EXIT STATUS\""), "{main}");
+    // groff, where installed, reads every page without a warning.
+    if let Some(groff) = on_path_here("groff") {
+        for entry in std::fs::read_dir(dir).expect("pages") {
+            let page = entry.expect("page").path();
+            let out = Process::new(&groff).args(["-man", "-ww", "-z"]).arg(&page).output().expect("run groff");
+            assert!(out.stderr.is_empty() && out.status.success(), "{}: {}", page.display(), String::from_utf8_lossy(&out.stderr));
+        }
+    }
+}
+
+fn on_path_here(program: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(program)).find(|p| p.is_file())
 }
 
 /// Every flag `--help` shows for a command is in the README's usage block.

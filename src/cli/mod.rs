@@ -5,6 +5,7 @@ pub mod args;
 pub mod check;
 pub mod explain;
 pub mod init;
+pub mod man;
 pub mod profiles;
 pub mod resolve;
 pub mod rules;
@@ -42,7 +43,7 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(shell::CompletionsArgs),
     /// Print the manual page (roff), or write one page per command with --dir.
-    Man(shell::ManArgs),
+    Man(man::ManArgs),
 }
 
 /// Exit codes, part of the public interface (SPEC §5).
@@ -88,7 +89,7 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
         Command::Profiles(args) => Ok(profiles::run(&args)),
         Command::Explain(args) => explain::run(&args),
         Command::Completions(args) => shell::completions(&args),
-        Command::Man(args) => shell::man(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
 

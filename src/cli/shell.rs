@@ -1,7 +1,5 @@
-//! `completions` and `man`: generated from the clap definitions, so they can never disagree
-//! with `--help`.
-
-use std::path::PathBuf;
+//! `completions`, and the synopsis the README and the manual pages show: generated from the
+//! clap definitions, so they can never disagree with `--help`.
 
 use clap::{Args, CommandFactory};
 
@@ -12,14 +10,6 @@ pub struct CompletionsArgs {
     /// Shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
-}
-
-#[derive(Args, Debug)]
-pub struct ManArgs {
-    /// Write a page per command (calm-audit.1, calm-audit-check.1, ...) into DIR instead of
-    /// printing the main page.
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
 }
 
 pub fn completions(args: &CompletionsArgs) -> Result<Output, CliError> {
@@ -124,18 +114,61 @@ fn completion_command() -> clap::Command {
         .mut_subcommand("explain", |c| c.mut_arg("rule", |a| a.value_parser(rules())))
 }
 
-pub fn man(args: &ManArgs) -> Result<Output, CliError> {
-    let cmd = Cli::command();
-    if let Some(dir) = &args.dir {
-        let fail = |e: std::io::Error| CliError::Write { path: dir.display().to_string(), message: e.to_string() };
-        std::fs::create_dir_all(dir).map_err(fail)?;
-        clap_mangen::generate_to(cmd, dir).map_err(fail)?;
-        return Ok(Output { stdout: String::new(), stderr: vec![format!("wrote manual pages to {}", dir.display())], exit: Exit::Clean });
+/// One word of a command's synopsis: an option with the value it takes, or a positional
+/// argument, as `--help` defines them.
+pub struct SynopsisItem {
+    /// `--format`, or empty for a positional argument.
+    pub flag: String,
+    /// `table|json|...`, `FILE`, or the positional's name; `None` for a switch.
+    pub value: Option<String>,
+    pub required: bool,
+    pub repeated: bool,
+}
+
+impl std::fmt::Display for SynopsisItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let many = if self.repeated { "..." } else { "" };
+        match (&self.value, self.flag.is_empty()) {
+            (Some(v), true) if self.required => write!(f, "<{v}>{many}"),
+            (Some(v), true) => write!(f, "[{v}{many}]"),
+            (Some(v), false) => write!(f, "[{} {v}]{many}", self.flag),
+            (None, _) => write!(f, "[{}]", self.flag),
+        }
     }
-    let mut page = Vec::new();
-    clap_mangen::Man::new(cmd).render(&mut page).map_err(|e| CliError::Usage(format!("manual page: {e}")))?;
-    let stdout = String::from_utf8(page).map_err(|e| CliError::Usage(format!("manual page: {e}")))?;
-    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean })
+}
+
+/// The synopsis of one command: its positional arguments, then its options, each with the
+/// values it takes (hidden ones and `--help`/`--version` left out).
+pub fn synopsis_items(sub: &clap::Command) -> Vec<SynopsisItem> {
+    let mut items = Vec::new();
+    let args = sub.get_arguments().filter(|a| !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version"));
+    let (positionals, options): (Vec<&clap::Arg>, Vec<&clap::Arg>) = args.partition(|a| a.is_positional());
+    for arg in positionals {
+        let name = arg.get_value_names().and_then(|v| v.first()).map_or_else(|| arg.get_id().as_str().to_uppercase(), |v| v.to_string());
+        items.push(SynopsisItem {
+            flag: String::new(),
+            value: Some(possible_values(arg).unwrap_or(name)),
+            required: arg.is_required_set(),
+            repeated: matches!(arg.get_action(), clap::ArgAction::Append),
+        });
+    }
+    for arg in options {
+        let Some(long) = arg.get_long() else { continue };
+        let value =
+            match arg.get_action() {
+                clap::ArgAction::SetTrue | clap::ArgAction::SetFalse | clap::ArgAction::Count => None,
+                _ => Some(possible_values(arg).unwrap_or_else(|| {
+                    arg.get_value_names().and_then(|v| v.first()).map_or_else(|| long.to_uppercase(), |v| v.to_string())
+                })),
+            };
+        items.push(SynopsisItem {
+            flag: format!("--{long}"),
+            repeated: value.is_some() && matches!(arg.get_action(), clap::ArgAction::Append),
+            value,
+            required: false,
+        });
+    }
+    items
 }
 
 /// One synopsis line (wrapped) per command, built from the clap definitions: the usage block of
@@ -145,35 +178,7 @@ pub fn synopsis(width: usize) -> String {
     let mut out = String::new();
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let head = format!("calm-audit {}", sub.get_name());
-        let mut items: Vec<String> = Vec::new();
-        let args = sub.get_arguments().filter(|a| !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version"));
-        let (positionals, options): (Vec<&clap::Arg>, Vec<&clap::Arg>) = args.partition(|a| a.is_positional());
-        for arg in positionals {
-            let name =
-                arg.get_value_names().and_then(|v| v.first()).map_or_else(|| arg.get_id().as_str().to_uppercase(), |v| v.to_string());
-            let values = possible_values(arg).unwrap_or(name);
-            let many = matches!(arg.get_action(), clap::ArgAction::Append);
-            items.push(match (arg.is_required_set(), many) {
-                (true, false) => format!("<{values}>"),
-                (true, true) => format!("<{values}>..."),
-                (false, false) => format!("[{values}]"),
-                (false, true) => format!("[{values}...]"),
-            });
-        }
-        for arg in options {
-            let Some(long) = arg.get_long() else { continue };
-            let item = match arg.get_action() {
-                clap::ArgAction::SetTrue | clap::ArgAction::SetFalse | clap::ArgAction::Count => format!("[--{long}]"),
-                action => {
-                    let value = possible_values(arg).unwrap_or_else(|| {
-                        arg.get_value_names().and_then(|v| v.first()).map_or_else(|| long.to_uppercase(), |v| v.to_string())
-                    });
-                    let many = if matches!(action, clap::ArgAction::Append) { "..." } else { "" };
-                    format!("[--{long} {value}]{many}")
-                }
-            };
-            items.push(item);
-        }
+        let items: Vec<String> = synopsis_items(sub).iter().map(ToString::to_string).collect();
         let indent = " ".repeat(head.len());
         let mut line = head;
         let mut filled = false;
