@@ -229,6 +229,37 @@ fn bad_destination_files_exit_2_naming_file_and_line() {
     assert_input_error(&r, &p, None, "not a readable zip archive");
 }
 
+/// Regression (item 10): a Cloud ALM key given as a destination path got "no destination
+/// found", where a folder walk says which flag takes it; settings the same.
+#[test]
+fn a_key_or_settings_given_as_destinations_is_named_with_its_flag() {
+    let r = run(&["check", "examples/calm-service-key.txt"]);
+    assert_input_error(
+        &r,
+        Path::new("examples/calm-service-key.txt"),
+        None,
+        "this is a SAP Cloud ALM service key, not destinations: give it with --calm-key",
+    );
+    let r = run(&["check", "examples/settings.toml"]);
+    assert_input_error(
+        &r,
+        Path::new("examples/settings.toml"),
+        None,
+        "this is Entitlement Management settings, not destinations: give it with --settings",
+    );
+    let (r, p, _d) =
+        check_file("settings.json", b"{\"enable_integration_monitoring\": true, \"enable_business_process_monitoring\": false}", &[]);
+    assert_input_error(&r, &p, None, "give it with --settings");
+}
+
+/// Regression (item 10): `-v`'s help did not say that it lists the skipped files.
+#[test]
+fn verbose_says_it_lists_skipped_files() {
+    let r = run(&["check", "--help"]);
+    let help = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("list every file a folder walk skipped, with the reason"), "{help}");
+}
+
 #[test]
 fn bad_settings_and_keys_exit_2() {
     let dir = tempfile::tempdir().unwrap();
@@ -239,18 +270,29 @@ fn bad_settings_and_keys_exit_2() {
     )
     .unwrap();
     let r = run(&["check", "--settings", settings.to_str().unwrap()]);
-    assert_input_error(&r, &settings, Some(3), "unknown field `destination`");
+    assert_input_error(&r, &settings, Some(3), "unknown key `destination`; did you mean `destination_name`?");
     std::fs::write(&settings, "enable_integration_monitoring = \"yes\"\nenable_business_process_monitoring = true\n").unwrap();
     let r = run(&["check", "--settings", settings.to_str().unwrap()]);
     assert_input_error(&r, &settings, Some(1), "invalid settings");
     std::fs::write(&settings, "enable_integration_monitoring = true\n").unwrap();
     let r = run(&["check", "--settings", settings.to_str().unwrap()]);
-    assert_input_error(&r, &settings, None, "missing field `enable_business_process_monitoring`");
+    assert_input_error(&r, &settings, None, "missing `enable_business_process_monitoring`");
+    // Regression (item 10): an unknown key was reported, but not the missing boolean of the same file.
+    std::fs::write(&settings, "enable_integration_monitoring = true\ndestination = \"CALM_A\"\nenable_bpm = 1\n").unwrap();
+    let r = run(&["check", "--settings", settings.to_str().unwrap()]);
+    assert_input_error(&r, &settings, Some(2), "unknown key `destination`");
+    assert_input_error(&r, &settings, Some(3), "unknown key `enable_bpm`");
+    assert_input_error(&r, &settings, None, "missing `enable_business_process_monitoring`");
+    std::fs::write(&settings, "enable_integration_monitoring = 1\nenable_business_process_monitoring = \"yes\"\n").unwrap();
+    let r = run(&["check", "--settings", settings.to_str().unwrap()]);
+    assert_input_error(&r, &settings, Some(1), "enable_integration_monitoring must be true or false, not an integer");
+    assert_input_error(&r, &settings, Some(2), "enable_business_process_monitoring must be true or false, not the string \"yes\"");
+    assert!(!r.stderr.contains("missing"), "a key given with the wrong type is not also missing: {}", r.stderr);
     let json = dir.path().join("settings.json");
     std::fs::write(&json, "{\"enable_integration_monitoring\": true,\n \"enable_business_process_monitoring\": false,\n \"extra\": 1}")
         .unwrap();
     let r = run(&["check", "--settings", json.to_str().unwrap()]);
-    assert_input_error(&r, &json, Some(3), "unknown field `extra`");
+    assert_input_error(&r, &json, Some(3), "unknown key `extra`");
 
     let key = dir.path().join("key.txt");
     std::fs::write(&key, "{\"uaa\": {\"clientsecret\": \"canary-key-secret-7f3a\",\n \"clientid\": 5}}").unwrap();

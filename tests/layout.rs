@@ -151,6 +151,28 @@ fn piped_output_follows_the_terminal_on_standard_error() {
     }
 }
 
+/// Regression (item 10): `explain` at 80 columns cut the SAP link in the middle, so it could be
+/// neither clicked nor copied. Every rule's link stands whole on its own line; everything else
+/// fits the width.
+#[test]
+fn explain_never_cuts_the_documentation_link() {
+    let (_, rules, _) = piped(&["rules", "--format", "json"], None);
+    let rules: Value = serde_json::from_str(&rules).expect("rules json");
+    let mut long = 0;
+    for rule in rules.as_array().expect("rules") {
+        let (code, link) = (rule["code"].as_str().unwrap_or_default(), rule["help_uri"].as_str().unwrap_or_default());
+        for columns in ["60", "80"] {
+            let (status, text, _) = piped(&["explain", code], Some(columns));
+            assert_eq!(status, 0);
+            assert!(text.lines().any(|l| l == link), "COLUMNS={columns}: {code}'s link {link} is not whole on a line:\n{text}");
+            let width: usize = columns.parse().unwrap_or(80);
+            assert!(text.lines().filter(|l| *l != link).all(|l| columns_of(l) <= width), "COLUMNS={columns}:\n{text}");
+        }
+        long += usize::from(columns_of(link) > 80);
+    }
+    assert!(long > 0, "some link is wider than 80 columns, or this test proves nothing");
+}
+
 #[test]
 fn rules_profiles_and_explain_follow_the_width() {
     for (columns, width) in [("60", 60), ("80", 80), ("200", 200)] {
@@ -165,9 +187,19 @@ fn rules_profiles_and_explain_follow_the_width() {
         assert!(profiles.contains("build-process-automation") && profiles.contains("sap_process_automation_cloud_alm"), "{profiles}");
         let (code, explain, _) = piped(&["explain", "CALM015"], Some(columns));
         assert_eq!(code, 0);
-        assert!(explain.lines().all(|l| columns_of(l) <= width), "COLUMNS={columns}:\n{explain}");
+        // All but the documentation link, which is never cut (explain_never_cuts_the_documentation_link).
+        assert!(explain.lines().filter(|l| !l.starts_with("https://")).all(|l| columns_of(l) <= width), "COLUMNS={columns}:\n{explain}");
         assert!(explain.contains("https://help.sap.com/"), "{explain}");
     }
+}
+
+/// Regression (item 10): `--select CALM04,trailng-slash` named only the first unknown rule.
+#[test]
+fn every_unknown_rule_of_a_list_is_named() {
+    let (code, _, stderr) = piped(&["check", "examples/destinations", "--select", "CALM04,CALM001,trailng-slash"], None);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("select: no rule \"CALM04\""), "{stderr}");
+    assert!(stderr.contains("select: no rule \"trailng-slash\"; did you mean destination-url-trailing-slash (CALM004)?"), "{stderr}");
 }
 
 #[test]

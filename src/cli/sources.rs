@@ -45,7 +45,8 @@ pub struct SourceArgs {
     /// Live: an extra trusted CA certificate (PEM), e.g. of a TLS-inspecting proxy. Verification stays on.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// Log each request and its outcome on standard error (never a secret or token).
+    /// Log each request and its outcome on standard error (never a secret or token), and list
+    /// every file a folder walk skipped, with the reason.
     #[arg(long, short)]
     pub verbose: bool,
     /// Largest input file (or archive entry) read, e.g. 64M (default), 1G, 500K.
@@ -119,8 +120,8 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     }
     // Every unreadable input of the run is named at once, not one per rerun.
     let mut errors = Vec::new();
-    let settings = args.settings.as_deref().map(settings::load).transpose().unwrap_or_else(|e| {
-        errors.push(e);
+    let settings = args.settings.as_deref().map(settings::load_all).transpose().unwrap_or_else(|e| {
+        errors.extend(e);
         None
     });
     let key = args.calm_key.as_deref().map(key::load).transpose().unwrap_or_else(|e| {

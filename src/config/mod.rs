@@ -255,6 +255,17 @@ mod tests {
         }
     }
 
+    /// Regression (item 10): the template listed the formats without `html`.
+    #[test]
+    fn the_template_names_every_format() {
+        use clap::ValueEnum;
+        let line = TEMPLATE.lines().find(|l| l.starts_with("# Report on standard output:")).unwrap_or_default();
+        for format in crate::report::Format::value_variants() {
+            let name = format.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default();
+            assert!(line.contains(&name), "{name} is not named in {line:?}");
+        }
+    }
+
     #[test]
     fn unknown_keys_name_their_line() {
         let dir = tempfile_dir();

@@ -139,7 +139,10 @@ pub fn explain(rule: &Rule, width: usize) -> String {
     for (i, step) in rule.remediation.iter().enumerate() {
         s.push_str(&indented(&format!("{}. {step}", i + 1), width, 2, 5));
     }
+    // The link on a line of its own and never cut, however narrow the terminal: cut, it can be
+    // neither clicked nor copied; whole, the terminal wraps it for the eye and it still works.
+    s.push_str("\nDocumentation:\n");
+    s.push_str(&rule.help_uri);
     s.push('\n');
-    s.push_str(&indented(&format!("Documentation: {}", rule.help_uri), width, 0, 0));
     s
 }

@@ -171,6 +171,13 @@ impl Catalog {
                 if key.len() >= 4 && (r.name.contains(&key) || key.contains(r.name.as_str())) {
                     score = score.max(0.9);
                 }
+                // A mistyped end of a name ("trailng-slash" for the end of
+                // destination-url-trailing-slash) is as close as a mistyped whole name.
+                if key.len() >= 6 {
+                    for (at, _) in r.name.match_indices('-') {
+                        score = score.max(strsim::normalized_levenshtein(&key, &r.name[at + 1..]) * 0.95);
+                    }
+                }
                 (score, r)
             })
             .filter(|(score, _)| *score >= 0.7)

@@ -223,14 +223,25 @@ fn load_path(path: &Path, shown: &str, walk: &Walk, excluded: &[PathBuf], limits
         loaded.pending.push(code::Pending { arg: loaded.arg, shown: shown.to_owned(), real, text, named: true });
         return Ok(());
     }
-    let format = format_of(name).ok_or_else(|| {
-        InputError::new(
+    let Some(format) = format_of(name) else {
+        // A settings file given where destinations go is named as what it is, as a walk names it.
+        let is_toml = Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+        if is_toml && read_limited(path, shown, limits).is_ok_and(|b| looks_like_settings(&String::from_utf8_lossy(&b))) {
+            return Err(misplaced(shown, "--settings", "Entitlement Management settings"));
+        }
+        return Err(InputError::new(
             shown,
             None,
             "unknown destination file type: expected .properties, .props, .txt, no extension, .json, .yaml, .yml or .zip",
-        )
-    })?;
+        ));
+    };
     load_file(path, shown, format, Reach::Named, limits, loaded)
+}
+
+/// A key or settings file given as a destination path: the flag that takes it, as a folder walk
+/// says it, rather than "no destination found".
+fn misplaced(shown: &str, flag: &str, what: &str) -> InputError {
+    InputError::new(shown, None, format!("this is {what}, not destinations: give it with {flag}"))
 }
 
 /// What a file that is neither a regular file nor a folder is, for the error message.
@@ -530,6 +541,15 @@ fn load_file(path: &Path, shown: &str, format: Format, reach: Reach, limits: &Li
             loaded.general_json_only |= stream;
             let parsed = parse_bytes(&bytes, shown, format, loaded);
             loaded.general_json_only = general;
+            if parsed.is_err() {
+                let text = String::from_utf8_lossy(&bytes);
+                if let Some((flag, what)) = service_key_kind(&text) {
+                    return Err(misplaced(shown, flag, what));
+                }
+                if looks_like_settings(&text) && !looks_like_destination(&text) {
+                    return Err(misplaced(shown, "--settings", "Entitlement Management settings"));
+                }
+            }
             parsed?;
             loaded.files_read += 1;
             Ok(())

@@ -2,73 +2,180 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
-
 use super::{InputError, tree};
 use crate::model::Settings;
 
 const KEYS: [&str; 3] = ["enable_integration_monitoring", "enable_business_process_monitoring", "destination_name"];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSettings {
-    enable_integration_monitoring: bool,
-    enable_business_process_monitoring: bool,
-    #[serde(default)]
-    destination_name: Option<String>,
-}
-
+/// The settings file, or its first problem: see [`load_all`].
 pub fn load(path: &Path) -> Result<Settings, InputError> {
-    let shown = path.display().to_string();
-    let text = super::read_utf8_text(path, &shown, "settings file")?;
-    parse(&text, &shown, path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
+    load_all(path).map_err(first)
 }
 
-/// Settings from text: JSON when `json` or when it starts with `{`, TOML otherwise.
+/// The settings file, or every problem in it at once (an unknown key and a missing boolean are
+/// both named in the same run), each with its line where it has one.
+pub fn load_all(path: &Path) -> Result<Settings, Vec<InputError>> {
+    let shown = path.display().to_string();
+    let text = super::read_utf8_text(path, &shown, "settings file").map_err(|e| vec![e])?;
+    parse_all(&text, &shown, path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
+}
+
+/// Settings from text, or their first problem: see [`parse_all`].
 pub fn parse(text: &str, shown: &str, json: bool) -> Result<Settings, InputError> {
-    let shown = shown.to_owned();
+    parse_all(text, shown, json).map_err(first)
+}
+
+fn first(mut errors: Vec<InputError>) -> InputError {
+    if errors.is_empty() { InputError::new("settings", None, "invalid settings") } else { errors.swap_remove(0) }
+}
+
+/// A value as the file wrote it, for the checks of every key.
+enum Written {
+    Bool(bool),
+    Text(String),
+    /// Any other type, named as the user would ("an integer", "an array").
+    Other(&'static str),
+}
+
+/// Settings from text: JSON when `json` or when it starts with `{`, TOML otherwise. Every key
+/// is read into a plain list first, then checked: unknown keys, wrong types and missing
+/// booleans are all reported, in file order, the missing ones last.
+pub fn parse_all(text: &str, shown: &str, json: bool) -> Result<Settings, Vec<InputError>> {
     let is_json = json || text.trim_start().starts_with('{');
-    let (raw, lines) = if is_json { from_json(text, &shown)? } else { from_toml(text, &shown)? };
+    let entries = if is_json { json_entries(text, shown)? } else { toml_entries(text, shown)? };
+    let mut errors = Vec::new();
+    let mut bools: [Option<bool>; 2] = [None, None];
+    let mut destination_name = None;
+    let mut lines = Vec::new();
+    for (key, line, value) in entries {
+        let Some(known) = KEYS.iter().find(|k| **k == key) else {
+            let close = KEYS.iter().filter(|k| strsim::jaro_winkler(k, &key) > 0.8).map(|k| format!("; did you mean `{k}`?")).next();
+            errors.push(InputError::new(
+                shown,
+                line,
+                format!("invalid settings: unknown key `{key}`{}", close.unwrap_or_else(|| format!(" (the keys are {})", KEYS.join(", ")))),
+            ));
+            continue;
+        };
+        if let Some(line) = line {
+            lines.push((*known, line));
+        }
+        match (*known, value) {
+            ("destination_name", Written::Text(t)) => destination_name = Some(t),
+            ("destination_name", Written::Bool(_)) => {
+                errors.push(InputError::new(shown, line, "invalid settings: destination_name must be a string, not a boolean"))
+            }
+            ("destination_name", Written::Other(what)) => {
+                errors.push(InputError::new(shown, line, format!("invalid settings: destination_name must be a string, not {what}")))
+            }
+            (flag, Written::Bool(b)) => bools[usize::from(flag == KEYS[1])] = Some(b),
+            (flag, Written::Text(t)) => {
+                errors.push(InputError::new(shown, line, format!("invalid settings: {flag} must be true or false, not the string \"{t}\"")))
+            }
+            (flag, Written::Other(what)) => {
+                errors.push(InputError::new(shown, line, format!("invalid settings: {flag} must be true or false, not {what}")))
+            }
+        }
+    }
+    for (i, flag) in KEYS[..2].iter().enumerate() {
+        if bools[i].is_none() && !errors.iter().any(|e| e.message.contains(&format!(" {flag} must"))) {
+            errors.push(InputError::new(
+                shown,
+                None,
+                format!("invalid settings: missing `{flag}` (true or false, as the SAP Cloud ALM Integration screen shows it)"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
     Ok(Settings {
-        path: shown,
-        enable_integration_monitoring: raw.enable_integration_monitoring,
-        enable_business_process_monitoring: raw.enable_business_process_monitoring,
-        destination_name: raw.destination_name,
+        path: shown.to_owned(),
+        enable_integration_monitoring: bools[0].unwrap_or_default(),
+        enable_business_process_monitoring: bools[1].unwrap_or_default(),
+        destination_name,
         lines,
     })
 }
 
-type Lines = Vec<(&'static str, u32)>;
+type Entry = (String, Option<u32>, Written);
 
-fn from_toml(text: &str, shown: &str) -> Result<(RawSettings, Lines), InputError> {
+fn toml_entries(text: &str, shown: &str) -> Result<Vec<Entry>, Vec<InputError>> {
     let index = super::LineIndex::new(text);
-    let raw: RawSettings = toml::from_str(text).map_err(|e| {
+    let table: toml::Spanned<toml::Table> = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| index.line(s.start));
-        InputError::new(shown, line, format!("invalid settings: {}", e.message()))
+        vec![InputError::new(shown, line, format!("invalid settings: {}", e.message().trim()))]
     })?;
-    // Keys are bare at the start of a line in any settings file this loader accepts.
-    let mut lines = Vec::new();
-    for key in KEYS {
-        if let Some(offset) = text
-            .match_indices(key)
-            .map(|(i, _)| i)
-            .find(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n' || text[..i].ends_with(char::is_whitespace))
-        {
-            lines.push((key, index.line(offset)));
-        }
-    }
-    Ok((raw, lines))
+    let keys = toml_key_lines(text, &index);
+    let mut entries: Vec<Entry> = table
+        .into_inner()
+        .into_iter()
+        .map(|(key, value)| {
+            let written = match value {
+                toml::Value::Boolean(b) => Written::Bool(b),
+                toml::Value::String(s) => Written::Text(s),
+                toml::Value::Integer(_) => Written::Other("an integer"),
+                toml::Value::Float(_) => Written::Other("a number"),
+                toml::Value::Datetime(_) => Written::Other("a date"),
+                toml::Value::Array(_) => Written::Other("an array"),
+                toml::Value::Table(_) => Written::Other("a table"),
+            };
+            let line = keys.iter().find(|(k, _)| *k == key).map(|(_, l)| *l);
+            (key, line, written)
+        })
+        .collect();
+    // File order, so the problems are named as the file is read.
+    entries.sort_by_key(|(_, line, _)| line.unwrap_or(u32::MAX));
+    Ok(entries)
 }
 
-fn from_json(text: &str, shown: &str) -> Result<(RawSettings, Lines), InputError> {
-    // Parse once through the tree for duplicate keys and lines, then through serde for types.
-    let node = tree::parse_json(text).map_err(|e| InputError::new(shown, e.line, e.message))?;
-    let raw: RawSettings = serde_json::from_str(text).map_err(|e| {
+/// The line of each top-level key: keys are bare or quoted at the start of a line before `=`.
+fn toml_key_lines(text: &str, index: &super::LineIndex) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for raw in text.split_inclusive('\n') {
+        let line = raw.trim_start();
+        if let Some((key, _)) = line.split_once('=')
+            && !line.starts_with('#')
+            && !line.starts_with('[')
+        {
+            let key = key.trim().trim_matches(['"', '\'']);
+            out.push((key.to_owned(), index.line(offset)));
+        }
+        offset += raw.len();
+    }
+    out
+}
+
+fn json_entries(text: &str, shown: &str) -> Result<Vec<Entry>, Vec<InputError>> {
+    // The tree finds duplicate keys and lines; the values are read through serde for their types.
+    let node = tree::parse_json(text).map_err(|e| vec![InputError::new(shown, e.line, e.message)])?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         let line = u32::try_from(e.line()).ok().filter(|l| *l > 0);
-        let message = e.to_string();
-        let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(m, _)| m).to_owned();
-        InputError::new(shown, line, format!("invalid settings: {message}"))
+        vec![InputError::new(shown, line, format!("invalid settings: {e}"))]
     })?;
-    let lines = KEYS.iter().filter_map(|k| node.key_line(k).map(|l| (*k, l))).collect();
-    Ok((raw, lines))
+    let serde_json::Value::Object(map) = value else {
+        return Err(vec![InputError::new(
+            shown,
+            Some(node.line),
+            format!("invalid settings: expected an object, found {}", node.describe()),
+        )]);
+    };
+    let mut entries: Vec<Entry> = map
+        .into_iter()
+        .map(|(key, value)| {
+            let written = match value {
+                serde_json::Value::Bool(b) => Written::Bool(b),
+                serde_json::Value::String(s) => Written::Text(s),
+                serde_json::Value::Null => Written::Other("null"),
+                serde_json::Value::Number(_) => Written::Other("a number"),
+                serde_json::Value::Array(_) => Written::Other("an array"),
+                serde_json::Value::Object(_) => Written::Other("an object"),
+            };
+            let line = node.key_line(&key);
+            (key, line, written)
+        })
+        .collect();
+    entries.sort_by_key(|(_, line, _)| line.unwrap_or(u32::MAX));
+    Ok(entries)
 }

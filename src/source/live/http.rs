@@ -189,16 +189,28 @@ fn classify(e: &reqwest::Error, timeout_secs: f64) -> Attempt {
         return Attempt::Final(format!("no answer within {timeout_secs} s"));
     }
     // The chain says what went wrong (refused, reset, certificate); it never holds a secret.
-    let mut detail = String::new();
+    let mut chain = Vec::new();
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
     while let Some(s) = source {
-        detail = s.to_string();
+        chain.push(s.to_string());
         source = s.source();
     }
-    let tls = detail.to_ascii_lowercase().contains("certificate") || detail.to_ascii_lowercase().contains("tls");
-    if tls {
+    classify_chain(e.is_connect(), &chain)
+}
+
+/// What a failed request's error chain (outermost first) means for another attempt. A host
+/// name that does not resolve does not resolve a second later either: it is said at once,
+/// rather than after every attempt and its back-off.
+fn classify_chain(connect: bool, chain: &[String]) -> Attempt {
+    let detail = chain.last().cloned().unwrap_or_default();
+    let lower = detail.to_ascii_lowercase();
+    // hyper-util names the step ("dns error"); the resolver says why underneath.
+    let dns = chain.iter().any(|c| c == "dns error") || lower.contains("failed to lookup address");
+    if dns {
+        Attempt::Final(format!("cannot resolve the host name: {detail}"))
+    } else if lower.contains("certificate") || lower.contains("tls") {
         Attempt::Final(format!("TLS failure: {detail}"))
-    } else if e.is_connect() {
+    } else if connect {
         Attempt::Transient(format!("cannot connect: {detail}"))
     } else {
         Attempt::Transient(format!("connection failed: {detail}"))
@@ -355,6 +367,26 @@ mod tests {
     fn encodings() {
         assert_eq!(form_encode("sb-a!b1|c d"), "sb-a%21b1%7Cc+d");
         assert_eq!(path_segment("CALM_A/b c"), "CALM_A%2Fb%20c");
+    }
+
+    /// Regression (item 10): a host name that does not resolve was tried four times, with
+    /// back-off between; refused or reset connections still are.
+    #[test]
+    fn a_name_that_does_not_resolve_is_not_retried() {
+        let chain = |parts: &[&str]| parts.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+        let dns = chain(&["client error (Connect)", "dns error", "failed to lookup address information: Name or service not known"]);
+        match classify_chain(true, &dns) {
+            Attempt::Final(m) => {
+                assert_eq!(m, "cannot resolve the host name: failed to lookup address information: Name or service not known")
+            }
+            Attempt::Transient(m) => panic!("retried: {m}"),
+        }
+        let refused = chain(&["client error (Connect)", "tcp connect error", "Connection refused (os error 111)"]);
+        assert!(
+            matches!(classify_chain(true, &refused), Attempt::Transient(m) if m == "cannot connect: Connection refused (os error 111)")
+        );
+        let tls = chain(&["client error (Connect)", "invalid peer certificate: UnknownIssuer"]);
+        assert!(matches!(classify_chain(true, &tls), Attempt::Final(m) if m.starts_with("TLS failure")));
     }
 
     #[test]
