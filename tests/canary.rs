@@ -220,13 +220,18 @@ fn no_secret_reaches_any_output() {
     secrets.push(find_token("CALM_INST"));
     assert!(texts.len() > 40, "every command ran and wrote something");
     assert!(texts.iter().any(|(_, t)| t.contains("\"hmac\"")), "the snapshot was written");
-    assert!(texts.iter().any(|(what, t)| what.ends_with("r.html") && t.contains("CALM_SUB")), "the HTML report was written");
+    assert!(
+        texts.iter().any(|(what, t)| what.ends_with("r.html") && t.replace("<wbr>", "").contains("CALM_SUB")),
+        "the HTML report was written"
+    );
     assert!(texts.iter().any(|(_, t)| t.contains("GET ")), "verbose logging was on");
     // The URLs were shown, with their query names and without their secrets.
     for shown in ["https://***@acme.eu10.alm.cloud.sap/?token=***&x=***", "/oauth/token?client_secret=***", "<stdin>", "broken.json"] {
         assert!(texts.iter().any(|(_, t)| t.contains(shown)), "no output shows {shown}");
     }
     for (what, text) in &texts {
+        // The HTML report's line-break opportunities (`<wbr>`) must not hide a secret from this check.
+        let text = text.replace("<wbr>", "");
         for secret in &secrets {
             assert!(!text.contains(secret.as_str()), "a secret leaked into {what}");
         }
@@ -387,6 +392,7 @@ resource "btp_subaccount_destination" "join" {{
         "CALM070 on coalesce(var.p, literal)"
     );
     for (what, text) in &texts {
+        let text = &text.replace("<wbr>", "");
         for secret in HOSTILE {
             // `snapshot` reads no Cloud ALM key, so it cannot know that a clientId holds that
             // key's secret: the clientId is kept as written there, as SAP documents it as not secret.

@@ -200,7 +200,8 @@ fn markup_in_inputs_is_escaped_in_the_html_report() {
     for n in 1..=5 {
         assert!(html.contains(&format!("alert({n})")), "value {n} is shown as text");
     }
-    assert!(html.contains("CALM_&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"));
+    // Escaped, with the line-break opportunities after separators taken out.
+    assert!(html.replace("<wbr>", "").contains("CALM_&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
 }
 
 #[test]

@@ -56,7 +56,9 @@ const BREAK_AFTER: &[char] = &['/', '.', '_', '-', '?', '&', '=', '#', ':', ',',
 /// A value as HTML text that wraps only between words or after a separator (`<wbr>`), never in
 /// the middle of a word: a phone shows "examples/" and "settings.toml" on two lines, not
 /// "examples/settings.to" and "ml". Escapes what HTML needs escaped, so the result is safe.
-fn breakable(value: &str) -> minijinja::Value {
+fn breakable(value: &str, masker: &crate::output::Masker) -> minijinja::Value {
+    // Masked first: once `<wbr>` is inside a secret, the masking writer could no longer find it.
+    let value = masker.mask(value);
     let mut out = String::with_capacity(value.len() + value.len() / 4);
     let mut word = 0usize;
     let mut after_separator = false;
@@ -595,7 +597,8 @@ pub fn render(report: &Report) -> String {
     // The template and the page model are both fixed by this crate: an error here is a bug that
     // the tests catch, not something an input can cause.
     env.add_template("report.html", TEMPLATE).expect("the built-in HTML template parses");
-    env.add_filter("breakable", |value: String| breakable(&value));
+    let masker = crate::output::Masker::current();
+    env.add_filter("breakable", move |value: String| breakable(&value, &masker));
     let template = env.get_template("report.html").expect("the built-in HTML template is registered");
     template.render(minijinja::value::Serde(page(report))).expect("the built-in HTML template renders")
 }
@@ -803,7 +806,8 @@ mod tests {
     /// "examples/settings.to/ml" in the middle of words; values may now wrap only after a separator.
     #[test]
     fn long_values_wrap_only_after_separators() {
-        let shown = |s: &str| breakable(s).to_string();
+        let none = crate::output::Masker::new([]);
+        let shown = |s: &str| breakable(s, &none).to_string();
         assert_eq!(shown("examples/settings.toml"), "examples/<wbr>settings.<wbr>toml");
         assert_eq!(shown("S4_BACKEND"), "S4_<wbr>BACKEND");
         assert_eq!(
@@ -813,6 +817,11 @@ mod tests {
         // Short words, a separator before a space or at the end: nothing to add.
         assert_eq!(shown("e.g. a, b. Destination"), "e.g. a, b. Destination");
         assert_eq!(shown("<b>\"'&"), "&lt;b&gt;&quot;&#x27;&amp;");
+        // A secret is masked before it is cut up, or the masking writer could not find it.
+        let masker = crate::output::Masker::new(["s3cr3t-value/with=separators"]);
+        let masked = breakable("clientSecret=s3cr3t-value/with=separators in a message", &masker).to_string();
+        assert!(!masked.replace("<wbr>", "").contains("s3cr3t"), "{masked}");
+        assert!(masked.contains("***"), "{masked}");
     }
 
     /// Regression: the heading said "Cloud alm key" and messages showed their backticks.
