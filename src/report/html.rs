@@ -51,35 +51,60 @@ fn segments(s: &str) -> Vec<Segment<'_>> {
 
 /// Characters after which a long value (a URL, a path, a destination name) may wrap: the
 /// separators of URLs and paths, and the underscore and hyphen of names.
-const BREAK_AFTER: &[char] = &['/', '.', '_', '-', '?', '&', '=', '#', ':', ',', ';', '|', '@', '!', '+'];
+fn breaks_after(c: char) -> bool {
+    matches!(c, '/' | '.' | '_' | '-' | '?' | '&' | '=' | '#' | ':' | ',' | ';' | '|' | '@' | '!' | '+')
+}
+
+/// Words shorter than this fit any cell of the page, on a phone too (tables stack there):
+/// they never get a break opportunity.
+const LONG_WORD: usize = 12;
 
 /// A value as HTML text that wraps only between words or after a separator (`<wbr>`), never in
 /// the middle of a word: a phone shows "examples/" and "settings.toml" on two lines, not
 /// "examples/settings.to" and "ml". Escapes what HTML needs escaped, so the result is safe.
 fn breakable(value: &str, masker: &crate::output::Masker) -> minijinja::Value {
     // Masked first: once `<wbr>` is inside a secret, the masking writer could no longer find it.
-    let value = masker.mask(value);
-    let mut out = String::with_capacity(value.len() + value.len() / 4);
-    let mut word = 0usize;
-    let mut after_separator = false;
-    for c in value.chars() {
-        // Short words never need it ("e.g.", "CALM_A"); a long one gets a chance after each run
-        // of separators that the word goes on after ("https://" stays whole).
-        if after_separator && !c.is_whitespace() && !BREAK_AFTER.contains(&c) {
-            out.push_str("<wbr>");
+    let value = if masker.is_empty() { std::borrow::Cow::Borrowed(value) } else { masker.mask(value) };
+    let mut out = String::with_capacity(value.len() + value.len() / 8);
+    for word in value.split_inclusive(char::is_whitespace) {
+        // A long word gets a chance after each run of separators it goes on after ("https://"
+        // stays whole, and so does a word that ends in one).
+        let long = word.trim_end().chars().count() >= LONG_WORD;
+        let mut after_separator = false;
+        for (i, c) in word.char_indices() {
+            if long && after_separator && !c.is_whitespace() && !breaks_after(c) && i >= 3 {
+                out.push_str("<wbr>");
+            }
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#x27;"),
+                c => out.push(c),
+            }
+            after_separator = breaks_after(c);
         }
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-        word = if c.is_whitespace() { 0 } else { word + 1 };
-        after_separator = word >= 3 && BREAK_AFTER.contains(&c);
     }
     minijinja::Value::from_safe_string(out)
+}
+
+/// A message as HTML, ready to insert: its `code spans` as `<code>`, every part [`breakable`].
+/// A filter rather than a template macro, which costs a call per result in a report of tens of
+/// thousands; written as the page is, never kept for every result.
+fn rich(text: &str, masker: &crate::output::Masker) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for s in segments(text) {
+        let html = breakable(s.text, masker).to_string();
+        if s.code {
+            out.push_str("<code>");
+            out.push_str(&html);
+            out.push_str("</code>");
+        } else {
+            out.push_str(&html);
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -222,7 +247,8 @@ struct ResultView<'a> {
     label: &'static str,
     /// Failures only: the severity they were judged at.
     severity: Option<&'static str>,
-    message: Vec<Segment<'a>>,
+    /// Shown through the `rich` filter (code spans, [`breakable`]).
+    message: &'a str,
     location: String,
     property: Option<&'a str>,
     summary: Vec<Segment<'static>>,
@@ -357,7 +383,7 @@ fn result_view<'a>(report: &'a Report, f: &'a Finding) -> ResultView<'a> {
         status: f.status.as_str(),
         label: status_label(f.status),
         severity: (f.status == Status::Fail).then(|| f.severity.as_str()),
-        message: segments(&f.message),
+        message: &f.message,
         location: format!("{}:{}", f.location.path, f.location.line),
         property: f.property.as_deref(),
         summary: rule.map(|r| segments(&r.summary)).unwrap_or_default(),
@@ -598,7 +624,9 @@ pub fn render(report: &Report) -> String {
     // the tests catch, not something an input can cause.
     env.add_template("report.html", TEMPLATE).expect("the built-in HTML template parses");
     let masker = crate::output::Masker::current();
+    let for_rich = std::sync::Arc::clone(&masker);
     env.add_filter("breakable", move |value: String| breakable(&value, &masker));
+    env.add_filter("rich", move |value: String| minijinja::Value::from_safe_string(rich(&value, &for_rich)));
     let template = env.get_template("report.html").expect("the built-in HTML template is registered");
     template.render(minijinja::value::Serde(page(report))).expect("the built-in HTML template renders")
 }
@@ -809,7 +837,8 @@ mod tests {
         let none = crate::output::Masker::new([]);
         let shown = |s: &str| breakable(s, &none).to_string();
         assert_eq!(shown("examples/settings.toml"), "examples/<wbr>settings.<wbr>toml");
-        assert_eq!(shown("S4_BACKEND"), "S4_<wbr>BACKEND");
+        assert_eq!(shown("S4_BACKEND_EU10"), "S4_<wbr>BACKEND_<wbr>EU10");
+        assert_eq!(shown("S4_BACKEND"), "S4_BACKEND", "short enough for any cell");
         assert_eq!(
             shown("https://a.eu10.alm.cloud.sap/api?x=1&y=2"),
             "https://<wbr>a.<wbr>eu10.<wbr>alm.<wbr>cloud.<wbr>sap/<wbr>api?<wbr>x=<wbr>1&amp;<wbr>y=<wbr>2"
