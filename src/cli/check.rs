@@ -125,6 +125,12 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_read += part.files_read;
     total.files_skipped.extend(part.files_skipped.iter().cloned());
+    for (by, n) in &part.files_ignored {
+        match total.files_ignored.iter_mut().find(|(b, _)| b == by) {
+            Some((_, total)) => *total += n,
+            None => total.files_ignored.push((by.clone(), *n)),
+        }
+    }
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
     total.destinations_audited += part.destinations_audited;
@@ -189,11 +195,17 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let mut notes: Vec<String> = g.notes.iter().map(|n| format!("{target}{n}")).collect();
     if spec.sources.verbose {
         notes.extend(g.skipped.iter().map(|s| format!("{target}skipped {}: {}", s.path, s.reason)));
-    } else if !g.skipped.is_empty() {
-        notes.push(format!(
-            "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
-            g.skipped.len()
-        ));
+        notes.extend(g.ignored.iter().map(|s| format!("{target}{} {}", s.reason, s.path)));
+    } else {
+        if !g.skipped.is_empty() {
+            notes.push(format!(
+                "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
+                g.skipped.len()
+            ));
+        }
+        if !g.ignored.is_empty() {
+            notes.push(format!("{target}{} (-v lists them)", crate::report::ignored_summary(&g.ignored_by())));
+        }
     }
     if let Some(path) = &r.save_snapshot {
         write_snapshot(path, &g)?;
@@ -229,6 +241,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
+        files_ignored: g.ignored_by(),
         destinations_found: g.destinations.len(),
         destinations_in_scope: inputs.in_scope_count(),
         destinations_audited: inputs.scoped().len(),

@@ -32,6 +32,10 @@ pub struct Coverage {
     pub files_read: usize,
     /// Files in walked folders that were not destination files.
     pub files_skipped: Vec<String>,
+    /// Files and folders walks left out by an ignore rule, counted by the kind of ignore file
+    /// (`.gitignore`, `.ignore`, `.git/info/exclude`); `-v` lists them.
+    #[serde(serialize_with = "ignored_as_map")]
+    pub files_ignored: Vec<(String, usize)>,
     pub destinations_found: usize,
     /// In scope (SPEC §3): named CALM_*, a Cloud ALM URL, or named by the settings.
     pub destinations_in_scope: usize,
@@ -44,6 +48,20 @@ pub struct Coverage {
     pub live_service: Option<String>,
     /// Subaccount of a live read (from the token).
     pub subaccount_id: Option<String>,
+}
+
+fn ignored_as_map<S: serde::Serializer>(ignored: &[(String, usize)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(ignored.iter().map(|(by, n)| (by, n)))
+}
+
+/// "3 ignored by .gitignore, 1 by .ignore": what the coverage says of ignored files.
+pub fn ignored_summary(ignored: &[(String, usize)]) -> String {
+    let parts: Vec<String> = ignored
+        .iter()
+        .enumerate()
+        .map(|(i, (by, n))| if i == 0 { format!("{n} ignored by {by}") } else { format!("{n} by {by}") })
+        .collect();
+    parts.join(", ")
 }
 
 /// How the reports should look, resolved once from the flags.
