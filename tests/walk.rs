@@ -274,3 +274,81 @@ fn a_selection_that_leaves_no_rule_is_refused() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("leaves no rule to run"), "{}", r.stderr);
 }
+
+/// An object of a million keys in each format: read in time proportional to its size (JSON,
+/// YAML), or refused at once with the reason (HCL, whose parser's cost grows with the square of
+/// an object's size), never minutes of work.
+#[test]
+fn an_object_of_a_million_keys_costs_its_size_not_its_square() {
+    const KEYS: usize = 1_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut json = String::from("[{\"Name\": \"CALM_BIG\", \"URL\": \"https://acme.eu10.alm.cloud.sap/\"");
+    let mut yaml = String::from("- Name: CALM_BIG\n  URL: https://acme.eu10.alm.cloud.sap/\n");
+    let mut hcl = String::from(
+        "resource \"btp_subaccount_destination_generic\" \"big\" {\n  destination_configuration = jsonencode({\n    Name = \"CALM_BIG\"\n",
+    );
+    for i in 0..KEYS {
+        json.push_str(&format!(", \"k{i}\": \"v\""));
+        yaml.push_str(&format!("  k{i}: v\n"));
+        hcl.push_str(&format!("    k{i} = \"v\"\n"));
+    }
+    json.push_str("}]\n");
+    hcl.push_str("  })\n}\n");
+    std::fs::write(d.join("big.json"), json).unwrap();
+    std::fs::write(d.join("big.yaml"), yaml).unwrap();
+    std::fs::create_dir(d.join("tf")).unwrap();
+    std::fs::write(d.join("tf/main.tf"), hcl).unwrap();
+    for file in ["big.json", "big.yaml"] {
+        let started = std::time::Instant::now();
+        let r = calm(d, &["check", file, "--format", "json"]);
+        assert_eq!(r.code, 1, "{file}: {}", r.stderr);
+        assert!(started.elapsed() < Duration::from_secs(60), "{file} took {:?}", started.elapsed());
+    }
+    let started = std::time::Instant::now();
+    let r = calm(d, &["check", "tf/main.tf"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("tf/main.tf:2: an object or block with more than 20000 members"), "{}", r.stderr);
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    // A duplicate among them is still found, and named with both lines.
+    let mut dup = String::from("- Name: CALM_DUP\n");
+    for i in 0..100_000 {
+        dup.push_str(&format!("  k{i}: v\n"));
+    }
+    dup.push_str("  k7: again\n");
+    std::fs::write(d.join("dup.yaml"), dup).unwrap();
+    let r = calm(d, &["check", "dup.yaml"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("dup.yaml:100002: duplicate key \"k7\" (first on line 9)"), "{}", r.stderr);
+}
+
+/// A result's identity includes where its object came from: a failure new in `prod/` is new,
+/// even when a destination of the same name failed the same rule in `dev/` before.
+#[test]
+fn a_new_failure_in_another_folder_is_new_for_the_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("landscape/dev")).unwrap();
+    std::fs::create_dir_all(d.join("landscape/prod")).unwrap();
+    let broken = serde_json::to_string(&json!([destination("CALM_SAME")])).unwrap();
+    let mut fixed = destination("CALM_SAME");
+    fixed["ProxyType"] = json!("Internet");
+    std::fs::write(d.join("landscape/dev/dest.json"), &broken).unwrap();
+    std::fs::write(d.join("landscape/prod/dest.json"), serde_json::to_string(&json!([fixed])).unwrap()).unwrap();
+    let first = calm(d, &["check", "landscape", "--format", "json", "--output", "baseline.json"]);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    std::fs::write(d.join("landscape/prod/dest.json"), &broken).unwrap();
+    let (code, report, stderr) = json_report(d, &["check", "landscape", "--baseline", "baseline.json"]);
+    assert_eq!(code, 1, "the failure in prod/ is new: {stderr}");
+    let states: Vec<(String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["code"] == "CALM003" && r["status"] == "fail")
+        .map(|r| (r["location"]["path"].as_str().unwrap().to_owned(), r["baseline"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        states,
+        [("landscape/dev/dest.json".to_owned(), "unchanged".to_owned()), ("landscape/prod/dest.json".to_owned(), "new".to_owned())]
+    );
+}

@@ -64,9 +64,22 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     overlay::select(&mut findings, &r.select, &r.ignore);
     overlay::override_severity(&mut findings, &r.severity);
     let waiver_notes = waivers::apply(&mut findings, &r.waivers, &today);
+    let mut baseline_notes = Vec::new();
     let baseline = baseline.map(|b| {
-        let absent = baseline::apply(&mut findings, &b);
-        BaselineSummary { path: b.path, absent }
+        let applied = baseline::apply(&mut findings, &b);
+        if applied.migrated > 0 {
+            baseline_notes.push(format!(
+                "baseline {}: {} result(s) matched by the identity they had before their source file or target was part of it; save a new baseline to record the new identity",
+                b.path, applied.migrated
+            ));
+        }
+        if applied.ambiguous > 0 {
+            baseline_notes.push(format!(
+                "baseline {}: {} failure(s) of the baseline name a destination found in several places now and could not be matched; their results count as new: save a new baseline",
+                b.path, applied.ambiguous
+            ));
+        }
+        BaselineSummary { path: b.path, absent: applied.absent }
     });
 
     let to_terminal = r.output.is_none() && crate::output::stdout_is_terminal();
@@ -91,6 +104,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
             WaiverProblem::Unmatched => format!("{what} matched no result"),
         });
     }
+    stderr.extend(baseline_notes);
     if let Some(b) = &report.baseline {
         let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
         stderr.push(format!(

@@ -436,6 +436,7 @@ fn waivers(loaded: &Option<Loaded>) -> Result<Vec<Waiver>, CliError> {
             rule: rule.to_owned(),
             destination: w.destination.clone(),
             target: w.target.clone(),
+            source: w.source.clone(),
             reason: w.reason.trim().to_owned(),
             expires: w.expires.trim().to_owned(),
             defined_at: l.at(spanned.span()),

@@ -999,10 +999,11 @@ fn properties_file(text: &str, shown: &str, keep: Keep, out: &mut Vec<Destinatio
     let parsed = properties::parse(text).map_err(|e| InputError::new(shown, Some(e.line), e.message))?;
     // (key, value or `None` when the export removed it, line): removed secrets first.
     let mut entries: Vec<(String, Option<String>, u32)> = Vec::with_capacity(parsed.entries.len() + parsed.removed.len());
-    for (key, line) in parsed.removed {
-        if !parsed.entries.iter().any(|e| e.key == key) {
-            entries.push((key, None, line));
-        }
+    let written: std::collections::HashSet<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
+    let removed: Vec<(String, u32)> = parsed.removed.into_iter().filter(|(key, _)| !written.contains(key.as_str())).collect();
+    drop(written);
+    for (key, line) in removed {
+        entries.push((key, None, line));
     }
     let first_line = parsed.entries.iter().map(|e| e.line).min().unwrap_or(1);
     entries.extend(parsed.entries.into_iter().map(|e| (e.key, Some(e.value), e.line)));
