@@ -169,7 +169,8 @@ fn absent_result(report: &Report, gone: &AbsentFinding) -> SarifResult {
     result
 }
 
-pub fn render(report: &Report) -> String {
+/// Writes the log to `out` as it is produced.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let driver = ToolComponent::builder()
         .name("calm-audit")
         .version(env!("CARGO_PKG_VERSION"))
@@ -211,9 +212,8 @@ pub fn render(report: &Report) -> String {
         run.properties = Some(PropertyBag::builder().additional_properties(props).build());
     }
     let log = Sarif::builder().schema(SCHEMA).version(serde_json::Value::from("2.1.0")).runs(vec![run]).build();
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &log)?;
+    out.write_all(b"\n")
 }
 
 #[cfg(test)]
