@@ -519,7 +519,15 @@ fn page(report: &Report) -> Page<'_> {
     }
 }
 
+/// The page as one text.
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("the built-in HTML template renders");
+    String::from_utf8(out).expect("minijinja writes UTF-8")
+}
+
+/// Writes the page to `out` as the template produces it.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut env = minijinja::Environment::new();
     // Escape every value, whatever the template's name.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
@@ -534,7 +542,7 @@ pub fn render(report: &Report) -> String {
     // the tests catch, not something an input can cause.
     env.add_template("report.html", TEMPLATE).expect("the built-in HTML template parses");
     let template = env.get_template("report.html").expect("the built-in HTML template is registered");
-    template.render(minijinja::value::Serde(page(report))).expect("the built-in HTML template renders")
+    template.render_captured_to(minijinja::value::Serde(page(report)), out).map(drop).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]

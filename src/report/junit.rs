@@ -184,7 +184,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         // Every suite is written with a start and an end tag; its test cases go before the end.
         let end = rest.find(SUITE_END).ok_or_else(|| std::io::Error::other("a JUnit suite without its end tag"))?;
         out.write_all(rest[..end].as_bytes())?;
-        rest = &rest[end..];
+        rest = &rest[end + SUITE_END.len()..];
         let index = u32::try_from(i).unwrap_or(u32::MAX);
         while let Some(&r) = order.peek() {
             if suite_of[r as usize] != index {
@@ -198,6 +198,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
                 one.write(case, out)?;
             }
         }
+        out.write_all(SUITE_END.as_bytes())?;
     }
     out.write_all(rest.as_bytes())
 }
@@ -379,6 +380,37 @@ mod tests {
         assert_eq!(parsed.test_suites[1].failures, 1);
         let TestCaseStatus::NonSuccess { description, .. } = &parsed.test_suites[1].test_cases[0].status else { unreachable!() };
         assert!(description.as_ref().is_some_and(|d| d.contains("target: prod")), "{xml}");
+    }
+
+    /// What `write` streams is byte for byte what quick-junit writes for the whole tree.
+    #[test]
+    fn streamed_report_is_the_whole_report() {
+        let whole = |r: &Report| {
+            let fail_on = r.options.fail_on.map_or("never", |s| s.as_str());
+            let mut suites: Vec<TestSuite> = r.targets.iter().map(|t| suite(&t.name, Some(&t.coverage), t.complete, fail_on)).collect();
+            let mut general = suite(TOOL, r.targets.is_empty().then_some(&r.coverage), r.complete(), fail_on);
+            for f in &r.findings {
+                match f.target.as_ref().and_then(|t| r.targets.iter().position(|s| &s.name == t)) {
+                    Some(i) => suites[i].add_test_case(test_case(f)),
+                    None => general.add_test_case(test_case(f)),
+                };
+            }
+            if r.targets.is_empty() || !general.test_cases.is_empty() {
+                suites.push(general);
+            }
+            let mut junit = JunitReport::new(TOOL);
+            junit.add_test_suites(suites);
+            junit.to_string().expect("serialised")
+        };
+        let mut r = mixed();
+        r.failures.clear();
+        assert_eq!(render(&r), whole(&r));
+        let summary = |name: &str| TargetSummary { name: name.into(), complete: true, coverage: Coverage::default() };
+        r.targets = vec![summary("dev"), summary("prod"), summary("none")];
+        for (i, f) in r.findings.iter_mut().enumerate() {
+            f.target = [Some("prod".to_owned()), Some("dev".to_owned()), None][i % 3].clone();
+        }
+        assert_eq!(render(&r), whole(&r));
     }
 
     #[test]

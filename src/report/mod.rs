@@ -216,7 +216,7 @@ impl Report {
             Format::Sarif => sarif::write(self, out),
             Format::Junit => junit::write(self, &mut XmlSafe(out)),
             Format::Markdown => out.write_all(inert(markdown::render(self), false).as_bytes()),
-            Format::Html => out.write_all(html::render(self).as_bytes()),
+            Format::Html => html::write(self, out),
         }
     }
 }
