@@ -183,7 +183,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     for i in 0..suite_count {
         // Every suite is written with a start and an end tag; its test cases go before the end.
         let end = rest.find(SUITE_END).ok_or_else(|| std::io::Error::other("a JUnit suite without its end tag"))?;
-        out.write_all(rest[..end].as_bytes())?;
+        out.write_all(&rest.as_bytes()[..end])?;
         rest = &rest[end + SUITE_END.len()..];
         let index = u32::try_from(i).unwrap_or(u32::MAX);
         while let Some(&r) = order.peek() {
@@ -234,7 +234,7 @@ impl OneCase {
         // has no properties) to the suite's end tag.
         let start = text.find("\n        <").ok_or_else(|| std::io::Error::other("a JUnit test case was not written"))?;
         let end = text.rfind(SUITE_END).ok_or_else(|| std::io::Error::other("a JUnit suite without its end tag"))?;
-        out.write_all(text[start..end].as_bytes())
+        out.write_all(&text.as_bytes()[start..end])
     }
 }
 

@@ -227,7 +227,7 @@ fn write_with_results(skeleton: &str, results: impl Iterator<Item = SarifResult>
         return Err(std::io::Error::other("the SARIF log has no results list"));
     };
     let open = at + EMPTY_RESULTS.len() - 1;
-    out.write_all(skeleton[..open].as_bytes())?;
+    out.write_all(&skeleton.as_bytes()[..open])?;
     let mut written = false;
     let mut one = Vec::new();
     for result in results {
@@ -246,7 +246,7 @@ fn write_with_results(skeleton: &str, results: impl Iterator<Item = SarifResult>
     if written {
         out.write_all(b"\n      ")?;
     }
-    out.write_all(skeleton[open..].as_bytes())
+    out.write_all(&skeleton.as_bytes()[open..])
 }
 
 #[cfg(test)]
