@@ -1,7 +1,7 @@
 use super::args::CheckArgs;
 use super::resolve::{Resolved, RunSpec, resolve};
 use super::sources::{Gathered, gather};
-use super::{CliError, Exit, Output, write_atomically};
+use super::{CliError, Exit, Output, write_atomically_with};
 use crate::model::{BaselineState, Finding, NotAudited, SourceFailure};
 use crate::overlay::{self, baseline, waivers, waivers::valid_date};
 use crate::report::{BaselineSummary, Coverage, Options, Report, TargetSummary, WaiverProblem};
@@ -21,7 +21,7 @@ struct TargetOutcome {
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let r = resolve(&args)?;
     if args.show_config {
-        return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean });
+        return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean, stream: None });
     }
     // Read the baseline first: a bad one is an input error before any network call.
     let baseline = r.baseline.as_deref().map(baseline::load).transpose()?;
@@ -116,13 +116,13 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         ));
     }
 
-    let text = report.render(r.format);
-    report.options.color = false;
+    // Files have no colour; each report is written as it is produced, never held whole.
+    let color = std::mem::replace(&mut report.options.color, false);
     // Every report is attempted; any that cannot be written makes the run exit 2, naming each.
     let mut unwritten = Vec::new();
     let files = r.reports.iter().map(|(format, path)| (*format, path)).chain(r.output.as_ref().map(|path| (r.format, path)));
     for (format, path) in files {
-        match write_atomically(path, &report.render(format)) {
+        match write_atomically_with(path, |out| report.render_to(format, out)) {
             Ok(()) => stderr.push(format!("wrote {}", path.display())),
             Err(e) => unwritten.push(e.to_string()),
         }
@@ -130,10 +130,21 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     if !unwritten.is_empty() {
         return Err(CliError::Usage(unwritten.join("\n")));
     }
-    let stdout = if r.output.is_some() { String::new() } else { text };
     let exit = exit_for(&report);
-    super::release(report);
-    Ok(Output { stdout, stderr, exit })
+    report.options.color = color;
+    // Standard output gets the report after the notes, written by the caller as it is produced.
+    let format = r.format;
+    let stream: Option<super::Stream> = if r.output.is_none() {
+        Some(Box::new(move |out: &mut dyn std::io::Write| {
+            let written = report.render_to(format, out);
+            super::release(report);
+            written
+        }))
+    } else {
+        super::release(report);
+        None
+    };
+    Ok(Output { stdout: String::new(), stderr, exit, stream })
 }
 
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
@@ -329,7 +340,8 @@ mod tests {
                 rule: "destination-url-trailing-slash",
                 status: *status,
                 severity: *severity,
-                object: ObjectRef { kind: ObjectKind::Destination, name: "CALM_A".into(), qualified_name: "a.json:1".into(), level: None },
+                object: ObjectRef { kind: ObjectKind::Destination, name: "CALM_A".into(), qualified_name: "a.json:1".into(), level: None }
+                    .into(),
                 property: None,
                 message: String::new(),
                 location: Location { path: "a.json".into(), line: 1 },

@@ -58,7 +58,7 @@ fn from_json_report(doc: &Value) -> Vec<AbsentFinding> {
             object: text(r, "/object/name"),
             message: text(r, "/message"),
             location: Location {
-                path: text(r, "/location/path"),
+                path: text(r, "/location/path").into(),
                 line: r.pointer("/location/line").and_then(Value::as_u64).and_then(|l| u32::try_from(l).ok()).unwrap_or(1),
             },
         })
@@ -78,7 +78,7 @@ fn from_sarif(doc: &Value) -> Vec<AbsentFinding> {
             object: text(r, "/locations/0/logicalLocations/0/name"),
             message: text(r, "/message/text"),
             location: Location {
-                path: text(r, "/locations/0/physicalLocation/artifactLocation/uri"),
+                path: text(r, "/locations/0/physicalLocation/artifactLocation/uri").into(),
                 line: r
                     .pointer("/locations/0/physicalLocation/region/startLine")
                     .and_then(Value::as_u64)
@@ -155,7 +155,8 @@ mod tests {
             rule: "r",
             status: Status::Fail,
             severity: Severity::Error,
-            object: ObjectRef { kind: ObjectKind::Destination, name: name.into(), qualified_name: qualified_name.into(), level: None },
+            object: ObjectRef { kind: ObjectKind::Destination, name: name.into(), qualified_name: qualified_name.into(), level: None }
+                .into(),
             property: Some("tokenServiceURLType".into()),
             message: String::new(),
             location: Location { path: "f".into(), line: 1 },

@@ -59,7 +59,7 @@ pub fn apply(findings: &mut [Finding], waivers: &[Waiver], today: &str) -> Vec<W
         let mut matched = 0;
         for f in findings.iter_mut().filter(|f| waiver.matches(f)) {
             matched += 1;
-            f.waived.get_or_insert_with(|| Waived { reason: waiver.reason.clone(), expires: waiver.expires.clone() });
+            f.waived.get_or_insert_with(|| Box::new(Waived { reason: waiver.reason.clone(), expires: waiver.expires.clone() }));
         }
         if matched == 0 {
             notes.push(waiver.note(WaiverProblem::Unmatched));
@@ -97,7 +97,7 @@ mod tests {
             rule: "r",
             status,
             severity: Severity::Error,
-            object: ObjectRef { kind: ObjectKind::Destination, name: name.into(), qualified_name: "f:1".into(), level: None },
+            object: ObjectRef { kind: ObjectKind::Destination, name: name.into(), qualified_name: "f:1".into(), level: None }.into(),
             property: None,
             message: String::new(),
             location: Location { path: "f".into(), line: 1 },
@@ -123,9 +123,9 @@ mod tests {
     #[test]
     fn a_waiver_with_a_source_waives_that_source_only() {
         let mut dev = finding("CALM010", "CALM_X", Status::Fail);
-        dev.object.qualified_name = "dev/dest.json:4".into();
+        std::sync::Arc::make_mut(&mut dev.object).qualified_name = "dev/dest.json:4".into();
         let mut prod = finding("CALM010", "CALM_X", Status::Fail);
-        prod.object.qualified_name = "prod/dest.json:4".into();
+        std::sync::Arc::make_mut(&mut prod.object).qualified_name = "prod/dest.json:4".into();
         let mut findings = vec![dev, prod];
         let mut w = waiver("CALM010", Some("CALM_X"), "2099-01-01");
         w.source = Some("dev/*".into());

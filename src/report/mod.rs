@@ -196,28 +196,52 @@ impl Report {
         self.options.all_results || !matches!(f.status, Status::Pass | Status::NotApplicable)
     }
 
+    /// The report as one text: [`Report::render_to`] into memory.
     pub fn render(&self, format: Format) -> String {
+        let mut out = Vec::new();
+        // Writing into memory fails only if a renderer does; the text says so rather than panic.
+        if let Err(e) = self.render_to(format, &mut out) {
+            return format!("the {format:?} report could not be rendered: {e}\n");
+        }
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// Writes the report to `out` as it is produced: the large formats (JSON, SARIF, JUnit)
+    /// never hold the whole text, which for 100,000 audited destinations is over a gigabyte.
+    pub fn render_to(&self, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match format {
             // Values from the inputs are made inert where a terminal or a viewer would act on them.
-            Format::Table => inert(table::render(self), self.options.color),
-            Format::Json => json::render(self),
-            Format::Sarif => sarif::render(self),
-            Format::Junit => xml_safe(junit::render(self)),
-            Format::Markdown => inert(markdown::render(self), false),
-            Format::Html => html::render(self),
+            Format::Table => out.write_all(inert(table::render(self), self.options.color).as_bytes()),
+            Format::Json => json::write(self, out),
+            Format::Sarif => sarif::write(self, out),
+            Format::Junit => junit::write(self, &mut XmlSafe(out)),
+            Format::Markdown => out.write_all(inert(markdown::render(self), false).as_bytes()),
+            Format::Html => html::write(self, out),
         }
+    }
+}
+
+/// Passes text on with the characters XML forbids escaped ([`crate::output::xml_safe`]); every
+/// write must be whole UTF-8 text, as the JUnit writer's are.
+struct XmlSafe<'a>(&'a mut dyn std::io::Write);
+
+impl std::io::Write for XmlSafe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let text = std::str::from_utf8(buf).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        self.0.write_all(crate::output::xml_safe(text).as_bytes())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
 fn inert(text: String, keep_colour: bool) -> String {
     match crate::output::inert(&text, keep_colour) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(safe) => safe,
-    }
-}
-
-fn xml_safe(text: String) -> String {
-    match crate::output::xml_safe(&text) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(safe) => safe,
     }
