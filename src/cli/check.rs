@@ -3,7 +3,7 @@ use std::path::Path;
 use super::args::CheckArgs;
 use super::resolve::{Resolved, RunSpec, resolve};
 use super::sources::{Gathered, gather};
-use super::{CliError, Exit, Output, write_atomically};
+use super::{CliError, Exit, Output, write_atomically_with};
 use crate::model::{BaselineState, Finding, Location, NotAudited, SourceFailure, Status};
 use crate::overlay::{self, baseline, waivers, waivers::valid_date};
 use crate::report::{BaselineSummary, Coverage, InputKind, InputUsed, Missing, Options, Report, RunInfo, TargetSummary, WaiverProblem};
@@ -30,7 +30,7 @@ struct TargetOutcome {
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let r = resolve(&args)?;
     if args.show_config {
-        return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean });
+        return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean, stream: None });
     }
     // A malformed SOURCE_DATE_EPOCH is refused, never silently replaced by the clock.
     crate::clock::source_date_epoch().map_err(CliError::Usage)?;
@@ -96,9 +96,22 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     overlay::select(&mut findings, &r.select, &r.ignore);
     overlay::override_severity(&mut findings, &r.severity);
     let waiver_notes = waivers::apply(&mut findings, &r.waivers, &today);
+    let mut baseline_notes = Vec::new();
     let baseline = baseline.map(|b| {
-        let absent = baseline::apply(&mut findings, &b);
-        BaselineSummary { path: b.path, absent }
+        let applied = baseline::apply(&mut findings, &b);
+        if applied.migrated > 0 {
+            baseline_notes.push(format!(
+                "baseline {}: {} result(s) matched by the identity they had before their source file or target was part of it; save a new baseline to record the new identity",
+                b.path, applied.migrated
+            ));
+        }
+        if applied.ambiguous > 0 {
+            baseline_notes.push(format!(
+                "baseline {}: {} failure(s) of the baseline name a destination found in several places now and could not be matched; their results count as new: save a new baseline",
+                b.path, applied.ambiguous
+            ));
+        }
+        BaselineSummary { path: b.path, absent: applied.absent }
     });
 
     let to_terminal = r.output.is_none() && crate::output::stdout_is_terminal();
@@ -133,6 +146,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
             WaiverProblem::Unmatched => format!("{what} matched no result"),
         });
     }
+    stderr.extend(baseline_notes);
     if let Some(b) = &report.baseline {
         let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
         stderr.push(format!(
@@ -152,13 +166,13 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         ));
     }
 
-    let text = report.render(r.format);
-    report.options.color = false;
+    // Files have no colour; each report is written as it is produced, never held whole.
+    let color = std::mem::replace(&mut report.options.color, false);
     // Every report is attempted; any that cannot be written makes the run exit 2, naming each.
     let mut unwritten = Vec::new();
     let files = r.reports.iter().map(|(format, path)| (*format, path)).chain(r.output.as_ref().map(|path| (r.format, path)));
     for (format, path) in files {
-        match write_atomically(path, &report.render(format)) {
+        match write_atomically_with(path, |out| report.render_to(format, out)) {
             Ok(()) => stderr.push(format!("wrote {}", path.display())),
             Err(e) => unwritten.push(e.to_string()),
         }
@@ -166,10 +180,21 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     if !unwritten.is_empty() {
         return Err(CliError::Usage(unwritten.join("\n")));
     }
-    let stdout = if r.output.is_some() { String::new() } else { text };
     let exit = exit_for(&report);
-    super::release(report);
-    Ok(Output { stdout, stderr, exit })
+    report.options.color = color;
+    // Standard output gets the report after the notes, written by the caller as it is produced.
+    let format = r.format;
+    let stream: Option<super::Stream> = if r.output.is_none() {
+        Some(Box::new(move |out: &mut dyn std::io::Write| {
+            let written = report.render_to(format, out);
+            super::release(report);
+            written
+        }))
+    } else {
+        super::release(report);
+        None
+    };
+    Ok(Output { stdout: String::new(), stderr, exit, stream })
 }
 
 /// Each target's failing count and verdict, once the overlays have had their say: one pass over
@@ -236,6 +261,12 @@ fn merge_missing(missing: &[(Requirement, Option<String>)], r: &Resolved, severa
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_read += part.files_read;
     total.files_skipped.extend(part.files_skipped.iter().cloned());
+    for (by, n) in &part.files_ignored {
+        match total.files_ignored.iter_mut().find(|(b, _)| b == by) {
+            Some((_, total)) => *total += n,
+            None => total.files_ignored.push((by.clone(), *n)),
+        }
+    }
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
     total.destinations_audited += part.destinations_audited;
@@ -351,7 +382,7 @@ fn failed_file(failure: &SourceFailure) -> Option<Location> {
         _ => (failure.source.as_str(), 1),
     };
     let on_disk = Path::new(path).ancestors().filter(|a| !a.as_os_str().is_empty()).any(Path::is_file);
-    on_disk.then(|| Location { path: path.to_owned(), line: line.max(1) })
+    on_disk.then(|| Location { path: path.into(), line: line.max(1) })
 }
 
 fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError> {
@@ -360,11 +391,17 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let mut notes: Vec<String> = g.notes.iter().map(|n| format!("{target}{n}")).collect();
     if spec.sources.verbose {
         notes.extend(g.skipped.iter().map(|s| format!("{target}skipped {}: {}", s.path, s.reason)));
-    } else if !g.skipped.is_empty() {
-        notes.push(format!(
-            "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
-            g.skipped.len()
-        ));
+        notes.extend(g.ignored.iter().map(|s| format!("{target}{} {}", s.reason, s.path)));
+    } else {
+        if !g.skipped.is_empty() {
+            notes.push(format!(
+                "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
+                g.skipped.len()
+            ));
+        }
+        if !g.ignored.is_empty() {
+            notes.push(format!("{target}{} (-v lists them)", crate::report::ignored_summary(&g.ignored_by())));
+        }
     }
     if let Some(path) = &r.save_snapshot {
         write_snapshot(path, &g)?;
@@ -404,6 +441,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
+        files_ignored: g.ignored_by(),
         destinations_found: g.destinations.len(),
         destinations_in_scope: inputs.in_scope_count(),
         destinations_audited: inputs.scoped().len(),
@@ -496,7 +534,8 @@ mod tests {
                 rule: "destination-url-trailing-slash",
                 status: *status,
                 severity: *severity,
-                object: ObjectRef { kind: ObjectKind::Destination, name: "CALM_A".into(), qualified_name: "a.json:1".into(), level: None },
+                object: ObjectRef { kind: ObjectKind::Destination, name: "CALM_A".into(), qualified_name: "a.json:1".into(), level: None }
+                    .into(),
                 property: None,
                 message: String::new(),
                 location: Location { path: "a.json".into(), line: 1 },

@@ -21,7 +21,7 @@ pub struct ManArgs {
 pub fn run(args: &ManArgs) -> Result<Output, CliError> {
     let Some(dir) = &args.dir else {
         let page = page(None).map_err(|e| CliError::Usage(format!("manual page: {e}")))?;
-        return Ok(Output { stdout: page, stderr: Vec::new(), exit: Exit::Clean });
+        return Ok(Output { stdout: page, stderr: Vec::new(), exit: Exit::Clean, stream: None });
     };
     let fail = |e: std::io::Error| CliError::Write { path: dir.display().to_string(), message: e.to_string() };
     std::fs::create_dir_all(dir).map_err(fail)?;
@@ -35,7 +35,7 @@ pub fn run(args: &ManArgs) -> Result<Output, CliError> {
         let text = page(name.as_deref()).map_err(|e| CliError::Usage(format!("manual page {file}: {e}")))?;
         write_atomically(&dir.join(file), &text)?;
     }
-    Ok(Output { stdout: String::new(), stderr: vec![format!("wrote manual pages to {}", dir.display())], exit: Exit::Clean })
+    Ok(Output { stdout: String::new(), stderr: vec![format!("wrote manual pages to {}", dir.display())], exit: Exit::Clean, stream: None })
 }
 
 /// The page of `calm-audit` (`None`) or of one of its commands.

@@ -14,7 +14,7 @@ pub struct CompletionsArgs {
 
 pub fn completions(args: &CompletionsArgs) -> Result<Output, CliError> {
     let stdout = completion_script(args.shell).map_err(|e| CliError::Usage(format!("completion script: {e}")))?;
-    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean })
+    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean, stream: None })
 }
 
 /// The binary's name, as the shell sees it.

@@ -23,7 +23,7 @@ pub struct ObjectGroup<'a> {
 impl<'a> ObjectGroup<'a> {
     /// The profile the object was judged by (destinations only).
     pub fn profile(&self) -> Option<&'a ProfileChoice> {
-        self.findings.iter().find_map(|f| f.profile.as_ref())
+        self.findings.iter().find_map(|f| f.profile.as_deref())
     }
 
     /// How many results have `status`.
@@ -111,10 +111,10 @@ mod tests {
             rule: "destination-url-trailing-slash",
             status,
             severity: Severity::Error,
-            object: ObjectRef { kind, name: name.into(), qualified_name: format!("{name}.json:1"), level: None },
+            object: ObjectRef { kind, name: name.into(), qualified_name: format!("{name}.json:1"), level: None }.into(),
             property: None,
             message: String::new(),
-            location: Location { path: format!("{name}.json"), line: 1 },
+            location: Location { path: format!("{name}.json").into(), line: 1 },
             target: target.map(str::to_owned),
             waived: None,
             baseline: None,

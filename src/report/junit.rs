@@ -123,8 +123,8 @@ fn add_run(suite: &mut TestSuite, run: &RunInfo) {
     suite.add_property(Property::new("inputs", run.inputs_text(true)));
 }
 
-/// What a target's suite says of the target: where it is configured, its verdict, what a
-/// partial audit lacked, and why it could not be read (also an error test case).
+/// What a target's suite says of the target: where it is configured, its verdict and what a
+/// partial audit lacked.
 fn add_target(suite: &mut TestSuite, t: &TargetSummary) {
     suite.add_property(Property::new("verdict", t.verdict));
     if let Some(at) = &t.defined_at {
@@ -133,36 +133,45 @@ fn add_target(suite: &mut TestSuite, t: &TargetSummary) {
     if !t.partial.is_empty() {
         suite.add_property(Property::new("partial", partial_text(&t.partial)));
     }
-    if let Some(error) = &t.error {
-        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_message(format!("target {} could not be read: {error}", t.name)).set_type("incomplete");
-        let mut case = TestCase::new(format!("{TOOL} target read"), status);
-        case.set_classname(format!("{TOOL}.target.{}", t.name));
-        suite.add_test_case(case);
-    }
 }
 
-pub fn render(report: &Report) -> String {
+/// The error test case of a target that could not be read at all.
+fn unread_target(t: &TargetSummary) -> Option<TestCase> {
+    let error = t.error.as_ref()?;
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_message(format!("target {} could not be read: {error}", t.name)).set_type("incomplete");
+    let mut case = TestCase::new(format!("{TOOL} target read"), status);
+    case.set_classname(format!("{TOOL}.target.{}", t.name));
+    Some(case)
+}
+
+/// The report as one text (the tests read it back).
+#[cfg(test)]
+fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing into memory");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// Writes the report to `out` as it is produced. quick-junit serialises the suites without their
+/// test cases (attributes with every count, properties), and each test case on its own as it is
+/// written; the two are joined where each suite's test cases go. The same bytes as one report
+/// serialised whole, without a tree of millions of test cases or the text of all of them.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let fail_on = report.options.fail_on.map_or("never", |s| s.as_str());
+    let mut suites: Vec<TestSuite> = report
+        .targets
+        .iter()
+        .map(|t| {
+            let mut s = suite(&t.name, Some(&t.coverage), t.complete, fail_on, &report.run);
+            add_target(&mut s, t);
+            s
+        })
+        .collect();
     // Results of a run without targets, results that name none of them, and failed sources.
     let mut general = suite(TOOL, report.targets.is_empty().then_some(&report.coverage), report.complete(), fail_on, &report.run);
     if !report.partial.is_empty() {
         general.add_property(Property::new("partial", partial_text(&report.partial)));
-    }
-    let mut suites: Vec<TestSuite> = Vec::with_capacity(report.targets.len() + 1);
-    for group in report.grouped(|_| true) {
-        let cases = group.objects.iter().flat_map(|o| &o.findings).map(|f| test_case(f));
-        match group.target {
-            Some(t) => {
-                let mut s = suite(&t.name, Some(&t.coverage), t.complete, fail_on, &report.run);
-                add_target(&mut s, t);
-                s.add_test_cases(cases);
-                suites.push(s);
-            }
-            None => {
-                general.add_test_cases(cases);
-            }
-        }
     }
 
     // SAP's own destinations recognised and not audited, named with the reason; those merely
@@ -176,15 +185,45 @@ pub fn render(report: &Report) -> String {
         };
     }
 
+    // The results object by object (the grouping every renderer shares), a group per target in
+    // the order of `suites` and the results of no target last, in the general suite. Each is
+    // counted by quick-junit as it adds a test case; the test case is made again when written.
+    let general_index = suites.len();
+    let groups = report.grouped(|_| true);
+    let suite_of = |g: &super::group::TargetGroup| {
+        g.target.and_then(|t| report.targets.iter().position(|x| x.name == t.name)).unwrap_or(general_index)
+    };
+    for group in &groups {
+        let s = match suite_of(group) {
+            i if i < general_index => &mut suites[i],
+            _ => &mut general,
+        };
+        for f in group.objects.iter().flat_map(|o| &o.findings) {
+            s.add_test_case(test_case(f));
+            s.test_cases.pop();
+        }
+    }
+    // A target that could not be read: an error in its own suite, after its (no) results.
+    let mut unread: Vec<Option<TestCase>> = Vec::with_capacity(suites.len());
+    for (s, t) in suites.iter_mut().zip(&report.targets) {
+        let case = unread_target(t);
+        if let Some(case) = &case {
+            s.add_test_case(case.clone());
+            s.test_cases.pop();
+        }
+        unread.push(case);
+    }
+    // The failed sources: after the results, in the general suite.
+    let mut failed_sources = Vec::new();
     if !report.complete() {
         // A target that could not be read has its error in its own suite.
-        let unread: Vec<String> = report
+        let unread_sources: Vec<String> = report
             .targets
             .iter()
             .filter(|t| t.error.is_some())
             .map(|t| TargetSummary::failure_source(&t.name, t.defined_at.as_deref()))
             .collect();
-        for failure in report.failures.iter().filter(|f| !unread.contains(&f.source)) {
+        for failure in report.failures.iter().filter(|f| !unread_sources.contains(&f.source)) {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status.set_message(format!("{}: {}", failure.source, failure.message)).set_type("incomplete").set_description(format!(
                 "source: {}\nmessage: {}\nThe audit is incomplete: this source was not read in full.",
@@ -193,24 +232,77 @@ pub fn render(report: &Report) -> String {
             let mut case = TestCase::new(format!("{TOOL} source read"), status);
             case.set_classname(format!("{TOOL}.source.{}", failure.source));
             general.add_test_case(case);
+            failed_sources.extend(general.test_cases.pop());
         }
     }
-    if report.targets.is_empty() || !general.test_cases.is_empty() {
+    let with_general = report.targets.is_empty() || general.tests > 0;
+    if with_general {
         suites.push(general);
     }
+    let suite_count = suites.len();
 
     let mut junit = JunitReport::new(TOOL);
     junit.add_test_suites(suites);
-    junit.to_string().unwrap_or_else(|e| {
-        // Serialising into a String cannot fail short of a bug; keep the output well-formed anyway.
-        let mut fallback = JunitReport::new(TOOL);
-        let mut s = TestSuite::new(TOOL);
-        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_message(format!("the JUnit report could not be written: {e}"));
-        s.add_test_case(TestCase::new(format!("{TOOL} report"), status));
-        fallback.add_test_suite(s);
-        fallback.to_string().unwrap_or_default()
-    })
+    let skeleton = junit.to_string().map_err(std::io::Error::other)?;
+    let mut one = OneCase::default();
+    let mut rest = skeleton.as_str();
+    let mut unread = unread.into_iter();
+    for i in 0..suite_count {
+        // Every suite is written with a start and an end tag; its test cases go before the end.
+        let end = rest.find(SUITE_END).ok_or_else(|| std::io::Error::other("a JUnit suite without its end tag"))?;
+        out.write_all(&rest.as_bytes()[..end])?;
+        rest = &rest[end + SUITE_END.len()..];
+        for group in groups.iter().filter(|g| suite_of(g) == i) {
+            for f in group.objects.iter().flat_map(|o| &o.findings) {
+                one.write(test_case(f), out)?;
+            }
+        }
+        if let Some(case) = unread.next().flatten() {
+            one.write(case, out)?;
+        }
+        if with_general && i + 1 == suite_count {
+            for case in failed_sources.drain(..) {
+                one.write(case, out)?;
+            }
+        }
+        out.write_all(SUITE_END.as_bytes())?;
+    }
+    out.write_all(rest.as_bytes())
+}
+
+/// The end tag of a suite in quick-junit's layout (four spaces of indent per level); values are
+/// escaped, so it occurs nowhere else.
+const SUITE_END: &str = "\n    </testsuite>";
+
+/// One test case serialised by quick-junit as it would be inside a report: a report of one
+/// suite and that one case, reused, of which the case's lines are kept.
+struct OneCase {
+    report: JunitReport,
+    text: Vec<u8>,
+}
+
+impl Default for OneCase {
+    fn default() -> Self {
+        let mut report = JunitReport::new(TOOL);
+        report.add_test_suite(TestSuite::new(TOOL));
+        OneCase { report, text: Vec::new() }
+    }
+}
+
+impl OneCase {
+    fn write(&mut self, case: TestCase, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let cases = &mut self.report.test_suites[0].test_cases;
+        cases.clear();
+        cases.push(case);
+        self.text.clear();
+        self.report.serialize(&mut self.text).map_err(std::io::Error::other)?;
+        let text = std::str::from_utf8(&self.text).map_err(std::io::Error::other)?;
+        // From the line break before `<testcase` (the first one indented two levels: the suite
+        // has no properties) to the suite's end tag.
+        let start = text.find("\n        <").ok_or_else(|| std::io::Error::other("a JUnit test case was not written"))?;
+        let end = text.rfind(SUITE_END).ok_or_else(|| std::io::Error::other("a JUnit suite without its end tag"))?;
+        out.write_all(&text.as_bytes()[start..end])
+    }
 }
 
 #[cfg(test)]
@@ -233,10 +325,11 @@ mod tests {
                 name: name.into(),
                 qualified_name: format!("dest/{name}.properties:1"),
                 level: None,
-            },
+            }
+            .into(),
             property: Some("URL".into()),
             message: message.into(),
-            location: Location { path: format!("dest/{name}.properties"), line: 4 },
+            location: Location { path: format!("dest/{name}.properties").into(), line: 4 },
             target: None,
             waived: None,
             baseline: None,
@@ -284,7 +377,7 @@ mod tests {
 
     fn mixed() -> Report {
         let mut waived = finding("CALM003", "destination-proxy-internet", Status::Fail, "CALM_W", "ProxyType is \"OnPremise\"");
-        waived.waived = Some(Waived { reason: "migration <ticket 42> & co".into(), expires: "2027-03-31".into() });
+        waived.waived = Some(Box::new(Waived { reason: "migration <ticket 42> & co".into(), expires: "2027-03-31".into() }));
         let mut unchanged =
             finding("CALM010", "destination-token-url-type-dedicated", Status::Fail, "CALM_U", "tokenServiceURLType is \"Common\"");
         unchanged.baseline = Some(BaselineState::Unchanged);
@@ -357,6 +450,46 @@ mod tests {
         assert_eq!(parsed.test_suites[1].failures, 1);
         let TestCaseStatus::NonSuccess { description, .. } = &parsed.test_suites[1].test_cases[0].status else { unreachable!() };
         assert!(description.as_ref().is_some_and(|d| d.contains("target: prod")), "{xml}");
+    }
+
+    /// What `write` streams is byte for byte what quick-junit writes for the whole tree.
+    #[test]
+    fn streamed_report_is_the_whole_report() {
+        let whole = |r: &Report| {
+            let fail_on = r.options.fail_on.map_or("never", |s| s.as_str());
+            let mut suites: Vec<TestSuite> = r
+                .targets
+                .iter()
+                .map(|t| {
+                    let mut s = suite(&t.name, Some(&t.coverage), t.complete, fail_on, &r.run);
+                    add_target(&mut s, t);
+                    s
+                })
+                .collect();
+            let mut general = suite(TOOL, r.targets.is_empty().then_some(&r.coverage), r.complete(), fail_on, &r.run);
+            for group in r.grouped(|_| true) {
+                for f in group.objects.iter().flat_map(|o| &o.findings) {
+                    match group.target.and_then(|t| r.targets.iter().position(|s| s.name == t.name)) {
+                        Some(i) => suites[i].add_test_case(test_case(f)),
+                        None => general.add_test_case(test_case(f)),
+                    };
+                }
+            }
+            if r.targets.is_empty() || !general.test_cases.is_empty() {
+                suites.push(general);
+            }
+            let mut junit = JunitReport::new(TOOL);
+            junit.add_test_suites(suites);
+            junit.to_string().expect("serialised")
+        };
+        let mut r = mixed();
+        r.failures.clear();
+        assert_eq!(render(&r), whole(&r));
+        r.targets = vec![TargetSummary::new("dev"), TargetSummary::new("prod"), TargetSummary::new("none")];
+        for (i, f) in r.findings.iter_mut().enumerate() {
+            f.target = [Some("prod".to_owned()), Some("dev".to_owned()), None][i % 3].clone();
+        }
+        assert_eq!(render(&r), whole(&r));
     }
 
     #[test]

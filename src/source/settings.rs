@@ -7,6 +7,11 @@ use crate::model::Settings;
 
 const KEYS: [&str; 3] = ["enable_integration_monitoring", "enable_business_process_monitoring", "destination_name"];
 
+/// One of the keys of the settings screen.
+pub fn is_settings_key(key: &str) -> bool {
+    KEYS.contains(&key)
+}
+
 /// The settings file, or its first problem: see [`load_all`].
 pub fn load(path: &Path) -> Result<Settings, InputError> {
     load_all(path).map_err(first)
