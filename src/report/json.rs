@@ -29,6 +29,8 @@ struct Document<'a> {
     /// Every destination read and not audited, with the reason: out of scope, or recognised
     /// as a purpose that is not audited (SPEC §3a).
     not_audited: &'a [NotAudited],
+    /// The certificates in use, soonest to expire first (SPEC §3b).
+    certificates: &'a [crate::model::certificate::CertificateRow],
 }
 
 #[derive(Serialize)]
@@ -78,6 +80,7 @@ pub fn render(report: &Report) -> String {
         baseline: report.baseline.as_ref(),
         results: report.findings.iter().map(|finding| JsonResult { finding, fingerprint: super::fingerprint(finding) }).collect(),
         not_audited: &report.not_audited,
+        certificates: &report.certificates,
     };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     text.push('\n');

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use super::profiles::{Condition, Profile, Profiles, Verdict};
+use crate::model::certificate::{KeyCertificate, Keystore};
 use crate::model::{CloudAlmKey, Destination, Location, NotAudited, ProfileChoice, Settings, Severity, Status};
 
 /// Everything a run has to judge.
@@ -24,6 +25,14 @@ pub struct Inputs<'a> {
     pub incomplete: Option<String>,
     /// Profiles chosen explicitly (`--profile`, `profile = "..."`, `[profiles]`).
     pub choices: Choices,
+    /// Keystores and certificate files of the run, opened for the destinations that name them.
+    pub keystores: &'a [Keystore],
+    /// A certificate source was read (a file, the live lists): a keystore not found is missing.
+    pub certificate_source: bool,
+    /// The certificate of the X.509 destination service key of a live read.
+    pub destination_key_certificate: Option<&'a KeyCertificate>,
+    /// The run's instant and the expiry horizon (CALM062, CALM063).
+    pub clock: super::certificates::Clock,
     /// The in-scope destinations and their purposes, worked out once on first use: leave it to
     /// `..Default::default()`.
     pub recognised_cache: OnceCell<Recognised<'a>>,
