@@ -222,11 +222,10 @@ fn certificates_of<'a>(d: &'a Destination, inputs: &'a Inputs) -> Result<(&'stat
         Some(Opened { contents: Some(_), .. }) => {
             Err(Outcome::new_error(format!("{name} holds no certificate: no date to judge")).on(property))
         }
-        Some(Opened { problem: Some(problem), .. }) => Err(Outcome::new_error(format!(
-            "the dates of {name} are unknown, as it cannot be opened here: {} (CALM061)",
-            problem.describe(name, u.password_property)
-        ))
-        .on(property)),
+        Some(Opened { problem: Some(problem), .. }) => {
+            Err(Outcome::new_error(format!("the dates of {name} are unknown (CALM061: {})", problem.describe(name, u.password_property)))
+                .on(property))
+        }
         _ => Err(Outcome::new_error(format!("{name} was not opened: its dates are unknown")).on(property)),
     }
 }

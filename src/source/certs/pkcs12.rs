@@ -120,6 +120,11 @@ impl Walk {
 
 /// The bounds checked before the file is opened.
 pub fn precheck(bytes: &[u8]) -> Result<(), String> {
+    if let Some((0x30, declared, start)) = header(bytes)
+        && start.saturating_add(declared) > bytes.len()
+    {
+        return Err(format!("truncated: its structure declares {} bytes, the file has {}", start.saturating_add(declared), bytes.len()));
+    }
     let Some((0x30, content, rest)) = element(bytes) else {
         return Err("not a PKCS#12 file (no DER sequence at the start)".into());
     };
@@ -129,9 +134,26 @@ pub fn precheck(bytes: &[u8]) -> Result<(), String> {
     Walk { elements: 0, total: 0 }.constructed(content, 1)
 }
 
-/// Whether the file starts like a PKCS#12 PFX: a sequence whose first element is the version.
+/// The tag and the length a DER element declares, and where its content starts; `None` when
+/// the header itself is cut short or malformed.
+fn header(bytes: &[u8]) -> Option<(u8, usize, usize)> {
+    let (&tag, rest) = bytes.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    if first < 0x80 {
+        return Some((tag, usize::from(first), 2));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 || rest.len() < n {
+        return None;
+    }
+    Some((tag, rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), 2 + n))
+}
+
+/// Whether the file starts like a PKCS#12 PFX: a sequence whose first element is the version
+/// (a certificate starts with a sequence in a sequence). Judged on the first bytes alone, so a
+/// truncated keystore is still recognised, and refused as truncated.
 pub fn looks_like(bytes: &[u8]) -> bool {
-    matches!(element(bytes), Some((0x30, content, _)) if content.first() == Some(&INTEGER))
+    matches!(header(bytes), Some((0x30, _, start)) if bytes.get(start) == Some(&INTEGER))
 }
 
 /// Opens the keystore with `password` (`""` for none). `Ok` with a problem when the password does
