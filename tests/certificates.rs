@@ -219,11 +219,17 @@ fn a_cockpit_export_archive_shows_the_certificates_it_holds() {
     assert_eq!(json["certificates"][0]["days_left"], 20);
 }
 
+/// A note on the test's standard error (a tool that is missing, or that failed).
+fn say(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
+}
+
 fn keytool() -> Option<std::path::PathBuf> {
     let found = support::process::on_path("keytool");
     if found.is_none() {
         assert!(std::env::var_os("CI").is_none(), "CI needs keytool for the JKS interoperability test");
-        eprintln!("skipped: keytool is not installed");
+        say("skipped: keytool is not installed");
     }
     found
 }
@@ -232,7 +238,7 @@ fn openssl() -> Option<std::path::PathBuf> {
     let found = support::process::on_path("openssl");
     if found.is_none() {
         assert!(std::env::var_os("CI").is_none(), "CI needs openssl for the PKCS#12 interoperability test");
-        eprintln!("skipped: openssl is not installed");
+        say("skipped: openssl is not installed");
     }
     found
 }
@@ -242,7 +248,7 @@ fn run_tool(program: &Path, args: &[&str], dir: &Path) -> bool {
     cmd.args(args).current_dir(dir);
     let (ok, _, stderr) = support::process::run_bounded(cmd, Duration::from_secs(120));
     if !ok {
-        eprintln!("{} {args:?}: {stderr}", program.display());
+        say(&format!("{} {args:?}: {stderr}", program.display()));
     }
     ok
 }
