@@ -360,8 +360,11 @@ async fn certificate_lists_and_find_certificates() {
     let certificate = |name: &str, content: &str| json!({"Name": name, "Type": "CERTIFICATE", "Content": content});
     let mut mtls = destination("CALM_MTLS", "OAuth2ClientCredentials");
     mtls["tokenService.KeyStoreLocation"] = json!("calm.p12");
+    let mut on_instance = mtls.clone();
+    on_instance["Name"] = json!("CALM_MTLS_INSTANCE");
     let fake = FakeService::start(FakeConfig {
         subaccount: vec![mtls],
+        instance: vec![on_instance],
         subaccount_certificates: (0..15)
             .map(|i| certificate(&format!("c{i:02}.pem"), "QUJD"))
             .chain([certificate("calm.p12", "c3Vi")])
@@ -376,8 +379,10 @@ async fn certificate_lists_and_find_certificates() {
     assert_eq!(names(&json(page).await).len(), 6);
     let one: Value = json(get(&fake, &token, "/instanceCertificates/calm.p12").await).await;
     assert_eq!(one["Content"], "aW5zdA==");
-    let found: Value = json(get(&fake, &token, "/destinations/CALM_MTLS?$skipTokenRetrieval=true").await).await;
+    let found: Value = json(get(&fake, &token, "/destinations/CALM_MTLS_INSTANCE?$skipTokenRetrieval=true").await).await;
     assert_eq!(found["certificates"], json!([certificate("calm.p12", "aW5zdA==")]), "instance level first");
+    let found: Value = json(get(&fake, &token, "/destinations/CALM_MTLS?$skipTokenRetrieval=true").await).await;
+    assert_eq!(found["certificates"], json!([certificate("calm.p12", "c3Vi")]), "a subaccount destination sees the subaccount's");
 }
 
 #[tokio::test]

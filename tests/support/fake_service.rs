@@ -800,19 +800,14 @@ fn certificate_items(state: &State, level: Level) -> &[Value] {
     }
 }
 
-/// The keystore a destination names, looked up as the service does: instance level first.
-fn keystore_of(state: &State, destination: &Value) -> Vec<Value> {
+/// The keystore a destination names, looked up as the service does: a destination of the
+/// instance looks on the instance level first, then the subaccount's; a subaccount destination
+/// only on the subaccount's.
+fn keystore_of(state: &State, destination: &Value, on_instance: bool) -> Vec<Value> {
     let name = ["tokenService.KeyStoreLocation", "KeyStoreLocation"].iter().find_map(|k| destination.get(*k).and_then(Value::as_str));
     let Some(name) = name else { return Vec::new() };
-    state
-        .config
-        .instance_certificates
-        .iter()
-        .chain(&state.config.subaccount_certificates)
-        .find(|c| has_name(c, name))
-        .cloned()
-        .into_iter()
-        .collect()
+    let instance: &[Value] = if on_instance { &state.config.instance_certificates } else { &[] };
+    instance.iter().chain(&state.config.subaccount_certificates).find(|c| has_name(c, name)).cloned().into_iter().collect()
 }
 
 fn has_name(destination: &Value, name: &str) -> bool {
@@ -910,7 +905,7 @@ fn find(state: &State, name: &str, query: &HashMap<String, String>) -> Response<
     let mut body = json!({
         "owner": {"SubaccountId": config.subaccount_id, "InstanceId": instance_id},
         "destinationConfiguration": destination,
-        "certificates": keystore_of(state, destination),
+        "certificates": keystore_of(state, destination, !instance_id.is_null()),
     });
     if query.get("$skipTokenRetrieval").is_none_or(|flag| flag != "true") {
         body["authTokens"] = auth_tokens(state, name, destination);
