@@ -191,7 +191,7 @@ pub fn keystore_readable(d: &Destination, inputs: &Inputs) -> Outcome {
         (_, 0, _) => Outcome::fail(format!("{name} holds no certificate: there is nothing to present to the token service")).on(property),
         (true, n, _) => Outcome::pass(format!("{name} ({}) opens and holds a private key with {n} certificate(s)", k.format.as_str())).on(property),
         (false, n, Held::File) => Outcome::manual(format!(
-            "{name} ({}) holds {n} certificate(s) and no private key, as a cockpit export keeps a keystore: check in the cockpit that the uploaded keystore holds its private key",
+            "{name} ({}) holds {n} certificate(s) and no private key; a cockpit export keeps only the certificates of a keystore, so check in the cockpit that the uploaded keystore holds its private key",
             k.format.as_str()
         ))
         .on(property),
