@@ -187,24 +187,24 @@ pub fn keystore_readable(d: &Destination, inputs: &Inputs) -> Outcome {
         return Outcome::new_error(format!("{name} gave nothing when opened")).on(property);
     };
     let n = contents.certificates.len();
+    // `calm.p12 (PKCS#12)`, or `calm.pem (PEM, read for calm.p12)`.
+    let name = if k.name == name { format!("{name} ({})", k.format.as_str()) } else { format!("{} ({}, read for {name})", k.name, k.format.as_str()) };
     match (contents.private_key, n, k.held) {
         (_, 0, _) => Outcome::fail(format!("{name} holds no certificate: there is nothing to present to the token service")).on(property),
-        (true, n, _) => Outcome::pass(format!("{name} ({}) opens and holds a private key with {n} certificate(s)", k.format.as_str())).on(property),
+        (true, n, _) => Outcome::pass(format!("{name} opens and holds a private key with {n} certificate(s)")).on(property),
         (false, n, Held::File) => Outcome::manual(format!(
-            "{name} ({}) holds {n} certificate(s) and no private key; a cockpit export keeps only the certificates of a keystore, so check in the cockpit that the uploaded keystore holds its private key",
-            k.format.as_str()
+            "{name} holds {n} certificate(s) and no private key; a cockpit export keeps only the certificates of a keystore, so check in the cockpit that the uploaded keystore holds its private key"
         ))
         .on(property),
         (false, n, _) => Outcome::fail(format!(
-            "{name} ({}) holds {n} certificate(s) but no private key: the Destination Service cannot authenticate with it",
-            k.format.as_str()
+            "{name} holds {n} certificate(s) but no private key: the Destination Service cannot authenticate with it"
         ))
         .on(property),
     }
 }
 
 /// What the date rules judge for one destination: the keystore's certificates, or why not.
-fn certificates_of<'a>(d: &'a Destination, inputs: &'a Inputs) -> Result<(&'static str, &'a str, &'a Contents), Outcome> {
+fn certificates_of<'a>(d: &'a Destination, inputs: &'a Inputs) -> Result<(&'static str, String, &'a Contents), Outcome> {
     let (property, name) = not_mtls(d)?;
     let u = keystore_use(d, inputs.keystores).ok_or_else(|| Outcome::not_applicable("names no keystore"))?;
     if u.found.is_none() {
@@ -217,8 +217,9 @@ fn certificates_of<'a>(d: &'a Destination, inputs: &'a Inputs) -> Result<(&'stat
             Missing::NotThere => Outcome::not_applicable(format!("{name} was not found (CALM060 reports it)")).on(property),
         });
     }
+    let shown = u.found.map_or_else(|| name.to_owned(), |(k, _)| shown_name(k, name));
     match u.opened(d) {
-        Some(Opened { contents: Some(contents), .. }) if !contents.certificates.is_empty() => Ok((property, name, contents)),
+        Some(Opened { contents: Some(contents), .. }) if !contents.certificates.is_empty() => Ok((property, shown, contents)),
         Some(Opened { contents: Some(_), .. }) => {
             Err(Outcome::new_error(format!("{name} holds no certificate: no date to judge")).on(property))
         }
@@ -228,6 +229,12 @@ fn certificates_of<'a>(d: &'a Destination, inputs: &'a Inputs) -> Result<(&'stat
         }
         _ => Err(Outcome::new_error(format!("{name} was not opened: its dates are unknown")).on(property)),
     }
+}
+
+/// How a message names the keystore: the name the destination gives, and the file it was read
+/// from when that has another name (a cockpit export's PEM for `calm.p12`).
+fn shown_name(k: &Keystore, name: &str) -> String {
+    if k.name == name { name.to_owned() } else { format!("{} (read for {name})", k.name) }
 }
 
 /// How a message names a certificate of a keystore: `CN=calm-client in calm.p12`.
@@ -308,7 +315,7 @@ fn judge_horizon(certificates: &[CertificateInfo], keystore: &str, clock: Clock)
 /// CALM062 on a destination's keystore.
 pub fn valid_now(d: &Destination, inputs: &Inputs) -> Outcome {
     match certificates_of(d, inputs) {
-        Ok((property, name, contents)) => judge_now(&contents.certificates, name, inputs.clock.now).on(property),
+        Ok((property, name, contents)) => judge_now(&contents.certificates, &name, inputs.clock.now).on(property),
         Err(outcome) => outcome,
     }
 }
@@ -316,7 +323,7 @@ pub fn valid_now(d: &Destination, inputs: &Inputs) -> Outcome {
 /// CALM063 on a destination's keystore.
 pub fn expiry_horizon(d: &Destination, inputs: &Inputs) -> Outcome {
     match certificates_of(d, inputs) {
-        Ok((property, name, contents)) => judge_horizon(&contents.certificates, name, inputs.clock).on(property),
+        Ok((property, name, contents)) => judge_horizon(&contents.certificates, &name, inputs.clock).on(property),
         Err(outcome) => outcome,
     }
 }
