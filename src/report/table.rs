@@ -329,7 +329,7 @@ fn certificates(report: &Report, out: &mut String) {
     if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
         return;
     }
-    out.push_str(&format!("{}:\n", title(report)));
+    out.push_str(&indented(&format!("{}:", title(report)), total, 0, 2));
     let several = !report.targets.is_empty();
     let rows: Vec<Vec<String>> = report
         .certificates

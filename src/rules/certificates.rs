@@ -188,7 +188,11 @@ pub fn keystore_readable(d: &Destination, inputs: &Inputs) -> Outcome {
     };
     let n = contents.certificates.len();
     // `calm.p12 (PKCS#12)`, or `calm.pem (PEM, read for calm.p12)`.
-    let name = if k.name == name { format!("{name} ({})", k.format.as_str()) } else { format!("{} ({}, read for {name})", k.name, k.format.as_str()) };
+    let name = if k.name == name {
+        format!("{name} ({})", k.format.as_str())
+    } else {
+        format!("{} ({}, read for {name})", k.name, k.format.as_str())
+    };
     match (contents.private_key, n, k.held) {
         (_, 0, _) => Outcome::fail(format!("{name} holds no certificate: there is nothing to present to the token service")).on(property),
         (true, n, _) => Outcome::pass(format!("{name} opens and holds a private key with {n} certificate(s)")).on(property),
