@@ -325,29 +325,53 @@ fn stem(name: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(s, _)| s)
 }
 
-/// The keystore a destination at `level` that names `name` would use, as the Destination Service
-/// looks it up: instance level first, then subaccount level (a subaccount destination sees only
-/// the subaccount's); files of the run, which have no level, after those. With no exact name, a
-/// file of the same stem (a cockpit export). `near` prefers a file beside the destination's own.
-pub fn lookup<'a>(keystores: &'a [Keystore], name: &str, level: Option<Level>, near: &str) -> Option<(&'a Keystore, Match)> {
-    let rank = |k: &Keystore| match (level, k.level) {
-        (Some(Level::Instance), Some(Level::Instance)) => Some(0),
-        (_, Some(Level::Subaccount)) => Some(1),
-        (Some(Level::Subaccount), Some(Level::Instance)) => None,
-        (None, Some(Level::Instance)) => Some(1),
-        (_, None) => Some(2),
-    };
-    let folder = |path: &str| path.rsplit_once('/').map_or("", |(f, _)| f).to_owned();
-    let here = folder(near);
-    let exact = keystores.iter().filter(|k| k.name == name).filter_map(|k| Some((rank(k)?, k))).min_by_key(|(r, _)| *r);
-    if let Some((_, k)) = exact {
-        return Some((k, Match::Exact));
+/// The keystores of a run by name and by stem, so finding the one a destination uses costs the
+/// same whatever the number of keystores and destinations.
+#[derive(Debug, Default)]
+pub struct Index {
+    by_name: std::collections::HashMap<String, Vec<usize>>,
+    /// Files only (a cockpit export's PEM named after the keystore).
+    by_stem: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Index {
+    pub fn new(keystores: &[Keystore]) -> Index {
+        let mut index = Index::default();
+        for (i, k) in keystores.iter().enumerate() {
+            index.by_name.entry(k.name.clone()).or_default().push(i);
+            if k.held == Held::File && !stem(&k.name).is_empty() {
+                index.by_stem.entry(stem(&k.name).to_owned()).or_default().push(i);
+            }
+        }
+        index
     }
-    keystores
-        .iter()
-        .filter(|k| k.held == Held::File && stem(&k.name) == stem(name) && !stem(name).is_empty())
-        .min_by_key(|k| folder(&k.path) != here)
-        .map(|k| (k, Match::Stem))
+
+    /// The position of the keystore a destination at `level` that names `name` would use, as the
+    /// Destination Service looks it up: instance level first, then subaccount level (a subaccount
+    /// destination sees only the subaccount's); files of the run, which have no level, after
+    /// those. With no exact name, a file of the same stem (a cockpit export), one beside the
+    /// destination's own file (`near`) first.
+    pub fn find(&self, keystores: &[Keystore], name: &str, level: Option<Level>, near: &str) -> Option<(usize, Match)> {
+        let rank = |k: &Keystore| match (level, k.level) {
+            (Some(Level::Instance), Some(Level::Instance)) => Some(0),
+            (_, Some(Level::Subaccount)) => Some(1),
+            (Some(Level::Subaccount), Some(Level::Instance)) => None,
+            (None, Some(Level::Instance)) => Some(1),
+            (_, None) => Some(2),
+        };
+        let exact = self.by_name.get(name).into_iter().flatten().filter_map(|i| Some((rank(&keystores[*i])?, *i))).min();
+        if let Some((_, i)) = exact {
+            return Some((i, Match::Exact));
+        }
+        let folder = |path: &str| path.rsplit_once('/').map_or("", |(f, _)| f).to_owned();
+        let here = folder(near);
+        self.by_stem.get(stem(name)).into_iter().flatten().min_by_key(|i| folder(&keystores[**i].path) != here).map(|i| (*i, Match::Stem))
+    }
+}
+
+/// [`Index::find`] once, without keeping the index: for a single lookup.
+pub fn lookup<'a>(keystores: &'a [Keystore], name: &str, level: Option<Level>, near: &str) -> Option<(&'a Keystore, Match)> {
+    Index::new(keystores).find(keystores, name, level, near).map(|(i, how)| (&keystores[i], how))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use super::context::{Inputs, Outcome};
 use crate::clock::{DAY, date, days_between};
 use crate::model::certificate::{
-    CertificateInfo, CertificateRow, Contents, Held, KeyCertificate, Keystore, Match, Opened, Password, keystore_property, lookup,
+    CertificateInfo, CertificateRow, Contents, Held, KeyCertificate, Keystore, Match, Opened, Password, keystore_property,
 };
 use crate::model::{Destination, Level, Value};
 
@@ -53,10 +53,10 @@ impl<'a> Use<'a> {
 }
 
 /// The keystore `d` names and where it is, if it names one by a known text.
-pub fn keystore_use<'a>(d: &'a Destination, keystores: &'a [Keystore]) -> Option<Use<'a>> {
+pub fn keystore_use<'a>(d: &'a Destination, inputs: &'a Inputs<'_>) -> Option<Use<'a>> {
     let (property, password_property) = keystore_property(d)?;
     let name = d.text(property)?.trim();
-    Some(Use { property, password_property, name, found: lookup(keystores, name, d.origin.level, &d.origin.path) })
+    Some(Use { property, password_property, name, found: inputs.keystore(name, d.origin.level, &d.origin.path) })
 }
 
 /// Why a rule does not judge `d`: it names no keystore, or the keystore property holds no name.
@@ -123,7 +123,7 @@ pub fn keystore_present(d: &Destination, inputs: &Inputs) -> Outcome {
         Ok(named) => named,
         Err(outcome) => return outcome,
     };
-    if let Some((k, how)) = lookup(inputs.keystores, name, d.origin.level, &d.origin.path) {
+    if let Some((k, how)) = inputs.keystore(name, d.origin.level, &d.origin.path) {
         return Outcome::pass(format!("keystore {name} found {}", where_found(k, how))).on(property);
     }
     let elsewhere = inputs.keystores.iter().find(|k| k.name == name && k.level.is_some());
@@ -153,7 +153,7 @@ pub fn keystore_readable(d: &Destination, inputs: &Inputs) -> Outcome {
         Ok(named) => named,
         Err(outcome) => return outcome,
     };
-    let Some(u) = keystore_use(d, inputs.keystores) else { return Outcome::not_applicable("names no keystore") };
+    let Some(u) = keystore_use(d, inputs) else { return Outcome::not_applicable("names no keystore") };
     let Some((k, _)) = u.found else {
         return match missing(inputs) {
             Missing::NoSource => Outcome::manual(format!(
@@ -210,7 +210,7 @@ pub fn keystore_readable(d: &Destination, inputs: &Inputs) -> Outcome {
 /// What the date rules judge for one destination: the keystore's certificates, or why not.
 fn certificates_of<'a>(d: &'a Destination, inputs: &'a Inputs) -> Result<(&'static str, String, &'a Contents), Outcome> {
     let (property, name) = not_mtls(d)?;
-    let u = keystore_use(d, inputs.keystores).ok_or_else(|| Outcome::not_applicable("names no keystore"))?;
+    let u = keystore_use(d, inputs).ok_or_else(|| Outcome::not_applicable("names no keystore"))?;
     if u.found.is_none() {
         return Err(match missing(inputs) {
             Missing::NoSource => Outcome::manual(format!(
@@ -365,36 +365,37 @@ pub fn key_expiry_horizon(k: &KeyCertificate, inputs: &Inputs) -> Outcome {
 /// first. Also how many keystores the run read that no audited destination uses.
 pub fn rows(inputs: &Inputs) -> (Vec<CertificateRow>, usize) {
     let profiles = super::Profiles::builtin();
-    // (keystore, the opening used, the destinations that use it).
-    let mut used: Vec<(&Keystore, Option<&Opened>, Vec<String>)> = Vec::new();
+    // (keystore, the opening used, its password property, the destinations that use it), and
+    // where each (keystore, opening) pair is in that list.
+    let mut used: Vec<(&Keystore, Option<&Opened>, &'static str, Vec<String>)> = Vec::new();
+    let mut at: std::collections::HashMap<(usize, usize), usize> = std::collections::HashMap::new();
+    let mut used_keystores: std::collections::HashSet<usize> = std::collections::HashSet::new();
     for (d, (profile, _)) in inputs.scoped().iter().zip(inputs.profiles()) {
         if !profiles.applies(profile, "CALM062") {
             continue;
         }
-        let Some(u) = keystore_use(d, inputs.keystores) else { continue };
+        let Some(u) = keystore_use(d, inputs) else { continue };
         let Some((k, _)) = u.found else { continue };
         let opened = u.opened(d);
-        let same = |(have, o, _): &&mut (&Keystore, Option<&Opened>, Vec<String>)| {
-            std::ptr::eq(*have, k)
-                && match (o, opened) {
-                    (Some(a), Some(b)) => std::ptr::eq(*a, b),
-                    (None, None) => true,
-                    _ => false,
-                }
-        };
-        match used.iter_mut().find(|e| same(e)) {
-            Some((_, _, names)) => {
+        let identity = (std::ptr::from_ref(k) as usize, opened.map_or(0, |o| std::ptr::from_ref(o) as usize));
+        used_keystores.insert(identity.0);
+        match at.get(&identity) {
+            Some(i) => {
+                let names = &mut used[*i].3;
                 if !names.iter().any(|n| n == d.name()) {
                     names.push(d.name().to_owned());
                 }
             }
-            None => used.push((k, opened, vec![d.name().to_owned()])),
+            None => {
+                at.insert(identity, used.len());
+                used.push((k, opened, u.password_property, vec![d.name().to_owned()]));
+            }
         }
     }
-    let unused = inputs.keystores.iter().filter(|k| !used.iter().any(|(u, _, _)| std::ptr::eq(*u, *k))).count();
+    let unused = inputs.keystores.iter().filter(|k| !used_keystores.contains(&(std::ptr::from_ref(*k) as usize))).count();
     let now = inputs.clock.now;
     let mut out = Vec::new();
-    for (k, opened, used_by) in used {
+    for (k, opened, password_property, used_by) in used {
         let row = |certificate: Option<&CertificateInfo>, error: Option<String>| CertificateRow {
             name: k.name.clone(),
             level: k.level_label().to_owned(),
@@ -414,7 +415,7 @@ pub fn rows(inputs: &Inputs) -> (Vec<CertificateRow>, usize) {
             None => {
                 let why = opened
                     .and_then(|o| o.problem.as_ref())
-                    .map_or_else(|| "not opened".to_owned(), |p| p.describe(&k.name, keystore_property_name(k, inputs)));
+                    .map_or_else(|| "not opened".to_owned(), |p| p.describe(&k.name, password_property));
                 out.push(row(None, Some(why)));
             }
         }
@@ -448,15 +449,4 @@ pub fn rows(inputs: &Inputs) -> (Vec<CertificateRow>, usize) {
     }
     out.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     (out, unused)
-}
-
-/// The password property the destinations use for `k` (for a message about why it does not open).
-fn keystore_property_name(k: &Keystore, inputs: &Inputs) -> &'static str {
-    inputs
-        .scoped()
-        .iter()
-        .find_map(|d| {
-            keystore_use(d, inputs.keystores).filter(|u| u.found.is_some_and(|(f, _)| std::ptr::eq(f, k))).map(|u| u.password_property)
-        })
-        .unwrap_or("the keystore password")
 }

@@ -33,6 +33,8 @@ pub struct Inputs<'a> {
     pub destination_key_certificate: Option<&'a KeyCertificate>,
     /// The run's instant and the expiry horizon (CALM062, CALM063).
     pub clock: super::certificates::Clock,
+    /// [`Inputs::keystores`] by name, built once on first use: leave it to `..Default::default()`.
+    pub keystore_index: OnceCell<crate::model::certificate::Index>,
     /// The in-scope destinations and their purposes, worked out once on first use: leave it to
     /// `..Default::default()`.
     pub recognised_cache: OnceCell<Recognised<'a>>,
@@ -85,6 +87,17 @@ impl<'a> Inputs<'a> {
             }
             r
         })
+    }
+
+    /// The keystore a destination at `level` that names `name` would use ([`crate::model::certificate::Index::find`]).
+    pub fn keystore(
+        &self,
+        name: &str,
+        level: Option<crate::model::Level>,
+        near: &str,
+    ) -> Option<(&'a Keystore, crate::model::certificate::Match)> {
+        let index = self.keystore_index.get_or_init(|| crate::model::certificate::Index::new(self.keystores));
+        index.find(self.keystores, name, level, near).map(|(i, how)| (&self.keystores[i], how))
     }
 
     /// The destinations audited: in scope ([`in_scope`] with these settings) and not

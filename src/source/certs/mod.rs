@@ -113,13 +113,11 @@ pub fn open(bytes: &[u8], password: &Password) -> Opened {
 /// give, where the Destination Service would find it (SPEC §3b). Keystores nobody names stay
 /// closed: they are counted, not judged.
 pub fn open_for(keystores: &mut [Keystore], destinations: &[&Destination]) {
+    let index = crate::model::certificate::Index::new(keystores);
     for d in destinations {
         let Some((location, password_key)) = keystore_property(d) else { continue };
         let Some(name) = d.text(location) else { continue };
-        let Some((found, _)) = crate::model::certificate::lookup(keystores, name.trim(), d.origin.level, &d.origin.path) else {
-            continue;
-        };
-        let at = keystores.iter().position(|k| std::ptr::eq(k, found)).unwrap_or_default();
+        let Some((at, _)) = index.find(keystores, name.trim(), d.origin.level, &d.origin.path) else { continue };
         let password = Password::of(d, password_key);
         let k = &mut keystores[at];
         if k.opened_with(&password).is_some() {
