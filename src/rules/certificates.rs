@@ -380,12 +380,8 @@ pub fn rows(inputs: &Inputs) -> (Vec<CertificateRow>, usize) {
         let identity = (std::ptr::from_ref(k) as usize, opened.map_or(0, |o| std::ptr::from_ref(o) as usize));
         used_keystores.insert(identity.0);
         match at.get(&identity) {
-            Some(i) => {
-                let names = &mut used[*i].3;
-                if !names.iter().any(|n| n == d.name()) {
-                    names.push(d.name().to_owned());
-                }
-            }
+            // A name on both levels is listed once: the list is sorted and deduplicated below.
+            Some(i) => used[*i].3.push(d.name().to_owned()),
             None => {
                 at.insert(identity, used.len());
                 used.push((k, opened, u.password_property, vec![d.name().to_owned()]));
@@ -395,7 +391,9 @@ pub fn rows(inputs: &Inputs) -> (Vec<CertificateRow>, usize) {
     let unused = inputs.keystores.iter().filter(|k| !used_keystores.contains(&(std::ptr::from_ref(*k) as usize))).count();
     let now = inputs.clock.now;
     let mut out = Vec::new();
-    for (k, opened, password_property, used_by) in used {
+    for (k, opened, password_property, mut used_by) in used {
+        used_by.sort_unstable();
+        used_by.dedup();
         let row = |certificate: Option<&CertificateInfo>, error: Option<String>| CertificateRow {
             name: k.name.clone(),
             level: k.level_label().to_owned(),
