@@ -66,9 +66,22 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     overlay::select(&mut findings, &r.select, &r.ignore);
     overlay::override_severity(&mut findings, &r.severity);
     let waiver_notes = waivers::apply(&mut findings, &r.waivers, &today);
+    let mut baseline_notes = Vec::new();
     let baseline = baseline.map(|b| {
-        let absent = baseline::apply(&mut findings, &b);
-        BaselineSummary { path: b.path, absent }
+        let applied = baseline::apply(&mut findings, &b);
+        if applied.migrated > 0 {
+            baseline_notes.push(format!(
+                "baseline {}: {} result(s) matched by the identity they had before their source file or target was part of it; save a new baseline to record the new identity",
+                b.path, applied.migrated
+            ));
+        }
+        if applied.ambiguous > 0 {
+            baseline_notes.push(format!(
+                "baseline {}: {} failure(s) of the baseline name a destination found in several places now and could not be matched; their results count as new: save a new baseline",
+                b.path, applied.ambiguous
+            ));
+        }
+        BaselineSummary { path: b.path, absent: applied.absent }
     });
 
     let to_terminal = r.output.is_none() && crate::output::stdout_is_terminal();
@@ -95,6 +108,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
             WaiverProblem::Unmatched => format!("{what} matched no result"),
         });
     }
+    stderr.extend(baseline_notes);
     if let Some(b) = &report.baseline {
         let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
         stderr.push(format!(
@@ -129,6 +143,12 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_read += part.files_read;
     total.files_skipped.extend(part.files_skipped.iter().cloned());
+    for (by, n) in &part.files_ignored {
+        match total.files_ignored.iter_mut().find(|(b, _)| b == by) {
+            Some((_, total)) => *total += n,
+            None => total.files_ignored.push((by.clone(), *n)),
+        }
+    }
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
     total.destinations_audited += part.destinations_audited;
@@ -195,11 +215,17 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let mut notes: Vec<String> = g.notes.iter().map(|n| format!("{target}{n}")).collect();
     if spec.sources.verbose {
         notes.extend(g.skipped.iter().map(|s| format!("{target}skipped {}: {}", s.path, s.reason)));
-    } else if !g.skipped.is_empty() {
-        notes.push(format!(
-            "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
-            g.skipped.len()
-        ));
+        notes.extend(g.ignored.iter().map(|s| format!("{target}{} {}", s.reason, s.path)));
+    } else {
+        if !g.skipped.is_empty() {
+            notes.push(format!(
+                "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
+                g.skipped.len()
+            ));
+        }
+        if !g.ignored.is_empty() {
+            notes.push(format!("{target}{} (-v lists them)", crate::report::ignored_summary(&g.ignored_by())));
+        }
     }
     if let Some(path) = &r.save_snapshot {
         write_snapshot(path, &g)?;
@@ -243,6 +269,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
+        files_ignored: g.ignored_by(),
         destinations_found: g.destinations.len(),
         destinations_in_scope: inputs.in_scope_count(),
         destinations_audited: inputs.scoped().len(),

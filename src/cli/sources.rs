@@ -89,6 +89,8 @@ pub struct Gathered {
     pub failures: Vec<SourceFailure>,
     pub files_read: usize,
     pub skipped: Vec<files::Skipped>,
+    /// Files and folders a walk left out by an ignore rule.
+    pub ignored: Vec<files::Skipped>,
     /// What the user should know about the inputs (a key or settings file found in a walk).
     pub notes: Vec<String>,
     /// A destination source was given (paths or live).
@@ -106,6 +108,17 @@ pub struct Gathered {
     pub certificate_source: bool,
     /// The certificate of an X.509 destination service key (live, or from a snapshot).
     pub destination_key_certificate: Option<KeyCertificate>,
+}
+
+impl Gathered {
+    /// How many files and folders each kind of ignore file left out (`.gitignore`: 3).
+    pub fn ignored_by(&self) -> Vec<(String, usize)> {
+        let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for s in &self.ignored {
+            *counts.entry(s.reason.strip_prefix("ignored by ").unwrap_or(&s.reason)).or_default() += 1;
+        }
+        counts.into_iter().map(|(by, n)| (by.to_owned(), n)).collect()
+    }
 }
 
 /// Writes a log line to standard error; the output layer's one way to speak during a run.
@@ -169,6 +182,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
         failures: loaded.failures,
         files_read: loaded.files_read,
         skipped: loaded.skipped,
+        ignored: loaded.ignored,
         notes: loaded.notes,
         destinations_given: !args.paths.is_empty() || destination_key.is_some(),
         live: loaded.live,

@@ -90,6 +90,9 @@ fn coverage_line(report: &Report) -> String {
     if !c.files_skipped.is_empty() {
         s.push_str(&format!(" ({} other file(s) skipped)", c.files_skipped.len()));
     }
+    if !c.files_ignored.is_empty() {
+        s.push_str(&format!(" ({})", super::ignored_summary(&c.files_ignored)));
+    }
     s.push_str(&format!(
         ", {} destination(s) found, {} in scope, {} audited",
         c.destinations_found, c.destinations_in_scope, c.destinations_audited

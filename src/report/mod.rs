@@ -33,6 +33,10 @@ pub struct Coverage {
     pub files_read: usize,
     /// Files in walked folders that were not destination files.
     pub files_skipped: Vec<String>,
+    /// Files and folders walks left out by an ignore rule, counted by the kind of ignore file
+    /// (`.gitignore`, `.ignore`, `.git/info/exclude`); `-v` lists them.
+    #[serde(serialize_with = "ignored_as_map")]
+    pub files_ignored: Vec<(String, usize)>,
     pub destinations_found: usize,
     /// In scope (SPEC §3): named CALM_*, a Cloud ALM URL, or named by the settings.
     pub destinations_in_scope: usize,
@@ -49,6 +53,20 @@ pub struct Coverage {
     pub certificate_files: usize,
     /// Of those, the ones no audited destination names: counted, not judged.
     pub certificates_unused: usize,
+}
+
+fn ignored_as_map<S: serde::Serializer>(ignored: &[(String, usize)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(ignored.iter().map(|(by, n)| (by, n)))
+}
+
+/// "3 ignored by .gitignore, 1 by .ignore": what the coverage says of ignored files.
+pub fn ignored_summary(ignored: &[(String, usize)]) -> String {
+    let parts: Vec<String> = ignored
+        .iter()
+        .enumerate()
+        .map(|(i, (by, n))| if i == 0 { format!("{n} ignored by {by}") } else { format!("{n} by {by}") })
+        .collect();
+    parts.join(", ")
 }
 
 /// How the reports should look, resolved once from the flags.
@@ -227,9 +245,57 @@ fn fnv1a(parts: &[&str]) -> String {
     format!("{hash:016x}")
 }
 
-/// Identity of a result: rule, object and property; not the line, the file order or the
-/// message wording, so it survives edits that do not change what is wrong.
+/// Identity of a result: rule, object, property, target and where the object came from (the
+/// file relative to the working folder with the object's address in it, or the live target's
+/// pseudo path with its level); not the line, the file order or the message wording, so it
+/// survives edits that do not change what is wrong, and the same name failing in `prod/` and
+/// in `dev/` are two results.
 pub fn fingerprint(f: &Finding) -> String {
+    let source = identity_source(f);
+    fnv1a(&[
+        f.code,
+        f.object.kind.as_str(),
+        &f.object.name,
+        &source,
+        f.property.as_deref().unwrap_or(""),
+        f.target.as_deref().unwrap_or(""),
+    ])
+}
+
+/// The identity results had before their source was part of it: rule, object, level and
+/// property. A baseline written then still matches a result where this identity is unambiguous.
+pub fn legacy_fingerprint(f: &Finding) -> String {
     let level = f.object.qualified_name.rsplit_once(" (").map_or("", |(_, l)| l);
     fnv1a(&[f.code, f.object.kind.as_str(), &f.object.name, level, f.property.as_deref().unwrap_or("")])
+}
+
+/// Where a result's object came from, without line numbers: its qualified name (`dev/a.json:3`,
+/// `./infra/main.tf:11 module.em.btp_subaccount_destination.calm (subaccount level)`,
+/// `btp/subaccount/<id>/destinations/X (instance level)`) with every `:<line>` removed, a
+/// leading `./` dropped and an absolute path below the working folder made relative to it.
+pub fn identity_source(f: &Finding) -> String {
+    static WORKING: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let q = &f.object.qualified_name;
+    let mut out = String::with_capacity(q.len());
+    let mut rest = q.as_str();
+    while let Some(i) = rest.find(':') {
+        let digits = rest[i + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        let after = rest[i + 1 + digits..].chars().next();
+        out.push_str(&rest[..i]);
+        if digits > 0 && after.is_none_or(|c| c == ' ') {
+            rest = &rest[i + 1 + digits..];
+        } else {
+            out.push(':');
+            rest = &rest[i + 1..];
+        }
+    }
+    out.push_str(rest);
+    let mut source = out.trim_start_matches("./").replace('\\', "/");
+    let working = WORKING.get_or_init(|| std::env::current_dir().ok().map(|d| format!("{}/", d.display().to_string().replace('\\', "/"))));
+    if let Some(w) = working
+        && let Some(relative) = source.strip_prefix(w.as_str())
+    {
+        source = relative.to_owned();
+    }
+    source
 }

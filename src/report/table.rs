@@ -370,9 +370,10 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
     let mut s = vec![(
         0,
         format!(
-            "Coverage: {} destination file(s) read, {} skipped; {} destination(s) found, {} in scope, {} not audited",
+            "Coverage: {} destination file(s) read, {} skipped{}; {} destination(s) found, {} in scope, {} not audited",
             c.files_read,
             c.files_skipped.len(),
+            if c.files_ignored.is_empty() { String::new() } else { format!(", {}", super::ignored_summary(&c.files_ignored)) },
             c.destinations_found,
             c.destinations_in_scope,
             report.not_audited.len()

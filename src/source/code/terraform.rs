@@ -73,6 +73,16 @@ struct Module<'m> {
 }
 
 fn parse<'a>(file: &File<'a>) -> Result<Parsed<'a>, InputError> {
+    if let Some((line, members)) = super::hcl_bound::oversized_object(file.text) {
+        return Err(InputError::new(
+            file.path,
+            Some(line),
+            format!(
+                "an object or block with more than {} members ({members} counted): not read, as the HCL parser's cost grows with the square of its size",
+                super::hcl_bound::MAX_MEMBERS
+            ),
+        ));
+    }
     // The error's own `line()` is the source line, which may hold a secret: only its number is used.
     let body = hcl_edit::parser::parse_body(file.text).map_err(|e| {
         let line = u32::try_from(e.location().line()).ok();
