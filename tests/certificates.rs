@@ -146,7 +146,7 @@ fn every_format_shows_each_certificate_with_its_date_and_days_left() {
 
 /// Writes a SARIF file where CI's validator checks it (`.ci/run` validates target/tmp/sarif-checks).
 fn check_sarif(text: &str, name: &str) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/tmp/sarif-checks");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sarif-checks");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join(format!("{name}.sarif")), text).unwrap();
 }
