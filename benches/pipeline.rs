@@ -109,6 +109,7 @@ fn auditing_and_reports(c: &mut Criterion) {
         waiver_notes: Vec::new(),
         baseline: None,
         not_audited: Vec::new(),
+        certificates: Vec::new(),
     };
     let mut group = c.benchmark_group("report");
     group.sample_size(20);

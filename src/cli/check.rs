@@ -2,8 +2,9 @@ use super::args::CheckArgs;
 use super::resolve::{Resolved, RunSpec, resolve};
 use super::sources::{Gathered, gather};
 use super::{CliError, Exit, Output, write_atomically_with};
+use crate::model::certificate::CertificateRow;
 use crate::model::{BaselineState, Finding, NotAudited, SourceFailure};
-use crate::overlay::{self, baseline, waivers, waivers::valid_date};
+use crate::overlay::{self, baseline, waivers};
 use crate::report::{BaselineSummary, Coverage, Options, Report, TargetSummary, WaiverProblem};
 use crate::rules::{Catalog, Choices, Inputs, audit};
 use crate::source::snapshot;
@@ -16,6 +17,7 @@ struct TargetOutcome {
     failures: Vec<SourceFailure>,
     notes: Vec<String>,
     not_audited: Vec<NotAudited>,
+    certificates: Vec<CertificateRow>,
 }
 
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
@@ -25,11 +27,9 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     }
     // Read the baseline first: a bad one is an input error before any network call.
     let baseline = r.baseline.as_deref().map(baseline::load).transpose()?;
-    let today = match std::env::var("CALM_AUDIT_TODAY") {
-        Ok(d) if valid_date(d.trim()) => d.trim().to_owned(),
-        Ok(d) => return Err(CliError::Usage(format!("environment variable CALM_AUDIT_TODAY: \"{d}\" is not a date YYYY-MM-DD"))),
-        Err(_) => crate::clock::today(),
-    };
+    // The run's date (waivers) and instant (certificates), fixed by CALM_AUDIT_TODAY or
+    // SOURCE_DATE_EPOCH for tests and reproducible reports.
+    let today = crate::clock::date(r.clock.now);
 
     let outcomes = run_targets(&r)?;
     let several = r.runs.len() > 1 || r.runs.iter().any(|s| s.name.is_some());
@@ -40,7 +40,9 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let mut stderr = Vec::new();
     let mut coverage = Coverage::default();
     let mut not_audited = Vec::new();
+    let mut certificates = Vec::new();
     for o in outcomes {
+        certificates.extend(o.certificates);
         stderr.extend(o.notes);
         let prefix = o.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
         failures.extend(o.failures.iter().map(|f| SourceFailure { source: format!("{prefix}{}", f.source), message: f.message.clone() }));
@@ -91,8 +93,10 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         sarif_waived: r.sarif_waived,
         width: super::output_width(to_terminal),
         verbose: r.runs.iter().any(|s| s.sources.verbose),
+        expiry_days: r.clock.expiry_days,
     };
-    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited };
+    certificates.sort_by(|a: &CertificateRow, b| a.order_key().cmp(&b.order_key()));
+    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited, certificates };
 
     for failure in &report.failures {
         stderr.push(format!("incomplete: {}: {}", failure.source, failure.message));
@@ -159,6 +163,8 @@ fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
     total.destinations_audited += part.destinations_audited;
+    total.certificate_files += part.certificate_files;
+    total.certificates_unused += part.certificates_unused;
     if !several {
         total.settings.clone_from(&part.settings);
         total.cloud_alm_key.clone_from(&part.cloud_alm_key);
@@ -247,6 +253,10 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         probe: g.probe,
         incomplete,
         choices: Choices { run: spec.profile.clone(), by_name: r.profile_map.clone() },
+        keystores: &g.keystores,
+        certificate_source: g.certificate_source,
+        destination_key_certificate: g.destination_key_certificate.as_ref(),
+        clock: r.clock,
         ..Default::default()
     };
     // The destinations not audited are listed on a second thread while the catalog runs: both
@@ -263,6 +273,10 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     for f in &mut findings {
         f.target.clone_from(&spec.name);
     }
+    let (mut certificates, certificates_unused) = crate::rules::certificates::rows(&inputs);
+    for c in &mut certificates {
+        c.target.clone_from(&spec.name);
+    }
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
@@ -274,6 +288,8 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         cloud_alm_key: g.key.as_ref().map(|k| k.path.clone()),
         live_service: g.live_service.clone(),
         subaccount_id: g.subaccount_id.clone(),
+        certificate_files: g.keystores.len(),
+        certificates_unused,
     };
     drop(inputs);
     super::release(g.destinations);
@@ -285,12 +301,15 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     if coverage.destinations_in_scope == 0 && g.destinations_given && g.failures.is_empty() {
         notes.push(format!("warning: {target}none of the {} destination(s) read is a Cloud ALM destination", coverage.destinations_found));
     }
-    Ok(TargetOutcome { name: spec.name.clone(), findings, coverage, failures: g.failures, notes, not_audited })
+    Ok(TargetOutcome { name: spec.name.clone(), findings, coverage, failures: g.failures, notes, not_audited, certificates })
 }
 
 fn snapshot_contents(g: &Gathered) -> snapshot::Contents<'_> {
     snapshot::Contents {
         destinations: &g.destinations,
+        keystores: &g.keystores,
+        certificates_read: g.certificate_source,
+        destination_key_certificate: g.destination_key_certificate.as_ref(),
         failures: &g.failures,
         service: g.live_service.clone(),
         subaccount_id: g.subaccount_id.clone(),
@@ -362,6 +381,7 @@ mod tests {
             waiver_notes: Vec::new(),
             baseline: None,
             not_audited: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

@@ -261,6 +261,54 @@ struct Page<'a> {
     out_of_scope: usize,
     waiver_notes: Vec<WaiverView<'a>>,
     baseline: Option<BaselineView<'a>>,
+    certificates: Option<CertificatesView>,
+}
+
+/// The certificates in use (SPEC §3b): the section's title, its rows and the count of keystores
+/// no audited destination uses.
+#[derive(Serialize)]
+struct CertificatesView {
+    title: String,
+    header: Vec<&'static str>,
+    rows: Vec<CertificateView>,
+    unused: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CertificateView {
+    cells: Vec<String>,
+    /// `expired`, `soon` (within the CALM063 horizon), `unknown` or `ok`: the row's class.
+    state: &'static str,
+}
+
+fn certificates_view(report: &Report, horizon: i64) -> Option<CertificatesView> {
+    use super::certificates::{HEADER, cells, title, unused_line};
+    if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
+        return None;
+    }
+    let target = !report.targets.is_empty();
+    let mut header = HEADER.to_vec();
+    if target {
+        header.insert(3, "Target");
+    }
+    let rows = report
+        .certificates
+        .iter()
+        .map(|row| {
+            let mut cells = cells(row).to_vec();
+            if target {
+                cells.insert(3, row.target.clone().unwrap_or_default());
+            }
+            let state = match row.days_left {
+                None => "unknown",
+                Some(d) if d < 0 => "expired",
+                Some(d) if d < horizon => "soon",
+                Some(_) => "ok",
+            };
+            CertificateView { cells, state }
+        })
+        .collect();
+    Some(CertificatesView { title: title(report), header, rows, unused: unused_line(report) })
 }
 
 fn kind_label(kind: ObjectKind) -> &'static str {
@@ -268,6 +316,7 @@ fn kind_label(kind: ObjectKind) -> &'static str {
         ObjectKind::Destination => "destination",
         ObjectKind::Settings => "settings",
         ObjectKind::CloudAlmKey => "Cloud ALM key",
+        ObjectKind::DestinationKey => "destination service key",
         ObjectKind::Landscape => "landscape",
     }
 }
@@ -276,7 +325,7 @@ fn kind_order(kind: ObjectKind) -> u8 {
     match kind {
         ObjectKind::Landscape => 0,
         ObjectKind::Settings => 1,
-        ObjectKind::CloudAlmKey => 2,
+        ObjectKind::CloudAlmKey | ObjectKind::DestinationKey => 2,
         ObjectKind::Destination => 3,
     }
 }
@@ -510,6 +559,7 @@ fn page(report: &Report) -> Page<'_> {
                 reason: &w.reason,
             })
             .collect(),
+        certificates: certificates_view(report, i64::from(report.options.expiry_days)),
         baseline: report.baseline.as_ref().map(|b| BaselineView {
             path: &b.path,
             new: report.findings.iter().filter(|f| f.baseline == Some(BaselineState::New)).count(),
@@ -595,6 +645,7 @@ mod tests {
             waiver_notes: Vec::new(),
             baseline: None,
             not_audited: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

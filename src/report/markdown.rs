@@ -64,6 +64,7 @@ fn object_cell(f: &Finding) -> String {
         }
         ObjectKind::Settings => format!("settings {name}"),
         ObjectKind::CloudAlmKey => format!("Cloud ALM key {name}"),
+        ObjectKind::DestinationKey => format!("destination service key {name}"),
         ObjectKind::Landscape => "landscape".to_owned(),
     }
 }
@@ -126,6 +127,39 @@ fn not_audited_block(report: &Report) -> Option<String> {
         s.push_str(&format!(", and\n\n{}", recognised.join("\n")));
     }
     Some(s)
+}
+
+/// The certificates in use (SPEC §3b), soonest to expire first, as a table.
+fn certificates_block(report: &Report) -> Option<String> {
+    use super::certificates::{HEADER, cells, title, unused_line};
+    if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
+        return None;
+    }
+    let target = !report.targets.is_empty();
+    let mut header: Vec<&str> = HEADER.to_vec();
+    if target {
+        header.insert(3, "Target");
+    }
+    let mut lines = vec![format!("### {}", title(report))];
+    if !report.certificates.is_empty() {
+        lines.push(String::new());
+        lines.push(format!("| {} |", header.join(" | ")));
+        lines.push(format!("|{}", "---|".repeat(header.len())));
+        for row in &report.certificates {
+            let c = cells(row);
+            let mut shown: Vec<String> =
+                vec![code(&c[0], true), cell(&c[1]), cell(&c[2]), cell(&c[3]), cell(&c[4]), cell(&c[5]), cell(&c[6])];
+            if target {
+                shown.insert(3, row.target.as_deref().map_or_else(String::new, |t| code(t, true)));
+            }
+            lines.push(format!("| {} |", shown.join(" | ")));
+        }
+    }
+    if let Some(unused) = unused_line(report) {
+        lines.push(String::new());
+        lines.push(line(&unused));
+    }
+    Some(lines.join("\n"))
 }
 
 fn targets_line(report: &Report) -> Option<String> {
@@ -207,6 +241,7 @@ pub fn render(report: &Report) -> String {
         blocks.push("## calm-audit: no findings".to_owned());
         blocks.push(coverage_line(report));
         blocks.extend(not_audited_block(report));
+        blocks.extend(certificates_block(report));
         blocks.extend(targets_line(report));
         blocks.push(counts_line(report));
         blocks.extend(baseline_line(report));
@@ -282,6 +317,7 @@ pub fn render(report: &Report) -> String {
 
     blocks.push(coverage_line(report));
     blocks.extend(not_audited_block(report));
+    blocks.extend(certificates_block(report));
     blocks.extend(targets_line(report));
     // With targets, each names its own inputs on the **Targets** line.
     if report.targets.is_empty() {
@@ -348,6 +384,7 @@ mod tests {
             waiver_notes: Vec::new(),
             baseline: None,
             not_audited: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

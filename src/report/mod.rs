@@ -2,6 +2,7 @@
 //! and returns the text; writing it anywhere is the caller's business.
 
 pub mod catalog;
+pub mod certificates;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -48,6 +49,10 @@ pub struct Coverage {
     pub live_service: Option<String>,
     /// Subaccount of a live read (from the token).
     pub subaccount_id: Option<String>,
+    /// Certificate and keystore files, live certificates and Terraform uploads read (SPEC §3b).
+    pub certificate_files: usize,
+    /// Of those, the ones no audited destination names: counted, not judged.
+    pub certificates_unused: usize,
 }
 
 fn ignored_as_map<S: serde::Serializer>(ignored: &[(String, usize)], s: S) -> Result<S::Ok, S::Error> {
@@ -81,6 +86,8 @@ pub struct Options {
     pub width: usize,
     /// The table names every destination not audited, not only the first few.
     pub verbose: bool,
+    /// CALM063's horizon in days: reports mark the certificates that expire within it.
+    pub expiry_days: u32,
 }
 
 impl Default for Options {
@@ -92,6 +99,7 @@ impl Default for Options {
             sarif_waived: false,
             width: text::DEFAULT_WIDTH,
             verbose: false,
+            expiry_days: crate::rules::certificates::DEFAULT_EXPIRY_DAYS,
         }
     }
 }
@@ -112,6 +120,8 @@ pub struct Report {
     /// Destinations read and not audited, with the reason (out of scope, or a purpose that is
     /// not audited).
     pub not_audited: Vec<crate::model::NotAudited>,
+    /// The certificates in use, soonest to expire first (SPEC §3b).
+    pub certificates: Vec<crate::model::certificate::CertificateRow>,
 }
 
 /// What one target covered.
