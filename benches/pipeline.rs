@@ -111,6 +111,7 @@ fn auditing_and_reports(c: &mut Criterion) {
         not_audited: Vec::new(),
         run: RunInfo::default(),
         partial: Vec::new(),
+        certificates: Vec::new(),
     };
     let mut group = c.benchmark_group("report");
     group.sample_size(20);

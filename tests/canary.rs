@@ -473,3 +473,143 @@ fn a_server_that_echoes_the_request_shows_nothing_of_the_key() {
         assert!(!all.contains(CANARIES[0]), "{target:?}: the destination's secret echoed");
     }
 }
+
+/// Keystores and X.509 keys: every private key, keystore password and certificate content is a
+/// canary, and none appears in any format, log, snapshot or report file, whichever source the
+/// keystore came from (files, an export archive, the live lists, find, Terraform, the keys).
+#[test]
+fn no_private_key_keystore_password_or_certificate_content_leaves() {
+    use support::certs as made;
+    use support::fake_service::start_tls;
+    let now = calm_audit::clock::parse_date("2026-05-01").unwrap();
+    let today = [("CALM_AUDIT_TODAY", "2026-05-01")];
+    let passwords = ["CANARY-p12-password-31", "CANARY-jks-password-32", "CANARY-live-p12-password-33"];
+    let file_chain = made::chain("file-client", now, -10, 20, 2, None);
+    let jks_chain = made::chain("jks-client", now, -10, 40, 1, None);
+    let live_chain = made::chain("live-client", now, -10, 5, 1, None);
+    let key_chain = made::chain("calm-x509-key", now, -10, 9, 1, None);
+    let live_p12 = made::p12(&live_chain, passwords[2]);
+    use base64::Engine;
+    let live_content = base64::engine::general_purpose::STANDARD.encode(&live_p12);
+
+    let mut live_destination = destination("CALM_LIVE_MTLS");
+    live_destination["tokenService.KeyStoreLocation"] = json!("live.p12");
+    live_destination["tokenService.KeyStorePassword"] = json!(passwords[2]);
+    let (fake, tls) = start_tls(FakeConfig {
+        subaccount: vec![live_destination],
+        subaccount_certificates: vec![json!({"Name": "live.p12", "Type": "CERTIFICATE", "Content": live_content})],
+        require_client_cert: true,
+        ..FakeConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("files")).unwrap();
+    std::fs::create_dir(d.join("out")).unwrap();
+    let mut p12_destination = destination("CALM_P12");
+    p12_destination["tokenService.KeyStoreLocation"] = json!("file.p12");
+    p12_destination["tokenService.KeyStorePassword"] = json!(passwords[0]);
+    let mut jks_destination = destination("CALM_JKS");
+    jks_destination["tokenService.KeyStoreLocation"] = json!("client.jks");
+    jks_destination["tokenService.KeyStorePassword"] = json!(passwords[1]);
+    let mut pem_destination = destination("CALM_PEM");
+    pem_destination["tokenService.KeyStoreLocation"] = json!("with-key.pem");
+    std::fs::write(
+        d.join("files/dest.json"),
+        serde_json::to_string_pretty(&json!([p12_destination, jks_destination, pem_destination])).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(d.join("files/file.p12"), made::p12(&file_chain, passwords[0])).unwrap();
+    std::fs::write(d.join("files/client.jks"), made::jks(&jks_chain, passwords[1])).unwrap();
+    std::fs::write(d.join("files/with-key.pem"), made::pem(&file_chain, true)).unwrap();
+    std::fs::write(
+        d.join("calm-key.json"),
+        json!({"endpoints": {"Api": "https://acme.eu10.alm.cloud.sap/api"}, "uaa": {"clientid": "sb-calm-acme!b12|calm-api!b3",
+            "url": "https://acme.authentication.eu10.hana.ondemand.com", "certurl": "https://acme.authentication.cert.eu10.hana.ondemand.com",
+            "identityzone": "acme", "credential-type": "x509", "certificate": key_chain[0].cert_pem, "key": key_chain[0].key_pem}})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(d.join("dest-key.json"), fake.destination_key_json().to_string()).unwrap();
+    std::fs::write(d.join("ca.pem"), &tls.ca_pem).unwrap();
+
+    let run_here = |args: &[&str]| -> Vec<(String, String)> {
+        let out = Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+            .current_dir(d)
+            .args(args)
+            .envs(today)
+            .env_remove("VCAP_SERVICES")
+            .env_remove("CALM_AUDIT_DESTINATION_KEY")
+            .output()
+            .unwrap();
+        assert!(out.status.code().is_some_and(|c| c <= 3), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let mut texts = vec![
+            (format!("stdout of {args:?}"), String::from_utf8_lossy(&out.stdout).into_owned()),
+            (format!("stderr of {args:?}"), String::from_utf8_lossy(&out.stderr).into_owned()),
+        ];
+        collect(&d.join("out"), &mut texts);
+        texts
+    };
+    let mut texts = Vec::new();
+    for format in ["table", "json", "sarif", "junit", "markdown", "html"] {
+        let report = format!("{format}=out/certs.{format}");
+        texts.extend(run_here(&[
+            "check",
+            "files",
+            "--destination-key",
+            "dest-key.json",
+            "--ca-cert",
+            "ca.pem",
+            "--calm-key",
+            "calm-key.json",
+            "--probe",
+            "-v",
+            "--all-results",
+            "--format",
+            format,
+            "--report",
+            &report,
+            "--save-snapshot",
+            "out/certs-snapshot.json",
+        ]));
+    }
+    texts.extend(run_here(&[
+        "snapshot",
+        "files",
+        "--destination-key",
+        "dest-key.json",
+        "--ca-cert",
+        "ca.pem",
+        "--output",
+        "out/snap.json",
+    ]));
+    texts.extend(run_here(&["check", "out/snap.json", "--calm-key", "calm-key.json", "--format", "json", "--all-results"]));
+
+    // The audit saw every keystore: its dates are in the reports.
+    let json_report = texts.iter().find(|(what, _)| what.ends_with("certs.json")).map(|(_, t)| t.clone()).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&json_report).unwrap();
+    let names: Vec<&str> = report["certificates"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    for name in ["live.p12", "file.p12", "client.jks", "with-key.pem", "uaa.certificate", "certificate"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+
+    let mut canaries: Vec<String> = passwords.iter().map(|p| (*p).to_owned()).collect();
+    canaries.push(live_content.clone());
+    canaries.push(live_content[..64].to_owned());
+    // Every base64 line of every PEM: private keys and certificate contents alike.
+    let pems = file_chain
+        .iter()
+        .chain(&jks_chain)
+        .chain(&live_chain)
+        .chain(&key_chain)
+        .flat_map(|m| [m.cert_pem.clone(), m.key_pem.clone()])
+        .chain([tls.client_cert_pem.clone(), tls.client_key_pem.clone()]);
+    for pem in pems {
+        canaries.extend(pem.lines().filter(|l| !l.starts_with("-----") && l.len() >= 40).map(str::to_owned));
+    }
+    assert!(texts.len() > 15);
+    for (what, text) in &texts {
+        for canary in &canaries {
+            assert!(!text.contains(canary.as_str()), "a certificate content, private key or keystore password leaked into {what}");
+        }
+    }
+}

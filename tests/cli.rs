@@ -66,8 +66,9 @@ fn examples_have_findings_and_exit_1() {
     assert!(r.stdout.contains("destination calm_legacy: examples/destinations/calm_legacy.properties:4"));
     assert!(r.stdout.contains("CALM005 destination-url-without-api"));
     let coverage = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    // The mTLS export archive holds a destination and its certificate: both are files read.
     assert!(
-        coverage.contains("Coverage: 5 destination file(s) read, 1 skipped; 10 destination(s) found, 8 in scope, 7 audited, 3 not audited"),
+        coverage.contains("Coverage: 7 destination file(s) read, 1 skipped; 11 destination(s) found, 9 in scope, 8 audited, 3 not audited"),
         "{coverage}"
     );
     assert!(!r.stdout.contains("\x1b["), "no colour when piped");
@@ -109,8 +110,10 @@ fn json_report_follows_its_schema() {
     assert_eq!(doc["schema"], "calm-audit-report");
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["complete"], true);
-    assert_eq!(doc["coverage"]["destinations_in_scope"], 8);
-    assert_eq!(doc["coverage"]["destinations_audited"], 7);
+    assert_eq!(doc["coverage"]["destinations_in_scope"], 9);
+    assert_eq!(doc["coverage"]["destinations_audited"], 8);
+    assert_eq!(doc["coverage"]["certificate_files"], 1);
+    assert_eq!(doc["certificates"][0]["used_by"], serde_json::json!(["CALM_MTLS"]));
     let not_audited: Vec<&str> = doc["not_audited"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
     assert_eq!(not_audited, ["TransportManagementService", "SAP_Business_Notifications_Mail", "S4_BACKEND"]);
     let results = doc["results"].as_array().unwrap();

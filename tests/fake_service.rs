@@ -353,11 +353,43 @@ async fn single_reads_on_both_levels() {
     assert_eq!(inst["Description"], "instance level");
 }
 
+/// The certificate lists page like the destination lists, items `{Name, Type, Content}`; find
+/// returns the keystore a destination names, instance level first.
+#[tokio::test]
+async fn certificate_lists_and_find_certificates() {
+    let certificate = |name: &str, content: &str| json!({"Name": name, "Type": "CERTIFICATE", "Content": content});
+    let mut mtls = destination("CALM_MTLS", "OAuth2ClientCredentials");
+    mtls["tokenService.KeyStoreLocation"] = json!("calm.p12");
+    let mut on_instance = mtls.clone();
+    on_instance["Name"] = json!("CALM_MTLS_INSTANCE");
+    let fake = FakeService::start(FakeConfig {
+        subaccount: vec![mtls],
+        instance: vec![on_instance],
+        subaccount_certificates: (0..15)
+            .map(|i| certificate(&format!("c{i:02}.pem"), "QUJD"))
+            .chain([certificate("calm.p12", "c3Vi")])
+            .collect(),
+        instance_certificates: vec![certificate("calm.p12", "aW5zdA==")],
+        ..FakeConfig::default()
+    });
+    let token = token(&fake).await;
+    let page = get(&fake, &token, "/subaccountCertificates?$page=2&$pageSize=10&$pageCount=true").await;
+    assert_eq!(header(&page, "page-count").as_deref(), Some("2"));
+    assert_eq!(header(&page, "link").as_deref(), Some("</subaccountCertificates?$page=1&$pageSize=10>; rel='previous'"));
+    assert_eq!(names(&json(page).await).len(), 6);
+    let one: Value = json(get(&fake, &token, "/instanceCertificates/calm.p12").await).await;
+    assert_eq!(one["Content"], "aW5zdA==");
+    let found: Value = json(get(&fake, &token, "/destinations/CALM_MTLS_INSTANCE?$skipTokenRetrieval=true").await).await;
+    assert_eq!(found["certificates"], json!([certificate("calm.p12", "aW5zdA==")]), "instance level first");
+    let found: Value = json(get(&fake, &token, "/destinations/CALM_MTLS?$skipTokenRetrieval=true").await).await;
+    assert_eq!(found["certificates"], json!([certificate("calm.p12", "c3Vi")]), "a subaccount destination sees the subaccount's");
+}
+
 #[tokio::test]
 async fn other_paths_and_methods() {
     let fake = FakeService::start(find_config());
     let token = token(&fake).await;
-    let unknown = get(&fake, &token, "/subaccountCertificates").await;
+    let unknown = get(&fake, &token, "/subaccountTrustStores").await;
     assert_eq!(unknown.status(), 404);
     assert_eq!(unknown.text().await.unwrap(), "Not Found");
     let delete = client()

@@ -674,3 +674,152 @@ fn a_subaccount_that_really_has_no_destinations_is_a_valid_audit() {
     let again = calm(&["check", p(&snapshot)], &[]);
     assert_eq!(again.code, 0, "{}", again.stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Certificates (SPEC §3b)
+
+const TODAY: &str = "2026-05-01";
+const KEYSTORE_PASSWORD: &str = "canary-live-keystore-9c2e";
+
+fn today() -> i64 {
+    calm_audit::clock::parse_date(TODAY).unwrap()
+}
+
+/// The mTLS variant of the Cloud ALM destination, naming `keystore`.
+fn mtls_destination(name: &str, keystore: &str) -> Value {
+    let mut d = calm_destination(name);
+    let object = d.as_object_mut().unwrap();
+    object.remove("clientSecret");
+    object.insert("tokenServiceURL".into(), "https://acme.authentication.cert.eu10.hana.ondemand.com/oauth/token".into());
+    object.insert("tokenService.KeyStoreLocation".into(), keystore.into());
+    object.insert("tokenService.KeyStorePassword".into(), KEYSTORE_PASSWORD.into());
+    d
+}
+
+/// A certificate list item as the Destination Service serves it: the file in base64.
+fn certificate_item(name: &str, bytes: &[u8]) -> Value {
+    use base64::Engine;
+    json!({"Name": name, "Type": "CERTIFICATE", "Content": base64::engine::general_purpose::STANDARD.encode(bytes)})
+}
+
+fn keystore_expiring(cn: &str, days: i64) -> Vec<u8> {
+    support::certs::p12(&support::certs::chain(cn, today(), -30, days, 1, None), KEYSTORE_PASSWORD)
+}
+
+/// Both levels' certificate lists are read page by page once a destination names a keystore,
+/// each keystore is found where the service would look, and every format carries its dates.
+#[test]
+fn live_certificate_lists_are_read_on_both_levels_page_by_page_and_judged() {
+    // 1,001 certificates on the subaccount level: two pages of 1,000.
+    let mut subaccount_certificates: Vec<Value> = (0..1000).map(|i| certificate_item(&format!("other-{i:04}.pem"), b"not used")).collect();
+    subaccount_certificates.push(certificate_item("sub.p12", &keystore_expiring("sub-client", 200)));
+    let fake = FakeService::start(FakeConfig {
+        subaccount: vec![mtls_destination("CALM_SUB", "sub.p12"), mtls_destination("CALM_WRONG_LEVEL", "inst.p12")],
+        instance: vec![mtls_destination("CALM_INST", "inst.p12")],
+        subaccount_certificates,
+        instance_certificates: vec![certificate_item("inst.p12", &keystore_expiring("inst-client", 12))],
+        ..FakeConfig::default()
+    });
+    let s = Scratch::new();
+    let run = calm(&["check", "--destination-key", p(&s.key(&fake)), "--format", "json"], &[("CALM_AUDIT_TODAY", TODAY)]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    assert!(!run.stdout.contains(KEYSTORE_PASSWORD) && !run.stderr.contains(KEYSTORE_PASSWORD));
+    let doc = json_report(&run);
+    let status = |code: &str, name: &str| {
+        results(&doc, code).iter().find(|r| r["object"]["name"] == name).map(|r| r["status"].as_str().unwrap().to_owned()).unwrap()
+    };
+    assert_eq!(status("CALM060", "CALM_SUB"), "pass");
+    assert_eq!(status("CALM060", "CALM_INST"), "pass");
+    // inst.p12 exists on the instance level only, where a subaccount destination does not look.
+    assert_eq!(status("CALM060", "CALM_WRONG_LEVEL"), "fail");
+    let wrong = results(&doc, "CALM060").into_iter().find(|r| r["object"]["name"] == "CALM_WRONG_LEVEL").unwrap();
+    assert!(wrong["message"].as_str().unwrap().contains("exists on instance level only"), "{wrong}");
+    assert_eq!(status("CALM063", "CALM_INST"), "fail");
+    assert_eq!(status("CALM063", "CALM_SUB"), "pass");
+    let rows = doc["certificates"].as_array().unwrap();
+    assert_eq!(rows[0]["name"], "inst.p12");
+    assert_eq!(rows[0]["level"], "instance");
+    assert_eq!(rows[0]["days_left"], 12);
+    assert!(rows[0]["source"].as_str().unwrap().starts_with("btp/subaccount/"), "{}", rows[0]);
+    assert_eq!(rows[1]["name"], "sub.p12");
+    assert_eq!(rows[1]["level"], "subaccount");
+    assert_eq!(doc["coverage"]["certificates_unused"], 1000);
+    let pages: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path().ends_with("Certificates"))
+        .map(|r| format!("{} {}", r.path().rsplit('/').next().unwrap(), r.query().get("$page").cloned().unwrap_or_default()))
+        .collect();
+    assert!(pages.contains(&"subaccountCertificates 2".to_owned()) && pages.contains(&"instanceCertificates 1".to_owned()), "{pages:?}");
+    // The table and SARIF of the same read.
+    let table = calm(&["check", "--destination-key", p(&s.key(&fake))], &[("CALM_AUDIT_TODAY", TODAY), ("COLUMNS", "200")]);
+    assert!(table.stdout.contains("Certificates in use (2, soonest to expire first)"), "{}", table.stdout);
+    assert!(table.stdout.contains("2026-05-13"), "{}", table.stdout);
+    let sarif = calm(&["check", "--destination-key", p(&s.key(&fake)), "--format", "sarif"], &[("CALM_AUDIT_TODAY", TODAY)]);
+    keep_sarif("live-certificates.sarif", &sarif.stdout);
+    assert!(sarif.stdout.contains("\"kind\": \"certificate\""), "{}", sarif.stdout);
+}
+
+#[test]
+fn the_certificate_lists_are_not_read_when_no_destination_names_a_keystore() {
+    let fake = FakeService::start(FakeConfig {
+        subaccount: vec![calm_destination("CALM_BPMON")],
+        subaccount_certificates: vec![certificate_item("x.p12", b"x")],
+        ..FakeConfig::default()
+    });
+    let s = Scratch::new();
+    let run = calm(&["check", "--destination-key", p(&s.key(&fake)), "--format", "json"], &[]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    assert!(!fake.requests().iter().any(|r| r.path().contains("Certificates")), "{:?}", fake.requests());
+    assert_eq!(json_report(&run)["certificates"], json!([]));
+}
+
+#[test]
+fn a_failed_certificate_page_makes_the_audit_incomplete_and_find_still_shows_the_keystore() {
+    let fake = FakeService::start(FakeConfig {
+        subaccount: vec![mtls_destination("CALM_MTLS", "calm.p12")],
+        subaccount_certificates: vec![certificate_item("calm.p12", &keystore_expiring("calm-client", 100))],
+        faults: vec![Fault::always(
+            Target::SubaccountCertificates,
+            FaultKind::Status { status: 500, retry_after: None, body: "Internal Server Error".into() },
+        )],
+        ..FakeConfig::default()
+    });
+    let s = Scratch::new();
+    let key = s.key(&fake);
+    let run = calm(&["check", "--destination-key", p(&key), "--format", "json"], &[("CALM_AUDIT_TODAY", TODAY)]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let doc = json_report(&run);
+    assert!(doc["source_failures"].as_array().unwrap().iter().any(|f| f["source"] == "subaccount level certificates, page 1"), "{doc}");
+    assert_eq!(results(&doc, "CALM060")[0]["status"], "error", "not found in an incomplete read is no verdict");
+    // With --probe, find returns the destination's keystore itself.
+    let probed = calm(&["check", "--destination-key", p(&key), "--probe", "--format", "json"], &[("CALM_AUDIT_TODAY", TODAY)]);
+    assert_eq!(probed.code, 3, "the list still failed");
+    let doc = json_report(&probed);
+    assert_eq!(results(&doc, "CALM060")[0]["status"], "pass", "{doc}");
+    assert_eq!(doc["certificates"][0]["days_left"], 100);
+}
+
+#[test]
+fn an_x509_destination_key_has_its_certificate_judged() {
+    let (fake, tls) =
+        start_tls(FakeConfig { subaccount: vec![calm_destination("CALM_BPMON")], require_client_cert: true, ..FakeConfig::default() });
+    let s = Scratch::new();
+    let key = s.key(&fake);
+    let ca = s.write("ca.pem", &tls.ca_pem);
+    let run = calm(&["check", "--destination-key", p(&key), "--ca-cert", p(&ca), "--format", "json"], &[]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    let doc = json_report(&run);
+    let on_key: Vec<&Value> = results(&doc, "CALM062").into_iter().filter(|r| r["object"]["kind"] == "destination_key").collect();
+    assert_eq!(on_key.len(), 1, "{doc}");
+    assert_eq!(on_key[0]["status"], "pass");
+    assert_eq!(on_key[0]["property"], "certificate");
+    let row = doc["certificates"].as_array().unwrap().iter().find(|r| r["level"] == "key").unwrap();
+    assert_eq!(row["subject_cn"], "calm-audit fake destination key");
+    // Its content is never shown.
+    let body = tls.client_cert_pem.lines().nth(1).unwrap();
+    assert!(!run.stdout.contains(body));
+    // A snapshot keeps the key certificate's dates for a later check.
+    let snap = calm(&["snapshot", "--destination-key", p(&key), "--ca-cert", p(&ca)], &[]);
+    assert!(snap.stdout.contains("\"destination_key_certificate\"") && !snap.stdout.contains(body), "{}", snap.stdout);
+}

@@ -7,9 +7,18 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use calm_audit::model::Finding;
-use calm_audit::rules::{Catalog, Choices, Inputs, Profiles, audit, has_code_check};
-use calm_audit::source::{files, key, settings};
+use calm_audit::rules::certificates::Clock;
+use calm_audit::rules::{Catalog, Choices, Inputs, Profiles, audit, has_code_check, in_scope};
+use calm_audit::source::{certs, files, key, settings};
 use serde::Deserialize;
+
+#[allow(dead_code)]
+#[path = "support/certs.rs"]
+mod made;
+
+/// The run's date of every case: certificates are made relative to it, and the clock is fixed
+/// to it, so no case changes its verdict on a calendar date.
+const TODAY: &str = "2026-05-01";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,6 +57,71 @@ struct Case {
     profiles: BTreeMap<String, String>,
     /// The profile every selected result must carry (`none`: results carry none).
     expect_profile: Option<String>,
+    /// Certificate and keystore files made for the case, written beside the destinations.
+    #[serde(default)]
+    keystores: Vec<KeystoreSpec>,
+    /// CALM063's horizon (default 30 days).
+    expiry_days: Option<u32>,
+    /// The Cloud ALM key becomes an X.509 key whose `uaa.certificate` expires this many days
+    /// after the run's date.
+    key_certificate_days: Option<i64>,
+}
+
+/// A certificate or keystore file made at test time, its dates relative to [`TODAY`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeystoreSpec {
+    file: String,
+    /// `p12`, `jks`, `pem` (certificates only, as a cockpit export keeps them), `pem-key`
+    /// (with the private key), `der`, or `raw` (the `raw` text as the file).
+    #[serde(default = "p12")]
+    format: String,
+    #[serde(default)]
+    password: String,
+    /// Not-after of the leaf, in days after the run's date.
+    #[serde(default = "a_year")]
+    days: i64,
+    /// Not-before of the leaf, in days after the run's date (negative: before).
+    #[serde(default = "a_month_ago")]
+    not_before_days: i64,
+    /// Certificates in the chain, the leaf included.
+    #[serde(default = "one")]
+    chain: usize,
+    /// Not-after of the chain's CA certificates, in days (default: the leaf's).
+    ca_days: Option<i64>,
+    raw: Option<String>,
+}
+
+fn p12() -> String {
+    "p12".into()
+}
+fn a_year() -> i64 {
+    365
+}
+fn a_month_ago() -> i64 {
+    -30
+}
+fn one() -> usize {
+    1
+}
+
+fn today() -> i64 {
+    calm_audit::clock::parse_date(TODAY).expect("TODAY is a date")
+}
+
+fn keystore_bytes(spec: &KeystoreSpec) -> Vec<u8> {
+    if spec.format == "raw" {
+        return spec.raw.clone().unwrap_or_default().into_bytes();
+    }
+    let chain = made::chain("calm-client", today(), spec.not_before_days, spec.days, spec.chain, spec.ca_days);
+    match spec.format.as_str() {
+        "p12" => made::p12(&chain, &spec.password),
+        "jks" => made::jks(&chain, &spec.password),
+        "pem" => made::pem(&chain, false).into_bytes(),
+        "pem-key" => made::pem(&chain, true).into_bytes(),
+        "der" => chain[0].cert_der.clone(),
+        other => panic!("keystore format {other}"),
+    }
 }
 
 #[derive(Deserialize)]
@@ -163,12 +237,20 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
     for (name, content) in &case.files {
         std::fs::write(dest_dir.join(name), content).unwrap();
     }
+    for spec in &case.keystores {
+        std::fs::write(dest_dir.join(&spec.file), keystore_bytes(spec)).unwrap();
+    }
     let settings = settings_toml(case.settings.as_ref()).map(|text| {
         let path = dir.path().join("settings.toml");
         std::fs::write(&path, text).unwrap();
         settings::load(&path).unwrap_or_else(|e| panic!("{code} {}: settings: {e}", case.name))
     });
-    let key = key_json(case.key.as_ref()).map(|json| {
+    let key = key_json(case.key.as_ref()).map(|mut json| {
+        if let Some(days) = case.key_certificate_days {
+            let made = made::certificate("calm-x509-key", today(), -30, days);
+            json["uaa"]["certificate"] = made.cert_pem.into();
+            json["uaa"]["key"] = made.key_pem.into();
+        }
         let path = dir.path().join("key.json");
         std::fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
         key::load(&path).unwrap_or_else(|e| panic!("{code} {}: key: {e}", case.name))
@@ -194,14 +276,17 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
     let mut runs = [(None, false), (Some(named.clone()), false), (None, true)].map(|(slim, general_json_only)| {
         // An empty destination list is what a live read of an empty subaccount gives; files
         // that hold nothing are refused by the loader (an audit never passes on nothing).
-        let empty = case.destinations.as_ref().is_some_and(Vec::is_empty) && case.files.is_empty();
-        let loaded = if empty {
+        let empty = case.destinations.as_ref().is_some_and(Vec::is_empty) && case.files.is_empty() && case.keystores.is_empty();
+        let mut loaded = if empty {
             files::Loaded::default()
         } else {
             let limits = files::Limits { general_json_only, ..files::Limits::default() };
             files::load_paths(&paths, &files::Walk::default(), &limits, slim)
                 .unwrap_or_else(|e| panic!("{code} {}: destinations: {e:?}", case.name))
         };
+        // Keystores are opened as `check` opens them: for the in-scope destinations that name them.
+        let scoped: Vec<_> = loaded.destinations.iter().filter(|d| in_scope(d, settings.as_ref())).collect();
+        certs::open_for(&mut loaded.keystores, &scoped);
         let inputs = Inputs {
             destinations: &loaded.destinations,
             destinations_given: !case.no_destination_source,
@@ -211,6 +296,9 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
             probe: false,
             incomplete: None,
             choices: choices(case),
+            certificate_source: !loaded.keystores.is_empty(),
+            keystores: &loaded.keystores,
+            clock: Clock { now: today(), expiry_days: case.expiry_days.unwrap_or(30) },
             ..Default::default()
         };
         audit(Catalog::builtin(), &inputs)
@@ -363,6 +451,9 @@ fn the_correct_setup_passes_every_rule() {
         profile: None,
         profiles: BTreeMap::new(),
         expect_profile: None,
+        keystores: Vec::new(),
+        expiry_days: None,
+        key_certificate_days: None,
     };
     for rule in &Catalog::builtin().rules {
         for f in run_case(&rule.code, &case) {
@@ -474,6 +565,9 @@ fn a_correct_destination_of_every_profile_passes() {
             profile: None,
             profiles: BTreeMap::new(),
             expect_profile: None,
+            keystores: Vec::new(),
+            expiry_days: None,
+            key_certificate_days: None,
         };
         let mut judged = 0;
         for rule in &Catalog::builtin().rules {
@@ -495,7 +589,10 @@ fn a_correct_destination_of_every_profile_passes() {
         let expected = Catalog::builtin()
             .rules
             .iter()
-            .filter(|r| r.scope == calm_audit::rules::catalog::Scope::Destination && Profiles::builtin().applies(p, &r.code))
+            .filter(|r| {
+                use calm_audit::rules::catalog::Scope;
+                matches!(r.scope, Scope::Destination | Scope::Certificate) && Profiles::builtin().applies(p, &r.code)
+            })
             .count();
         assert_eq!(judged, expected, "{profile}: one result per destination rule of the profile");
     }
@@ -529,6 +626,9 @@ fn case_of(name: &str, destinations: Vec<DestinationSpec>) -> Case {
         profile: None,
         profiles: BTreeMap::new(),
         expect_profile: None,
+        keystores: Vec::new(),
+        expiry_days: None,
+        key_certificate_days: None,
     }
 }
 
@@ -646,6 +746,9 @@ fn sap_destinations_that_are_not_audited_are_never_failed() {
         profile: None,
         profiles: BTreeMap::new(),
         expect_profile: None,
+        keystores: Vec::new(),
+        expiry_days: None,
+        key_certificate_days: None,
     };
     for rule in &Catalog::builtin().rules {
         for f in run_case(&rule.code, &case) {

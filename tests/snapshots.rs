@@ -10,8 +10,8 @@ fn report(args: &[&str]) -> String {
 /// Piped, with `COLUMNS` set to `columns` (or unset).
 fn report_at(args: &[&str], columns: Option<&str>) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_calm-audit"));
-    // Fixed run times: a snapshot never depends on today's date.
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("COLUMNS").env("SOURCE_DATE_EPOCH", "1767225600").args(args);
+    // The run's date of the examples' certificate (valid until 2099-12-31): 19 days left.
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("COLUMNS").env("CALM_AUDIT_TODAY", "2099-12-12").args(args);
     if let Some(c) = columns {
         cmd.env("COLUMNS", c);
     }

@@ -106,6 +106,10 @@ pub struct CheckArgs {
     /// repeatable; env CALM_AUDIT_REQUIRE).
     #[arg(long, value_enum, value_name = "INPUT", value_delimiter = ',')]
     pub require: Vec<Required>,
+    /// Warn (CALM063) about certificates that expire within N days of the run's date
+    /// [default: 30; env CALM_AUDIT_EXPIRY_DAYS].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub expiry_days: Option<u32>,
     /// Targets audited at once [default: 8].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub concurrency: Option<u64>,

@@ -4,8 +4,9 @@ use super::args::CheckArgs;
 use super::resolve::{Resolved, RunSpec, resolve};
 use super::sources::{Gathered, gather};
 use super::{CliError, Exit, Output, write_atomically_with};
+use crate::model::certificate::CertificateRow;
 use crate::model::{BaselineState, Finding, Location, NotAudited, SourceFailure, Status};
-use crate::overlay::{self, baseline, waivers, waivers::valid_date};
+use crate::overlay::{self, baseline, waivers};
 use crate::report::{BaselineSummary, Coverage, InputKind, InputUsed, Missing, Options, Report, RunInfo, TargetSummary, WaiverProblem};
 use crate::rules::catalog::Requirement;
 use crate::rules::{Catalog, Choices, Inputs, audit};
@@ -25,6 +26,7 @@ struct TargetOutcome {
     missing: Vec<Requirement>,
     /// The target could not be read at all: why (the other targets are audited all the same).
     error: Option<String>,
+    certificates: Vec<CertificateRow>,
 }
 
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
@@ -32,16 +34,14 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     if args.show_config {
         return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean, stream: None });
     }
-    // A malformed SOURCE_DATE_EPOCH is refused, never silently replaced by the clock.
-    crate::clock::source_date_epoch().map_err(CliError::Usage)?;
-    let (started, fixed) = crate::clock::now();
+    // The run starts at its instant (resolve refused a malformed CALM_AUDIT_TODAY or
+    // SOURCE_DATE_EPOCH), fixed for byte-identical reports when either is set.
+    let (started, fixed) = (r.clock.now, crate::clock::time_source() != "clock");
     // Read the baseline first: a bad one is an input error before any network call.
     let baseline = r.baseline.as_deref().map(baseline::load).transpose()?;
-    let today = match std::env::var("CALM_AUDIT_TODAY") {
-        Ok(d) if valid_date(d.trim()) => d.trim().to_owned(),
-        Ok(d) => return Err(CliError::Usage(format!("environment variable CALM_AUDIT_TODAY: \"{d}\" is not a date YYYY-MM-DD"))),
-        Err(_) => crate::clock::date(started),
-    };
+    // The run's date (waivers) and instant (certificates), fixed by CALM_AUDIT_TODAY or
+    // SOURCE_DATE_EPOCH for tests and reproducible reports.
+    let today = crate::clock::date(r.clock.now);
 
     let outcomes = run_targets(&r)?;
     let several = r.runs.len() > 1 || r.runs.iter().any(|s| s.name.is_some());
@@ -54,7 +54,9 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let mut not_audited = Vec::new();
     let mut inputs = Vec::new();
     let mut missing: Vec<(Requirement, Option<String>)> = Vec::new();
+    let mut certificates = Vec::new();
     for o in outcomes {
+        certificates.extend(o.certificates);
         stderr.extend(o.notes);
         let prefix = o.name.as_ref().map(|n| format!("{n}: ")).unwrap_or_default();
         match &o.error {
@@ -123,17 +125,21 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         sarif_waived: r.sarif_waived,
         width: super::output_width(r.output.is_none()),
         verbose: r.runs.iter().any(|s| s.sources.verbose),
+        expiry_days: r.clock.expiry_days,
     };
-    let ended = if fixed { started } else { crate::clock::now().0.max(started) };
+    // The run's start is its instant; its end the clock's, unless a variable fixed the times.
+    let ended = if fixed { started } else { crate::clock::now_secs().max(started) };
     let run = RunInfo {
         started: crate::clock::rfc3339(started),
         ended: crate::clock::rfc3339(ended),
-        time_source: if fixed { crate::clock::SOURCE_DATE_EPOCH } else { "clock" },
+        time_source: crate::clock::time_source(),
         calm_audit_version: env!("CARGO_PKG_VERSION"),
         catalog_version: crate::rules::catalog_version(),
         inputs,
     };
-    let mut report = Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited, run, partial };
+    certificates.sort_by(|a: &CertificateRow, b| a.order_key().cmp(&b.order_key()));
+    let mut report =
+        Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited, certificates, run, partial };
     judge_targets(&mut report);
 
     for failure in &report.failures {
@@ -270,6 +276,8 @@ fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
     total.destinations_audited += part.destinations_audited;
+    total.certificate_files += part.certificate_files;
+    total.certificates_unused += part.certificates_unused;
     if !several {
         total.settings.clone_from(&part.settings);
         total.cloud_alm_key.clone_from(&part.cloud_alm_key);
@@ -351,6 +359,7 @@ fn failed_target(spec: &RunSpec, e: &CliError) -> TargetOutcome {
         inputs: given_inputs(spec, None, None),
         missing: Vec::new(),
         error: Some(error),
+        certificates: Vec::new(),
     }
 }
 
@@ -422,6 +431,10 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         incomplete,
         incomplete_at: g.failures.iter().find_map(failed_file),
         choices: Choices { run: spec.profile.clone(), by_name: r.profile_map.clone() },
+        keystores: &g.keystores,
+        certificate_source: g.certificate_source,
+        destination_key_certificate: g.destination_key_certificate.as_ref(),
+        clock: r.clock,
         ..Default::default()
     };
     // The destinations not audited are listed on a second thread while the catalog runs: both
@@ -438,6 +451,10 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     for f in &mut findings {
         f.target.clone_from(&spec.name);
     }
+    let (mut certificates, certificates_unused) = crate::rules::certificates::rows(&inputs);
+    for c in &mut certificates {
+        c.target.clone_from(&spec.name);
+    }
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
@@ -449,6 +466,8 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         cloud_alm_key: g.key.as_ref().map(|k| k.path.clone()),
         live_service: g.live_service.clone(),
         subaccount_id: g.subaccount_id.clone(),
+        certificate_files: g.keystores.len(),
+        certificates_unused,
     };
     drop(inputs);
     let mut missing = Vec::new();
@@ -479,12 +498,16 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         inputs: used,
         missing,
         error: None,
+        certificates,
     })
 }
 
 fn snapshot_contents(g: &Gathered) -> snapshot::Contents<'_> {
     snapshot::Contents {
         destinations: &g.destinations,
+        keystores: &g.keystores,
+        certificates_read: g.certificate_source,
+        destination_key_certificate: g.destination_key_certificate.as_ref(),
         failures: &g.failures,
         service: g.live_service.clone(),
         subaccount_id: g.subaccount_id.clone(),
@@ -558,6 +581,7 @@ mod tests {
             not_audited: Vec::new(),
             run: RunInfo::default(),
             partial: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

@@ -158,10 +158,14 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("CALM_AUDIT_PROBE", "true: ask SAP's find call for a token per destination (--probe)."),
     ("CALM_AUDIT_CA_CERT", "An extra trusted CA certificate for a live read (--ca-cert)."),
     ("CALM_AUDIT_VERBOSE", "true: log each request and each file skipped (--verbose)."),
-    ("CALM_AUDIT_TODAY", "The date, YYYY-MM-DD, that waivers expire against, instead of today's."),
+    ("CALM_AUDIT_EXPIRY_DAYS", "Days a certificate must still be valid after the run's date (--expiry-days)."),
+    (
+        "CALM_AUDIT_TODAY",
+        "The run's date, YYYY-MM-DD, instead of today's: waivers expire and certificates are dated against its start, and every report states it as the run's time. Beats SOURCE_DATE_EPOCH.",
+    ),
     (
         "SOURCE_DATE_EPOCH",
-        "Seconds since 1970-01-01 UTC: the run's start and end time that every report states, fixed for byte-identical reports (the reproducible-builds convention). A value that is not a whole number is refused with exit 2.",
+        "Seconds since 1970-01-01 UTC: the run's instant (its start and end time in every report, the date of waivers and certificates), fixed for byte-identical reports (the reproducible-builds convention). A value that is not a whole number of seconds is refused with exit 2.",
     ),
     ("NO_COLOR", "Set to anything: no colour in the table report."),
     (

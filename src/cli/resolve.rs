@@ -65,6 +65,8 @@ pub struct Resolved {
     pub concurrency: usize,
     /// Inputs without which the run is refused rather than audited partially.
     pub require: Vec<Required>,
+    /// The run's instant and the certificate horizon (`--expiry-days`).
+    pub clock: crate::rules::certificates::Clock,
     /// `[profiles]`: destination name or glob, profile, where it was chosen; in file order.
     pub profile_map: Vec<(String, &'static Profile, String)>,
     /// Every effective value as `key = value` with its source, for `--show-config`.
@@ -300,6 +302,28 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
     };
 
     let require = required(args, &loaded, &mut b)?;
+    let expiry_days = if let Some(n) = args.expiry_days {
+        b.note("expiry_days", n, Source::Flag);
+        n
+    } else if let Some((v, name)) = env("CALM_AUDIT_EXPIRY_DAYS") {
+        let n = v.trim().parse::<u32>().ok().filter(|n| *n <= MAX_EXPIRY_DAYS).ok_or_else(|| env_error(name, "expected 0 to 3650 days"))?;
+        b.note("expiry_days", n, Source::Env(name));
+        n
+    } else if let Some(spanned) = file.and_then(|f| f.expiry_days.as_ref()) {
+        let n = u32::try_from(*spanned.get_ref())
+            .ok()
+            .filter(|n| *n <= MAX_EXPIRY_DAYS)
+            .ok_or_else(|| loaded_error(&loaded, spanned.span(), "expiry_days: expected 0 to 3650 days"))?;
+        b.note("expiry_days", n, b.file_at(spanned.span()));
+        n
+    } else {
+        let n = crate::rules::certificates::DEFAULT_EXPIRY_DAYS;
+        b.note("expiry_days", n, Source::Default);
+        n
+    };
+    let now = crate::clock::run_instant().map_err(CliError::Usage)?;
+    let clock = crate::rules::certificates::Clock { now, expiry_days };
+
     let waivers = if no_waivers { Vec::new() } else { waivers(&loaded)? };
     for w in &waivers {
         b.note(
@@ -330,6 +354,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
         sarif_waived,
         concurrency,
         require,
+        clock,
         profile_map,
         provenance: b.provenance,
     })
@@ -529,6 +554,8 @@ fn waivers(loaded: &Option<Loaded>) -> Result<Vec<Waiver>, CliError> {
 /// destinations per level), 136 for the largest; SAP documents no rate limit, and 429 and 503
 /// are retried with `Retry-After` (docs/performance.md).
 pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The longest certificate horizon: ten years.
+const MAX_EXPIRY_DAYS: u32 = 3650;
 
 fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Vec<RunSpec>, CliError> {
     let file = loaded.as_ref().map(|l| &l.file);

@@ -8,11 +8,12 @@ use std::time::Duration;
 use clap::Args;
 
 use super::CliError;
+use crate::model::certificate::{KeyCertificate, Keystore};
 use crate::model::url::{redact, redact_urls_in};
 use crate::model::{CloudAlmKey, Destination, Settings, SourceFailure};
 use crate::rules::in_scope;
 use crate::source::live::{self, LiveOptions, key::DestinationKey};
-use crate::source::{InputError, files, key, settings};
+use crate::source::{InputError, certs, files, key, settings};
 
 #[derive(Args, Debug, Clone)]
 pub struct SourceArgs {
@@ -100,6 +101,14 @@ pub struct Gathered {
     pub probe: bool,
     pub live_service: Option<String>,
     pub subaccount_id: Option<String>,
+    /// Certificate and keystore files, the live certificate lists, Terraform's uploads; those an
+    /// in-scope destination names opened with its password (SPEC §3b).
+    pub keystores: Vec<Keystore>,
+    /// A source of certificates was read (a file, the live lists): a keystore not found is
+    /// then missing, not merely unseen.
+    pub certificate_source: bool,
+    /// The certificate of an X.509 destination service key (live, or from a snapshot).
+    pub destination_key_certificate: Option<KeyCertificate>,
 }
 
 impl Gathered {
@@ -158,6 +167,14 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     if !errors.is_empty() {
         return Err(CliError::Inputs(errors));
     }
+    // Certificates alone are nothing to audit: an audit never passes on nothing.
+    if destination_key.is_none() && loaded.destinations.is_empty() && loaded.failures.is_empty() && !loaded.keystores.is_empty() {
+        let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(CliError::Usage(format!(
+            "no destination read from {}: only certificates or keystores, which are audited for the destinations that name them",
+            paths.join(", ")
+        )));
+    }
 
     let mut gathered = Gathered {
         destinations: loaded.destinations,
@@ -173,10 +190,20 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
         probe: loaded.probe,
         live_service: None,
         subaccount_id: None,
+        certificate_source: loaded.certificates_read || !loaded.keystores.is_empty(),
+        keystores: loaded.keystores,
+        destination_key_certificate: loaded.destination_key_certificate,
     };
     if let Some(dk) = destination_key {
+        if let live::key::Credential::Certificate { certificate_pem, .. } = &dk.credential {
+            let pem = certificate_pem.expose_for_token_request().unwrap_or_default();
+            gathered.destination_key_certificate = Some(certs::key_certificate(pem, &dk.source, dk.certificate_line, "certificate"));
+        }
         read_live(args, &dk, &mut gathered, slim)?;
     }
+    let settings = gathered.settings.as_ref();
+    let scoped: Vec<&Destination> = gathered.destinations.iter().filter(|d| in_scope(d, settings)).collect();
+    certs::open_for(&mut gathered.keystores, &scoped);
     // A failure message may quote a URL (an HTTP client's error does): never its secrets.
     for failure in &mut gathered.failures {
         failure.source = redact_urls_in(&failure.source).into_owned();
@@ -223,6 +250,8 @@ fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered, sl
     let read = live::read(dk, options, &scope, log, progress)?;
     bar.finish_and_clear();
     gathered.destinations.extend(read.destinations);
+    gathered.keystores.extend(read.keystores);
+    gathered.certificate_source |= read.certificates_read;
     gathered.failures.extend(read.failures);
     gathered.live = true;
     gathered.probe |= args.probe;

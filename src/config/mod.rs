@@ -43,6 +43,8 @@ pub struct FileConfig {
     pub concurrency: Option<Spanned<i64>>,
     /// Inputs without which the run exits 2 rather than audit partially: `calm-key`, `settings`.
     pub require: Option<Vec<Spanned<String>>>,
+    /// CALM063: days a certificate must still be valid after the run's date.
+    pub expiry_days: Option<Spanned<i64>>,
     /// The profile every in-scope destination of the run is judged by (SPEC §3a).
     pub profile: Option<Spanned<String>>,
     /// Destination name or glob → profile; beats `profile`.
@@ -182,6 +184,10 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 
 # Targets audited at once.
 # concurrency = 8
+
+# Certificates (CALM063): warn about a keystore or key certificate that expires within this
+# many days of the run's date.
+# expiry_days = 30
 
 # The purpose every Cloud ALM destination is judged by, instead of recognising it
 # (`calm-audit profiles` lists them): entitlement-management, build-process-automation,

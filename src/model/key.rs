@@ -13,6 +13,8 @@ pub struct CloudAlmKey {
     pub cert_url: Option<String>,
     pub identity_zone: Option<String>,
     pub credential_type: Option<String>,
+    /// `uaa.certificate` of an X.509 key, read for its dates only (SPEC §3b).
+    pub certificate: Option<super::certificate::KeyCertificate>,
     /// Line of each field in the file, keyed by its dotted path (`uaa.clientid`).
     pub lines: Vec<(&'static str, u32)>,
 }

@@ -1,5 +1,6 @@
 //! Plain data types: no I/O here.
 
+pub mod certificate;
 pub mod destination;
 pub mod glob;
 pub mod key;

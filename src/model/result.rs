@@ -53,6 +53,8 @@ pub enum ObjectKind {
     Destination,
     Settings,
     CloudAlmKey,
+    /// The destination service key of a live read (its X.509 certificate, SPEC §3b).
+    DestinationKey,
     Landscape,
 }
 
@@ -62,6 +64,7 @@ impl ObjectKind {
             ObjectKind::Destination => "destination",
             ObjectKind::Settings => "settings",
             ObjectKind::CloudAlmKey => "cloud_alm_key",
+            ObjectKind::DestinationKey => "destination_key",
             ObjectKind::Landscape => "landscape",
         }
     }

@@ -36,7 +36,7 @@ pub struct SecretDigest {
 
 fn hmac_hex(salt: &[u8], value: &str) -> String {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(salt).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(salt).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(value.as_bytes());
     hex(&mac.finalize().into_bytes())
 }
@@ -122,6 +122,12 @@ impl Secret {
             // Re-keying is impossible without the value: the digest keeps its own salt.
             Inner::Digest(d) => d.clone(),
         }
+    }
+
+    /// The value, for the one other place that must use it: opening a keystore in memory with
+    /// the destination's keystore password (never sent, never kept). `None` for a digest.
+    pub(crate) fn expose_for_keystore(&self) -> Option<&str> {
+        self.expose_for_token_request()
     }
 
     /// The value, for the one place that must send it: the token request to the key's own

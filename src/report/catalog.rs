@@ -13,6 +13,9 @@ fn scope_label(scope: Scope) -> &'static str {
         Scope::Destination => "each audited destination whose profile includes it",
         Scope::Settings => "the settings",
         Scope::CloudAlmKey => "the Cloud ALM key",
+        Scope::Certificate => {
+            "the keystore of each audited destination whose profile includes it, and the certificate of an X.509 Cloud ALM or destination service key"
+        }
         Scope::Landscape => "all destinations together",
     }
 }

@@ -56,7 +56,7 @@ pub fn kind_order(kind: ObjectKind) -> u8 {
     match kind {
         ObjectKind::Landscape => 0,
         ObjectKind::Settings => 1,
-        ObjectKind::CloudAlmKey => 2,
+        ObjectKind::CloudAlmKey | ObjectKind::DestinationKey => 2,
         ObjectKind::Destination => 3,
     }
 }
@@ -135,6 +135,7 @@ mod tests {
             not_audited: Vec::new(),
             run: super::super::RunInfo::default(),
             partial: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

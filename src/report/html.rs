@@ -342,6 +342,54 @@ struct Page<'a> {
     out_of_scope: usize,
     waiver_notes: Vec<WaiverView<'a>>,
     baseline: Option<BaselineView<'a>>,
+    certificates: Option<CertificatesView>,
+}
+
+/// The certificates in use (SPEC §3b): the section's title, its rows and the count of keystores
+/// no audited destination uses.
+#[derive(Serialize)]
+struct CertificatesView {
+    title: String,
+    header: Vec<&'static str>,
+    rows: Vec<CertificateView>,
+    unused: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CertificateView {
+    cells: Vec<String>,
+    /// `expired`, `soon` (within the CALM063 horizon), `unknown` or `ok`: the row's class.
+    state: &'static str,
+}
+
+fn certificates_view(report: &Report, horizon: i64) -> Option<CertificatesView> {
+    use super::certificates::{HEADER, cells, title, unused_line};
+    if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
+        return None;
+    }
+    let target = !report.targets.is_empty();
+    let mut header = HEADER.to_vec();
+    if target {
+        header.insert(3, "Target");
+    }
+    let rows = report
+        .certificates
+        .iter()
+        .map(|row| {
+            let mut cells = cells(row).to_vec();
+            if target {
+                cells.insert(3, row.target.clone().unwrap_or_default());
+            }
+            let state = match row.days_left {
+                None => "unknown",
+                Some(d) if d < 0 => "expired",
+                Some(d) if d < horizon => "soon",
+                Some(_) => "ok",
+            };
+            CertificateView { cells, state }
+        })
+        .collect();
+    Some(CertificatesView { title: title(report), header, rows, unused: unused_line(report) })
 }
 
 fn kind_label(kind: ObjectKind) -> &'static str {
@@ -349,6 +397,7 @@ fn kind_label(kind: ObjectKind) -> &'static str {
         ObjectKind::Destination => "destination",
         ObjectKind::Settings => "settings",
         ObjectKind::CloudAlmKey => "Cloud ALM key",
+        ObjectKind::DestinationKey => "destination service key",
         ObjectKind::Landscape => "landscape",
     }
 }
@@ -358,6 +407,7 @@ fn kind_heading(kind: ObjectKind) -> &'static str {
         ObjectKind::Destination => "Destination",
         ObjectKind::Settings => "Settings",
         ObjectKind::CloudAlmKey => "Cloud ALM key",
+        ObjectKind::DestinationKey => "Destination service key",
         ObjectKind::Landscape => "Landscape",
     }
 }
@@ -502,12 +552,12 @@ fn coverage_rows(report: &Report) -> Vec<Row> {
 /// attachment sees the date of the evidence.
 fn run_rows(report: &Report) -> Vec<Row> {
     let run = &report.run;
-    let source = if run.time_source == crate::clock::SOURCE_DATE_EPOCH { "fixed by SOURCE_DATE_EPOCH" } else { "the clock" };
+    let source = if run.time_source == "clock" { "the clock".to_owned() } else { format!("fixed by {}", run.time_source) };
     vec![
         Row { label: "Inputs", value: run.inputs_text(report.targets.is_empty()), nowrap: false },
         Row { label: "Run started (UTC)", value: run.started.clone(), nowrap: true },
         Row { label: "Run ended (UTC)", value: run.ended.clone(), nowrap: true },
-        Row { label: "Times from", value: source.to_owned(), nowrap: false },
+        Row { label: "Times from", value: source, nowrap: false },
         Row { label: "calm-audit", value: run.calm_audit_version.to_owned(), nowrap: false },
         Row { label: "Rule catalog", value: run.catalog_version.to_owned(), nowrap: false },
     ]
@@ -600,6 +650,7 @@ fn page(report: &Report) -> Page<'_> {
                 reason: &w.reason,
             })
             .collect(),
+        certificates: certificates_view(report, i64::from(report.options.expiry_days)),
         baseline: report.baseline.as_ref().map(|b| BaselineView {
             path: &b.path,
             new: report.findings.iter().filter(|f| f.baseline == Some(BaselineState::New)).count(),
@@ -691,6 +742,7 @@ mod tests {
             not_audited: Vec::new(),
             run: crate::report::RunInfo::default(),
             partial: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

@@ -35,6 +35,8 @@ struct Document<'a> {
     /// Every destination read and not audited, with the reason: out of scope, or recognised
     /// as a purpose that is not audited (SPEC §3a).
     not_audited: &'a [NotAudited],
+    /// The certificates in use, soonest to expire first (SPEC §3b).
+    certificates: &'a [crate::model::certificate::CertificateRow],
 }
 
 #[derive(Serialize)]
@@ -98,6 +100,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         baseline: report.baseline.as_ref(),
         results: Results(&report.findings),
         not_audited: &report.not_audited,
+        certificates: &report.certificates,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")

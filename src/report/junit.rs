@@ -94,6 +94,31 @@ fn test_case(f: &Finding) -> TestCase {
     case
 }
 
+/// The certificates in use (SPEC §3b), soonest to expire first, as suite properties
+/// `certificate`: `NAME (LEVEL, used by ...): CN=..., not after YYYY-MM-DD, N days left`.
+fn certificate_properties(report: &Report, suites: &mut [TestSuite], general: &mut TestSuite) {
+    use super::certificates::days_label;
+    for row in &report.certificates {
+        let index = row.target.as_ref().and_then(|t| report.targets.iter().position(|s| &s.name == t));
+        let what = match (&row.certificate, &row.error) {
+            (Some(c), _) => format!(
+                "CN={}, issued by CN={}, not after {}, days left {}",
+                c.subject_cn.as_deref().unwrap_or("-"),
+                c.issuer_cn.as_deref().unwrap_or("-"),
+                crate::clock::date(c.not_after),
+                row.days_left.map(days_label).unwrap_or_default()
+            ),
+            (None, error) => format!("dates unknown: {}", error.as_deref().unwrap_or("not read")),
+        };
+        let value = format!("{} ({}, used by {}): {what}", row.name, row.level, row.used_by.join(", "));
+        let property = Property::new("certificate", value);
+        match index.and_then(|i| suites.get_mut(i)) {
+            Some(s) => s.add_property(property),
+            None => general.add_property(property),
+        };
+    }
+}
+
 fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str, run: &RunInfo) -> TestSuite {
     let mut suite = TestSuite::new(name);
     suite.add_property(Property::new("fail_on", fail_on));
@@ -173,6 +198,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     if !report.partial.is_empty() {
         general.add_property(Property::new("partial", partial_text(&report.partial)));
     }
+    certificate_properties(report, &mut suites, &mut general);
 
     // SAP's own destinations recognised and not audited, named with the reason; those merely
     // out of scope are only counted (a large subaccount has thousands).
@@ -350,6 +376,7 @@ mod tests {
             not_audited: Vec::new(),
             run: crate::report::RunInfo::default(),
             partial: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

@@ -64,6 +64,7 @@ fn object_cell(f: &Finding) -> String {
         }
         ObjectKind::Settings => format!("settings {name}"),
         ObjectKind::CloudAlmKey => format!("Cloud ALM key {name}"),
+        ObjectKind::DestinationKey => format!("destination service key {name}"),
         ObjectKind::Landscape => "landscape".to_owned(),
     }
 }
@@ -126,6 +127,39 @@ fn not_audited_block(report: &Report) -> Option<String> {
         s.push_str(&format!(", and\n\n{}", recognised.join("\n")));
     }
     Some(s)
+}
+
+/// The certificates in use (SPEC §3b), soonest to expire first, as a table.
+fn certificates_block(report: &Report) -> Option<String> {
+    use super::certificates::{HEADER, cells, title, unused_line};
+    if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
+        return None;
+    }
+    let target = !report.targets.is_empty();
+    let mut header: Vec<&str> = HEADER.to_vec();
+    if target {
+        header.insert(3, "Target");
+    }
+    let mut lines = vec![format!("### {}", title(report))];
+    if !report.certificates.is_empty() {
+        lines.push(String::new());
+        lines.push(format!("| {} |", header.join(" | ")));
+        lines.push(format!("|{}", "---|".repeat(header.len())));
+        for row in &report.certificates {
+            let c = cells(row);
+            let mut shown: Vec<String> =
+                vec![code(&c[0], true), cell(&c[1]), cell(&c[2]), cell(&c[3]), cell(&c[4]), cell(&c[5]), cell(&c[6])];
+            if target {
+                shown.insert(3, row.target.as_deref().map_or_else(String::new, |t| code(t, true)));
+            }
+            lines.push(format!("| {} |", shown.join(" | ")));
+        }
+    }
+    if let Some(unused) = unused_line(report) {
+        lines.push(String::new());
+        lines.push(line(&unused));
+    }
+    Some(lines.join("\n"))
 }
 
 /// A line per target: where it is configured, its verdict and failing count, whether it was
@@ -192,7 +226,7 @@ fn partial_block(report: &Report) -> Option<String> {
 /// When the report was made, by what, and from which inputs.
 fn run_line(report: &Report) -> String {
     let run = &report.run;
-    let fixed = if run.time_source == crate::clock::SOURCE_DATE_EPOCH { ", fixed by `SOURCE_DATE_EPOCH`" } else { "" };
+    let fixed = if run.time_source == "clock" { String::new() } else { format!(", fixed by `{}`", run.time_source) };
     format!(
         "**Run:** {} to {} (UTC{fixed}); calm-audit {}, catalog {}; inputs: {}",
         run.started,
@@ -262,6 +296,7 @@ pub fn render(report: &Report) -> String {
         blocks.extend(partial_block(report));
         blocks.push(coverage_line(report));
         blocks.extend(not_audited_block(report));
+        blocks.extend(certificates_block(report));
         blocks.extend(targets_block(report));
         blocks.push(counts_line(report));
         blocks.extend(baseline_line(report));
@@ -343,6 +378,7 @@ pub fn render(report: &Report) -> String {
 
     blocks.push(coverage_line(report));
     blocks.extend(not_audited_block(report));
+    blocks.extend(certificates_block(report));
     blocks.extend(targets_block(report));
     // With targets, each names its own inputs under **Targets**.
     if report.targets.is_empty() {
@@ -419,6 +455,7 @@ mod tests {
                 inputs: Vec::new(),
             },
             partial: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! and returns the text; writing it anywhere is the caller's business.
 
 pub mod catalog;
+pub mod certificates;
 pub mod group;
 pub mod html;
 pub mod json;
@@ -59,6 +60,10 @@ pub struct Coverage {
     pub live_service: Option<String>,
     /// Subaccount of a live read (from the token).
     pub subaccount_id: Option<String>,
+    /// Certificate and keystore files, live certificates and Terraform uploads read (SPEC §3b).
+    pub certificate_files: usize,
+    /// Of those, the ones no audited destination names: counted, not judged.
+    pub certificates_unused: usize,
 }
 
 fn ignored_as_map<S: serde::Serializer>(ignored: &[(String, usize)], s: S) -> Result<S::Ok, S::Error> {
@@ -92,6 +97,8 @@ pub struct Options {
     pub width: usize,
     /// The table names every destination not audited, not only the first few.
     pub verbose: bool,
+    /// CALM063's horizon in days: reports mark the certificates that expire within it.
+    pub expiry_days: u32,
 }
 
 impl Default for Options {
@@ -103,6 +110,7 @@ impl Default for Options {
             sarif_waived: false,
             width: text::DEFAULT_WIDTH,
             verbose: false,
+            expiry_days: crate::rules::certificates::DEFAULT_EXPIRY_DAYS,
         }
     }
 }
@@ -127,6 +135,8 @@ pub struct Report {
     pub run: RunInfo,
     /// Inputs the rules need that were not given: the audit is partial (SPEC §5).
     pub partial: Vec<Missing>,
+    /// The certificates in use, soonest to expire first (SPEC §3b).
+    pub certificates: Vec<crate::model::certificate::CertificateRow>,
 }
 
 /// What one target covered, and how it went.
@@ -200,7 +210,8 @@ pub struct RunInfo {
     /// `YYYY-MM-DDTHH:MM:SSZ`.
     pub started: String,
     pub ended: String,
-    /// `SOURCE_DATE_EPOCH` (both times fixed, the report reproducible) or `clock`.
+    /// `SOURCE_DATE_EPOCH` or `CALM_AUDIT_TODAY` (both times fixed, the report reproducible),
+    /// or `clock`.
     pub time_source: &'static str,
     pub calm_audit_version: &'static str,
     /// [`crate::rules::catalog_version`].
@@ -212,7 +223,7 @@ pub struct RunInfo {
 impl RunInfo {
     /// One line for the table, Markdown and HTML reports.
     pub fn line(&self) -> String {
-        let fixed = if self.time_source == crate::clock::SOURCE_DATE_EPOCH { ", fixed by SOURCE_DATE_EPOCH" } else { "" };
+        let fixed = if self.time_source == "clock" { String::new() } else { format!(", fixed by {}", self.time_source) };
         format!(
             "Run: {} to {} (UTC{fixed}); calm-audit {}, catalog {}",
             self.started, self.ended, self.calm_audit_version, self.catalog_version

@@ -30,11 +30,15 @@ fn verdict_text(step: &Step) -> String {
 pub fn profiles_of_rule(profiles: &Profiles, code: &str) -> String {
     if profiles.common.rules.iter().any(|c| c == code) {
         let except: Vec<&str> = profiles.left_out_by(code).iter().map(|(p, _)| p.name.as_str()).collect();
-        return match except.as_slice() {
+        let mut text = match except.as_slice() {
             [] => "every profile (a common push rule)".to_owned(),
             [one] => format!("every profile except {one} (a common push rule it leaves out)"),
             [init @ .., last] => format!("every profile except {} and {last} (a common push rule they leave out)", init.join(", ")),
         };
+        if profiles.run.rules.iter().any(|c| c == code) {
+            text.push_str("; also the certificate of an X.509 key, once per run");
+        }
+        return text;
     }
     if profiles.run.rules.iter().any(|c| c == code) {
         return "every run with a Cloud ALM key, whatever the destinations' profiles".to_owned();
@@ -91,7 +95,12 @@ pub fn render(profiles: &Profiles, format: CatalogFormat, width: usize) -> Strin
                 0,
                 4,
             ));
-            out.push_str(&indented(&format!("Rules of the run (the Cloud ALM key): {}", profiles.run.rules.join(", ")), width, 0, 4));
+            out.push_str(&indented(
+                &format!("Rules of the run (the Cloud ALM key, the keys' certificates): {}", profiles.run.rules.join(", ")),
+                width,
+                0,
+                4,
+            ));
             let left: Vec<String> = profiles
                 .profiles
                 .iter()
@@ -148,7 +157,7 @@ fn markdown(profiles: &Profiles) -> String {
     }
     s.push_str("\nOnly in-scope destinations are recognised (a `CALM_` or `sap_process_automation_cloud_alm` name in any letter case, a `*.alm.cloud.sap` URL host, or named by the settings): the properties only tell purposes apart, and many destinations outside Cloud ALM carry `sap.processautomation.enabled`. A destination not audited is listed in the report's `not_audited` with the reason, and never failed; a name that the table marks not audited is named so even when the destination is out of scope (a MAIL destination has no Cloud ALM URL).\n");
     s.push_str(&format!(
-        "\n## Common rules\n\n{}\n\nEvery profile applies {}, except those a profile leaves out (named under it, with why).\n\nThe Cloud ALM key's rules ({}) are judged once per run, whatever the destinations' profiles.\n",
+        "\n## Common rules\n\n{}\n\nEvery profile applies {}, except those a profile leaves out (named under it, with why).\n\nThe rules of the run ({}: the Cloud ALM key, and the certificates of X.509 keys) are judged once per run, whatever the destinations' profiles.\n",
         profiles.common.summary,
         profiles.common.rules.iter().map(|c| format!("[{c}](rules.md#{})", c.to_ascii_lowercase())).collect::<Vec<_>>().join(", "),
         profiles.run.rules.join(", ")

@@ -88,6 +88,7 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         ObjectKind::Destination => "destination",
         ObjectKind::Settings => "settings",
         ObjectKind::CloudAlmKey => "cloudAlmKey",
+        ObjectKind::DestinationKey => "destinationKey",
         ObjectKind::Landscape => "landscape",
     };
     let location = Location::builder()
@@ -97,13 +98,17 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
                 .region(Region::builder().start_line(i64::from(f.location.line.max(1))).build())
                 .build(),
         )
-        .logical_locations(vec![
-            LogicalLocation::builder()
-                .name(f.object.name.as_str())
-                .fully_qualified_name(f.object.qualified_name.as_str())
-                .kind(logical_kind)
-                .build(),
-        ])
+        .logical_locations(
+            std::iter::once(
+                LogicalLocation::builder()
+                    .name(f.object.name.as_str())
+                    .fully_qualified_name(f.object.qualified_name.as_str())
+                    .kind(logical_kind)
+                    .build(),
+            )
+            .chain(certificate_locations(report, f))
+            .collect::<Vec<_>>(),
+        )
         .build();
     let fp = super::fingerprint(f);
     let mut fingerprints = BTreeMap::new();
@@ -138,6 +143,41 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         result.baseline_state = Some(serde_json::Value::from(state));
     }
     result
+}
+
+/// The certificates a certificate rule's result is about (SPEC §3b), as logical locations after
+/// the object's: the keystore a destination uses (each of its certificates named by its common
+/// name), or a key's certificate.
+fn certificate_locations(report: &Report, f: &Finding) -> Vec<LogicalLocation> {
+    if !matches!(f.code, "CALM060" | "CALM061" | "CALM062" | "CALM063") {
+        return Vec::new();
+    }
+    let key_source = format!("{}:{}", f.location.path, f.location.line);
+    let mut out: Vec<LogicalLocation> = Vec::new();
+    for row in &report.certificates {
+        let ours = row.target == f.target
+            && match f.object.kind {
+                ObjectKind::Destination => row.level != "key" && row.used_by.contains(&f.object.name),
+                ObjectKind::CloudAlmKey | ObjectKind::DestinationKey => row.level == "key" && row.source == key_source,
+                _ => false,
+            };
+        if !ours {
+            continue;
+        }
+        let name = match row.certificate.as_ref().and_then(|c| c.subject_cn.as_deref()) {
+            Some(cn) => format!("{} CN={cn}", row.name),
+            None => row.name.clone(),
+        };
+        if out.iter().any(|l| l.name.as_deref() == Some(name.as_str())) {
+            continue;
+        }
+        let qualified = match &row.certificate {
+            Some(c) => format!("{} (serial {}, not after {})", row.source, c.serial, crate::clock::date(c.not_after)),
+            None => row.source.clone(),
+        };
+        out.push(LogicalLocation::builder().name(name).fully_qualified_name(qualified).kind("certificate").build());
+    }
+    out
 }
 
 /// A failure of the baseline that is gone, as SARIF `baselineState: absent`.

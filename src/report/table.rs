@@ -50,6 +50,7 @@ fn object_heading(f: &Finding) -> String {
         ObjectKind::Landscape => "landscape (all inputs together)".to_owned(),
         ObjectKind::Settings => format!("settings: {}", f.object.qualified_name),
         ObjectKind::CloudAlmKey => format!("Cloud ALM key: {}", f.object.qualified_name),
+        ObjectKind::DestinationKey => format!("destination service key: {}", f.object.qualified_name),
         ObjectKind::Destination => match &f.profile {
             Some(p) => format!("destination {}: {} · profile {} ({})", f.object.name, f.object.qualified_name, p.name, p.reason),
             None => format!("destination {}: {}", f.object.name, f.object.qualified_name),
@@ -300,10 +301,54 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+    certificates(report, &mut out);
     for (indent, line) in summary(report) {
         out.push_str(&indented(&line, total, indent, indent + 2));
     }
     out
+}
+
+/// The certificates in use (SPEC §3b), soonest to expire first: a table when it fits without
+/// cutting a word, else one block per certificate.
+fn certificates(report: &Report, out: &mut String) {
+    use super::certificates::{HEADER, cells, title, unused_line};
+    let total = report.options.width;
+    if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
+        return;
+    }
+    out.push_str(&indented(&format!("{}:", title(report)), total, 0, 2));
+    let several = !report.targets.is_empty();
+    let rows: Vec<Vec<String>> = report
+        .certificates
+        .iter()
+        .map(|row| {
+            let mut cells = cells(row).to_vec();
+            if several {
+                cells[2] = format!("{} ({})", cells[2], row.target.as_deref().unwrap_or("-"));
+            }
+            cells
+        })
+        .collect();
+    if !rows.is_empty() {
+        match super::text::grid(&HEADER, &rows, total) {
+            Some(table) => out.push_str(&table),
+            None => {
+                for c in &rows {
+                    out.push_str(&indented(&format!("{} · {} · used by {}", c[0], c[1], c[2]), total, 2, 4));
+                    let line = if c[5] == "unknown" {
+                        c[3].clone()
+                    } else {
+                        format!("CN {}, issued by {}; not after {}; days left {}", c[3], c[4], c[5], c[6])
+                    };
+                    out.push_str(&indented(&line, total, 4, 6));
+                }
+            }
+        }
+    }
+    if let Some(line) = unused_line(report) {
+        out.push_str(&indented(&line, total, 2, 4));
+    }
+    out.push('\n');
 }
 
 /// The closing lines, each with its indent.
@@ -442,6 +487,7 @@ mod tests {
             not_audited: Vec::new(),
             run: super::super::RunInfo::default(),
             partial: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 

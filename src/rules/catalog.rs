@@ -15,6 +15,9 @@ pub enum Scope {
     Destination,
     Settings,
     CloudAlmKey,
+    /// The certificates in use: each in-scope destination's keystore (by its profile) and the
+    /// certificate of an X.509 key (SPEC §3b).
+    Certificate,
     Landscape,
 }
 

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use super::profiles::{Condition, Profile, Profiles, Verdict};
+use crate::model::certificate::{KeyCertificate, Keystore};
 use crate::model::{CloudAlmKey, Destination, Location, NotAudited, ProfileChoice, Settings, Severity, Status};
 
 /// Everything a run has to judge.
@@ -28,6 +29,16 @@ pub struct Inputs<'a> {
     pub incomplete_at: Option<Location>,
     /// Profiles chosen explicitly (`--profile`, `profile = "..."`, `[profiles]`).
     pub choices: Choices,
+    /// Keystores and certificate files of the run, opened for the destinations that name them.
+    pub keystores: &'a [Keystore],
+    /// A certificate source was read (a file, the live lists): a keystore not found is missing.
+    pub certificate_source: bool,
+    /// The certificate of the X.509 destination service key of a live read.
+    pub destination_key_certificate: Option<&'a KeyCertificate>,
+    /// The run's instant and the expiry horizon (CALM062, CALM063).
+    pub clock: super::certificates::Clock,
+    /// [`Inputs::keystores`] by name, built once on first use: leave it to `..Default::default()`.
+    pub keystore_index: OnceCell<crate::model::certificate::Index>,
     /// The in-scope destinations and their purposes, worked out once on first use: leave it to
     /// `..Default::default()`.
     pub recognised_cache: OnceCell<Recognised<'a>>,
@@ -80,6 +91,17 @@ impl<'a> Inputs<'a> {
             }
             r
         })
+    }
+
+    /// The keystore a destination at `level` that names `name` would use ([`crate::model::certificate::Index::find`]).
+    pub fn keystore(
+        &self,
+        name: &str,
+        level: Option<crate::model::Level>,
+        near: &str,
+    ) -> Option<(&'a Keystore, crate::model::certificate::Match)> {
+        let index = self.keystore_index.get_or_init(|| crate::model::certificate::Index::new(self.keystores));
+        index.find(self.keystores, name, level, near).map(|(i, how)| (&self.keystores[i], how))
     }
 
     /// The destinations audited: in scope ([`in_scope`] with these settings) and not

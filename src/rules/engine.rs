@@ -7,7 +7,8 @@ use std::sync::Arc;
 use super::catalog::{Catalog, Requirement, Rule, Scope, Template};
 use super::context::{Inputs, Outcome, Purpose, Subject, choice};
 use super::profiles::Profiles;
-use super::{destination, key, landscape, settings, templates};
+use super::{certificates, destination, key, landscape, settings, templates};
+use crate::model::certificate::KeyCertificate;
 use crate::model::{CloudAlmKey, Destination, Finding, Location, ObjectKind, ObjectRef, ProfileChoice, Settings, Status};
 
 type DestinationCheck = fn(&Destination, &Inputs) -> Outcome;
@@ -16,9 +17,12 @@ type ProfiledDestinationCheck = fn(&Destination, &Inputs, &super::Profile) -> Ou
 type SettingsCheck = fn(&Settings, &Inputs) -> Outcome;
 type KeyCheck = fn(&CloudAlmKey, &Inputs) -> Outcome;
 type LandscapeCheck = for<'a> fn(&Inputs<'a>) -> Vec<(Subject<'a>, Outcome)>;
+type KeyCertificateCheck = fn(&KeyCertificate, &Inputs) -> Outcome;
 
 enum Check {
     Destination(DestinationCheck),
+    /// The certificates in use: a destination's keystore, and each key's certificate.
+    Certificate(DestinationCheck, KeyCertificateCheck),
     ProfiledDestination(ProfiledDestinationCheck),
     Settings(SettingsCheck),
     Key(KeyCheck),
@@ -40,6 +44,10 @@ fn code_check(code: &str) -> Option<Check> {
         "CALM015" => C::Destination(destination::token_url_matches_key),
         "CALM016" => C::Destination(destination::token_retrieval),
         "CALM033" => C::Destination(destination::region_consistent),
+        "CALM060" => C::Destination(certificates::keystore_present),
+        "CALM061" => C::Destination(certificates::keystore_readable),
+        "CALM062" => C::Certificate(certificates::valid_now, certificates::key_valid_now),
+        "CALM063" => C::Certificate(certificates::expiry_horizon, certificates::key_expiry_horizon),
         "CALM070" => C::Destination(destination::secret_not_in_source),
         "CALM020" => C::Settings(settings::monitoring_enabled),
         "CALM021" => C::Settings(settings::destination_selected),
@@ -110,7 +118,7 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
     let mut out = Vec::with_capacity(catalog.rules.len() * (scoped.len() + 1));
     for rule in &catalog.rules {
         if let Some(reason) = missing_input(rule, inputs) {
-            if rule.scope == Scope::Destination {
+            if matches!(rule.scope, Scope::Destination | Scope::Certificate) {
                 for (d, _, c) in each(rule) {
                     let outcome = Outcome::not_applicable(reason);
                     out.push(destination_finding(rule, d, c, outcome));
@@ -140,6 +148,18 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
                 for (d, _, c) in each(rule) {
                     let outcome = not_literal(rule, d, f(d, inputs));
                     out.push(destination_finding(rule, d, c, outcome));
+                }
+            }
+            Some(Check::Certificate(on_destination, on_key)) => {
+                for (d, _, c) in each(rule) {
+                    let outcome = not_literal(rule, d, on_destination(d, inputs));
+                    out.push(destination_finding(rule, d, c, outcome));
+                }
+                let keys = inputs.key.and_then(|k| k.certificate.as_ref().map(|c| (ObjectKind::CloudAlmKey, c)));
+                let destination_key = inputs.destination_key_certificate.map(|c| (ObjectKind::DestinationKey, c));
+                for (kind, certificate) in keys.into_iter().chain(destination_key) {
+                    let outcome = on_key(certificate, inputs);
+                    out.push(file_finding(rule, kind, &certificate.path, certificate.line, outcome));
                 }
             }
             Some(Check::ProfiledDestination(f)) => {

@@ -3,6 +3,7 @@
 //! written in Rust, one file per kind of object, and above them the engine that runs it all.
 
 pub mod catalog;
+pub mod certificates;
 pub mod context;
 mod destination;
 pub mod engine;

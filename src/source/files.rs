@@ -13,7 +13,8 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{InputError, Keep, build_destination, code, flat_json, properties, shapes, snapshot, tree};
+use super::{InputError, Keep, build_destination, certs, code, flat_json, properties, shapes, snapshot, tree};
+use crate::model::certificate::{Held, Keystore};
 use crate::model::{Destination, Origin, Property, SourceFailure};
 
 /// How standard input is named on the command line and in reports.
@@ -24,6 +25,13 @@ pub const STDIN_SHOWN: &str = "<stdin>";
 #[derive(Default)]
 pub struct Loaded {
     pub destinations: Vec<Destination>,
+    /// Certificate and keystore files (and archive entries), kept for [`certs`], and the
+    /// keystores a snapshot recorded.
+    pub keystores: Vec<Keystore>,
+    /// A snapshot of a live read that read the certificate lists was read.
+    pub certificates_read: bool,
+    /// The destination service key's certificate a snapshot recorded.
+    pub destination_key_certificate: Option<crate::model::certificate::KeyCertificate>,
     /// Files (and archive entries) read as destination sources.
     pub files_read: usize,
     /// Files in walked folders that are not destination files, by display path, with the reason.
@@ -72,6 +80,8 @@ enum Format {
     Json,
     Yaml,
     Zip,
+    /// A certificate or keystore ([`certs::EXTENSIONS`]): handed to [`certs`] whole.
+    Certificate,
 }
 
 /// By extension; `None` for a file that is not a destination file.
@@ -82,6 +92,7 @@ fn format_of(name: &str) -> Option<Format> {
         Some("json") => Some(Format::Json),
         Some("yaml" | "yml") => Some(Format::Yaml),
         Some("zip") => Some(Format::Zip),
+        Some(e) if certs::EXTENSIONS.contains(&e) => Some(Format::Certificate),
         Some(_) => None,
     }
 }
@@ -138,7 +149,7 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
     let mut empty: Vec<(usize, usize)> = Vec::new();
     for (arg, path) in paths.iter().enumerate() {
         loaded.arg = arg;
-        let before = (loaded.destinations.len(), loaded.failures.len(), loaded.live);
+        let before = (loaded.destinations.len(), loaded.failures.len(), loaded.live, loaded.keystores.len());
         let skipped_before = loaded.skipped.len();
         let shown = path.display().to_string();
         let result = if path.as_os_str() == STDIN_ARG {
@@ -153,7 +164,10 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
         match result {
             Err(e) => errors.push((arg, e)),
             Ok(()) => {
-                let found = loaded.destinations.len() > before.0 || loaded.failures.len() > before.1 || loaded.live != before.2;
+                let found = loaded.destinations.len() > before.0
+                    || loaded.failures.len() > before.1
+                    || loaded.live != before.2
+                    || loaded.keystores.len() > before.3;
                 if !found {
                     empty.push((arg, skipped_before));
                 }
@@ -176,6 +190,7 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
 fn finish_code(loaded: &mut Loaded, errors: &mut Vec<(usize, InputError)>) -> Vec<usize> {
     let done = code::finish(std::mem::take(&mut loaded.pending));
     loaded.destinations.extend(done.destinations);
+    loaded.keystores.extend(done.keystores);
     loaded.files_read += done.read;
     loaded.skipped.extend(done.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }));
     let mut found = done.found_args;
@@ -238,7 +253,8 @@ fn load_path(path: &Path, shown: &str, walk: &Walk, excluded: &[PathBuf], limits
         return Err(InputError::new(
             shown,
             None,
-            "unknown destination file type: expected .properties, .props, .txt, no extension, .json, .yaml, .yml or .zip",
+            "unknown destination file type: expected .properties, .props, .txt, no extension, .json, .yaml, .yml, .zip, \
+             or a certificate or keystore (.pem, .crt, .cer, .der, .p12, .pfx, .jks)",
         ));
     };
     load_file(path, shown, format, Reach::Named, limits, loaded)
@@ -668,6 +684,11 @@ fn load_file(path: &Path, shown: &str, format: Format, reach: Reach, limits: &Li
 /// of a file that fails is kept, so a half-read file never counts as read. What a file is comes
 /// from its parsed structure, never from a word it contains.
 fn walked_content(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) {
+    if format == Format::Certificate {
+        certificate_file(bytes, shown, loaded);
+        loaded.files_read += 1;
+        return;
+    }
     let skip = |loaded: &mut Loaded, reason: &str| loaded.skipped.push(Skipped { path: shown.to_owned(), reason: reason.to_owned() });
     let text = match properties::decode(bytes) {
         Ok(text) => text,
@@ -961,6 +982,10 @@ fn load_zip(bytes: &[u8], shown: &str, reach: Reach, limits: &Limits, loaded: &m
 
 /// Parses one file's bytes into destinations.
 fn parse_bytes(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -> Result<(), InputError> {
+    if format == Format::Certificate {
+        certificate_file(bytes, shown, loaded);
+        return Ok(());
+    }
     let keep = Keep::from_slim(&loaded.slim);
     let out = &mut loaded.destinations;
     let text = properties::decode(bytes).map_err(|e| InputError::new(shown, None, e.to_string()))?;
@@ -982,7 +1007,14 @@ fn parse_bytes(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -
             docs.iter().try_for_each(|doc| shapes::destinations(doc, shown, keep, out))
         }
         Format::Zip => Err(InputError::new(shown, None, "a zip archive inside an archive is not read")),
+        Format::Certificate => Ok(()),
     }
+}
+
+/// A certificate or keystore file, given, walked or in an archive: kept for [`certs`], which
+/// reads it only if a destination names it (SPEC §3b).
+fn certificate_file(bytes: &[u8], shown: &str, loaded: &mut Loaded) {
+    loaded.keystores.push(certs::keystore(certs::file_name(shown), bytes.to_vec(), shown, 1, Held::File, None));
 }
 
 /// `utf8`: the bytes were UTF-8 (`decode` borrowed them rather than reading Latin-1).
@@ -1011,6 +1043,11 @@ fn json(text: &str, utf8: bool, shown: &str, loaded: &mut Loaded) -> Result<(), 
     if snapshot::is_snapshot(&node) {
         let snap = snapshot::load(text, shown)?;
         loaded.destinations.extend(snap.destinations);
+        loaded.keystores.extend(snap.keystores);
+        loaded.certificates_read |= snap.certificates_read;
+        if snap.destination_key_certificate.is_some() {
+            loaded.destination_key_certificate = snap.destination_key_certificate;
+        }
         loaded.failures.extend(snap.failures);
         loaded.live |= snap.live;
         loaded.probe |= snap.probe;

@@ -36,6 +36,15 @@ pub fn parse(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
     let cert_url = field("uaa", "certurl", "uaa.certurl")?;
     let identity_zone = field("uaa", "identityzone", "uaa.identityzone")?;
     let credential_type = field("uaa", "credential-type", "uaa.credential-type")?;
+    // An X.509 key: its private key is a secret for the masker, its certificate read for its dates.
+    if let Some(private) = field("uaa", "key", "uaa.key")? {
+        crate::model::secret::remember(&private);
+    }
+    let certificate = field("uaa", "certificate", "uaa.certificate")?.filter(|c| !c.trim().is_empty()).map(|pem| {
+        crate::model::secret::remember(&pem);
+        let line = lines.iter().find(|(k, _)| *k == "uaa.certificate").map_or(1, |(_, l)| *l);
+        super::certs::key_certificate(&pem, shown, line, "uaa.certificate")
+    });
     if api.is_none() && uaa_url.is_none() && client_id.is_none() {
         return Err(InputError::new(
             shown,
@@ -43,7 +52,18 @@ pub fn parse(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
             "not a Cloud ALM service key: no \"endpoints\" or \"uaa\" section",
         ));
     }
-    Ok(CloudAlmKey { path: shown.to_owned(), api, uaa_url, client_id, client_secret, cert_url, identity_zone, credential_type, lines })
+    Ok(CloudAlmKey {
+        path: shown.to_owned(),
+        api,
+        uaa_url,
+        client_id,
+        client_secret,
+        cert_url,
+        identity_zone,
+        credential_type,
+        certificate,
+        lines,
+    })
 }
 
 fn scalar(node: &Node, full: &str, shown: &str, offset_line: u32) -> Result<String, InputError> {

@@ -1,6 +1,7 @@
 //! Where destinations, settings and the Cloud ALM key come from. Every loader returns
 //! model types or an [`InputError`] that names the file and, when known, the line.
 
+pub mod certs;
 pub mod code;
 pub mod files;
 pub mod flat_json;

@@ -1,11 +1,15 @@
 //! Snapshots: what a run read, saved so it can be audited again later or attached to a
 //! support ticket. Every secret is replaced by a [`SecretDigest`] (salted HMAC-SHA256 plus
 //! length and white-space facts), so CALM009, CALM014 and CALM017 give the same results from
-//! the snapshot as from the live read, and nothing in the file can be used to log in.
+//! the snapshot as from the live read, and nothing in the file can be used to log in. Keystores
+//! are kept as what opening them gave (names, serials, fingerprints, dates, whether a private key
+//! is there), once per password the destinations give, never their content: a later `check`
+//! judges the dates from that (SPEC §3b).
 
 use serde::{Deserialize, Serialize};
 
 use super::InputError;
+use crate::model::certificate::{Content, Format, Held, KeyCertificate, Keystore, Opened, Password};
 use crate::model::secret::{SecretDigest, digest_text, is_documented_not_secret};
 use crate::model::{Destination, Level, Origin, Probe, Property, Secret, SourceFailure, Value};
 
@@ -31,6 +35,48 @@ pub struct Snapshot {
     /// Sources that failed part way during the read; a snapshot of an incomplete read stays incomplete.
     pub failures: Vec<SourceFailure>,
     pub destinations: Vec<SnapshotDestination>,
+    /// The live certificate lists were read.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub certificates_read: bool,
+    /// Keystores and certificate files, without their content.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keystores: Vec<SnapshotKeystore>,
+    /// The certificate of an X.509 destination service key, without its content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination_key_certificate: Option<KeyCertificate>,
+}
+
+/// A keystore as a snapshot keeps it: where it is and what opening it gave.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotKeystore {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<SnapshotLevel>,
+    pub path: String,
+    pub line: u32,
+    pub held: Held,
+    pub format: Format,
+    /// One reading per password the destinations naming it give.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opened: Vec<SnapshotOpening>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotOpening {
+    pub password: SnapshotPassword,
+    pub opened: Opened,
+}
+
+/// The password a keystore was opened with: its digest, never its value.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotPassword {
+    Absent,
+    Removed,
+    Unresolved(String),
+    Digest(SecretDigest),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -76,6 +122,9 @@ pub struct SnapshotProperty {
 /// What a run read, ready to be saved.
 pub struct Contents<'a> {
     pub destinations: &'a [Destination],
+    pub keystores: &'a [Keystore],
+    pub certificates_read: bool,
+    pub destination_key_certificate: Option<&'a KeyCertificate>,
     pub failures: &'a [SourceFailure],
     pub service: Option<String>,
     pub subaccount_id: Option<String>,
@@ -111,6 +160,9 @@ pub fn write(contents: &Contents, salt: &[u8], out: &mut (impl std::io::Write + 
         probe: contents.probe,
         failures: contents.failures,
         destinations: Each { destinations: contents.destinations, salt },
+        certificates_read: contents.certificates_read,
+        keystores: contents.keystores.iter().map(|k| snapshot_keystore(k, salt)).collect(),
+        destination_key_certificate: contents.destination_key_certificate,
     };
     serde_json::to_writer_pretty(&mut *out, &snapshot)?;
     out.write_all(b"\n")
@@ -130,6 +182,50 @@ struct Out<'a> {
     probe: bool,
     failures: &'a [SourceFailure],
     destinations: Each<'a>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    certificates_read: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    keystores: Vec<SnapshotKeystore>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destination_key_certificate: Option<&'a KeyCertificate>,
+}
+
+fn snapshot_level(level: Level) -> SnapshotLevel {
+    match level {
+        Level::Subaccount => SnapshotLevel::Subaccount,
+        Level::Instance => SnapshotLevel::Instance,
+    }
+}
+
+fn model_level(level: SnapshotLevel) -> Level {
+    match level {
+        SnapshotLevel::Subaccount => Level::Subaccount,
+        SnapshotLevel::Instance => Level::Instance,
+    }
+}
+
+fn snapshot_keystore(k: &Keystore, salt: &[u8]) -> SnapshotKeystore {
+    SnapshotKeystore {
+        name: k.name.clone(),
+        level: k.level.map(snapshot_level),
+        path: k.path.clone(),
+        line: k.line,
+        held: k.held,
+        format: k.format,
+        opened: k
+            .opened
+            .iter()
+            .map(|(password, opened)| SnapshotOpening {
+                password: match password {
+                    Password::Absent => SnapshotPassword::Absent,
+                    Password::Removed => SnapshotPassword::Removed,
+                    Password::Unresolved(e) => SnapshotPassword::Unresolved(crate::model::url::redact_urls_in(e).into_owned()),
+                    Password::Given(s) => SnapshotPassword::Digest(s.digest(salt)),
+                },
+                opened: opened.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// The destinations, each turned into its [`SnapshotDestination`] as it is written.
@@ -148,10 +244,7 @@ fn snapshot_destination(d: &Destination, salt: &[u8]) -> SnapshotDestination {
     SnapshotDestination {
         path: d.origin.path.to_string(),
         line: d.origin.line,
-        level: d.origin.level.map(|l| match l {
-            Level::Subaccount => SnapshotLevel::Subaccount,
-            Level::Instance => SnapshotLevel::Instance,
-        }),
+        level: d.origin.level.map(snapshot_level),
         pseudo: d.origin.pseudo,
         probe: d.probe.as_deref().cloned(),
         properties: d
@@ -187,6 +280,9 @@ fn shown_text(key: &str, text: &str) -> String {
 /// A snapshot read back.
 pub struct Loaded {
     pub destinations: Vec<Destination>,
+    pub keystores: Vec<Keystore>,
+    pub certificates_read: bool,
+    pub destination_key_certificate: Option<KeyCertificate>,
     pub failures: Vec<SourceFailure>,
     pub live: bool,
     pub probe: bool,
@@ -233,17 +329,48 @@ pub fn load(text: &str, shown: &str) -> Result<Loaded, InputError> {
             };
             properties.push(Property { key: p.key.into(), value, line: p.line });
         }
-        let level = d.level.map(|l| match l {
-            SnapshotLevel::Subaccount => Level::Subaccount,
-            SnapshotLevel::Instance => Level::Instance,
-        });
+        let level = d.level.map(model_level);
         destinations.push(Destination {
             properties,
             origin: Origin { path: d.path.into(), line: d.line, level, pseudo: d.pseudo, code: None },
             probe: d.probe.map(Box::new),
         });
     }
-    Ok(Loaded { destinations, failures: snapshot.failures, live: snapshot.live, probe: snapshot.probe })
+    let keystores = snapshot
+        .keystores
+        .into_iter()
+        .map(|k| Keystore {
+            name: k.name,
+            level: k.level.map(model_level),
+            path: k.path,
+            line: k.line.max(1),
+            held: k.held,
+            format: k.format,
+            content: Content::Metadata,
+            opened: k
+                .opened
+                .into_iter()
+                .map(|o| {
+                    let password = match o.password {
+                        SnapshotPassword::Absent => Password::Absent,
+                        SnapshotPassword::Removed => Password::Removed,
+                        SnapshotPassword::Unresolved(e) => Password::Unresolved(e),
+                        SnapshotPassword::Digest(d) => Password::Given(Secret::from_digest(d)),
+                    };
+                    (password, o.opened)
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(Loaded {
+        destinations,
+        keystores,
+        certificates_read: snapshot.certificates_read,
+        destination_key_certificate: snapshot.destination_key_certificate,
+        failures: snapshot.failures,
+        live: snapshot.live,
+        probe: snapshot.probe,
+    })
 }
 
 #[cfg(test)]
@@ -280,6 +407,9 @@ mod tests {
         let failures = vec![SourceFailure { source: "instance level, page 1".into(), message: "HTTP 503 after 4 attempt(s)".into() }];
         let contents = Contents {
             destinations: std::slice::from_ref(&d),
+            keystores: &[],
+            certificates_read: false,
+            destination_key_certificate: None,
             failures: &failures,
             service: None,
             subaccount_id: Some("s".into()),

@@ -7,8 +7,10 @@
 //!
 //! The protocol follows `shared/reference/sap-interfaces.md` §1, §2 and §8: `POST /oauth/token`
 //! (form body or HTTP Basic), the two list calls with SAP's paging parameters and `Page-Count`,
-//! `Entity-Count` and `Link` headers, the single-destination reads, find with `authTokens`,
-//! plain-text errors and the JSON 404 of find. [`start_tls`] serves the same over HTTPS with a
+//! `Entity-Count` and `Link` headers, the single-destination reads, find with `authTokens` and
+//! the `certificates` of the destination's keystore, the certificate lists of both levels
+//! (`{Name, Type, Content}`, paged like the destination lists), plain-text errors and the JSON
+//! 404 of find. [`start_tls`] serves the same over HTTPS with a
 //! throwaway CA, optionally accepting a client certificate in place of the client secret (the
 //! X.509 variant of the destination service key).
 
@@ -59,6 +61,10 @@ pub struct FakeConfig {
     pub subaccount: Vec<Value>,
     /// Flat destination objects on the service instance level.
     pub instance: Vec<Value>,
+    /// Certificates on the subaccount level: `{"Name", "Type", "Content"}` (base64 of the file).
+    pub subaccount_certificates: Vec<Value>,
+    /// Certificates on the service instance level.
+    pub instance_certificates: Vec<Value>,
     /// What find answers in `authTokens` for an `OAuth2ClientCredentials` destination, by name
     /// (default [`FindToken::Ok`]).
     pub find_tokens: HashMap<String, FindToken>,
@@ -81,6 +87,8 @@ impl Default for FakeConfig {
             zone_id: "acme".to_owned(),
             subaccount: Vec::new(),
             instance: Vec::new(),
+            subaccount_certificates: Vec::new(),
+            instance_certificates: Vec::new(),
             find_tokens: HashMap::new(),
             latency: Duration::ZERO,
             faults: Vec::new(),
@@ -140,6 +148,10 @@ pub enum Target {
     Instance,
     /// `GET .../destinations/{name}`.
     Find,
+    /// `GET .../subaccountCertificates` and `.../subaccountCertificates/{name}`.
+    SubaccountCertificates,
+    /// `GET .../instanceCertificates` and `.../instanceCertificates/{name}`.
+    InstanceCertificates,
 }
 
 /// What a [`Fault`] does instead of the normal answer.
@@ -539,6 +551,8 @@ enum Route {
     Token,
     List(Level),
     Get(Level, String),
+    Certificates(Level),
+    Certificate(Level, String),
     Find(String),
     Unknown,
 }
@@ -560,6 +574,16 @@ impl Route {
             "instanceDestinations" => Some(Level::Instance),
             _ => None,
         };
+        let certificates = match collection {
+            "subaccountCertificates" => Some(Level::Subaccount),
+            "instanceCertificates" => Some(Level::Instance),
+            _ => None,
+        };
+        match (certificates, name) {
+            (Some(level), None) => return Route::Certificates(level),
+            (Some(level), Some(name)) if !name.is_empty() => return Route::Certificate(level, percent_decode(name, false)),
+            _ => {}
+        }
         match (collection, level, name) {
             (_, Some(level), None) => Route::List(level),
             (_, Some(level), Some(name)) if !name.is_empty() => Route::Get(level, percent_decode(name, false)),
@@ -573,6 +597,10 @@ impl Route {
             Route::Token => Some(Target::Token),
             Route::List(level) | Route::Get(level, _) => Some(level.target()),
             Route::Find(_) => Some(Target::Find),
+            Route::Certificates(level) | Route::Certificate(level, _) => Some(match level {
+                Level::Subaccount => Target::SubaccountCertificates,
+                Level::Instance => Target::InstanceCertificates,
+            }),
             Route::Unknown => None,
         }
     }
@@ -681,7 +709,18 @@ fn answer(state: &State, route: &Route, incoming: &RequestInfo) -> Response<Fake
                 return method_not_allowed("GET");
             }
             match route {
-                Route::List(level) => list(state, *level, &incoming.query),
+                Route::List(level) => list(level_items(state, *level), level.collection(), &incoming.query),
+                Route::Certificates(level) => {
+                    let collection = match level {
+                        Level::Subaccount => "subaccountCertificates",
+                        Level::Instance => "instanceCertificates",
+                    };
+                    list(certificate_items(state, *level), collection, &incoming.query)
+                }
+                Route::Certificate(level, name) => match certificate_items(state, *level).iter().find(|c| has_name(c, name)) {
+                    Some(certificate) => json_response(StatusCode::OK, certificate),
+                    None => not_found_json(),
+                },
                 Route::Get(level, name) => match level_items(state, *level).iter().find(|d| has_name(d, name)) {
                     Some(destination) => json_response(StatusCode::OK, destination),
                     None => not_found_json(),
@@ -754,12 +793,28 @@ fn level_items(state: &State, level: Level) -> &[Value] {
     }
 }
 
+fn certificate_items(state: &State, level: Level) -> &[Value] {
+    match level {
+        Level::Subaccount => &state.config.subaccount_certificates,
+        Level::Instance => &state.config.instance_certificates,
+    }
+}
+
+/// The keystore a destination names, looked up as the service does: a destination of the
+/// instance looks on the instance level first, then the subaccount's; a subaccount destination
+/// only on the subaccount's.
+fn keystore_of(state: &State, destination: &Value, on_instance: bool) -> Vec<Value> {
+    let name = ["tokenService.KeyStoreLocation", "KeyStoreLocation"].iter().find_map(|k| destination.get(*k).and_then(Value::as_str));
+    let Some(name) = name else { return Vec::new() };
+    let instance: &[Value] = if on_instance { &state.config.instance_certificates } else { &[] };
+    instance.iter().chain(&state.config.subaccount_certificates).find(|c| has_name(c, name)).cloned().into_iter().collect()
+}
+
 fn has_name(destination: &Value, name: &str) -> bool {
     destination.get("Name").and_then(Value::as_str) == Some(name)
 }
 
-fn list(state: &State, level: Level, query: &HashMap<String, String>) -> Response<FakeBody> {
-    let items = level_items(state, level);
+fn list(items: &[Value], collection: &str, query: &HashMap<String, String>) -> Response<FakeBody> {
     let Some(page) = query.get("$page") else {
         if query.contains_key("$filter") {
             return plain(StatusCode::BAD_REQUEST, "$filter is not supported by the fake Destination Service");
@@ -793,7 +848,7 @@ fn list(state: &State, level: Level, query: &HashMap<String, String>) -> Respons
     if query.get("$entityCount").is_some_and(|flag| flag == "true") {
         set_header(&mut response, "entity-count", &items.len().to_string());
     }
-    let link = |page: usize, rel: &str| format!("</{}?$page={page}&$pageSize={size}>; rel='{rel}'", level.collection());
+    let link = |page: usize, rel: &str| format!("</{collection}?$page={page}&$pageSize={size}>; rel='{rel}'");
     let mut links = Vec::new();
     if page > 1 {
         links.push(link(page - 1, "previous"));
@@ -850,7 +905,7 @@ fn find(state: &State, name: &str, query: &HashMap<String, String>) -> Response<
     let mut body = json!({
         "owner": {"SubaccountId": config.subaccount_id, "InstanceId": instance_id},
         "destinationConfiguration": destination,
-        "certificates": [],
+        "certificates": keystore_of(state, destination, !instance_id.is_null()),
     });
     if query.get("$skipTokenRetrieval").is_none_or(|flag| flag != "true") {
         body["authTokens"] = auth_tokens(state, name, destination);

@@ -63,6 +63,32 @@ pub const DESTINATION_ATTRIBUTES: [(&str, &str); 6] = [
 /// The Terraform resource types that define destinations (SAP's provider for BTP).
 pub const DESTINATION: &str = "btp_subaccount_destination";
 pub const DESTINATION_GENERIC: &str = "btp_subaccount_destination_generic";
+/// The Terraform resource that uploads a certificate or keystore for destinations.
+pub const CERTIFICATE: &str = "btp_subaccount_destination_certificate";
+
+/// A certificate a Terraform module uploads (`btp_subaccount_destination_certificate`).
+#[derive(Clone, Debug)]
+pub struct CertificateResource {
+    /// `certificate_name`: what `tokenService.KeyStoreLocation` names.
+    pub name: Option<Found>,
+    pub content: Option<CertificateContent>,
+    pub level: Level,
+    /// The Terraform file and the line of the resource.
+    pub path: String,
+    pub line: u32,
+    pub address: String,
+}
+
+/// `certificate_content` as written.
+#[derive(Clone, Debug)]
+pub enum CertificateContent {
+    /// `filebase64("path")`: the file, relative to the module's folder.
+    File(String),
+    /// The base64 of the file, written out.
+    Base64(String),
+    /// Known only at apply time.
+    Unresolved(String),
+}
 
 /// The longest expression text kept to name an unresolved value.
 const MAX_SHOWN: usize = 120;
@@ -200,6 +226,8 @@ pub struct Pending {
 #[derive(Default)]
 pub struct Finished {
     pub destinations: Vec<Destination>,
+    /// The certificates Terraform modules upload, read from the files they name.
+    pub keystores: Vec<crate::model::certificate::Keystore>,
     /// Files that gave destinations (or took part in giving them).
     pub read: usize,
     /// Walked files passed over: (display path, reason).
@@ -208,6 +236,8 @@ pub struct Finished {
     pub errors: Vec<(InputError, Pending)>,
     /// Command-line paths that led to at least one destination.
     pub found_args: Vec<usize>,
+    /// The certificate resources of the module being read.
+    certificates: Vec<CertificateResource>,
 }
 
 fn file_name(shown: &str) -> &str {
@@ -234,7 +264,7 @@ pub fn finish(pending: Vec<Pending>) -> Finished {
     });
     read_group(mta_files, &mut done, "an MTA descriptor without destinations", |files| {
         let texts: Vec<(&str, &str)> = files.iter().map(|p| (p.shown.as_str(), p.text.as_str())).collect();
-        mta::read(&texts)
+        mta::read(&texts).map(|destinations| (destinations, Vec::new()))
     });
     // Terraform: one module per folder.
     let mut modules: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
@@ -248,7 +278,7 @@ pub fn finish(pending: Vec<Pending>) -> Finished {
         }
         modules.entry(folder).or_default().push(p);
     }
-    for (_, files) in modules {
+    for (folder, files) in modules {
         if !files.iter().any(|p| p.shown.ends_with(".tf")) {
             for p in files {
                 if p.named {
@@ -260,6 +290,7 @@ pub fn finish(pending: Vec<Pending>) -> Finished {
             }
             continue;
         }
+        let before = done.certificates.len();
         read_group(files, &mut done, "Terraform configuration without destination resources", |files| {
             let mut config: Vec<terraform::File> = Vec::new();
             let mut vars: Vec<terraform::File> = Vec::new();
@@ -273,10 +304,63 @@ pub fn finish(pending: Vec<Pending>) -> Finished {
                 let file = terraform::File { path: &p.shown, text: &p.text };
                 if p.shown.ends_with(".tfvars") { vars.push(file) } else { config.push(file) }
             }
-            terraform::read(&config, &vars)
+            terraform::read_all(&config, &vars)
         });
+        let uploaded = done.certificates.split_off(before);
+        done.keystores.extend(uploaded.into_iter().map(|c| uploaded_keystore(c, Path::new(&folder))));
     }
     done
+}
+
+/// The keystore a `btp_subaccount_destination_certificate` uploads, its file read from the
+/// module's folder within the keystore bound.
+fn uploaded_keystore(c: CertificateResource, folder: &Path) -> crate::model::certificate::Keystore {
+    use crate::model::certificate::{Content, Held};
+    use crate::source::certs;
+    let name = match &c.name {
+        Some(Found::Text(t)) => t.clone(),
+        Some(Found::Unresolved(e)) => format!("({e})"),
+        _ => format!("({} without certificate_name)", c.address),
+    };
+    let content = match c.content {
+        None => Content::Missing(format!("{} has no certificate_content", c.address)),
+        Some(CertificateContent::Unresolved(e)) => Content::Unresolved(e),
+        Some(CertificateContent::Base64(text)) => {
+            use base64::Engine;
+            let compact: String = text.split_ascii_whitespace().collect();
+            match base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) {
+                Ok(bytes) => Content::Bytes(bytes),
+                Err(_) => Content::Missing("its certificate_content is not base64".into()),
+            }
+        }
+        Some(CertificateContent::File(relative)) => match read_bounded(&folder.join(&relative)) {
+            Ok(bytes) => Content::Bytes(bytes),
+            Err(why) => Content::Missing(format!("filebase64(\"{relative}\") in {}: {why}", c.address)),
+        },
+    };
+    let mut k = certs::keystore(&name, Vec::new(), &c.path, c.line, Held::Code, Some(c.level));
+    k.format = match &content {
+        Content::Bytes(bytes) => certs::format_of(bytes),
+        _ => crate::model::certificate::Format::Unknown,
+    };
+    k.content = content;
+    k
+}
+
+/// A file's bytes, refused above the keystore bound.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        _ => format!("cannot read it ({e})"),
+    })?;
+    let limit = crate::source::certs::MAX_KEYSTORE_BYTES;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read it ({e})"))?;
+    if bytes.len() > limit {
+        return Err(format!("larger than the {limit} bytes a keystore may have"));
+    }
+    Ok(bytes)
 }
 
 /// Reads files that belong together; a file that fails is set apart (an error) and the rest
@@ -285,12 +369,13 @@ fn read_group(
     mut files: Vec<Pending>,
     done: &mut Finished,
     empty: &str,
-    read: impl Fn(&[Pending]) -> Result<Vec<Destination>, InputError>,
+    read: impl Fn(&[Pending]) -> Result<(Vec<Destination>, Vec<CertificateResource>), InputError>,
 ) {
     while !files.is_empty() {
         match read(&files) {
-            Ok(destinations) => {
-                if destinations.is_empty() {
+            Ok((destinations, certificates)) => {
+                done.certificates.extend(certificates);
+                if destinations.is_empty() && done.certificates.is_empty() {
                     done.skipped.extend(files.into_iter().map(|p| (p.shown, empty.to_owned())));
                 } else {
                     done.read += files.len();

@@ -17,7 +17,9 @@ use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::structure::Body;
 use hcl_edit::template::{Element, Template};
 
-use super::{DESTINATION, DESTINATION_ATTRIBUTES, DESTINATION_GENERIC, Entry, Found, Object, destination};
+use super::{
+    CERTIFICATE, CertificateResource, DESTINATION, DESTINATION_ATTRIBUTES, DESTINATION_GENERIC, Entry, Found, Object, destination,
+};
 use crate::model::{CodeKind, Destination, Level};
 use crate::source::{InputError, LineIndex};
 
@@ -92,6 +94,12 @@ fn parse<'a>(file: &File<'a>) -> Result<Parsed<'a>, InputError> {
 /// Reads the destinations one module defines: `config` are its `*.tf` files, `vars` the
 /// `*.tfvars` that apply, in Terraform's order (later wins).
 pub fn read(config: &[File], vars: &[File]) -> Result<Vec<Destination>, InputError> {
+    read_all(config, vars).map(|(destinations, _)| destinations)
+}
+
+/// [`read`], with the destination certificates (`btp_subaccount_destination_certificate`) the
+/// module uploads.
+pub fn read_all(config: &[File], vars: &[File]) -> Result<(Vec<Destination>, Vec<CertificateResource>), InputError> {
     let mut parsed = Vec::with_capacity(config.len() + vars.len());
     for f in config.iter().chain(vars) {
         parsed.push(parse(f)?);
@@ -124,6 +132,7 @@ pub fn read(config: &[File], vars: &[File]) -> Result<Vec<Destination>, InputErr
         }
     }
     let mut out = Vec::new();
+    let mut certificates = Vec::new();
     for (i, p) in parsed.iter().enumerate().take(config.len()) {
         for block in p.body.blocks() {
             if block.ident.as_str() != "resource" || block.labels.len() != 2 {
@@ -132,10 +141,48 @@ pub fn read(config: &[File], vars: &[File]) -> Result<Vec<Destination>, InputErr
             let (kind, name) = (block.labels[0].as_str(), block.labels[1].as_str());
             let address = format!("{kind}.{name}");
             let line = line_of(p, block.ident.span());
+            if kind == CERTIFICATE {
+                certificates.push(certificate(parsed, &module, i, &block.body, &address, line));
+                continue;
+            }
             resource(parsed, &module, i, &block.body, kind, &address, line, &mut out)?;
         }
     }
-    Ok(out)
+    Ok((out, certificates))
+}
+
+/// A `btp_subaccount_destination_certificate`: its name, and its content as the deployment will
+/// upload it. `certificate_content = filebase64("path")` names a file, read later beside the
+/// module; a literal is the base64 of the file itself; anything else is known only at apply time.
+fn certificate(files: &[Parsed], module: &Module, file: usize, body: &Body, address: &str, line: u32) -> CertificateResource {
+    let eval = Eval { files, module: Some(module) };
+    let value = |name: &str| {
+        body.get_attribute(name).map(|a| match eval.eval(file, &a.value, 0).value {
+            Ev::Text(t) => Found::Text(t),
+            _ => Found::Unresolved(eval.source(file, &a.value)),
+        })
+    };
+    let instance = body.get_attribute("service_instance_id").is_some_and(|a| !matches!(eval.eval(file, &a.value, 0).value, Ev::Null));
+    let content = body.get_attribute("certificate_content").map(|a| match &a.value {
+        Expression::FuncCall(call) if call.name.namespace.is_empty() && call.name.name.as_str() == "filebase64" && call.args.len() == 1 => {
+            match call.args.iter().next().map(|arg| eval.eval(file, arg, 0).value) {
+                Some(Ev::Text(path)) => super::CertificateContent::File(path),
+                _ => super::CertificateContent::Unresolved(eval.source(file, &a.value)),
+            }
+        }
+        _ => match eval.eval(file, &a.value, 0).value {
+            Ev::Text(base64) => super::CertificateContent::Base64(base64),
+            _ => super::CertificateContent::Unresolved(eval.source(file, &a.value)),
+        },
+    });
+    CertificateResource {
+        name: value("certificate_name"),
+        content,
+        level: if instance { Level::Instance } else { Level::Subaccount },
+        path: files[file].path.to_owned(),
+        line,
+        address: address.to_owned(),
+    }
 }
 
 fn line_of(p: &Parsed, span: Option<Range<usize>>) -> u32 {
@@ -210,6 +257,11 @@ impl Eval<'_, '_> {
                     return self.unknown(file, expr);
                 };
                 let TraversalOperator::GetAttr(name) = first.value() else { return self.unknown(file, expr) };
+                // `path.module` (and, in a root module, `path.root` and `path.cwd`): the module's
+                // own folder, which relative paths are read from.
+                if root.as_str() == "path" && rest.is_empty() && matches!(name.as_str(), "module" | "root" | "cwd") {
+                    return self.at(file, span, Ev::Text(".".into()));
+                }
                 let mut value = match root.as_str() {
                     "var" => match module.vars.get(name.as_str()) {
                         Some(v) => v.clone(),

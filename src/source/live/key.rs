@@ -30,6 +30,8 @@ pub struct DestinationKey {
     pub identity_zone: Option<String>,
     pub tenant_id: Option<String>,
     pub instance_id: Option<String>,
+    /// Line of `certificate` in the key's file (1 when unknown or not a file).
+    pub certificate_line: u32,
 }
 
 impl std::fmt::Debug for DestinationKey {
@@ -165,6 +167,7 @@ fn from_node(root: &Node, shown: &str, offset_line: u32) -> Result<DestinationKe
     let credential = match (field("clientsecret")?, field("certificate")?, field("key")?) {
         (Some(secret), _, _) => Credential::Secret(Secret::new(secret)),
         (None, Some(certificate), Some(key)) => Credential::Certificate {
+            // Given whole to the TLS client; for the report, only its dates are read.
             cert_url: field("certurl")?
                 .ok_or_else(|| InputError::new(shown, Some(root.line + offset_line), "an X.509 key needs \"certurl\""))?,
             certificate_pem: Secret::new(certificate),
@@ -187,6 +190,7 @@ fn from_node(root: &Node, shown: &str, offset_line: u32) -> Result<DestinationKe
         identity_zone: field("identityzone")?,
         tenant_id: field("tenantid")?,
         instance_id: field("instanceid")?,
+        certificate_line: root.key_line("certificate").map_or(1, |l| l + offset_line),
     })
 }
 

@@ -17,6 +17,7 @@ use tokio::task::JoinSet;
 
 use self::http::{Answer, Http, check_url, excerpt, form_encode, path_segment};
 use self::key::{Credential, DestinationKey};
+use crate::model::certificate::{Held, Keystore, keystore_property};
 use crate::model::{Destination, Level, Origin, Probe, Property, Secret, SourceFailure};
 use crate::source::tree::{Key, raw_string};
 use crate::source::{InputError, Keep, build_destination};
@@ -72,6 +73,11 @@ impl Default for LiveOptions {
 /// What a live read produced.
 pub struct LiveRead {
     pub destinations: Vec<Destination>,
+    /// The keystores of both levels' certificate lists (read when an in-scope destination names
+    /// one) and of find's `certificates` (with `--probe`).
+    pub keystores: Vec<Keystore>,
+    /// The certificate lists were read (a source of certificates for CALM060).
+    pub certificates_read: bool,
     pub failures: Vec<SourceFailure>,
     pub subaccount_id: String,
     pub instance_id: Option<String>,
@@ -129,6 +135,8 @@ async fn read_async(
 ) -> LiveRead {
     let mut read = LiveRead {
         destinations: Vec::new(),
+        keystores: Vec::new(),
+        certificates_read: false,
         failures: Vec::new(),
         subaccount_id: key.tenant_id.clone().unwrap_or_else(|| "unknown".into()),
         instance_id: key.instance_id.clone(),
@@ -152,10 +160,27 @@ async fn read_async(
         instance_id: read.instance_id.clone(),
         progress,
     });
-    let (sub, inst) = tokio::join!(read_level(ctx.clone(), Level::Subaccount), read_level(ctx.clone(), Level::Instance));
+    let (sub, inst) = tokio::join!(
+        read_level(ctx.clone(), List::Destinations, Level::Subaccount, to_destination),
+        read_level(ctx.clone(), List::Destinations, Level::Instance, to_destination)
+    );
     for (destinations, failures) in [sub, inst] {
         read.destinations.extend(destinations);
         read.failures.extend(failures);
+    }
+    // The certificate lists hold every keystore of the subaccount, content and all: read only
+    // when an in-scope destination names one.
+    let mtls = read.destinations.iter().any(|d| in_scope(d) && keystore_property(d).is_some());
+    if mtls {
+        let (sub, inst) = tokio::join!(
+            read_level(ctx.clone(), List::Certificates, Level::Subaccount, to_keystore),
+            read_level(ctx.clone(), List::Certificates, Level::Instance, to_keystore)
+        );
+        for (keystores, failures) in [sub, inst] {
+            read.keystores.extend(keystores);
+            read.failures.extend(failures);
+        }
+        read.certificates_read = true;
     }
     if ctx.http.options().probe {
         probe(&ctx, &mut read, in_scope).await;
@@ -207,16 +232,28 @@ fn subaccount_from_jwt(token: &str) -> Option<String> {
     claims.get("ext_attr")?.get("subaccountid")?.as_str().map(str::to_owned)
 }
 
-fn level_path(level: Level) -> &'static str {
-    match level {
-        Level::Subaccount => "/destination-configuration/v1/subaccountDestinations",
-        Level::Instance => "/destination-configuration/v1/instanceDestinations",
+/// The lists read page by page: destinations and certificates, each on both levels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum List {
+    Destinations,
+    Certificates,
+}
+
+fn level_path(list: List, level: Level) -> &'static str {
+    match (list, level) {
+        (List::Destinations, Level::Subaccount) => "/destination-configuration/v1/subaccountDestinations",
+        (List::Destinations, Level::Instance) => "/destination-configuration/v1/instanceDestinations",
+        (List::Certificates, Level::Subaccount) => "/destination-configuration/v1/subaccountCertificates",
+        (List::Certificates, Level::Instance) => "/destination-configuration/v1/instanceCertificates",
     }
 }
 
-struct Page {
+/// Turns one item of a list page into what the run keeps of it.
+type Convert<T> = fn(&Ctx, Level, &PageItem, Keep) -> T;
+
+struct Page<T> {
     /// Converted in the page's own task, so the work overlaps with the other pages' waiting.
-    items: Vec<Destination>,
+    items: Vec<T>,
     page_count: Option<u32>,
     entity_count: Option<u64>,
     next: Option<u32>,
@@ -249,21 +286,23 @@ fn untrusted_counts(page_count: Option<u32>, entity_count: Option<u64>, page_siz
     None
 }
 
-fn describe(level: Level, page: u32) -> String {
-    format!("{} level, page {page}", level.as_str())
+fn describe(list: List, level: Level, page: u32) -> String {
+    match list {
+        List::Destinations => format!("{} level, page {page}", level.as_str()),
+        List::Certificates => format!("{} level certificates, page {page}", level.as_str()),
+    }
 }
 
-async fn read_page(ctx: &Ctx, level: Level, page: u32) -> Result<Page, SourceFailure> {
-    let mut url = join(&ctx.base, level_path(level));
+async fn read_page<T>(ctx: &Ctx, list: List, level: Level, page: u32, convert: Convert<T>) -> Result<Page<T>, SourceFailure> {
+    let mut url = join(&ctx.base, level_path(list, level));
     url.set_query(Some(&format!("$page={page}&$pageSize={}&$pageCount=true", ctx.http.options().page_size)));
     let token = ctx.token.expose_for_token_request().unwrap_or_default();
-    let failure = |message: String| SourceFailure { source: describe(level, page), message };
+    let failure = |message: String| SourceFailure { source: describe(list, level, page), message };
     let answer = ctx.http.get(&url, token).await.map_err(failure)?;
     check_status(&answer).map_err(failure)?;
     let content_type = answer.headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let keep = Keep::from_slim(&ctx.http.options().slim);
-    let items =
-        parse_page(content_type, &answer.body).map_err(failure)?.iter().map(|item| to_destination(ctx, level, item, keep)).collect();
+    let items = parse_page(content_type, &answer.body).map_err(failure)?.iter().map(|item| convert(ctx, level, item, keep)).collect();
     let count = |name: &str| answer.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     // A count that is not a number (or does not fit) is as untrusted as one too large.
     let page_count = count("page-count").map(|v| v.parse::<u32>().unwrap_or(u32::MAX));
@@ -346,14 +385,14 @@ fn check_status(answer: &Answer) -> Result<(), String> {
     }
 }
 
-async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<SourceFailure>) {
+async fn read_level<T: Send + 'static>(ctx: Arc<Ctx>, list: List, level: Level, convert: Convert<T>) -> (Vec<T>, Vec<SourceFailure>) {
     let mut failures = Vec::new();
-    let first = match read_page(&ctx, level, 1).await {
+    let first = match read_page(&ctx, list, level, 1, convert).await {
         Ok(p) => p,
         Err(f) => return (Vec::new(), vec![f]),
     };
     if let Some(problem) = untrusted_counts(first.page_count, first.entity_count, ctx.http.options().page_size) {
-        return (Vec::new(), vec![SourceFailure { source: describe(level, 1), message: problem }]);
+        return (Vec::new(), vec![SourceFailure { source: describe(list, level, 1), message: problem }]);
     }
     let mut pages = vec![first.items];
     match first.page_count {
@@ -368,7 +407,7 @@ async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<Sourc
             loop {
                 while set.len() < limit && next_page <= total {
                     let (ctx, page) = (ctx.clone(), next_page);
-                    set.spawn(async move { (page, read_page(&ctx, level, page).await) });
+                    set.spawn(async move { (page, read_page(&ctx, list, level, page, convert).await) });
                     next_page += 1;
                 }
                 let Some(joined) = set.join_next().await else { break };
@@ -376,7 +415,7 @@ async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<Sourc
                     Ok((page, Ok(p))) => {
                         if let Some(count) = p.page_count.filter(|c| *c != total) {
                             failures.push(SourceFailure {
-                                source: describe(level, page),
+                                source: describe(list, level, page),
                                 message: format!(
                                     "Page-Count changed from {total} to {count} during the read: the list changed while it was read"
                                 ),
@@ -384,7 +423,7 @@ async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<Sourc
                         }
                         if p.items.is_empty() && page < total {
                             failures.push(SourceFailure {
-                                source: describe(level, page),
+                                source: describe(list, level, page),
                                 message: format!("Page-Count announced {total} pages, but page {page} is empty: the count is not trusted"),
                             });
                         }
@@ -405,10 +444,11 @@ async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<Sourc
             let mut seen = 1;
             while let Some(page) = next {
                 if page <= seen || page > MAX_PAGES {
-                    failures.push(SourceFailure { source: describe(level, page), message: "the next link does not move forward".into() });
+                    failures
+                        .push(SourceFailure { source: describe(list, level, page), message: "the next link does not move forward".into() });
                     break;
                 }
-                match read_page(&ctx, level, page).await {
+                match read_page(&ctx, list, level, page, convert).await {
                     Ok(p) => {
                         pages.push(p.items);
                         next = p.next;
@@ -422,9 +462,40 @@ async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<Sourc
             }
         }
     }
-    let destinations = pages.into_iter().flatten().collect();
+    let items = pages.into_iter().flatten().collect();
     failures.sort_by(|a, b| a.source.cmp(&b.source));
-    (destinations, failures)
+    (items, failures)
+}
+
+/// The stable pseudo path of a certificate of the Destination Service, beside its destinations.
+pub fn certificate_path(subaccount_id: &str, instance_id: Option<&str>, level: Level, name: &str) -> String {
+    let destinations = pseudo_path(subaccount_id, instance_id, level, name);
+    let (folder, file) = destinations.rsplit_once("/destinations/").unwrap_or((&destinations, name));
+    format!("{folder}/certificates/{file}")
+}
+
+/// One item of a certificate list (or of find's `certificates`): `{"Name", "Type", "Content"}`,
+/// the content being the base64 of the file. The content is remembered for the masker and kept
+/// in memory only.
+fn keystore_item(ctx: &Ctx, level: Level, fields: &[(Cow<str>, Cow<str>)]) -> Keystore {
+    let field = |key: &str| fields.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_ref());
+    let name = field("Name").unwrap_or_default().to_owned();
+    let path = certificate_path(&ctx.subaccount_id, ctx.instance_id.as_deref(), level, &name);
+    let content = field("Content").unwrap_or_default();
+    crate::model::secret::remember(content);
+    let compact: String = content.split_ascii_whitespace().collect();
+    match base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()) {
+        Ok(bytes) if !bytes.is_empty() => crate::source::certs::keystore(&name, bytes, &path, 1, Held::Service, Some(level)),
+        _ => {
+            let mut k = crate::source::certs::keystore(&name, Vec::new(), &path, 1, Held::Service, Some(level));
+            k.content = crate::model::certificate::Content::Missing("the service answered no base64 Content for it".into());
+            k
+        }
+    }
+}
+
+fn to_keystore(ctx: &Ctx, level: Level, item: &PageItem, _keep: Keep) -> Keystore {
+    keystore_item(ctx, level, &item.0)
 }
 
 /// The stable pseudo path of a live destination (SPEC §5).
@@ -469,7 +540,14 @@ async fn probe(ctx: &Arc<Ctx>, read: &mut LiveRead, in_scope: &dyn Fn(&Destinati
             (name, result)
         });
     }
-    while let Some(Ok((name, (level, probe)))) = set.join_next().await {
+    while let Some(Ok((name, (level, probe, keystores)))) = set.join_next().await {
+        // The keystores find resolved for the destination, where the lists did not show them
+        // (find does not say from which level; the lists do, and win).
+        for k in keystores {
+            if !read.keystores.iter().any(|have| have.name == k.name) {
+                read.keystores.push(k);
+            }
+        }
         if let Probe::Failed { reason } = &probe {
             read.failures.push(SourceFailure { source: format!("find {name}"), message: reason.clone() });
         }
@@ -484,18 +562,38 @@ async fn probe(ctx: &Arc<Ctx>, read: &mut LiveRead, in_scope: &dyn Fn(&Destinati
     }
 }
 
-async fn find(ctx: &Ctx, name: &str) -> (Option<Level>, Probe) {
+async fn find(ctx: &Ctx, name: &str) -> (Option<Level>, Probe, Vec<Keystore>) {
     let mut url = join(&ctx.base, &format!("/destination-configuration/v1/destinations/{}", path_segment(name)));
     url.set_query(Some("$skipCredentials=true"));
     let token = ctx.token.expose_for_token_request().unwrap_or_default();
     let answer = match ctx.http.get(&url, token).await {
         Ok(a) => a,
-        Err(reason) => return (None, Probe::Failed { reason }),
+        Err(reason) => return (None, Probe::Failed { reason }, Vec::new()),
     };
     if let Err(reason) = check_status(&answer) {
-        return (None, Probe::Failed { reason });
+        return (None, Probe::Failed { reason }, Vec::new());
     }
-    parse_find(&answer.body)
+    let Ok(json) = serde_json::from_slice::<serde_json::Value>(&answer.body) else {
+        return (None, Probe::Failed { reason: "the find answer is not JSON".into() }, Vec::new());
+    };
+    let (level, probe) = find_answer(&json);
+    let keystores = find_certificates(&json)
+        .iter()
+        .map(|fields| keystore_item(ctx, level.unwrap_or(Level::Subaccount), fields))
+        .filter(|k| !k.name.is_empty())
+        .collect();
+    (level, probe, keystores)
+}
+
+/// The `certificates` of a find answer, each as its fields (`Name`, `Type`, `Content`); items
+/// that are not objects of strings are passed over.
+pub fn find_certificates(json: &serde_json::Value) -> Vec<Vec<(Cow<'static, str>, Cow<'static, str>)>> {
+    let Some(items) = json.get("certificates").and_then(|c| c.as_array()) else { return Vec::new() };
+    items
+        .iter()
+        .filter_map(|item| item.as_object())
+        .map(|object| object.iter().filter_map(|(k, v)| v.as_str().map(|v| (Cow::Owned(k.clone()), Cow::Owned(v.to_owned())))).collect())
+        .collect()
 }
 
 /// Reads a find answer: the level it resolved to and whether a token came back. The token's
@@ -504,6 +602,10 @@ pub fn parse_find(body: &[u8]) -> (Option<Level>, Probe) {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
         return (None, Probe::Failed { reason: "the find answer is not JSON".into() });
     };
+    find_answer(&json)
+}
+
+fn find_answer(json: &serde_json::Value) -> (Option<Level>, Probe) {
     let level = match json.get("owner").and_then(|o| o.get("InstanceId")) {
         Some(serde_json::Value::String(s)) if !s.is_empty() => Some(Level::Instance),
         Some(_) => Some(Level::Subaccount),

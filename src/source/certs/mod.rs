@@ -1,0 +1,148 @@
+//! Certificates and keystores (SPEC §3b): files given or walked (`.pem`, `.crt`, `.cer`, `.der`,
+//! `.p12`, `.pfx`, `.jks`, also inside zip archives), the Destination Service's certificate lists,
+//! Terraform's `btp_subaccount_destination_certificate`, and the certificates of X.509 service
+//! keys. A keystore is kept in memory, opened there with the password of each destination that
+//! names it, and only what opening it gave leaves this module: names, serials, fingerprints,
+//! dates, whether a private key is there. Never its content, a key or a password.
+//!
+//! Hostile input is bounded: at most [`MAX_KEYSTORE_BYTES`] and [`MAX_CERTIFICATES`] certificates
+//! a keystore, PKCS#12 iteration counts and nesting checked before anything is derived
+//! ([`pkcs12`]), every JKS length checked against what is left ([`jks`]).
+
+pub mod jks;
+pub mod pkcs12;
+pub mod x509;
+
+use std::path::Path;
+
+use crate::model::certificate::{Content, Contents, Format, Held, KeyCertificate, Keystore, Opened, Password, Problem, keystore_property};
+use crate::model::{Destination, Level};
+
+/// The largest keystore read: real ones are a few kilobytes; a chain of a thousand certificates
+/// fits.
+pub const MAX_KEYSTORE_BYTES: usize = 4 * 1024 * 1024;
+/// The most certificates one keystore may hold.
+pub const MAX_CERTIFICATES: usize = 1000;
+
+/// The file extensions the Destination Service accepts for certificates and keystores.
+pub const EXTENSIONS: [&str; 7] = ["pem", "crt", "cer", "der", "p12", "pfx", "jks"];
+
+/// Whether a file name is a certificate or keystore file by its extension.
+pub fn is_certificate_file(name: &str) -> bool {
+    Path::new(name).extension().and_then(|e| e.to_str()).is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// The format of a keystore's content (never its extension, which tools do not keep to: keytool
+/// writes PKCS#12 into `.jks` files by default since Java 9).
+pub fn format_of(bytes: &[u8]) -> Format {
+    if jks::is_jks(bytes) {
+        Format::Jks
+    } else if pkcs12::looks_like(bytes) {
+        Format::Pkcs12
+    } else if bytes.first() == Some(&0x30) {
+        Format::Der
+    } else if memchr::memmem::find(bytes, b"-----BEGIN ").is_some() {
+        Format::Pem
+    } else {
+        Format::Unknown
+    }
+}
+
+/// The last part of a display path: the name the Destination Service knows a file by.
+pub fn file_name(shown: &str) -> &str {
+    shown.rsplit(['/', '\\']).next().unwrap_or(shown)
+}
+
+/// A keystore file's bytes as read from `path` (a file, an archive entry, a pseudo path).
+pub fn keystore(name: &str, bytes: Vec<u8>, path: &str, line: u32, held: Held, level: Option<Level>) -> Keystore {
+    Keystore {
+        name: name.to_owned(),
+        level,
+        path: path.to_owned(),
+        line,
+        held,
+        format: format_of(&bytes),
+        content: Content::Bytes(bytes),
+        opened: Vec::new(),
+    }
+}
+
+/// What the keystore gives with `password`; a format that needs none ignores it.
+pub fn open(bytes: &[u8], password: &Password) -> Opened {
+    if bytes.len() > MAX_KEYSTORE_BYTES {
+        return Opened::unreadable(format!(
+            "{} bytes, larger than the {MAX_KEYSTORE_BYTES} bytes a keystore may have: refused",
+            bytes.len()
+        ));
+    }
+    let given = match password {
+        Password::Given(s) => s.expose_for_keystore(),
+        _ => None,
+    };
+    let missing = || match password {
+        Password::Removed => Problem::PasswordRemoved,
+        Password::Unresolved(e) => Problem::PasswordAtDeployment { expression: e.clone() },
+        Password::Absent => Problem::NoPassword,
+        // A password known only by its digest (a snapshot) cannot open anything.
+        Password::Given(_) => Problem::Unreadable { reason: "its password is known here only by its digest".into() },
+    };
+    match format_of(bytes) {
+        Format::Pem => x509::pem(bytes).map_or_else(Opened::unreadable, Opened::read),
+        Format::Der => x509::der_chain(bytes).map_or_else(Opened::unreadable, Opened::read),
+        Format::Jks => match jks::read(bytes, given) {
+            Err(reason) => Opened::unreadable(reason),
+            Ok((contents, problem)) => {
+                let problem = problem.or_else(|| given.is_none().then(missing));
+                Opened { contents: Some(contents), problem }
+            }
+        },
+        Format::Pkcs12 => {
+            // A keystore written without a password opens with an empty one, whatever the destination says.
+            match pkcs12::open(bytes, given.unwrap_or("")) {
+                Err(reason) => Opened::unreadable(reason),
+                Ok(Ok(contents)) => Opened::read(contents),
+                Ok(Err(_)) if given.is_none() => Opened::failed(missing()),
+                Ok(Err(problem)) => Opened::failed(problem),
+            }
+        }
+        Format::Unknown => Opened::unreadable("not a certificate or keystore: no PEM block, DER, PKCS#12 or JKS structure"),
+    }
+}
+
+/// Opens every keystore an in-scope destination names, once per password those destinations
+/// give, where the Destination Service would find it (SPEC §3b). Keystores nobody names stay
+/// closed: they are counted, not judged.
+pub fn open_for(keystores: &mut [Keystore], destinations: &[&Destination]) {
+    let index = crate::model::certificate::Index::new(keystores);
+    for d in destinations {
+        let Some((location, password_key)) = keystore_property(d) else { continue };
+        let Some(name) = d.text(location) else { continue };
+        let Some((at, _)) = index.find(keystores, name.trim(), d.origin.level, &d.origin.path) else { continue };
+        let password = Password::of(d, password_key);
+        let k = &mut keystores[at];
+        if k.opened_with(&password).is_some() {
+            continue;
+        }
+        let opened = match &k.content {
+            Content::Bytes(bytes) => open(bytes, &password),
+            Content::Unresolved(e) => Opened::failed(Problem::ContentAtDeployment { expression: e.clone() }),
+            Content::Missing(why) => Opened::unreadable(why.clone()),
+            Content::Metadata => Opened::unreadable("the snapshot keeps no reading of it with this destination's password"),
+        };
+        k.opened.push((password, opened));
+    }
+}
+
+/// The certificate of an X.509 service key (PEM, perhaps with `\n` escapes), for its dates.
+pub fn key_certificate(pem: &str, path: &str, line: u32, field: &str) -> KeyCertificate {
+    let opened = if pem.len() > MAX_KEYSTORE_BYTES {
+        Opened::unreadable("larger than a certificate may be: refused")
+    } else {
+        match x509::pem(pem.as_bytes()) {
+            Ok(c) if c.certificates.is_empty() => Opened::unreadable("no certificate in it"),
+            Ok(c) => Opened::read(Contents { certificates: c.certificates, private_key: false }),
+            Err(reason) => Opened::unreadable(reason),
+        }
+    };
+    KeyCertificate { path: path.to_owned(), line, field: field.to_owned(), opened }
+}
