@@ -6,6 +6,7 @@
 pub mod mta;
 pub mod terraform;
 pub mod tfjson;
+pub mod yaml;
 
 use std::collections::BTreeMap;
 use std::path::Path;
