@@ -19,6 +19,8 @@ pub struct FileConfig {
     pub paths: Option<Vec<String>>,
     /// Gitignore-style globs left out of every folder walk.
     pub exclude: Option<Vec<String>>,
+    /// Terraform variables files applied as `-var-file` applies them, in order.
+    pub var_files: Option<Vec<String>>,
     pub destination_key: Option<String>,
     pub settings: Option<String>,
     pub calm_key: Option<String>,
@@ -55,6 +57,8 @@ pub struct TargetConfig {
     pub name: String,
     #[serde(default)]
     pub paths: Vec<String>,
+    /// This target's Terraform variables files; beats the top-level `var_files`.
+    pub var_files: Option<Vec<String>>,
     pub destination_key: Option<String>,
     pub settings: Option<String>,
     pub calm_key: Option<String>,

@@ -325,7 +325,35 @@ fn one(item: &Val, object: &str, level: Level, paths: &[&str], scopes: &[&Val]) 
     if !out.iter().any(|e| e.key == "Name") {
         return Err(InputError::new(path, Some(item.line), "destination has no \"Name\""));
     }
-    Ok(destination(out, Object { path, line: item.line, level: Some(level), kind: CodeKind::Mta, name: object.to_owned(), opaque: None }))
+    let placeholder = |key: &str| {
+        out.iter().find(|e| e.key == key).and_then(|e| match &e.value {
+            Found::Unresolved(t) => Some(t.as_str()),
+            _ => None,
+        })
+    };
+    let name_start = placeholder("Name").map(|n| &n[..n.find("${").into_iter().chain(n.find("~{")).min().unwrap_or(n.len())]);
+    let url = placeholder("URL").map(|u| {
+        let mut shape = String::new();
+        let mut rest = u;
+        while let Some(start) = rest.find("${").into_iter().chain(rest.find("~{")).min() {
+            shape.push_str(&rest[..start]);
+            shape.push('x');
+            rest = rest[start..].find('}').map_or("", |end| &rest[start + end + 1..]);
+        }
+        shape.push_str(rest);
+        shape
+    });
+    let hint = super::shows_cloud_alm(name_start, url.as_deref());
+    let object = Object {
+        path,
+        line: item.line,
+        level: Some(level),
+        kind: CodeKind::Mta,
+        name: object.to_owned(),
+        opaque: None,
+        cloud_alm_hint: hint,
+    };
+    Ok(destination(out, object))
 }
 
 #[cfg(test)]
