@@ -846,14 +846,14 @@ pub fn convert(value: At, ty: &Expr, ctx: &Ctx, file: usize, depth: usize) -> At
                 match o.members.iter().rev().find(|(k, _, _)| k == name) {
                     Some((k, l, v)) => members.push((k.clone(), *l, convert(v.clone(), attr_ty, ctx, file, depth + 1))),
                     None => {
-                        if let X::Call(f, opt, _) = &attr_ty.kind {
-                            if f == "optional" {
-                                let default = match opt.get(1) {
-                                    Some(d) => ctx.eval(file, d),
-                                    None => At { file, line: *key_line, value: Ev::Null },
-                                };
-                                members.push((name.clone(), *key_line, default));
-                            }
+                        if let X::Call(f, opt, _) = &attr_ty.kind
+                            && f == "optional"
+                        {
+                            let default = match opt.get(1) {
+                                Some(d) => ctx.eval(file, d),
+                                None => At { file, line: *key_line, value: Ev::Null },
+                            };
+                            members.push((name.clone(), *key_line, default));
                         }
                     }
                 }

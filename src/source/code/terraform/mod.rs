@@ -14,7 +14,7 @@ pub mod syntax;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use self::run::{Folder, Reader, local_source, reachable, source_of};
+use self::run::{Folder, Reader, local_source, lookup, reachable, source_of};
 use self::syntax::{Role, Source, role};
 use crate::model::Destination;
 use crate::source::InputError;
@@ -166,10 +166,10 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
     let mut called: HashSet<usize> = HashSet::new();
     for (i, f) in folders.iter().enumerate() {
         for call in &f.calls {
-            if let Some(callee) = source_of(call).and_then(|s| local_source(&f.dir, s)).and_then(|d| lookup(&by_dir, &d)) {
-                if callee != i {
-                    called.insert(callee);
-                }
+            if let Some(callee) = source_of(call).and_then(|s| local_source(&f.dir, s)).and_then(|d| lookup(&by_dir, &d))
+                && callee != i
+            {
+                called.insert(callee);
             }
         }
     }
@@ -263,13 +263,13 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
                     };
                     out.errors.push((inputs[at].tag, e));
                     excluded.insert(at);
-                    if roles[at] != Role::Vars {
-                        if let Some(&f) = by_dir.get(&inputs[at].dir) {
-                            let files: Vec<usize> = folders[f].files.clone();
-                            let shown = folders[f].shown.clone();
-                            let dir = folders[f].dir.clone();
-                            folders[f] = build_folder(&dir, &shown, &files, &sources, &roles, &mut excluded, &inputs, &mut out);
-                        }
+                    if roles[at] != Role::Vars
+                        && let Some(&f) = by_dir.get(&inputs[at].dir)
+                    {
+                        let files: Vec<usize> = folders[f].files.clone();
+                        let shown = folders[f].shown.clone();
+                        let dir = folders[f].dir.clone();
+                        folders[f] = build_folder(&dir, &shown, &files, &sources, &roles, &mut excluded, &inputs, &mut out);
                     }
                 }
             }
@@ -281,10 +281,6 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
     used.sort_unstable();
     out.used = used;
     out
-}
-
-fn lookup(by_dir: &HashMap<PathBuf, usize>, dir: &Path) -> Option<usize> {
-    by_dir.get(dir).copied().or_else(|| std::fs::canonicalize(dir).ok().and_then(|c| by_dir.get(&c).copied()))
 }
 
 /// A folder's module from its files still in the run; a file whose blocks cannot be merged

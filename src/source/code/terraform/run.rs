@@ -375,7 +375,7 @@ impl<'r> Reader<'r> {
                 ));
                 continue;
             };
-            let Some(&callee) = self.by_dir.get(&dir) else {
+            let Some(callee) = lookup(self.by_dir, &dir) else {
                 let line = call.attr("source").map_or(call.line, |a| a.line);
                 return Err(self.error(
                     call.file,
@@ -583,15 +583,18 @@ pub fn reachable(root: usize, folders: &[Folder], by_dir: &HashMap<PathBuf, usiz
     while i < order.len() {
         let f = &folders[order[i]];
         for call in &f.calls {
-            if let Some(dir) = source_of(call).and_then(|s| local_source(&f.dir, s)) {
-                if let Some(&callee) = by_dir.get(&dir) {
-                    if seen.insert(callee) {
-                        order.push(callee);
-                    }
-                }
+            if let Some(callee) = source_of(call).and_then(|s| local_source(&f.dir, s)).and_then(|d| lookup(by_dir, &d))
+                && seen.insert(callee)
+            {
+                order.push(callee);
             }
         }
         i += 1;
     }
     order
+}
+
+/// The folder at `dir`, as written or, through symbolic links, as it really is.
+pub fn lookup(by_dir: &HashMap<PathBuf, usize>, dir: &Path) -> Option<usize> {
+    by_dir.get(dir).copied().or_else(|| std::fs::canonicalize(dir).ok().and_then(|c| by_dir.get(&c).copied()))
 }

@@ -491,7 +491,7 @@ impl JsonReader<'_> {
 /// same type and labels takes each attribute the override sets, and each type of nested block
 /// the override has replaces all nested blocks of that type; `locals` merge by name. An
 /// override block with no original is an error in Terraform, and is one here.
-pub fn merge_overrides(blocks: &mut Vec<Block>, overrides: Vec<Block>, paths: &[String]) -> Result<(), InputError> {
+pub fn merge_overrides(blocks: &mut [Block], overrides: Vec<Block>, paths: &[String]) -> Result<(), InputError> {
     use std::collections::HashMap;
     let index: HashMap<(String, Vec<String>), usize> =
         blocks.iter().enumerate().filter(|(_, b)| b.kind != "locals").map(|(i, b)| ((b.kind.clone(), b.labels.clone()), i)).collect();
