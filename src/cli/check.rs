@@ -125,6 +125,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_read += part.files_read;
     total.files_skipped.extend(part.files_skipped.iter().cloned());
+    total.var_files_not_applied.extend(part.var_files_not_applied.iter().cloned());
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
     total.destinations_audited += part.destinations_audited;
@@ -189,7 +190,11 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let mut notes: Vec<String> = g.notes.iter().map(|n| format!("{target}{n}")).collect();
     if spec.sources.verbose {
         notes.extend(g.skipped.iter().map(|s| format!("{target}skipped {}: {}", s.path, s.reason)));
-    } else if !g.skipped.is_empty() {
+    } else {
+        // Values a pipeline may deploy with are worth seeing without -v.
+        notes.extend(g.not_applied.iter().map(|p| format!("{target}{p}: {}", crate::source::code::NOT_APPLIED)));
+    }
+    if !spec.sources.verbose && !g.skipped.is_empty() {
         notes.push(format!(
             "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
             g.skipped.len()
@@ -229,6 +234,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
+        var_files_not_applied: g.not_applied.clone(),
         destinations_found: g.destinations.len(),
         destinations_in_scope: inputs.in_scope_count(),
         destinations_audited: inputs.scoped().len(),

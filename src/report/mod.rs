@@ -32,6 +32,9 @@ pub struct Coverage {
     pub files_read: usize,
     /// Files in walked folders that were not destination files.
     pub files_skipped: Vec<String>,
+    /// Terraform variables files found and not applied: Terraform loads them only when given
+    /// with `-var-file` (`--var-file` applies them). Also in `files_skipped`.
+    pub var_files_not_applied: Vec<String>,
     pub destinations_found: usize,
     /// In scope (SPEC §3): named CALM_*, a Cloud ALM URL, or named by the settings.
     pub destinations_in_scope: usize,

@@ -250,6 +250,9 @@ fn not_audited(report: &Report, target: Option<&str>, out: &mut String) {
     out.push('\n');
 }
 
+/// Leads the coverage line naming the Terraform variables files found and not applied.
+pub const NOT_APPLIED_LEAD: &str = "Not applied (Terraform loads these variables files only with -var-file; --var-file applies them):";
+
 fn inputs_line(c: &super::Coverage) -> String {
     format!(
         "Inputs: settings {}, Cloud ALM key {}",
@@ -333,6 +336,9 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
             report.not_audited.len()
         ),
     )];
+    if !c.var_files_not_applied.is_empty() {
+        s.push((0, format!("{} {}", NOT_APPLIED_LEAD, c.var_files_not_applied.join(", "))));
+    }
     if report.targets.is_empty() {
         s.push((0, inputs_line(c)));
         if let Some(service) = &c.live_service {
