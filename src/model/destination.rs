@@ -308,6 +308,9 @@ pub struct CodeOrigin {
     /// The `Name` or `URL` is known only in part, and the known part shows Cloud ALM
     /// (`"CALM_${var.env}"`, `https://${var.tenant}.eu10.alm.cloud.sap/`): in scope (SPEC 2.1).
     pub cloud_alm_hint: bool,
+    /// The known start of a `Name` known only in part (`CALM_` of `"CALM_${var.env}"`): the
+    /// recognition steps on a name prefix look at it (SPEC 3a).
+    pub name_start: Option<String>,
 }
 
 /// What SAP's find call said about fetching a token for the destination (`--probe`).

@@ -95,7 +95,10 @@ fn coverage_line(report: &Report) -> String {
     ));
     if !c.var_files_not_applied.is_empty() {
         let files: Vec<String> = c.var_files_not_applied.iter().map(|f| code(f, false)).collect();
-        s.push_str(&format!("; not applied (Terraform loads these variables files only with `-var-file`; `--var-file` applies them): {}", files.join(", ")));
+        s.push_str(&format!(
+            "; not applied (Terraform loads these variables files only with `-var-file`; `--var-file` applies them): {}",
+            files.join(", ")
+        ));
     }
     if let Some(service) = &c.live_service {
         s.push_str(&format!("; live {}", code(service, false)));

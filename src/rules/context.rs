@@ -265,7 +265,10 @@ pub fn recognise(d: &Destination, settings: Option<&Settings>, choices: &Choices
         let hit = match &step.condition {
             Condition::Settings => settings.and_then(Settings::named_destination).is_some_and(|n| n.trim() == name.trim()),
             Condition::Name(n) => eq(name, n, step.ignore_case),
-            Condition::NamePrefix(p) => starts(name, p, step.ignore_case),
+            Condition::NamePrefix(p) => {
+                starts(name, p, step.ignore_case)
+                    || d.origin.code.as_ref().and_then(|c| c.name_start.as_deref()).is_some_and(|s| starts(s, p, step.ignore_case))
+            }
             Condition::Property(key) => d.get(key).is_some(),
             Condition::HostSuffix(suffix) => {
                 d.text("URL").and_then(crate::model::url::host_lower).is_some_and(|h| ends(&h, suffix, step.ignore_case))

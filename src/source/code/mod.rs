@@ -48,6 +48,8 @@ pub struct Object<'a> {
     pub opaque: Option<String>,
     /// See [`CodeOrigin::cloud_alm_hint`].
     pub cloud_alm_hint: bool,
+    /// See [`CodeOrigin::name_start`].
+    pub name_start: Option<String>,
 }
 
 /// `btp_subaccount_destination` attributes that are destination properties; every other
@@ -174,6 +176,7 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
         opaque: object.opaque,
         literal_secrets,
         cloud_alm_hint: object.cloud_alm_hint,
+        name_start: object.name_start.filter(|s| !s.is_empty()),
     };
     let mut origin = Origin::file(object.path, object.line, object.level);
     origin.code = Some(Box::new(code));

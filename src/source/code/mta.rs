@@ -311,14 +311,17 @@ fn one(item: &Val, object: &str, level: Level, paths: &[&str], scopes: &[&Val]) 
                 return Err(InputError::new(at, Some(*line), format!("property \"{key}\" must be a value, found {}", value.describe())));
             }
         };
+        // A value is located where it is written: beside its key, or where the anchor an alias
+        // names is.
+        let written = if matches!(value.kind, VKind::Null) { *line } else { value.line };
         let (found, at, value_line) = if has_placeholder(&text) {
             match resolve(&text, scopes) {
                 Some((resolved, Some(param))) => (Found::Text(resolved), paths.get(param.file).copied().unwrap_or(at), param.line),
-                Some((resolved, None)) => (Found::Text(resolved), at, *line),
-                None => (Found::Unresolved(text), at, *line),
+                Some((resolved, None)) => (Found::Text(resolved), at, written),
+                None => (Found::Unresolved(text), at, written),
             }
         } else {
-            (Found::Text(text), at, *line)
+            (Found::Text(text), at, written)
         };
         out.push(Entry { key: key.clone(), value: found, path: at.to_owned(), line: value_line, key_line: Some(*line) });
     }
@@ -352,6 +355,7 @@ fn one(item: &Val, object: &str, level: Level, paths: &[&str], scopes: &[&Val]) 
         name: object.to_owned(),
         opaque: None,
         cloud_alm_hint: hint,
+        name_start: name_start.map(str::to_owned),
     };
     Ok(destination(out, object))
 }

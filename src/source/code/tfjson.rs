@@ -83,6 +83,7 @@ impl<'n> Reader<'_, 'n> {
             name: address.clone(),
             opaque: opaque.clone(),
             cloud_alm_hint: false,
+            name_start: None,
         };
         let level = match values.get("service_instance_id") {
             Some(Node { kind: Kind::Scalar(id), .. }) if !id.is_empty() => Level::Instance,

@@ -275,8 +275,15 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
             }
         }
     }
-    // A file skipped by one root and used by another was used.
+    // A file skipped by one root and used by another was used; a configuration file no root
+    // reached (a module of a cycle whose caller failed) is named too, never silently dropped.
     out.skipped.retain(|(tag, _)| by_tag.get(tag).is_none_or(|i| !used.contains(i)));
+    let named: HashSet<usize> = out.skipped.iter().map(|(t, _)| *t).chain(out.errors.iter().map(|(t, _)| *t)).collect();
+    for (i, input) in inputs.iter().enumerate() {
+        if roles[i] != Role::Vars && !used.contains(&i) && !excluded.contains(&i) && !named.contains(&input.tag) {
+            out.skipped.push((input.tag, "Terraform configuration without destination resources".into()));
+        }
+    }
     let mut used: Vec<usize> = used.into_iter().map(|i| inputs[i].tag).collect();
     used.sort_unstable();
     out.used = used;

@@ -419,14 +419,15 @@ impl<'r> Reader<'r> {
         };
         let fail = |line: u32, message: String| InputError::new(path, Some(line), format!("{address}: {message}"));
         let mut shapes = Shapes::default();
-        let object = |level, opaque, hint| Object {
+        let object = |level, opaque, shapes: &Shapes| Object {
             path,
             line: block.line,
             level: Some(level),
             kind: CodeKind::Terraform,
             name: address.to_owned(),
             opaque,
-            cloud_alm_hint: hint,
+            cloud_alm_hint: shapes.hint(),
+            name_start: shapes.name_start().map(str::to_owned),
         };
         match kind {
             DESTINATION => {
@@ -449,7 +450,7 @@ impl<'r> Reader<'r> {
                             .map_err(|m| fail(key_line, format!("additional_configuration: {m}")))?,
                     }
                 }
-                self.read.destinations.push(destination(entries, object(level, opaque, shapes.hint())));
+                self.read.destinations.push(destination(entries, object(level, opaque, &shapes)));
             }
             DESTINATION_GENERIC => {
                 let Some((value, key_line)) = attr("destination_configuration") else {
@@ -466,7 +467,7 @@ impl<'r> Reader<'r> {
                 if opaque.is_none() && !entries.iter().any(|e| e.key == "Name") {
                     return Err(fail(key_line, "destination_configuration has no \"Name\"".into()));
                 }
-                self.read.destinations.push(destination(entries, object(level, opaque, shapes.hint())));
+                self.read.destinations.push(destination(entries, object(level, opaque, &shapes)));
             }
             _ => {
                 // A service instance whose parameters carry `init_data` (the destination service's).
@@ -491,7 +492,7 @@ impl<'r> Reader<'r> {
                         if !entries.iter().any(|e| e.key == "Name") {
                             return Err(fail(item_line, "a destination in init_data has no \"Name\"".into()));
                         }
-                        let mut o = object(level, None, shapes.hint());
+                        let mut o = object(level, None, &shapes);
                         o.path = self.path(item.file);
                         o.line = item_line;
                         self.read.destinations.push(destination(entries, o));
@@ -570,8 +571,12 @@ impl Shapes {
         }
     }
 
+    fn name_start(&self) -> Option<&str> {
+        self.name.as_deref().map(|n| n.split(HOLE).next().unwrap_or_default())
+    }
+
     fn hint(&self) -> bool {
-        shows_cloud_alm(self.name.as_deref().map(|n| n.split(HOLE).next().unwrap_or_default()), self.url.as_deref())
+        shows_cloud_alm(self.name_start(), self.url.as_deref())
     }
 }
 

@@ -447,3 +447,47 @@ fn hostile_expansions_are_bounded() {
     assert_eq!(out.destinations.len(), 1);
     assert!(started.elapsed().as_secs() < 60);
 }
+
+/// The addresses `terraform show -json` gives for this configuration (checked with Terraform
+/// 1.11 and `terraform_data` in place of the destination resource): module instances by key in
+/// order, keys quoted as HCL strings, optional attributes filled from the type.
+#[test]
+fn addresses_are_the_ones_terraform_prints() {
+    let module = r#"variable "name" {
+  type = string
+}
+variable "cfg" {
+  type    = map(object({ url = string, secret = optional(string, "d") }))
+  default = {}
+}
+resource "btp_subaccount_destination" "this" {
+  for_each = var.cfg
+  name     = "${var.name}${each.key}"
+  url      = each.value.url
+  additional_configuration = jsonencode({ clientSecret = each.value.secret })
+}
+"#;
+    let root = r#"module "em" {
+  source   = "../mod"
+  for_each = toset(["b", "a"])
+  name     = "CALM_${upper(each.key)}"
+  cfg      = { "_X" = { url = "u1" }, "_\"Q" = { url = "u2", secret = "s" } }
+}
+"#;
+    let out = run(&[("root/main.tf", root), ("mod/main.tf", module)], &[]);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let addresses: Vec<&str> = out.destinations.iter().map(object).collect();
+    assert_eq!(
+        addresses,
+        [
+            r#"module.em["a"].btp_subaccount_destination.this["_\"Q"]"#,
+            r#"module.em["a"].btp_subaccount_destination.this["_X"]"#,
+            r#"module.em["b"].btp_subaccount_destination.this["_\"Q"]"#,
+            r#"module.em["b"].btp_subaccount_destination.this["_X"]"#,
+        ]
+    );
+    assert_eq!(names(&out), ["CALM_A_\"Q", "CALM_A_X", "CALM_B_\"Q", "CALM_B_X"]);
+    let defaulted = by_name(&out, "CALM_A_X");
+    assert!(matches!(defaulted.get("clientSecret").unwrap().value, Value::Secret(_)));
+    assert_eq!((defaulted.path_of("clientSecret"), defaulted.line_of("clientSecret")), ("mod/main.tf", 5));
+}
