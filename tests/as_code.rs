@@ -364,8 +364,12 @@ fn the_as_code_example_reports_each_planted_fault_and_its_sarif_is_valid() {
         })
         .collect();
     for (code, path, line) in [
-        ("CALM005", "examples/as-code/mta-project/mta.yaml", 54),
-        ("CALM070", "examples/as-code/mta-project/mta.yaml", 57),
+        // The anchor merged into each MTA destination, the values written beside the merge key.
+        ("CALM005", "examples/as-code/mta-project/mta.yaml", 59),
+        ("CALM070", "examples/as-code/mta-project/mta.yaml", 61),
+        // A for_each instance, located in terraform.tfvars; a module call's value, in the caller.
+        ("CALM005", "examples/as-code/terraform/terraform.tfvars", 6),
+        ("CALM005", "examples/as-code/terraform/main.tf", 89),
         ("CALM008", "examples/as-code/terraform/main.tf", 23),
         ("CALM009", "examples/as-code/terraform/main.tf", 24),
         ("CALM011", "examples/as-code/terraform/main.tf", 25),
@@ -407,4 +411,41 @@ fn the_same_landscape_fails_the_same_as_json_terraform_and_mta() {
     assert!(json.len() >= 10, "{json:?}");
     assert_eq!(failures("terraform"), json, "Terraform");
     assert_eq!(failures("mta"), json, "MTA");
+}
+
+#[test]
+fn variables_files_are_applied_in_terraforms_order_from_the_flag_and_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "infra/main.tf",
+        "resource \"btp_subaccount_destination\" \"calm\" {\n  name = \"CALM_TF\"\n  url  = var.url\n}\nvariable \"url\" {\n  default = \"https://acme.eu10.alm.cloud.sap/\"\n}\n",
+    );
+    write(d, "infra/prod.tfvars", "url = \"https://acme.eu10.alm.cloud.sap/api/\"\n");
+    write(d, "infra/fix.tfvars", "url = \"https://acme.eu10.alm.cloud.sap/\"\n");
+    let url = |report: &Value| {
+        let (status, path, line, _) = result(report, "CALM005", "CALM_TF", "main.tf");
+        (status.to_owned(), path.to_owned(), line)
+    };
+    // Found and not applied: the default is judged, and the file is named.
+    let (_, report) = json_report(d, &["infra"]);
+    assert_eq!(url(&report), ("pass".to_owned(), "infra/main.tf".to_owned(), 6));
+    assert_eq!(report["coverage"]["var_files_not_applied"], serde_json::json!(["infra/fix.tfvars", "infra/prod.tfvars"]));
+    // Given in order, the later wins, as with -var-file.
+    let (_, report) = json_report(d, &["infra", "--var-file", "infra/fix.tfvars", "--var-file", "infra/prod.tfvars"]);
+    assert_eq!(url(&report), ("fail".to_owned(), "infra/prod.tfvars".to_owned(), 1));
+    assert_eq!(report["coverage"]["var_files_not_applied"], serde_json::json!([]));
+    let (_, report) = json_report(d, &["infra", "--var-file", "infra/prod.tfvars", "--var-file", "infra/fix.tfvars"]);
+    assert_eq!(url(&report), ("pass".to_owned(), "infra/fix.tfvars".to_owned(), 1));
+    // From calm-audit.toml, relative to it; the flag beats it.
+    write(d, "calm-audit.toml", "paths = [\"infra\"]\nvar_files = [\"infra/prod.tfvars\"]\n");
+    let (_, report) = json_report(d, &[]);
+    assert_eq!(url(&report).0, "fail");
+    let (_, report) = json_report(d, &["infra", "--var-file", "infra/fix.tfvars"]);
+    assert_eq!(url(&report).0, "pass");
+    // A variables file that cannot be read stops the run, naming it.
+    let (code, _, stderr) = check(d, &["infra", "--var-file", "infra/missing.tfvars"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("infra/missing.tfvars"), "{stderr}");
 }

@@ -204,7 +204,16 @@ impl MarkedEventReceiver for Builder {
                 let plain = matches!(style, TScalarStyle::Plain);
                 let as_text = tag.as_ref().is_some_and(is_str_tag);
                 let merge_key = plain && value == "<<" && tag.is_none();
-                let kind = if plain && !as_text { resolve_plain(value) } else { Kind::Text(value) };
+                // Keys stay as written (a destination property is never named `true`); values
+                // are what the deployer's resolver makes of them.
+                let is_key = matches!(self.stack.last(), Some(Frame::Map { pending_key: None, .. }));
+                let kind = if is_key {
+                    if plain && matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL") { Kind::Null } else { Kind::Text(value) }
+                } else if plain && !as_text {
+                    resolve_plain(value)
+                } else {
+                    Kind::Text(value)
+                };
                 self.written += 1;
                 let node = Node { line, kind };
                 if anchor != 0 {
@@ -370,6 +379,7 @@ mod tests {
 
     #[test]
     fn yaml_1_1_scalars_are_what_the_deployer_sees() {
+        assert_eq!(text(get(&one("on: 1\n"), "on")), "1", "keys stay as written");
         let root = one(
             "a: yes\nb: On\nc: 'yes'\nd: \"on\"\ne: off\nf: NO\ng: !!str yes\nh: y\ni: 0x1F\nj: 010\nk: 1_000\nl: 1:30\nm: 08\nn: 1.10\no: ~\np: 42\nq: -0b11\nr: 12:75\n",
         );
