@@ -411,6 +411,17 @@ fn the_same_landscape_fails_the_same_as_json_terraform_and_mta() {
     assert!(json.len() >= 10, "{json:?}");
     assert_eq!(failures("terraform"), json, "Terraform");
     assert_eq!(failures("mta"), json, "MTA");
+    // One resource with for_each over the same landscape: every destination its own instance,
+    // the same ones in scope and audited.
+    as_code_writer::terraform_for_each(&destinations, &d.join("for-each")).unwrap();
+    let counts = |path: &str| {
+        let (_, report) = json_report(d, &[path]);
+        let c = &report["coverage"];
+        (c["destinations_found"].clone(), c["destinations_in_scope"].clone(), c["destinations_audited"].clone())
+    };
+    let (found, in_scope, audited) = counts("for-each");
+    assert_eq!((&in_scope, &audited), (&counts("landscape.json").1, &counts("landscape.json").2), "for_each");
+    assert!(found.as_u64().is_some_and(|n| n > 1000), "{found}");
 }
 
 #[test]

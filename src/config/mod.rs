@@ -151,6 +151,10 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 # Gitignore-style globs left out of every folder walk.
 # exclude = ["legacy/**", "*.bak.json"]
 
+# Terraform variables files to apply, in order, as `terraform plan -var-file` does (a .tfvars
+# other than terraform.tfvars and *.auto.tfvars is never applied by itself).
+# var_files = ["infra/samples.tfvars"]
+
 # Live: the destination service instance key of the Entitlement Management subaccount.
 # destination_key = "keys/destination-key.json"
 

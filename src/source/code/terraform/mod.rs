@@ -8,6 +8,7 @@
 //! [`Found::Unresolved`]: super::Found::Unresolved
 
 pub mod eval;
+mod functions;
 pub mod run;
 pub mod syntax;
 
@@ -183,6 +184,7 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
     }
 
     // Variables files: the automatic ones of a root, the others only when given.
+    let is_root: HashSet<usize> = roots.iter().copied().collect();
     let mut applied: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut given: Vec<usize> = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
@@ -190,7 +192,7 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
             continue;
         }
         let name = name_of(&input.shown);
-        let root = by_dir.get(&input.dir).copied().filter(|f| roots.contains(f));
+        let root = by_dir.get(&input.dir).copied().filter(|f| is_root.contains(f));
         if input.apply || i >= var_start {
             given.push(i);
             continue;
@@ -211,7 +213,7 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
     // Given ones: to the root of their own folder, else to the only root of the run.
     for i in given {
         let input = &inputs[i];
-        let own = by_dir.get(&input.dir).copied().filter(|f| roots.contains(f));
+        let own = by_dir.get(&input.dir).copied().filter(|f| is_root.contains(f));
         let only = if roots.len() == 1 { roots.first().copied() } else { None };
         match own.or(only) {
             Some(root) => applied.entry(root).or_default().push(i),
