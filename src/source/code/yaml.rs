@@ -97,6 +97,9 @@ struct Builder {
     written: usize,
     copied: usize,
     error: Option<YamlError>,
+    /// The text's last line: an empty value or key at the end is marked where the parser saw the
+    /// stream end, which may be past it.
+    last_line: u32,
 }
 
 impl Builder {
@@ -198,7 +201,7 @@ impl MarkedEventReceiver for Builder {
         if self.error.is_some() {
             return;
         }
-        let line = u32::try_from(mark.line()).unwrap_or(u32::MAX);
+        let line = u32::try_from(mark.line()).unwrap_or(u32::MAX).min(self.last_line);
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
                 let plain = matches!(style, TScalarStyle::Plain);
@@ -342,7 +345,10 @@ fn yaml11_integer(text: &str) -> Option<String> {
 
 /// Every document of a YAML stream, as the MTA deployer reads it.
 pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
-    let mut builder = Builder::default();
+    // Lines as YAML counts them: a break is CR LF, a lone CR or a lone LF.
+    let breaks = text.bytes().filter(|b| *b == b'\n').count() + text.replace("\r\n", "").bytes().filter(|b| *b == b'\r').count();
+    let last_line = u32::try_from(breaks + 1).unwrap_or(u32::MAX);
+    let mut builder = Builder { last_line, ..Builder::default() };
     let mut parser = Parser::new_from_str(text);
     parser
         .load(&mut builder, true)
@@ -448,6 +454,13 @@ mod tests {
             many.push_str(&format!("  - {{<<: *d, Name: CALM_{i}}}\n"));
         }
         assert!(parse(&many).is_ok());
+    }
+
+    #[test]
+    fn an_empty_value_or_key_at_the_end_is_on_the_last_line() {
+        assert_eq!(parse("a0:").unwrap()[0], Node { line: 1, kind: Kind::Map(vec![("a0".into(), 1, Node { line: 1, kind: Kind::Null })]) });
+        let Kind::Map(entries) = &parse("x: 1\r? ").unwrap()[0].kind else { panic!("not a map") };
+        assert_eq!((entries[1].1, entries[1].2.line), (2, 2));
     }
 
     #[test]
