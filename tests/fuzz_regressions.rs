@@ -37,6 +37,18 @@ fn fuzz_findings_stay_fixed() {
                 let slim = load_bytes_slim(file, content, &Limits::default(), Some(None)).unwrap();
                 assert_eq!(format!("{all:?}"), format!("{:?}", findings(&slim)), "{name}: slim loading changed a finding");
             }
+        } else if name.starts_with("terraform_vars-") {
+            // Where the linear reader of variables files answers, the general one agrees.
+            use calm_audit::source::code::terraform::{syntax, tfvars};
+            let text = String::from_utf8(data).unwrap();
+            if let Some(fast) = tfvars::parse(&text, 0) {
+                let general = syntax::parse_with("terraform.tfvars", &text, 0, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(fast.len(), general.attrs.len(), "{name}");
+                assert!(
+                    fast.iter().zip(&general.attrs).all(|(a, b)| a.name == b.name && a.line == b.line && tfvars::same(&a.expr, &b.expr)),
+                    "{name}"
+                );
+            }
         } else if name.starts_with("mta_anchors-") {
             // Anchors and aliases resolved within the bound; an empty value has no line of its
             // own (the parser marks where it ended) and descriptors locate it at its key.

@@ -11,6 +11,7 @@ pub mod eval;
 mod functions;
 pub mod run;
 pub mod syntax;
+pub mod tfvars;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};

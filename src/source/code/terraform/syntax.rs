@@ -151,8 +151,21 @@ impl Source {
 
 /// Parses one file; `file` is the index it will have among the run's files.
 pub fn parse(path: &str, text: &str, file: usize) -> Result<Source, InputError> {
+    parse_with(path, text, file, true)
+}
+
+/// [`parse`], with the linear reader of variables files ([`super::tfvars`]) tried first when
+/// `fast` is set (the fuzz target compares both ways).
+pub fn parse_with(path: &str, text: &str, file: usize, fast: bool) -> Result<Source, InputError> {
     let json = path.ends_with(".json");
     let vars = path.ends_with(".tfvars") || path.ends_with(".tfvars.json");
+    if fast
+        && vars
+        && !json
+        && let Some(attrs) = super::tfvars::parse(text, file)
+    {
+        return Ok(Source { path: path.to_owned(), text: text.to_owned(), blocks: Vec::new(), attrs });
+    }
     if json {
         let node = tree::parse_json(text).map_err(|e| InputError::new(path, e.line, e.message))?;
         let mut reader = JsonReader { path, file, text: String::new() };
