@@ -131,6 +131,12 @@ fn unrelated(index: usize, rng: &mut Lcg) -> Props {
     p
 }
 
+/// `n` Cloud ALM destinations, every one in scope, with the faults in turn: the landscape that
+/// costs an audit the most (every destination judged by every rule, results for each).
+pub fn generate_in_scope(n: usize) -> Vec<Props> {
+    (0..n).map(|index| cloud_alm(index, index)).collect()
+}
+
 /// `n` destinations: every hundredth (starting with the first) a Cloud ALM one.
 pub fn generate(n: usize) -> Vec<Props> {
     let mut rng = Lcg(0x5eed_ca1a);

@@ -125,6 +125,38 @@ fn auditing_and_reports(c: &mut Criterion) {
     group.finish();
 }
 
+/// One destination object of `n` keys in JSON and YAML, and the bound scan of a Terraform file
+/// of `n` object members: the time per key stays flat from 25,000 to 100,000 keys when no step
+/// is quadratic (docs/performance.md).
+fn many_keys(c: &mut Criterion) {
+    use calm_audit::source::files::load_bytes;
+    let mut group = c.benchmark_group("keys");
+    group.sample_size(10);
+    for n in [25_000usize, 100_000] {
+        let mut json = String::from("[{\"Name\": \"CALM_BIG\", \"URL\": \"https://acme.eu10.alm.cloud.sap/\"");
+        let mut yaml = String::from("- Name: CALM_BIG\n  URL: https://acme.eu10.alm.cloud.sap/\n");
+        let mut hcl = String::from("locals {\n  big = {\n");
+        for i in 0..n {
+            json.push_str(&format!(", \"k{i}\": \"v\""));
+            yaml.push_str(&format!("  k{i}: v\n"));
+            hcl.push_str(&format!("    k{i} = \"v\"\n"));
+        }
+        json.push_str("}]");
+        hcl.push_str("  }\n}\n");
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(BenchmarkId::new("json_object", n), |b| {
+            b.iter(|| load_bytes("big.json", black_box(json.as_bytes()), &Limits::default()).map(|l| l.destinations.len()).expect("json"))
+        });
+        group.bench_function(BenchmarkId::new("yaml_mapping", n), |b| {
+            b.iter(|| load_bytes("big.yaml", black_box(yaml.as_bytes()), &Limits::default()).map(|l| l.destinations.len()).expect("yaml"))
+        });
+        group.bench_function(BenchmarkId::new("hcl_bound_scan", n), |b| {
+            b.iter(|| calm_audit::source::code::hcl_bound::oversized_object(black_box(&hcl)))
+        });
+    }
+    group.finish();
+}
+
 fn live_page(c: &mut Criterion) {
     let page = landscape::to_json(&landscape::generate(1_000));
     let mut group = c.benchmark_group("live");
@@ -135,5 +167,5 @@ fn live_page(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, loading, auditing_and_reports, live_page);
+criterion_group!(benches, loading, auditing_and_reports, many_keys, live_page);
 criterion_main!(benches);

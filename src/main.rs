@@ -25,6 +25,9 @@ fn main() -> ExitCode {
                 output::stderr_line(line);
             }
             output::stdout(&out.stdout);
+            if let Some(report) = out.stream {
+                output::stdout_with(report);
+            }
             ExitCode::from(out.exit as u8)
         }
         Err(e) => {

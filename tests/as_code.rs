@@ -164,6 +164,8 @@ fn repository() -> tempfile::TempDir {
     write(d, "app/xs-app.json", r#"{"routes": [{"source": "^/(.*)$", "destination": "srv-api"}]}"#);
     write(d, "srv/service.cds", "service CatalogService {}\n");
     write(d, "README.md", "# acme\n");
+    // A git work tree: its .gitignore applies (outside one, a .gitignore is just a file).
+    std::fs::create_dir_all(d.join(".git")).unwrap();
     write(d, ".gitignore", "node_modules/\n*.tfstate\n");
     write(d, "node_modules/x/mta.yaml", "this: [is ignored\n");
     write(d, ".terraform/modules/modules.json", "{\"Modules\": []}\n");

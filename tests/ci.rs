@@ -202,16 +202,18 @@ fn baseline_marks_new_and_unchanged_and_lists_absent_whatever_the_order() {
     let first = calm_in(d, &["check", "exports", "--format", "json", "--output", "baseline.json", "--report", "sarif=baseline.sarif"], &[]);
     assert_eq!(first.code, 1);
 
-    // Reorder and reformat: other file names (so another order), properties shuffled (other
-    // lines), one fault fixed (Common -> Dedicated) and one added (TrustAll).
+    // Reorder and reformat: another file first (so another order), properties shuffled (other
+    // lines), one fault fixed (Common -> Dedicated) and one added (TrustAll). The files keep
+    // their names: where a destination comes from is part of a result's identity.
     std::fs::remove_dir_all(&exports).unwrap();
     std::fs::create_dir(&exports).unwrap();
     let mut lines: Vec<&str> = legacy.lines().collect();
     lines.reverse();
     let changed = lines.join("\n").replace("tokenServiceURLType=Common", "tokenServiceURLType=Dedicated") + "\nTrustAll=true\n";
-    std::fs::write(exports.join("z-legacy.properties"), changed).unwrap();
+    std::fs::write(exports.join("a-legacy.properties"), changed).unwrap();
+    std::fs::write(exports.join("0-first.properties"), "Name=S4_FIRST\nURL=https\\://s4.example.com/\n").unwrap();
     std::fs::write(
-        exports.join("0-bpmon.json"),
+        exports.join("b-bpmon.json"),
         std::fs::read_to_string(root().join("tests/fixtures/targets/eu10/destinations.json")).unwrap(),
     )
     .unwrap();

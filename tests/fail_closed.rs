@@ -135,6 +135,8 @@ fn walked_files_that_fail_are_failed_sources_and_the_rest_is_audited() {
 fn folder_walks_suit_a_repository() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
+    // A git work tree: its .gitignore applies (outside one, a .gitignore is just a file).
+    std::fs::create_dir_all(d.join("repo/.git")).unwrap();
     write(d, "repo/.gitignore", "build/\n*.local.json\n");
     write(d, "repo/destinations/CALM_BPMON.json", &good("CALM_BPMON").to_string());
     write(d, "repo/build/CALM_OLD.json", &good("CALM_OLD").to_string());

@@ -304,6 +304,12 @@ fn every_fault_ends_incomplete_with_exit_3_and_never_a_pass() {
             stderr: "Page-Count changed from 2 to 9",
         },
         FaultCase {
+            name: "a Page-Count of four billion is not trusted (no four billion calls planned)",
+            faults: vec![Fault::always(Target::Subaccount, FaultKind::PageCountChange(4_000_000_000)).on_page(1)],
+            args: vec![],
+            stderr: "announced Page-Count 4000000000, more than the 10000 pages calm-audit reads",
+        },
+        FaultCase {
             name: "find fails",
             faults: vec![Fault::always(Target::Find, status(500, "boom"))],
             args: vec!["--probe"],

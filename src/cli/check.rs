@@ -1,7 +1,7 @@
 use super::args::CheckArgs;
 use super::resolve::{Resolved, RunSpec, resolve};
 use super::sources::{Gathered, gather};
-use super::{CliError, Exit, Output, write_atomically};
+use super::{CliError, Exit, Output, write_atomically_with};
 use crate::model::{BaselineState, Finding, NotAudited, SourceFailure};
 use crate::overlay::{self, baseline, waivers, waivers::valid_date};
 use crate::report::{BaselineSummary, Coverage, Options, Report, TargetSummary, WaiverProblem};
@@ -21,7 +21,7 @@ struct TargetOutcome {
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let r = resolve(&args)?;
     if args.show_config {
-        return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean });
+        return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean, stream: None });
     }
     // Read the baseline first: a bad one is an input error before any network call.
     let baseline = r.baseline.as_deref().map(baseline::load).transpose()?;
@@ -64,9 +64,22 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     overlay::select(&mut findings, &r.select, &r.ignore);
     overlay::override_severity(&mut findings, &r.severity);
     let waiver_notes = waivers::apply(&mut findings, &r.waivers, &today);
+    let mut baseline_notes = Vec::new();
     let baseline = baseline.map(|b| {
-        let absent = baseline::apply(&mut findings, &b);
-        BaselineSummary { path: b.path, absent }
+        let applied = baseline::apply(&mut findings, &b);
+        if applied.migrated > 0 {
+            baseline_notes.push(format!(
+                "baseline {}: {} result(s) matched by the identity they had before their source file or target was part of it; save a new baseline to record the new identity",
+                b.path, applied.migrated
+            ));
+        }
+        if applied.ambiguous > 0 {
+            baseline_notes.push(format!(
+                "baseline {}: {} failure(s) of the baseline name a destination found in several places now and could not be matched; their results count as new: save a new baseline",
+                b.path, applied.ambiguous
+            ));
+        }
+        BaselineSummary { path: b.path, absent: applied.absent }
     });
 
     let to_terminal = r.output.is_none() && crate::output::stdout_is_terminal();
@@ -91,6 +104,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
             WaiverProblem::Unmatched => format!("{what} matched no result"),
         });
     }
+    stderr.extend(baseline_notes);
     if let Some(b) = &report.baseline {
         let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
         stderr.push(format!(
@@ -102,13 +116,13 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         ));
     }
 
-    let text = report.render(r.format);
-    report.options.color = false;
+    // Files have no colour; each report is written as it is produced, never held whole.
+    let color = std::mem::replace(&mut report.options.color, false);
     // Every report is attempted; any that cannot be written makes the run exit 2, naming each.
     let mut unwritten = Vec::new();
     let files = r.reports.iter().map(|(format, path)| (*format, path)).chain(r.output.as_ref().map(|path| (r.format, path)));
     for (format, path) in files {
-        match write_atomically(path, &report.render(format)) {
+        match write_atomically_with(path, |out| report.render_to(format, out)) {
             Ok(()) => stderr.push(format!("wrote {}", path.display())),
             Err(e) => unwritten.push(e.to_string()),
         }
@@ -116,16 +130,33 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     if !unwritten.is_empty() {
         return Err(CliError::Usage(unwritten.join("\n")));
     }
-    let stdout = if r.output.is_some() { String::new() } else { text };
     let exit = exit_for(&report);
-    super::release(report);
-    Ok(Output { stdout, stderr, exit })
+    report.options.color = color;
+    // Standard output gets the report after the notes, written by the caller as it is produced.
+    let format = r.format;
+    let stream: Option<super::Stream> = if r.output.is_none() {
+        Some(Box::new(move |out: &mut dyn std::io::Write| {
+            let written = report.render_to(format, out);
+            super::release(report);
+            written
+        }))
+    } else {
+        super::release(report);
+        None
+    };
+    Ok(Output { stdout: String::new(), stderr, exit, stream })
 }
 
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_read += part.files_read;
     total.files_skipped.extend(part.files_skipped.iter().cloned());
     total.var_files_not_applied.extend(part.var_files_not_applied.iter().cloned());
+    for (by, n) in &part.files_ignored {
+        match total.files_ignored.iter_mut().find(|(b, _)| b == by) {
+            Some((_, total)) => *total += n,
+            None => total.files_ignored.push((by.clone(), *n)),
+        }
+    }
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
     total.destinations_audited += part.destinations_audited;
@@ -190,15 +221,19 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let mut notes: Vec<String> = g.notes.iter().map(|n| format!("{target}{n}")).collect();
     if spec.sources.verbose {
         notes.extend(g.skipped.iter().map(|s| format!("{target}skipped {}: {}", s.path, s.reason)));
+        notes.extend(g.ignored.iter().map(|s| format!("{target}{} {}", s.reason, s.path)));
     } else {
         // Values a pipeline may deploy with are worth seeing without -v.
         notes.extend(g.not_applied.iter().map(|p| format!("{target}{p}: {}", crate::source::code::NOT_APPLIED)));
-    }
-    if !spec.sources.verbose && !g.skipped.is_empty() {
-        notes.push(format!(
-            "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
-            g.skipped.len()
-        ));
+        if !g.skipped.is_empty() {
+            notes.push(format!(
+                "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
+                g.skipped.len()
+            ));
+        }
+        if !g.ignored.is_empty() {
+            notes.push(format!("{target}{} (-v lists them)", crate::report::ignored_summary(&g.ignored_by())));
+        }
     }
     if let Some(path) = &r.save_snapshot {
         write_snapshot(path, &g)?;
@@ -235,6 +270,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
         var_files_not_applied: g.not_applied.clone(),
+        files_ignored: g.ignored_by(),
         destinations_found: g.destinations.len(),
         destinations_in_scope: inputs.in_scope_count(),
         destinations_audited: inputs.scoped().len(),
@@ -308,7 +344,8 @@ mod tests {
                 rule: "destination-url-trailing-slash",
                 status: *status,
                 severity: *severity,
-                object: ObjectRef { kind: ObjectKind::Destination, name: "CALM_A".into(), qualified_name: "a.json:1".into(), level: None },
+                object: ObjectRef { kind: ObjectKind::Destination, name: "CALM_A".into(), qualified_name: "a.json:1".into(), level: None }
+                    .into(),
                 property: None,
                 message: String::new(),
                 location: Location { path: "a.json".into(), line: 1 },

@@ -16,7 +16,7 @@ pub fn run(args: &ExplainArgs) -> Result<Output, CliError> {
     match catalog.find(args.rule.trim()) {
         Some(rule) => {
             let width = output_width(crate::output::stdout_is_terminal());
-            Ok(Output { stdout: explain(rule, width), stderr: Vec::new(), exit: Exit::Clean })
+            Ok(Output { stdout: explain(rule, width), stderr: Vec::new(), exit: Exit::Clean, stream: None })
         }
         None => Err(CliError::Usage(unknown_rule(catalog, args.rule.trim()))),
     }

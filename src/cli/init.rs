@@ -20,5 +20,5 @@ pub fn run(args: &InitArgs) -> Result<Output, CliError> {
         return Err(CliError::Usage(format!("{} exists; --force replaces it", args.output.display())));
     }
     write_atomically(&args.output, TEMPLATE)?;
-    Ok(Output { stdout: String::new(), stderr: vec![format!("wrote {}", args.output.display())], exit: Exit::Clean })
+    Ok(Output { stdout: String::new(), stderr: vec![format!("wrote {}", args.output.display())], exit: Exit::Clean, stream: None })
 }

@@ -63,7 +63,13 @@ pub struct Output {
     pub stdout: String,
     pub stderr: Vec<String>,
     pub exit: Exit,
+    /// Writes the report to standard output after `stdout`, as it is produced (the report of
+    /// a large landscape is never held whole); `None` for the commands that print text.
+    pub stream: Option<Stream>,
 }
+
+/// A report written as it is produced, to whatever the caller gives it (standard output).
+pub type Stream = Box<dyn FnOnce(&mut dyn std::io::Write) -> std::io::Result<()> + Send>;
 
 /// A run that could not audit anything (exit 2).
 #[derive(Debug, thiserror::Error)]

@@ -14,5 +14,5 @@ pub struct ProfilesArgs {
 
 pub fn run(args: &ProfilesArgs) -> Output {
     let width = output_width(crate::output::stdout_is_terminal());
-    Output { stdout: render(Profiles::builtin(), args.format, width), stderr: Vec::new(), exit: Exit::Clean }
+    Output { stdout: render(Profiles::builtin(), args.format, width), stderr: Vec::new(), exit: Exit::Clean, stream: None }
 }

@@ -226,7 +226,20 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
             lists.push(codes);
         }
         let ignore = lists.pop().unwrap_or_default();
-        (lists.pop().unwrap_or_default(), ignore)
+        let select = lists.pop().unwrap_or_default();
+        // A selection that leaves no rule to run would pass on nothing: refused, not a pass.
+        let catalog = crate::rules::Catalog::builtin();
+        let left = catalog
+            .rules
+            .iter()
+            .filter(|r| (select.is_empty() || select.contains(&r.code.as_str())) && !ignore.contains(&r.code.as_str()))
+            .count();
+        if left == 0 {
+            return Err(CliError::Usage(
+                "the rule selection (--select / --ignore, or select / ignore in the configuration) leaves no rule to run: an audit never passes on nothing".into(),
+            ));
+        }
+        (select, ignore)
     };
     let severity = severity_overrides(args, &loaded, &mut b)?;
 
@@ -423,6 +436,7 @@ fn waivers(loaded: &Option<Loaded>) -> Result<Vec<Waiver>, CliError> {
             rule: rule.to_owned(),
             destination: w.destination.clone(),
             target: w.target.clone(),
+            source: w.source.clone(),
             reason: w.reason.trim().to_owned(),
             expires: w.expires.trim().to_owned(),
             defined_at: l.at(spanned.span()),

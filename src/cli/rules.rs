@@ -27,5 +27,5 @@ pub fn run(args: &RulesArgs) -> Result<Output, CliError> {
             render(&only, args.format, width)
         }
     };
-    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean })
+    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean, stream: None })
 }

@@ -27,7 +27,7 @@ pub fn completions(args: &CompletionsArgs) -> Result<Output, CliError> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "calm-audit", &mut script);
     let stdout = String::from_utf8(script).map_err(|e| CliError::Usage(format!("completion script: {e}")))?;
-    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean })
+    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean, stream: None })
 }
 
 pub fn man(args: &ManArgs) -> Result<Output, CliError> {
@@ -36,12 +36,17 @@ pub fn man(args: &ManArgs) -> Result<Output, CliError> {
         let fail = |e: std::io::Error| CliError::Write { path: dir.display().to_string(), message: e.to_string() };
         std::fs::create_dir_all(dir).map_err(fail)?;
         clap_mangen::generate_to(cmd, dir).map_err(fail)?;
-        return Ok(Output { stdout: String::new(), stderr: vec![format!("wrote manual pages to {}", dir.display())], exit: Exit::Clean });
+        return Ok(Output {
+            stdout: String::new(),
+            stderr: vec![format!("wrote manual pages to {}", dir.display())],
+            exit: Exit::Clean,
+            stream: None,
+        });
     }
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd).render(&mut page).map_err(|e| CliError::Usage(format!("manual page: {e}")))?;
     let stdout = String::from_utf8(page).map_err(|e| CliError::Usage(format!("manual page: {e}")))?;
-    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean })
+    Ok(Output { stdout, stderr: Vec::new(), exit: Exit::Clean, stream: None })
 }
 
 /// One synopsis line (wrapped) per command, built from the clap definitions: the usage block of

@@ -44,5 +44,5 @@ pub fn run(args: &SnapshotArgs) -> Result<Output, CliError> {
     };
     let exit = if g.failures.is_empty() { Exit::Clean } else { Exit::Incomplete };
     super::release(g);
-    Ok(Output { stdout, stderr, exit })
+    Ok(Output { stdout, stderr, exit, stream: None })
 }

@@ -93,6 +93,8 @@ pub struct Gathered {
     pub failures: Vec<SourceFailure>,
     pub files_read: usize,
     pub skipped: Vec<files::Skipped>,
+    /// Files and folders a walk left out by an ignore rule.
+    pub ignored: Vec<files::Skipped>,
     /// What the user should know about the inputs (a key or settings file found in a walk).
     pub notes: Vec<String>,
     /// Terraform variables files found and not applied.
@@ -104,6 +106,17 @@ pub struct Gathered {
     pub probe: bool,
     pub live_service: Option<String>,
     pub subaccount_id: Option<String>,
+}
+
+impl Gathered {
+    /// How many files and folders each kind of ignore file left out (`.gitignore`: 3).
+    pub fn ignored_by(&self) -> Vec<(String, usize)> {
+        let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for s in &self.ignored {
+            *counts.entry(s.reason.strip_prefix("ignored by ").unwrap_or(&s.reason)).or_default() += 1;
+        }
+        counts.into_iter().map(|(by, n)| (by.to_owned(), n)).collect()
+    }
 }
 
 /// Writes a log line to standard error; the output layer's one way to speak during a run.
@@ -160,6 +173,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
         failures: loaded.failures,
         files_read: loaded.files_read,
         skipped: loaded.skipped,
+        ignored: loaded.ignored,
         notes: loaded.notes,
         not_applied: loaded.not_applied,
         destinations_given: !args.paths.is_empty() || destination_key.is_some(),

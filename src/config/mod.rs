@@ -72,6 +72,8 @@ pub struct WaiverConfig {
     pub rule: String,
     pub destination: Option<String>,
     pub target: Option<String>,
+    /// Glob over where the object came from (`prod/*`): the same name in another file is not waived.
+    pub source: Option<String>,
     pub reason: String,
     pub expires: String,
 }

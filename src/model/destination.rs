@@ -437,6 +437,9 @@ impl Destination {
 
 /// [`Destination::is_cloud_alm`] from the texts of `Name` (`""` when it has none) and `URL`.
 pub fn is_cloud_alm(name: &str, url: Option<&str>, named: Option<&str>) -> bool {
+    // Scope is decided on the name as it would be meant (SPEC §3): `" CALM_X"` is in scope, and
+    // CALM017 then judges the white space as written.
+    let name = name.trim();
     name.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
         || name.eq_ignore_ascii_case(PROCESS_AUTOMATION_NAME)
         || url.is_some_and(has_cloud_alm_host)

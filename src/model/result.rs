@@ -1,5 +1,7 @@
 //! What the rules produce and the reports show.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -68,7 +70,8 @@ impl ObjectKind {
 /// A place in an input: the display path and a 1-based line.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 pub struct Location {
-    pub path: String,
+    /// Shared by the results of one file (a large landscape has millions of results).
+    pub path: Arc<str>,
     pub line: u32,
 }
 
@@ -93,7 +96,8 @@ pub struct Finding {
     /// The rule's severity, lowered for some results (an absent property that defaults
     /// to the right value is a warning, not an error).
     pub severity: Severity,
-    pub object: ObjectRef,
+    /// Shared by every result about the same object: built once per object, not per result.
+    pub object: Arc<ObjectRef>,
     /// The property the result is about, if one.
     pub property: Option<String>,
     pub message: String,
@@ -103,14 +107,14 @@ pub struct Finding {
     pub target: Option<String>,
     /// An accepted exception: the status stays, the result no longer counts for the exit code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub waived: Option<Waived>,
+    pub waived: Option<Box<Waived>>,
     /// Compared with `--baseline`: set on failures only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineState>,
     /// Destination results: the purpose (profile, SPEC §3a) the destination was judged by, and
     /// why that profile was chosen. JSON: `profile` and `profile_reason`.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub profile: Option<ProfileChoice>,
+    pub profile: Option<Arc<ProfileChoice>>,
 }
 
 /// The profile a destination was judged by and why it was chosen ("named by the settings",

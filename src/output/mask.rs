@@ -199,12 +199,14 @@ impl<W: Write> MaskingWriter<W> {
 
 impl<W: Write> Write for MaskingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.pending.extend_from_slice(buf);
+        // A chunk at a time (`write_all` passes the rest), so a large text is never copied whole.
+        let taken = &buf[..buf.len().min(CHUNK)];
+        self.pending.extend_from_slice(taken);
         if self.pending.len() >= CHUNK + self.masker.longest {
             let safe = self.pending.len() + 1 - self.masker.longest.max(1);
             self.drain(safe)?;
         }
-        Ok(buf.len())
+        Ok(taken.len())
     }
 
     /// Passes on only what is safe to pass on; what may start a secret stays until

@@ -82,6 +82,15 @@ pub fn stdout(text: &str) {
     let _ = out.write_all(&masker.mask_bytes(text.as_bytes())).and_then(|()| out.flush());
 }
 
+/// Writes what `write` produces to standard output, masked as it streams, buffered, never held
+/// whole (the report of a large landscape). A closed pipe (`| head`) is not the run's failure
+/// and is ignored.
+pub fn stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+    let masker = Masker::current();
+    let mut out = MaskingWriter::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()), masker);
+    let _ = write(&mut out).and_then(|()| out.finish()).and_then(|mut w| w.flush());
+}
+
 /// One line on standard error, `calm-audit: ` first, masked.
 pub fn stderr_line(line: &str) {
     let masker = Masker::current();

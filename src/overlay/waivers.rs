@@ -12,6 +12,9 @@ pub struct Waiver {
     /// Glob over destination names; `None`: every object of the rule.
     pub destination: Option<String>,
     pub target: Option<String>,
+    /// Glob over where the object came from ([`crate::report::identity_source`]: `prod/*`,
+    /// `btp/subaccount/*`); `None`: from anywhere.
+    pub source: Option<String>,
     pub reason: String,
     /// `YYYY-MM-DD`, the last day it applies.
     pub expires: String,
@@ -24,6 +27,7 @@ impl Waiver {
         f.code == self.rule
             && matches!(f.status, Status::Fail | Status::Manual)
             && self.target.as_deref().is_none_or(|t| f.target.as_deref() == Some(t))
+            && self.source.as_deref().is_none_or(|pattern| glob_match(pattern, &crate::report::identity_source(f)))
             && self
                 .destination
                 .as_deref()
@@ -55,7 +59,7 @@ pub fn apply(findings: &mut [Finding], waivers: &[Waiver], today: &str) -> Vec<W
         let mut matched = 0;
         for f in findings.iter_mut().filter(|f| waiver.matches(f)) {
             matched += 1;
-            f.waived.get_or_insert_with(|| Waived { reason: waiver.reason.clone(), expires: waiver.expires.clone() });
+            f.waived.get_or_insert_with(|| Box::new(Waived { reason: waiver.reason.clone(), expires: waiver.expires.clone() }));
         }
         if matched == 0 {
             notes.push(waiver.note(WaiverProblem::Unmatched));
@@ -93,7 +97,7 @@ mod tests {
             rule: "r",
             status,
             severity: Severity::Error,
-            object: ObjectRef { kind: ObjectKind::Destination, name: name.into(), qualified_name: "f:1".into(), level: None },
+            object: ObjectRef { kind: ObjectKind::Destination, name: name.into(), qualified_name: "f:1".into(), level: None }.into(),
             property: None,
             message: String::new(),
             location: Location { path: "f".into(), line: 1 },
@@ -109,10 +113,24 @@ mod tests {
             rule: rule.into(),
             destination: destination.map(str::to_owned),
             target: None,
+            source: None,
             reason: "ticket OPS-4411".into(),
             expires: expires.into(),
             defined_at: "calm-audit.toml:3".into(),
         }
+    }
+
+    #[test]
+    fn a_waiver_with_a_source_waives_that_source_only() {
+        let mut dev = finding("CALM010", "CALM_X", Status::Fail);
+        std::sync::Arc::make_mut(&mut dev.object).qualified_name = "dev/dest.json:4".into();
+        let mut prod = finding("CALM010", "CALM_X", Status::Fail);
+        std::sync::Arc::make_mut(&mut prod.object).qualified_name = "prod/dest.json:4".into();
+        let mut findings = vec![dev, prod];
+        let mut w = waiver("CALM010", Some("CALM_X"), "2099-01-01");
+        w.source = Some("dev/*".into());
+        assert!(apply(&mut findings, &[w], "2026-01-01").is_empty());
+        assert!(findings[0].waived.is_some() && findings[1].waived.is_none());
     }
 
     #[test]

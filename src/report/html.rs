@@ -312,7 +312,7 @@ fn result_view<'a>(report: &'a Report, f: &'a Finding) -> ResultView<'a> {
             Vec::new()
         },
         help_uri: rule.map(|r| r.help_uri.as_str()),
-        waived: f.waived.as_ref(),
+        waived: f.waived.as_deref(),
         baseline: match (report.baseline.is_some(), f.baseline) {
             (true, Some(BaselineState::New)) => Some("new since the baseline"),
             (true, Some(BaselineState::Unchanged)) => Some("unchanged: already a failure in the baseline"),
@@ -348,7 +348,7 @@ fn object_view<'a>(report: &'a Report, id: String, findings: &[&'a Finding]) -> 
         name: if first.object.kind == ObjectKind::Landscape { "all inputs together" } else { &first.object.name },
         origin: &first.object.qualified_name,
         level: first.object.level.map(|l| l.as_str()),
-        profile: findings.iter().find_map(|f| f.profile.as_ref()).map(ProfileView::from),
+        profile: findings.iter().find_map(|f| f.profile.as_deref()).map(ProfileView::from),
         tally: tally(findings),
         attention: attention.into_iter().map(|f| result_view(report, f)).collect(),
         folded: folded.into_iter().map(|f| result_view(report, f)).collect(),
@@ -523,7 +523,15 @@ fn page(report: &Report) -> Page<'_> {
     }
 }
 
+/// The page as one text.
 pub fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("the built-in HTML template renders");
+    String::from_utf8(out).expect("minijinja writes UTF-8")
+}
+
+/// Writes the page to `out` as the template produces it.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut env = minijinja::Environment::new();
     // Escape every value, whatever the template's name.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
@@ -538,7 +546,7 @@ pub fn render(report: &Report) -> String {
     // the tests catch, not something an input can cause.
     env.add_template("report.html", TEMPLATE).expect("the built-in HTML template parses");
     let template = env.get_template("report.html").expect("the built-in HTML template is registered");
-    template.render(minijinja::value::Serde(page(report))).expect("the built-in HTML template renders")
+    template.render_captured_to(minijinja::value::Serde(page(report)), out).map(drop).map_err(std::io::Error::other)
 }
 
 #[cfg(test)]
@@ -562,10 +570,11 @@ mod tests {
                 name: name.into(),
                 qualified_name: format!("dest/{name}.json:1"),
                 level: None,
-            },
+            }
+            .into(),
             property: Some("URL".into()),
             message: message.into(),
-            location: Location { path: format!("dest/{name}.json"), line: 4 },
+            location: Location { path: format!("dest/{name}.json").into(), line: 4 },
             target: None,
             waived: None,
             baseline: None,
@@ -600,8 +609,8 @@ mod tests {
     fn hostile_values_render_as_text_everywhere() {
         let mut f = finding("CALM004", Status::Fail, SCRIPT_NAME, "URL \"https://x/\"><img src=x onerror=alert(3)>\" does not end with /");
         f.target = Some("<i>prod</i>".into());
-        f.profile = Some(ProfileChoice { name: "<u>p</u>".into(), reason: "\"><img onerror=alert(4)>".into() });
-        f.waived = Some(Waived { reason: "<script>alert(5)</script>".into(), expires: "2099-01-01\"><b>".into() });
+        f.profile = Some(ProfileChoice { name: "<u>p</u>".into(), reason: "\"><img onerror=alert(4)>".into() }.into());
+        f.waived = Some(Box::new(Waived { reason: "<script>alert(5)</script>".into(), expires: "2099-01-01\"><b>".into() }));
         let mut g = finding("CALM001", Status::Pass, ATTR_NAME, "Name '><svg onload=alert(6)> is fine");
         g.target = Some("<i>prod</i>".into());
         let mut r = report(vec![f, g]);
@@ -710,8 +719,8 @@ mod tests {
     #[test]
     fn profiles_waivers_baseline_and_not_audited_are_shown() {
         let mut f = finding("CALM004", Status::Fail, "CALM_A", "URL does not end with /");
-        f.profile = Some(ProfileChoice { name: "entitlement-management".into(), reason: "named by the settings".into() });
-        f.waived = Some(Waived { reason: "migration to the new tenant".into(), expires: "2099-03-31".into() });
+        f.profile = Some(ProfileChoice { name: "entitlement-management".into(), reason: "named by the settings".into() }.into());
+        f.waived = Some(Box::new(Waived { reason: "migration to the new tenant".into(), expires: "2099-03-31".into() }));
         let mut u = finding("CALM010", Status::Fail, "CALM_A", "tokenServiceURLType is \"Common\"");
         u.baseline = Some(BaselineState::Unchanged);
         let mut r = report(vec![f, u]);

@@ -25,7 +25,7 @@ struct Document<'a> {
     waiver_notes: &'a [WaiverNote],
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline: Option<&'a BaselineSummary>,
-    results: Vec<JsonResult<'a>>,
+    results: Results<'a>,
     /// Every destination read and not audited, with the reason: out of scope, or recognised
     /// as a purpose that is not audited (SPEC §3a).
     not_audited: &'a [NotAudited],
@@ -37,6 +37,16 @@ struct JsonResult<'a> {
     finding: &'a Finding,
     /// Stable identity of the result: rule, object, level and property.
     fingerprint: String,
+}
+
+/// Every result with its fingerprint, made one at a time as it is written (millions of results
+/// in a large landscape; a list of them all would double the report's memory).
+struct Results<'a>(&'a [Finding]);
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|finding| JsonResult { finding, fingerprint: super::fingerprint(finding) }))
+    }
 }
 
 #[derive(Serialize)]
@@ -56,7 +66,8 @@ struct Summary {
     failing: usize,
 }
 
-pub fn render(report: &Report) -> String {
+/// Writes the report to `out` as it is produced.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let doc = Document {
         schema: "calm-audit-report",
         schema_version: SCHEMA_VERSION,
@@ -76,10 +87,9 @@ pub fn render(report: &Report) -> String {
         targets: &report.targets,
         waiver_notes: &report.waiver_notes,
         baseline: report.baseline.as_ref(),
-        results: report.findings.iter().map(|finding| JsonResult { finding, fingerprint: super::fingerprint(finding) }).collect(),
+        results: Results(&report.findings),
         not_audited: &report.not_audited,
     };
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }

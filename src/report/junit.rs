@@ -107,7 +107,19 @@ fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str)
     suite
 }
 
-pub fn render(report: &Report) -> String {
+/// The report as one text (the tests read it back).
+#[cfg(test)]
+fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing into memory");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// Writes the report to `out` as it is produced. quick-junit serialises the suites without their
+/// test cases (attributes with every count, properties), and each test case on its own as it is
+/// written; the two are joined where each suite's test cases go. The same bytes as one report
+/// serialised whole, without a tree of millions of test cases or the text of all of them.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let fail_on = report.options.fail_on.map_or("never", |s| s.as_str());
     let mut suites: Vec<TestSuite> = report.targets.iter().map(|t| suite(&t.name, Some(&t.coverage), t.complete, fail_on)).collect();
     // Results of a run without targets, results that name none of them, and failed sources.
@@ -124,13 +136,22 @@ pub fn render(report: &Report) -> String {
         };
     }
 
+    // Each result's suite (the general one last), counted by quick-junit as it adds a test case;
+    // the test case itself is made again when it is written.
+    let general_index = suites.len();
+    let mut suite_of: Vec<u32> = Vec::with_capacity(report.findings.len());
     for f in &report.findings {
-        let index = f.target.as_ref().and_then(|t| report.targets.iter().position(|s| &s.name == t));
-        match index.and_then(|i| suites.get_mut(i)) {
-            Some(s) => s.add_test_case(test_case(f)),
-            None => general.add_test_case(test_case(f)),
+        let index = f.target.as_ref().and_then(|t| report.targets.iter().position(|s| &s.name == t)).filter(|i| *i < suites.len());
+        let s = match index {
+            Some(i) => &mut suites[i],
+            None => &mut general,
         };
+        s.add_test_case(test_case(f));
+        s.test_cases.pop();
+        suite_of.push(u32::try_from(index.unwrap_or(general_index)).unwrap_or(u32::MAX));
     }
+    // The failed sources: after the results, in the general suite.
+    let mut failed_sources = Vec::new();
     if !report.complete() {
         for failure in &report.failures {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
@@ -141,24 +162,80 @@ pub fn render(report: &Report) -> String {
             let mut case = TestCase::new(format!("{TOOL} source read"), status);
             case.set_classname(format!("{TOOL}.source.{}", failure.source));
             general.add_test_case(case);
+            failed_sources.extend(general.test_cases.pop());
         }
     }
-    if report.targets.is_empty() || !general.test_cases.is_empty() {
+    let with_general = report.targets.is_empty() || general.tests > 0;
+    if with_general {
         suites.push(general);
     }
+    let suite_count = suites.len();
 
     let mut junit = JunitReport::new(TOOL);
     junit.add_test_suites(suites);
-    junit.to_string().unwrap_or_else(|e| {
-        // Serialising into a String cannot fail short of a bug; keep the output well-formed anyway.
-        let mut fallback = JunitReport::new(TOOL);
-        let mut s = TestSuite::new(TOOL);
-        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_message(format!("the JUnit report could not be written: {e}"));
-        s.add_test_case(TestCase::new(format!("{TOOL} report"), status));
-        fallback.add_test_suite(s);
-        fallback.to_string().unwrap_or_default()
-    })
+    let skeleton = junit.to_string().map_err(std::io::Error::other)?;
+    // The results in suite order (stable: report order within a suite).
+    let mut order: Vec<u32> = (0..u32::try_from(report.findings.len()).map_err(std::io::Error::other)?).collect();
+    order.sort_by_key(|&i| suite_of[i as usize]);
+    let mut order = order.into_iter().peekable();
+    let mut one = OneCase::default();
+    let mut rest = skeleton.as_str();
+    for i in 0..suite_count {
+        // Every suite is written with a start and an end tag; its test cases go before the end.
+        let end = rest.find(SUITE_END).ok_or_else(|| std::io::Error::other("a JUnit suite without its end tag"))?;
+        out.write_all(&rest.as_bytes()[..end])?;
+        rest = &rest[end + SUITE_END.len()..];
+        let index = u32::try_from(i).unwrap_or(u32::MAX);
+        while let Some(&r) = order.peek() {
+            if suite_of[r as usize] != index {
+                break;
+            }
+            order.next();
+            one.write(test_case(&report.findings[r as usize]), out)?;
+        }
+        if with_general && i + 1 == suite_count {
+            for case in failed_sources.drain(..) {
+                one.write(case, out)?;
+            }
+        }
+        out.write_all(SUITE_END.as_bytes())?;
+    }
+    out.write_all(rest.as_bytes())
+}
+
+/// The end tag of a suite in quick-junit's layout (four spaces of indent per level); values are
+/// escaped, so it occurs nowhere else.
+const SUITE_END: &str = "\n    </testsuite>";
+
+/// One test case serialised by quick-junit as it would be inside a report: a report of one
+/// suite and that one case, reused, of which the case's lines are kept.
+struct OneCase {
+    report: JunitReport,
+    text: Vec<u8>,
+}
+
+impl Default for OneCase {
+    fn default() -> Self {
+        let mut report = JunitReport::new(TOOL);
+        report.add_test_suite(TestSuite::new(TOOL));
+        OneCase { report, text: Vec::new() }
+    }
+}
+
+impl OneCase {
+    fn write(&mut self, case: TestCase, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let cases = &mut self.report.test_suites[0].test_cases;
+        cases.clear();
+        cases.push(case);
+        self.text.clear();
+        self.report.serialize(&mut self.text).map_err(std::io::Error::other)?;
+        let text = std::str::from_utf8(&self.text).map_err(std::io::Error::other)?;
+        // From the line break before `<testcase` (the first one indented two levels: the suite
+        // has no properties) to the suite's end tag.
+        let start = text.find("\n        <").ok_or_else(|| std::io::Error::other("a JUnit test case was not written"))?;
+        let end = text.rfind(SUITE_END).ok_or_else(|| std::io::Error::other("a JUnit suite without its end tag"))?;
+        out.write_all(&text.as_bytes()[start..end])
+    }
 }
 
 #[cfg(test)]
@@ -181,10 +258,11 @@ mod tests {
                 name: name.into(),
                 qualified_name: format!("dest/{name}.properties:1"),
                 level: None,
-            },
+            }
+            .into(),
             property: Some("URL".into()),
             message: message.into(),
-            location: Location { path: format!("dest/{name}.properties"), line: 4 },
+            location: Location { path: format!("dest/{name}.properties").into(), line: 4 },
             target: None,
             waived: None,
             baseline: None,
@@ -230,7 +308,7 @@ mod tests {
 
     fn mixed() -> Report {
         let mut waived = finding("CALM003", "destination-proxy-internet", Status::Fail, "CALM_W", "ProxyType is \"OnPremise\"");
-        waived.waived = Some(Waived { reason: "migration <ticket 42> & co".into(), expires: "2027-03-31".into() });
+        waived.waived = Some(Box::new(Waived { reason: "migration <ticket 42> & co".into(), expires: "2027-03-31".into() }));
         let mut unchanged =
             finding("CALM010", "destination-token-url-type-dedicated", Status::Fail, "CALM_U", "tokenServiceURLType is \"Common\"");
         unchanged.baseline = Some(BaselineState::Unchanged);
@@ -302,6 +380,37 @@ mod tests {
         assert_eq!(parsed.test_suites[1].failures, 1);
         let TestCaseStatus::NonSuccess { description, .. } = &parsed.test_suites[1].test_cases[0].status else { unreachable!() };
         assert!(description.as_ref().is_some_and(|d| d.contains("target: prod")), "{xml}");
+    }
+
+    /// What `write` streams is byte for byte what quick-junit writes for the whole tree.
+    #[test]
+    fn streamed_report_is_the_whole_report() {
+        let whole = |r: &Report| {
+            let fail_on = r.options.fail_on.map_or("never", |s| s.as_str());
+            let mut suites: Vec<TestSuite> = r.targets.iter().map(|t| suite(&t.name, Some(&t.coverage), t.complete, fail_on)).collect();
+            let mut general = suite(TOOL, r.targets.is_empty().then_some(&r.coverage), r.complete(), fail_on);
+            for f in &r.findings {
+                match f.target.as_ref().and_then(|t| r.targets.iter().position(|s| &s.name == t)) {
+                    Some(i) => suites[i].add_test_case(test_case(f)),
+                    None => general.add_test_case(test_case(f)),
+                };
+            }
+            if r.targets.is_empty() || !general.test_cases.is_empty() {
+                suites.push(general);
+            }
+            let mut junit = JunitReport::new(TOOL);
+            junit.add_test_suites(suites);
+            junit.to_string().expect("serialised")
+        };
+        let mut r = mixed();
+        r.failures.clear();
+        assert_eq!(render(&r), whole(&r));
+        let summary = |name: &str| TargetSummary { name: name.into(), complete: true, coverage: Coverage::default() };
+        r.targets = vec![summary("dev"), summary("prod"), summary("none")];
+        for (i, f) in r.findings.iter_mut().enumerate() {
+            f.target = [Some("prod".to_owned()), Some("dev".to_owned()), None][i % 3].clone();
+        }
+        assert_eq!(render(&r), whole(&r));
     }
 
     #[test]

@@ -89,6 +89,9 @@ fn coverage_line(report: &Report) -> String {
     if !c.files_skipped.is_empty() {
         s.push_str(&format!(" ({} other file(s) skipped)", c.files_skipped.len()));
     }
+    if !c.files_ignored.is_empty() {
+        s.push_str(&format!(" ({})", super::ignored_summary(&c.files_ignored)));
+    }
     s.push_str(&format!(
         ", {} destination(s) found, {} in scope, {} audited",
         c.destinations_found, c.destinations_in_scope, c.destinations_audited
@@ -323,10 +326,11 @@ mod tests {
                 name: name.into(),
                 qualified_name: format!("dest/{name}.properties:1"),
                 level: None,
-            },
+            }
+            .into(),
             property: None,
             message: message.into(),
-            location: Location { path: format!("dest/{name}.properties"), line: 4 },
+            location: Location { path: format!("dest/{name}.properties").into(), line: 4 },
             target: None,
             waived: None,
             baseline: None,
@@ -387,7 +391,7 @@ mod tests {
         unchanged.baseline = Some(BaselineState::Unchanged);
         let mut waived = finding("CALM003", "destination-proxy-internet", Status::Fail, "CALM_W", "ProxyType is \"OnPremise\"");
         waived.target = Some("dev".into());
-        waived.waived = Some(Waived { reason: "migration".into(), expires: "2027-03-31".into() });
+        waived.waived = Some(Box::new(Waived { reason: "migration".into(), expires: "2027-03-31".into() }));
         let mut manual = finding("CALM009", "destination-client-secret-set", Status::Manual, "CALM_A", "the export removed clientSecret");
         manual.target = Some("dev".into());
         let mut pass = finding("CALM001", "destination-name-prefix", Status::Pass, "CALM_A", "Name starts with CALM_");

@@ -35,6 +35,10 @@ pub struct Coverage {
     /// Terraform variables files found and not applied: Terraform loads them only when given
     /// with `-var-file` (`--var-file` applies them). Also in `files_skipped`.
     pub var_files_not_applied: Vec<String>,
+    /// Files and folders walks left out by an ignore rule, counted by the kind of ignore file
+    /// (`.gitignore`, `.ignore`, `.git/info/exclude`); `-v` lists them.
+    #[serde(serialize_with = "ignored_as_map")]
+    pub files_ignored: Vec<(String, usize)>,
     pub destinations_found: usize,
     /// In scope (SPEC §3): named CALM_*, a Cloud ALM URL, or named by the settings.
     pub destinations_in_scope: usize,
@@ -47,6 +51,20 @@ pub struct Coverage {
     pub live_service: Option<String>,
     /// Subaccount of a live read (from the token).
     pub subaccount_id: Option<String>,
+}
+
+fn ignored_as_map<S: serde::Serializer>(ignored: &[(String, usize)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(ignored.iter().map(|(by, n)| (by, n)))
+}
+
+/// "3 ignored by .gitignore, 1 by .ignore": what the coverage says of ignored files.
+pub fn ignored_summary(ignored: &[(String, usize)]) -> String {
+    let parts: Vec<String> = ignored
+        .iter()
+        .enumerate()
+        .map(|(i, (by, n))| if i == 0 { format!("{n} ignored by {by}") } else { format!("{n} by {by}") })
+        .collect();
+    parts.join(", ")
 }
 
 /// How the reports should look, resolved once from the flags.
@@ -181,28 +199,52 @@ impl Report {
         self.options.all_results || !matches!(f.status, Status::Pass | Status::NotApplicable)
     }
 
+    /// The report as one text: [`Report::render_to`] into memory.
     pub fn render(&self, format: Format) -> String {
+        let mut out = Vec::new();
+        // Writing into memory fails only if a renderer does; the text says so rather than panic.
+        if let Err(e) = self.render_to(format, &mut out) {
+            return format!("the {format:?} report could not be rendered: {e}\n");
+        }
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    /// Writes the report to `out` as it is produced: the large formats (JSON, SARIF, JUnit)
+    /// never hold the whole text, which for 100,000 audited destinations is over a gigabyte.
+    pub fn render_to(&self, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match format {
             // Values from the inputs are made inert where a terminal or a viewer would act on them.
-            Format::Table => inert(table::render(self), self.options.color),
-            Format::Json => json::render(self),
-            Format::Sarif => sarif::render(self),
-            Format::Junit => xml_safe(junit::render(self)),
-            Format::Markdown => inert(markdown::render(self), false),
-            Format::Html => html::render(self),
+            Format::Table => out.write_all(inert(table::render(self), self.options.color).as_bytes()),
+            Format::Json => json::write(self, out),
+            Format::Sarif => sarif::write(self, out),
+            Format::Junit => junit::write(self, &mut XmlSafe(out)),
+            Format::Markdown => out.write_all(inert(markdown::render(self), false).as_bytes()),
+            Format::Html => html::write(self, out),
         }
+    }
+}
+
+/// Passes text on with the characters XML forbids escaped ([`crate::output::xml_safe`]); every
+/// write must be whole UTF-8 text, as the JUnit writer's are.
+struct XmlSafe<'a>(&'a mut dyn std::io::Write);
+
+impl std::io::Write for XmlSafe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let text = std::str::from_utf8(buf).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        self.0.write_all(crate::output::xml_safe(text).as_bytes())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
     }
 }
 
 fn inert(text: String, keep_colour: bool) -> String {
     match crate::output::inert(&text, keep_colour) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(safe) => safe,
-    }
-}
-
-fn xml_safe(text: String) -> String {
-    match crate::output::xml_safe(&text) {
         std::borrow::Cow::Borrowed(_) => text,
         std::borrow::Cow::Owned(safe) => safe,
     }
@@ -220,9 +262,57 @@ fn fnv1a(parts: &[&str]) -> String {
     format!("{hash:016x}")
 }
 
-/// Identity of a result: rule, object and property; not the line, the file order or the
-/// message wording, so it survives edits that do not change what is wrong.
+/// Identity of a result: rule, object, property, target and where the object came from (the
+/// file relative to the working folder with the object's address in it, or the live target's
+/// pseudo path with its level); not the line, the file order or the message wording, so it
+/// survives edits that do not change what is wrong, and the same name failing in `prod/` and
+/// in `dev/` are two results.
 pub fn fingerprint(f: &Finding) -> String {
+    let source = identity_source(f);
+    fnv1a(&[
+        f.code,
+        f.object.kind.as_str(),
+        &f.object.name,
+        &source,
+        f.property.as_deref().unwrap_or(""),
+        f.target.as_deref().unwrap_or(""),
+    ])
+}
+
+/// The identity results had before their source was part of it: rule, object, level and
+/// property. A baseline written then still matches a result where this identity is unambiguous.
+pub fn legacy_fingerprint(f: &Finding) -> String {
     let level = f.object.qualified_name.rsplit_once(" (").map_or("", |(_, l)| l);
     fnv1a(&[f.code, f.object.kind.as_str(), &f.object.name, level, f.property.as_deref().unwrap_or("")])
+}
+
+/// Where a result's object came from, without line numbers: its qualified name (`dev/a.json:3`,
+/// `./infra/main.tf:11 module.em.btp_subaccount_destination.calm (subaccount level)`,
+/// `btp/subaccount/<id>/destinations/X (instance level)`) with every `:<line>` removed, a
+/// leading `./` dropped and an absolute path below the working folder made relative to it.
+pub fn identity_source(f: &Finding) -> String {
+    static WORKING: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let q = &f.object.qualified_name;
+    let mut out = String::with_capacity(q.len());
+    let mut rest = q.as_str();
+    while let Some(i) = rest.find(':') {
+        let digits = rest[i + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        let after = rest[i + 1 + digits..].chars().next();
+        out.push_str(&rest[..i]);
+        if digits > 0 && after.is_none_or(|c| c == ' ') {
+            rest = &rest[i + 1 + digits..];
+        } else {
+            out.push(':');
+            rest = &rest[i + 1..];
+        }
+    }
+    out.push_str(rest);
+    let mut source = out.trim_start_matches("./").replace('\\', "/");
+    let working = WORKING.get_or_init(|| std::env::current_dir().ok().map(|d| format!("{}/", d.display().to_string().replace('\\', "/"))));
+    if let Some(w) = working
+        && let Some(relative) = source.strip_prefix(w.as_str())
+    {
+        source = relative.to_owned();
+    }
+    source
 }

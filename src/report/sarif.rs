@@ -169,7 +169,8 @@ fn absent_result(report: &Report, gone: &AbsentFinding) -> SarifResult {
     result
 }
 
-pub fn render(report: &Report) -> String {
+/// Writes the log to `out` as it is produced.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let driver = ToolComponent::builder()
         .name("calm-audit")
         .version(env!("CARGO_PKG_VERSION"))
@@ -191,16 +192,14 @@ pub fn render(report: &Report) -> String {
     } else {
         Invocation::builder().execution_successful(false).tool_execution_notifications(notifications).build()
     };
-    let mut results: Vec<SarifResult> = report
+    // The results are written one at a time into the log's empty `results` list (below).
+    let results = report
         .findings
         .iter()
         .filter(|f| report.shown(f) && (f.waived.is_none() || report.options.sarif_waived))
         .map(|f| result(report, f))
-        .collect();
-    if let Some(b) = &report.baseline {
-        results.extend(b.absent.iter().map(|gone| absent_result(report, gone)));
-    }
-    let mut run = Run::builder().tool(Tool::builder().driver(driver).build()).invocations(vec![invocation]).results(results).build();
+        .chain(report.baseline.iter().flat_map(|b| b.absent.iter().map(|gone| absent_result(report, gone))));
+    let mut run = Run::builder().tool(Tool::builder().driver(driver).build()).invocations(vec![invocation]).results(Vec::new()).build();
     // SAP's own destinations recognised and not audited (SPEC §3a), named with the reason as in
     // the JSON report's `not_audited`; those merely out of scope are only counted there.
     let recognised: Vec<serde_json::Value> =
@@ -211,14 +210,74 @@ pub fn render(report: &Report) -> String {
         run.properties = Some(PropertyBag::builder().additional_properties(props).build());
     }
     let log = Sarif::builder().schema(SCHEMA).version(serde_json::Value::from("2.1.0")).runs(vec![run]).build();
-    let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
-    text.push('\n');
-    text
+    let mut skeleton = serde_json::to_string_pretty(&log)?;
+    skeleton.push('\n');
+    write_with_results(&skeleton, results, out)
+}
+
+/// Where the run's results go in the pretty-printed log, as serde_json writes an empty list:
+/// the run's fields are indented six spaces. JSON strings hold no line break, so this occurs
+/// nowhere else.
+const EMPTY_RESULTS: &str = "\n      \"results\": []";
+
+/// Writes the log `skeleton` (with an empty `results` list) with `results` in that list, each
+/// serialised as it is written, so that the bytes are those of the log serialised whole.
+fn write_with_results(skeleton: &str, results: impl Iterator<Item = SarifResult>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let Some(at) = skeleton.find(EMPTY_RESULTS) else {
+        return Err(std::io::Error::other("the SARIF log has no results list"));
+    };
+    let open = at + EMPTY_RESULTS.len() - 1;
+    out.write_all(&skeleton.as_bytes()[..open])?;
+    let mut written = false;
+    let mut one = Vec::new();
+    for result in results {
+        // Each item of the list on its own line, indented a level deeper than the list.
+        out.write_all(if written { b",\n        " } else { b"\n        " })?;
+        written = true;
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, &result)?;
+        for (i, line) in one.split(|b| *b == b'\n').enumerate() {
+            if i > 0 {
+                out.write_all(b"\n        ")?;
+            }
+            out.write_all(line)?;
+        }
+    }
+    if written {
+        out.write_all(b"\n      ")?;
+    }
+    out.write_all(&skeleton.as_bytes()[open..])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Results written into the empty list give the bytes of the log serialised whole.
+    #[test]
+    fn results_streamed_into_the_log_are_the_whole_log() {
+        let log = |results: Vec<SarifResult>| {
+            let driver = ToolComponent::builder().name("calm-audit").build();
+            let run = Run::builder().tool(Tool::builder().driver(driver).build()).results(results).build();
+            let mut text =
+                serde_json::to_string_pretty(&Sarif::builder().version(serde_json::Value::from("2.1.0")).runs(vec![run]).build())
+                    .expect("serialised");
+            text.push('\n');
+            text
+        };
+        let one = |text: &str| {
+            SarifResult::builder()
+                .rule_id("CALM004")
+                .message(Message::builder().text(text).build())
+                .locations(vec![Location::builder().logical_locations(vec![LogicalLocation::builder().name("a").build()]).build()])
+                .build()
+        };
+        for results in [vec![], vec![one("a \"quoted\"\nline")], vec![one("a"), one("b"), one("c")]] {
+            let mut streamed = Vec::new();
+            write_with_results(&log(Vec::new()), results.clone().into_iter(), &mut streamed).expect("written");
+            assert_eq!(String::from_utf8(streamed).expect("UTF-8"), log(results));
+        }
+    }
 
     #[test]
     fn uris_are_percent_encoded() {

@@ -81,7 +81,7 @@ fn status_label(f: &Finding) -> String {
 /// is written in another file than the object's (a Terraform variable default or `*.tfvars`
 /// value, an MTA extension descriptor) or the object names no file (the landscape).
 fn line_label(f: &Finding) -> String {
-    let path = f.location.path.as_str();
+    let path = &*f.location.path;
     let own = f.object.qualified_name.strip_prefix(path).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', ' ']));
     if own { f.location.line.to_string() } else { format!("{path}:{}", f.location.line) }
 }
@@ -328,9 +328,10 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
     let mut s = vec![(
         0,
         format!(
-            "Coverage: {} destination file(s) read, {} skipped; {} destination(s) found, {} in scope, {} not audited",
+            "Coverage: {} destination file(s) read, {} skipped{}; {} destination(s) found, {} in scope, {} not audited",
             c.files_read,
             c.files_skipped.len(),
+            if c.files_ignored.is_empty() { String::new() } else { format!(", {}", super::ignored_summary(&c.files_ignored)) },
             c.destinations_found,
             c.destinations_in_scope,
             report.not_audited.len()
@@ -415,10 +416,11 @@ mod tests {
                 name: name.into(),
                 qualified_name: format!("{}/{name}.properties:1", target.unwrap_or("dest")),
                 level: None,
-            },
+            }
+            .into(),
             property: None,
             message: message.into(),
-            location: Location { path: format!("dest/{name}.properties"), line: 9 },
+            location: Location { path: format!("dest/{name}.properties").into(), line: 9 },
             target: target.map(str::to_owned),
             waived: None,
             baseline: None,
@@ -467,14 +469,15 @@ mod tests {
     #[test]
     fn a_result_written_in_another_file_names_that_file() {
         let mut own = finding(None, "CALM_A", Status::Fail, "bad");
-        own.object.qualified_name = "infra/main.tf:11 btp_subaccount_destination.a (subaccount level)".into();
+        std::sync::Arc::make_mut(&mut own.object).qualified_name =
+            "infra/main.tf:11 btp_subaccount_destination.a (subaccount level)".into();
         own.location = Location { path: "infra/main.tf".into(), line: 14 };
         let mut elsewhere = finding(None, "CALM_A", Status::Fail, "bad default");
-        elsewhere.object.qualified_name.clone_from(&own.object.qualified_name);
+        std::sync::Arc::make_mut(&mut elsewhere.object).qualified_name.clone_from(&own.object.qualified_name);
         elsewhere.location = Location { path: "infra/variables.tf".into(), line: 3 };
         // A path that only begins like the object's file is another file.
         let mut longer = finding(None, "CALM_A", Status::Fail, "bad value");
-        longer.object.qualified_name.clone_from(&own.object.qualified_name);
+        std::sync::Arc::make_mut(&mut longer.object).qualified_name.clone_from(&own.object.qualified_name);
         longer.location = Location { path: "infra/main.tf.bak".into(), line: 2 };
         assert_eq!([line_label(&own), line_label(&elsewhere), line_label(&longer)], ["14", "infra/variables.tf:3", "infra/main.tf.bak:2"]);
         for width in [60, 200] {
@@ -490,7 +493,8 @@ mod tests {
         findings.extend((0..3).map(|i| finding(None, &format!("CALM_{i}"), Status::Pass, "fine")));
         let mut r = report(findings, 60);
         r.options.color = true;
-        r.findings[0].profile = Some(ProfileChoice { name: "entitlement-management".into(), reason: "name starts with CALM_".repeat(3) });
+        r.findings[0].profile =
+            Some(ProfileChoice { name: "entitlement-management".into(), reason: "name starts with CALM_".repeat(3) }.into());
         let text = render(&r);
         assert!(text.contains("\x1b[31m"), "{text}");
         assert_fits(&text, 60);
@@ -499,7 +503,7 @@ mod tests {
     #[test]
     fn every_audited_destination_gets_a_line_with_counts_and_profile() {
         let mut quiet = finding(None, "CALM_QUIET", Status::Pass, "fine");
-        quiet.profile = Some(ProfileChoice { name: "calm-push".into(), reason: "name starts with CALM_".into() });
+        quiet.profile = Some(ProfileChoice { name: "calm-push".into(), reason: "name starts with CALM_".into() }.into());
         let text = render(&report(vec![quiet, finding(None, "CALM_LOUD", Status::Fail, "bad")], 100));
         assert!(text.contains("Destinations audited (2):"), "{text}");
         assert!(text.contains("  CALM_QUIET: 1 pass; profile calm-push (name starts with CALM_); dest/CALM_QUIET.properties:1"), "{text}");

@@ -198,6 +198,7 @@ pub fn not_audited(destinations: &[Destination], excluded: &[(usize, Option<Stri
 /// as for an in-scope destination. Only the name is looked at, which is all that is kept of an
 /// out-of-scope destination.
 fn not_audited_by_name(name: &str) -> Option<(&'static str, &'static str)> {
+    let name = name.trim();
     let step = Profiles::builtin().recognise.iter().find(|step| match &step.condition {
         Condition::Name(n) => eq(name, n, step.ignore_case),
         Condition::NamePrefix(p) => starts(name, p, step.ignore_case),
@@ -248,7 +249,8 @@ fn ends(text: &str, suffix: &str, ignore_case: bool) -> bool {
 /// The purpose of an in-scope destination (SPEC §3a): the explicit choices, then the
 /// recognition steps of `rules/profiles.toml` in order; the first that matches decides.
 pub fn recognise(d: &Destination, settings: Option<&Settings>, choices: &Choices) -> Purpose {
-    let name = d.name();
+    // Recognised by the name as meant; CALM017 judges surrounding white space as written.
+    let name = d.name().trim();
     let mapped = choices
         .by_name
         .iter()

@@ -2,6 +2,8 @@
 //! Rules never print and never exit: they return an [`Outcome`] per object. The engine sits
 //! above the rule files: they know [`super::context`], never this module.
 
+use std::sync::Arc;
+
 use super::catalog::{Catalog, Requirement, Rule, Scope, Template};
 use super::context::{Inputs, Outcome, Purpose, Subject, choice};
 use super::profiles::Profiles;
@@ -81,8 +83,12 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
     let judged = inputs.profiles();
     // Each audited destination with what its results carry (the object, the profile and why),
     // built once per run rather than once per result.
-    let carried: Vec<(ObjectRef, ProfileChoice)> =
-        scoped.iter().zip(judged).map(|(d, (p, reason))| (destination_ref(d), choice(p, reason))).collect();
+    // Shared (`Arc`) by its results: each result holds a pointer, not copies of the strings.
+    let carried: Vec<Carried> = scoped
+        .iter()
+        .zip(judged)
+        .map(|(d, (p, reason))| Carried { object: Arc::new(destination_ref(d)), profile: Arc::new(choice(p, reason)) })
+        .collect();
     let each = |rule: &'static Rule| {
         // Whether each of the (few) profiles applies the rule, asked once per profile.
         let mut applies: Vec<(&'static super::Profile, bool)> = Vec::new();
@@ -161,11 +167,11 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
                         Subject::Landscape => out.push(finding(rule, landscape_ref(), landscape_location(inputs), outcome)),
                         Subject::Destination(d) => {
                             let carried = match inputs.purpose(d) {
-                                Some(Purpose::Judged { profile, reason }) => Some(choice(profile, &reason)),
+                                Some(Purpose::Judged { profile, reason }) => Some(Arc::new(choice(profile, &reason))),
                                 _ => None,
                             };
                             let location = destination_location(d, &outcome);
-                            let mut f = finding(rule, destination_ref(d), location, outcome);
+                            let mut f = finding(rule, Arc::new(destination_ref(d)), location, outcome);
                             f.profile = carried;
                             out.push(f);
                         }
@@ -198,15 +204,21 @@ fn scope_unknown(rule: &'static Rule, inputs: &Inputs, profiles: &Profiles, out:
             None => f(d, inputs),
         };
         let location = destination_location(d, &outcome);
-        out.push(finding(rule, destination_ref(d), location, outcome));
+        out.push(finding(rule, Arc::new(destination_ref(d)), location, outcome));
     }
 }
 
+/// What every result about one audited destination carries, built once per destination.
+struct Carried {
+    object: Arc<ObjectRef>,
+    profile: Arc<ProfileChoice>,
+}
+
 /// A result about an audited destination, carrying its object and profile.
-fn destination_finding(rule: &'static Rule, d: &Destination, carried: &(ObjectRef, ProfileChoice), outcome: Outcome) -> Finding {
+fn destination_finding(rule: &'static Rule, d: &Destination, carried: &Carried, outcome: Outcome) -> Finding {
     let location = destination_location(d, &outcome);
-    let mut f = finding(rule, carried.0.clone(), location, outcome);
-    f.profile = Some(carried.1.clone());
+    let mut f = finding(rule, Arc::clone(&carried.object), location, outcome);
+    f.profile = Some(Arc::clone(&carried.profile));
     f
 }
 
@@ -244,7 +256,7 @@ fn not_literal(rule: &Rule, d: &Destination, outcome: Outcome) -> Outcome {
     Outcome::not_applicable(format!("{} is {expression}: {why}", p.key)).on(&p.key)
 }
 
-fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: Outcome) -> Finding {
+fn finding(rule: &'static Rule, object: Arc<ObjectRef>, location: Location, outcome: Outcome) -> Finding {
     let severity = outcome.severity.map_or(rule.severity, |s| s.max(rule.severity));
     // Whatever a rule wrote, a URL's credentials and query values never leave the engine.
     let message = match crate::model::url::redact_urls_in(&outcome.message) {
@@ -270,7 +282,7 @@ fn finding(rule: &'static Rule, object: ObjectRef, location: Location, outcome: 
 /// A result about a whole input file (settings, key), at `line` of it.
 fn file_finding(rule: &'static Rule, kind: ObjectKind, path: &str, line: u32, outcome: Outcome) -> Finding {
     let object = ObjectRef { kind, name: file_name(path), qualified_name: path.to_owned(), level: None };
-    finding(rule, object, Location { path: path.to_owned(), line }, outcome)
+    finding(rule, Arc::new(object), Location { path: path.into(), line }, outcome)
 }
 
 fn file_name(path: &str) -> String {
@@ -294,23 +306,25 @@ fn destination_location(d: &Destination, outcome: &Outcome) -> Location {
         Some(k) => d.case_variant(k).map_or_else(|| (d.path_of("Name"), d.line_of("Name")), |v| d.key_location(v)),
         None => (d.path_of("Name"), d.line_of("Name")),
     };
-    Location { path: path.to_owned(), line }
+    // The file the destination was read from is shared, not copied.
+    let path = if std::ptr::eq(path, &*d.origin.path) { Arc::clone(&d.origin.path) } else { path.into() };
+    Location { path, line }
 }
 
-fn landscape_ref() -> ObjectRef {
-    ObjectRef { kind: ObjectKind::Landscape, name: "landscape".into(), qualified_name: "landscape".into(), level: None }
+fn landscape_ref() -> Arc<ObjectRef> {
+    Arc::new(ObjectRef { kind: ObjectKind::Landscape, name: "landscape".into(), qualified_name: "landscape".into(), level: None })
 }
 
 /// Landscape results point at the settings file, else the key, else the first destination file.
 fn landscape_location(inputs: &Inputs) -> Location {
     if let Some(s) = inputs.settings {
-        return Location { path: s.path.clone(), line: 1 };
+        return Location { path: s.path.as_str().into(), line: 1 };
     }
     if let Some(k) = inputs.key {
-        return Location { path: k.path.clone(), line: 1 };
+        return Location { path: k.path.as_str().into(), line: 1 };
     }
     match inputs.destinations.first() {
-        Some(d) => Location { path: d.origin.path.to_string(), line: 1 },
+        Some(d) => Location { path: Arc::clone(&d.origin.path), line: 1 },
         None => Location { path: "calm-audit".into(), line: 1 },
     }
 }

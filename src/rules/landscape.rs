@@ -77,7 +77,7 @@ pub fn single_tenant<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> {
 
 pub fn destination_present<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> {
     let Some(s) = inputs.settings else { return Vec::new() };
-    let at = Location { path: s.path.clone(), line: s.line_of("enable_business_process_monitoring") };
+    let at = Location { path: s.path.as_str().into(), line: s.line_of("enable_business_process_monitoring") };
     let outcome = if !s.enable_business_process_monitoring {
         Outcome::not_applicable("Business Process Monitoring is not enabled")
     } else if !inputs.destinations_given {

@@ -28,6 +28,8 @@ pub struct Loaded {
     pub files_read: usize,
     /// Files in walked folders that are not destination files, by display path, with the reason.
     pub skipped: Vec<Skipped>,
+    /// Files and folders a walk left out by an ignore rule, with the file that has the rule.
+    pub ignored: Vec<Skipped>,
     /// Walked files that look like destination sources but could not be read or parsed, and
     /// failures recorded in snapshots that were read: the run is incomplete.
     pub failures: Vec<SourceFailure>,
@@ -363,14 +365,18 @@ pub fn load_walked_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Loaded {
 fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
     let shown_dir = dir.display().to_string();
     let mut builder = ignore::WalkBuilder::new(dir);
+    // The walker's own ignore handling applies ignore files of folders above the walked one
+    // even outside a git repository, and drops what they hide without a word; the rules are
+    // applied here instead ([`IgnoreRules`]), as git applies them, and every file they leave
+    // out is counted.
     builder
         .follow_links(true)
         .hidden(true)
-        .git_ignore(true)
-        .git_exclude(true)
+        .git_ignore(false)
+        .git_exclude(false)
         .git_global(false)
-        .ignore(true)
-        .require_git(false)
+        .ignore(false)
+        .parents(false)
         .sort_by_file_name(std::cmp::Ord::cmp);
     if !walk.exclude_globs.is_empty() {
         let mut overrides = ignore::overrides::OverrideBuilder::new(dir);
@@ -381,6 +387,26 @@ fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, load
         }
         let overrides = overrides.build().map_err(|e| InputError::new(&shown_dir, None, format!("--exclude: {e}")))?;
         builder.overrides(overrides);
+    }
+    let rules = std::sync::Arc::new(std::sync::Mutex::new(IgnoreRules::new(dir)));
+    let ignored = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    {
+        let (rules, ignored) = (std::sync::Arc::clone(&rules), std::sync::Arc::clone(&ignored));
+        builder.filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            let by = lock(&rules).ignored_by(entry.path(), is_dir);
+            match by {
+                Some(by) => {
+                    let mut shown = entry.path().display().to_string();
+                    if is_dir {
+                        shown.push_str("/ (a folder)");
+                    }
+                    lock(&ignored).push(Skipped { path: shown, reason: format!("ignored by {by}") });
+                    false
+                }
+                None => true,
+            }
+        });
     }
     for entry in builder.build() {
         let entry = match entry {
@@ -426,7 +452,84 @@ fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, load
             }
         }
     }
+    loaded.ignored.append(&mut lock(&ignored));
     Ok(())
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Ignore rules as git applies them, for one walked folder: `.gitignore` files (and
+/// `.git/info/exclude`) only inside a git work tree, from its root down; `.ignore` files only in
+/// the walked folder and below. A deeper file's rule beats a shallower one's, and `.ignore`
+/// beats `.gitignore` in the same folder; a `!pattern` re-includes. Git's global excludes
+/// (`core.excludesFile`) are not applied: a CI clone has none, and a run gives the same result
+/// on every machine.
+struct IgnoreRules {
+    /// The walked folder as given, and as a canonical path (ignore files are looked up there).
+    given: PathBuf,
+    walked: PathBuf,
+    git_root: Option<PathBuf>,
+    /// The rules of each folder met, from the deepest: `(matcher, name shown)`.
+    cache: std::collections::HashMap<PathBuf, Vec<(ignore::gitignore::Gitignore, String)>>,
+}
+
+impl IgnoreRules {
+    fn new(dir: &Path) -> Self {
+        let walked = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let git_root = walked.ancestors().find(|a| a.join(".git").exists()).map(Path::to_path_buf);
+        IgnoreRules { given: dir.to_path_buf(), walked, git_root, cache: std::collections::HashMap::new() }
+    }
+
+    /// The rules a folder's own files give, most decisive first.
+    fn rules_of(&mut self, folder: &Path) -> &[(ignore::gitignore::Gitignore, String)] {
+        if !self.cache.contains_key(folder) {
+            let mut rules = Vec::new();
+            let mut add = |file: PathBuf, shown: String| {
+                if file.is_file() {
+                    let mut b = ignore::gitignore::GitignoreBuilder::new(folder);
+                    // A line git cannot read is left out, as git leaves it out.
+                    let _ = b.add(&file);
+                    if let Ok(g) = b.build() {
+                        rules.push((g, shown));
+                    }
+                }
+            };
+            if folder.starts_with(&self.walked) {
+                add(folder.join(".ignore"), ".ignore".into());
+            }
+            if self.git_root.as_deref().is_some_and(|root| folder.starts_with(root)) {
+                add(folder.join(".gitignore"), ".gitignore".into());
+                if Some(folder) == self.git_root.as_deref() {
+                    add(folder.join(".git/info/exclude"), ".git/info/exclude".into());
+                }
+            }
+            self.cache.insert(folder.to_path_buf(), rules);
+        }
+        self.cache.get(folder).map_or(&[], Vec::as_slice)
+    }
+
+    /// What ignores `path` (as the walker gives it), if anything does.
+    fn ignored_by(&mut self, path: &Path, is_dir: bool) -> Option<String> {
+        let relative = path.strip_prefix(&self.given).ok()?;
+        if relative.as_os_str().is_empty() {
+            return None;
+        }
+        let full = self.walked.join(relative);
+        let top = self.git_root.clone().unwrap_or_else(|| self.walked.clone());
+        let folders: Vec<PathBuf> = full.ancestors().skip(1).take_while(|a| a.starts_with(&top)).map(Path::to_path_buf).collect();
+        for folder in folders {
+            for (rules, shown) in self.rules_of(&folder) {
+                match rules.matched(&full, is_dir) {
+                    ignore::Match::Ignore(_) => return Some(shown.clone()),
+                    ignore::Match::Whitelist(_) => return None,
+                    ignore::Match::None => {}
+                }
+            }
+        }
+        None
+    }
 }
 
 /// A walk error (a folder that cannot be listed, a link loop): the walk goes on. An entry that
@@ -460,17 +563,17 @@ fn walk_error(e: &ignore::Error, dir: &Path, loaded: &mut Loaded) {
 fn other_file(path: &Path, name: &str, loaded: &mut Loaded, shown: &str) -> String {
     let is_toml = Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
     if is_toml && std::fs::metadata(path).is_ok_and(|m| m.len() <= 1024 * 1024) {
-        let text = std::fs::read(path).unwrap_or_default();
-        if looks_like_settings(&String::from_utf8_lossy(&text)) {
-            loaded.notes.push(format!("{shown} looks like Entitlement Management settings: give it with --settings"));
-            return "Entitlement Management settings (--settings takes it)".into();
+        let bytes = std::fs::read(path).unwrap_or_default();
+        let settings = super::unicode_text(bytes, shown, "the file")
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .is_some_and(|table| !table.is_empty() && table.keys().all(|k| super::settings::is_settings_key(k)));
+        if settings {
+            loaded.notes.push(Other::Settings.note(shown).unwrap_or_default());
+            return Other::Settings.reason().into();
         }
     }
     "not a destination file type".into()
-}
-
-fn looks_like_settings(text: &str) -> bool {
-    text.contains("enable_business_process_monitoring") || text.contains("enable_integration_monitoring")
 }
 
 /// A walked file that could not be read or parsed: a failed source, or skipped when its
@@ -494,11 +597,7 @@ fn io_message(e: &std::io::Error) -> String {
 /// An MTA or Terraform file's text: UTF-8, within the size limit.
 fn read_code(path: &Path, shown: &str, limits: &Limits) -> Result<String, InputError> {
     let bytes = read_limited(path, shown, limits)?;
-    if memchr::memchr(0, &bytes).is_some() {
-        return Err(InputError::new(shown, None, "binary content, not text"));
-    }
-    let text = String::from_utf8(bytes).map_err(|_| InputError::new(shown, None, "not valid UTF-8"))?;
-    Ok(text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text))
+    super::unicode_text(bytes, shown, "the file")
 }
 
 /// A file's bytes, at most one byte past the size limit whatever the metadata says (devices,
@@ -559,28 +658,32 @@ fn load_file(path: &Path, shown: &str, format: Format, reach: Reach, limits: &Li
 }
 
 /// A walked file's content: destinations, a failed source, or skipped with the reason. Nothing
-/// of a file that fails is kept, so a half-read file never counts as read.
+/// of a file that fails is kept, so a half-read file never counts as read. What a file is comes
+/// from its parsed structure, never from a word it contains.
 fn walked_content(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) {
     let skip = |loaded: &mut Loaded, reason: &str| loaded.skipped.push(Skipped { path: shown.to_owned(), reason: reason.to_owned() });
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let text = match properties::decode(bytes) {
+        Ok(text) => text,
+        // A file whose name says it holds destinations but whose content is not text: failed.
+        Err(e) if names_destination_source(shown) => {
+            return walked_failure(InputError::new(shown, None, e.to_string()), loaded);
+        }
+        Err(properties::DecodeError::Binary(_)) => return skip(loaded, "binary content (NUL bytes, no byte-order mark)"),
+        Err(e) => return skip(loaded, &e.to_string()),
+    };
+    if text.trim().is_empty() {
         return skip(loaded, "empty");
     }
-    if memchr::memchr(0, bytes).is_some() {
-        return skip(loaded, "binary content");
-    }
-    let text = String::from_utf8_lossy(bytes);
-    if let Some((flag, what)) = service_key_kind(&text) {
-        loaded.notes.push(format!("{shown} looks like {what}: give it with {flag}"));
-        return skip(loaded, &format!("{what} ({flag} takes it)"));
-    }
-    if looks_like_settings(&text) && !looks_like_destination(&text) {
-        loaded.notes.push(format!("{shown} looks like Entitlement Management settings: give it with --settings"));
-        return skip(loaded, "Entitlement Management settings (--settings takes it)");
+    if let Some(other) = classify(&text) {
+        if let Some(note) = other.note(shown) {
+            loaded.notes.push(note);
+        }
+        return skip(loaded, other.reason());
     }
     let before = (loaded.destinations.len(), loaded.failures.len());
     match parse_bytes(bytes, shown, format, loaded) {
         // A Terraform plan or state of other resources.
-        Ok(()) if loaded.destinations.len() == before.0 && text.contains("\"format_version\"") => {
+        Ok(()) if loaded.destinations.len() == before.0 && is_terraform_json(&text) => {
             skip(loaded, "a Terraform plan or state without destination resources");
         }
         Ok(()) => loaded.files_read += 1,
@@ -596,16 +699,101 @@ fn walked_content(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded
     }
 }
 
-/// A service key's JSON: `uaa` credentials with the Cloud ALM `endpoints`, or a Destination
-/// service key (`uri`). Returns the flag that takes it and what it is.
-fn service_key_kind(text: &str) -> Option<(&'static str, &'static str)> {
-    let credentials = text.contains("\"clientid\"") && (text.contains("\"clientsecret\"") || text.contains("\"certificate\""));
-    if text.contains("\"endpoints\"") && text.contains("\"uaa\"") {
-        Some(("--calm-key", "a SAP Cloud ALM service key"))
-    } else if credentials && text.contains("\"uri\"") && !text.contains("\"Name\"") {
-        Some(("--destination-key", "a Destination service key"))
-    } else {
-        None
+/// A walked file's name says it holds destinations (`.json`, `.yaml`, `.yml`, `.properties`,
+/// `.props`): content that is not text is then a failed source. A `.txt` or extension-less file
+/// may be anything (a README, a licence) and is skipped.
+fn names_destination_source(shown: &str) -> bool {
+    let ext = Path::new(shown).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    matches!(ext.as_deref(), Some("json" | "yaml" | "yml" | "properties" | "props"))
+}
+
+fn is_terraform_json(text: &str) -> bool {
+    text.trim_start().starts_with('{') && tree::parse_json(text).is_ok_and(|node| code::tfjson::is_terraform_json(&node))
+}
+
+/// A walked file that is something other than destinations, told by its structure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Other {
+    CalmKey,
+    DestinationKey,
+    Settings,
+    Report,
+    Sarif,
+    Snapshot,
+}
+
+impl Other {
+    fn reason(self) -> &'static str {
+        match self {
+            Other::CalmKey => "a SAP Cloud ALM service key (--calm-key takes it)",
+            Other::DestinationKey => "a Destination service key (--destination-key takes it)",
+            Other::Settings => "Entitlement Management settings (--settings takes it)",
+            Other::Report => "a calm-audit JSON report",
+            Other::Sarif => "a calm-audit SARIF report",
+            Other::Snapshot => "a calm-audit snapshot (name it on the command line to audit it)",
+        }
+    }
+
+    /// What the user should hear about it: the flag that takes an input found in the wrong place.
+    fn note(self, shown: &str) -> Option<String> {
+        match self {
+            Other::CalmKey => Some(format!("{shown} looks like a SAP Cloud ALM service key: give it with --calm-key")),
+            Other::DestinationKey => Some(format!("{shown} looks like a Destination service key: give it with --destination-key")),
+            Other::Settings => Some(format!("{shown} looks like Entitlement Management settings: give it with --settings")),
+            Other::Report | Other::Sarif | Other::Snapshot => None,
+        }
+    }
+}
+
+/// What a JSON document is when it is not destinations, by its structure: a service key (also
+/// under `credentials`, or after the lines `cf service-key` prints), settings, or calm-audit's
+/// own reports and snapshots. `None` for anything else.
+fn classify(text: &str) -> Option<Other> {
+    // Only the structure decides; these keys only tell which files are worth parsing for it, so
+    // that a large export is not parsed twice.
+    const KEYS: [&str; 6] = ["calm_audit_snapshot", "calm-audit", "endpoints", "\"uri\"", "enable_", "destination_name"];
+    if !KEYS.iter().any(|k| text.contains(k)) {
+        return None;
+    }
+    let start = text.find(['{', '['])?;
+    // Only an object can be one of these; lines before it are what `cf service-key` prints.
+    if !text[start..].starts_with('{') || text[..start].lines().any(|l| l.trim_start().starts_with('"')) {
+        return None;
+    }
+    let node = tree::parse_json(&text[start..]).ok()?;
+    classify_node(&node)
+}
+
+fn classify_node(node: &tree::Node) -> Option<Other> {
+    let tree::Kind::Map(entries) = &node.kind else { return None };
+    let has = |key: &str| entries.iter().any(|(k, _, _)| k == key);
+    let is_map = |key: &str| node.get(key).is_some_and(|n| matches!(n.kind, tree::Kind::Map(_)));
+    if has("calm_audit_snapshot") {
+        return Some(Other::Snapshot);
+    }
+    if node.get("schema").and_then(tree::Node::as_scalar) == Some("calm-audit-report") {
+        return Some(Other::Report);
+    }
+    if let Some(tree::Kind::Seq(runs)) = node.get("runs").map(|r| &r.kind)
+        && runs.iter().any(|run| {
+            run.get("tool").and_then(|t| t.get("driver")).and_then(|d| d.get("name")).and_then(tree::Node::as_scalar) == Some("calm-audit")
+        })
+    {
+        return Some(Other::Sarif);
+    }
+    if is_map("endpoints") && is_map("uaa") {
+        return Some(Other::CalmKey);
+    }
+    if has("uri") && has("clientid") && (has("clientsecret") || has("certificate")) && !has("Name") {
+        return Some(Other::DestinationKey);
+    }
+    if !entries.is_empty() && entries.iter().all(|(k, _, _)| super::settings::is_settings_key(k)) {
+        return Some(Other::Settings);
+    }
+    // A service key as `cf service-key` and the cockpit show it: under `credentials`.
+    match node.get("credentials") {
+        Some(inner) if !has("Name") => classify_node(inner).filter(|o| matches!(o, Other::CalmKey | Other::DestinationKey)),
+        _ => None,
     }
 }
 
@@ -616,7 +804,78 @@ fn looks_like_destination(text: &str) -> bool {
     text.contains("Name") && (text.contains("URL") || text.contains("Type") || text.contains("Authentication"))
 }
 
+/// An archive entry's name as a relative path, or `None` when it is absolute or climbs out with
+/// `..` (the rule the zip crate applies to the names it keeps).
+fn enclosed(name: &str) -> Option<PathBuf> {
+    if name.contains('\0') || name.starts_with(['/', '\\']) {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for c in Path::new(name).components() {
+        match c {
+            std::path::Component::Normal(part) => out.push(part),
+            std::path::Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The zip crate keys an archive's entries by name, so a second entry of one name would be
+/// hidden behind the first. When the central directory repeats a name, the crate is given a
+/// copy in which each repeat is renamed to a unique text of the same length (`~2~...`); the
+/// map gives back the name as written. `None` when no name repeats (or the directory cannot be
+/// walked here, as in ZIP64, where the crate's own reading stands).
+fn unique_entry_names(bytes: &[u8]) -> Option<(Vec<u8>, std::collections::HashMap<String, String>)> {
+    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])));
+    let u32_at = |at: usize| bytes.get(at..at + 4).and_then(|b| usize::try_from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])).ok());
+    let search_from = bytes.len().saturating_sub(22 + 65_535);
+    let eocd = (search_from..bytes.len().saturating_sub(21)).rev().find(|&i| bytes[i..].starts_with(b"PK\x05\x06"))?;
+    let (count, mut at) = (u16_at(eocd + 10)?, u32_at(eocd + 16)?);
+    let mut names: Vec<(usize, usize)> = Vec::with_capacity(count);
+    for _ in 0..count {
+        if !bytes.get(at..)?.starts_with(b"PK\x01\x02") {
+            return None;
+        }
+        let (name_len, extra_len, comment_len) = (u16_at(at + 28)?, u16_at(at + 30)?, u16_at(at + 32)?);
+        bytes.get(at + 46..at + 46 + name_len)?;
+        names.push((at + 46, name_len));
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    let mut seen: std::collections::HashMap<&[u8], usize> = std::collections::HashMap::new();
+    let mut repeats = Vec::new();
+    for &(start, len) in &names {
+        let n = seen.entry(&bytes[start..start + len]).or_default();
+        *n += 1;
+        if *n > 1 {
+            repeats.push((start, len, *n));
+        }
+    }
+    if repeats.is_empty() {
+        return None;
+    }
+    let mut copy = bytes.to_vec();
+    let mut original = std::collections::HashMap::new();
+    for (start, len, n) in repeats {
+        let written = String::from_utf8_lossy(&bytes[start..start + len]).into_owned();
+        let marker = format!("~{n}~{}", "~".repeat(len));
+        let renamed = &marker[..len.max(1).min(marker.len())];
+        // Too short a name to rename uniquely: left to the crate, which reads one of them.
+        if len < 4 || seen.contains_key(renamed.as_bytes()) {
+            continue;
+        }
+        copy[start..start + len].copy_from_slice(renamed.as_bytes());
+        original.insert(renamed.to_owned(), written);
+    }
+    Some((copy, original))
+}
+
 fn load_zip(bytes: &[u8], shown: &str, reach: Reach, limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
+    let renamed = unique_entry_names(bytes);
+    let (bytes, original) = match &renamed {
+        Some((copy, original)) => (copy.as_slice(), Some(original)),
+        None => (bytes, None),
+    };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| InputError::new(shown, None, format!("not a readable zip archive: {e}")))?;
     if archive.len() > limits.max_zip_entries {
@@ -627,19 +886,35 @@ fn load_zip(bytes: &[u8], shown: &str, reach: Reach, limits: &Limits, loaded: &m
         ));
     }
     let mut total: u64 = 0;
-    let mut names: Vec<String> = archive.file_names().map(str::to_owned).collect();
-    names.sort();
-    for name in names {
+    // Every entry, by its place in the archive: two entries of one name are both read and both
+    // named (`dest.json (entry 3)`), never the last one alone.
+    let mut entries: Vec<(String, usize)> = (0..archive.len())
+        .map(|i| archive.name_for_index(i).map(|n| (original.and_then(|o| o.get(n)).map_or(n, String::as_str).to_owned(), i)))
+        .collect::<Option<_>>()
+        .ok_or_else(|| InputError::new(shown, None, "not a readable zip archive: an entry has no name"))?;
+    entries.sort();
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (name, _) in &entries {
+        *counts.entry(name.as_str()).or_default() += 1;
+    }
+    let repeated: std::collections::HashSet<String> = counts.into_iter().filter(|(_, n)| *n > 1).map(|(name, _)| name.to_owned()).collect();
+    for (name, index) in entries {
         let mut file = archive
-            .by_name(&name)
+            .by_index(index)
             .map_err(|e| InputError::new(format!("{shown}/{name}"), None, format!("cannot read archive entry: {e}")))?;
         if file.is_dir() {
             continue;
         }
-        let Some(inner) = file.enclosed_name() else {
+        // A renamed repeat is judged by the name as written, like its first.
+        let inner = if file.name() == name { file.enclosed_name() } else { enclosed(&name) };
+        let Some(inner) = inner else {
             return Err(InputError::new(shown, None, format!("archive entry \"{name}\" has an unsafe path (absolute or with ..)")));
         };
-        let entry_shown = format!("{shown}/{}", inner.display());
+        let entry_shown = if repeated.contains(&name) {
+            format!("{shown}/{} (entry {})", inner.display(), index + 1)
+        } else {
+            format!("{shown}/{}", inner.display())
+        };
         let base = inner.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         if inner.components().any(|c| is_hidden(&c.as_os_str().to_string_lossy())) {
             continue;
@@ -686,9 +961,11 @@ fn parse_bytes(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded) -
         return Err(InputError::new(shown, None, "empty file"));
     }
     let looks_json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+    // UTF-8, or UTF-16/32 with its mark; not the Latin-1 fallback of properties exports.
+    let unicode = matches!(text, Cow::Borrowed(_)) || properties::has_wide_bom(bytes);
     match format {
-        Format::Json => json(&text, matches!(text, Cow::Borrowed(_)), shown, loaded),
-        Format::Properties if looks_json => json(&text, matches!(text, Cow::Borrowed(_)), shown, loaded),
+        Format::Json => json(&text, unicode, shown, loaded),
+        Format::Properties if looks_json => json(&text, unicode, shown, loaded),
         Format::Properties => properties_file(&text, shown, keep, out),
         Format::Yaml => {
             let docs = tree::parse_yaml(&text).map_err(|e| InputError::new(shown, e.line, e.message))?;
@@ -739,10 +1016,11 @@ fn properties_file(text: &str, shown: &str, keep: Keep, out: &mut Vec<Destinatio
     let parsed = properties::parse(text).map_err(|e| InputError::new(shown, Some(e.line), e.message))?;
     // (key, value or `None` when the export removed it, line): removed secrets first.
     let mut entries: Vec<(String, Option<String>, u32)> = Vec::with_capacity(parsed.entries.len() + parsed.removed.len());
-    for (key, line) in parsed.removed {
-        if !parsed.entries.iter().any(|e| e.key == key) {
-            entries.push((key, None, line));
-        }
+    let written: std::collections::HashSet<&str> = parsed.entries.iter().map(|e| e.key.as_str()).collect();
+    let removed: Vec<(String, u32)> = parsed.removed.into_iter().filter(|(key, _)| !written.contains(key.as_str())).collect();
+    drop(written);
+    for (key, line) in removed {
+        entries.push((key, None, line));
     }
     let first_line = parsed.entries.iter().map(|e| e.line).min().unwrap_or(1);
     entries.extend(parsed.entries.into_iter().map(|e| (e.key, Some(e.value), e.line)));

@@ -215,6 +215,11 @@ struct Entry {
 
 /// A key's length and first bytes in one number: keys with different fingerprints differ, so
 /// the duplicate check compares whole keys only when these agree.
+///
+/// Objects with more entries than [`MAX_FAST_ENTRIES`] are left to the general reader.
+/// The most properties of one destination the fast path reads (see `entries_into`).
+const MAX_FAST_ENTRIES: usize = 256;
+
 fn fingerprint(key: &[u8]) -> u64 {
     let mut head = [0u8; 7];
     let n = key.len().min(7);
@@ -547,7 +552,9 @@ impl<'o, R: Source> Scan<'o, R> {
             let value = self.string()?;
             let bytes = self.bytes_of(&key);
             let print = fingerprint(bytes);
-            if entries.iter().any(|e| e.print == print && self.bytes_of(&e.key) == bytes) {
+            // A destination has a few dozen properties; an object with more is left to the
+            // general reader, whose duplicate check is n·log n, so no object costs its square here.
+            if entries.len() >= MAX_FAST_ENTRIES || entries.iter().any(|e| e.print == print && self.bytes_of(&e.key) == bytes) {
                 return None;
             }
             match bytes {

@@ -101,13 +101,23 @@ pub fn read_utf8_text(path: &std::path::Path, shown: &str, what: &str) -> Result
         let message = if path.is_dir() { format!("{what} is a folder, not a file") } else { format!("cannot read {what}: {e}") };
         InputError::new(shown, None, message)
     })?;
-    properties::decode(&bytes).map_err(|e| InputError::new(shown, None, e.to_string()))?;
-    let text = String::from_utf8(bytes).map_err(|_| InputError::new(shown, None, format!("{what} is not valid UTF-8")))?;
-    let text = text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text);
+    let text = unicode_text(bytes, shown, what)?;
     if text.trim().is_empty() {
         return Err(InputError::new(shown, None, format!("empty {what}")));
     }
     Ok(text)
+}
+
+/// A text file's content as Unicode: UTF-8 (a byte-order mark dropped), or UTF-16/UTF-32 with a
+/// byte-order mark (what Windows PowerShell writes). Binary content and invalid UTF-8 are errors
+/// naming the file.
+pub fn unicode_text(bytes: Vec<u8>, shown: &str, what: &str) -> Result<String, InputError> {
+    if properties::has_wide_bom(&bytes) {
+        return properties::decode(&bytes).map(std::borrow::Cow::into_owned).map_err(|e| InputError::new(shown, None, e.to_string()));
+    }
+    properties::decode(&bytes).map_err(|e| InputError::new(shown, None, e.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| InputError::new(shown, None, format!("{what} is not valid UTF-8")))?;
+    Ok(text.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(text))
 }
 
 /// Maps byte offsets to 1-based line numbers in one forward pass: offsets asked in increasing

@@ -38,13 +38,79 @@ pub struct ParseError {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
-    #[error("binary content (a NUL byte at offset {0}); not a text file")]
+    #[error("binary content (a NUL byte at offset {0} and no byte-order mark); not a text file")]
     Binary(usize),
+    #[error("not valid {0} after its byte-order mark (at byte {1})")]
+    Encoding(&'static str, usize),
 }
 
-/// Bytes to text. `Properties.store` writes ISO 8859-1 while the cockpit and editors write
-/// UTF-8, so valid UTF-8 wins and anything else is read as Latin-1, which never fails.
+/// The encoding a byte-order mark announces, the mark's length, and the code unit size.
+fn unicode_bom(bytes: &[u8]) -> Option<(&'static str, usize)> {
+    // UTF-32 first: its little-endian mark begins with UTF-16's.
+    if bytes.starts_with(b"\xFF\xFE\x00\x00") {
+        Some(("UTF-32LE", 4))
+    } else if bytes.starts_with(b"\x00\x00\xFE\xFF") {
+        Some(("UTF-32BE", 4))
+    } else if bytes.starts_with(b"\xFF\xFE") {
+        Some(("UTF-16LE", 2))
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        Some(("UTF-16BE", 2))
+    } else {
+        None
+    }
+}
+
+/// Text in UTF-16 or UTF-32 with a byte-order mark (what Windows PowerShell writes by default).
+fn decode_wide(bytes: &[u8], encoding: &'static str, mark: usize) -> Result<String, DecodeError> {
+    let body = &bytes[mark..];
+    let fail = |at: usize| DecodeError::Encoding(encoding, mark + at);
+    match encoding {
+        "UTF-16LE" | "UTF-16BE" => {
+            if !body.len().is_multiple_of(2) {
+                return Err(fail(body.len() - 1));
+            }
+            let units = body
+                .chunks_exact(2)
+                .map(|c| if encoding == "UTF-16LE" { u16::from_le_bytes([c[0], c[1]]) } else { u16::from_be_bytes([c[0], c[1]]) });
+            let mut out = String::with_capacity(body.len() / 2);
+            for (i, c) in char::decode_utf16(units).enumerate() {
+                out.push(c.map_err(|_| fail(2 * i))?);
+            }
+            Ok(out)
+        }
+        _ => {
+            if !body.len().is_multiple_of(4) {
+                return Err(fail(body.len() - body.len() % 4));
+            }
+            body.chunks_exact(4)
+                .enumerate()
+                .map(|(i, c)| {
+                    let unit = if encoding == "UTF-32LE" {
+                        u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+                    } else {
+                        u32::from_be_bytes([c[0], c[1], c[2], c[3]])
+                    };
+                    char::from_u32(unit).ok_or_else(|| fail(4 * i))
+                })
+                .collect()
+        }
+    }
+}
+
+/// Whether the bytes start with a UTF-16 or UTF-32 byte-order mark: such a file holds NUL bytes
+/// and is still text.
+pub fn has_wide_bom(bytes: &[u8]) -> bool {
+    unicode_bom(bytes).is_some()
+}
+
+/// Bytes to text. UTF-16 and UTF-32 with a byte-order mark are decoded; otherwise
+/// `Properties.store` writes ISO 8859-1 while the cockpit and editors write UTF-8, so valid UTF-8
+/// wins and anything else is read as Latin-1, which never fails. A NUL byte without such a
+/// mark is binary content.
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeError> {
+    if let Some((encoding, mark)) = unicode_bom(bytes) {
+        return decode_wide(bytes, encoding, mark).map(Cow::Owned);
+    }
     if let Some(offset) = memchr::memchr(0, bytes) {
         return Err(DecodeError::Binary(offset));
     }
@@ -228,6 +294,23 @@ fn removed_in_comment(comment: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn wide_encodings_with_a_byte_order_mark_are_decoded() {
+        let text = "Name=CALM_É\r\nURL=https://a/ 😀\n";
+        let utf16le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let utf16be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        let utf32le: Vec<u8> = [0xFF, 0xFE, 0, 0].into_iter().chain(text.chars().flat_map(|c| u32::from(c).to_le_bytes())).collect();
+        let utf32be: Vec<u8> = [0, 0, 0xFE, 0xFF].into_iter().chain(text.chars().flat_map(|c| u32::from(c).to_be_bytes())).collect();
+        for bytes in [&utf16le, &utf16be, &utf32le, &utf32be] {
+            assert_eq!(decode(bytes).unwrap(), text);
+        }
+        // A lone surrogate, an odd length: errors naming the encoding, never a panic.
+        assert!(matches!(decode(&[0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00]), Err(DecodeError::Encoding("UTF-16LE", _))));
+        assert!(matches!(decode(&[0xFF, 0xFE, 0x41]), Err(DecodeError::Encoding("UTF-16LE", _))));
+        assert!(matches!(decode(&[0, 0, 0xFE, 0xFF, 0, 0x11, 0, 0]), Err(DecodeError::Encoding("UTF-32BE", _))));
+        assert_eq!(decode(b"a\0b"), Err(DecodeError::Binary(1)));
+    }
+
     type Row = (String, String, u32);
 
     fn entries(text: &str) -> Vec<Row> {
@@ -374,7 +457,7 @@ mod tests {
         assert_eq!(decode(b"").unwrap(), "");
         assert_eq!(decode(b"a=1\nb\x002"), Err(DecodeError::Binary(5)));
         let message = DecodeError::Binary(5).to_string();
-        assert_eq!(message, "binary content (a NUL byte at offset 5); not a text file");
+        assert_eq!(message, "binary content (a NUL byte at offset 5 and no byte-order mark); not a text file");
     }
 
     #[test]

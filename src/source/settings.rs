@@ -18,6 +18,11 @@ struct RawSettings {
     destination_name: Option<String>,
 }
 
+/// One of the keys of the settings screen.
+pub fn is_settings_key(key: &str) -> bool {
+    KEYS.contains(&key)
+}
+
 pub fn load(path: &Path) -> Result<Settings, InputError> {
     let shown = path.display().to_string();
     let text = super::read_utf8_text(path, &shown, "settings file")?;

@@ -73,9 +73,37 @@ pub struct TreeError {
     pub message: String,
 }
 
-fn duplicate_check(entries: &[(Cow<'_, str>, u32, Node<'_>)], key: &str, line: u32) -> Result<(), TreeError> {
-    match entries.iter().find(|(k, _, _)| k == key) {
-        Some((_, first, _)) => Err(TreeError { line: Some(line), message: format!("duplicate key \"{key}\" (first on line {first})") }),
+/// The first repeated key of a finished object, in document order: sorted once, so an object of
+/// a million keys costs n·log n comparisons, not their square.
+fn duplicate_check(entries: &[(Cow<'_, str>, u32, Node<'_>)]) -> Result<(), TreeError> {
+    let fail = |second: usize, first: usize| {
+        let (key, line) = (&entries[second].0, entries[second].1);
+        Err(TreeError { line: Some(line), message: format!("duplicate key \"{key}\" (first on line {})", entries[first].1) })
+    };
+    if entries.len() <= 16 {
+        for second in 1..entries.len() {
+            if let Some(first) = (0..second).find(|&j| entries[j].0 == entries[second].0) {
+                return fail(second, first);
+            }
+        }
+        return Ok(());
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_unstable_by(|&a, &b| entries[a].0.cmp(&entries[b].0).then(a.cmp(&b)));
+    // (second occurrence, first occurrence) with the earliest second occurrence: within a group
+    // of equal keys, indices are in document order.
+    let mut earliest: Option<(usize, usize)> = None;
+    let mut start = 0;
+    while start < order.len() {
+        let key = &entries[order[start]].0;
+        let end = start + order[start..].iter().take_while(|&&i| entries[i].0 == *key).count();
+        if end - start > 1 && earliest.is_none_or(|(second, _)| order[start + 1] < second) {
+            earliest = Some((order[start + 1], order[start]));
+        }
+        start = end;
+    }
+    match earliest {
+        Some((second, first)) => fail(second, first),
         None => Ok(()),
     }
 }
@@ -197,9 +225,9 @@ fn json_node<'a>(raw: &'a RawValue, base: &str, lines: &mut LineCursor, depth: u
             let mut entries: Vec<(Cow<'a, str>, u32, Node<'a>)> = Vec::with_capacity(pairs.0.len());
             for (k, v) in pairs.0 {
                 let child = json_node(v, base, lines, depth + 1)?;
-                duplicate_check(&entries, &k, child.line)?;
                 entries.push((k, child.line, child));
             }
+            duplicate_check(&entries)?;
             Kind::Map(entries)
         }
         Some(b'[') => {
@@ -271,13 +299,7 @@ impl Builder {
                     Kind::Null => *pending_key = Some((Cow::Borrowed(""), node.line)),
                     _ => self.error = Some(TreeError { line: Some(node.line), message: "a YAML key must be a plain value".into() }),
                 },
-                Some((key, key_line)) => {
-                    if let Err(e) = duplicate_check(entries, &key, key_line) {
-                        self.error = Some(e);
-                        return;
-                    }
-                    entries.push((key, key_line, node));
-                }
+                Some((key, key_line)) => entries.push((key, key_line, node)),
             },
         }
     }
@@ -306,7 +328,13 @@ impl MarkedEventReceiver for Builder {
             Event::SequenceStart(..) => self.stack.push(Frame::Seq { line, items: Vec::new() }),
             Event::MappingEnd | Event::SequenceEnd => {
                 let node = match self.stack.pop() {
-                    Some(Frame::Map { line, entries, .. }) => Node { line, kind: Kind::Map(entries) },
+                    Some(Frame::Map { line, entries, .. }) => {
+                        if let Err(e) = duplicate_check(&entries) {
+                            self.error = Some(e);
+                            return;
+                        }
+                        Node { line, kind: Kind::Map(entries) }
+                    }
                     Some(Frame::Seq { line, items }) => Node { line, kind: Kind::Seq(items) },
                     None => return,
                 };

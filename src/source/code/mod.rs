@@ -3,6 +3,7 @@
 //! turns text into the same [`Destination`] as every other source, with the file and line where
 //! each value is written and [`Value::Unresolved`] for what only the deployment knows.
 
+pub mod hcl_bound;
 pub mod mta;
 pub mod terraform;
 pub mod tfjson;

@@ -218,7 +218,35 @@ struct Page {
     /// Converted in the page's own task, so the work overlaps with the other pages' waiting.
     items: Vec<Destination>,
     page_count: Option<u32>,
+    entity_count: Option<u64>,
     next: Option<u32>,
+}
+
+/// The most pages of one level read (10,000 pages of 1,000 destinations): a `Page-Count` or
+/// `Entity-Count` above it is not trusted, and the source fails rather than plan that many calls.
+pub const MAX_PAGES: u32 = 10_000;
+
+/// Why the counts a first page announces are not trusted, if they are not: more pages than
+/// [`MAX_PAGES`], or a `Page-Count` that contradicts the `Entity-Count` at this page size.
+fn untrusted_counts(page_count: Option<u32>, entity_count: Option<u64>, page_size: u32) -> Option<String> {
+    if let Some(pages) = page_count.filter(|p| *p > MAX_PAGES) {
+        return Some(format!("the service announced Page-Count {pages}, more than the {MAX_PAGES} pages calm-audit reads: not trusted"));
+    }
+    let page_size = u64::from(page_size.max(1));
+    if let Some(entities) = entity_count {
+        if entities.div_ceil(page_size) > u64::from(MAX_PAGES) {
+            return Some(format!("the service announced Entity-Count {entities}, more than {MAX_PAGES} pages of {page_size}: not trusted"));
+        }
+        if let Some(pages) = page_count
+            && u64::from(pages) != entities.div_ceil(page_size).max(1)
+        {
+            return Some(format!(
+                "the service announced Page-Count {pages} but Entity-Count {entities}, which is {} page(s) of {page_size}: the counts contradict each other",
+                entities.div_ceil(page_size).max(1)
+            ));
+        }
+    }
+    None
 }
 
 fn describe(level: Level, page: u32) -> String {
@@ -236,10 +264,13 @@ async fn read_page(ctx: &Ctx, level: Level, page: u32) -> Result<Page, SourceFai
     let keep = Keep::from_slim(&ctx.http.options().slim);
     let items =
         parse_page(content_type, &answer.body).map_err(failure)?.iter().map(|item| to_destination(ctx, level, item, keep)).collect();
-    let page_count = answer.headers.get("page-count").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    let count = |name: &str| answer.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    // A count that is not a number (or does not fit) is as untrusted as one too large.
+    let page_count = count("page-count").map(|v| v.parse::<u32>().unwrap_or(u32::MAX));
+    let entity_count = count("entity-count").map(|v| v.parse::<u64>().unwrap_or(u64::MAX));
     let next = answer.headers.get(reqwest::header::LINK).and_then(|v| v.to_str().ok()).and_then(next_page);
     (ctx.progress)(1, 0);
-    Ok(Page { items, page_count, next })
+    Ok(Page { items, page_count, entity_count, next })
 }
 
 /// One destination of a list page: its properties in the order the service sent them, values
@@ -257,15 +288,30 @@ impl<'de> serde::Deserialize<'de> for PageItem<'de> {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<PageItem<'de>, A::Error> {
                 let mut out: Vec<(Cow<'de, str>, Cow<'de, str>)> = Vec::with_capacity(map.size_hint().unwrap_or(12));
+                // Repeated keys found by a look-up table once an object is large, so a hostile
+                // object of a million keys costs a million steps, not their square.
+                let mut index: Option<std::collections::HashMap<Cow<'de, str>, usize>> = None;
                 while let Some((Key(key), raw)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
                     let text = match raw.get() {
                         "null" => Cow::Borrowed(""),
                         t if t.starts_with('"') => raw_string(raw).map_err(serde::de::Error::custom)?,
                         t => Cow::Borrowed(t),
                     };
-                    match out.iter_mut().find(|(k, _)| *k == key) {
-                        Some(slot) => slot.1 = text,
-                        None => out.push((key, text)),
+                    if out.len() >= 32 && index.is_none() {
+                        index = Some(out.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect());
+                    }
+                    let at = match &index {
+                        Some(index) => index.get(&key).copied(),
+                        None => out.iter().position(|(k, _)| *k == key),
+                    };
+                    match at {
+                        Some(i) => out[i].1 = text,
+                        None => {
+                            if let Some(index) = &mut index {
+                                index.insert(key.clone(), out.len());
+                            }
+                            out.push((key, text));
+                        }
                     }
                 }
                 Ok(PageItem(out))
@@ -306,22 +352,26 @@ async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<Sourc
         Ok(p) => p,
         Err(f) => return (Vec::new(), vec![f]),
     };
+    if let Some(problem) = untrusted_counts(first.page_count, first.entity_count, ctx.http.options().page_size) {
+        return (Vec::new(), vec![SourceFailure { source: describe(level, 1), message: problem }]);
+    }
     let mut pages = vec![first.items];
     match first.page_count {
         Some(total) if total > 1 => {
             (ctx.progress)(0, u64::from(total));
-            // Page-Count known: the other pages in parallel, bounded.
-            let limit = Arc::new(tokio::sync::Semaphore::new(ctx.http.options().concurrency.max(1)));
+            // Page-Count known: the other pages in parallel, asked for as they are needed, at
+            // most `concurrency` in flight (never a task per announced page up front).
+            let limit = ctx.http.options().concurrency.max(1);
             let mut set = JoinSet::new();
-            for page in 2..=total {
-                let (ctx, limit) = (ctx.clone(), limit.clone());
-                set.spawn(async move {
-                    let _permit = limit.acquire_owned().await;
-                    (page, read_page(&ctx, level, page).await)
-                });
-            }
+            let mut next_page = 2;
             let mut rest: Vec<(u32, Vec<_>)> = Vec::new();
-            while let Some(joined) = set.join_next().await {
+            loop {
+                while set.len() < limit && next_page <= total {
+                    let (ctx, page) = (ctx.clone(), next_page);
+                    set.spawn(async move { (page, read_page(&ctx, level, page).await) });
+                    next_page += 1;
+                }
+                let Some(joined) = set.join_next().await else { break };
                 match joined {
                     Ok((page, Ok(p))) => {
                         if let Some(count) = p.page_count.filter(|c| *c != total) {
@@ -330,6 +380,12 @@ async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<Sourc
                                 message: format!(
                                     "Page-Count changed from {total} to {count} during the read: the list changed while it was read"
                                 ),
+                            });
+                        }
+                        if p.items.is_empty() && page < total {
+                            failures.push(SourceFailure {
+                                source: describe(level, page),
+                                message: format!("Page-Count announced {total} pages, but page {page} is empty: the count is not trusted"),
                             });
                         }
                         rest.push((page, p.items));
@@ -348,7 +404,7 @@ async fn read_level(ctx: Arc<Ctx>, level: Level) -> (Vec<Destination>, Vec<Sourc
             let mut next = first.next;
             let mut seen = 1;
             while let Some(page) = next {
-                if page <= seen || page > 100_000 {
+                if page <= seen || page > MAX_PAGES {
                     failures.push(SourceFailure { source: describe(level, page), message: "the next link does not move forward".into() });
                     break;
                 }

@@ -172,6 +172,7 @@ pub fn parse_with(path: &str, text: &str, file: usize, fast: bool) -> Result<Sou
         let (blocks, attrs) = if vars { (Vec::new(), reader.vars(&node)?) } else { (reader.config(&node)?, Vec::new()) };
         return Ok(Source { path: path.to_owned(), text: reader.text, blocks, attrs });
     }
+    refuse_oversized(path, text, 0)?;
     // The error's own `line()` is the source line, which may hold a secret: only its number is used.
     let body = hcl_edit::parser::parse_body(text).map_err(|e| {
         let line = u32::try_from(e.location().line()).ok();
@@ -184,6 +185,23 @@ pub fn parse_with(path: &str, text: &str, file: usize, fast: bool) -> Result<Sou
         return Err(InputError::new(path, Some(line), "a variables file holds only NAME = value, not blocks"));
     }
     Ok(Source { path: path.to_owned(), text: text.to_owned(), blocks, attrs })
+}
+
+/// The bound on the HCL parser's cost ([`super::super::hcl_bound`]): an object or block of more
+/// members than it allows is refused before `hcl-edit` sees it. `first_line` moves the line of
+/// a template read out of a JSON string.
+fn refuse_oversized(path: &str, text: &str, first_line: u32) -> Result<(), InputError> {
+    use super::super::hcl_bound::{MAX_MEMBERS, oversized_object};
+    match oversized_object(text) {
+        Some((line, members)) => Err(InputError::new(
+            path,
+            Some(line + first_line.saturating_sub(1)),
+            format!(
+                "an object or block with more than {MAX_MEMBERS} members ({members} counted): not read, as the HCL parser's cost grows with the square of its size"
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Native syntax into the tree. Spans are offsets into the text parsed, moved by `base`; a
@@ -448,6 +466,7 @@ impl JsonReader<'_> {
             JsonKind::Scalar(s) if s.contains("${") || s.contains("%{") => {
                 let start = self.text.len();
                 let span = self.remember(s);
+                refuse_oversized(self.path, s, line)?;
                 let template = hcl_edit::parser::parse_template(s)
                     .map_err(|e| InputError::new(self.path, Some(line), format!("invalid template in a JSON string: {}", e.message())))?;
                 let conv = Hcl { lines: LineIndex::new(""), file: self.file, base: start, fixed_line: Some(line) };
