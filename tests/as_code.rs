@@ -462,3 +462,25 @@ fn variables_files_are_applied_in_terraforms_order_from_the_flag_and_the_configu
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("infra/missing.tfvars"), "{stderr}");
 }
+
+#[test]
+fn a_module_outside_the_paths_given_is_read_where_terraform_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "infra/main.tf", "module \"em\" {\n  source = \"../modules/calm\"\n  url    = \"https://acme.eu10.alm.cloud.sap/api/\"\n}\n");
+    write(
+        d,
+        "modules/calm/main.tf",
+        "variable \"url\" {\n  type = string\n}\nresource \"btp_subaccount_destination\" \"this\" {\n  name = \"CALM_MOD\"\n  url  = var.url\n}\n",
+    );
+    let (_, report) = json_report(d, &["infra"]);
+    let (status, path, line, _) = result(&report, "CALM005", "CALM_MOD", "module.em.btp_subaccount_destination.this");
+    assert_eq!((status, path, line), ("fail", "infra/main.tf", 3), "the value where the caller writes it");
+    let r = report["results"].as_array().unwrap().iter().find(|r| r["object"]["name"] == "CALM_MOD").unwrap();
+    assert!(r["object"]["qualified_name"].as_str().unwrap().starts_with("modules/calm/main.tf:4"), "{}", r["object"]["qualified_name"]);
+    // A module file that cannot be read makes the audit incomplete, naming it.
+    write(d, "modules/calm/broken.tf", "resource \"x\" {\n");
+    let (code, _, stderr) = check(d, &["infra"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("modules/calm/broken.tf"), "{stderr}");
+}

@@ -395,11 +395,12 @@ fn module_folder(dir: &Path, max_bytes: u64) -> Vec<(String, Result<String, Stri
         let text = if meta.len() > max_bytes {
             Err(format!("larger than the limit of {max_bytes} bytes (--max-file-size raises it)"))
         } else {
+            // Decoded as every other file of the run is (UTF-8, or UTF-16/32 with a byte-order mark).
             std::fs::read(entry.path())
                 .map_err(|e| e.to_string())
-                .and_then(|b| String::from_utf8(b).map_err(|_| "not valid UTF-8".to_owned()))
+                .and_then(|b| crate::source::unicode_text(b, &name, "the file").map_err(|e| e.message))
         };
-        out.push((name, text.map(|t| t.strip_prefix('\u{feff}').map(str::to_owned).unwrap_or(t))));
+        out.push((name, text));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
