@@ -287,7 +287,15 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         }
     }
     if coverage.destinations_in_scope == 0 && g.destinations_given && g.failures.is_empty() {
-        notes.push(format!("warning: {target}none of the {} destination(s) read is a Cloud ALM destination", coverage.destinations_found));
+        let unknown = not_audited.iter().filter(|n| n.reason.starts_with(crate::rules::context::SCOPE_UNKNOWN)).count();
+        let also = match unknown {
+            0 => String::new(),
+            n => format!(" ({n} with a name known only at deployment: scope unknown, CALM034)"),
+        };
+        notes.push(format!(
+            "warning: {target}none of the {} destination(s) read is known to be a Cloud ALM destination{also}",
+            coverage.destinations_found
+        ));
     }
     Ok(TargetOutcome { name: spec.name.clone(), findings, coverage, failures: g.failures, notes, not_audited })
 }

@@ -149,12 +149,15 @@ impl<'a> Inputs<'a> {
     }
 }
 
+/// How the reason of a destination whose scope is unknown starts (SPEC 2.1).
+pub const SCOPE_UNKNOWN: &str = "scope unknown:";
+
 /// Why a destination's scope is unknown, naming the expression and where it is defined.
 pub fn scope_unknown_reason(d: &Destination) -> String {
     let expression = d.name_expression().unwrap_or("an expression");
     let object = d.origin.code.as_ref().map_or("", |c| c.object.as_str());
     format!(
-        "scope unknown: the name comes from {expression} ({object}), known only at deployment, and nothing known of it shows SAP Cloud ALM; \
+        "{SCOPE_UNKNOWN} the name comes from {expression} ({object}), known only at deployment, and nothing known of it shows SAP Cloud ALM; \
          settle it with [profiles], a variables file or an extension descriptor (CALM034)"
     )
 }
