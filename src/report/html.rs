@@ -457,6 +457,10 @@ fn coverage_rows(report: &Report) -> Vec<Row> {
             value: c.cloud_alm_key.clone().unwrap_or_else(|| "not given (the rules comparing with the key are not applicable)".to_owned()),
         },
     ];
+    if !c.var_files_not_applied.is_empty() {
+        let value = format!("{} (Terraform loads them only with -var-file; --var-file applies them)", c.var_files_not_applied.join(", "));
+        rows.push(Row { label: "Variables files not applied", value });
+    }
     if let Some(service) = &c.live_service {
         rows.push(Row { label: "Live Destination service", value: service.clone() });
         rows.push(Row { label: "Subaccount", value: c.subaccount_id.clone().unwrap_or_else(|| "unknown".to_owned()) });
