@@ -84,6 +84,31 @@ pub fn terraform(destinations: &[crate::landscape::Props], dir: &Path) -> std::i
     Ok(())
 }
 
+/// The same destinations as one `btp_subaccount_destination_generic` with `for_each` over a map
+/// in `terraform.tfvars` (name → properties, secrets left out): one resource block, N instances,
+/// each secret from a variable without a value, merged in per instance by a conditional.
+pub fn terraform_for_each(destinations: &[crate::landscape::Props], dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let main = "resource \"btp_subaccount_destination_generic\" \"all\" {\n  for_each      = var.destinations\n  subaccount_id = var.subaccount_id\n  destination_configuration = jsonencode(merge(\n    each.value,\n    { Name = each.key },\n    each.value.Authentication == \"OAuth2ClientCredentials\" ? { clientSecret = var.client_secret } : {},\n  ))\n}\n\nvariable \"destinations\" {\n  type = map(map(string))\n}\n\nvariable \"client_secret\" {\n  type      = string\n  sensitive = true\n}\n\nvariable \"subaccount_id\" {\n  type = string\n}\n";
+    let mut tfvars = String::from("destinations = {\n");
+    let mut seen = std::collections::HashSet::new();
+    for d in destinations {
+        let name = d.iter().find(|(k, _)| *k == "Name").map_or("", |(_, v)| v.as_str());
+        // A map has one entry per key: a landscape's repeated name is written once.
+        if !seen.insert(name.to_owned()) {
+            continue;
+        }
+        let _ = writeln!(tfvars, "  {} = {{", hcl_string(name));
+        for (k, v) in d.iter().filter(|(k, _)| *k != "Name" && !is_secret(k)) {
+            let _ = writeln!(tfvars, "    {} = {}", hcl_string(k), hcl_string(v));
+        }
+        tfvars.push_str("  }\n");
+    }
+    tfvars.push_str("}\n");
+    std::fs::write(dir.join("main.tf"), main)?;
+    std::fs::write(dir.join("terraform.tfvars"), tfvars)
+}
+
 pub fn mta(destinations: &[crate::landscape::Props], file: &Path) -> std::io::Result<()> {
     let mut out = String::from(
         "_schema-version: '3.1'\nID: bench.calm\nversion: 1.0.0\nresources:\n  - name: destinations\n    type: org.cloudfoundry.managed-service\n    parameters:\n      service: destination\n      service-plan: lite\n      config:\n        init_data:\n          subaccount:\n            existing_destinations_policy: update\n            destinations:\n",

@@ -182,17 +182,19 @@ def live(args, results):
 def as_code(args, results):
     """MTA and Terraform sources: destinations per second, and linear in their number."""
     sizes = [1_000, 4_000] if args.quick else [2_500, 10_000]
-    rows = {"mta": [], "terraform": []}
+    rows = {"mta": [], "terraform": [], "terraform_for_each": []}
     for n in sizes:
         repo = WORK / f"as-code-{n}"
-        if not repo.exists():
+        if not (repo / "terraform-for-each").exists():
             tmp = repo.with_name(repo.name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
             subprocess.run([EXAMPLES / "gen-as-code", str(n), tmp], check=True)
+            shutil.rmtree(repo, ignore_errors=True)
             tmp.rename(repo)
         r = compare(max(2, args.runs // 2), 1, [
             ("mta", check_cmd(repo / "mta" / "mta.yaml"), (1,)),
             ("terraform", check_cmd(repo / "terraform"), (1,)),
+            ("terraform_for_each", check_cmd(repo / "terraform-for-each"), (1,)),
         ])
         for kind in rows:
             rows[kind].append({"destinations": n, **r[kind], "per_second": n / r[kind]["median"]})

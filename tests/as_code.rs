@@ -366,8 +366,12 @@ fn the_as_code_example_reports_each_planted_fault_and_its_sarif_is_valid() {
         })
         .collect();
     for (code, path, line) in [
-        ("CALM005", "examples/as-code/mta-project/mta.yaml", 54),
-        ("CALM070", "examples/as-code/mta-project/mta.yaml", 57),
+        // The anchor merged into each MTA destination, the values written beside the merge key.
+        ("CALM005", "examples/as-code/mta-project/mta.yaml", 59),
+        ("CALM070", "examples/as-code/mta-project/mta.yaml", 61),
+        // A for_each instance, located in terraform.tfvars; a module call's value, in the caller.
+        ("CALM005", "examples/as-code/terraform/terraform.tfvars", 6),
+        ("CALM005", "examples/as-code/terraform/main.tf", 89),
         ("CALM008", "examples/as-code/terraform/main.tf", 23),
         ("CALM009", "examples/as-code/terraform/main.tf", 24),
         ("CALM011", "examples/as-code/terraform/main.tf", 25),
@@ -409,4 +413,74 @@ fn the_same_landscape_fails_the_same_as_json_terraform_and_mta() {
     assert!(json.len() >= 10, "{json:?}");
     assert_eq!(failures("terraform"), json, "Terraform");
     assert_eq!(failures("mta"), json, "MTA");
+    // One resource with for_each over the same landscape: every destination its own instance,
+    // the same ones in scope and audited.
+    as_code_writer::terraform_for_each(&destinations, &d.join("for-each")).unwrap();
+    let counts = |path: &str| {
+        let (_, report) = json_report(d, &[path]);
+        let c = &report["coverage"];
+        (c["destinations_found"].clone(), c["destinations_in_scope"].clone(), c["destinations_audited"].clone())
+    };
+    let (found, in_scope, audited) = counts("for-each");
+    assert_eq!((&in_scope, &audited), (&counts("landscape.json").1, &counts("landscape.json").2), "for_each");
+    assert!(found.as_u64().is_some_and(|n| n > 1000), "{found}");
+}
+
+#[test]
+fn variables_files_are_applied_in_terraforms_order_from_the_flag_and_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "infra/main.tf",
+        "resource \"btp_subaccount_destination\" \"calm\" {\n  name = \"CALM_TF\"\n  url  = var.url\n}\nvariable \"url\" {\n  default = \"https://acme.eu10.alm.cloud.sap/\"\n}\n",
+    );
+    write(d, "infra/prod.tfvars", "url = \"https://acme.eu10.alm.cloud.sap/api/\"\n");
+    write(d, "infra/fix.tfvars", "url = \"https://acme.eu10.alm.cloud.sap/\"\n");
+    let url = |report: &Value| {
+        let (status, path, line, _) = result(report, "CALM005", "CALM_TF", "main.tf");
+        (status.to_owned(), path.to_owned(), line)
+    };
+    // Found and not applied: the default is judged, and the file is named.
+    let (_, report) = json_report(d, &["infra"]);
+    assert_eq!(url(&report), ("pass".to_owned(), "infra/main.tf".to_owned(), 6));
+    assert_eq!(report["coverage"]["var_files_not_applied"], serde_json::json!(["infra/fix.tfvars", "infra/prod.tfvars"]));
+    // Given in order, the later wins, as with -var-file.
+    let (_, report) = json_report(d, &["infra", "--var-file", "infra/fix.tfvars", "--var-file", "infra/prod.tfvars"]);
+    assert_eq!(url(&report), ("fail".to_owned(), "infra/prod.tfvars".to_owned(), 1));
+    assert_eq!(report["coverage"]["var_files_not_applied"], serde_json::json!([]));
+    let (_, report) = json_report(d, &["infra", "--var-file", "infra/prod.tfvars", "--var-file", "infra/fix.tfvars"]);
+    assert_eq!(url(&report), ("pass".to_owned(), "infra/fix.tfvars".to_owned(), 1));
+    // From calm-audit.toml, relative to it; the flag beats it.
+    write(d, "calm-audit.toml", "paths = [\"infra\"]\nvar_files = [\"infra/prod.tfvars\"]\n");
+    let (_, report) = json_report(d, &[]);
+    assert_eq!(url(&report).0, "fail");
+    let (_, report) = json_report(d, &["infra", "--var-file", "infra/fix.tfvars"]);
+    assert_eq!(url(&report).0, "pass");
+    // A variables file that cannot be read stops the run, naming it.
+    let (code, _, stderr) = check(d, &["infra", "--var-file", "infra/missing.tfvars"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("infra/missing.tfvars"), "{stderr}");
+}
+
+#[test]
+fn a_module_outside_the_paths_given_is_read_where_terraform_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "infra/main.tf", "module \"em\" {\n  source = \"../modules/calm\"\n  url    = \"https://acme.eu10.alm.cloud.sap/api/\"\n}\n");
+    write(
+        d,
+        "modules/calm/main.tf",
+        "variable \"url\" {\n  type = string\n}\nresource \"btp_subaccount_destination\" \"this\" {\n  name = \"CALM_MOD\"\n  url  = var.url\n}\n",
+    );
+    let (_, report) = json_report(d, &["infra"]);
+    let (status, path, line, _) = result(&report, "CALM005", "CALM_MOD", "module.em.btp_subaccount_destination.this");
+    assert_eq!((status, path, line), ("fail", "infra/main.tf", 3), "the value where the caller writes it");
+    let r = report["results"].as_array().unwrap().iter().find(|r| r["object"]["name"] == "CALM_MOD").unwrap();
+    assert!(r["object"]["qualified_name"].as_str().unwrap().starts_with("modules/calm/main.tf:4"), "{}", r["object"]["qualified_name"]);
+    // A module file that cannot be read makes the audit incomplete, naming it.
+    write(d, "modules/calm/broken.tf", "resource \"x\" {\n");
+    let (code, _, stderr) = check(d, &["infra"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("modules/calm/broken.tf"), "{stderr}");
 }

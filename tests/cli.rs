@@ -98,7 +98,7 @@ fn a_correct_setup_exits_0() {
 fn no_destination_in_scope_is_said_out_loud() {
     let r = run(&["check", "tests/fixtures/unrelated"]);
     assert_eq!(r.code, 0);
-    assert!(r.stderr.contains("none of the 1 destination(s) read is a Cloud ALM destination"));
+    assert!(r.stderr.contains("none of the 1 destination(s) read is known to be a Cloud ALM destination"));
     assert!(r.stdout.contains("no destination is in scope"));
 }
 

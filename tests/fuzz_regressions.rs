@@ -37,6 +37,43 @@ fn fuzz_findings_stay_fixed() {
                 let slim = load_bytes_slim(file, content, &Limits::default(), Some(None)).unwrap();
                 assert_eq!(format!("{all:?}"), format!("{:?}", findings(&slim)), "{name}: slim loading changed a finding");
             }
+        } else if name.starts_with("terraform_vars-") {
+            // Where the linear reader of variables files answers, the general one agrees.
+            use calm_audit::source::code::terraform::{syntax, tfvars};
+            let text = String::from_utf8(data).unwrap();
+            if let Some(fast) = tfvars::parse(&text, 0) {
+                let general = syntax::parse_with("terraform.tfvars", &text, 0, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(fast.len(), general.attrs.len(), "{name}");
+                assert!(
+                    fast.iter().zip(&general.attrs).all(|(a, b)| a.name == b.name && a.line == b.line && tfvars::same(&a.expr, &b.expr)),
+                    "{name}"
+                );
+            }
+        } else if name.starts_with("mta_anchors-") {
+            // Anchors and aliases resolved within the bound; an empty value has no line of its
+            // own (the parser marks where it ended) and descriptors locate it at its key.
+            let text = String::from_utf8(data).unwrap();
+            let lines = u32::try_from(text.lines().count().max(1)).unwrap();
+            if let Ok(docs) = calm_audit::source::code::yaml::parse(&text) {
+                fn ok(n: &calm_audit::source::code::yaml::Node, max: u32) -> bool {
+                    use calm_audit::source::code::yaml::Kind;
+                    (matches!(n.kind, Kind::Null) || (1..=max).contains(&n.line))
+                        && match &n.kind {
+                            Kind::Map(e) => e.iter().all(|(_, l, v)| (1..=max).contains(l) && ok(v, max)),
+                            Kind::Seq(i) => i.iter().all(|v| ok(v, max)),
+                            _ => true,
+                        }
+                }
+                assert!(docs.iter().all(|d| ok(d, lines)), "{name}");
+            }
+            let with_id = format!("ID: x\n{text}");
+            if let Ok(destinations) = mta::read(&[("mta.yaml", &with_id)]) {
+                let max = with_id.lines().count().max(1);
+                assert!(
+                    destinations.iter().flat_map(|d| &d.properties).all(|p| p.line.is_some_and(|l| l >= 1 && l as usize <= max)),
+                    "{name}"
+                );
+            }
         } else if name.starts_with("mta_descriptors-") {
             // A lone CR is a line break to YAML (and to editors): lines count it.
             let text = String::from_utf8(data).unwrap();

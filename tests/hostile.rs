@@ -231,11 +231,15 @@ fn hostile_descriptors_and_terraform_are_refused_with_their_line() {
     std::fs::write(d.join("cycle.tf"), cycle).unwrap();
     let r = calm(d, &["check", "cycle.tf", "--all-results"]);
     assert!(r.code <= 1 && r.elapsed < Duration::from_secs(30), "{}", r.stderr);
-    // YAML alias bombs in an MTA descriptor.
-    let bomb = "ID: a\na: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b]\n";
+    // YAML alias bombs in an MTA descriptor: aliases are resolved as the deployer resolves
+    // them, and a descriptor whose aliases would copy billions of values is refused.
+    let mut bomb = String::from("ID: a\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..9 {
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 10].join(", ")));
+    }
     std::fs::create_dir(d.join("mta")).unwrap();
     std::fs::write(d.join("mta/mta.yaml"), bomb).unwrap();
-    refused(&calm(d, &["check", "mta/mta.yaml"]), "mta/mta.yaml:3", "aliases");
+    refused(&calm(d, &["check", "mta/mta.yaml"]), "mta/mta.yaml:6", "YAML aliases expand to more than 100000 values (an alias bomb?)");
     // Binary and non-UTF-8 configuration.
     std::fs::write(d.join("bin.tf"), b"resource \0\x01").unwrap();
     refused(&calm(d, &["check", "bin.tf"]), "bin.tf", "binary");

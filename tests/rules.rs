@@ -235,7 +235,9 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
         std::fs::write(dest_dir.join("destinations.json"), serde_json::to_string_pretty(&array).unwrap()).unwrap();
     }
     for (name, content) in &case.files {
-        std::fs::write(dest_dir.join(name), content).unwrap();
+        let path = dest_dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
     }
     for spec in &case.keystores {
         std::fs::write(dest_dir.join(&spec.file), keystore_bytes(spec)).unwrap();
@@ -412,7 +414,13 @@ fn every_rule_is_documented_implemented_and_has_fixtures() {
         let live_only = rule.requires.iter().any(|r| matches!(r, calm_audit::rules::catalog::Requirement::Live));
         // Reminders (CALM090 and up) only ever ask a person: manual when they apply.
         let reminder = rule.code.as_str() >= "CALM090";
-        if live_only {
+        // CALM034 judges only destinations whose scope is unknown, and asks a person about them.
+        let scope_only = rule.code == "CALM034";
+        if scope_only {
+            if !has("manual") || !has("none") {
+                problems.push(format!("{}: needs a manual case and a case it does not judge", rule.code));
+            }
+        } else if live_only {
             if !has("not_applicable") {
                 problems.push(format!("{}: a live rule needs a not_applicable case for offline runs", rule.code));
             }
@@ -477,7 +485,14 @@ fn every_rule_belongs_to_a_profile_and_every_profile_names_existing_rules() {
     let profiles = Profiles::builtin();
     let mut problems = Vec::new();
     let listed = |code: &str| {
-        profiles.common.rules.iter().chain(&profiles.run.rules).chain(profiles.profiles.iter().flat_map(|p| &p.rules)).any(|c| c == code)
+        profiles
+            .common
+            .rules
+            .iter()
+            .chain(&profiles.run.rules)
+            .chain(&profiles.scope_unknown.rules)
+            .chain(profiles.profiles.iter().flat_map(|p| &p.rules))
+            .any(|c| c == code)
     };
     for rule in &catalog.rules {
         if !listed(&rule.code) {

@@ -267,6 +267,7 @@ fn merge_missing(missing: &[(Requirement, Option<String>)], r: &Resolved, severa
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_read += part.files_read;
     total.files_skipped.extend(part.files_skipped.iter().cloned());
+    total.var_files_not_applied.extend(part.var_files_not_applied.iter().cloned());
     for (by, n) in &part.files_ignored {
         match total.files_ignored.iter_mut().find(|(b, _)| b == by) {
             Some((_, total)) => *total += n,
@@ -402,6 +403,8 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         notes.extend(g.skipped.iter().map(|s| format!("{target}skipped {}: {}", s.path, s.reason)));
         notes.extend(g.ignored.iter().map(|s| format!("{target}{} {}", s.reason, s.path)));
     } else {
+        // Values a pipeline may deploy with are worth seeing without -v.
+        notes.extend(g.not_applied.iter().map(|p| format!("{target}{p}: {}", crate::source::code::NOT_APPLIED)));
         if !g.skipped.is_empty() {
             notes.push(format!(
                 "{target}{} file(s) in the folders read are not destination files and were skipped (-v lists them)",
@@ -458,6 +461,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     let coverage = Coverage {
         files_read: g.files_read,
         files_skipped: g.skipped.iter().map(|s| s.path.clone()).collect(),
+        var_files_not_applied: g.not_applied.clone(),
         files_ignored: g.ignored_by(),
         destinations_found: g.destinations.len(),
         destinations_in_scope: inputs.in_scope_count(),
@@ -485,7 +489,15 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         }
     }
     if coverage.destinations_in_scope == 0 && g.destinations_given && g.failures.is_empty() {
-        notes.push(format!("warning: {target}none of the {} destination(s) read is a Cloud ALM destination", coverage.destinations_found));
+        let unknown = not_audited.iter().filter(|n| n.reason.starts_with(crate::rules::context::SCOPE_UNKNOWN)).count();
+        let also = match unknown {
+            0 => String::new(),
+            n => format!(" ({n} with a name known only at deployment: scope unknown, CALM034)"),
+        };
+        notes.push(format!(
+            "warning: {target}none of the {} destination(s) read is known to be a Cloud ALM destination{also}",
+            coverage.destinations_found
+        ));
     }
     Ok(TargetOutcome {
         name: spec.name.clone(),

@@ -601,13 +601,25 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
     } else {
         Vec::new()
     };
+    let var_files: Vec<PathBuf> = if !s.var_file.is_empty() {
+        b.note("var_files", format!("{:?}", s.var_file), Source::Flag);
+        s.var_file.clone()
+    } else if let (Some(list), Some(l)) = (file.and_then(|f| f.var_files.as_ref()), loaded) {
+        let list: Vec<PathBuf> = list.iter().map(|p| l.path(p)).collect();
+        b.note("var_files", format!("{list:?}"), b.file_key("var_files"));
+        list
+    } else {
+        Vec::new()
+    };
     let common = |paths: Vec<PathBuf>,
+                  var_files: Vec<PathBuf>,
                   destination_key: Option<PathBuf>,
                   settings: Option<PathBuf>,
                   calm_key: Option<PathBuf>,
                   env_credentials: bool| SourceArgs {
         paths,
         exclude: exclude.clone(),
+        var_file: var_files,
         destination_key,
         settings,
         calm_key,
@@ -653,7 +665,12 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             let key = b.path("destination_key", None, None, file.and_then(|f| f.destination_key.as_ref()));
             (paths, key)
         };
-        return Ok(vec![RunSpec { name: None, sources: common(paths, key, settings, calm_key, true), profile: None, defined_at: None }]);
+        return Ok(vec![RunSpec {
+            name: None,
+            sources: common(paths, var_files, key, settings, calm_key, true),
+            profile: None,
+            defined_at: None,
+        }]);
     }
     let Some(l) = loaded else { return Ok(Vec::new()) };
     let mut names = Vec::new();
@@ -684,6 +701,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             name: Some(t.name.clone()),
             sources: common(
                 paths,
+                t.var_files.as_ref().map_or_else(|| var_files.clone(), |list| list.iter().map(|p| l.path(p)).collect()),
                 t.destination_key.as_ref().map(|p| l.path(p)),
                 t.settings.as_ref().map(|p| l.path(p)).or_else(|| settings.clone()),
                 t.calm_key.as_ref().map(|p| l.path(p)).or_else(|| calm_key.clone()),

@@ -26,6 +26,11 @@ pub struct SourceArgs {
     /// folder; repeatable): --exclude 'legacy/**' --exclude '*.bak.json'.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
+    /// A Terraform variables file to apply, as `terraform plan -var-file FILE` does (repeatable,
+    /// in Terraform's order: later wins). A .tfvars file other than terraform.tfvars and
+    /// *.auto.tfvars is never applied by itself.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
     /// Destination service instance key (JSON): read the destinations live from the BTP
     /// Destination Service. Also taken from CALM_AUDIT_DESTINATION_KEY (the JSON or a path) or
     /// a VCAP_SERVICES binding labelled "destination".
@@ -94,6 +99,8 @@ pub struct Gathered {
     pub ignored: Vec<files::Skipped>,
     /// What the user should know about the inputs (a key or settings file found in a walk).
     pub notes: Vec<String>,
+    /// Terraform variables files found and not applied.
+    pub not_applied: Vec<String>,
     /// A destination source was given (paths or live).
     pub destinations_given: bool,
     /// Levels are known from a live read or a snapshot of one.
@@ -153,6 +160,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     let walk = files::Walk {
         exclude_files: args.settings.iter().chain(&args.calm_key).chain(&args.destination_key).cloned().collect(),
         exclude_globs: args.exclude.clone(),
+        var_files: args.var_file.clone(),
     };
     let mut limits = files::Limits::default();
     if let Some(max) = args.max_file_size {
@@ -185,6 +193,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
         skipped: loaded.skipped,
         ignored: loaded.ignored,
         notes: loaded.notes,
+        not_applied: loaded.not_applied,
         destinations_given: !args.paths.is_empty() || destination_key.is_some(),
         live: loaded.live,
         probe: loaded.probe,

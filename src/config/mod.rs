@@ -19,6 +19,8 @@ pub struct FileConfig {
     pub paths: Option<Vec<String>>,
     /// Gitignore-style globs left out of every folder walk.
     pub exclude: Option<Vec<String>>,
+    /// Terraform variables files applied as `-var-file` applies them, in order.
+    pub var_files: Option<Vec<String>>,
     pub destination_key: Option<String>,
     pub settings: Option<String>,
     pub calm_key: Option<String>,
@@ -59,6 +61,8 @@ pub struct TargetConfig {
     pub name: String,
     #[serde(default)]
     pub paths: Vec<String>,
+    /// This target's Terraform variables files; beats the top-level `var_files`.
+    pub var_files: Option<Vec<String>>,
     pub destination_key: Option<String>,
     pub settings: Option<String>,
     pub calm_key: Option<String>,
@@ -152,6 +156,10 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 
 # Gitignore-style globs left out of every folder walk.
 # exclude = ["legacy/**", "*.bak.json"]
+
+# Terraform variables files to apply, in order, as `terraform plan -var-file` does (a .tfvars
+# other than terraform.tfvars and *.auto.tfvars is never applied by itself).
+# var_files = ["infra/samples.tfvars"]
 
 # Live: the destination service instance key of the Entitlement Management subaccount.
 # destination_key = "keys/destination-key.json"

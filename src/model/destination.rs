@@ -305,6 +305,12 @@ pub struct CodeOrigin {
     /// with the kind of expression (`a fallback`, `a function argument`, ...): CALM070 fails
     /// them. The literal itself is never kept here.
     pub literal_secrets: Vec<(String, &'static str)>,
+    /// The `Name` or `URL` is known only in part, and the known part shows Cloud ALM
+    /// (`"CALM_${var.env}"`, `https://${var.tenant}.eu10.alm.cloud.sap/`): in scope (SPEC 2.1).
+    pub cloud_alm_hint: bool,
+    /// The known start of a `Name` known only in part (`CALM_` of `"CALM_${var.env}"`): the
+    /// recognition steps on a name prefix look at it (SPEC 3a).
+    pub name_start: Option<String>,
 }
 
 /// What SAP's find call said about fetching a token for the destination (`--probe`).
@@ -358,7 +364,29 @@ impl Destination {
     /// `CALM_` or is `sap_process_automation_cloud_alm`, in any case, or the URL host is a Cloud
     /// ALM host, or the settings name it (`named`).
     pub fn is_cloud_alm(&self, named: Option<&str>) -> bool {
-        is_cloud_alm(self.name(), self.text("URL"), named)
+        is_cloud_alm(self.name(), self.text("URL"), named) || self.origin.code.as_ref().is_some_and(|c| c.cloud_alm_hint)
+    }
+
+    /// For a destination defined as code whose name is known only at deployment (`name =
+    /// var.name`, `${dest-name}`, a whole configuration left to the deployment): the expression
+    /// that will give it. Whether it is in scope is then decided by the known parts alone
+    /// ([`Destination::is_cloud_alm`]); when they do not show Cloud ALM its scope is unknown.
+    pub fn name_expression(&self) -> Option<&str> {
+        let code = self.origin.code.as_ref()?;
+        match self.get("Name") {
+            Some(p) => p.expression(),
+            None => code.opaque.as_deref(),
+        }
+    }
+
+    /// The name as reports show it: the `Name`, or for a name known only at deployment the
+    /// expression that gives it.
+    pub fn shown_name(&self) -> &str {
+        match self.get("Name") {
+            Some(p) if p.text().is_none() => p.expression().unwrap_or(""),
+            Some(_) => self.name(),
+            None => self.name_expression().unwrap_or(""),
+        }
     }
 
     /// The file where `key`'s value is written: usually the object's own file.

@@ -94,6 +94,9 @@ impl Masker {
             AhoCorasickBuilder::new()
                 .match_kind(MatchKind::LeftmostLongest)
                 .kind(Some(AhoCorasickKind::ContiguousNFA))
+                // No dense states: with many random secrets the first levels would each take a
+                // full transition table (256 entries per state).
+                .dense_depth(0)
                 .build(&patterns)
                 .ok()
         };

@@ -535,6 +535,10 @@ fn coverage_rows(report: &Report) -> Vec<Row> {
             nowrap: false,
         },
     ];
+    if !c.var_files_not_applied.is_empty() {
+        let value = format!("{} (Terraform loads them only with -var-file; --var-file applies them)", c.var_files_not_applied.join(", "));
+        rows.push(Row { label: "Variables files not applied", value, nowrap: false });
+    }
     if let Some(service) = &c.live_service {
         rows.push(Row { label: "Live Destination service", value: service.clone(), nowrap: false });
         rows.push(Row { label: "Subaccount", value: c.subaccount_id.clone().unwrap_or_else(|| "unknown".to_owned()), nowrap: false });

@@ -97,6 +97,13 @@ fn coverage_line(report: &Report) -> String {
         ", {} destination(s) found, {} in scope, {} audited",
         c.destinations_found, c.destinations_in_scope, c.destinations_audited
     ));
+    if !c.var_files_not_applied.is_empty() {
+        let files: Vec<String> = c.var_files_not_applied.iter().map(|f| code(f, false)).collect();
+        s.push_str(&format!(
+            "; not applied (Terraform loads these variables files only with `-var-file`; `--var-file` applies them): {}",
+            files.join(", ")
+        ));
+    }
     if let Some(service) = &c.live_service {
         s.push_str(&format!("; live {}", code(service, false)));
         if let Some(subaccount) = &c.subaccount_id {

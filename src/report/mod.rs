@@ -44,6 +44,9 @@ pub struct Coverage {
     pub files_read: usize,
     /// Files in walked folders that were not destination files.
     pub files_skipped: Vec<String>,
+    /// Terraform variables files found and not applied: Terraform loads them only when given
+    /// with `-var-file` (`--var-file` applies them). Also in `files_skipped`.
+    pub var_files_not_applied: Vec<String>,
     /// Files and folders walks left out by an ignore rule, counted by the kind of ignore file
     /// (`.gitignore`, `.ignore`, `.git/info/exclude`); `-v` lists them.
     #[serde(serialize_with = "ignored_as_map")]

@@ -189,11 +189,23 @@ fn results(report: &Report, group: &TargetGroup, layout: Option<&Columns>, out: 
 /// A line per audited destination, passing or not, with its counts and profile.
 fn destinations(report: &Report, group: &TargetGroup, out: &mut String) {
     let total = report.options.width;
-    let list: Vec<&ObjectGroup> = group.destinations();
+    // A destination whose scope is unknown (named so in the list of those not audited, and
+    // judged by no profile) is listed apart, as what it is.
+    let unknown_names: std::collections::HashSet<&str> =
+        report.not_audited.iter().filter(|n| n.reason.starts_with(crate::rules::context::SCOPE_UNKNOWN)).map(|n| n.name.as_str()).collect();
+    let (unknown, audited): (Vec<&ObjectGroup>, Vec<&ObjectGroup>) = group
+        .destinations()
+        .into_iter()
+        .partition(|o| unknown_names.contains(o.object.name.as_str()) && o.findings.iter().all(|f| f.profile.is_none()));
+    destination_lines(report, "Destinations audited", &audited, total, out);
+    destination_lines(report, "Scope unknown, judged by CALM034 and CALM070 only", &unknown, total, out);
+}
+
+fn destination_lines(report: &Report, heading: &str, list: &[&ObjectGroup], total: usize, out: &mut String) {
     if list.is_empty() {
         return;
     }
-    out.push_str(&format!("Destinations audited ({}):\n", list.len()));
+    out.push_str(&indented(&format!("{heading} ({}):", list.len()), total, 0, 2));
     for object in list {
         let counts: Vec<String> = Status::ALL
             .iter()
@@ -232,6 +244,9 @@ fn not_audited(report: &Report, target: Option<&str>, out: &mut String) {
     }
     out.push('\n');
 }
+
+/// Leads the coverage line naming the Terraform variables files found and not applied.
+pub const NOT_APPLIED_LEAD: &str = "Not applied (Terraform loads these variables files only with -var-file; --var-file applies them):";
 
 fn inputs_line(c: &super::Coverage) -> String {
     format!(
@@ -367,6 +382,9 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
             report.not_audited.len()
         ),
     )];
+    if !c.var_files_not_applied.is_empty() {
+        s.push((0, format!("{} {}", NOT_APPLIED_LEAD, c.var_files_not_applied.join(", "))));
+    }
     // With targets, each has named its own inputs above.
     if report.targets.is_empty() {
         s.push((0, format!("Inputs: {}", report.run.inputs_text(true))));
@@ -388,10 +406,13 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
         None => s.push((0, "Failing: not counted (--fail-on never)".to_owned())),
     }
     if c.destinations_in_scope == 0 && c.destinations_found > 0 {
-        s.push((
-            0,
-            "Note: no destination is in scope (none named CALM_*, none with a *.alm.cloud.sap URL, none named in the settings)".to_owned(),
-        ));
+        let unknown = report.not_audited.iter().filter(|n| n.reason.starts_with(crate::rules::context::SCOPE_UNKNOWN)).count();
+        let mut note =
+            "Note: no destination is in scope (none named CALM_*, none with a *.alm.cloud.sap URL, none named in the settings)".to_owned();
+        if unknown > 0 {
+            note.push_str(&format!("; {unknown} with a name known only at deployment may be (scope unknown, CALM034)"));
+        }
+        s.push((0, note));
     }
     let waived = report.findings.iter().filter(|f| f.waived.is_some()).count();
     if waived > 0 || !report.waiver_notes.is_empty() {
@@ -557,6 +578,13 @@ mod tests {
         assert!(text.contains("Destinations audited (2):"), "{text}");
         assert!(text.contains("  CALM_QUIET: 1 pass; profile calm-push (name starts with CALM_); dest/CALM_QUIET.properties:1"), "{text}");
         assert!(text.contains("  CALM_LOUD: 1 fail; dest/CALM_LOUD.properties:1"), "{text}");
+        // A destination with no profile is one whose scope is unknown: listed apart.
+        let mut r = report(vec![finding(None, "var.name", Status::Manual, "the name comes from var.name")], 100);
+        r.not_audited =
+            vec![NotAudited { name: "var.name".into(), reason: "scope unknown: the name comes from var.name".into(), target: None }];
+        let text = render(&r);
+        assert!(text.contains("Scope unknown, judged by CALM034 and CALM070 only (1):\n  var.name: 1 manual"), "{text}");
+        assert!(!text.contains("Destinations audited"), "{text}");
     }
 
     #[test]

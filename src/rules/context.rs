@@ -74,13 +74,32 @@ pub struct Recognised<'a> {
     /// In scope and recognised as a purpose that is not audited: position in
     /// [`Inputs::destinations`], what it is for, how it was recognised.
     pub excluded: Vec<(usize, &'static str, &'static str)>,
+    /// Defined as code with a name known only at deployment, no known part showing Cloud ALM
+    /// and no `[profiles]` entry settling it: its scope is unknown (SPEC 2.1). Position, and
+    /// the destination.
+    pub unknown: Vec<(usize, &'a Destination)>,
+    /// Positions of scope-unknown destinations a `[profiles]` entry settled (they are audited).
+    pub settled: Vec<usize>,
 }
 
 impl<'a> Inputs<'a> {
     fn recognised(&self) -> &Recognised<'a> {
         self.recognised_cache.get_or_init(|| {
             let mut r = Recognised::default();
-            for (i, d) in self.destinations.iter().enumerate().filter(|(_, d)| in_scope(d, self.settings)) {
+            for (i, d) in self.destinations.iter().enumerate() {
+                if !in_scope(d, self.settings) {
+                    if let Some(expression) = d.name_expression() {
+                        match settled(d, expression, &self.choices) {
+                            Some((profile, reason)) => {
+                                r.audited.push(d);
+                                r.judged.push((profile, Cow::Owned(reason.to_owned())));
+                                r.settled.push(i);
+                            }
+                            None => r.unknown.push((i, d)),
+                        }
+                    }
+                    continue;
+                }
                 match recognise(d, self.settings, &self.choices) {
                     Purpose::Judged { profile, reason } => {
                         r.audited.push(d);
@@ -121,10 +140,20 @@ impl<'a> Inputs<'a> {
         r.audited.len() + r.excluded.len()
     }
 
+    /// The destinations whose scope is unknown (SPEC 2.1), in order: judged only by the rules
+    /// of `[scope_unknown]` in `rules/profiles.toml`.
+    pub fn scope_unknown(&self) -> impl Iterator<Item = &'a Destination> + '_ {
+        self.recognised().unknown.iter().map(|(_, d)| *d)
+    }
+
     /// The purpose of one destination, for results that name a destination outside the
     /// engine's per-destination loop; `None` when it is not in scope.
     pub fn purpose(&self, d: &Destination) -> Option<Purpose> {
-        in_scope(d, self.settings).then(|| recognise(d, self.settings, &self.choices))
+        if in_scope(d, self.settings) {
+            return Some(recognise(d, self.settings, &self.choices));
+        }
+        let (profile, reason) = settled(d, d.name_expression()?, &self.choices)?;
+        Some(Purpose::Judged { profile, reason: Cow::Owned(reason.to_owned()) })
     }
 
     /// Whether `d` is audited (in scope and not excluded by its purpose).
@@ -132,22 +161,55 @@ impl<'a> Inputs<'a> {
         matches!(self.purpose(d), Some(Purpose::Judged { .. }))
     }
 
-    /// The in-scope destinations recognised as a purpose that is not audited: position in
-    /// [`Inputs::destinations`] and the reason, for [`not_audited`].
-    pub fn excluded(&self) -> Vec<(usize, String)> {
-        self.recognised().excluded.iter().map(|(i, what, why)| (*i, format!("{what} ({why})"))).collect()
+    /// The destinations [`not_audited`] must not call out of scope, in order: those in scope
+    /// and recognised as a purpose that is not audited, and those whose scope is unknown, each
+    /// with the reason; and, with no reason, those out of scope by name that `[profiles]`
+    /// settled (they are audited).
+    pub fn excluded(&self) -> Vec<(usize, Option<String>)> {
+        let r = self.recognised();
+        let mut out: Vec<(usize, Option<String>)> = r.excluded.iter().map(|(i, what, why)| (*i, Some(format!("{what} ({why})")))).collect();
+        out.extend(r.unknown.iter().map(|(i, d)| (*i, Some(scope_unknown_reason(d)))));
+        out.extend(r.settled.iter().map(|i| (*i, None)));
+        out.sort_by_key(|(i, _)| *i);
+        out
     }
+}
+
+/// How the reason of a destination whose scope is unknown starts (SPEC 2.1).
+pub const SCOPE_UNKNOWN: &str = "scope unknown:";
+
+/// Why a destination's scope is unknown, naming the expression and where it is defined.
+pub fn scope_unknown_reason(d: &Destination) -> String {
+    let expression = d.name_expression().unwrap_or("an expression");
+    let object = d.origin.code.as_ref().map_or("", |c| c.object.as_str());
+    format!(
+        "{SCOPE_UNKNOWN} the name comes from {expression} ({object}), known only at deployment, and nothing known of it shows SAP Cloud ALM; \
+         settle it with [profiles], a variables file or an extension descriptor (CALM034)"
+    )
+}
+
+/// The profile `[profiles]` gives a destination whose name is known only at deployment: an
+/// entry for the expression as written (`var.name`, `${dest-name}`) or for the object that
+/// defines it (the Terraform address, `resource calm-destination`).
+fn settled<'c>(d: &Destination, expression: &str, choices: &'c Choices) -> Option<(&'static Profile, &'c str)> {
+    let object = d.origin.code.as_ref().map_or("", |c| c.object.as_str());
+    let exact = |pattern: &str| pattern == expression || pattern == object;
+    let glob = |pattern: &str| crate::model::glob::glob_match(pattern, expression) || crate::model::glob::glob_match(pattern, object);
+    let found = choices.by_name.iter().find(|(p, _, _)| exact(p)).or_else(|| choices.by_name.iter().find(|(p, _, _)| glob(p)))?;
+    Some((found.1, found.2.as_str()))
 }
 
 /// Every destination read and not audited, with the reason, in the order read: those
 /// [`Inputs::excluded`] names, and those out of scope with these settings. Needs only the
 /// destinations and the settings, so it can run beside the audit.
-pub fn not_audited(destinations: &[Destination], excluded: &[(usize, String)], settings: Option<&Settings>) -> Vec<NotAudited> {
+pub fn not_audited(destinations: &[Destination], excluded: &[(usize, Option<String>)], settings: Option<&Settings>) -> Vec<NotAudited> {
     let mut next = excluded.iter().peekable();
     let mut out = Vec::with_capacity(destinations.len());
     for (i, d) in destinations.iter().enumerate() {
         if let Some((_, reason)) = next.next_if(|(at, _)| *at == i) {
-            out.push(NotAudited { name: d.name().to_owned(), reason: reason.clone().into(), target: None });
+            if let Some(reason) = reason {
+                out.push(NotAudited { name: d.shown_name().to_owned(), reason: reason.clone().into(), target: None });
+            }
         } else if !in_scope(d, settings) {
             let reason = match not_audited_by_name(d.name()) {
                 Some((what, why)) => format!("{what} ({why})").into(),
@@ -234,7 +296,10 @@ pub fn recognise(d: &Destination, settings: Option<&Settings>, choices: &Choices
         let hit = match &step.condition {
             Condition::Settings => settings.and_then(Settings::named_destination).is_some_and(|n| n.trim() == name.trim()),
             Condition::Name(n) => eq(name, n, step.ignore_case),
-            Condition::NamePrefix(p) => starts(name, p, step.ignore_case),
+            Condition::NamePrefix(p) => {
+                starts(name, p, step.ignore_case)
+                    || d.origin.code.as_ref().and_then(|c| c.name_start.as_deref()).is_some_and(|s| starts(s, p, step.ignore_case))
+            }
             Condition::Property(key) => d.get(key).is_some(),
             Condition::HostSuffix(suffix) => {
                 d.text("URL").and_then(crate::model::url::host_lower).is_some_and(|h| ends(&h, suffix, step.ignore_case))

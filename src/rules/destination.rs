@@ -316,6 +316,23 @@ pub fn region_consistent(d: &Destination, _: &Inputs) -> Outcome {
     }
 }
 
+/// CALM034: a destination defined as code whose name is known only at deployment, and whose
+/// known parts do not show Cloud ALM, cannot be given a purpose here: a person decides.
+pub fn scope_known(d: &Destination, _: &Inputs) -> Outcome {
+    match d.name_expression() {
+        Some(expression) => {
+            let object = d.origin.code.as_ref().map_or("", |c| c.object.as_str());
+            Outcome::manual(format!(
+                "the name comes from {expression}, known only at deployment, and nothing known of {object} shows SAP Cloud ALM: it may be a Cloud ALM \
+                 destination or not. Apply the values the deployment uses (--var-file, the extension descriptor), or settle its purpose \
+                 in [profiles] with \"{expression}\" or \"{object}\""
+            ))
+            .on("Name")
+        }
+        None => Outcome::pass("the name is known before deployment"),
+    }
+}
+
 /// CALM070: a destination defined as code holds no literal secret; every secret is supplied at
 /// deployment (a placeholder, a variable without a value in the repository, an empty string).
 pub fn secret_not_in_source(d: &Destination, _: &Inputs) -> Outcome {

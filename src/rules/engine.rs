@@ -48,6 +48,7 @@ fn code_check(code: &str) -> Option<Check> {
         "CALM061" => C::Destination(certificates::keystore_readable),
         "CALM062" => C::Certificate(certificates::valid_now, certificates::key_valid_now),
         "CALM063" => C::Certificate(certificates::expiry_horizon, certificates::key_expiry_horizon),
+        "CALM034" => C::Destination(destination::scope_known),
         "CALM070" => C::Destination(destination::secret_not_in_source),
         "CALM020" => C::Settings(settings::monitoring_enabled),
         "CALM021" => C::Settings(settings::destination_selected),
@@ -117,6 +118,7 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
     // the list is not copied as it grows (pages never used are never touched).
     let mut out = Vec::with_capacity(catalog.rules.len() * (scoped.len() + 1));
     for rule in &catalog.rules {
+        scope_unknown(rule, inputs, profiles, &mut out);
         if let Some(reason) = missing_input(rule, inputs) {
             if matches!(rule.scope, Scope::Destination | Scope::Certificate) {
                 for (d, _, c) in each(rule) {
@@ -210,6 +212,25 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
     out
 }
 
+/// The results of a `[scope_unknown]` rule on the destinations whose scope is unknown (SPEC
+/// 2.1): no profile judges them, so they carry none.
+fn scope_unknown(rule: &'static Rule, inputs: &Inputs, profiles: &Profiles, out: &mut Vec<Finding>) {
+    if !profiles.scope_unknown.rules.contains(&rule.code) {
+        return;
+    }
+    let Some(Check::Destination(f)) = code_check(&rule.code) else { return };
+    for d in inputs.scope_unknown() {
+        let outcome = match missing_input(rule, inputs) {
+            Some(reason) => Outcome::not_applicable(reason),
+            // Not through `not_literal`: CALM034 is about the name left to deployment itself, and
+            // CALM070 judges the literals in expressions.
+            None => f(d, inputs),
+        };
+        let location = destination_location(d, &outcome);
+        out.push(finding(rule, Arc::new(destination_ref(d)), location, outcome));
+    }
+}
+
 /// What every result about one audited destination carries, built once per destination.
 struct Carried {
     object: Arc<ObjectRef>,
@@ -292,7 +313,12 @@ fn file_name(path: &str) -> String {
 }
 
 pub fn destination_ref(d: &Destination) -> ObjectRef {
-    ObjectRef { kind: ObjectKind::Destination, name: d.name().to_owned(), qualified_name: d.qualified_origin(), level: d.origin.level }
+    ObjectRef {
+        kind: ObjectKind::Destination,
+        name: d.shown_name().to_owned(),
+        qualified_name: d.qualified_origin(),
+        level: d.origin.level,
+    }
 }
 
 fn destination_location(d: &Destination, outcome: &Outcome) -> Location {

@@ -89,6 +89,7 @@ struct RawStep {
 struct RawProfiles {
     common: RuleGroup,
     run: RuleGroup,
+    scope_unknown: RuleGroup,
     profile: Vec<Profile>,
     recognise: Vec<RawStep>,
 }
@@ -97,6 +98,8 @@ struct RawProfiles {
 pub struct Profiles {
     pub common: RuleGroup,
     pub run: RuleGroup,
+    /// The rules that judge a destination whose scope is unknown (SPEC 2.1), which has no profile.
+    pub scope_unknown: RuleGroup,
     pub profiles: Vec<Profile>,
     pub recognise: Vec<Step>,
 }
@@ -125,13 +128,16 @@ impl Profiles {
             .map_err(|e| ProfilesError { line: e.span().map(|s| index.line(s.start)), message: e.message().to_owned() })?;
         let err = |message: String| ProfilesError { line: None, message };
         let known = |code: &String| catalog.rules.iter().any(|r| &r.code == code);
-        for (group, rules) in [("common", &raw.common.rules), ("run", &raw.run.rules)]
+        for (group, rules) in [("common", &raw.common.rules), ("run", &raw.run.rules), ("scope_unknown", &raw.scope_unknown.rules)]
             .into_iter()
             .chain(raw.profile.iter().map(|p| (p.name.as_str(), &p.rules)))
         {
             if let Some(code) = rules.iter().find(|c| !known(c)) {
                 return Err(err(format!("{group}: no rule {code} in the catalog")));
             }
+        }
+        if let Some(code) = raw.scope_unknown.rules.iter().find(|c| catalog.find(c).is_some_and(|r| r.scope != Scope::Destination)) {
+            return Err(err(format!("scope_unknown: {code} is not a rule about each destination")));
         }
         for p in &raw.profile {
             for (code, why) in &p.leaves_out {
@@ -188,7 +194,7 @@ impl Profiles {
             }
             recognise.push(Step { condition, ignore_case: s.ignore_case, verdict, reason: s.reason });
         }
-        Ok(Profiles { common: raw.common, run: raw.run, profiles: raw.profile, recognise })
+        Ok(Profiles { common: raw.common, run: raw.run, scope_unknown: raw.scope_unknown, profiles: raw.profile, recognise })
     }
 
     pub fn find(&self, name: &str) -> Option<&Profile> {

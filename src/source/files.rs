@@ -43,6 +43,8 @@ pub struct Loaded {
     pub failures: Vec<SourceFailure>,
     /// Things the user should know: a Cloud ALM key or settings file found in a walk.
     pub notes: Vec<String>,
+    /// Terraform variables files found and not applied (Terraform loads them only when given).
+    pub not_applied: Vec<String>,
     /// A snapshot of a live read was read (levels known, CALM016 judged when `probe`).
     pub live: bool,
     pub probe: bool,
@@ -72,6 +74,8 @@ pub struct Walk {
     pub exclude_files: Vec<PathBuf>,
     /// Gitignore-style globs, relative to each walked folder: `legacy/**`, `*.bak.json`.
     pub exclude_globs: Vec<String>,
+    /// Terraform variables files to apply, in order (`--var-file`, like Terraform's `-var-file`).
+    pub var_files: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,7 +178,7 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
             }
         }
     }
-    let found_in_code = finish_code(&mut loaded, &mut errors);
+    let found_in_code = finish_code(&mut loaded, walk, limits, &mut errors);
     for (arg, skipped_before) in empty {
         if !found_in_code.contains(&arg) {
             let path = &paths[arg];
@@ -187,11 +191,24 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
 
 /// Reads the MTA and Terraform files of the run together; returns the paths that led to a
 /// destination (or to a failed source) through them.
-fn finish_code(loaded: &mut Loaded, errors: &mut Vec<(usize, InputError)>) -> Vec<usize> {
-    let done = code::finish(std::mem::take(&mut loaded.pending));
+fn finish_code(loaded: &mut Loaded, walk: &Walk, limits: &Limits, errors: &mut Vec<(usize, InputError)>) -> Vec<usize> {
+    let mut var_files = Vec::with_capacity(walk.var_files.len());
+    for path in &walk.var_files {
+        let shown = path.display().to_string();
+        match read_code(path, &shown, limits) {
+            Ok(text) => {
+                let real = path.canonicalize().unwrap_or_else(|_| path.clone());
+                var_files.push(code::Pending { arg: usize::MAX, shown, real, text, named: true });
+            }
+            Err(e) => errors.push((usize::MAX, e)),
+        }
+    }
+    let done = code::finish(std::mem::take(&mut loaded.pending), var_files, limits.max_file_bytes);
     loaded.destinations.extend(done.destinations);
     loaded.keystores.extend(done.keystores);
     loaded.files_read += done.read;
+    loaded.not_applied.extend(done.not_applied);
+    loaded.notes.extend(done.notes);
     loaded.skipped.extend(done.skipped.into_iter().map(|(path, reason)| Skipped { path, reason }));
     let mut found = done.found_args;
     for (e, p) in done.errors {

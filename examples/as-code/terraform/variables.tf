@@ -14,3 +14,17 @@ variable "calm_client_secret" {
   type        = string
   sensitive   = true
 }
+
+variable "bpa_subaccount_id" {
+  description = "The SAP Build Process Automation subaccount"
+  type        = string
+}
+
+variable "calm_push_destinations" {
+  description = "Cloud ALM push destinations by name: the URL and, when not Dedicated, the token URL type"
+  type = map(object({
+    url            = string
+    token_url_type = optional(string, "Dedicated")
+  }))
+  default = {}
+}

@@ -7,8 +7,8 @@ pub mod hcl_bound;
 pub mod mta;
 pub mod terraform;
 pub mod tfjson;
+pub mod yaml;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::model::secret::is_secret_key;
@@ -47,6 +47,10 @@ pub struct Object<'a> {
     pub name: String,
     /// See [`CodeOrigin::opaque`].
     pub opaque: Option<String>,
+    /// See [`CodeOrigin::cloud_alm_hint`].
+    pub cloud_alm_hint: bool,
+    /// See [`CodeOrigin::name_start`].
+    pub name_start: Option<String>,
 }
 
 /// `btp_subaccount_destination` attributes that are destination properties; every other
@@ -191,10 +195,28 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
             }
         });
     }
-    let code = CodeOrigin { kind: object.kind, object: object.name, elsewhere, keys, opaque: object.opaque, literal_secrets };
+    let code = CodeOrigin {
+        kind: object.kind,
+        object: object.name,
+        elsewhere,
+        keys,
+        opaque: object.opaque,
+        literal_secrets,
+        cloud_alm_hint: object.cloud_alm_hint,
+        name_start: object.name_start.filter(|s| !s.is_empty()),
+    };
     let mut origin = Origin::file(object.path, object.line, object.level);
     origin.code = Some(Box::new(code));
     Destination { properties, origin, probe: None }
+}
+
+/// Whether the known parts of a `Name` or `URL` known only in part show a Cloud ALM
+/// destination (SPEC 2.1): a name whose known start is `CALM_` (any case), or a URL whose host,
+/// with the unknown parts as a label, is a Cloud ALM host. `name_start` is the name's text
+/// before its first unknown part; `url` the URL with each unknown part as `x`.
+pub fn shows_cloud_alm(name_start: Option<&str>, url: Option<&str>) -> bool {
+    let name = name_start.is_some_and(|n| n.trim_start().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_")));
+    name || url.is_some_and(|u| crate::model::destination::is_cloud_alm("", Some(u), None))
 }
 
 /// An MTA placeholder: `${...}` (parameters, resolved by the deployer) or `~{...}` (properties
@@ -206,7 +228,7 @@ pub fn has_placeholder(text: &str) -> bool {
 /// Whether a file name is read by one of the readers here, which need the other files of the
 /// run (an MTA descriptor's extensions, a Terraform module's other files and variables).
 pub fn is_code_file(name: &str) -> bool {
-    mta::is_descriptor_name(name) || mta::is_extension_name(name) || name.ends_with(".tf") || name.ends_with(".tfvars")
+    mta::is_descriptor_name(name) || mta::is_extension_name(name) || terraform::is_terraform_name(name)
 }
 
 /// A descriptor or configuration file, read and waiting for the rest of the run.
@@ -232,6 +254,10 @@ pub struct Finished {
     pub read: usize,
     /// Walked files passed over: (display path, reason).
     pub skipped: Vec<(String, String)>,
+    /// Variables files Terraform loads only when given (`-var-file`), found and not applied.
+    pub not_applied: Vec<String>,
+    /// What the user should know: module calls that were not followed.
+    pub notes: Vec<String>,
     /// Files that could not be read, each with whether it was named on the command line.
     pub errors: Vec<(InputError, Pending)>,
     /// Command-line paths that led to at least one destination.
@@ -244,21 +270,35 @@ fn file_name(shown: &str) -> &str {
     Path::new(shown).file_name().and_then(|n| n.to_str()).unwrap_or(shown)
 }
 
-/// Reads every pending file together: MTA descriptors with the extensions of the run, and each
-/// folder's Terraform files as one module with its variables files.
-pub fn finish(pending: Vec<Pending>) -> Finished {
+/// Why a variables file found in a walk was not applied, as the coverage names it.
+pub const NOT_APPLIED: &str =
+    "not applied: Terraform loads this variables file only when it is given with -var-file (--var-file applies it)";
+
+/// Reads every pending file together: MTA descriptors with the extensions of the run, and the
+/// run's Terraform configuration with its variables files. `var_files` are the files given
+/// with `--var-file`, in order; `max_bytes` bounds the files of a module folder a module call
+/// leads to outside the paths read.
+pub fn finish(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64) -> Finished {
     let mut done = Finished::default();
+    let applied: std::collections::HashSet<std::path::PathBuf> = var_files.iter().map(|p| p.real.clone()).collect();
     let mut unique: Vec<Pending> = Vec::with_capacity(pending.len());
+    let mut at: std::collections::HashMap<std::path::PathBuf, usize> = std::collections::HashMap::with_capacity(pending.len());
     for p in pending {
-        match unique.iter_mut().find(|u| u.real == p.real) {
+        // A variables file given with --var-file is applied as that, not read again as found.
+        if applied.contains(&p.real) {
+            continue;
+        }
+        match at.get(&p.real) {
             // Named wins: its faults are the user's to see, and its path leads to destinations.
-            Some(u) if p.named && !u.named => *u = p,
+            Some(i) if p.named && !unique[*i].named => unique[*i] = p,
             Some(_) => {}
-            None => unique.push(p),
+            None => {
+                at.insert(p.real.clone(), unique.len());
+                unique.push(p);
+            }
         }
     }
-    let pending = unique;
-    let (mta_files, rest): (Vec<Pending>, Vec<Pending>) = pending.into_iter().partition(|p| {
+    let (mta_files, rest): (Vec<Pending>, Vec<Pending>) = unique.into_iter().partition(|p| {
         let name = file_name(&p.shown);
         mta::is_descriptor_name(name) || mta::is_extension_name(name)
     });
@@ -266,50 +306,135 @@ pub fn finish(pending: Vec<Pending>) -> Finished {
         let texts: Vec<(&str, &str)> = files.iter().map(|p| (p.shown.as_str(), p.text.as_str())).collect();
         mta::read(&texts).map(|destinations| (destinations, Vec::new()))
     });
-    // Terraform: one module per folder.
-    let mut modules: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
-    for p in rest {
-        let folder = p.real.parent().map(|f| f.display().to_string()).unwrap_or_default();
-        let name = file_name(&p.shown);
-        if name.ends_with(".tfvars") && !p.named && !terraform::is_auto_loaded(name) {
-            done.skipped
-                .push((p.shown, "a variables file Terraform does not load by itself (name it on the command line to apply it)".into()));
-            continue;
-        }
-        modules.entry(folder).or_default().push(p);
-    }
-    for (folder, files) in modules {
-        if !files.iter().any(|p| p.shown.ends_with(".tf")) {
-            for p in files {
-                if p.named {
-                    let e = InputError::new(&p.shown, None, "a variables file without the Terraform configuration (*.tf) of its folder");
-                    done.errors.push((e, p));
-                } else {
-                    done.skipped.push((p.shown, "a variables file without Terraform configuration beside it".into()));
-                }
-            }
-            continue;
-        }
-        let before = done.certificates.len();
-        read_group(files, &mut done, "Terraform configuration without destination resources", |files| {
-            let mut config: Vec<terraform::File> = Vec::new();
-            let mut vars: Vec<terraform::File> = Vec::new();
-            // Terraform's order: terraform.tfvars, then *.auto.tfvars by name, then the files named.
-            let mut ordered: Vec<&Pending> = files.iter().collect();
-            ordered.sort_by_key(|p| {
-                let name = file_name(&p.shown);
-                (name != "terraform.tfvars", !terraform::is_auto_loaded(name), p.shown.clone())
-            });
-            for p in ordered {
-                let file = terraform::File { path: &p.shown, text: &p.text };
-                if p.shown.ends_with(".tfvars") { vars.push(file) } else { config.push(file) }
-            }
-            terraform::read_all(&config, &vars)
-        });
-        let uploaded = done.certificates.split_off(before);
-        done.keystores.extend(uploaded.into_iter().map(|c| uploaded_keystore(c, Path::new(&folder))));
-    }
+    terraform_files(rest, var_files, max_bytes, &mut done);
     done
+}
+
+/// The run's Terraform files read together ([`terraform::read_all`]); results are mapped back
+/// to the files by their place in `files`.
+fn terraform_files(files: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64, done: &mut Finished) {
+    if files.is_empty() && var_files.is_empty() {
+        return;
+    }
+    let mut all: Vec<Pending> = Vec::with_capacity(files.len() + var_files.len());
+    let mut inputs = Vec::with_capacity(files.len());
+    let mut given = Vec::with_capacity(var_files.len());
+    let dir_of = |p: &Pending| p.real.parent().map(Path::to_path_buf).unwrap_or_default();
+    for (list, target, is_var_file) in [(files, &mut inputs, false), (var_files, &mut given, true)] {
+        for mut p in list {
+            let name = file_name(&p.shown);
+            let apply = is_var_file || (p.named && name.contains(".tfvars") && !terraform::is_auto_loaded(name));
+            let text = std::mem::take(&mut p.text);
+            target.push(terraform::Input { tag: all.len(), shown: p.shown.clone(), dir: dir_of(&p), text, apply });
+            all.push(p);
+        }
+    }
+    // A module folder the paths read do not hold: its configuration files, read from disk.
+    let mut extra: Vec<Pending> = Vec::new();
+    let mut load_errors: Vec<(InputError, Pending)> = Vec::new();
+    let first_extra = all.len();
+    let mut load = |dir: &Path, caller: usize| -> Vec<terraform::Input> {
+        let arg = all.get(caller).map_or(0, |p| p.arg);
+        let shown_dir = all.get(caller).map_or_else(String::new, |p| {
+            let caller_dir = Path::new(&p.shown).parent().unwrap_or(Path::new(""));
+            let real_caller = p.real.parent().unwrap_or(Path::new(""));
+            relative_shown(caller_dir, real_caller, dir)
+        });
+        let mut out = Vec::new();
+        for (name, text) in module_folder(dir, max_bytes) {
+            let shown = if shown_dir.is_empty() { name.clone() } else { format!("{shown_dir}/{name}") };
+            let real = dir.join(&name);
+            let text = match text {
+                Ok(text) => text,
+                Err(why) => {
+                    let e = InputError::new(&shown, None, why);
+                    load_errors.push((e, Pending { arg, shown, real, text: String::new(), named: false }));
+                    continue;
+                }
+            };
+            let tag = first_extra + extra.len();
+            extra.push(Pending { arg, shown: shown.clone(), real, text: String::new(), named: false });
+            out.push(terraform::Input { tag, shown, dir: dir.to_path_buf(), text, apply: false });
+        }
+        out
+    };
+    let outcome = terraform::read_all(inputs, given, &mut load);
+    all.extend(extra);
+    done.destinations.extend(outcome.destinations);
+    done.keystores.extend(outcome.certificates.into_iter().map(|(c, dir)| uploaded_keystore(c, &dir)));
+    let mut taken: Vec<Option<Pending>> = all.into_iter().map(Some).collect();
+    for tag in &outcome.used {
+        if let Some(p) = taken.get(*tag).and_then(Option::as_ref) {
+            done.read += 1;
+            done.found_args.push(p.arg);
+        }
+    }
+    for (tag, reason) in outcome.skipped {
+        if let Some(p) = taken.get(tag).and_then(Option::as_ref) {
+            done.skipped.push((p.shown.clone(), reason));
+        }
+    }
+    for tag in outcome.not_applied {
+        if let Some(p) = taken.get(tag).and_then(Option::as_ref) {
+            done.skipped.push((p.shown.clone(), NOT_APPLIED.into()));
+            done.not_applied.push(p.shown.clone());
+        }
+    }
+    done.notes.extend(outcome.notes.into_iter().map(|(at, why)| format!("{at}: {why}")));
+    for (tag, e) in outcome.errors {
+        // A second fault of one file is left out: the first already names the file.
+        if let Some(p) = taken.get_mut(tag).and_then(Option::take) {
+            done.errors.push((e, p));
+        }
+    }
+    done.errors.extend(load_errors);
+}
+
+/// A folder a module call leads to, shown relative to how the caller's folder is shown
+/// (`infra/../modules/calm` becomes `modules/calm`).
+fn relative_shown(caller_shown: &Path, caller_real: &Path, target: &Path) -> String {
+    // How many levels up from the caller, and the rest down: computed on the real paths.
+    let common = caller_real.components().zip(target.components()).take_while(|(a, b)| a == b).count();
+    let ups = caller_real.components().count() - common;
+    let mut shown: Vec<String> = caller_shown.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    for _ in 0..ups {
+        match shown.last().map(String::as_str) {
+            Some(last) if last != ".." && last != "." => {
+                shown.pop();
+            }
+            _ => shown.push("..".into()),
+        }
+    }
+    shown.extend(target.components().skip(common).map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    shown.join("/")
+}
+
+/// The configuration files (`*.tf`, `*.tf.json`) of a module folder, by name, each with its
+/// text or why it cannot be read; hidden files are left out, as a walk leaves them.
+fn module_folder(dir: &Path, max_bytes: u64) -> Vec<(String, Result<String, String>)> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out: Vec<(String, Result<String, String>)> = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || !(name.ends_with(".tf") || name.ends_with(".tf.json")) {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(entry.path()) else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let text = if meta.len() > max_bytes {
+            Err(format!("larger than the limit of {max_bytes} bytes (--max-file-size raises it)"))
+        } else {
+            // Decoded as every other file of the run is (UTF-8, or UTF-16/32 with a byte-order mark).
+            std::fs::read(entry.path())
+                .map_err(|e| e.to_string())
+                .and_then(|b| crate::source::unicode_text(b, &name, "the file").map_err(|e| e.message))
+        };
+        out.push((name, text));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 /// The keystore a `btp_subaccount_destination_certificate` uploads, its file read from the

@@ -1,16 +1,17 @@
 //! MTA deployment descriptors (`mta.yaml`) and extension descriptors (`*.mtaext`).
 //!
-//! Destinations are declared in two places (SAP's MTA documentation for the Destination
+//! Read as the deployer reads YAML ([`super::yaml`]: YAML 1.1 scalars, anchors, aliases and
+//! merge keys). Destinations are declared in two places (SAP's MTA documentation for the Destination
 //! service): a destination service resource's `parameters.config.init_data.{subaccount|instance}
 //! .destinations`, and a content module's (`com.sap.application.content`)
 //! `parameters.content.{subaccount|instance}.destinations`. Extension descriptors given in the
 //! same run are applied as the deployer does: by `extends` chain, module and resource
 //! `parameters` merged by name (maps merged key by key, anything else replaced).
 
+use super::yaml::{self, Kind, Node};
 use super::{Entry, Found, Object, destination, has_placeholder};
 use crate::model::{CodeKind, Destination, Level};
 use crate::source::InputError;
-use crate::source::tree::{self, Kind, Node};
 
 /// A descriptor's tree, each value knowing the file and line it was written on, so that a
 /// value an extension overrides points into the extension.
@@ -54,11 +55,11 @@ impl Val {
         }
     }
 
-    fn from_node(node: Node<'static>, file: usize) -> Val {
+    fn from_node(node: Node, file: usize) -> Val {
         let kind = match node.kind {
-            Kind::Map(entries) => VKind::Map(entries.into_iter().map(|(k, l, v)| (k.into_owned(), l, Val::from_node(v, file))).collect()),
+            Kind::Map(entries) => VKind::Map(entries.into_iter().map(|(k, l, v)| (k, l, Val::from_node(v, file))).collect()),
             Kind::Seq(items) => VKind::Seq(items.into_iter().map(|v| Val::from_node(v, file)).collect()),
-            Kind::Scalar(s) | Kind::Literal(s) => VKind::Text(s.into_owned()),
+            Kind::Text(s) => VKind::Text(s),
             Kind::Null => VKind::Null,
         };
         Val { file, line: node.line, kind }
@@ -88,7 +89,7 @@ struct Descriptor {
 
 impl Descriptor {
     fn parse(path: &str, text: &str, file: usize) -> Result<Descriptor, InputError> {
-        let docs = tree::parse_yaml(text).map_err(|e| InputError::new(path, e.line, e.message))?;
+        let docs = yaml::parse(text).map_err(|e| InputError::new(path, e.line, e.message))?;
         let mut docs = docs.into_iter();
         let root = match (docs.next(), docs.next()) {
             (Some(root @ Node { kind: Kind::Map(_), .. }), None) => Val::from_node(root, file),
@@ -310,21 +311,53 @@ fn one(item: &Val, object: &str, level: Level, paths: &[&str], scopes: &[&Val]) 
                 return Err(InputError::new(at, Some(*line), format!("property \"{key}\" must be a value, found {}", value.describe())));
             }
         };
+        // A value is located where it is written: beside its key, or where the anchor an alias
+        // names is.
+        let written = if matches!(value.kind, VKind::Null) { *line } else { value.line };
         let (found, at, value_line) = if has_placeholder(&text) {
             match resolve(&text, scopes) {
                 Some((resolved, Some(param))) => (Found::Text(resolved), paths.get(param.file).copied().unwrap_or(at), param.line),
-                Some((resolved, None)) => (Found::Text(resolved), at, *line),
-                None => (Found::Unresolved(text), at, *line),
+                Some((resolved, None)) => (Found::Text(resolved), at, written),
+                None => (Found::Unresolved(text), at, written),
             }
         } else {
-            (Found::Text(text), at, *line)
+            (Found::Text(text), at, written)
         };
         out.push(Entry { key: key.clone(), value: found, path: at.to_owned(), line: value_line, key_line: Some(*line) });
     }
     if !out.iter().any(|e| e.key == "Name") {
         return Err(InputError::new(path, Some(item.line), "destination has no \"Name\""));
     }
-    Ok(destination(out, Object { path, line: item.line, level: Some(level), kind: CodeKind::Mta, name: object.to_owned(), opaque: None }))
+    let placeholder = |key: &str| {
+        out.iter().find(|e| e.key == key).and_then(|e| match &e.value {
+            Found::Unresolved(t) => Some(t.as_str()),
+            _ => None,
+        })
+    };
+    let name_start = placeholder("Name").map(|n| &n[..n.find("${").into_iter().chain(n.find("~{")).min().unwrap_or(n.len())]);
+    let url = placeholder("URL").map(|u| {
+        let mut shape = String::new();
+        let mut rest = u;
+        while let Some(start) = rest.find("${").into_iter().chain(rest.find("~{")).min() {
+            shape.push_str(&rest[..start]);
+            shape.push('x');
+            rest = rest[start..].find('}').map_or("", |end| &rest[start + end + 1..]);
+        }
+        shape.push_str(rest);
+        shape
+    });
+    let hint = super::shows_cloud_alm(name_start, url.as_deref());
+    let object = Object {
+        path,
+        line: item.line,
+        level: Some(level),
+        kind: CodeKind::Mta,
+        name: object.to_owned(),
+        opaque: None,
+        cloud_alm_hint: hint,
+        name_start: name_start.map(str::to_owned),
+    };
+    Ok(destination(out, object))
 }
 
 #[cfg(test)]
@@ -446,13 +479,30 @@ resources:
     }
 
     #[test]
+    fn shared_properties_and_yaml_1_1_booleans_are_read_as_the_deployer_reads_them() {
+        let text = "ID: a\nx-calm: &calm\n  Type: HTTP\n  TrustAll: yes\n  URL: https://acme.eu10.alm.cloud.sap/\nresources:\n  - name: d\n    parameters:\n      service: destination\n      config:\n        init_data:\n          subaccount:\n            destinations:\n              - <<: *calm\n                Name: CALM_A\n              - Name: CALM_B\n                URL: *url_b\n";
+        // An alias of an anchor that does not exist is a located error.
+        assert_eq!(read_one(text).unwrap_err().line, Some(17));
+        let text = text.replace("*url_b", "'https://b.eu10.alm.cloud.sap/'");
+        let ds = read_one(&text).unwrap();
+        assert_eq!(ds[0].text("TrustAll"), Some("true"), "yes is true to the deployer");
+        assert_eq!((ds[0].line_of("TrustAll"), ds[0].line_of("Name")), (4, 15), "each value where it is written");
+        assert_eq!(ds[0].text("URL"), Some("https://acme.eu10.alm.cloud.sap/"));
+        assert_eq!(ds[1].get("TrustAll").map(|p| p.line), None);
+    }
+
+    #[test]
     fn descriptors_without_destinations_give_none() {
         assert!(read_one("ID: a\nmodules:\n  - name: srv\n    type: nodejs\n").unwrap().is_empty());
     }
 
     #[test]
     fn hostile_descriptors_are_errors_not_panics() {
-        assert!(read_one("a: &x [1]\nb: *x\n").unwrap_err().message.contains("aliases"));
+        let mut bomb = String::from("ID: a\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for i in 1..9 {
+            bomb.push_str(&format!("x{i}: &x{i} [{}]\n", vec![format!("*x{}", i - 1); 10].join(", ")));
+        }
+        assert!(read_one(&bomb).unwrap_err().message.contains("alias bomb"));
         let deep = format!("ID: a\nx: {}{}\n", "[".repeat(200), "]".repeat(200));
         assert!(read_one(&deep).unwrap_err().message.contains("nested deeper"));
         assert!(read_one("- 1\n").is_err());

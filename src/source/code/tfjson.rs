@@ -82,6 +82,8 @@ impl<'n> Reader<'_, 'n> {
             kind: self.kind,
             name: address.clone(),
             opaque: opaque.clone(),
+            cloud_alm_hint: false,
+            name_start: None,
         };
         let level = match values.get("service_instance_id") {
             Some(Node { kind: Kind::Scalar(id), .. }) if !id.is_empty() => Level::Instance,

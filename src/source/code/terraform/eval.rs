@@ -1,0 +1,666 @@
+//! Terraform expressions evaluated as Terraform would before apply, with every value knowing
+//! the file and line it is written on. What only the apply knows (resource attributes, a
+//! variable nobody sets, a function this reader does not run) is [`Ev::Unknown`], naming the
+//! expression as written.
+//!
+//! Values are shared, never copied: a map of 10,000 destinations read through `each.value` or
+//! `var.destinations[each.key]` costs the same for the last instance as for the first, and
+//! maps are indexed once they are large. Locals are evaluated once per module instance; a
+//! budget of steps bounds what a hostile configuration can ask for.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use hcl_edit::expr::{BinaryOperator as B, UnaryOperator as U};
+
+use super::syntax::{Expr, ForX, Key, Op, Part, Source, X};
+
+/// How deep expressions, locals and values may nest before evaluation gives up.
+pub const MAX_DEPTH: usize = 64;
+/// Steps of evaluation for one root module with all its module calls; a value made costs a
+/// step too (`range`, `for`), so the budget bounds memory as well as time.
+pub const MAX_STEPS: u64 = 8_000_000;
+/// The longest list `range()` makes.
+/// Stands for the unknown parts of a template in [`Unknown::shape`].
+pub const HOLE: char = '\u{1}';
+
+/// A value and where it is written.
+#[derive(Clone, Debug)]
+pub struct At {
+    pub file: usize,
+    pub line: u32,
+    pub value: Ev,
+}
+
+#[derive(Clone, Debug)]
+pub enum Ev {
+    /// Strings, numbers and booleans, as Terraform would print them.
+    Text(String),
+    Null,
+    List(Rc<Vec<At>>),
+    /// A set (from `toset`): what `for_each` takes besides a map.
+    Set(Rc<Vec<At>>),
+    Object(Rc<Obj>),
+    /// `jsonencode(...)` of a value: kept whole, so its members keep their lines.
+    Encoded(Box<At>),
+    Unknown(Rc<Unknown>),
+}
+
+/// A value known only at apply time.
+#[derive(Debug)]
+pub struct Unknown {
+    /// The expression as written.
+    pub text: String,
+    /// For a template, its text with [`HOLE`] for each unknown part (`CALM_\u{1}`): the known
+    /// parts may decide the destination's scope.
+    pub shape: Option<String>,
+    /// Not unknown but absent: an attribute a known object does not have, which is an error in
+    /// Terraform (`try` goes on to its next argument).
+    pub missing: bool,
+}
+
+/// An object's members in order, each with the line of its key; indexed by key once large.
+#[derive(Debug, Default)]
+pub struct Obj {
+    pub members: Vec<(String, u32, At)>,
+    index: OnceCell<HashMap<String, usize>>,
+}
+
+impl Obj {
+    pub fn new(members: Vec<(String, u32, At)>) -> Obj {
+        Obj { members, index: OnceCell::new() }
+    }
+
+    /// The value of `key` (the last written, as Terraform keeps).
+    pub fn get(&self, key: &str) -> Option<&At> {
+        if self.members.len() <= 16 {
+            return self.members.iter().rev().find(|(k, _, _)| k == key).map(|(_, _, v)| v);
+        }
+        let index = self.index.get_or_init(|| self.members.iter().enumerate().map(|(i, (k, _, _))| (k.clone(), i)).collect());
+        index.get(key).map(|i| &self.members[*i].2)
+    }
+
+    /// Members by key in lexical order, as Terraform iterates a map.
+    pub fn sorted(&self) -> Vec<&(String, u32, At)> {
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(self.members.len());
+        let mut out: Vec<&(String, u32, At)> = Vec::with_capacity(self.members.len());
+        for m in &self.members {
+            match seen.get(m.0.as_str()) {
+                Some(i) => out[*i] = m,
+                None => {
+                    seen.insert(&m.0, out.len());
+                    out.push(m);
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
+
+impl At {
+    pub fn text(&self) -> Option<&str> {
+        match &self.value {
+            Ev::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.value, Ev::Unknown(_))
+    }
+
+    pub(super) fn is_missing(&self) -> bool {
+        matches!(&self.value, Ev::Unknown(u) if u.missing)
+    }
+
+    pub(super) fn items(&self) -> Option<&[At]> {
+        match &self.value {
+            Ev::List(items) | Ev::Set(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+/// A module variable's value: `passed` by a module call (then an unknown value is named and
+/// located as the caller wrote it).
+#[derive(Clone, Debug)]
+pub struct Var {
+    pub at: At,
+    pub passed: bool,
+}
+
+/// What one module instance evaluates with: its variables and its locals.
+pub struct Scope<'r> {
+    pub locals: &'r HashMap<String, (usize, Expr)>,
+    pub vars: HashMap<String, Var>,
+    /// Locals evaluated so far; `None` while one is being evaluated (a cycle is unknown).
+    cache: RefCell<HashMap<String, Option<At>>>,
+}
+
+impl<'r> Scope<'r> {
+    pub fn new(locals: &'r HashMap<String, (usize, Expr)>, vars: HashMap<String, Var>) -> Self {
+        Scope { locals, vars, cache: RefCell::new(HashMap::new()) }
+    }
+}
+
+/// The files of the run and the step budget.
+pub struct Env<'r> {
+    pub sources: &'r [Source],
+    pub steps: Cell<u64>,
+}
+
+impl<'r> Env<'r> {
+    pub fn new(sources: &'r [Source]) -> Self {
+        Env { sources, steps: Cell::new(0) }
+    }
+
+    /// Whether the budget is spent (then everything evaluates to unknown).
+    pub fn exhausted(&self) -> bool {
+        self.steps.get() > MAX_STEPS
+    }
+}
+
+/// Names bound by `for` expressions, innermost first.
+#[derive(Clone, Copy)]
+pub enum Binds<'a> {
+    Nil,
+    Cons(&'a str, &'a At, &'a Binds<'a>),
+}
+
+impl Binds<'_> {
+    fn get(&self, name: &str) -> Option<&At> {
+        let mut at = self;
+        while let Binds::Cons(n, v, rest) = at {
+            if *n == name {
+                return Some(v);
+            }
+            at = rest;
+        }
+        None
+    }
+}
+
+/// Evaluation in one place of the configuration: a module instance (`scope`), and in a
+/// resource or module call with `for_each` or `count`, the instance's `each` and `count`.
+pub struct Ctx<'s, 'r> {
+    pub env: &'s Env<'r>,
+    /// `None` for variable defaults and variables files, which Terraform evaluates alone.
+    pub scope: Option<&'s Scope<'r>>,
+    pub each: Option<&'s (At, At)>,
+    pub count: Option<&'s At>,
+}
+
+pub(super) fn text(file: usize, line: u32, t: impl Into<String>) -> At {
+    At { file, line, value: Ev::Text(t.into()) }
+}
+
+pub(super) fn bool_at(file: usize, line: u32, b: bool) -> At {
+    text(file, line, if b { "true" } else { "false" })
+}
+
+impl Ctx<'_, '_> {
+    pub fn source_text(&self, file: usize, e: &Expr) -> String {
+        self.env.sources.get(file).map_or("an expression", |s| s.text_of(e)).to_owned()
+    }
+
+    /// Values about to be made count against the budget.
+    pub(super) fn charge(&self, values: usize) {
+        self.env.steps.set(self.env.steps.get().saturating_add(u64::try_from(values).unwrap_or(u64::MAX)));
+    }
+
+    pub fn unknown(&self, file: usize, e: &Expr) -> At {
+        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false })) }
+    }
+
+    pub(super) fn missing(&self, file: usize, e: &Expr) -> At {
+        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: true })) }
+    }
+
+    pub fn eval(&self, file: usize, e: &Expr) -> At {
+        self.eval_in(file, e, &Binds::Nil, 0)
+    }
+
+    pub(super) fn eval_in(&self, file: usize, e: &Expr, b: &Binds, depth: usize) -> At {
+        let steps = self.env.steps.get() + 1;
+        self.env.steps.set(steps);
+        if depth > MAX_DEPTH || steps > MAX_STEPS {
+            return self.unknown(file, e);
+        }
+        let d = depth + 1;
+        let line = e.line;
+        match &e.kind {
+            X::Null => At { file, line, value: Ev::Null },
+            X::Bool(v) => bool_at(file, line, *v),
+            X::Number(n) => text(file, line, n.clone()),
+            X::Str(s) => text(file, line, s.clone()),
+            X::Tuple(items) => {
+                let items = items.iter().map(|i| self.eval_in(file, i, b, d)).collect();
+                At { file, line, value: Ev::List(Rc::new(items)) }
+            }
+            X::Object(members) => {
+                let mut out = Vec::with_capacity(members.len());
+                for (key, key_line, value) in members {
+                    let name = match key {
+                        Key::Name(n) => n.clone(),
+                        Key::Expr(k) => match self.eval_in(file, k, b, d).value {
+                            Ev::Text(t) => t,
+                            _ => return self.unknown(file, e),
+                        },
+                    };
+                    out.push((name, *key_line, self.eval_in(file, value, b, d)));
+                }
+                At { file, line, value: Ev::Object(Rc::new(Obj::new(out))) }
+            }
+            X::Template(parts) => self.template(file, e, parts, b, d),
+            X::Name(name) => match b.get(name) {
+                Some(v) => v.clone(),
+                None => self.unknown(file, e),
+            },
+            X::Traverse(root, ops) => self.traverse(file, e, root, ops, b, d),
+            X::Call(name, args, expand) => {
+                if *expand {
+                    return self.unknown(file, e);
+                }
+                super::functions::call(self, file, e, name, args, b, d)
+            }
+            X::Cond(parts) => match self.eval_in(file, &parts[0], b, d).text() {
+                Some("true") => self.eval_in(file, &parts[1], b, d),
+                Some("false") => self.eval_in(file, &parts[2], b, d),
+                _ => self.unknown(file, e),
+            },
+            X::Unary(op, inner) => {
+                let v = self.eval_in(file, inner, b, d);
+                match (op, v.text()) {
+                    (U::Not, Some("true")) => bool_at(file, line, false),
+                    (U::Not, Some("false")) => bool_at(file, line, true),
+                    (U::Neg, Some(n)) => match number(n) {
+                        Some(n) => text(file, line, show_number(-n)),
+                        None => self.unknown(file, e),
+                    },
+                    _ => self.unknown(file, e),
+                }
+            }
+            X::Binary(op, sides) => {
+                let l = self.eval_in(file, &sides[0], b, d);
+                let r = self.eval_in(file, &sides[1], b, d);
+                binary(*op, &l, &r).map_or_else(|| self.unknown(file, e), |v| At { file, line, value: v })
+            }
+            X::For(f) => self.for_expr(file, e, f, b, d),
+            X::Opaque => self.unknown(file, e),
+        }
+    }
+
+    /// A template: known when every part is; `"${x}"` alone is `x` itself, not its text.
+    fn template(&self, file: usize, e: &Expr, parts: &[Part], b: &Binds, d: usize) -> At {
+        if let [Part::Interp(only)] = parts {
+            return self.eval_in(file, only, b, d);
+        }
+        let mut out = String::new();
+        let mut shape = String::new();
+        let mut unknown = false;
+        let mut known_part = false;
+        for part in parts {
+            match part {
+                Part::Lit(s) => {
+                    out.push_str(s);
+                    shape.push_str(s);
+                    known_part |= !s.is_empty();
+                }
+                Part::Interp(i) => match self.eval_in(file, i, b, d).value {
+                    Ev::Text(t) => {
+                        out.push_str(&t);
+                        shape.push_str(&t);
+                        known_part |= !t.is_empty();
+                    }
+                    Ev::Unknown(u) if !u.missing => {
+                        unknown = true;
+                        match &u.shape {
+                            Some(s) => shape.push_str(s),
+                            None => shape.push(HOLE),
+                        }
+                    }
+                    _ => return self.unknown(file, e),
+                },
+                Part::Directive => return self.unknown(file, e),
+            }
+        }
+        if unknown {
+            let shape = known_part.then_some(shape);
+            return At {
+                file,
+                line: e.line,
+                value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape, missing: false })),
+            };
+        }
+        text(file, e.line, out)
+    }
+
+    fn traverse(&self, file: usize, e: &Expr, root: &Expr, ops: &[Op], b: &Binds, d: usize) -> At {
+        // The value the first operators name, and how many of them it took.
+        let attr = |i: usize| match ops.get(i) {
+            Some(Op::Attr(a)) => Some(a.as_str()),
+            _ => None,
+        };
+        let mut from_caller = false;
+        let (mut value, used) = match &root.kind {
+            X::Name(n) if b.get(n).is_some() => (b.get(n).cloned().unwrap_or_else(|| self.unknown(file, e)), 0),
+            X::Name(n) if n == "var" => {
+                let Some(var) = attr(0).and_then(|name| self.scope.and_then(|s| s.vars.get(name))) else {
+                    return self.unknown(file, e);
+                };
+                from_caller = var.passed;
+                (var.at.clone(), 1)
+            }
+            X::Name(n) if n == "local" => {
+                let Some(name) = attr(0) else { return self.unknown(file, e) };
+                match self.local(name, d) {
+                    Some(v) => (v, 1),
+                    None => return self.unknown(file, e),
+                }
+            }
+            X::Name(n) if n == "each" => match (self.each, attr(0)) {
+                (Some((k, _)), Some("key")) => (k.clone(), 1),
+                (Some((_, v)), Some("value")) => (v.clone(), 1),
+                _ => return self.unknown(file, e),
+            },
+            X::Name(n) if n == "count" => match (self.count, attr(0)) {
+                (Some(i), Some("index")) => (i.clone(), 1),
+                _ => return self.unknown(file, e),
+            },
+            // `path.module` (and `path.root`, `path.cwd`): the module's own folder, which the
+            // relative paths of `filebase64("${path.module}/...")` are read from.
+            X::Name(n) if n == "path" && matches!(attr(0), Some("module" | "root" | "cwd")) => (text(file, e.line, "."), 1),
+            X::Name(_) => return self.unknown(file, e),
+            _ => (self.eval_in(file, root, b, d), 0),
+        };
+        for op in &ops[used..] {
+            if let Ev::Unknown(u) = &value.value {
+                if u.missing {
+                    return self.missing(file, e);
+                }
+                break;
+            }
+            let next = match (op, &value.value) {
+                (Op::Attr(key), Ev::Object(o)) => o.get(key).cloned(),
+                (Op::Index(index), Ev::Object(o)) => match self.eval_in(file, index, b, d).value {
+                    Ev::Text(key) => o.get(&key).cloned(),
+                    _ => return self.unknown(file, e),
+                },
+                (Op::Index(index), Ev::List(items) | Ev::Set(items)) => match self.eval_in(file, index, b, d).value {
+                    Ev::Text(i) => i.parse::<usize>().ok().and_then(|i| items.get(i).cloned()),
+                    _ => return self.unknown(file, e),
+                },
+                (Op::Splat, _) => return self.unknown(file, e),
+                (_, Ev::Text(_) | Ev::Null | Ev::List(_) | Ev::Set(_)) => None,
+                _ => return self.unknown(file, e),
+            };
+            match next {
+                Some(v) => value = v,
+                None => return self.missing(file, e),
+            }
+        }
+        if value.is_unknown() && !from_caller {
+            // Name what the reader wrote (`var.calm_secret`), not what it points at; a value
+            // its caller passed stays as the caller wrote it, where the caller wrote it.
+            return if value.is_missing() { self.missing(file, e) } else { self.unknown(file, e) };
+        }
+        value
+    }
+
+    fn local(&self, name: &str, depth: usize) -> Option<At> {
+        let scope = self.scope?;
+        if let Some(done) = scope.cache.borrow().get(name) {
+            return done.clone();
+        }
+        let (file, expr) = scope.locals.get(name)?;
+        scope.cache.borrow_mut().insert(name.to_owned(), None);
+        // Locals see the module, never an instance's `each` or `count`.
+        let plain = Ctx { env: self.env, scope: self.scope, each: None, count: None };
+        let value = plain.eval_in(*file, expr, &Binds::Nil, depth + 1);
+        scope.cache.borrow_mut().insert(name.to_owned(), Some(value.clone()));
+        Some(value)
+    }
+
+    fn for_expr(&self, file: usize, e: &Expr, f: &ForX, b: &Binds, d: usize) -> At {
+        if f.grouping {
+            return self.unknown(file, e);
+        }
+        let collection = self.eval_in(file, &f.collection, b, d);
+        let pairs: Vec<(At, At)> = match &collection.value {
+            Ev::Object(o) => o.sorted().into_iter().map(|(k, l, v)| (text(collection.file, *l, k.clone()), v.clone())).collect(),
+            Ev::List(items) | Ev::Set(items) => {
+                items.iter().enumerate().map(|(i, v)| (text(v.file, v.line, i.to_string()), v.clone())).collect()
+            }
+            _ => return self.unknown(file, e),
+        };
+        self.charge(pairs.len());
+        let mut list = Vec::new();
+        let mut members = Vec::new();
+        for (k, v) in &pairs {
+            let with_value = Binds::Cons(&f.value_var, v, b);
+            let with_key;
+            let binds = match &f.key_var {
+                Some(name) => {
+                    with_key = Binds::Cons(name, k, &with_value);
+                    &with_key
+                }
+                None => &with_value,
+            };
+            if let Some(cond) = &f.cond {
+                match self.eval_in(file, cond, binds, d).text() {
+                    Some("true") => {}
+                    Some("false") => continue,
+                    _ => return self.unknown(file, e),
+                }
+            }
+            let value = self.eval_in(file, &f.value, binds, d);
+            match &f.key {
+                Some(key) => {
+                    let key = self.eval_in(file, key, binds, d);
+                    let Some(name) = key.text() else { return self.unknown(file, e) };
+                    members.push((name.to_owned(), key.line, value));
+                }
+                None => list.push(value),
+            }
+        }
+        if f.key.is_some() {
+            let object = Obj::new(members);
+            // Two items with one key are an error in Terraform (without `...`).
+            if object.sorted().len() != object.members.len() {
+                return self.unknown(file, e);
+            }
+            return At { file, line: e.line, value: Ev::Object(Rc::new(object)) };
+        }
+        At { file, line: e.line, value: Ev::List(Rc::new(list)) }
+    }
+}
+
+pub(super) fn number(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+/// A number as Terraform prints it: integers without a fraction.
+pub(super) fn show_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n}") }
+}
+
+fn binary(op: B, l: &At, r: &At) -> Option<Ev> {
+    if l.is_unknown() || r.is_unknown() {
+        return None;
+    }
+    let truth = |a: &At| match a.text() {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    };
+    let b = |v: bool| Some(Ev::Text(if v { "true" } else { "false" }.into()));
+    match op {
+        B::And => b(truth(l)? && truth(r)?),
+        B::Or => b(truth(l)? || truth(r)?),
+        B::Eq | B::NotEq => {
+            let same = match (&l.value, &r.value) {
+                (Ev::Text(a), Ev::Text(c)) => match (number(a), number(c)) {
+                    (Some(x), Some(y)) => x == y,
+                    _ => a == c,
+                },
+                (Ev::Null, Ev::Null) => true,
+                (Ev::Null, Ev::Text(_)) | (Ev::Text(_), Ev::Null) => false,
+                _ => return None,
+            };
+            b(if op == B::Eq { same } else { !same })
+        }
+        _ => {
+            let (x, y) = (number(l.text()?)?, number(r.text()?)?);
+            match op {
+                B::Plus => Some(Ev::Text(show_number(x + y))),
+                B::Minus => Some(Ev::Text(show_number(x - y))),
+                B::Mul => Some(Ev::Text(show_number(x * y))),
+                B::Div if y != 0.0 => Some(Ev::Text(show_number(x / y))),
+                B::Mod if y != 0.0 => Some(Ev::Text(show_number(x % y))),
+                B::Less => b(x < y),
+                B::LessEq => b(x <= y),
+                B::Greater => b(x > y),
+                B::GreaterEq => b(x >= y),
+                _ => None,
+            }
+        }
+    }
+}
+
+/// A variable's value converted to its declared `type`, as Terraform converts it: an object
+/// type keeps the attributes it declares, and fills a missing `optional(...)` one with its
+/// default or null; maps, lists and sets convert each element. Anything else is kept.
+pub fn convert(value: At, ty: &Expr, ctx: &Ctx, file: usize, depth: usize) -> At {
+    if depth > MAX_DEPTH {
+        return value;
+    }
+    let X::Call(kind, args, _) = &ty.kind else { return value };
+    match (kind.as_str(), args.as_slice(), &value.value) {
+        ("optional", [inner, ..], _) => convert(value, inner, ctx, file, depth + 1),
+        ("map", [inner], Ev::Object(o)) => {
+            let members = o.members.iter().map(|(k, l, v)| (k.clone(), *l, convert(v.clone(), inner, ctx, file, depth + 1))).collect();
+            At { value: Ev::Object(Rc::new(Obj::new(members))), ..value }
+        }
+        ("list" | "set", [inner], Ev::List(items) | Ev::Set(items)) => {
+            let items: Vec<At> = items.iter().map(|v| convert(v.clone(), inner, ctx, file, depth + 1)).collect();
+            let value_kind = if kind == "set" { Ev::Set(Rc::new(items)) } else { Ev::List(Rc::new(items)) };
+            At { value: value_kind, ..value }
+        }
+        ("object", [Expr { kind: X::Object(attrs), .. }, ..], Ev::Object(o)) => {
+            let mut members = Vec::with_capacity(attrs.len());
+            for (key, key_line, attr_ty) in attrs {
+                let Key::Name(name) = key else { continue };
+                match o.members.iter().rev().find(|(k, _, _)| k == name) {
+                    Some((k, l, v)) => members.push((k.clone(), *l, convert(v.clone(), attr_ty, ctx, file, depth + 1))),
+                    None => {
+                        if let X::Call(f, opt, _) = &attr_ty.kind
+                            && f == "optional"
+                        {
+                            let default = match opt.get(1) {
+                                Some(d) => ctx.eval(file, d),
+                                None => At { file, line: *key_line, value: Ev::Null },
+                            };
+                            members.push((name.clone(), *key_line, default));
+                        }
+                    }
+                }
+            }
+            At { value: Ev::Object(Rc::new(Obj::new(members))), ..value }
+        }
+        _ => value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::syntax::parse;
+    use super::*;
+
+    fn eval_local(text: &str, name: &str) -> (At, Vec<Source>) {
+        let sources = vec![parse("main.tf", text, 0).unwrap()];
+        let locals: HashMap<String, (usize, Expr)> = sources[0]
+            .blocks
+            .iter()
+            .filter(|b| b.kind == "locals")
+            .flat_map(|b| b.attrs.iter())
+            .map(|a| (a.name.clone(), (0, a.expr.clone())))
+            .collect();
+        let value = {
+            let env = Env::new(&sources);
+            let scope = Scope::new(&locals, HashMap::new());
+            let ctx = Ctx { env: &env, scope: Some(&scope), each: None, count: None };
+            ctx.local(name, 0).unwrap()
+        };
+        (value, sources)
+    }
+
+    fn shown(at: &At) -> String {
+        match &at.value {
+            Ev::Text(t) => t.clone(),
+            Ev::Null => "null".into(),
+            Ev::List(items) | Ev::Set(items) => format!("[{}]", items.iter().map(shown).collect::<Vec<_>>().join(",")),
+            Ev::Object(o) => format!("{{{}}}", o.members.iter().map(|(k, _, v)| format!("{k}={}", shown(v))).collect::<Vec<_>>().join(",")),
+            Ev::Encoded(inner) => format!("json({})", shown(inner)),
+            Ev::Unknown(u) => format!("?{}{}", u.text, if u.missing { "!" } else { "" }),
+        }
+    }
+
+    #[test]
+    fn functions_operators_and_for_expressions() {
+        let cases = [
+            ("coalesce(null, \"\", \"x\")", "x"),
+            ("coalesce(var.x, \"fallback\")", "?coalesce(var.x, \"fallback\")"),
+            ("try(local.m.nope, \"d\")", "d"),
+            ("try(var.x, \"d\")", "?try(var.x, \"d\")"),
+            ("can(local.m.nope)", "false"),
+            ("lookup(local.m, \"a\", \"z\")", "1"),
+            ("lookup(local.m, \"q\", \"z\")", "z"),
+            ("{ for k, v in local.m : \"CALM_${k}\" => v if v != \"2\" }", "{CALM_a=1}"),
+            ("[for s in toset([\"b\", \"a\", \"b\"]) : upper(s)]", "[A,B]"),
+            ("length(local.m) + 1", "3"),
+            ("local.flag ? \"yes\" : \"no\"", "yes"),
+            ("!local.flag || false", "false"),
+            ("format(\"CALM_%s_%d\", \"X\", 2)", "CALM_X_2"),
+            ("jsondecode(\"{\\\"uaa\\\": {\\\"url\\\": \\\"u\\\"}}\").uaa.url", "u"),
+            ("jsondecode(var.key)[\"uri\"]", "?jsondecode(var.key)[\"uri\"]"),
+            ("merge(local.m, { b = \"3\" })", "{a=1,b=3}"),
+            ("keys(zipmap([\"y\", \"x\"], [1, 2]))", "[x,y]"),
+            ("range(3)", "[0,1,2]"),
+            ("base64decode(\"c2VjcmV0\")", "secret"),
+            ("join(\"-\", split(\",\", \"a,b\"))", "a-b"),
+            ("\"https://${var.t}.eu10.alm.cloud.sap/\"", "?\"https://${var.t}.eu10.alm.cloud.sap/\""),
+            ("local.m[\"nope\"]", "?local.m[\"nope\"]!"),
+            ("local.cycle", "?local.cycle"),
+        ];
+        for (expr, expected) in cases {
+            let text = format!(
+                "locals {{\n  m = {{ a = \"1\", b = \"2\" }}\n  flag = true\n  cycle = local.cycle2\n  cycle2 = local.cycle\n  x = {expr}\n}}\n"
+            );
+            let (value, _) = eval_local(&text, "x");
+            assert_eq!(shown(&value), expected, "{expr}");
+        }
+    }
+
+    #[test]
+    fn template_shapes_keep_the_known_parts() {
+        let (value, _) = eval_local("locals {\n  x = \"CALM_${var.env}\"\n}\n", "x");
+        let Ev::Unknown(u) = &value.value else { panic!("known") };
+        assert_eq!(u.shape.as_deref(), Some("CALM_\u{1}"));
+        let (value, _) = eval_local("locals {\n  x = \"${var.a}${var.b}\"\n}\n", "x");
+        let Ev::Unknown(u) = &value.value else { panic!("known") };
+        assert_eq!(u.shape, None);
+    }
+
+    #[test]
+    fn large_maps_are_indexed_and_shared() {
+        let mut text = String::from("locals {\n  m = {\n");
+        for i in 0..5000 {
+            text.push_str(&format!("    k{i} = \"v{i}\"\n"));
+        }
+        text.push_str("  }\n  x = [for k, v in local.m : local.m[k]]\n}\n");
+        let (value, _) = eval_local(&text, "x");
+        assert_eq!(value.items().unwrap().len(), 5000);
+    }
+}

@@ -1,0 +1,304 @@
+//! The Terraform functions evaluated before apply, on known arguments; any other function, or
+//! one with an argument known only at apply time, is left to the deployment.
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::eval::{At, Binds, Ctx, Ev, MAX_DEPTH, Obj, Unknown, bool_at, number, show_number, text};
+use super::syntax::Expr;
+
+/// The longest list `range()` makes.
+const MAX_RANGE: usize = 100_000;
+
+pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], b: &Binds, d: usize) -> At {
+    let line = e.line;
+    // Arguments that decide control flow are evaluated as needed; the rest up front.
+    match (name, args) {
+        ("try", _) => {
+            for arg in args {
+                let v = ctx.eval_in(file, arg, b, d);
+                if v.is_missing() {
+                    continue;
+                }
+                return if v.is_unknown() { ctx.unknown(file, e) } else { v };
+            }
+            return ctx.missing(file, e);
+        }
+        ("can", [arg]) => {
+            let v = ctx.eval_in(file, arg, b, d);
+            return if v.is_missing() {
+                bool_at(file, line, false)
+            } else if v.is_unknown() {
+                ctx.unknown(file, e)
+            } else {
+                bool_at(file, line, true)
+            };
+        }
+        ("coalesce", _) => {
+            for arg in args {
+                let v = ctx.eval_in(file, arg, b, d);
+                match &v.value {
+                    Ev::Unknown(_) => return ctx.unknown(file, e),
+                    Ev::Null => {}
+                    Ev::Text(t) if t.is_empty() => {}
+                    _ => return v,
+                }
+            }
+            return ctx.unknown(file, e);
+        }
+        _ => {}
+    }
+    let values: Vec<At> = args.iter().map(|a| ctx.eval_in(file, a, b, d)).collect();
+    if values.iter().any(At::is_unknown) && !matches!(name, "jsonencode" | "merge" | "tolist" | "tomap" | "concat") {
+        return ctx.unknown(file, e);
+    }
+    let unknown = || ctx.unknown(file, e);
+    let texts = || values.iter().map(At::text).collect::<Option<Vec<&str>>>();
+    let list = |items: Vec<At>| At { file, line, value: Ev::List(Rc::new(items)) };
+    match (name, values.as_slice()) {
+        ("jsonencode", [v]) => match v.value {
+            Ev::Unknown(_) => unknown(),
+            _ => At { file, line, value: Ev::Encoded(Box::new(v.clone())) },
+        },
+        ("jsondecode", [v]) => v
+            .text()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+            .map_or_else(unknown, |j| from_json(&j, v.file, v.line, 0)),
+        ("sensitive" | "nonsensitive" | "tostring" | "tonumber" | "tobool" | "tomap", [v]) => v.clone(),
+        ("tolist", [v]) => match &v.value {
+            Ev::Set(items) => At { file: v.file, line: v.line, value: Ev::List(items.clone()) },
+            Ev::Unknown(_) => unknown(),
+            _ => v.clone(),
+        },
+        ("toset", [v]) => match v.items() {
+            Some(items) => {
+                let mut seen: HashMap<&str, ()> = HashMap::new();
+                let mut out: Vec<At> = Vec::new();
+                for item in items {
+                    let Some(t) = item.text() else { return unknown() };
+                    if seen.insert(t, ()).is_none() {
+                        out.push(item.clone());
+                    }
+                }
+                out.sort_by(|a, b| a.text().cmp(&b.text()));
+                At { file, line, value: Ev::Set(Rc::new(out)) }
+            }
+            None => unknown(),
+        },
+        ("merge", _) => {
+            let mut members: Vec<(String, u32, At)> = Vec::new();
+            let mut at: HashMap<String, usize> = HashMap::new();
+            for v in &values {
+                match &v.value {
+                    Ev::Object(o) => {
+                        for (k, l, m) in &o.members {
+                            match at.get(k) {
+                                Some(i) => members[*i] = (k.clone(), *l, m.clone()),
+                                None => {
+                                    at.insert(k.clone(), members.len());
+                                    members.push((k.clone(), *l, m.clone()));
+                                }
+                            }
+                        }
+                    }
+                    Ev::Null => {}
+                    _ => return unknown(),
+                }
+            }
+            At { file, line, value: Ev::Object(Rc::new(Obj::new(members))) }
+        }
+        ("concat", _) => {
+            let mut out = Vec::new();
+            for v in &values {
+                match v.items() {
+                    Some(items) => out.extend(items.iter().cloned()),
+                    None => return unknown(),
+                }
+            }
+            list(out)
+        }
+        ("lookup", [m, k, rest @ ..]) if rest.len() <= 1 => match (&m.value, k.text()) {
+            (Ev::Object(o), Some(key)) => match (o.get(key), rest.first()) {
+                (Some(v), _) => v.clone(),
+                (None, Some(default)) => default.clone(),
+                (None, None) => ctx.missing(file, e),
+            },
+            _ => unknown(),
+        },
+        ("length", [v]) => match &v.value {
+            Ev::List(items) | Ev::Set(items) => text(file, line, items.len().to_string()),
+            Ev::Object(o) => text(file, line, o.sorted().len().to_string()),
+            Ev::Text(t) => text(file, line, t.chars().count().to_string()),
+            _ => unknown(),
+        },
+        ("keys" | "values", [v]) => match &v.value {
+            Ev::Object(o) => {
+                list(o.sorted().into_iter().map(|(k, l, m)| if name == "keys" { text(v.file, *l, k.clone()) } else { m.clone() }).collect())
+            }
+            _ => unknown(),
+        },
+        ("flatten", [v]) => {
+            fn flat(items: &[At], out: &mut Vec<At>, depth: usize) -> bool {
+                for i in items {
+                    match i.items() {
+                        Some(inner) if depth < MAX_DEPTH => {
+                            if !flat(inner, out, depth + 1) {
+                                return false;
+                            }
+                        }
+                        Some(_) => return false,
+                        None => out.push(i.clone()),
+                    }
+                }
+                true
+            }
+            let mut out = Vec::new();
+            match v.items() {
+                Some(items) if flat(items, &mut out, 0) => list(out),
+                _ => unknown(),
+            }
+        }
+        ("zipmap", [k, v]) => match (k.items(), v.items()) {
+            (Some(keys), Some(vals)) if keys.len() == vals.len() => {
+                let mut members = Vec::with_capacity(keys.len());
+                for (key, value) in keys.iter().zip(vals) {
+                    let Some(t) = key.text() else { return unknown() };
+                    members.push((t.to_owned(), key.line, value.clone()));
+                }
+                At { file, line, value: Ev::Object(Rc::new(Obj::new(members))) }
+            }
+            _ => unknown(),
+        },
+        ("element", [l, i]) => match (l.items(), i.text().and_then(|i| i.parse::<usize>().ok())) {
+            (Some(items), Some(i)) if !items.is_empty() => items[i % items.len()].clone(),
+            _ => unknown(),
+        },
+        ("contains", [l, v]) => match (l.items(), v.text()) {
+            (Some(items), Some(t)) => bool_at(file, line, items.iter().any(|i| i.text() == Some(t))),
+            _ => unknown(),
+        },
+        ("distinct" | "compact", [l]) => match l.items() {
+            Some(items) => {
+                let mut seen: HashMap<&str, ()> = HashMap::new();
+                let mut out = Vec::new();
+                for item in items {
+                    match (&item.value, name) {
+                        (Ev::Null, "compact") => {}
+                        (Ev::Text(t), "compact") if t.is_empty() => {}
+                        (Ev::Text(t), "distinct") => {
+                            if seen.insert(t, ()).is_none() {
+                                out.push(item.clone());
+                            }
+                        }
+                        (Ev::Text(_), _) => out.push(item.clone()),
+                        _ => return unknown(),
+                    }
+                }
+                list(out)
+            }
+            None => unknown(),
+        },
+        ("range", _) => {
+            let Some(n) = texts().and_then(|t| t.iter().map(|x| number(x)).collect::<Option<Vec<f64>>>()) else { return unknown() };
+            let (start, end, step) = match n.as_slice() {
+                [end] => (0.0, *end, 1.0),
+                [start, end] => (*start, *end, if end >= start { 1.0 } else { -1.0 }),
+                [start, end, step] => (*start, *end, *step),
+                _ => return unknown(),
+            };
+            if step == 0.0 || !((end - start) / step).is_finite() || (end - start) / step > MAX_RANGE as f64 {
+                return unknown();
+            }
+            ctx.charge(((end - start) / step) as usize);
+            if ctx.env.exhausted() {
+                return unknown();
+            }
+            let mut out = Vec::new();
+            let mut x = start;
+            while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
+                out.push(text(file, line, show_number(x)));
+                x += step;
+            }
+            list(out)
+        }
+        ("split", [sep, s]) => match (sep.text(), s.text()) {
+            (Some(sep), Some(s)) if !sep.is_empty() => list(s.split(sep).map(|p| text(file, line, p)).collect()),
+            _ => unknown(),
+        },
+        ("join", [sep, l]) => match (sep.text(), l.items().and_then(|i| i.iter().map(At::text).collect::<Option<Vec<&str>>>())) {
+            (Some(sep), Some(parts)) => text(file, line, parts.join(sep)),
+            _ => unknown(),
+        },
+        ("format", [f, rest @ ..]) => match (f.text(), rest.iter().map(At::text).collect::<Option<Vec<&str>>>()) {
+            (Some(f), Some(args)) => format(f, &args).map_or_else(unknown, |t| text(file, line, t)),
+            _ => unknown(),
+        },
+        _ => match (name, texts().as_deref()) {
+            ("lower", Some([s])) => text(file, line, s.to_lowercase()),
+            ("upper", Some([s])) => text(file, line, s.to_uppercase()),
+            ("trimspace", Some([s])) => text(file, line, s.trim()),
+            ("trimsuffix", Some([s, x])) => text(file, line, s.strip_suffix(x).unwrap_or(s)),
+            ("trimprefix", Some([s, x])) => text(file, line, s.strip_prefix(x).unwrap_or(s)),
+            ("startswith", Some([s, x])) => bool_at(file, line, s.starts_with(x)),
+            ("endswith", Some([s, x])) => bool_at(file, line, s.ends_with(x)),
+            // A pattern in slashes is a regular expression, not evaluated here.
+            ("replace", Some([s, from, to])) if !(from.len() > 1 && from.starts_with('/') && from.ends_with('/')) => {
+                text(file, line, s.replace(from, to))
+            }
+            ("base64encode", Some([s])) => {
+                use base64::Engine as _;
+                text(file, line, base64::engine::general_purpose::STANDARD.encode(s))
+            }
+            ("base64decode", Some([s])) => {
+                use base64::Engine as _;
+                match base64::engine::general_purpose::STANDARD.decode(s).ok().and_then(|b| String::from_utf8(b).ok()) {
+                    Some(t) => text(file, line, t),
+                    None => unknown(),
+                }
+            }
+            _ => unknown(),
+        },
+    }
+}
+
+/// `format` with the verbs destinations use (`%s`, `%d`, `%v`, `%%`); anything else is left
+/// to the deployment.
+fn format(f: &str, args: &[&str]) -> Option<String> {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = f.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            '%' => out.push('%'),
+            's' | 'v' => out.push_str(args.next()?),
+            'd' => {
+                let a = args.next()?;
+                number(a)?;
+                out.push_str(a);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// A JSON value (`jsondecode`) as a value written where the string is.
+fn from_json(j: &serde_json::Value, file: usize, line: u32, depth: usize) -> At {
+    use serde_json::Value as J;
+    let value = match j {
+        _ if depth > MAX_DEPTH => Ev::Unknown(Rc::new(Unknown { text: "jsondecode(...)".into(), shape: None, missing: false })),
+        J::Null => Ev::Null,
+        J::Bool(v) => Ev::Text(v.to_string()),
+        J::Number(n) => Ev::Text(n.to_string()),
+        J::String(s) => Ev::Text(s.clone()),
+        J::Array(items) => Ev::List(Rc::new(items.iter().map(|i| from_json(i, file, line, depth + 1)).collect())),
+        J::Object(members) => {
+            Ev::Object(Rc::new(Obj::new(members.iter().map(|(k, v)| (k.clone(), line, from_json(v, file, line, depth + 1))).collect())))
+        }
+    };
+    At { file, line, value }
+}

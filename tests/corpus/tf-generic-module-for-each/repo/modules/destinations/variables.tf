@@ -1,0 +1,7 @@
+variable "subaccount_id" {
+  type = string
+}
+
+variable "destinations" {
+  type = map(map(string))
+}

@@ -1,0 +1,23 @@
+resource "btp_subaccount_destination" "calm" {
+  subaccount_id  = var.subaccount_id
+  name           = "CALM_BPMON"
+  type           = "HTTP"
+  proxy_type     = "Internet"
+  url            = "https://acme.eu10.alm.cloud.sap/"
+  authentication = "OAuth2ClientCredentials"
+  additional_configuration = jsonencode({
+    clientId            = "sb-calm-acme!b12|calm-api!b3"
+    clientSecret        = var.calm_client_secret
+    tokenServiceURL     = "https://acme.authentication.eu10.hana.ondemand.com/oauth/token"
+    tokenServiceURLType = "Dedicated"
+  })
+}
+
+variable "subaccount_id" {
+  type = string
+}
+
+variable "calm_client_secret" {
+  type      = string
+  sensitive = true
+}
