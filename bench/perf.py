@@ -254,30 +254,40 @@ def startup(args, results):
 FORMATS = ["table", "json", "sarif", "junit", "markdown", "html"]
 # SPEC §8: 100,000 in-scope destinations are audited in any format within 1 GiB.
 IN_SCOPE_MIB_PER_100K = 1024.0
-# Formats whose report is not yet written within the limit: measured and shown, not gated.
-IN_SCOPE_UNGATED = {"html"}
 
 
 def in_scope(args, results):
     """Every destination in scope (the costliest landscape): peak memory of `check` per report
-    format, as MiB per 100,000 destinations, gated at the SPEC's 1 GiB (no margin)."""
-    n = 20_000 if args.quick else 100_000
-    data = WORK / f"landscape-{n}-in-scope.json"
-    generate(n, "--in-scope", data)
-    size = data.stat().st_size
-    print(f"== in scope: check over {n:,} destinations, every one in scope ({size / 1e6:.1f} MB), each report format", flush=True)
+    format at 100,000 destinations, gated at the SPEC's 1 GiB (no margin). The full run
+    measures 100,000; the quick run measures 5,000 and 20,000 and extrapolates along the line
+    through them (what a destination costs, plus what the run costs whatever its size),
+    rather than multiplying the 20,000 run's fixed costs by five as well."""
+    sizes = [5_000, 20_000] if args.quick else [100_000]
     rows = {}
-    for fmt in FORMATS:
-        # Peak memory is the same from run to run; one run per format keeps CI short.
-        r = compare(1, 0, [(fmt, check_cmd(data) + ["--format", fmt], (1,))])[fmt]
-        rows[fmt] = {"destinations": n, **r, "bytes_per_destination": r["rss"] / n}
-        print(f"== in scope, --format {fmt}: {ms(r)}, peak {mb(r['rss'])}", flush=True)
-    results["in_scope"] = {"destinations": n, "file_bytes": size, "formats": rows}
-    for fmt, r in rows.items():
-        per_100k = r["rss"] / n * 100_000 / 2**20
-        gated = "strict" if fmt not in IN_SCOPE_UNGATED else False
-        yield (f"in scope, --format {fmt}: peak memory, MiB per 100,000 destinations", per_100k, IN_SCOPE_MIB_PER_100K,
-               f"{n:,} destinations: {mb(r['rss'])}, {ms(r)}", gated)
+    for n in sizes:
+        data = WORK / f"landscape-{n}-in-scope.json"
+        generate(n, "--in-scope", data)
+        size = data.stat().st_size
+        print(f"== in scope: check over {n:,} destinations, every one in scope ({size / 1e6:.1f} MB), each report format", flush=True)
+        for fmt in FORMATS:
+            # Peak memory is the same from run to run; one run per format keeps CI short.
+            r = compare(1, 0, [(fmt, check_cmd(data) + ["--format", fmt], (1,))])[fmt]
+            rows.setdefault(fmt, {})[n] = {"destinations": n, "file_bytes": size, **r, "bytes_per_destination": r["rss"] / n}
+            print(f"== in scope, {n:,}, --format {fmt}: {ms(r)}, peak {mb(r['rss'])}", flush=True)
+    results["in_scope"] = {"sizes": sizes, "formats": {fmt: {str(n): r for n, r in by_n.items()} for fmt, by_n in rows.items()}}
+    for fmt, by_n in rows.items():
+        if len(sizes) == 1:
+            n = sizes[0]
+            at_100k = by_n[n]["rss"] * 100_000 / n
+            detail = f"{n:,} destinations: {mb(by_n[n]['rss'])}, {ms(by_n[n])}"
+        else:
+            small, large = sizes
+            slope = (by_n[large]["rss"] - by_n[small]["rss"]) / (large - small)
+            at_100k = by_n[large]["rss"] + slope * (100_000 - large)
+            detail = (f"{small:,}: {mb(by_n[small]['rss'])} · {large:,}: {mb(by_n[large]['rss'])}, {ms(by_n[large])} · "
+                      f"{slope / 1024:.1f} KiB per destination, extrapolated")
+        yield (f"in scope, --format {fmt}: peak memory at 100,000 destinations, MiB", at_100k / 2**20, IN_SCOPE_MIB_PER_100K,
+               detail, "strict")
 
 
 def ms(r):
@@ -286,6 +296,38 @@ def ms(r):
 
 def mb(b):
     return f"{b / 2**20:.1f} MiB"
+
+
+def over_gate(args, value, limit, gated):
+    """Whether a row fails CI: over its target by the margin; "strict" gates at the target itself
+    (an absolute limit such as SPEC §8's memory)."""
+    return bool(gated) and value > limit * (1 if gated == "strict" else args.margin)
+
+
+def busiest():
+    """The processes that used the most CPU over the last half second, for the log of a run
+    whose measurements may have been disturbed."""
+    def ticks():
+        out = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            name = text[text.find("(") + 1:text.rfind(")")]
+            fields = text[text.rfind(")") + 2:].split()
+            out[(stat.parent.name, name)] = int(fields[11]) + int(fields[12])
+        return out
+    try:
+        before = ticks()
+        time.sleep(0.5)
+        after = ticks()
+    except (OSError, ValueError, IndexError):
+        return "unknown"
+    used = sorted(((after[k] - before.get(k, 0), k) for k in after), reverse=True)
+    tick = os.sysconf("SC_CLK_TCK")
+    shown = [f"{name} ({pid}) {100 * n / tick / 0.5:.0f} %" for n, (pid, name) in used[:3] if n > 0]
+    return ", ".join(shown) or "none"
 
 
 def main():
@@ -312,7 +354,18 @@ def main():
     for part in (offline, snapshot, folder, as_code, live, targets, startup, in_scope):
         if args.only and part.__name__ not in args.only:
             continue
-        rows.extend(part(args, results))
+        measured = list(part(args, results))
+        over = [name for name, value, limit, _, gated in measured if over_gate(args, value, limit, gated)]
+        if args.check and over:
+            # A time ratio is measured on a shared machine: a process that takes a core for a
+            # second moves a two-thread check more than a one-thread floor. A part over its gate
+            # is measured once more, and gates on that second measurement; both are printed,
+            # and a real regression fails both.
+            print(f"== over the gate, measured again: {', '.join(over)} (busiest processes: {busiest()})", flush=True)
+            first = {name: value for name, value, *_ in measured}
+            measured = [(name, value, limit, f"{detail} · first measurement {first[name]:.2f}" if name in over else detail, gated)
+                        for name, value, limit, detail, gated in part(args, results)]
+        rows.extend(measured)
     lines = [
         f"Machine: {results['machine']}; {results['mode']} mode, {args.runs} measured runs per command (medians).",
         "",
@@ -322,8 +375,7 @@ def main():
     failed = []
     for name, value, limit, detail, gated in rows:
         met = value <= limit
-        # "strict" gates at the target itself (an absolute limit such as SPEC §8's memory).
-        if gated and value > limit * (1 if gated == "strict" else args.margin):
+        if over_gate(args, value, limit, gated):
             failed.append(name)
         lines.append(f"| {name} | {value:.2f} | {limit:g} | {'yes' if met else 'NO'} | {detail} |")
     table = "\n".join(lines)

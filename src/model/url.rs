@@ -6,13 +6,31 @@
 use std::borrow::Cow;
 
 /// A URL with a host, parsed as a browser parses it.
+#[derive(Clone)]
 pub struct Parsed(::url::Url);
+
+/// How many of the URLs parsed last a thread keeps: the rules of one destination ask for its
+/// `URL` and `tokenServiceURL` (and the key's) over and over, one rule after another.
+const RECENT: usize = 4;
+
+thread_local! {
+    static RECENT_PARSES: std::cell::RefCell<Vec<(Box<str>, Option<Parsed>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 
 /// Parses `raw` (as written; trim it first where white space is reported elsewhere). `None`
 /// when a browser would not take it as an absolute URL with a host.
 pub fn parse(raw: &str) -> Option<Parsed> {
-    let url = ::url::Url::parse(raw).ok()?;
-    url.host_str().is_some_and(|h| !h.is_empty()).then_some(Parsed(url))
+    RECENT_PARSES.with_borrow_mut(|recent| {
+        if let Some((_, parsed)) = recent.iter().find(|(r, _)| **r == *raw) {
+            return parsed.clone();
+        }
+        let parsed = ::url::Url::parse(raw).ok().filter(|url| url.host_str().is_some_and(|h| !h.is_empty())).map(Parsed);
+        if recent.len() == RECENT {
+            recent.remove(0);
+        }
+        recent.push((raw.into(), parsed.clone()));
+        parsed
+    })
 }
 
 impl Parsed {

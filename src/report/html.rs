@@ -15,7 +15,7 @@ use base64::Engine as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::group::ObjectGroup;
+use super::group::{ObjectGroup, TargetGroup};
 use super::{Report, WaiverProblem, partial_text};
 use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, ProfileChoice, SourceFailure, Status, Waived};
 
@@ -291,12 +291,23 @@ impl<'a> From<&'a ProfileChoice> for ProfileView<'a> {
     }
 }
 
+/// A target's section: its heading; its objects are written one at a time after it.
 #[derive(Serialize)]
 struct Group<'a> {
     id: String,
     name: Option<&'a str>,
     complete: bool,
-    objects: Vec<ObjectView<'a>>,
+    empty: bool,
+}
+
+/// An object's row in the summary table at the top.
+#[derive(Serialize)]
+struct SummaryView<'a> {
+    id: &'a str,
+    kind: &'static str,
+    name: &'a str,
+    profile: Option<&'a str>,
+    tally: String,
 }
 
 #[derive(Serialize)]
@@ -335,7 +346,6 @@ struct Page<'a> {
     skipped: &'a [String],
     targets: Vec<TargetRow<'a>>,
     objects_total: usize,
-    groups: Vec<Group<'a>>,
     statuses: Vec<StatusChoice>,
     severities: [&'static str; 3],
     not_audited: &'a [NotAudited],
@@ -464,7 +474,7 @@ fn tally(findings: &[&Finding]) -> String {
     if parts.is_empty() { "no results".to_owned() } else { parts.join(" · ") }
 }
 
-fn object_view<'a>(report: &'a Report, id: String, object: &ObjectGroup<'a>) -> Option<ObjectView<'a>> {
+fn object_view<'a>(report: &'a Report, id: &str, object: &ObjectGroup<'a>) -> Option<ObjectView<'a>> {
     let findings = &object.findings;
     let first = findings.first()?;
     let mut attention: Vec<&Finding> =
@@ -475,7 +485,7 @@ fn object_view<'a>(report: &'a Report, id: String, object: &ObjectGroup<'a>) -> 
     let passes = folded.iter().filter(|f| f.status == Status::Pass).count();
     let folded_label = format!("{passes} passed, {} not applicable (folded; open to see them)", folded.len() - passes);
     Some(ObjectView {
-        id,
+        id: id.to_owned(),
         kind: kind_label(first.object.kind),
         heading: kind_heading(first.object.kind),
         name: if first.object.kind == ObjectKind::Landscape { "all inputs together" } else { &first.object.name },
@@ -489,8 +499,23 @@ fn object_view<'a>(report: &'a Report, id: String, object: &ObjectGroup<'a>) -> 
     })
 }
 
-/// The objects of one target (from the shared grouping), those that need attention first.
-fn objects<'a>(report: &'a Report, objects: &[ObjectGroup<'a>], next_id: &mut usize) -> Vec<ObjectView<'a>> {
+fn object_name<'a>(object: &ObjectGroup<'a>) -> &'a str {
+    if object.object.kind == ObjectKind::Landscape { "all inputs together" } else { &object.object.name }
+}
+
+fn summary_view<'a>(id: &'a str, object: &ObjectGroup<'a>) -> SummaryView<'a> {
+    SummaryView {
+        id,
+        kind: kind_label(object.object.kind),
+        name: object_name(object),
+        profile: object.profile().map(|p| p.name.as_str()),
+        tally: tally(&object.findings),
+    }
+}
+
+/// The objects of one target (from the shared grouping) with their ids, those that need
+/// attention first; objects without results are left out.
+fn ordered<'g, 'a>(report: &Report, objects: &'g [ObjectGroup<'a>], next_id: &mut usize) -> Vec<(String, &'g ObjectGroup<'a>)> {
     let tier = |group: &ObjectGroup| {
         if group.findings.iter().any(|f| report.counts(f)) {
             0
@@ -508,7 +533,7 @@ fn objects<'a>(report: &'a Report, objects: &[ObjectGroup<'a>], next_id: &mut us
         .into_iter()
         .filter_map(|g| {
             *next_id += 1;
-            object_view(report, format!("object-{next_id}"), g)
+            (!g.findings.is_empty()).then(|| (format!("object-{next_id}"), g))
         })
         .collect()
 }
@@ -567,28 +592,24 @@ fn run_rows(report: &Report) -> Vec<Row> {
     ]
 }
 
-fn page(report: &Report) -> Page<'_> {
+/// A target's section and its objects with their ids, in the order they are written.
+type Section<'g, 'a> = (Group<'a>, Vec<(String, &'g ObjectGroup<'a>)>);
+
+/// The page's sections around the objects, and the targets' sections.
+fn page<'g, 'a>(report: &'a Report, grouped: &'g [TargetGroup<'a>]) -> (Page<'a>, Vec<Section<'g, 'a>>) {
     let mut next_id = 0;
-    let groups: Vec<Group> = report
-        .grouped(|_| true)
+    let groups: Vec<Section> = grouped
         .iter()
         .enumerate()
-        .map(|(i, g)| match g.target {
-            None if report.targets.is_empty() => {
-                Group { id: "results".to_owned(), name: None, complete: true, objects: objects(report, &g.objects, &mut next_id) }
-            }
-            None => Group {
-                id: "all-targets".to_owned(),
-                name: Some("(all targets)"),
-                complete: true,
-                objects: objects(report, &g.objects, &mut next_id),
-            },
-            Some(t) => Group {
-                id: format!("target-{}", i + 1),
-                name: Some(t.name.as_str()),
-                complete: t.complete,
-                objects: objects(report, &g.objects, &mut next_id),
-            },
+        .map(|(i, g)| {
+            let objects = ordered(report, &g.objects, &mut next_id);
+            let empty = objects.is_empty();
+            let head = match g.target {
+                None if report.targets.is_empty() => Group { id: "results".to_owned(), name: None, complete: true, empty },
+                None => Group { id: "all-targets".to_owned(), name: Some("(all targets)"), complete: true, empty },
+                Some(t) => Group { id: format!("target-{}", i + 1), name: Some(t.name.as_str()), complete: t.complete, empty },
+            };
+            (head, objects)
         })
         .collect();
     let counts: Vec<String> = Status::ALL.iter().map(|s| format!("{} {}", report.count(*s), s.as_str())).collect();
@@ -597,7 +618,7 @@ fn page(report: &Report) -> Page<'_> {
     if waived > 0 {
         counts.push_str(&format!("; {waived} waived"));
     }
-    Page {
+    let page = Page {
         version: env!("CARGO_PKG_VERSION"),
         run: &report.run,
         csp: content_security_policy(),
@@ -629,8 +650,7 @@ fn page(report: &Report) -> Page<'_> {
                 partial: (!t.partial.is_empty()).then(|| partial_text(&t.partial)),
             })
             .collect(),
-        objects_total: groups.iter().map(|g| g.objects.len()).sum(),
-        groups,
+        objects_total: groups.iter().map(|(_, objects)| objects.len()).sum(),
         statuses: Status::ALL.iter().map(|s| StatusChoice { value: s.as_str(), label: status_label(*s) }).collect(),
         severities: ["error", "warning", "note"],
         not_audited: &report.not_audited,
@@ -661,7 +681,8 @@ fn page(report: &Report) -> Page<'_> {
             unchanged: report.findings.iter().filter(|f| f.baseline == Some(BaselineState::Unchanged)).count(),
             absent: &b.absent,
         }),
-    }
+    };
+    (page, groups)
 }
 
 /// The page as one text.
@@ -691,7 +712,36 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     env.add_filter("breakable", move |value: String| breakable(&value, &masker));
     env.add_filter("rich", move |value: String| minijinja::Value::from_safe_string(rich(&value, &for_rich)));
     let template = env.get_template("report.html").expect("the built-in HTML template is registered");
-    template.render_captured_to(minijinja::value::Serde(page(report)), out).map(drop).map_err(std::io::Error::other)
+    let grouped = report.grouped(|_| true);
+    let (page, groups) = page(report, &grouped);
+    // The template defines the page's pieces as macros (it writes nothing itself); they are
+    // called in order and each piece written at once, so that no more than one object's
+    // results are held as template values at a time.
+    let mut captured = template.render_captured(minijinja::Value::from(minijinja::value::Serde(&page))).map_err(std::io::Error::other)?;
+    captured.with_state_mut(|state| -> std::io::Result<()> {
+        let mut piece = |name: &str, args: &[minijinja::Value]| -> std::io::Result<()> {
+            let html = state.call_macro(name, args).map_err(std::io::Error::other)?;
+            out.write_all(html.as_bytes())
+        };
+        piece("head", &[])?;
+        for (group, objects) in &groups {
+            for (id, object) in objects {
+                let row = minijinja::Value::from(minijinja::value::Serde(summary_view(id, object)));
+                piece("summary_row", &[row, minijinja::Value::from(group.name)])?;
+            }
+        }
+        piece("middle", &[])?;
+        for (group, objects) in &groups {
+            piece("group_open", &[minijinja::Value::from(minijinja::value::Serde(group))])?;
+            for (id, object) in objects {
+                if let Some(view) = object_view(report, id, object) {
+                    piece("object", &[minijinja::Value::from(minijinja::value::Serde(view))])?;
+                }
+            }
+            piece("group_close", &[])?;
+        }
+        piece("tail", &[])
+    })
 }
 
 #[cfg(test)]
@@ -792,6 +842,63 @@ mod tests {
         for n in 1..=13 {
             assert!(html.contains(&format!("alert({n})")), "value {n} is missing from the page");
         }
+    }
+
+    #[test]
+    fn objects_are_written_one_at_a_time_each_once_under_its_target() {
+        // Two targets of three objects each: the summary lists every object once with its
+        // target and a link; each target's section holds exactly its objects, failing first.
+        let mut findings = Vec::new();
+        for (target, names) in [("dev", ["CALM_A", "CALM_B", "CALM_C"]), ("prod", ["CALM_D", "CALM_E", "CALM_F"])] {
+            for name in names {
+                let status = if name == "CALM_C" || name == "CALM_E" { Status::Fail } else { Status::Pass };
+                let mut f = finding("CALM004", status, name, &format!("URL of {name}"));
+                f.target = Some(target.into());
+                findings.push(f);
+            }
+        }
+        let mut r = report(findings);
+        r.targets = vec![TargetSummary::new("dev"), TargetSummary::new("prod")];
+        let html = plain(&r);
+        let (summary, sections) = html.split_once("<form id=\"filter\"").expect("the filter form follows the summary");
+        for name in ["CALM_A", "CALM_B", "CALM_C", "CALM_D", "CALM_E", "CALM_F"] {
+            assert_eq!(summary.matches(&format!("destination {name}</a>")).count(), 1, "{name} in\n{summary}");
+            assert_eq!(sections.matches(&format!("<code>{name}</code></h3>")).count(), 1, "{name} in\n{sections}");
+        }
+        let dev = sections.find("Target dev").expect("dev's section");
+        let prod = sections.find("Target prod").expect("prod's section");
+        let at = |name: &str| sections.find(&format!("<code>{name}</code></h3>")).unwrap_or_default();
+        assert!(dev < at("CALM_C") && at("CALM_C") < at("CALM_A") && at("CALM_A") < at("CALM_B") && at("CALM_B") < prod, "{sections}");
+        assert!(prod < at("CALM_E") && at("CALM_E") < at("CALM_D") && at("CALM_D") < at("CALM_F"), "{sections}");
+        // Every link of the summary leads to a section of the page.
+        for id in summary.split("<a href=\"#").skip(1).map(|s| s.split('"').next().unwrap_or_default()) {
+            assert_eq!(sections.matches(&format!("<h3 id=\"{id}\">")).count(), 1, "{id}");
+        }
+        assert!(html.ends_with("</body>\n</html>\n"), "the page is complete");
+    }
+
+    #[test]
+    fn a_failed_write_stops_the_page_with_the_error() {
+        struct Fails(usize);
+        impl std::io::Write for Fails {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.0 < buf.len() {
+                    return Err(std::io::Error::other("disk full"));
+                }
+                self.0 -= buf.len();
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let r = report(vec![finding("CALM004", Status::Fail, "CALM_A", "URL"), finding("CALM004", Status::Fail, "CALM_B", "URL")]);
+        let whole = render(&r).len();
+        for room in [0, 100, whole / 2, whole - 10] {
+            let error = write(&r, &mut Fails(room)).expect_err("the writer failed");
+            assert!(error.to_string().contains("disk full"), "{error}");
+        }
+        assert!(write(&r, &mut Fails(whole)).is_ok());
     }
 
     #[test]
