@@ -259,7 +259,12 @@ impl<'a> Reader<'a> {
             let key_start = self.at;
             let (quoted, name) = match self.peek()? {
                 b'"' => (true, self.string()?),
-                _ => (false, self.ident()?.to_owned()),
+                // A bare `null`, `true` or `false` is a value, not a name, to the general
+                // reader: such a key is left to it.
+                _ => match self.ident()? {
+                    "null" | "true" | "false" => return None,
+                    ident => (false, ident.to_owned()),
+                },
             };
             // The general reader refuses a key written twice; it says so with the line.
             if !seen.insert((quoted, name.clone())) {
@@ -360,11 +365,25 @@ mod tests {
     fn the_common_shape_is_read_as_the_general_reader_reads_it() {
         let text = "# Values for prod\nsubaccount_id = \"6aa64c2f\" // trailing\nenabled = true\ncount_of = 10\nnothing = null\n\ndestinations = {\n  CALM_EM = {\n    url = \"https://acme.eu10.alm.cloud.sap/\" # comment\n    \"token_url_type\": \"Common\", secret = \"a\\\\b\\\"c\\u00e9 $${not} 100%\"\n  }\n  \"CALM-BPA\" = { url = \"x\" }\n}\nlist = [\n  \"a\",\n  [1, 2,],\n  {},\n]\n/* block */ later = \"z\"\r\n";
         let fast = parse(text, 0).expect("the fast reader reads it");
-        let general = syntax::parse("terraform.tfvars", text, 0).expect("the general reader reads it");
+        let general = syntax::parse_with("terraform.tfvars", text, 0, false).expect("the general reader reads it");
         assert_eq!(fast.len(), general.attrs.len());
         for (a, b) in fast.iter().zip(&general.attrs) {
             assert_eq!((&a.name, a.line), (&b.name, b.line));
             assert!(same(&a.expr, &b.expr), "{}: {:?}\n{:?}", a.name, a.expr, b.expr);
+        }
+    }
+
+    #[test]
+    fn keywords_as_object_keys_are_read_as_the_general_reader_reads_them() {
+        // Found by the terraform_vars fuzz target.
+        let text = "a = \"$${x}\"\nb = {null: [1, 4,], c = null } # } # cs";
+        let general = syntax::parse_with("terraform.tfvars", text, 0, false).expect("the general reader reads it");
+        if let Some(fast) = parse(text, 0) {
+            assert_eq!(fast.len(), general.attrs.len());
+            for (a, b) in fast.iter().zip(&general.attrs) {
+                assert_eq!((&a.name, a.line), (&b.name, b.line));
+                assert!(same(&a.expr, &b.expr), "{}: {:?}\n{:?}", a.name, a.expr, b.expr);
+            }
         }
     }
 
@@ -386,6 +405,9 @@ mod tests {
             "a = \"\\q\"\n",
             "é = 1\n",
             "a = 1 /* across\nlines */\n",
+            "a = { null = 1 }\n",
+            "a = { true = 1 }\n",
+            "a = { false: 1 }\n",
         ] {
             assert!(parse(text, 0).is_none(), "{text:?}");
         }
