@@ -221,7 +221,9 @@ pub fn may_hide_parts(value: &str) -> bool {
 /// (`user:pw@host`); it runs to white space or a quote. Messages, errors and logs pass through
 /// here before they are shown or saved.
 pub fn redact_urls_in(text: &str) -> Cow<'_, str> {
-    if memchr::memchr3(b'/', b'@', b'?', text.as_bytes()).is_none() {
+    // [`redact`] hides only credentials (before an `@`), query values and fragments: a text
+    // without `@`, `?` and `#` (most messages, URLs and all) has nothing to hide.
+    if !may_hide_parts(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
