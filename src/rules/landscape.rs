@@ -40,35 +40,91 @@ pub fn name_unambiguous<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> 
     out
 }
 
+/// The Cloud ALM tenant a host points to (SPEC §3), and how to name it in a message:
+/// `<tenant>.<region>.alm.cloud.sap` names it; a tenant-less `<region>.alm.cloud.sap`
+/// (`eu10-004` meaning `eu10`) leaves it to the token service's zone (`zone`), and without one
+/// it is unknown (`None`). A host of neither form is a tenant of its own, named by the host.
+fn tenant_of(host: &str, zone: Option<&str>) -> Option<((String, String), String)> {
+    let own = || Some(((host.to_owned(), String::new()), host.to_owned()));
+    let Some(region) = url::calm_region(host) else { return own() };
+    let labels: Vec<&str> = host.strip_suffix(".alm.cloud.sap").unwrap_or(host).split('.').collect();
+    match labels.as_slice() {
+        [tenant, _] => Some((((*tenant).to_owned(), region.to_owned()), host.to_owned())),
+        [_] => zone.map(|z| {
+            let zone = z.to_ascii_lowercase();
+            let shown = format!("{host} (tenant {zone}, its token service zone)");
+            ((zone, region.to_owned()), shown)
+        }),
+        _ => own(),
+    }
+}
+
+/// The zone a token service host names: the first label of `<zone>.authentication...`.
+fn token_zone(token_url: Option<&str>) -> Option<String> {
+    let host = token_url.and_then(url::host_lower)?;
+    url::token_region(&host)?;
+    host.split('.').next().filter(|z| !z.is_empty()).map(str::to_owned)
+}
+
 pub fn single_tenant<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> {
-    // tenant host -> where it was seen
-    let mut tenants: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut first_seen: BTreeMap<String, &'a Destination> = BTreeMap::new();
+    // tenant (name, region) -> (the hosts that name it, who points to it, the first destination)
+    type Seen<'a> = (Vec<String>, Vec<String>, Option<&'a Destination>);
+    let mut tenants: BTreeMap<(String, String), Seen<'a>> = BTreeMap::new();
+    let mut unknown: Vec<&str> = Vec::new();
     for &d in inputs.scoped() {
-        if let Some(host) = d.text("URL").and_then(url::host_lower) {
-            tenants.entry(host.clone()).or_default().push(d.name().to_owned());
-            first_seen.entry(host).or_insert(d);
+        let Some(host) = d.text("URL").and_then(url::host_lower) else { continue };
+        match tenant_of(&host, token_zone(d.text("tokenServiceURL")).as_deref()) {
+            Some((tenant, label)) => {
+                let entry = tenants.entry(tenant).or_insert_with(|| (Vec::new(), Vec::new(), Some(d)));
+                if !entry.0.contains(&label) {
+                    entry.0.push(label);
+                }
+                entry.1.push(d.name().to_owned());
+            }
+            None => unknown.push(d.name()),
         }
     }
-    let key_host = inputs.key.and_then(|k| k.api.as_deref()).and_then(url::host_lower);
-    if let Some(h) = &key_host {
-        tenants.entry(h.clone()).or_default().push("the Cloud ALM key".to_owned());
-    }
+    let key_tenant = inputs.key.and_then(|k| {
+        let host = k.api.as_deref().and_then(url::host_lower)?;
+        let zone = k
+            .identity_zone
+            .as_deref()
+            .map(str::trim)
+            .filter(|z| !z.is_empty())
+            .map(str::to_owned)
+            .or_else(|| token_zone(k.uaa_url.as_deref()));
+        let (tenant, label) = tenant_of(&host, zone.as_deref())?;
+        let entry = tenants.entry(tenant.clone()).or_insert_with(|| (Vec::new(), Vec::new(), None));
+        if !entry.0.contains(&label) {
+            entry.0.push(label);
+        }
+        entry.1.push("the Cloud ALM key".to_owned());
+        Some(tenant)
+    });
+    // A tenant-less host without a token service zone says nothing about the tenant: never a
+    // second tenant, and said so.
+    let untold = match unknown.as_slice() {
+        [] => String::new(),
+        names => format!("; not counted: {} (a tenant-less host and no token service zone to name the tenant)", names.join(", ")),
+    };
     match tenants.len() {
-        0 => vec![(Subject::Landscape, Outcome::not_applicable("no Cloud ALM destination or key with a URL"))],
+        0 => vec![(Subject::Landscape, Outcome::not_applicable(format!("no Cloud ALM destination or key with a URL{untold}")))],
         1 => {
-            let host = tenants.keys().next().map(String::as_str).unwrap_or_default();
-            vec![(Subject::Landscape, Outcome::pass(format!("every Cloud ALM destination points to {host}")))]
+            let host = tenants.values().next().map(|(h, ..)| h.join(" and ")).unwrap_or_default();
+            vec![(Subject::Landscape, Outcome::pass(format!("every Cloud ALM destination points to {host}{untold}")))]
         }
         _ => {
-            let list: Vec<String> = tenants.iter().map(|(h, who)| format!("{h} ({})", who.join(", "))).collect();
-            let message = format!("Cloud ALM destinations point to {} tenants: {}", tenants.len(), list.join("; "));
+            let list: Vec<String> = tenants.values().map(|(h, who, _)| format!("{} ({})", h.join(" and "), who.join(", "))).collect();
+            let message = format!("Cloud ALM destinations point to {} tenants: {}{untold}", tenants.len(), list.join("; "));
             // Point at a destination that disagrees with the key, or at the second tenant's first destination.
-            let odd =
-                first_seen.iter().find(|(h, _)| key_host.as_deref().is_some_and(|k| k != h.as_str())).or_else(|| first_seen.iter().nth(1));
+            let odd = tenants
+                .iter()
+                .find(|(t, (.., first))| first.is_some() && key_tenant.as_ref().is_some_and(|k| k != *t))
+                .or_else(|| tenants.iter().filter(|(.., (.., first))| first.is_some()).nth(1))
+                .and_then(|(.., (.., first))| *first);
             let outcome = Outcome::fail(message).on("URL");
             match odd {
-                Some((_, d)) => vec![(Subject::Destination(d), outcome)],
+                Some(d) => vec![(Subject::Destination(d), outcome)],
                 None => vec![(Subject::Landscape, outcome)],
             }
         }
