@@ -484,3 +484,25 @@ fn a_module_outside_the_paths_given_is_read_where_terraform_reads_it() {
     assert_eq!(code, 3, "{stderr}");
     assert!(stderr.contains("modules/calm/broken.tf"), "{stderr}");
 }
+
+#[test]
+fn a_generic_destination_without_destination_configuration_is_incomplete_and_says_which_attribute_it_takes() {
+    // The shape of an older page of the provider's documentation: the generic resource with
+    // btp_subaccount_destination's attribute. Terraform refuses it; the audit never passes it.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "main.tf",
+        "resource \"btp_subaccount_destination_generic\" \"calm\" {\n  subaccount_id = \"6aa64c2f\"\n  additional_configuration = jsonencode({\n    Name = \"CALM_GENERIC\"\n    URL  = \"https://acme.eu10.alm.cloud.sap/\"\n  })\n}\n",
+    );
+    let (code, _, stderr) = check(d, &["."]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("main.tf:1"), "{stderr}");
+    assert!(stderr.contains("additional_configuration (line 3) belongs to btp_subaccount_destination"), "{stderr}");
+    // Without either attribute the message stays short.
+    write(d, "main.tf", "resource \"btp_subaccount_destination_generic\" \"calm\" {\n  subaccount_id = \"6aa64c2f\"\n}\n");
+    let (code, _, stderr) = check(d, &["."]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("no destination_configuration") && !stderr.contains("belongs to"), "{stderr}");
+}

@@ -496,7 +496,15 @@ impl<'r> Reader<'r> {
             }
             DESTINATION_GENERIC => {
                 let Some((value, key_line)) = attr("destination_configuration") else {
-                    return Err(fail(block.line, "no destination_configuration".into()));
+                    // An older page of the provider's documentation showed this resource with
+                    // `additional_configuration`, the attribute of btp_subaccount_destination.
+                    let why = match attr("additional_configuration") {
+                        Some((_, line)) => format!(
+                            "no destination_configuration: the generic resource takes the whole destination in destination_configuration; additional_configuration (line {line}) belongs to btp_subaccount_destination, and the provider refuses it here"
+                        ),
+                        None => "no destination_configuration".into(),
+                    };
+                    return Err(fail(block.line, why));
                 };
                 let mut entries = Vec::new();
                 let mut opaque = None;
