@@ -282,6 +282,23 @@ pub fn calm_region(host: &str) -> Option<&str> {
     is_region(region).then_some(region)
 }
 
+/// `<tenant>.<region>.alm.cloud.sap` → tenant. `None` for a tenant-less host
+/// (`<region>.alm.cloud.sap`, which says nothing about the tenant) and for any other form.
+pub fn calm_tenant(host: &str) -> Option<&str> {
+    calm_region(host)?;
+    match host.strip_suffix(".alm.cloud.sap")?.split_once('.') {
+        Some((tenant, region)) if !region.contains('.') => Some(tenant),
+        _ => None,
+    }
+}
+
+/// `<zone>.authentication[.cert].<region>.hana.ondemand.com` → zone: the tenant a tenant-less
+/// Cloud ALM host is for.
+pub fn token_zone(host: &str) -> Option<&str> {
+    token_region(host)?;
+    host.split_once(".authentication.").map(|(zone, _)| zone).filter(|z| !z.is_empty() && !z.contains('.'))
+}
+
 /// `<zone>.authentication[.cert].<region>.hana.ondemand.com` → region.
 pub fn token_region(host: &str) -> Option<&str> {
     let prefix = host.strip_suffix(".hana.ondemand.com")?;
@@ -423,6 +440,25 @@ mod tests {
             if !url.contains(char::is_whitespace) && !url.contains(['"', '\'', '<']) {
                 assert!(!in_text.contains(&password) && !in_text.contains(&value), "{url:?} in text as {in_text:?}");
             }
+        }
+    }
+
+    #[test]
+    fn tenants_and_zones() {
+        assert_eq!(calm_tenant("acme.eu10.alm.cloud.sap"), Some("acme"));
+        assert_eq!(calm_tenant("acme.eu10-004.alm.cloud.sap"), Some("acme"));
+        for none in ["eu10.alm.cloud.sap", "eu10-004.alm.cloud.sap", "a.b.eu10.alm.cloud.sap", "acme.xx.alm.cloud.sap", "acme.example.com"]
+        {
+            assert_eq!(calm_tenant(none), None, "{none}");
+        }
+        assert_eq!(token_zone("acme.authentication.eu10.hana.ondemand.com"), Some("acme"));
+        assert_eq!(token_zone("acme.authentication.cert.eu10.hana.ondemand.com"), Some("acme"));
+        for none in [
+            "authentication.eu10.hana.ondemand.com",
+            "a.b.authentication.eu10.hana.ondemand.com",
+            "acme.authentication.xx.hana.ondemand.com",
+        ] {
+            assert_eq!(token_zone(none), None, "{none}");
         }
     }
 

@@ -488,7 +488,7 @@ fn object_view<'a>(report: &'a Report, id: &str, object: &ObjectGroup<'a>) -> Op
         id: id.to_owned(),
         kind: kind_label(first.object.kind),
         heading: kind_heading(first.object.kind),
-        name: if first.object.kind == ObjectKind::Landscape { "all inputs together" } else { &first.object.name },
+        name: object_name(object),
         origin: &first.object.qualified_name,
         level: first.object.level.map(|l| l.as_str()),
         profile: object.profile().map(ProfileView::from),

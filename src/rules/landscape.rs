@@ -40,30 +40,27 @@ pub fn name_unambiguous<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> 
     out
 }
 
-/// The Cloud ALM tenant a host points to (SPEC §3), and how to name it in a message:
-/// `<tenant>.<region>.alm.cloud.sap` names it; a tenant-less `<region>.alm.cloud.sap`
-/// (`eu10-004` meaning `eu10`) leaves it to the token service's zone (`zone`), and without one
-/// it is unknown (`None`). A host of neither form is a tenant of its own, named by the host.
+/// The Cloud ALM tenant a host points to (SPEC §3) as (tenant, region), and how to name it in a
+/// message: a tenant host names it; a tenant-less host leaves it to the token service's `zone`,
+/// and without one it is unknown (`None`). A host of neither form is a tenant of its own.
 fn tenant_of(host: &str, zone: Option<&str>) -> Option<((String, String), String)> {
     let own = || Some(((host.to_owned(), String::new()), host.to_owned()));
     let Some(region) = url::calm_region(host) else { return own() };
-    let labels: Vec<&str> = host.strip_suffix(".alm.cloud.sap").unwrap_or(host).split('.').collect();
-    match labels.as_slice() {
-        [tenant, _] => Some((((*tenant).to_owned(), region.to_owned()), host.to_owned())),
-        [_] => zone.map(|z| {
-            let zone = z.to_ascii_lowercase();
-            let shown = format!("{host} (tenant {zone}, its token service zone)");
-            ((zone, region.to_owned()), shown)
-        }),
-        _ => own(),
+    if host.strip_suffix(".alm.cloud.sap").is_some_and(|prefix| prefix.contains('.')) {
+        return match url::calm_tenant(host) {
+            Some(tenant) => Some(((tenant.to_owned(), region.to_owned()), host.to_owned())),
+            None => own(),
+        };
     }
+    let zone = zone?.to_ascii_lowercase();
+    let shown = format!("{host} (tenant {zone}, its token service zone)");
+    Some(((zone, region.to_owned()), shown))
 }
 
-/// The zone a token service host names: the first label of `<zone>.authentication...`.
+/// The zone of a token service URL value.
 fn token_zone(token_url: Option<&str>) -> Option<String> {
     let host = token_url.and_then(url::host_lower)?;
-    url::token_region(&host)?;
-    host.split('.').next().filter(|z| !z.is_empty()).map(str::to_owned)
+    url::token_zone(&host).map(str::to_owned)
 }
 
 pub fn single_tenant<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> {
