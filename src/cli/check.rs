@@ -140,6 +140,8 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     certificates.sort_by(|a: &CertificateRow, b| a.order_key().cmp(&b.order_key()));
     let mut report =
         Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited, certificates, run, partial };
+    // Every value is masked as it enters the report, before any layout (SPEC §8).
+    report.mask_values();
     judge_targets(&mut report);
 
     for failure in &report.failures {

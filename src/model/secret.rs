@@ -130,6 +130,14 @@ impl Secret {
         self.expose_for_token_request()
     }
 
+    /// Whether the plain value (trimmed, not blank) is part of `text`. A digest is never within.
+    pub fn is_within(&self, text: &str) -> bool {
+        match &self.0 {
+            Inner::Plain(s) => !s.trim().is_empty() && text.contains(s.trim()),
+            Inner::Digest(_) => false,
+        }
+    }
+
     /// The value, for the one place that must send it: the token request to the key's own
     /// token endpoint. `None` for a digest.
     pub(crate) fn expose_for_token_request(&self) -> Option<&str> {
@@ -208,10 +216,12 @@ static REMEMBERED: std::sync::Mutex<Option<Remembered>> = std::sync::Mutex::new(
 /// Remembers a value that must never be written: the masker of every output masks it. Called
 /// for every [`Secret`], and by the sources for what is secret without being a property value
 /// (a URL's password and query values, a key pasted into the environment, literals inside a
-/// secret's expression). Values shorter than [`MASK_MIN_CHARS`] are not kept.
+/// secret's expression). Every non-blank value is kept: the masker leaves out those shorter than
+/// [`MASK_MIN_CHARS`] (masking `ab` everywhere would garble reports), but a message never quotes
+/// a value that holds one, however short ([`holds_remembered`]).
 pub fn remember(value: &str) {
     let trimmed = value.trim();
-    if trimmed.chars().count() < MASK_MIN_CHARS {
+    if trimmed.is_empty() {
         return;
     }
     let mut guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -233,6 +243,96 @@ pub fn remember(value: &str) {
 pub fn is_remembered(value: &str) -> bool {
     let guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     guard.as_ref().is_some_and(|r| r.values.contains(value) || r.values.contains(value.trim()))
+}
+
+/// Whether `value` equals or contains a secret the run has read, of any length: a message asks
+/// before it quotes a destination's value (a `clientId` with the key's secret pasted after the
+/// id, a five-character password in the wrong field). Unlike the masker, which leaves out
+/// values shorter than [`MASK_MIN_CHARS`] so as not to garble reports, this errs towards not
+/// quoting: a value is never shown when a secret of the run is part of it.
+pub fn holds_remembered(value: &str) -> bool {
+    holds_remembered_of(value, 1)
+}
+
+/// Whether `value` contains a secret the run has read of at least `min` characters.
+pub fn holds_remembered_of(value: &str, min: usize) -> bool {
+    if value.trim().is_empty() {
+        return false;
+    }
+    holder().holds(value.as_bytes(), min)
+}
+
+/// Bytes of a secret the holder's automaton looks for: its first few, or all of a shorter one.
+const HOLDER_PREFIX: usize = MASK_MIN_CHARS;
+
+/// Finds remembered secrets inside a text: an automaton over each secret's first
+/// [`HOLDER_PREFIX`] bytes finds where one may start, a set of the whole values confirms it. An
+/// automaton over the whole values would cost a state per byte of every secret.
+struct Holder {
+    prefixes: Option<aho_corasick::AhoCorasick>,
+    /// For each prefix, the byte lengths of the values that start with it.
+    lengths: Vec<Vec<usize>>,
+    values: std::collections::HashSet<Box<[u8]>>,
+}
+
+impl Holder {
+    fn new<'a>(values: impl Iterator<Item = &'a str>) -> Self {
+        let mut index: std::collections::HashMap<Box<[u8]>, usize> = std::collections::HashMap::new();
+        let mut prefixes: Vec<Box<[u8]>> = Vec::new();
+        let mut lengths: Vec<Vec<usize>> = Vec::new();
+        let mut set = std::collections::HashSet::new();
+        for v in values.map(str::trim).filter(|v| !v.is_empty()) {
+            let bytes = v.as_bytes();
+            let prefix: Box<[u8]> = bytes[..bytes.len().min(HOLDER_PREFIX)].into();
+            let i = *index.entry(prefix.clone()).or_insert_with(|| {
+                prefixes.push(prefix);
+                lengths.push(Vec::new());
+                prefixes.len() - 1
+            });
+            if !lengths[i].contains(&bytes.len()) {
+                lengths[i].push(bytes.len());
+            }
+            set.insert(bytes.into());
+        }
+        let prefixes = (!prefixes.is_empty())
+            .then(|| {
+                aho_corasick::AhoCorasickBuilder::new()
+                    .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                    .dense_depth(0)
+                    .build(&prefixes)
+                    .ok()
+            })
+            .flatten();
+        Holder { prefixes, lengths, values: set }
+    }
+
+    /// Whether a remembered value of at least `min` characters is part of `hay`.
+    fn holds(&self, hay: &[u8], min: usize) -> bool {
+        let Some(ac) = &self.prefixes else { return false };
+        ac.find_overlapping_iter(hay).any(|m| {
+            self.lengths[m.pattern().as_usize()].iter().any(|&len| {
+                hay.get(m.start()..m.start() + len).is_some_and(|v| {
+                    self.values.contains(v) && (min <= 1 || std::str::from_utf8(v).map_or(len, |t| t.chars().count()) >= min)
+                })
+            })
+        })
+    }
+}
+
+/// The holder over everything remembered so far, built again only when a secret was remembered
+/// since the last call.
+fn holder() -> std::sync::Arc<Holder> {
+    static CACHE: std::sync::Mutex<Option<(u64, std::sync::Arc<Holder>)>> = std::sync::Mutex::new(None);
+    let generation = remembered_generation();
+    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((g, h)) = cache.as_ref()
+        && *g == generation
+    {
+        return std::sync::Arc::clone(h);
+    }
+    let (generation, h) = with_remembered(|g, values| (g, std::sync::Arc::new(Holder::new(values))));
+    *cache = Some((generation, std::sync::Arc::clone(&h)));
+    h
 }
 
 /// Changes whenever a value is remembered, so the masker is built again only then.
@@ -369,6 +469,27 @@ mod tests {
         // A snapshot of a snapshot keeps the digest (with its salt), and never contains the secret.
         assert_eq!(from_snapshot.digest(b"another salt"), plain.digest(salt));
         assert!(!serde_json::to_string(&plain.digest(salt)).unwrap().contains("s3cret"));
+    }
+
+    #[test]
+    fn a_value_holding_a_secret_of_any_length_is_found() {
+        let h = Holder::new(["k3y!s", "a-much-longer-client-secret", "é€x"].into_iter());
+        for (text, holds) in [
+            ("k3y!s", true),
+            ("client-id k3y!s", true),
+            ("client-idk3y!s-more", true),
+            ("k3y!", false),
+            ("sb-client!t123a-much-longer-client-secret", true),
+            ("a-much-longer-client-secre", false),
+            ("xx é€x", true),
+            ("é€", false),
+            ("", false),
+        ] {
+            assert_eq!(h.holds(text.as_bytes(), 1), holds, "{text:?}");
+        }
+        assert!(!Holder::new(std::iter::empty()).holds(b"anything", 1));
+        assert!(!h.holds(b"client-id k3y!s", 6));
+        assert!(h.holds(b"id a-much-longer-client-secret", 6));
     }
 
     #[test]

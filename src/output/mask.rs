@@ -45,27 +45,33 @@ struct Matcher {
 }
 
 impl Matcher {
-    /// The leftmost form in `hay` at or after `from`, and of those starting there the longest.
-    fn find(&self, hay: &[u8], mut from: usize) -> Option<(usize, usize)> {
-        while from < hay.len() {
-            let candidate = self.prefixes.find(aho_corasick::Input::new(hay).range(from..))?;
-            let start = candidate.start();
-            let found = self.lengths[candidate.pattern().as_usize()]
-                .iter()
-                .find(|&&len| hay.get(start..start + len).is_some_and(|form| self.forms.contains(form)));
-            if let Some(len) = found {
-                return Some((start, start + len));
-            }
-            from = start + 1;
-        }
-        None
+    /// The longest form that starts at `start`, as its end.
+    fn longest_at(&self, hay: &[u8], pattern: usize, start: usize) -> Option<usize> {
+        self.lengths[pattern]
+            .iter()
+            .find(|&&len| hay.get(start..start + len).is_some_and(|form| self.forms.contains(form)))
+            .map(|len| start + len)
     }
 
+    /// The stretches of `hay` that some form covers, in order: overlapping forms are merged
+    /// into one stretch, so that no piece of a secret survives because another secret (or
+    /// another form) that overlaps it was found first. Forms that only touch stay apart.
     fn find_iter<'h>(&'h self, hay: &'h [u8]) -> impl Iterator<Item = (usize, usize)> + 'h {
-        let mut from = 0;
+        // Every prefix has the same length, so matches come in the order of their starts.
+        let mut found = self
+            .prefixes
+            .find_overlapping_iter(hay)
+            .filter_map(move |m| self.longest_at(hay, m.pattern().as_usize(), m.start()).map(|end| (m.start(), end)))
+            .peekable();
         std::iter::from_fn(move || {
-            let (start, end) = self.find(hay, from)?;
-            from = end;
+            let (start, mut end) = found.next()?;
+            while let Some(&(next_start, next_end)) = found.peek() {
+                if next_start >= end {
+                    break;
+                }
+                end = end.max(next_end);
+                found.next();
+            }
             Some((start, end))
         })
     }
@@ -156,11 +162,10 @@ impl Masker {
             l.sort_unstable_by(|a, b| b.cmp(a));
             l.dedup();
         }
-        // All prefixes have one length, so the leftmost match is the leftmost start. The
-        // contiguous NFA keeps memory proportional to the prefixes; no dense states, which would
+        // Standard semantics, for every (overlapping) place a prefix occurs. The contiguous NFA keeps memory proportional to the prefixes; no dense states, which would
         // give the first levels a full transition table each.
         let automaton = AhoCorasickBuilder::new()
-            .match_kind(MatchKind::LeftmostFirst)
+            .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
             .dense_depth(0)
             .build(&prefixes)
@@ -247,15 +252,22 @@ impl<W: Write> MaskingWriter<W> {
             return Ok(());
         };
         let mut cursor = 0;
+        let mut upto = safe;
         for (start, end) in matcher.find_iter(&self.pending) {
             if start >= safe {
+                break;
+            }
+            if end > safe {
+                // A form may start inside this stretch and end in bytes not yet written: the
+                // stretch waits for them, or the rest of that form would pass unmasked.
+                upto = start;
                 break;
             }
             self.inner.write_all(&self.pending[cursor..start])?;
             self.inner.write_all(MASK.as_bytes())?;
             cursor = end;
         }
-        let upto = cursor.max(safe);
+        let upto = cursor.max(upto);
         self.inner.write_all(&self.pending[cursor..upto])?;
         self.pending.drain(..upto);
         Ok(())
@@ -329,7 +341,9 @@ mod tests {
     #[test]
     fn overlapping_secrets_are_masked_whole() {
         let m = masker(&["secret-one", "secret-one-and-two", "one-and-two-more"]);
-        assert_eq!(m.mask("a secret-one-and-two-more b"), "a ***-more b");
+        // "one-and-two-more" overlaps "secret-one-and-two": the two are masked as one stretch,
+        // so no piece of either is left ("-more" would be the end of the second).
+        assert_eq!(m.mask("a secret-one-and-two-more b"), "a *** b");
         assert_eq!(m.mask("secret-onesecret-one"), "******");
         assert_eq!(m.mask("nothing here"), "nothing here");
     }
@@ -352,28 +366,32 @@ mod tests {
         }
     }
 
-    /// Leftmost-longest by brute force: at each position, the longest secret form that starts there.
+    /// By brute force: every byte that any form covers is masked; overlapping forms are one
+    /// stretch, forms that only touch are two.
     fn reference(forms: &[String], text: &str) -> String {
         let bytes = text.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            match forms.iter().filter(|f| bytes[i..].starts_with(f.as_bytes())).map(String::len).max() {
-                Some(len) => {
-                    out.extend_from_slice(MASK.as_bytes());
-                    i += len;
-                }
-                None => {
-                    out.push(bytes[i]);
-                    i += 1;
+        let mut stretches: Vec<(usize, usize)> = Vec::new();
+        for i in 0..bytes.len() {
+            if let Some(len) = forms.iter().filter(|f| bytes[i..].starts_with(f.as_bytes())).map(String::len).max() {
+                match stretches.last_mut() {
+                    Some((_, end)) if i < *end => *end = (*end).max(i + len),
+                    _ => stretches.push((i, i + len)),
                 }
             }
         }
+        let mut out = Vec::new();
+        let mut cursor = 0;
+        for (start, end) in stretches {
+            out.extend_from_slice(&bytes[cursor..start]);
+            out.extend_from_slice(MASK.as_bytes());
+            cursor = end;
+        }
+        out.extend_from_slice(&bytes[cursor..]);
         String::from_utf8(out).unwrap()
     }
 
     #[test]
-    fn masks_as_leftmost_longest_over_every_form() {
+    fn masks_every_byte_any_form_covers() {
         // Secrets that share prefixes, hold one another, overlap and differ only in length or
         // their last byte, in texts made of their pieces: the masker agrees with brute force.
         let mut state = 0x2545_f491_4f6c_dd1d_u64;

@@ -69,6 +69,16 @@ pub struct Coverage {
     pub certificates_unused: usize,
 }
 
+/// Masks the texts of a coverage summary ([`Report::mask_values`]).
+fn mask_coverage(m: &crate::output::mask::Masker, c: &mut Coverage) {
+    c.files_skipped.iter_mut().for_each(|f| mask_in_place(m, f));
+    c.var_files_not_applied.iter_mut().for_each(|f| mask_in_place(m, f));
+    c.files_ignored.iter_mut().for_each(|(by, _)| mask_in_place(m, by));
+    for text in [&mut c.settings, &mut c.cloud_alm_key, &mut c.live_service, &mut c.subaccount_id] {
+        mask_option(m, text);
+    }
+}
+
 fn ignored_as_map<S: serde::Serializer>(ignored: &[(String, usize)], s: S) -> Result<S::Ok, S::Error> {
     s.collect_map(ignored.iter().map(|(by, n)| (by, n)))
 }
@@ -362,7 +372,142 @@ pub struct AbsentFinding {
     pub location: crate::model::Location,
 }
 
+/// Masks one text in place with `masker`; leaves it untouched (no copy) when it holds no secret.
+fn mask_in_place(masker: &crate::output::mask::Masker, text: &mut String) {
+    if let std::borrow::Cow::Owned(masked) = masker.mask(text) {
+        *text = masked;
+    }
+}
+
+fn mask_option(masker: &crate::output::mask::Masker, text: &mut Option<String>) {
+    if let Some(t) = text {
+        mask_in_place(masker, t);
+    }
+}
+
 impl Report {
+    /// Masks every text the report holds, every form of every secret the run has read, before
+    /// any renderer lays it out (SPEC §8, masked before layout). A table that wraps a long word,
+    /// an HTML page that adds line-break opportunities or a Markdown cell that escapes a pipe
+    /// works on text that no longer holds a secret, so no layout can split one into pieces the
+    /// output's masking writer (the last line of defence) would not recognise. Called once, when
+    /// the run's results have entered the report and before it is rendered.
+    pub fn mask_values(&mut self) {
+        let masker = crate::output::mask::Masker::current();
+        if masker.is_empty() {
+            return;
+        }
+        let m = &*masker;
+        // Results of one object share its `ObjectRef` (and one file its path): masked once each.
+        let mut objects: std::collections::HashMap<*const crate::model::ObjectRef, std::sync::Arc<crate::model::ObjectRef>> =
+            std::collections::HashMap::new();
+        let mut paths: std::collections::HashMap<*const str, std::sync::Arc<str>> = std::collections::HashMap::new();
+        let mut profiles: std::collections::HashMap<*const crate::model::ProfileChoice, std::sync::Arc<crate::model::ProfileChoice>> =
+            std::collections::HashMap::new();
+        for f in &mut self.findings {
+            mask_in_place(m, &mut f.message);
+            mask_option(m, &mut f.property);
+            mask_option(m, &mut f.target);
+            if let Some(w) = &mut f.waived {
+                mask_in_place(m, &mut w.reason);
+            }
+            let object = objects
+                .entry(std::sync::Arc::as_ptr(&f.object))
+                .or_insert_with(|| {
+                    let (name, qualified) = (m.mask(&f.object.name), m.mask(&f.object.qualified_name));
+                    if matches!((&name, &qualified), (std::borrow::Cow::Borrowed(_), std::borrow::Cow::Borrowed(_))) {
+                        return std::sync::Arc::clone(&f.object);
+                    }
+                    let mut o = (*f.object).clone();
+                    o.name = name.into_owned();
+                    o.qualified_name = qualified.into_owned();
+                    std::sync::Arc::new(o)
+                })
+                .clone();
+            f.object = object;
+            let path = paths
+                .entry(std::sync::Arc::as_ptr(&f.location.path))
+                .or_insert_with(|| match m.mask(&f.location.path) {
+                    std::borrow::Cow::Borrowed(_) => std::sync::Arc::clone(&f.location.path),
+                    std::borrow::Cow::Owned(p) => p.into(),
+                })
+                .clone();
+            f.location.path = path;
+            if let Some(p) = &f.profile {
+                let p = profiles
+                    .entry(std::sync::Arc::as_ptr(p))
+                    .or_insert_with(|| {
+                        let (name, reason) = (m.mask(&p.name), m.mask(&p.reason));
+                        if matches!((&name, &reason), (std::borrow::Cow::Borrowed(_), std::borrow::Cow::Borrowed(_))) {
+                            return std::sync::Arc::clone(p);
+                        }
+                        std::sync::Arc::new(crate::model::ProfileChoice { name: name.into_owned(), reason: reason.into_owned() })
+                    })
+                    .clone();
+                f.profile = Some(p);
+            }
+        }
+        mask_coverage(m, &mut self.coverage);
+        for f in &mut self.failures {
+            mask_in_place(m, &mut f.source);
+            mask_in_place(m, &mut f.message);
+        }
+        for t in &mut self.targets {
+            mask_in_place(m, &mut t.name);
+            mask_coverage(m, &mut t.coverage);
+            mask_option(m, &mut t.defined_at);
+            mask_option(m, &mut t.error);
+            for p in &mut t.partial {
+                p.targets.iter_mut().for_each(|t| mask_in_place(m, t));
+            }
+        }
+        for w in &mut self.waiver_notes {
+            for text in [&mut w.rule, &mut w.reason, &mut w.expires, &mut w.defined_at] {
+                mask_in_place(m, text);
+            }
+            mask_option(m, &mut w.destination);
+            mask_option(m, &mut w.target);
+        }
+        if let Some(b) = &mut self.baseline {
+            mask_in_place(m, &mut b.path);
+            for a in &mut b.absent {
+                for text in [&mut a.code, &mut a.object, &mut a.message] {
+                    mask_in_place(m, text);
+                }
+                if let std::borrow::Cow::Owned(p) = m.mask(&a.location.path) {
+                    a.location.path = p.into();
+                }
+            }
+        }
+        for n in &mut self.not_audited {
+            mask_in_place(m, &mut n.name);
+            if let std::borrow::Cow::Owned(r) = m.mask(&n.reason) {
+                n.reason = std::borrow::Cow::Owned(r);
+            }
+            mask_option(m, &mut n.target);
+        }
+        for i in &mut self.run.inputs {
+            mask_in_place(m, &mut i.source);
+            mask_option(m, &mut i.target);
+        }
+        for p in &mut self.partial {
+            p.targets.iter_mut().for_each(|t| mask_in_place(m, t));
+        }
+        for c in &mut self.certificates {
+            for text in [&mut c.name, &mut c.level, &mut c.source] {
+                mask_in_place(m, text);
+            }
+            c.used_by.iter_mut().for_each(|u| mask_in_place(m, u));
+            mask_option(m, &mut c.error);
+            mask_option(m, &mut c.target);
+            if let Some(info) = &mut c.certificate {
+                mask_option(m, &mut info.subject_cn);
+                mask_option(m, &mut info.issuer_cn);
+                mask_in_place(m, &mut info.serial);
+            }
+        }
+    }
+
     pub fn count(&self, status: Status) -> usize {
         self.findings.iter().filter(|f| f.status == status).count()
     }

@@ -383,9 +383,25 @@ pub enum Subject<'a> {
     Destination(&'a Destination),
 }
 
-/// A destination's value in quotes, as a message shows it; a value equal to a secret the run
-/// has read (a `clientId` holding the key's client secret, a secret pasted into the wrong
-/// field) is never shown, whichever field it sits in.
+/// A destination's value in quotes, as a message shows it; a value that equals or contains a
+/// secret the run has read, however short (a `clientId` holding the key's client secret, a
+/// secret pasted after the id or into the wrong field), is never shown, whichever field it sits
+/// in.
 pub fn quoted(value: &str) -> String {
-    if crate::model::secret::is_remembered(value) { "a value equal to a secret (not shown)".to_owned() } else { format!("\"{value}\"") }
+    if crate::model::secret::is_remembered(value) {
+        "a value equal to a secret (not shown)".to_owned()
+    } else if crate::model::secret::holds_remembered(value) {
+        SECRET_NOT_SHOWN.to_owned()
+    } else {
+        format!("\"{value}\"")
+    }
+}
+
+/// What a message says in place of a value that holds a secret of the run.
+pub const SECRET_NOT_SHOWN: &str = "a value that contains a secret (not shown)";
+
+/// A value in quotes with white space and control characters escaped (`"\tid "`), unless it
+/// holds a secret of the run: the escaped text would be a form of it no masker knows.
+pub fn quoted_escaped(value: &str) -> String {
+    if crate::model::secret::holds_remembered(value) { SECRET_NOT_SHOWN.to_owned() } else { format!("\"{}\"", value.escape_debug()) }
 }

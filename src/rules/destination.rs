@@ -15,7 +15,12 @@ fn not_set(d: &Destination, property: &str) -> String {
 
 /// A URL as text for a message: credentials masked, white space and control characters escaped
 /// so that a trailing space or tab can be seen.
+/// A URL that holds a secret of the run, however short, is not shown at all: its escaped form
+/// would be a form of the secret the output's masker does not know.
 fn visible(raw: &str) -> String {
+    if crate::model::secret::holds_remembered(raw) {
+        return super::context::SECRET_NOT_SHOWN.to_owned();
+    }
     url::redact(raw).chars().map(|c| if c == ' ' { "\u{2423}".to_owned() } else { c.escape_debug().to_string() }).collect()
 }
 
@@ -192,10 +197,15 @@ pub fn client_id_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
         return Outcome::not_applicable("the key has no uaa.clientid (reported by CALM040)").on("clientId");
     };
     match d.text("clientId") {
+        // A snapshot keeps a clientId that held a secret as a digest (SPEC §8): it is not the id.
+        None if matches!(d.get("clientId").map(|p| &p.value), Some(Value::Secret(_))) => {
+            Outcome::fail("clientId holds a secret (not shown; the snapshot kept it as a digest); it must be the key's uaa.clientid")
+                .on("clientId")
+        }
         None => Outcome::not_applicable("clientId is not set (reported by CALM008)").on("clientId"),
         Some(c) if c == expected => Outcome::pass("clientId equals the key's uaa.clientid").on("clientId"),
         Some(c) if c.trim() == expected => {
-            Outcome::fail(only_whitespace("clientId", &format!("\"{}\"", c.escape_debug()), "the key's uaa.clientid")).on("clientId")
+            Outcome::fail(only_whitespace("clientId", &super::context::quoted_escaped(c), "the key's uaa.clientid")).on("clientId")
         }
         // Compared first, shown after: the key's secret in the clientId field is never printed.
         Some(c) if key.client_secret.as_ref().is_some_and(|s| s.is_text(c)) => Outcome::fail(
@@ -204,6 +214,14 @@ pub fn client_id_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
         .on("clientId"),
         Some(c) if crate::model::secret::is_remembered(c) => {
             Outcome::fail("clientId holds a value equal to a secret (not shown); it must be the key's uaa.clientid").on("clientId")
+        }
+        // However short the secret: a message never quotes a value that contains one.
+        Some(c) if key.client_secret.as_ref().is_some_and(|s| s.is_within(c)) => Outcome::fail(
+            "clientId contains the key's uaa.clientsecret (not shown): the secret was pasted into clientId; clientId must be the key's uaa.clientid alone",
+        )
+        .on("clientId"),
+        Some(c) if crate::model::secret::holds_remembered(c) => {
+            Outcome::fail("clientId contains a secret of the run (not shown); it must be the key's uaa.clientid alone").on("clientId")
         }
         Some(c) => client_id_differs(c.trim(), expected),
     }

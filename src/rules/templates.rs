@@ -99,7 +99,7 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
                     let detail: Vec<String> = bad
                         .iter()
                         .map(|k| match d.get(k).map(|p| &p.value) {
-                            Some(Value::Text(t)) => format!("{k} \"{}\"", t.escape_debug()),
+                            Some(Value::Text(t)) => format!("{k} {}", super::context::quoted_escaped(t)),
                             _ => format!("{k} (a secret, not shown)"),
                         })
                         .collect();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::InputError;
 use crate::model::certificate::{Content, Format, Held, KeyCertificate, Keystore, Opened, Password};
-use crate::model::secret::{SecretDigest, digest_text, is_documented_not_secret};
+use crate::model::secret::{SecretDigest, digest_text, is_documented_not_secret, is_remembered};
 use crate::model::{Destination, Level, Origin, Probe, Property, Secret, SourceFailure, Value};
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -255,7 +255,12 @@ fn snapshot_destination(d: &Destination, salt: &[u8]) -> SnapshotDestination {
                     // Kept as written only where SAP documents the property as not secret, and a
                     // URL then without its credentials and query values; anything else, known or
                     // not, is kept as a digest (default deny).
-                    Value::Text(t) if is_documented_not_secret(&p.key) => (Some(shown_text(&p.key, t)), None, false, None),
+                    // A documented property that equals a secret of the run, however short, or
+                    // holds one long enough to mask (the key's secret pasted into clientId) is
+                    // digested like a secret. The name stays: it is the destination's identity.
+                    Value::Text(t) if is_documented_not_secret(&p.key) && (&*p.key == "Name" || !holds_secret(t)) => {
+                        (Some(shown_text(&p.key, t)), None, false, None)
+                    }
                     Value::Text(t) => (None, Some(digest_text(t, salt)), false, None),
                     Value::Secret(s) => (None, Some(s.digest(salt)), false, None),
                     Value::Removed => (None, None, true, None),
@@ -265,6 +270,13 @@ fn snapshot_destination(d: &Destination, salt: &[u8]) -> SnapshotDestination {
             })
             .collect(),
     }
+}
+
+/// Whether a documented property's value must be digested all the same: it equals a secret of the
+/// run, or holds one the masker would mask. A short secret inside a longer value (`prod` in a
+/// URL) is left: digesting every URL that happens to hold it would garble the snapshot.
+fn holds_secret(text: &str) -> bool {
+    is_remembered(text) || crate::model::secret::holds_remembered_of(text, crate::model::secret::MASK_MIN_CHARS)
 }
 
 /// A documented, non-secret value as a snapshot keeps it: a URL redacted whole (credentials and
