@@ -53,7 +53,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 impl Secret {
     /// A secret read from an input; remembered for the output's masker ([`remember`]).
     pub fn new(value: String) -> Self {
-        remember(&value);
+        remember_secret(&value);
         Secret(Inner::Plain(value))
     }
 
@@ -207,7 +207,10 @@ pub const MASK_MIN_CHARS: usize = 6;
 /// Every secret value the run has read, for the output's masker. Only grows: a value read once
 /// is masked in everything written after.
 struct Remembered {
+    /// Everything to mask: secrets and the guesses of [`remember`].
     values: std::collections::HashSet<Box<str>>,
+    /// The values of [`Secret`]s only, however short: what no message may quote.
+    secrets: std::collections::HashSet<Box<str>>,
     generation: u64,
 }
 
@@ -216,22 +219,44 @@ static REMEMBERED: std::sync::Mutex<Option<Remembered>> = std::sync::Mutex::new(
 /// Remembers a value that must never be written: the masker of every output masks it. Called
 /// for every [`Secret`], and by the sources for what is secret without being a property value
 /// (a URL's password and query values, a key pasted into the environment, literals inside a
-/// secret's expression). Every non-blank value is kept: the masker leaves out those shorter than
-/// [`MASK_MIN_CHARS`] (masking `ab` everywhere would garble reports), but a message never quotes
-/// a value that holds one, however short ([`holds_remembered`]).
+/// secret's expression). These are guesses, often short (a query value `1`): values shorter than
+/// [`MASK_MIN_CHARS`] are not kept. A [`Secret`]'s value is kept however short
+/// ([`remember_secret`]).
 pub fn remember(value: &str) {
+    if value.trim().chars().count() >= MASK_MIN_CHARS {
+        remember_as(value, false);
+    }
+}
+
+/// Remembers the value of a [`Secret`] (a property SAP documents as secret, a key's secret),
+/// however short: the masker leaves out values shorter than [`MASK_MIN_CHARS`] (masking `ab`
+/// everywhere would garble reports), but a message never quotes a value that holds one
+/// ([`holds_remembered`]), and a snapshot digests it.
+pub fn remember_secret(value: &str) {
+    remember_as(value, true);
+}
+
+fn remember_as(value: &str, secret: bool) {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return;
     }
     let mut guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let r = guard.get_or_insert_with(|| Remembered { values: std::collections::HashSet::new(), generation: 0 });
+    let r = guard.get_or_insert_with(|| Remembered {
+        values: std::collections::HashSet::new(),
+        secrets: std::collections::HashSet::new(),
+        generation: 0,
+    });
     let mut added = false;
     for v in [value, trimmed] {
         if !r.values.contains(v) {
             r.values.insert(v.into());
             added = true;
         }
+    }
+    if secret && !r.secrets.contains(trimmed) {
+        r.secrets.insert(trimmed.into());
+        added = true;
     }
     if added {
         r.generation += 1;
@@ -245,7 +270,9 @@ pub fn is_remembered(value: &str) -> bool {
     guard.as_ref().is_some_and(|r| r.values.contains(value) || r.values.contains(value.trim()))
 }
 
-/// Whether `value` equals or contains a secret the run has read, of any length: a message asks
+/// Whether `value` equals or contains the value of a [`Secret`] the run has read (a property
+/// documented as secret, a key's secret; not the guesses of [`remember`]), of any length: a
+/// message asks
 /// before it quotes a destination's value (a `clientId` with the key's secret pasted after the
 /// id, a five-character password in the wrong field). Unlike the masker, which leaves out
 /// values shorter than [`MASK_MIN_CHARS`] so as not to garble reports, this errs towards not
@@ -330,7 +357,12 @@ fn holder() -> std::sync::Arc<Holder> {
     {
         return std::sync::Arc::clone(h);
     }
-    let (generation, h) = with_remembered(|g, values| (g, std::sync::Arc::new(Holder::new(values))));
+    let guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (generation, h) = match guard.as_ref() {
+        Some(r) => (r.generation, std::sync::Arc::new(Holder::new(r.secrets.iter().map(|v| &**v)))),
+        None => (0, std::sync::Arc::new(Holder::new(std::iter::empty()))),
+    };
+    drop(guard);
     *cache = Some((generation, std::sync::Arc::clone(&h)));
     h
 }
