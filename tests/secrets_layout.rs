@@ -247,3 +247,37 @@ fn random_secrets_in_every_field_never_leave_in_a_piece() {
         }
     }
 }
+
+#[test]
+fn names_of_an_html5_project_are_shown_and_its_secrets_masked_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("out")).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/mta-html5-repo-names/repo");
+    std::fs::create_dir(d.join("repo")).unwrap();
+    for file in ["mta.yaml", "xs-security.json"] {
+        std::fs::copy(corpus.join(file), d.join("repo").join(file)).unwrap();
+    }
+    // Beside the project: an export with a real secret, and an undocumented property holding a
+    // random token (the masker's guess must take it).
+    let secret = "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f$Xk9pQ2vR7tY4wZ8mN3bL6cF1hJ5gD0sA=";
+    let token = "Zt7Qm2Lx9Kp4Wv8Rb3Nc";
+    let mut dest = destination("CALM_EXPORT", "sb-calm-acme!b12|calm-api!b3", secret);
+    dest["x-custom-handle"] = json!(token);
+    dest["Description"] = json!(format!("handle {token} of sap-btp-sapui5"));
+    std::fs::write(d.join("repo/dest.json"), json!([dest]).to_string()).unwrap();
+    let mut texts = Vec::new();
+    for format in FORMATS {
+        let out = run(d, &["check", "repo", "--format", format, "--all-results"], 120);
+        let all: String = out.iter().map(|(_, t)| t.as_str()).collect();
+        // SARIF and JUnit hold results only and Markdown counts the destinations out of scope.
+        let names: &[&str] = if matches!(format, "sarif" | "junit" | "markdown") { &[] } else { &["sap-btp-sapui5_repo_host", "sap-btp-sapui5_uaa"] };
+        for name in names {
+            // HTML may offer line-break opportunities inside a long name.
+            assert!(all.replace("<wbr>", "").contains(name), "{format}: {name} is not shown as written");
+        }
+        assert!(!all.contains("***_repo_host"), "{format}: the name is garbled");
+        texts.extend(out);
+    }
+    assert_no_piece(&texts, &[secret.to_owned(), token.to_owned()], 6);
+}

@@ -179,24 +179,72 @@ pub const DOCUMENTED_NOT_SECRET: &[&str] = &[
     "sap.processautomation.enabled",
     "systemRole",
     "scope",
+    // Destinations of the HTML5 application repository and the managed application router, as
+    // SAP's content deployer writes them (SAP Help Portal, "Configure Destinations" of the
+    // HTML5 application repository and the managed application router): the business service
+    // an app belongs to and the service instance and key the destination reads.
+    "sap.cloud.service",
+    "sap.cloud.service.alias",
+    "ServiceInstanceName",
+    "ServiceKeyName",
+    "product.name",
+    "sap-sysid",
 ];
 
-/// Whether SAP documents the property as not secret ([`DOCUMENTED_NOT_SECRET`]).
+/// Families of properties SAP documents as not secret, by prefix: the HTML5 application
+/// repository's and application router's `HTML5.*` options (`HTML5.DynamicDestination`,
+/// `HTML5.Timeout`, `HTML5.PreserveHostHeader`, ...), SAP Business Application Studio's
+/// `WebIDE*` flags, `sap.applicationdevelopment.*` and SAP Build's `sap.build.*` markers. A
+/// key of the family that names a secret (`HTML5.headers.Authorization`) is still a secret.
+pub const DOCUMENTED_NOT_SECRET_PREFIXES: &[&str] = &["HTML5.", "WebIDE", "sap.applicationdevelopment.", "sap.build."];
+
+/// Whether SAP documents the property as not secret ([`DOCUMENTED_NOT_SECRET`],
+/// [`DOCUMENTED_NOT_SECRET_PREFIXES`]).
 pub fn is_documented_not_secret(key: &str) -> bool {
     DOCUMENTED_NOT_SECRET.contains(&key)
+        || (DOCUMENTED_NOT_SECRET_PREFIXES.iter().any(|p| key.starts_with(p)) && !is_secret_key(key))
 }
 
+/// Shortest value [`looks_like_credential`] takes for a credential.
+pub const CREDENTIAL_MIN_CHARS: usize = 12;
+
 /// A value of an undocumented property that looks like a credential (a token, a key, a
-/// password): long, one word, letters and digits mixed. Such values are remembered for the
-/// masker; a word (`Entitlement`) or a number is not, as masking it everywhere would garble
-/// the reports that happen to hold it.
+/// password), so that the masker masks it although no secret property holds it. Length and a
+/// digit are not enough: names such as `sap-btp-sapui5_repo_host` or `cap-bookshop-srv-api2`
+/// are long and hold a digit, and masking them everywhere would garble every report that names
+/// them. A credential is random, and randomness shows in how often the character class changes:
+/// the value must be one word of at least [`CREDENTIAL_MIN_CHARS`] characters, no URL, with
+/// letters and either digits or both letter cases, and at least one change of class (lower
+/// case, upper case, digit) between neighbouring letters and digits for every 4 characters.
+/// UUIDs, hexadecimal digests, base64 secrets and JWTs change class every 2 to 3 characters;
+/// words joined by `-`, `_` or `.`, even with a number, change it once or twice in all.
 pub fn looks_like_credential(value: &str) -> bool {
     let v = value.trim();
-    v.chars().count() >= 12
-        && !v.chars().any(char::is_whitespace)
-        && !v.contains("://")
-        && v.chars().any(|c| c.is_ascii_digit())
-        && v.chars().any(char::is_alphabetic)
+    let chars = v.chars().count();
+    if chars < CREDENTIAL_MIN_CHARS || v.chars().any(char::is_whitespace) || v.contains("://") {
+        return false;
+    }
+    let has = |f: fn(char) -> bool| v.chars().any(f);
+    if !has(char::is_alphabetic) || !(has(|c| c.is_ascii_digit()) || (has(char::is_lowercase) && has(char::is_uppercase))) {
+        return false;
+    }
+    class_changes(v) * 4 >= chars
+}
+
+/// How often neighbouring letters or digits change class (lower case, upper case, digit).
+fn class_changes(v: &str) -> usize {
+    fn class(c: char) -> Option<u8> {
+        if c.is_ascii_digit() {
+            Some(0)
+        } else if c.is_lowercase() {
+            Some(1)
+        } else if c.is_uppercase() {
+            Some(2)
+        } else {
+            None
+        }
+    }
+    v.chars().map(class).collect::<Vec<_>>().windows(2).filter(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if a != b)).count()
 }
 
 /// The shortest value the output's masker looks for. A value shorter than this (`100`, `true`,
@@ -501,6 +549,48 @@ mod tests {
         // A snapshot of a snapshot keeps the digest (with its salt), and never contains the secret.
         assert_eq!(from_snapshot.digest(b"another salt"), plain.digest(salt));
         assert!(!serde_json::to_string(&plain.digest(salt)).unwrap().contains("s3cret"));
+    }
+
+    #[test]
+    fn names_are_not_credentials_and_random_values_are() {
+        for name in [
+            "sap-btp-sapui5",
+            "sap-btp-sapui5_repo_host",
+            "sap-btp-sapui5_uaa",
+            "cap-bookshop-srv-api2",
+            "CALM_EM_PROD_2024",
+            "EntitlementManagement",
+            "my-html5-app-router-v2",
+            "S4HANA-2023-FPS01",
+            "com.sap.calm.destination",
+            "https://x.eu10.alm.cloud.sap/api2v1",
+            "abc123",
+        ] {
+            assert!(!looks_like_credential(name), "{name}");
+        }
+        for secret in [
+            // A Cloud ALM key's client secret: a UUID, `$` and base64.
+            "3f2a9c1e-7b4d-4e8a-9c2f-1a2b3c4d5e6f$Xk9pQ2vR7tY4wZ8mN3bL6cF1hJ5gD0sA=",
+            // 40 and 64 hexadecimal digits.
+            "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3",
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            // A JWT.
+            "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "Xk9pQ2vR7tY4wZ8mN3bL",
+            "ghp_1a2B3c4D5e6F7g8H9i0J",
+        ] {
+            assert!(looks_like_credential(secret), "{secret}");
+        }
+    }
+
+    #[test]
+    fn documented_properties_are_never_guessed_secret() {
+        for key in ["sap.cloud.service", "ServiceInstanceName", "ServiceKeyName", "HTML5.PreserveHostHeader", "WebIDEAdditionalData", "sap.applicationdevelopment.actions.enabled"] {
+            assert!(is_documented_not_secret(key), "{key}");
+        }
+        for key in ["HTML5.headers.Authorization", "WebIDEPassword", "clientSecret", "sap.cloud.servicePassword"] {
+            assert!(!is_documented_not_secret(key), "{key}");
+        }
     }
 
     #[test]
