@@ -349,6 +349,13 @@ impl Destination {
         self.text("Name").unwrap_or("")
     }
 
+    /// The name when it is known: `None` for a name known only at deployment
+    /// (`"CALM_${var.env}"`, `var.name`). Two unknown names are never the same name: rules that
+    /// compare destinations with each other compare known names only (SPEC §2.1).
+    pub fn known_name(&self) -> Option<&str> {
+        self.text("Name")
+    }
+
     /// The line to point at for `key`, falling back to the line of `Name`, then of the object.
     pub fn line_of(&self, key: &str) -> u32 {
         self.get(key).and_then(|p| p.line).or_else(|| self.get("Name").and_then(|p| p.line)).unwrap_or(self.origin.line)

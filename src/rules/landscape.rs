@@ -13,13 +13,17 @@ pub fn name_unambiguous<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> 
         return vec![(Subject::Landscape, Outcome::not_applicable(reason))];
     }
     // First subaccount-level destination of each name: one pass, not one search per destination.
+    // Names known only at deployment are never compared: two names nobody knows are not the
+    // same name (SPEC §2.1).
     let mut subaccount: HashMap<&str, &'a Destination> = HashMap::new();
     for d in leveled.iter().filter(|d| d.origin.level == Some(Level::Subaccount)) {
-        subaccount.entry(d.name()).or_insert(d);
+        if let Some(name) = d.known_name() {
+            subaccount.entry(name).or_insert(d);
+        }
     }
     let mut out = Vec::new();
     for d in leveled.iter().filter(|d| d.origin.level == Some(Level::Instance)) {
-        let Some(other) = subaccount.get(d.name()) else { continue };
+        let Some(other) = d.known_name().and_then(|name| subaccount.get(name)) else { continue };
         // Either one being an audited Cloud ALM destination matters: the instance-level one wins
         // at lookup, so a Cloud ALM destination on subaccount level can be hidden by an unrelated
         // one. A purpose that is not audited is recognised by its name, which both share, so

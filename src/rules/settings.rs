@@ -38,15 +38,26 @@ pub fn destination_exists(s: &Settings, inputs: &Inputs) -> Outcome {
         return Outcome::manual(format!("no destinations were loaded: check in the BTP cockpit that destination \"{name}\" exists"))
             .on(NAME);
     }
-    if inputs.destinations.iter().any(|d| d.name() == name) {
+    if inputs.destinations.iter().any(|d| d.known_name() == Some(name)) {
         return Outcome::pass(format!("destination \"{name}\" exists")).on(NAME);
     }
-    let near: Vec<&str> = inputs.destinations.iter().map(|d| d.name()).filter(|n| n.trim().eq_ignore_ascii_case(name.trim())).collect();
+    let near: Vec<&str> =
+        inputs.destinations.iter().filter_map(|d| d.known_name()).filter(|n| n.trim().eq_ignore_ascii_case(name.trim())).collect();
     if let Some(n) = near.first() {
         return Outcome::fail(format!("destination \"{name}\" does not exist; \"{n}\" differs only in letter case or white space"))
             .on(NAME);
     }
-    let candidates: Vec<&str> = inputs.destinations.iter().filter(|d| in_scope(d, None)).map(|d| d.name()).collect();
+    // A name known only at deployment may turn out to be this one: a person must look.
+    let unknown: Vec<&str> = inputs.destinations.iter().filter_map(|d| d.name_expression()).collect();
+    if !unknown.is_empty() {
+        return Outcome::manual(format!(
+            "destination \"{name}\" is not among the names known before deployment; {} destination(s) have a name known only at deployment ({}): check that one of them is \"{name}\"",
+            unknown.len(),
+            unknown.iter().take(5).map(|e| crate::model::url::redact_urls_in(e).into_owned()).collect::<Vec<_>>().join(", ")
+        ))
+        .on(NAME);
+    }
+    let candidates: Vec<&str> = inputs.destinations.iter().filter(|d| in_scope(d, None)).filter_map(|d| d.known_name()).collect();
     let hint = if candidates.is_empty() {
         "no Cloud ALM destination was found".to_owned()
     } else {
