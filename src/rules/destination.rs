@@ -394,7 +394,14 @@ pub fn secret_not_in_source(d: &Destination, _: &Inputs) -> Outcome {
         Some((first, _)) => {
             let listed: Vec<String> =
                 written.iter().map(|(k, n)| format!("{k} ({n} characters, not shown) at {}:{}", d.path_of(k), d.line_of(k))).collect();
-            Outcome::fail(format!("a secret is written in the file: {}", listed.join("; "))).on(first)
+            // The properties whose expression may hold the secret are named too: every problem
+            // of the destination in the one result.
+            let also: Vec<String> = in_expression
+                .iter()
+                .map(|(k, kind)| format!("{k} at {}:{} holds a string literal as {kind} (not shown)", d.path_of(k), d.line_of(k)))
+                .collect();
+            let also = if also.is_empty() { String::new() } else { format!("; and a secret may be written in the file: {}", also.join("; ")) };
+            Outcome::fail(format!("a secret is written in the file: {}{also}", listed.join("; "))).on(first)
         }
     }
 }

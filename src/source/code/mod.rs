@@ -125,45 +125,149 @@ fn is_reference(text: &str) -> bool {
 }
 
 /// The kind of expression in which a string literal can become the secret, if any: a fallback
-/// (`coalesce(var.x, "...")`, `try(...)`), a branch of a conditional, a function argument
-/// (`base64decode("...")`), the literal part of a template (`"...${var.x}"`, MTA `...${x}`).
-/// Literals that name rather than hold a value are not counted: the key of `lookup`, the path
-/// of `file` and its kin, an empty string.
+/// (`coalesce(var.x, "...")`, `try(...)`, the default of `lookup`), a branch of a conditional,
+/// a function argument (`base64decode("...")`), the literal part of a template (`"...${var.x}"`,
+/// MTA `...${x}`). CALM070 judges where the value comes from (SPEC 2.1): a literal that is the
+/// value or part of its text counts; a literal that only selects or names something never does
+/// (`jsondecode(var.key)["uaa"]["clientsecret"]`, the key of `lookup`, a map key, the condition
+/// of a conditional or of a `for`, a pattern that `replace`, `split` or `regex` matches, the
+/// suffix `trimsuffix` removes, the path of `file` and its kin), nor does an empty string.
 pub fn literal_in_expression(expression: &str) -> Option<&'static str> {
     let e = expression.trim();
-    let without_templates = |text: &str| -> String {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(start) = rest.find("${").into_iter().chain(rest.find("~{")).min() {
-            out.push_str(&rest[..start]);
-            rest = rest[start..].find('}').map_or("", |end| &rest[start + end + 1..]);
-        }
-        out.push_str(rest);
-        out
-    };
-    if !e.contains('"') {
+    if !e.contains('"') && !e.contains("<<") {
         // An MTA value: literal text around a placeholder.
         let has_placeholder = e.contains("${") || e.contains("~{");
-        return (has_placeholder && !without_templates(e).trim().is_empty()).then_some("the literal part of a template");
+        return (has_placeholder && !literal_text(e).trim().is_empty()).then_some("the literal part of a template");
     }
-    let function =
-        e.split_once('(').map(|(f, _)| f.trim()).filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
-    let literals: Vec<&str> = e.split('"').skip(1).step_by(2).collect();
-    let counted: Vec<&str> = match function {
-        Some("file" | "filebase64" | "templatefile" | "fileexists" | "filesha256") => Vec::new(),
-        Some("lookup") => literals.iter().skip(1).copied().collect(),
-        _ => literals,
-    };
-    if !counted.iter().any(|l| !without_templates(l).trim().is_empty()) {
-        return None;
+    // A Terraform expression, as written in the native syntax, or a JSON-syntax string (a
+    // template whose interpolations hold the expressions).
+    if let Ok(parsed) = hcl_edit::parser::parse_expr(e) {
+        return literal_kind(&parsed, TOP);
     }
-    Some(match function {
-        Some("coalesce" | "try" | "can") => "a fallback",
-        Some(_) => "a function argument",
-        None if e.contains('?') && e.contains(':') => "a branch of a conditional",
-        None if e.contains("${") => "the literal part of a template",
-        None => "a string literal",
-    })
+    if e.contains("${") || e.contains("%{") {
+        if let Ok(template) = hcl_edit::parser::parse_template(e) {
+            return template_kind(&template, TOP);
+        }
+    }
+    // Neither parses: count every quoted literal, as nothing tells a selector from a value.
+    e.split('"').skip(1).step_by(2).any(|l| !literal_text(l).trim().is_empty()).then_some("a string literal")
+}
+
+/// The text of an MTA value or a template without its placeholders.
+fn literal_text(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${").into_iter().chain(rest.find("~{")).min() {
+        out.push_str(&rest[..start]);
+        rest = rest[start..].find('}').map_or("", |end| &rest[start + end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a literal in value position is called at the top of an expression.
+const TOP: &str = "a string literal";
+
+/// The first literal of `e` that is (part of) the value, named by where it sits (`kind`, which
+/// the enclosing fallback, conditional or function call sets).
+fn literal_kind(e: &hcl_edit::expr::Expression, kind: &'static str) -> Option<&'static str> {
+    use hcl_edit::expr::{BinaryOperator as B, Expression as E};
+    match e {
+        E::String(s) => (!s.value().trim().is_empty()).then_some(kind),
+        E::StringTemplate(t) => template_elements(t.iter(), kind),
+        E::HeredocTemplate(h) => template_kind(&h.template, kind),
+        E::Parenthesis(p) => literal_kind(p.inner(), kind),
+        E::Array(items) => items.iter().find_map(|i| literal_kind(i, kind)),
+        // Keys name members; the values are what the object holds.
+        E::Object(object) => object.iter().find_map(|(_, v)| literal_kind(v.expr(), kind)),
+        E::Null(_) | E::Bool(_) | E::Number(_) | E::Variable(_) => None,
+        // The condition selects a branch; the branches are the value.
+        E::Conditional(c) => {
+            literal_kind(&c.true_expr, "a branch of a conditional").or_else(|| literal_kind(&c.false_expr, "a branch of a conditional"))
+        }
+        // An index or attribute selects from what the traversal starts with.
+        E::Traversal(t) => literal_kind(&t.expr, kind),
+        E::UnaryOp(u) => literal_kind(&u.expr, kind),
+        // A comparison gives a boolean: its literals select. Arithmetic and logic are the value.
+        E::BinaryOp(b) => match b.operator.value() {
+            B::Eq | B::NotEq | B::Less | B::LessEq | B::Greater | B::GreaterEq => None,
+            _ => literal_kind(&b.lhs_expr, kind).or_else(|| literal_kind(&b.rhs_expr, kind)),
+        },
+        // The collection and the value are the value; the key names, the condition selects.
+        E::ForExpr(f) => literal_kind(&f.intro.collection_expr, kind).or_else(|| literal_kind(&f.value_expr, kind)),
+        E::FuncCall(call) => {
+            let args: Vec<&E> = call.args.iter().collect();
+            let arg = |i: usize, kind: &'static str| args.get(i).and_then(|a| literal_kind(a, kind));
+            let rest = |from: usize, kind: &'static str| args.iter().skip(from).find_map(|a| literal_kind(a, kind));
+            const ARGUMENT: &str = "a function argument";
+            const FALLBACK: &str = "a fallback";
+            match call.name.name.as_str() {
+                "coalesce" | "coalescelist" | "try" | "can" => rest(0, FALLBACK),
+                // The map is the value, the key selects, the default is a fallback.
+                "lookup" => arg(0, ARGUMENT).or_else(|| arg(2, FALLBACK)),
+                // A path names a file; the variables of a template are values.
+                "file" | "filebase64" | "fileexists" | "fileset" | "filesha1" | "filesha256" | "filesha512" | "filemd5"
+                | "filebase64sha256" | "filebase64sha512" | "abspath" | "dirname" | "basename" | "pathexpand" => None,
+                "templatefile" => rest(1, ARGUMENT),
+                // Selectors: an index, a pattern, a separator to split on, a prefix or suffix to
+                // remove, characters to trim, an offset.
+                "element" | "index" | "contains" | "startswith" | "endswith" | "strcontains" | "trimsuffix" | "trimprefix"
+                | "trim" | "substr" | "slice" | "keys" | "length" => arg(0, ARGUMENT),
+                "split" | "regex" | "regexall" => arg(1, ARGUMENT),
+                // The replacement becomes part of the text; what it replaces selects.
+                "replace" => arg(0, ARGUMENT).or_else(|| arg(2, ARGUMENT)),
+                // A format's verbs are not text; the rest of the format string is.
+                "format" => args
+                    .first()
+                    .and_then(|f| match f {
+                        E::String(s) => (!format_text(s.value()).trim().is_empty()).then_some(ARGUMENT),
+                        other => literal_kind(other, ARGUMENT),
+                    })
+                    .or_else(|| rest(1, ARGUMENT)),
+                // Any other function: its literal arguments may become the value.
+                _ => rest(0, ARGUMENT),
+            }
+        }
+    }
+}
+
+/// A format string without its verbs (`%s`, `%-10d`, `%%`).
+fn format_text(format: &str) -> String {
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        while chars.next_if(|c| "-+# 0123456789.[]*".contains(*c)).is_some() {}
+        chars.next();
+    }
+    out
+}
+
+fn template_kind(t: &hcl_edit::template::Template, kind: &'static str) -> Option<&'static str> {
+    template_elements(t.iter(), kind)
+}
+
+/// The literal parts of a template are the value's text; its interpolations are judged as
+/// expressions; a directive (`%{if}`) is counted when it holds literal text.
+fn template_elements<'a>(elements: impl Iterator<Item = &'a hcl_edit::template::Element>, kind: &'static str) -> Option<&'static str> {
+    use hcl_edit::template::Element;
+    let part = if kind == TOP { "the literal part of a template" } else { kind };
+    let mut found = None;
+    for element in elements {
+        let here = match element {
+            Element::Literal(l) => (!l.value().trim().is_empty()).then_some(part),
+            Element::Interpolation(i) => literal_kind(&i.expr, kind),
+            Element::Directive(_) => Some(part),
+        };
+        if here.is_some() {
+            found = here;
+            break;
+        }
+    }
+    found
 }
 
 /// Builds the destination; a value written in another file than the object is noted so the
@@ -521,6 +625,58 @@ fn read_group(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn literals_that_select_are_not_secrets() {
+        // The idiomatic ways to take the secret from a key given at deployment (SPEC 2.1).
+        for e in [
+            r#"jsondecode(var.calm_service_key)["uaa"]["clientsecret"]"#,
+            r#"lookup(var.key, "clientsecret")"#,
+            r#"lookup(jsondecode(var.key).uaa, "clientsecret")"#,
+            r#"var.keys["calm"].clientsecret"#,
+            r#"local.keys["calm-${var.env}"].uaa.clientsecret"#,
+            r#"jsondecode(file("${path.module}/keys/calm.json"))["uaa"]["clientsecret"]"#,
+            r#"{ for k, v in var.keys : k => v.clientsecret if k != "" }["calm"]"#,
+            r#"[for k in var.keys : k.secret if k.name == "calm"][0]"#,
+            r#"var.env == "prod" ? var.prod_secret : var.dev_secret"#,
+            r#"element(var.secrets, index(var.names, "calm"))"#,
+            r#"trimsuffix(var.secret, "
+")"#,
+            r#"replace(var.secret, "/\\s+/", "")"#,
+            r#"split(",", var.secrets)[0]"#,
+            r#"format("%s", var.secret)"#,
+            r#"nonsensitive(var.secret)"#,
+            r#""${var.secret}""#,
+            r#"coalesce(var.secret, "")"#,
+            r#"${jsondecode(var.calm_service_key)["uaa"]["clientsecret"]}"#,
+            "var.calm_client_secret",
+            "${calm-client-secret}",
+        ] {
+            assert_eq!(literal_in_expression(e), None, "{e}");
+        }
+    }
+
+    #[test]
+    fn literals_that_are_the_value_are_counted() {
+        for (e, kind) in [
+            (r#"coalesce(var.secret, "s3cr3t-fallback")"#, "a fallback"),
+            (r#"try(var.secret, "s3cr3t")"#, "a fallback"),
+            (r#"lookup(var.keys, "calm", "s3cr3t-default")"#, "a fallback"),
+            (r#"var.env == "prod" ? var.secret : "dev-s3cr3t""#, "a branch of a conditional"),
+            (r#"base64decode("czNjcjN0")"#, "a function argument"),
+            (r#"jsondecode("{\"s\":\"x\"}")["s"]"#, "a function argument"),
+            (r#"{ calm = "s3cr3t" }["calm"]"#, "a string literal"),
+            (r#"replace(var.secret, "x", "s3cr3t")"#, "a function argument"),
+            (r#"format("%s-suffix", var.secret)"#, "a function argument"),
+            (r#""prefix-${var.secret}""#, "the literal part of a template"),
+            (r#"join("", ["s3cr3t", var.x])"#, "a function argument"),
+            (r#"${"s3cr3t"}"#, "a string literal"),
+            ("prefix${calm-secret}", "the literal part of a template"),
+        ] {
+            assert_eq!(literal_in_expression(e), Some(kind), "{e}");
+        }
+    }
+
     use super::*;
 
     #[test]
