@@ -1118,3 +1118,68 @@ fn no_documented_error_text_shows_a_form_of_a_credential() {
         }
     }
 }
+
+/// The class behind points 7, 9 and 10, as a property over random bounds, page sizes and a
+/// random count the items do not reach (a seeded loop; no new dependency): a read that hit a
+/// bound or read an inconsistent list always has a failure, and a read without one has every
+/// destination of both levels, each name once.
+#[test]
+fn random_bounds_and_page_sizes_never_end_in_a_silent_partial_read() {
+    use calm_audit::source::live::{self, LiveOptions};
+    use std::sync::Arc;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below.max(1)
+    };
+    let (mut whole, mut failed) = (0, 0);
+    for round in 0..16 {
+        let (n_sub, n_inst) = (next(2500) as usize, next(300) as usize);
+        let page_size = 50 + next(951) as u32;
+        let max_target_bytes = 100usize << next(16);
+        let deadline = Duration::from_millis(50 + next(3000));
+        let skewed = next(3) == 0;
+        let pages = (n_sub as u64).div_ceil(u64::from(page_size)).max(1);
+        let faults = if skewed {
+            let page = 1 + next(pages) as u32;
+            vec![Fault::always(Target::Subaccount, FaultKind::EntityCount(n_sub as u64 + 1)).on_page(page)]
+        } else {
+            Vec::new()
+        };
+        let fake = FakeService::start(FakeConfig {
+            subaccount: unrelated("S", n_sub),
+            instance: unrelated("I", n_inst),
+            faults,
+            ..FakeConfig::default()
+        });
+        let s = Scratch::new();
+        let key = live::key::load_file(&s.key(&fake)).unwrap();
+        let options = LiveOptions { page_size, max_target_bytes, deadline, ..LiveOptions::default() };
+        let read = live::read(&key, options, &|_| true, Arc::new(|_: &str| {}), Arc::new(|_, _| {})).unwrap();
+        let case =
+            format!("round {round}: {n_sub}+{n_inst} at {page_size} a page, {max_target_bytes} bytes, {deadline:?}, skewed {skewed}");
+        if skewed {
+            assert!(!read.failures.is_empty(), "{case}: a count the items do not reach passed");
+        }
+        if max_target_bytes < 200 {
+            assert!(!read.failures.is_empty(), "{case}: the byte bound was hit");
+        }
+        if read.failures.is_empty() {
+            whole += 1;
+            assert_eq!(read.destinations.len(), n_sub + n_inst, "{case}: a partial read without a failure");
+            let mut names: Vec<(String, Option<calm_audit::model::Level>)> =
+                read.destinations.iter().map(|d| (d.name().to_owned(), d.origin.level)).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), n_sub + n_inst, "{case}");
+        } else {
+            failed += 1;
+            for f in &read.failures {
+                assert!(!f.message.is_empty(), "{case}: {f:?}");
+            }
+        }
+    }
+    assert!(whole > 0 && failed > 0, "the rounds cover both outcomes: {whole} whole, {failed} failed");
+}

@@ -23,13 +23,14 @@ pub struct Answer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failed {
     pub message: String,
-    /// The live target's overall deadline (`--deadline`) ended it: the reader stops asking.
-    pub deadline: bool,
+    /// A bound of the whole live target ended it (the deadline, the bytes of all answers):
+    /// every later request would fail the same way, so the reader stops asking.
+    pub stop: bool,
 }
 
 impl Failed {
     fn new(message: impl Into<String>) -> Failed {
-        Failed { message: message.into(), deadline: false }
+        Failed { message: message.into(), stop: false }
     }
 }
 
@@ -73,6 +74,8 @@ pub struct Http {
     log: Log,
     /// When the live target's overall deadline passes: no request or wait goes beyond it.
     deadline: tokio::time::Instant,
+    /// Bytes of all answers read so far (bounded by [`LiveOptions::max_target_bytes`]).
+    read_bytes: std::sync::atomic::AtomicUsize,
 }
 
 fn builder(options: &LiveOptions) -> reqwest::ClientBuilder {
@@ -104,7 +107,7 @@ impl Http {
             }
         };
         let deadline = tokio::time::Instant::now() + options.deadline;
-        Ok(Http { client, token_client, options, log, deadline })
+        Ok(Http { client, token_client, options, log, deadline, read_bytes: std::sync::atomic::AtomicUsize::new(0) })
     }
 
     pub fn options(&self) -> &LiveOptions {
@@ -116,13 +119,25 @@ impl Http {
         self.deadline
     }
 
-    pub fn past_deadline(&self) -> bool {
-        tokio::time::Instant::now() >= self.deadline
+    /// Why no further request of this target is sent, if a bound of the whole target was
+    /// reached: the deadline, or the bytes of all answers.
+    pub fn stopped(&self, detail: &str) -> Option<Failed> {
+        if tokio::time::Instant::now() >= self.deadline {
+            return Some(self.deadline_failure(detail));
+        }
+        let read = self.read_bytes.load(std::sync::atomic::Ordering::Relaxed);
+        let bound = self.options.max_target_bytes;
+        (read > bound).then(|| Failed {
+            message: format!(
+                "the answers of this live target passed {bound} bytes in all, the most calm-audit reads of one target: {detail}; the read is incomplete"
+            ),
+            stop: true,
+        })
     }
 
     /// The failure of whatever the deadline cut short.
     pub fn deadline_failure(&self, detail: &str) -> Failed {
-        Failed { message: deadline_message(self.options.deadline, detail), deadline: true }
+        Failed { message: deadline_message(self.options.deadline, detail), stop: true }
     }
 
     /// POST to a token endpoint with a form body; the body is never logged.
@@ -150,8 +165,8 @@ impl Http {
             let Some(this) = request.try_clone() else {
                 return Err(Failed::new("internal: request cannot be repeated"));
             };
-            if self.past_deadline() {
-                return Err(self.deadline_failure("before the request was sent"));
+            if let Some(stopped) = self.stopped("stopped before the request was sent") {
+                return Err(stopped);
             }
             let started = Instant::now();
             // The per-request timeout is the client's; the deadline may end an attempt sooner.
@@ -169,6 +184,10 @@ impl Http {
                 }
                 Ok(answer) => {
                     (self.log)(&format!("{method} {url} -> {} in {elapsed} ms ({} bytes)", answer.status.as_u16(), answer.body.len()));
+                    self.read_bytes.fetch_add(answer.body.len(), std::sync::atomic::Ordering::Relaxed);
+                    if let Some(stopped) = self.stopped("the last answer was dropped") {
+                        return Err(stopped);
+                    }
                     return Ok(answer);
                 }
                 Err(Attempt::Final(message)) => {

@@ -47,6 +47,10 @@ pub struct LiveOptions {
     /// The whole read of one live target (token, every page, find calls), `Retry-After` waits
     /// included (`--deadline`): past it the target is a failed source.
     pub deadline: Duration,
+    /// The most bytes of all answers of the target together (every page of both levels, the
+    /// certificate lists, the find calls): past it the target is a failed source, before the
+    /// destinations read use more memory.
+    pub max_target_bytes: usize,
     pub probe: bool,
     /// As [`crate::source::files::Loaded::slim`]: `Some(named)` keeps only the names of
     /// destinations that are not Cloud ALM ones (an audit that saves no snapshot).
@@ -67,6 +71,8 @@ impl Default for LiveOptions {
             page_size: 1000,
             concurrency: 8,
             deadline: Duration::from_secs(600),
+            // 100,000 destinations take about a tenth of it.
+            max_target_bytes: 512 * 1024 * 1024,
             probe: false,
             slim: None,
             extra_roots: Vec::new(),
@@ -371,10 +377,10 @@ struct Page<T> {
     next: Option<u32>,
 }
 
-/// A page that could not be read, and whether the deadline was the reason.
+/// A page that could not be read, and whether a bound of the whole target was the reason.
 struct PageFailed {
     failure: SourceFailure,
-    deadline: bool,
+    stop: bool,
 }
 
 /// The most pages of one level read (10,000 pages of 1,000 destinations): a `Page-Count` or
@@ -532,12 +538,12 @@ async fn read_page<T>(ctx: &Ctx, list: List, level: Level, page: u32, convert: C
     let mut url = join(&ctx.base, level_path(list, level));
     url.set_query(Some(&format!("$page={page}&$pageSize={page_size}&$pageCount=true&$entityCount=true")));
     let token = ctx.token.expose_for_token_request().unwrap_or_default();
-    let failure = |message: String| PageFailed { failure: SourceFailure { source: describe(list, level, page), message }, deadline: false };
+    let failure = |message: String| PageFailed { failure: SourceFailure { source: describe(list, level, page), message }, stop: false };
     let of = format!("a page of {page_size} {}", list.noun());
     let limit = BodyLimit { bytes: page_limit_bytes(list, page_size), of: &of };
     let answer = ctx.http.get(&url, token, limit).await.map_err(|f: Failed| PageFailed {
         failure: SourceFailure { source: describe(list, level, page), message: f.message },
-        deadline: f.deadline,
+        stop: f.stop,
     })?;
     let credentials = ctx.credentials();
     check_status(&answer, &credentials).map_err(failure)?;
@@ -699,8 +705,9 @@ async fn read_level<T: Listed + Send + 'static>(
     let mut pages: Vec<(u32, Vec<T>)> = vec![(1, first.items)];
     // Every page was read, so the pages' sizes and the counts can be compared.
     let mut whole = true;
-    // Pages the deadline left unread or cut short.
-    let mut deadline_hit = false;
+    // The first failure of a bound of the whole target (the deadline, the bytes of all
+    // answers): said once for the level, not once per page it cut short.
+    let mut stopped: Option<String> = None;
     let later = |page: u32, p: Page<T>, pages: &mut Vec<(u32, Vec<T>)>, failures: &mut Vec<SourceFailure>| {
         for message in changed_counts(announced, p.counts) {
             failures.push(SourceFailure { source: describe(list, level, page), message });
@@ -716,9 +723,9 @@ async fn read_level<T: Listed + Send + 'static>(
             let mut set = JoinSet::new();
             let mut next_page = 2;
             loop {
-                while set.len() < limit && next_page <= total && !deadline_hit {
-                    if ctx.http.past_deadline() {
-                        deadline_hit = true;
+                while set.len() < limit && next_page <= total && stopped.is_none() {
+                    if let Some(f) = ctx.http.stopped(&format!("page {next_page} and later not asked for")) {
+                        stopped = Some(f.message);
                         break;
                     }
                     let (ctx, page) = (ctx.clone(), next_page);
@@ -728,12 +735,12 @@ async fn read_level<T: Listed + Send + 'static>(
                 let Some(joined) = set.join_next().await else { break };
                 match joined {
                     Ok((page, Ok(p))) => later(page, p, &mut pages, &mut failures),
-                    Ok((_, Err(f))) => {
+                    Ok((page, Err(f))) => {
                         whole = false;
-                        if f.deadline {
-                            deadline_hit = true;
-                        } else {
+                        if !f.stop {
                             failures.push(f.failure);
+                        } else if stopped.is_none() {
+                            stopped = Some(format!("page {page}: {}", f.failure.message));
                         }
                     }
                     Err(e) => {
@@ -765,8 +772,8 @@ async fn read_level<T: Listed + Send + 'static>(
                     whole = false;
                     break;
                 }
-                if ctx.http.past_deadline() {
-                    deadline_hit = true;
+                if let Some(f) = ctx.http.stopped(&format!("page {page} and later not asked for")) {
+                    stopped = Some(f.message);
                     whole = false;
                     break;
                 }
@@ -778,8 +785,8 @@ async fn read_level<T: Listed + Send + 'static>(
                     }
                     Err(f) => {
                         whole = false;
-                        if f.deadline {
-                            deadline_hit = true;
+                        if f.stop {
+                            stopped = Some(format!("page {page}: {}", f.failure.message));
                         } else {
                             failures.push(f.failure);
                         }
@@ -789,13 +796,10 @@ async fn read_level<T: Listed + Send + 'static>(
             }
         }
     }
-    if deadline_hit {
-        let read = pages.len();
+    if let Some(message) = stopped {
         let of = announced.page_count.map_or_else(|| "of an unknown number".to_owned(), |t| format!("of {t}"));
-        failures.push(SourceFailure {
-            source: describe_level(list, level),
-            message: http::deadline_message(ctx.http.options().deadline, &format!("{read} page(s) {of} read")),
-        });
+        failures
+            .push(SourceFailure { source: describe_level(list, level), message: format!("{message} ({} page(s) {of} read)", pages.len()) });
     }
     if whole {
         let sizes: Vec<(u32, usize)> = pages.iter().map(|(page, items)| (*page, items.len())).collect();
@@ -909,8 +913,9 @@ async fn probe(ctx: &Arc<Ctx>, read: &mut LiveRead, in_scope: &dyn Fn(&Destinati
             (name, result)
         });
     }
-    let mut cut_short = 0;
-    while let Some(Ok((name, (level, probe, keystores, deadline)))) = set.join_next().await {
+    // The calls a bound of the whole target stopped, with the first one's reason.
+    let mut cut_short: (usize, Option<String>) = (0, None);
+    while let Some(Ok((name, (level, probe, keystores, stop)))) = set.join_next().await {
         // The keystores find resolved for the destination, where the lists did not show them
         // (find does not say from which level; the lists do, and win).
         for k in keystores {
@@ -918,11 +923,16 @@ async fn probe(ctx: &Arc<Ctx>, read: &mut LiveRead, in_scope: &dyn Fn(&Destinati
                 read.keystores.push(k);
             }
         }
-        if deadline {
-            // One failure for all the calls the deadline cut short, below.
-            cut_short += 1;
-        } else if let Probe::Failed { reason } = &probe {
-            read.failures.push(SourceFailure { source: format!("find {name}"), message: reason.clone() });
+        match &probe {
+            // One failure for all the calls a bound stopped, below.
+            Probe::Failed { reason } if stop => {
+                cut_short.0 += 1;
+                cut_short.1.get_or_insert_with(|| reason.clone());
+            }
+            Probe::Failed { reason } => {
+                read.failures.push(SourceFailure { source: format!("find {name}"), message: reason.clone() });
+            }
+            _ => {}
         }
         // The find call resolves instance level first: the result belongs to that destination.
         let target = level.or_else(|| {
@@ -933,19 +943,13 @@ async fn probe(ctx: &Arc<Ctx>, read: &mut LiveRead, in_scope: &dyn Fn(&Destinati
             d.probe = Some(Box::new(probe.clone()));
         }
     }
-    if cut_short > 0 {
-        read.failures.push(SourceFailure {
-            source: "find".into(),
-            message: http::deadline_message(
-                ctx.http.options().deadline,
-                &format!("{cut_short} of {calls} find call(s) not made or not answered"),
-            ),
-        });
+    if let (n, Some(reason)) = cut_short {
+        read.failures.push(SourceFailure { source: "find".into(), message: format!("{reason} ({n} of {calls} find call(s) stopped)") });
     }
 }
 
 /// One find call: the level it resolved to, the probe, the keystores it returned, and whether
-/// the deadline cut it short.
+/// a bound of the whole target (the deadline, the bytes of all answers) stopped it.
 async fn find(ctx: &Ctx, name: &str, secrets: &[Secret]) -> (Option<Level>, Probe, Vec<Keystore>, bool) {
     let mut url = join(&ctx.base, &format!("/destination-configuration/v1/destinations/{}", path_segment(name)));
     url.set_query(Some("$skipCredentials=true"));
@@ -953,7 +957,7 @@ async fn find(ctx: &Ctx, name: &str, secrets: &[Secret]) -> (Option<Level>, Prob
     let limit = BodyLimit { bytes: FIND_ANSWER_BYTES, of: "a find answer" };
     let answer = match ctx.http.get(&url, token, limit).await {
         Ok(a) => a,
-        Err(f) => return (None, Probe::Failed { reason: f.message }, Vec::new(), f.deadline),
+        Err(f) => return (None, Probe::Failed { reason: f.message }, Vec::new(), f.stop),
     };
     let mut credentials = ctx.credentials();
     credentials.extend(secrets.iter().filter_map(Secret::expose_for_token_request));
