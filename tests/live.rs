@@ -1183,3 +1183,22 @@ fn random_bounds_and_page_sizes_never_end_in_a_silent_partial_read() {
     }
     assert!(whole > 0 && failed > 0, "the rounds cover both outcomes: {whole} whole, {failed} failed");
 }
+
+#[test]
+fn a_deadline_that_is_no_number_of_seconds_is_refused() {
+    let s = Scratch::new();
+    for bad in ["0", "-1", "nan", "inf", "86401", "ten"] {
+        let run = calm(&["check", &format!("--deadline={bad}"), "--destination-key", "unused.json"], &[]);
+        assert_eq!(run.code, 2, "--deadline {bad}: {}", run.stderr);
+        assert!(run.stderr.contains("--deadline"), "{}", run.stderr);
+    }
+    let key =
+        s.write("k.json", r#"{"clientid": "c", "clientsecret": "s", "url": "https://uaa.example.com", "uri": "https://d.example.com"}"#);
+    let run = calm(&["check", "--destination-key", p(&key)], &[("CALM_AUDIT_DEADLINE", "soon")]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("CALM_AUDIT_DEADLINE"), "{}", run.stderr);
+    let config = s.write("calm-audit.toml", "destination_key = \"k.json\"\n\ndeadline = 0\n");
+    let run = calm(&["check", "--config", p(&config)], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("calm-audit.toml:3") && run.stderr.contains("deadline"), "{}", run.stderr);
+}

@@ -398,8 +398,10 @@ fn untrusted_counts(page_count: Option<u32>, entity_count: Option<u64>, page_siz
         if entities.div_ceil(page_size) > u64::from(MAX_PAGES) {
             return Some(format!("the service announced Entity-Count {entities}, more than {MAX_PAGES} pages of {page_size}: not trusted"));
         }
+        // An empty list may be announced as no page or as one empty page.
         if let Some(pages) = page_count
             && u64::from(pages) != entities.div_ceil(page_size).max(1)
+            && u64::from(pages) != entities.div_ceil(page_size)
         {
             return Some(format!(
                 "the service announced Page-Count {pages} but Entity-Count {entities}, which is {} page(s) of {page_size}: the counts contradict each other",
@@ -501,10 +503,11 @@ fn repeated_names<'a>(names: impl Iterator<Item = (u32, &'a str)>) -> Vec<(&'a s
     out
 }
 
-/// A name as a message quotes it: control characters escaped, at most 80 characters.
+/// A name as a message quotes it: control characters and bidirectional controls escaped, at
+/// most 80 characters.
 fn quoted_name(name: &str) -> String {
-    let escaped: String =
-        name.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect();
+    let hidden = |c: char| c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    let escaped: String = name.chars().flat_map(|c| if hidden(c) { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect();
     let mut shown: String = escaped.chars().take(80).collect();
     if escaped.chars().count() > 80 {
         shown.push_str("...");
@@ -1046,6 +1049,11 @@ mod tests {
         // Without Page-Count, a last page that is not full ends the list.
         assert!(inconsistent_pages(&[(1, 1000), (2, 3)], Counts { page_count: None, entity_count: None }, 1000, "d").is_empty());
         assert!(changed_counts(FULL, FULL).is_empty());
+        // An empty level, announced as no page or as one empty page.
+        assert_eq!(untrusted_counts(Some(0), Some(0), 1000), None);
+        assert_eq!(untrusted_counts(Some(1), Some(0), 1000), None);
+        assert!(inconsistent_pages(&[(1, 0)], Counts { page_count: Some(0), entity_count: Some(0) }, 1000, "d").is_empty());
+        assert!(untrusted_counts(Some(2), Some(0), 1000).is_some());
     }
 
     /// Regression (issue 27, point 7): each way the pages of one list disagree is a failure.
@@ -1088,6 +1096,7 @@ mod tests {
         assert_eq!(repeated_names(names.into_iter()), [("A", vec![1, 2, 3]), ("B", vec![1, 3])]);
         assert!(repeated_names([(1, "A"), (2, "B")].into_iter()).is_empty());
         assert_eq!(quoted_name("a\nb"), "\"a\\nb\"");
+        assert_eq!(quoted_name("a\u{202e}b"), "\"a\\u{202e}b\"");
     }
 
     /// Regression (issue 27, point 10): more items than the page size asked for are refused as
