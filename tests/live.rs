@@ -1202,3 +1202,39 @@ fn a_deadline_that_is_no_number_of_seconds_is_refused() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("calm-audit.toml:3") && run.stderr.contains("deadline"), "{}", run.stderr);
 }
+
+/// Point 3 as a property: random secrets of every printable class, echoed by the token endpoint
+/// in each form, never have a 6-character piece in any output (a seeded loop).
+#[test]
+fn random_secrets_echoed_by_the_token_endpoint_never_reach_an_output() {
+    use support::fake_service::EchoForm;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    for _ in 0..6 {
+        let len = 8 + next(60) as usize;
+        let secret: String = (0..len).map(|_| char::from(b'!' + next(94) as u8)).collect();
+        for form in [EchoForm::JsonEscaped, EchoForm::LowerPercent, EchoForm::TwoLines, EchoForm::Base64] {
+            let fake = FakeService::start(FakeConfig {
+                client_secret: secret.clone(),
+                faults: vec![Fault::always(Target::Token, FaultKind::EchoSecret { status: 401, form })],
+                ..FakeConfig::default()
+            });
+            let s = Scratch::new();
+            let key = s.key(&fake);
+            let reports = tempfile::tempdir().unwrap();
+            let mut args: Vec<String> = ["check", "--destination-key", p(&key), "-v"].iter().map(|a| (*a).to_owned()).collect();
+            args.extend(report_args(reports.path()));
+            let run = calm(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+            assert_eq!(run.code, 3, "{secret:?} {form:?}: {}", run.stderr);
+            let all = everything_written(&run, reports.path());
+            for piece in pieces(&secret) {
+                assert!(!all.contains(&piece), "{secret:?} {form:?}: {piece:?} is in the output:\n{all}");
+            }
+        }
+    }
+}

@@ -767,12 +767,17 @@ fn huge_page(items: usize, pad: usize, chunked: bool) -> Response<FakeBody> {
 
 /// The documented error shapes, their text quoting `secret` in `form`.
 fn echo_secret(status: StatusCode, secret: &str, form: EchoForm) -> Response<FakeBody> {
+    // The inside of a JSON string holding `text`.
+    let escaped = |text: &str| {
+        let json = serde_json::to_string(text).expect("JSON string");
+        json[1..json.len() - 1].to_owned()
+    };
     let shown = match form {
-        EchoForm::JsonEscaped => serde_json::to_string(secret).expect("JSON string").trim_matches('"').replace('/', "\\/"),
+        EchoForm::JsonEscaped => escaped(secret).replace('/', "\\/"),
         EchoForm::LowerPercent => secret.bytes().map(|b| format!("%{b:02x}")).collect(),
         EchoForm::TwoLines => {
             let middle = secret.char_indices().nth(secret.chars().count() / 2).map_or(0, |(i, _)| i);
-            format!("{}\\n{}", &secret[..middle], &secret[middle..])
+            format!("{}\\n{}", escaped(&secret[..middle]), escaped(&secret[middle..]))
         }
         EchoForm::Base64 => {
             let mut encoded = base64url(secret.as_bytes()).replace('-', "+").replace('_', "/");
