@@ -175,6 +175,10 @@ impl Http {
                 return Err(self.deadline_failure("before the answer was complete"));
             };
             let elapsed = started.elapsed().as_millis();
+            // Every answer read counts, also one retried (a 429 may come with a body).
+            if let Ok(answer) = &outcome {
+                self.read_bytes.fetch_add(answer.body.len(), std::sync::atomic::Ordering::Relaxed);
+            }
             let (retry, wait_hint, failed) = match outcome {
                 Ok(answer) if is_retryable_status(answer.status) => {
                     (self.log)(&format!("{method} {url} -> {} in {elapsed} ms (attempt {attempt}/{attempts})", answer.status.as_u16()));
@@ -184,7 +188,6 @@ impl Http {
                 }
                 Ok(answer) => {
                     (self.log)(&format!("{method} {url} -> {} in {elapsed} ms ({} bytes)", answer.status.as_u16(), answer.body.len()));
-                    self.read_bytes.fetch_add(answer.body.len(), std::sync::atomic::Ordering::Relaxed);
                     if let Some(stopped) = self.stopped("the last answer was dropped") {
                         return Err(stopped);
                     }

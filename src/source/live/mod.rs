@@ -235,13 +235,17 @@ pub struct Token {
     pub subaccount_id: Option<String>,
 }
 
-/// The key's secret parts, as [`Secret`]s the read keeps to check error texts against.
+/// The key's secret, as a [`Secret`] the read keeps to check error texts against: the client
+/// secret, or the base64 body of an X.509 key's private key (not its `-----BEGIN` armour, whose
+/// words an error text may well hold; the certificate is no secret).
 fn key_secrets(key: &DestinationKey) -> Vec<Secret> {
-    let parts: Vec<&Secret> = match &key.credential {
-        Credential::Secret(secret) => vec![secret],
-        Credential::Certificate { certificate_pem, key_pem, .. } => vec![key_pem, certificate_pem],
+    let value = match &key.credential {
+        Credential::Secret(secret) => secret.expose_for_token_request().map(str::to_owned),
+        Credential::Certificate { key_pem, .. } => key_pem.expose_for_token_request().map(|pem| {
+            pem.replace("\\n", "\n").lines().filter(|l| !l.trim_start().starts_with("-----")).flat_map(|l| l.split_whitespace()).collect()
+        }),
     };
-    parts.into_iter().filter_map(|s| s.expose_for_token_request()).map(|v| Secret::new(v.to_owned())).collect()
+    value.into_iter().filter(|v: &String| !v.is_empty()).map(Secret::new).collect()
 }
 
 /// The most bytes of a token answer read (a JWT with many scopes is tens of kilobytes).
