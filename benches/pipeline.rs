@@ -165,7 +165,7 @@ fn live_page(c: &mut Criterion) {
     let mut group = c.benchmark_group("live");
     group.throughput(Throughput::Bytes(page.len() as u64));
     group.bench_function("parse_page_of_1000", |b| {
-        b.iter(|| live::parse_page("application/json", black_box(page.as_bytes())).expect("page").len())
+        b.iter(|| live::parse_page("application/json", black_box(page.as_bytes()), 1000, "destinations").expect("page").len())
     });
     group.finish();
 }

@@ -536,6 +536,63 @@ async fn page_count_change_and_page_specific_faults() {
 }
 
 #[tokio::test]
+async fn list_faults_of_issue_27_change_only_what_they_name() {
+    let fake = FakeService::start(FakeConfig {
+        subaccount: synthetic("CALM_", 25),
+        instance: synthetic("INST_", 3),
+        faults: vec![
+            Fault::always(Target::Subaccount, FaultKind::EntityCount(24)).on_page(2),
+            Fault::always(Target::Subaccount, FaultKind::NoPaging).on_page(3),
+            Fault::always(Target::Instance, FaultKind::HugePage { items: 2000, pad: 3, chunked: true }),
+        ],
+        ..FakeConfig::default()
+    });
+    let token = token(&fake).await;
+    let query = "$pageSize=10&$pageCount=true&$entityCount=true";
+    let first = get(&fake, &token, &format!("/subaccountDestinations?$page=1&{query}")).await;
+    assert_eq!((header(&first, "page-count").as_deref(), header(&first, "entity-count").as_deref()), (Some("3"), Some("25")));
+    let second = get(&fake, &token, &format!("/subaccountDestinations?$page=2&{query}")).await;
+    assert_eq!((header(&second, "page-count").as_deref(), header(&second, "entity-count").as_deref()), (Some("3"), Some("24")));
+    assert_eq!(names(&json(second).await).len(), 10);
+    let third = get(&fake, &token, &format!("/subaccountDestinations?$page=3&{query}")).await;
+    assert_eq!((header(&third, "page-count"), header(&third, "link")), (None, None));
+    assert_eq!(names(&json(third).await).len(), 5);
+    let huge = get(&fake, &token, &format!("/instanceDestinations?$page=1&{query}")).await;
+    assert_eq!(header(&huge, "content-length"), None, "chunked");
+    assert_eq!(names(&json(huge).await).len(), 2000, "whatever $pageSize asked for");
+}
+
+#[tokio::test]
+async fn echo_secret_answers_are_the_documented_json_shapes() {
+    use support::fake_service::EchoForm;
+    let secret = "ab/cd+ef=gh\\ij\"kl";
+    for form in [EchoForm::JsonEscaped, EchoForm::LowerPercent, EchoForm::TwoLines, EchoForm::Base64] {
+        let fake = FakeService::start(FakeConfig {
+            client_secret: secret.to_owned(),
+            faults: vec![Fault::always(Target::Token, FaultKind::EchoSecret { status: 401, form })],
+            ..FakeConfig::default()
+        });
+        let response = client()
+            .post(format!("{}/oauth/token", fake.base_url()))
+            .form(&[("grant_type", "client_credentials"), ("client_id", "sb-dest!b1"), ("client_secret", secret)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401);
+        let raw = response.text().await.unwrap();
+        let body: Value = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("{form:?}: not JSON ({e}): {raw}"));
+        let text = body["error_description"].as_str().unwrap();
+        assert_eq!(body["ErrorMessage"].as_str(), Some(text));
+        match form {
+            EchoForm::JsonEscaped => assert!(raw.contains("ab\\/cd") && text.contains(secret), "{raw}"),
+            EchoForm::LowerPercent => assert!(text.contains("%61%62%2f%63"), "{text}"),
+            EchoForm::TwoLines => assert!(text.contains('\n') && text.replace('\n', "").contains(secret), "{text}"),
+            EchoForm::Base64 => assert!(text.contains("YWIvY2Qr"), "{text}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn latency_is_added_before_every_response() {
     let fake = FakeService::start(FakeConfig { latency: Duration::from_millis(300), ..FakeConfig::default() });
     let started = Instant::now();

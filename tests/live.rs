@@ -277,7 +277,8 @@ fn every_fault_ends_incomplete_with_exit_3_and_never_a_pass() {
             name: "500",
             faults: vec![Fault::always(Target::Subaccount, status(500, "Internal Server Error"))],
             args: vec![],
-            stderr: "HTTP 500: Internal Server Error",
+            // A plain-text body is never shown: only its status, content type and length.
+            stderr: "HTTP 500 (text/plain, 21 bytes)",
         },
         FaultCase {
             name: "truncated body",
@@ -822,4 +823,418 @@ fn an_x509_destination_key_has_its_certificate_judged() {
     // A snapshot keeps the key certificate's dates for a later check.
     let snap = calm(&["snapshot", "--destination-key", p(&key), "--ca-cert", p(&ca)], &[]);
     assert!(snap.stdout.contains("\"destination_key_certificate\"") && !snap.stdout.contains(body), "{}", snap.stdout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 27: a consistent list or a failed source; bounded pages; a deadline; server answers
+// never echoed.
+
+/// A secret of no dictionary word, with `/`, `+` and `=`, so that each of its 6-character
+/// pieces can only be in an output if some form of it leaked.
+const ODD_SECRET: &str = "Zq8/vX+k3Wp=7Yt/Rm2Jd9";
+
+/// Every 6-character piece of `secret`.
+fn pieces(secret: &str) -> Vec<String> {
+    let chars: Vec<char> = secret.chars().collect();
+    chars.windows(6).map(|w| w.iter().collect()).collect()
+}
+
+/// Standard output and error of a run, and the report files it wrote.
+fn everything_written(run: &Run, dir: &Path) -> String {
+    let mut all = format!("{}\n{}", run.stdout, run.stderr);
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e != "toml") {
+            all.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    all
+}
+
+fn report_args(dir: &Path) -> Vec<String> {
+    ["table", "json", "sarif", "junit", "markdown", "html"]
+        .iter()
+        .flat_map(|f| ["--report".to_owned(), format!("{f}={}", dir.join(format!("report.{f}")).display())])
+        .collect()
+}
+
+/// Regression (issue 27, point 7): a list that changed while it was read, or whose counts the
+/// items do not reach, passed with exit 0.
+#[test]
+fn an_inconsistent_list_is_a_failed_source() {
+    let two_thousand = || {
+        let mut s = unrelated("S", 1999);
+        s.push(calm_destination("CALM_BPMON"));
+        s
+    };
+    let mut repeated = unrelated("S", 1200);
+    repeated.insert(3, calm_destination("CALM_BPMON"));
+    repeated.push(calm_destination("CALM_BPMON"));
+    let cases: Vec<(&str, Vec<Value>, Vec<Fault>, &str)> = vec![
+        (
+            "Entity-Count drops between pages",
+            two_thousand(),
+            vec![Fault::always(Target::Subaccount, FaultKind::EntityCount(1999)).on_page(2)],
+            "subaccount level, page 2: Entity-Count changed from 2000 to 1999 during the read",
+        ),
+        (
+            "fewer items than Entity-Count",
+            unrelated("S", 1500),
+            vec![Fault::always(Target::Subaccount, FaultKind::EntityCount(1600))],
+            "announced Entity-Count 1600, but 1500 destinations were read",
+        ),
+        (
+            "a full page with no Page-Count and no Link",
+            unrelated("S", 1000),
+            vec![Fault::always(Target::Subaccount, FaultKind::NoPaging)],
+            "page 1 is a full page of 1000 destinations, but the service sent neither Page-Count nor a next link",
+        ),
+        (
+            "Page-Count gone on a later page",
+            two_thousand(),
+            vec![Fault::always(Target::Subaccount, FaultKind::NoPaging).on_page(2)],
+            "Page-Count changed from 2 to none during the read",
+        ),
+        (
+            "Page-Count changes",
+            two_thousand(),
+            vec![Fault::always(Target::Subaccount, FaultKind::PageCountChange(3)).on_page(2)],
+            "Page-Count changed from 2 to 3 during the read",
+        ),
+        ("the same name twice on one level", repeated, vec![], "the same name twice on one level: \"CALM_BPMON\" (pages 1, 2)"),
+    ];
+    for (name, subaccount, faults, expected) in cases {
+        let fake = FakeService::start(FakeConfig { subaccount, instance: unrelated("I", 2), faults, ..FakeConfig::default() });
+        let s = Scratch::new();
+        let settings = s.write(
+            "settings.toml",
+            "enable_integration_monitoring = false\nenable_business_process_monitoring = true\ndestination_name = \"CALM_BPMON\"\n",
+        );
+        let run = calm(&["check", "--destination-key", p(&s.key(&fake)), "--settings", p(&settings), "--format", "json"], &[]);
+        assert_eq!(run.code, 3, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{name}: expected {expected:?} in {}", run.stderr);
+        let doc = json_report(&run);
+        assert_eq!(doc["complete"], false, "{name}");
+        assert!(
+            doc["source_failures"].as_array().unwrap().iter().any(|f| f["message"].as_str().unwrap().contains(expected)
+                || format!("{}: {}", f["source"].as_str().unwrap(), f["message"].as_str().unwrap()).contains(expected)),
+            "{name}: {doc}"
+        );
+        let calm022 = results(&doc, "CALM022");
+        assert!(!calm022.is_empty(), "{name}");
+        for r in calm022 {
+            assert_eq!(r["status"], "error", "{name}: a rule over the whole list gives no verdict: {r}");
+        }
+    }
+}
+
+/// A list that is read whole and consistent still passes: the checks above are no false alarm
+/// on a full last page announced by Page-Count, nor on an empty subaccount.
+#[test]
+fn a_consistent_list_with_a_full_last_page_passes() {
+    let mut subaccount = unrelated("S", 1999);
+    subaccount.push(calm_destination("CALM_BPMON"));
+    let fake = FakeService::start(FakeConfig { subaccount, instance: unrelated("I", 1000), ..FakeConfig::default() });
+    let s = Scratch::new();
+    let run = calm(&["check", "--destination-key", p(&s.key(&fake)), "--format", "json", "--fail-on", "never"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = json_report(&run);
+    assert_eq!(doc["complete"], true);
+    assert_eq!(doc["coverage"]["destinations_found"], 3000);
+    let asked: Vec<String> = fake.requests().iter().filter(|r| r.method == "GET").map(|r| r.path_and_query.clone()).collect();
+    assert!(asked.iter().all(|q| q.contains("$entityCount=true") && q.contains("$pageCount=true")), "{asked:?}");
+}
+
+/// Regression (issue 27, point 10): a page of 150,000 items for `$pageSize=1000` was read and
+/// parsed whole (1.2 GB).
+#[test]
+fn an_oversized_page_is_refused_before_it_is_held() {
+    let cases = [
+        (
+            FaultKind::HugePage { items: 150_000, pad: 0, chunked: false },
+            "the answer holds more than 1000 destinations, the page size asked for",
+        ),
+        (
+            FaultKind::HugePage { items: 20_000, pad: 1000, chunked: true },
+            "the answer is larger than 16449536 bytes, the most calm-audit reads for a page of 1000 destinations",
+        ),
+        (
+            FaultKind::HugePage { items: 20_000, pad: 1000, chunked: false },
+            "the answer is larger than 16449536 bytes, the most calm-audit reads for a page of 1000 destinations",
+        ),
+    ];
+    for (kind, expected) in cases {
+        let fake = FakeService::start(FakeConfig {
+            subaccount: vec![calm_destination("CALM_BPMON")],
+            faults: vec![Fault::always(Target::Subaccount, kind.clone())],
+            ..FakeConfig::default()
+        });
+        let s = Scratch::new();
+        let run = calm(&["check", "--destination-key", p(&s.key(&fake)), "--format", "json"], &[]);
+        assert_eq!(run.code, 3, "{kind:?}: {}", run.stderr);
+        assert!(run.stderr.contains(&format!("subaccount level, page 1: {expected}")), "{kind:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("HUGE"), "nothing of the answer is shown");
+        assert_eq!(json_report(&run)["complete"], false);
+        assert!(run.elapsed < Duration::from_secs(30), "{kind:?} took {:?}", run.elapsed);
+    }
+}
+
+/// Regression (issue 27, point 9): `Retry-After: 60` on every page had no overall bound; 10,000
+/// announced pages projected to 62 hours.
+#[test]
+fn the_deadline_bounds_a_live_target_retry_after_waits_included() {
+    let retry = |seconds: &str| FaultKind::Status { status: 429, retry_after: Some(seconds.into()), body: "Too Many Requests".into() };
+    let cases = [
+        ("Retry-After 60 on every page", Fault::always(Target::Subaccount, retry("60")), vec!["--deadline", "2"]),
+        ("Retry-After 1 on every page", Fault::always(Target::Instance, retry("1")), vec!["--deadline", "2"]),
+        (
+            "a page that never answers",
+            Fault::always(Target::Subaccount, FaultKind::Hang).on_page(2),
+            vec!["--deadline", "1", "--timeout", "30"],
+        ),
+        ("find that never answers", Fault::always(Target::Find, FaultKind::Hang), vec!["--deadline", "2", "--timeout", "30", "--probe"]),
+    ];
+    for (name, fault, extra) in cases {
+        let mut subaccount = unrelated("S", 1500);
+        subaccount.push(calm_destination("CALM_BPMON"));
+        let fake = FakeService::start(FakeConfig { subaccount, instance: unrelated("I", 3), faults: vec![fault], ..FakeConfig::default() });
+        let s = Scratch::new();
+        let key = s.key(&fake);
+        let mut args = vec!["check", "--destination-key", p(&key), "--format", "json"];
+        args.extend(extra.iter().copied());
+        let run = calm(&args, &[]);
+        assert_eq!(run.code, 3, "{name}: {}", run.stderr);
+        assert!(run.stderr.contains("s for this live target passed (--deadline, Retry-After waits included)"), "{name}: {}", run.stderr);
+        assert!(run.elapsed < Duration::from_secs(8), "{name}: took {:?}", run.elapsed);
+        let doc = json_report(&run);
+        assert_eq!(doc["complete"], false, "{name}");
+        // Said once per level (or for the find calls), not once per page cut short.
+        assert!(run.stderr.matches("--deadline").count() <= 2, "{name}: {}", run.stderr);
+    }
+}
+
+/// Past its deadline one target fails; the others of the run go on and are audited.
+#[test]
+fn a_target_past_its_deadline_fails_and_the_others_go_on() {
+    let slow = FakeService::start(FakeConfig {
+        subaccount: vec![calm_destination("CALM_SLOW")],
+        faults: vec![Fault::always(
+            Target::Subaccount,
+            FaultKind::Status { status: 503, retry_after: Some("60".into()), body: "Service Unavailable".into() },
+        )],
+        ..FakeConfig::default()
+    });
+    let fine = FakeService::start(FakeConfig { subaccount: vec![calm_destination("CALM_FINE")], ..FakeConfig::default() });
+    let s = Scratch::new();
+    s.write("slow-key.json", &slow.destination_key_json().to_string());
+    s.write("fine-key.json", &fine.destination_key_json().to_string());
+    let config = s.write(
+        "calm-audit.toml",
+        "deadline = 2\n\n[[target]]\nname = \"slow\"\ndestination_key = \"slow-key.json\"\n\n[[target]]\nname = \"fine\"\ndestination_key = \"fine-key.json\"\n",
+    );
+    let shown = calm(&["check", "--config", p(&config), "--show-config"], &[]);
+    assert!(shown.stdout.lines().any(|l| l.starts_with("deadline = 2") && l.contains("calm-audit.toml")), "{}", shown.stdout);
+    let run = calm(&["check", "--config", p(&config), "--format", "json", "--all-results"], &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.elapsed < Duration::from_secs(8), "took {:?}", run.elapsed);
+    let doc = json_report(&run);
+    let judged: Vec<(&str, &str)> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["target"].as_str().unwrap_or_default(), r["object"]["name"].as_str().unwrap_or_default()))
+        .collect();
+    assert!(judged.contains(&("fine", "CALM_FINE")), "the other target is audited: {judged:?}");
+    assert!(run.stderr.contains("--deadline"), "{}", run.stderr);
+}
+
+/// Regression (issue 27, point 3): a token service that echoed the key's secret JSON-escaped,
+/// percent-encoded in lower case, over two lines or base64-encoded had it printed on standard
+/// error and in the report. Now no 6-character piece of it is anywhere.
+#[test]
+fn an_echoing_token_service_shows_no_form_of_the_secret() {
+    use support::fake_service::EchoForm;
+    for form in [EchoForm::JsonEscaped, EchoForm::LowerPercent, EchoForm::TwoLines, EchoForm::Base64] {
+        let fake = FakeService::start(FakeConfig {
+            client_secret: ODD_SECRET.to_owned(),
+            subaccount: vec![calm_destination("CALM_BPMON")],
+            faults: vec![Fault::always(Target::Token, FaultKind::EchoSecret { status: 401, form })],
+            ..FakeConfig::default()
+        });
+        let s = Scratch::new();
+        let key = s.key(&fake);
+        let reports = tempfile::tempdir().unwrap();
+        let mut args: Vec<String> = ["check", "--destination-key", p(&key), "-v"].iter().map(|a| (*a).to_owned()).collect();
+        args.extend(report_args(reports.path()));
+        let run = calm(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+        assert_eq!(run.code, 3, "{form:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("the token endpoint answered HTTP 401 (application/json,")
+                && run.stderr.contains("error text withheld: it quotes a credential"),
+            "{form:?}: {}",
+            run.stderr
+        );
+        let all = everything_written(&run, reports.path());
+        for piece in pieces(ODD_SECRET) {
+            assert!(!all.contains(&piece), "{form:?}: {piece:?} of the key's secret is in the output:\n{all}");
+        }
+    }
+}
+
+/// The same for the Destination service's documented error (echoing the bearer token) and for
+/// find's `authTokens[].error` (echoing the destination's own client secret).
+#[test]
+fn no_documented_error_text_shows_a_form_of_a_credential() {
+    use support::fake_service::EchoForm;
+    let b64 = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(ODD_SECRET)
+    };
+    let mut destination = calm_destination("CALM_BPMON");
+    destination["clientSecret"] = json!(ODD_SECRET);
+    let mut find_tokens = std::collections::HashMap::new();
+    find_tokens.insert("CALM_BPMON".to_owned(), FindToken::Error(format!("401 Bad credentials for client_secret {b64}")));
+    let fake = FakeService::start(FakeConfig {
+        subaccount: vec![destination],
+        find_tokens,
+        faults: vec![Fault::always(Target::Instance, FaultKind::EchoSecret { status: 400, form: EchoForm::Base64 })],
+        ..FakeConfig::default()
+    });
+    let s = Scratch::new();
+    let key = s.key(&fake);
+    let reports = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> =
+        ["check", "--destination-key", p(&key), "--probe", "--all-results"].iter().map(|a| (*a).to_owned()).collect();
+    args.extend(report_args(reports.path()));
+    let run = calm(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(run.stderr.contains("instance level, page 1: HTTP 400 (application/json,"), "{}", run.stderr);
+    let all = everything_written(&run, reports.path());
+    assert!(all.contains("error text withheld: it quotes a credential"), "{all}");
+    let token = fake.access_token();
+    for secret in [ODD_SECRET, token.as_str()] {
+        for piece in pieces(secret) {
+            assert!(!all.contains(&piece), "{piece:?} of a credential is in the output:\n{all}");
+        }
+    }
+}
+
+/// The class behind points 7, 9 and 10, as a property over random bounds, page sizes and a
+/// random count the items do not reach (a seeded loop; no new dependency): a read that hit a
+/// bound or read an inconsistent list always has a failure, and a read without one has every
+/// destination of both levels, each name once.
+#[test]
+fn random_bounds_and_page_sizes_never_end_in_a_silent_partial_read() {
+    use calm_audit::source::live::{self, LiveOptions};
+    use std::sync::Arc;
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below.max(1)
+    };
+    let (mut whole, mut failed) = (0, 0);
+    for round in 0..16 {
+        let (n_sub, n_inst) = (next(2500) as usize, next(300) as usize);
+        let page_size = 50 + next(951) as u32;
+        let max_target_bytes = 100usize << next(16);
+        let deadline = Duration::from_millis(50 + next(3000));
+        let skewed = next(3) == 0;
+        let pages = (n_sub as u64).div_ceil(u64::from(page_size)).max(1);
+        let faults = if skewed {
+            let page = 1 + next(pages) as u32;
+            vec![Fault::always(Target::Subaccount, FaultKind::EntityCount(n_sub as u64 + 1)).on_page(page)]
+        } else {
+            Vec::new()
+        };
+        let fake = FakeService::start(FakeConfig {
+            subaccount: unrelated("S", n_sub),
+            instance: unrelated("I", n_inst),
+            faults,
+            ..FakeConfig::default()
+        });
+        let s = Scratch::new();
+        let key = live::key::load_file(&s.key(&fake)).unwrap();
+        let options = LiveOptions { page_size, max_target_bytes, deadline, ..LiveOptions::default() };
+        let read = live::read(&key, options, &|_| true, Arc::new(|_: &str| {}), Arc::new(|_, _| {})).unwrap();
+        let case =
+            format!("round {round}: {n_sub}+{n_inst} at {page_size} a page, {max_target_bytes} bytes, {deadline:?}, skewed {skewed}");
+        if skewed {
+            assert!(!read.failures.is_empty(), "{case}: a count the items do not reach passed");
+        }
+        if max_target_bytes < 200 {
+            assert!(!read.failures.is_empty(), "{case}: the byte bound was hit");
+        }
+        if read.failures.is_empty() {
+            whole += 1;
+            assert_eq!(read.destinations.len(), n_sub + n_inst, "{case}: a partial read without a failure");
+            let mut names: Vec<(String, Option<calm_audit::model::Level>)> =
+                read.destinations.iter().map(|d| (d.name().to_owned(), d.origin.level)).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), n_sub + n_inst, "{case}");
+        } else {
+            failed += 1;
+            for f in &read.failures {
+                assert!(!f.message.is_empty(), "{case}: {f:?}");
+            }
+        }
+    }
+    assert!(whole > 0 && failed > 0, "the rounds cover both outcomes: {whole} whole, {failed} failed");
+}
+
+#[test]
+fn a_deadline_that_is_no_number_of_seconds_is_refused() {
+    let s = Scratch::new();
+    for bad in ["0", "-1", "nan", "inf", "86401", "ten"] {
+        let run = calm(&["check", &format!("--deadline={bad}"), "--destination-key", "unused.json"], &[]);
+        assert_eq!(run.code, 2, "--deadline {bad}: {}", run.stderr);
+        assert!(run.stderr.contains("--deadline"), "{}", run.stderr);
+    }
+    let key =
+        s.write("k.json", r#"{"clientid": "c", "clientsecret": "s", "url": "https://uaa.example.com", "uri": "https://d.example.com"}"#);
+    let run = calm(&["check", "--destination-key", p(&key)], &[("CALM_AUDIT_DEADLINE", "soon")]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("CALM_AUDIT_DEADLINE"), "{}", run.stderr);
+    let config = s.write("calm-audit.toml", "destination_key = \"k.json\"\n\ndeadline = 0\n");
+    let run = calm(&["check", "--config", p(&config)], &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("calm-audit.toml:3") && run.stderr.contains("deadline"), "{}", run.stderr);
+}
+
+/// Point 3 as a property: random secrets of every printable class, echoed by the token endpoint
+/// in each form, never have a 6-character piece in any output (a seeded loop).
+#[test]
+fn random_secrets_echoed_by_the_token_endpoint_never_reach_an_output() {
+    use support::fake_service::EchoForm;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    for _ in 0..6 {
+        let len = 8 + next(60) as usize;
+        let secret: String = (0..len).map(|_| char::from(b'!' + next(94) as u8)).collect();
+        for form in [EchoForm::JsonEscaped, EchoForm::LowerPercent, EchoForm::TwoLines, EchoForm::Base64] {
+            let fake = FakeService::start(FakeConfig {
+                client_secret: secret.clone(),
+                faults: vec![Fault::always(Target::Token, FaultKind::EchoSecret { status: 401, form })],
+                ..FakeConfig::default()
+            });
+            let s = Scratch::new();
+            let key = s.key(&fake);
+            let reports = tempfile::tempdir().unwrap();
+            let mut args: Vec<String> = ["check", "--destination-key", p(&key), "-v"].iter().map(|a| (*a).to_owned()).collect();
+            args.extend(report_args(reports.path()));
+            let run = calm(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+            assert_eq!(run.code, 3, "{secret:?} {form:?}: {}", run.stderr);
+            let all = everything_written(&run, reports.path());
+            for piece in pieces(&secret) {
+                assert!(!all.contains(&piece), "{secret:?} {form:?}: {piece:?} is in the output:\n{all}");
+            }
+        }
+    }
 }

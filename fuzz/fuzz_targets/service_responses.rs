@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = parse_token(body);
         }
         1 => {
-            let _ = parse_page("application/json", body);
+            let _ = parse_page("application/json", body, 1000, "destinations");
         }
         2 => {
             if let Ok(link) = std::str::from_utf8(body) {

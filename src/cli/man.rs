@@ -155,6 +155,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("CALM_AUDIT_EXCLUDE", "Globs left out of folder walks, comma-separated (--exclude)."),
     ("CALM_AUDIT_CONCURRENCY", "Targets audited at once (--concurrency)."),
     ("CALM_AUDIT_TIMEOUT", "Seconds allowed for each request of a live read (--timeout)."),
+    ("CALM_AUDIT_DEADLINE", "Seconds allowed for the whole read of each live target (--deadline)."),
     ("CALM_AUDIT_PROBE", "true: ask SAP's find call for a token per destination (--probe)."),
     ("CALM_AUDIT_CA_CERT", "An extra trusted CA certificate for a live read (--ca-cert)."),
     ("CALM_AUDIT_VERBOSE", "true: log each request and each file skipped (--verbose)."),

@@ -31,7 +31,7 @@ pub enum Command {
     /// digest, to audit later with `check SNAPSHOT` or to attach to a support ticket.
     /// A snapshot keeps destinations only: give --settings and --calm-key to `check SNAPSHOT`.
     #[command(mut_arg("settings", |a| a.hide(true)), mut_arg("calm_key", |a| a.hide(true)))]
-    Snapshot(snapshot::SnapshotArgs),
+    Snapshot(Box<snapshot::SnapshotArgs>),
     /// Write a commented configuration file (calm-audit.toml).
     Init(init::InitArgs),
     /// List the rule catalog.

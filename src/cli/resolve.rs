@@ -583,6 +583,29 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             }
         },
     };
+    let deadline = match s.deadline {
+        Some(t) => {
+            b.note("deadline", t, Source::Flag);
+            t
+        }
+        None => match (env("CALM_AUDIT_DEADLINE"), file.and_then(|f| f.deadline.as_ref())) {
+            (Some((v, name)), _) => {
+                let t = super::sources::parse_deadline(&v).map_err(|e| env_error(name, e))?;
+                b.note("deadline", t, Source::Env(name));
+                t
+            }
+            (None, Some(spanned)) => {
+                let t = super::sources::parse_deadline(&spanned.get_ref().to_string())
+                    .map_err(|e| loaded_error(loaded, spanned.span(), format!("deadline: {e}")))?;
+                b.note("deadline", t, b.file_at(spanned.span()));
+                t
+            }
+            (None, None) => {
+                b.note("deadline", 600, Source::Default);
+                600.0
+            }
+        },
+    };
     let probe = b.flag_bool("probe", s.probe, "CALM_AUDIT_PROBE", file.and_then(|f| f.probe))?;
     let verbose = b.flag_bool("verbose", s.verbose, "CALM_AUDIT_VERBOSE", file.and_then(|f| f.verbose))?;
     let ca_cert = b.path("ca_cert", s.ca_cert.as_deref(), Some("CALM_AUDIT_CA_CERT"), file.and_then(|f| f.ca_cert.as_ref()));
@@ -624,6 +647,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
         settings,
         calm_key,
         timeout: Some(timeout),
+        deadline: Some(deadline),
         probe,
         ca_cert: ca_cert.clone(),
         verbose,

@@ -45,6 +45,10 @@ pub struct SourceArgs {
     /// Live: seconds allowed for each request, reading the answer included [default: 30].
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
+    /// Live: seconds allowed for the whole read of each live target, Retry-After waits
+    /// included; past it the target is a failed source (exit 3) [default: 600].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_deadline)]
+    pub deadline: Option<f64>,
     /// Live: ask SAP's find call to fetch a token for each in-scope destination (CALM016).
     #[arg(long)]
     pub probe: bool,
@@ -84,6 +88,16 @@ pub fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Ok(s),
         _ => Err("expected a number of seconds between 0 and 3600".into()),
+    }
+}
+
+/// The longest `--deadline`: a day.
+const MAX_DEADLINE_SECS: f64 = 86_400.0;
+
+pub fn parse_deadline(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= MAX_DEADLINE_SECS => Ok(s),
+        _ => Err(format!("expected a number of seconds between 0 and {MAX_DEADLINE_SECS}")),
     }
 }
 
@@ -223,7 +237,8 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
 
 fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered, slim: Option<Option<String>>) -> Result<(), CliError> {
     let timeout = Duration::from_secs_f64(args.timeout.unwrap_or(30.0));
-    let mut options = LiveOptions { timeout, probe: args.probe, slim, ..LiveOptions::default() };
+    let deadline = Duration::from_secs_f64(args.deadline.unwrap_or(600.0));
+    let mut options = LiveOptions { timeout, deadline, probe: args.probe, slim, ..LiveOptions::default() };
     options.connect_timeout = options.connect_timeout.min(options.timeout);
     if let Some(path) = &args.ca_cert {
         let shown = path.display().to_string();

@@ -29,6 +29,8 @@ pub struct FileConfig {
     pub fail_on: Option<Spanned<String>>,
     pub all_results: Option<bool>,
     pub timeout: Option<Spanned<f64>>,
+    /// Seconds for the whole read of each live target (`--deadline`).
+    pub deadline: Option<Spanned<f64>>,
     pub probe: Option<bool>,
     pub ca_cert: Option<String>,
     pub verbose: Option<bool>,
@@ -180,6 +182,7 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 
 # Live options.
 # timeout = 30
+# deadline = 600
 # probe = false
 # ca_cert = "corporate-root.pem"
 

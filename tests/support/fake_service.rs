@@ -173,6 +173,32 @@ pub enum FaultKind {
     /// This status with the request echoed back as the body (its `Authorization` header, its
     /// query and its body), as a careless server or proxy does.
     Echo(u16),
+    /// The normal answer, but with this `Entity-Count` header instead of the true one (a
+    /// destination created or deleted while the list is read; or a count the items do not
+    /// reach).
+    EntityCount(u64),
+    /// The normal answer without its `Page-Count` and `Link` headers.
+    NoPaging,
+    /// 200 with `items` destinations in one page, whatever `$pageSize` asked for, each with a
+    /// `Description` of `pad` bytes; `chunked` sends it without a `Content-Length`, 64 KiB a chunk.
+    HugePage { items: usize, pad: usize, chunked: bool },
+    /// This status with the documented JSON error shapes of both services
+    /// (`{"error", "error_description"}` and `{"ErrorMessage"}`), whose text quotes the secret the
+    /// request carried (the token request's `client_secret`, else the bearer token) in `form`.
+    EchoSecret { status: u16, form: EchoForm },
+}
+
+/// How [`FaultKind::EchoSecret`] writes the secret it echoes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EchoForm {
+    /// As a JSON string holds it, `/` written `\/`.
+    JsonEscaped,
+    /// Every byte percent-encoded, in lower case (`%2f`).
+    LowerPercent,
+    /// Over two lines: a line feed in the middle.
+    TwoLines,
+    /// Standard base64.
+    Base64,
 }
 
 /// A request the fake received.
@@ -689,7 +715,82 @@ async fn handle(state: &State, request: Request<Incoming>, client_cert: bool) ->
             set_header(&mut response, "page-count", &pages.to_string());
             response
         }
+        FaultKind::EntityCount(entities) => {
+            let mut response = answer(state, &route, &incoming);
+            set_header(&mut response, "entity-count", &entities.to_string());
+            response
+        }
+        FaultKind::NoPaging => {
+            let mut response = answer(state, &route, &incoming);
+            response.headers_mut().remove("page-count");
+            response.headers_mut().remove(hyper::header::LINK);
+            response
+        }
+        FaultKind::HugePage { items, pad, chunked } => huge_page(items, pad, chunked),
+        FaultKind::EchoSecret { status, form } => {
+            let secret = match route {
+                Route::Token => parse_query(Some(&incoming.body)).get("client_secret").cloned().unwrap_or_default(),
+                _ => incoming
+                    .headers
+                    .get(hyper::header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split_once(' '))
+                    .map(|(_, token)| token.to_owned())
+                    .unwrap_or_default(),
+            };
+            echo_secret(StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED), &secret, form)
+        }
     }
+}
+
+/// One page of `items` small destinations, `pad` bytes of description each.
+fn huge_page(items: usize, pad: usize, chunked: bool) -> Response<FakeBody> {
+    let description = "x".repeat(pad);
+    let mut body = Vec::with_capacity(items * (pad + 64));
+    body.push(b'[');
+    for i in 0..items {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(format!(r#"{{"Name":"HUGE{i:07}","Type":"HTTP","Description":"{description}"}}"#).as_bytes());
+    }
+    body.push(b']');
+    let mut response = if chunked {
+        Response::new(FakeBody::chunked(body.chunks(64 * 1024).map(Bytes::copy_from_slice).collect()))
+    } else {
+        Response::new(FakeBody::full(body))
+    };
+    set_header(&mut response, "content-type", "application/json;charset=UTF-8");
+    set_header(&mut response, "page-count", "1");
+    response
+}
+
+/// The documented error shapes, their text quoting `secret` in `form`.
+fn echo_secret(status: StatusCode, secret: &str, form: EchoForm) -> Response<FakeBody> {
+    // The inside of a JSON string holding `text`.
+    let escaped = |text: &str| {
+        let json = serde_json::to_string(text).expect("JSON string");
+        json[1..json.len() - 1].to_owned()
+    };
+    let shown = match form {
+        EchoForm::JsonEscaped => escaped(secret).replace('/', "\\/"),
+        EchoForm::LowerPercent => secret.bytes().map(|b| format!("%{b:02x}")).collect(),
+        EchoForm::TwoLines => {
+            let middle = secret.char_indices().nth(secret.chars().count() / 2).map_or(0, |(i, _)| i);
+            format!("{}\\n{}", escaped(&secret[..middle]), escaped(&secret[middle..]))
+        }
+        EchoForm::Base64 => {
+            let mut encoded = base64url(secret.as_bytes()).replace('-', "+").replace('_', "/");
+            while !encoded.len().is_multiple_of(4) {
+                encoded.push('=');
+            }
+            encoded
+        }
+    };
+    // Written by hand, so that `\/` stays as the server wrote it.
+    let text = format!("Bad credentials: the client secret {shown} does not match");
+    let body = format!(r#"{{"error":"invalid_client","error_description":"{text}","ErrorMessage":"{text}"}}"#);
+    with_type(status, "application/json;charset=UTF-8", body)
 }
 
 fn answer(state: &State, route: &Route, incoming: &RequestInfo) -> Response<FakeBody> {

@@ -20,7 +20,28 @@ pub struct Answer {
 }
 
 /// Why a request gave up; the text is safe to show (no tokens, no secrets).
-pub type Failed = String;
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    pub message: String,
+    /// A bound of the whole live target ended it (the deadline, the bytes of all answers):
+    /// every later request would fail the same way, so the reader stops asking.
+    pub stop: bool,
+}
+
+impl Failed {
+    fn new(message: impl Into<String>) -> Failed {
+        Failed { message: message.into(), stop: false }
+    }
+}
+
+/// The most bytes of one answer that are read, and what that bound is, for the message that
+/// refuses a larger answer before it is held whole or parsed.
+#[derive(Clone, Copy, Debug)]
+pub struct BodyLimit<'a> {
+    pub bytes: usize,
+    /// What the bound is for (`"a page of 1000 destinations"`).
+    pub of: &'a str,
+}
 
 /// Only `https`, or `http` to a loopback address (the test suite's fake service).
 pub fn check_url(raw: &str, what: &str, source: &str) -> Result<Url, InputError> {
@@ -51,6 +72,10 @@ pub struct Http {
     token_client: Client,
     options: LiveOptions,
     log: Log,
+    /// When the live target's overall deadline passes: no request or wait goes beyond it.
+    deadline: tokio::time::Instant,
+    /// Bytes of all answers read so far (bounded by [`LiveOptions::max_target_bytes`]).
+    read_bytes: std::sync::atomic::AtomicUsize,
 }
 
 fn builder(options: &LiveOptions) -> reqwest::ClientBuilder {
@@ -81,41 +106,79 @@ impl Http {
                 builder(&options).identity(identity).build().map_err(fail)?
             }
         };
-        Ok(Http { client, token_client, options, log })
+        let deadline = tokio::time::Instant::now() + options.deadline;
+        Ok(Http { client, token_client, options, log, deadline, read_bytes: std::sync::atomic::AtomicUsize::new(0) })
     }
 
     pub fn options(&self) -> &LiveOptions {
         &self.options
     }
 
+    /// When the overall deadline passes (`--deadline`, counted from the start of the read).
+    pub fn deadline(&self) -> tokio::time::Instant {
+        self.deadline
+    }
+
+    /// Why no further request of this target is sent, if a bound of the whole target was
+    /// reached: the deadline, or the bytes of all answers.
+    pub fn stopped(&self, detail: &str) -> Option<Failed> {
+        if tokio::time::Instant::now() >= self.deadline {
+            return Some(self.deadline_failure(detail));
+        }
+        let read = self.read_bytes.load(std::sync::atomic::Ordering::Relaxed);
+        let bound = self.options.max_target_bytes;
+        (read > bound).then(|| Failed {
+            message: format!(
+                "the answers of this live target passed {bound} bytes in all, the most calm-audit reads of one target: {detail}; the read is incomplete"
+            ),
+            stop: true,
+        })
+    }
+
+    /// The failure of whatever the deadline cut short.
+    pub fn deadline_failure(&self, detail: &str) -> Failed {
+        Failed { message: deadline_message(self.options.deadline, detail), stop: true }
+    }
+
     /// POST to a token endpoint with a form body; the body is never logged.
-    pub async fn post_form(&self, url: &Url, form: String) -> Result<Answer, Failed> {
+    pub async fn post_form(&self, url: &Url, form: String, limit: BodyLimit<'_>) -> Result<Answer, Failed> {
         let request = self
             .token_client
             .post(url.clone())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(ACCEPT, "application/json")
             .body(form);
-        self.send(Method::POST, url, request).await
+        self.send(Method::POST, url, request, limit).await
     }
 
     /// GET with the bearer token.
-    pub async fn get(&self, url: &Url, token: &str) -> Result<Answer, Failed> {
+    pub async fn get(&self, url: &Url, token: &str, limit: BodyLimit<'_>) -> Result<Answer, Failed> {
         let request = self.client.get(url.clone()).bearer_auth(token).header(ACCEPT, "application/json");
-        self.send(Method::GET, url, request).await
+        self.send(Method::GET, url, request, limit).await
     }
 
-    async fn send(&self, method: Method, url: &Url, request: reqwest::RequestBuilder) -> Result<Answer, Failed> {
+    async fn send(&self, method: Method, url: &Url, request: reqwest::RequestBuilder, limit: BodyLimit<'_>) -> Result<Answer, Failed> {
         let attempts = self.options.attempts.max(1);
         let mut attempt = 0;
         loop {
             attempt += 1;
             let Some(this) = request.try_clone() else {
-                return Err("internal: request cannot be repeated".into());
+                return Err(Failed::new("internal: request cannot be repeated"));
             };
+            if let Some(stopped) = self.stopped("stopped before the request was sent") {
+                return Err(stopped);
+            }
             let started = Instant::now();
-            let outcome = self.once(this).await;
+            // The per-request timeout is the client's; the deadline may end an attempt sooner.
+            let Ok(outcome) = tokio::time::timeout_at(self.deadline, self.once(this, limit)).await else {
+                (self.log)(&format!("{method} {url} -> stopped at the deadline (attempt {attempt}/{attempts})"));
+                return Err(self.deadline_failure("before the answer was complete"));
+            };
             let elapsed = started.elapsed().as_millis();
+            // Every answer read counts, also one retried (a 429 may come with a body).
+            if let Ok(answer) = &outcome {
+                self.read_bytes.fetch_add(answer.body.len(), std::sync::atomic::Ordering::Relaxed);
+            }
             let (retry, wait_hint, failed) = match outcome {
                 Ok(answer) if is_retryable_status(answer.status) => {
                     (self.log)(&format!("{method} {url} -> {} in {elapsed} ms (attempt {attempt}/{attempts})", answer.status.as_u16()));
@@ -125,11 +188,14 @@ impl Http {
                 }
                 Ok(answer) => {
                     (self.log)(&format!("{method} {url} -> {} in {elapsed} ms ({} bytes)", answer.status.as_u16(), answer.body.len()));
+                    if let Some(stopped) = self.stopped("the last answer was dropped") {
+                        return Err(stopped);
+                    }
                     return Ok(answer);
                 }
                 Err(Attempt::Final(message)) => {
                     (self.log)(&format!("{method} {url} -> {message}"));
-                    return Err(message);
+                    return Err(Failed::new(message));
                 }
                 Err(Attempt::Transient(message)) => {
                     (self.log)(&format!("{method} {url} -> {message} (attempt {attempt}/{attempts})"));
@@ -137,28 +203,48 @@ impl Http {
                 }
             };
             if !retry || attempt >= attempts {
-                return Err(failed);
+                return Err(Failed::new(failed));
             }
-            tokio::time::sleep(backoff(attempt, wait_hint, &self.options)).await;
+            let wait = backoff(attempt, wait_hint, &self.options);
+            // A wait that would end past the deadline is not begun: the target fails now, with
+            // the bound named, rather than after sleeping into it.
+            if tokio::time::Instant::now() + wait >= self.deadline {
+                let why = format!("{failed}; the next attempt was due in {:.1} s", wait.as_secs_f64());
+                return Err(self.deadline_failure(&why));
+            }
+            tokio::time::sleep(wait).await;
         }
     }
 
-    async fn once(&self, request: reqwest::RequestBuilder) -> Result<Answer, Attempt> {
+    async fn once(&self, request: reqwest::RequestBuilder, limit: BodyLimit<'_>) -> Result<Answer, Attempt> {
         let timeout_secs = self.options.timeout.as_secs_f64();
         let response = request.send().await.map_err(|e| classify(&e, timeout_secs))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let limit = self.options.max_body_bytes;
-        if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(Attempt::Final(format!("the answer is larger than the limit of {limit} bytes")));
+        let too_large = || {
+            Attempt::Final(format!(
+                "the answer is larger than {} bytes, the most calm-audit reads for {}: refused before it was read whole",
+                limit.bytes, limit.of
+            ))
+        };
+        if response.content_length().is_some_and(|n| n > limit.bytes as u64) {
+            return Err(too_large());
         }
-        let body = read_limited(response, limit).await.map_err(|e| match e {
+        let body = read_limited(response, limit.bytes).await.map_err(|e| match e {
             BodyError::Http(e) if e.is_timeout() => Attempt::Final(format!("no complete answer within {timeout_secs} s")),
             BodyError::Http(_) => Attempt::Transient("the answer was cut off".into()),
-            BodyError::TooLarge => Attempt::Final(format!("the answer is larger than the limit of {limit} bytes")),
+            BodyError::TooLarge => too_large(),
         })?;
         Ok(Answer { status, headers, body })
     }
+}
+
+/// What a failure at the deadline says: the bound, its flag, and what it cut short.
+pub fn deadline_message(deadline: Duration, detail: &str) -> String {
+    format!(
+        "the deadline of {} s for this live target passed (--deadline, Retry-After waits included): {detail}; the read is incomplete",
+        deadline.as_secs_f64()
+    )
 }
 
 enum BodyError {
@@ -268,26 +354,6 @@ pub fn path_segment(value: &str) -> String {
     out
 }
 
-/// A short, single-line excerpt of an error body (servers answer plain text).
-/// What may be shown of a server's answer: one line of at most 160 characters, with every
-/// secret of the run masked, the values of secret-named fields (`client_secret=...`,
-/// `"access_token": "..."`) and URL credentials and query values hidden. Masked before it is
-/// cut, so a cut never leaves the start of a secret. A server or proxy that echoes the request
-/// shows nothing of the key.
-pub fn excerpt(body: &[u8]) -> String {
-    const SHOWN: usize = 160;
-    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
-    let masker = crate::output::Masker::current();
-    let masked = masker.mask(&text);
-    let one_line: String = masked.split_whitespace().collect::<Vec<_>>().join(" ");
-    let hidden = crate::model::url::redact_urls_in(&hide_secret_fields(&one_line)).into_owned();
-    let mut shown: String = hidden.chars().take(SHOWN).collect();
-    if hidden.chars().count() > SHOWN {
-        shown.push_str("...");
-    }
-    shown
-}
-
 /// `name=value` and `"name": "value"` with a secret-looking name: the value becomes `***`.
 pub fn hide_secret_fields(text: &str) -> String {
     let secret_name = |name: &str| {
@@ -356,11 +422,11 @@ mod tests {
             ("Authorization: Bearer echoed-bearer-token", "echoed-bearer"),
             ("see https://u:echoed-pw@h/x?token=echoed-q", "echoed"),
         ] {
-            let shown = excerpt(body.as_bytes());
+            let shown = super::super::answer::shown_text(body, &[]).unwrap_or_default();
             assert!(!shown.contains(hidden), "{body} -> {shown}");
         }
         let long = format!("{}client_secret=abc", "x ".repeat(200));
-        assert!(excerpt(long.as_bytes()).ends_with("..."));
+        assert!(super::super::answer::shown_text(&long, &[]).is_some_and(|s| s.ends_with("...")));
     }
 
     #[test]
