@@ -212,7 +212,8 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     }
     let settings = gathered.settings.as_ref();
     let scoped: Vec<&Destination> = gathered.destinations.iter().filter(|d| in_scope(d, settings)).collect();
-    certs::open_for(&mut gathered.keystores, &scoped);
+    let refused = certs::open_for(&mut gathered.keystores, &scoped);
+    gathered.failures.extend(refused);
     // A failure message may quote a URL (an HTTP client's error does): never its secrets.
     for failure in &mut gathered.failures {
         failure.source = redact_urls_in(&failure.source).into_owned();
