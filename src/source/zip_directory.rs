@@ -1,0 +1,141 @@
+//! A zip archive's central directory checked against the archive's bytes (SPEC §8).
+//!
+//! The loader reads entries through the directory, as the zip crate does; a streaming reader
+//! (and many tools) read the local headers one after another instead. When the two disagree,
+//! the archive means one thing to calm-audit and another to whatever deploys it: a directory
+//! that names one local header twice reads one destination twice and never sees another. So the
+//! directory must account for the archive: every entry has its own local header and bytes, no
+//! two overlap, and no local header lies in bytes no entry covers. Otherwise the archive is a
+//! failed source, and none of it is read.
+
+use std::io::{Read, Seek};
+
+/// The signature of a local file header.
+const LOCAL_HEADER: &[u8] = b"PK\x03\x04";
+
+/// One entry's bytes in the archive: its local header, name, extra field and data.
+struct Span {
+    start: u64,
+    end: u64,
+    name: String,
+}
+
+/// `Ok` when the directory of `archive` (read from `bytes`) accounts for every local entry in
+/// them; otherwise what does not add up, naming the entries and byte offsets.
+pub fn accounted<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, bytes: &[u8]) -> Result<(), String> {
+    let len = bytes.len() as u64;
+    let mut spans = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let entry = archive.by_index_raw(i).map_err(|e| format!("the local header of entry {} cannot be read ({e})", i + 1))?;
+        let start = entry.header_start();
+        let end = entry.data_start().checked_add(entry.compressed_size()).filter(|end| *end <= len);
+        let name = format!("{:?}", entry.name());
+        let Some(end) = end else {
+            return Err(format!("entry {name} claims {} bytes of data, past the end of the archive", entry.compressed_size()));
+        };
+        spans.push(Span { start, end, name });
+    }
+    spans.sort_by_key(|s| (s.start, s.end));
+    for pair in spans.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.start == b.start {
+            return Err(format!("its directory points entries {} and {} at one local header (byte {})", a.name, b.name, a.start));
+        }
+        if b.start < a.end {
+            return Err(format!("entry {} starts at byte {}, inside entry {} (bytes {}–{})", b.name, b.start, a.name, a.start, a.end));
+        }
+    }
+    // The bytes no entry covers: before the first, between entries, and after the last (the
+    // directory itself, the end record, a comment) hold no local header.
+    let mut from = 0u64;
+    let gaps = spans.iter().map(|s| (s.start, s.end)).chain(std::iter::once((len, len)));
+    for (start, end) in gaps {
+        let gap = &bytes[usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len())..usize::try_from(start).unwrap_or(usize::MAX).min(bytes.len())];
+        if let Some(at) = memchr::memmem::find(gap, LOCAL_HEADER) {
+            return Err(format!("a local entry at byte {} that its directory does not name", from + at as u64));
+        }
+        from = from.max(end);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn archive(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        for (name, content) in entries {
+            w.start_file(*name, options).unwrap();
+            w.write_all(content).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn check(bytes: &[u8]) -> Result<(), String> {
+        let mut a = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+        accounted(&mut a, bytes)
+    }
+
+    /// The offset of the local header that the directory entry `index` names, as a position of
+    /// the 4 bytes to patch.
+    fn offset_field(bytes: &[u8], index: usize) -> usize {
+        let mut at = memchr::memmem::find(bytes, b"PK\x01\x02").unwrap();
+        for _ in 0..index {
+            let n = |o: usize| usize::from(u16::from_le_bytes([bytes[at + o], bytes[at + o + 1]]));
+            at += 46 + n(28) + n(30) + n(32);
+        }
+        at + 42
+    }
+
+    #[test]
+    fn an_ordinary_archive_is_accounted_for() {
+        assert_eq!(check(&archive(&[("a.json", b"[]"), ("b.json", b"{}"), ("dir/c.properties", b"Name=C\n")])), Ok(()));
+        assert_eq!(check(&archive(&[])), Ok(()));
+    }
+
+    #[test]
+    fn two_entries_at_one_local_header_are_refused() {
+        let mut bytes = archive(&[("pass.json", b"[1]"), ("fail.json", b"[2]")]);
+        let first = offset_field(&bytes, 0);
+        let second = offset_field(&bytes, 1);
+        let target: [u8; 4] = bytes[first..first + 4].try_into().unwrap();
+        bytes[second..second + 4].copy_from_slice(&target);
+        let e = check(&bytes).unwrap_err();
+        assert!(e.contains("one local header") && e.contains("\"pass.json\"") && e.contains("\"fail.json\""), "{e}");
+    }
+
+    #[test]
+    fn a_local_entry_the_directory_does_not_name_is_refused() {
+        // The directory of a one-entry archive, after two local entries: the second is unnamed.
+        let two = archive(&[("pass.json", b"[1]"), ("hidden.json", b"[2]")]);
+        let one = archive(&[("pass.json", b"[1]")]);
+        let directory = memchr::memmem::find(&one, b"PK\x01\x02").unwrap();
+        let locals_end = memchr::memmem::find(&two, b"PK\x01\x02").unwrap();
+        let mut bytes = two[..locals_end].to_vec();
+        let mut tail = one[directory..].to_vec();
+        // The end record's directory offset moves to where the directory now is.
+        let eocd = memchr::memmem::rfind(&tail, b"PK\x05\x06").unwrap();
+        tail[eocd + 16..eocd + 20].copy_from_slice(&u32::try_from(locals_end).unwrap().to_le_bytes());
+        bytes.extend(tail);
+        let e = check(&bytes).unwrap_err();
+        assert!(e.contains("does not name"), "{e}");
+    }
+
+    #[test]
+    fn an_entry_inside_another_is_refused() {
+        // a.json holds, as its data, b.json's local header and data; b's directory entry is
+        // then pointed there, inside a.
+        let alone = archive(&[("b.json", b"[2]")]);
+        let local = &alone[..memchr::memmem::find(&alone, b"PK\x01\x02").unwrap()];
+        let mut bytes = archive(&[("a.json", local), ("b.json", b"[2]")]);
+        let inside = memchr::memmem::find(&bytes[4..], local).unwrap() + 4;
+        let field = offset_field(&bytes, 1);
+        bytes[field..field + 4].copy_from_slice(&u32::try_from(inside).unwrap().to_le_bytes());
+        let e = check(&bytes).unwrap_err();
+        assert!(e.contains("inside entry \"a.json\""), "{e}");
+    }
+}
