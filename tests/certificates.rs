@@ -615,3 +615,61 @@ fn certificates_alone_are_nothing_to_audit() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("only certificates or keystores"), "{}", r.stderr);
 }
+
+/// Issue 27, point 8: a keystore of a few hundred bytes asking scrypt for N=2^19, r=16, p=16
+/// cost 20 s and 1 GiB per opening, once for each destination naming it with its own password,
+/// on worker threads left running after the result. Now its parameters refuse it before any
+/// derivation, in the clear or hidden in an encrypted part: a failed source naming the bound,
+/// once, for all three destinations, in well under the time one derivation would take.
+#[test]
+fn a_keystore_asking_scrypt_for_a_gigabyte_is_refused_before_deriving_for_every_destination() {
+    for hidden in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let keystore = made::p12_scrypt(1 << 19, 16, 16, hidden, KEYSTORE_PASSWORD);
+        assert!(keystore.len() < 400, "{}", keystore.len());
+        std::fs::write(dir.path().join("calm-client.p12"), &keystore).unwrap();
+        let destinations: Vec<serde_json::Value> = [(1, KEYSTORE_PASSWORD), (2, "other-password-2"), (3, "other-password-3")]
+            .iter()
+            .map(|(i, password)| mtls_destination(&format!("CALM_MTLS_{i}"), "calm-client.p12", Some(password)))
+            .collect();
+        write_json(&dir.path().join("d.json"), &serde_json::json!(destinations));
+        let started = Instant::now();
+        let r = at_today(dir.path(), &["check", ".", "--format", "json"]);
+        assert!(started.elapsed() < Duration::from_secs(3), "hidden {hidden}: took {:?}", started.elapsed());
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let failures = json["source_failures"].as_array().unwrap();
+        let bound = |text: &str| text.contains("scrypt with N=524288, r=16, p=16") && text.contains("1024 MiB");
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(failures[0]["source"].as_str().unwrap().ends_with("calm-client.p12"), "{failures:?}");
+        assert!(bound(failures[0]["message"].as_str().unwrap()), "{failures:?}");
+        assert!(bound(&r.stderr), "{}", r.stderr);
+        let readable: Vec<&serde_json::Value> = json["results"].as_array().unwrap().iter().filter(|r| r["code"] == "CALM061").collect();
+        // Hidden, only the right password opens the part that hides it; the others fail there.
+        let refused = readable.iter().filter(|r| bound(r["message"].as_str().unwrap())).count();
+        assert_eq!(refused, if hidden { 1 } else { 3 }, "{readable:?}");
+        assert!(readable.iter().all(|r| r["status"] == "fail"), "{readable:?}");
+        assert_eq!(json["complete"], false);
+    }
+}
+
+/// The run's budget is shared: keystores that are each within their own bounds are refused once
+/// the run has spent what it allows, each named; the same content is opened once per password.
+#[test]
+fn the_run_key_derivation_budget_is_shared_and_a_keystore_past_it_is_a_failed_source() {
+    use calm_audit::source::certs::kdf::Budget;
+    let chain = made::chain("calm-client", today(), -30, 100, 1, None);
+    let good = made::p12(&chain, KEYSTORE_PASSWORD);
+    let password = Password::Given(Secret::new(KEYSTORE_PASSWORD.to_owned()));
+    let mut unlimited = Budget::default();
+    assert!(certs::open_within(&good, &password, &mut unlimited).unwrap().contents.is_some());
+    // A budget for about one opening: the second is refused, naming the bound; nothing derived.
+    let scan = certs::pkcs12::scan(&good).unwrap().work;
+    let mut budget = Budget::new(scan * 2 + 10, Duration::from_secs(60));
+    assert!(certs::open_within(&good, &password, &mut budget).unwrap().contents.is_some());
+    let refused = certs::open_within(&good, &password, &mut budget).unwrap_err();
+    assert!(refused.0.contains("units of key-derivation work calm-audit allows in one run"), "{refused}");
+    // And a run whose time is spent refuses the next keystore at once.
+    let mut spent = Budget::new(u64::MAX, Duration::ZERO);
+    assert!(certs::open_within(&good, &password, &mut spent).unwrap_err().0.contains("0 s"));
+}
