@@ -41,10 +41,6 @@ pub struct Tlv<'a> {
 /// The first DER element of `bytes` and what follows it. `None`: not well-formed.
 fn element(bytes: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let (tag, len, start) = header(bytes)?;
-    // High tag numbers (0x1f) do not occur in PKCS#12.
-    if tag & 0x1f == 0x1f {
-        return None;
-    }
     let end = start.checked_add(len).filter(|end| *end <= bytes.len())?;
     Some((Tlv { tag, content: &bytes[start..end], whole: &bytes[..end] }, &bytes[end..]))
 }
@@ -95,15 +91,19 @@ impl<'a> Scan<'a> {
     /// Walks the elements of `content`; an OCTET STRING that holds exactly one DER element is
     /// walked into (the unencrypted parts of a PKCS#12 file are wrapped so). `outer`: encrypted
     /// parts are noted (inside one, `p12-keystore` decrypts none).
-    fn constructed(&mut self, content: &'a [u8], depth: usize, outer: bool) -> Result<(), Refused> {
+    fn constructed(&mut self, content: &'a [u8], depth: usize, outer: bool) -> Result<(), Unread> {
         if depth > MAX_DEPTH {
-            return Err(Refused(format!("its structures nest deeper than {MAX_DEPTH} levels: refused")));
+            return Err(Refused(format!("its structures nest deeper than {MAX_DEPTH} levels: refused")).into());
         }
-        let Some(items) = children(content) else { return Ok(()) };
+        // What is not walked is not counted: a structure that does not parse is refused (a
+        // DER reader, as p12-keystore's, would not read it either).
+        let Some(items) = children(content) else {
+            return Err(Unread::Malformed("not a readable PKCS#12 file (a structure in it is not well-formed DER)".into()));
+        };
         for (i, item) in items.iter().enumerate() {
             self.elements += 1;
             if self.elements > MAX_ELEMENTS {
-                return Err(Refused(format!("more than {MAX_ELEMENTS} ASN.1 elements: refused")));
+                return Err(Refused(format!("more than {MAX_ELEMENTS} ASN.1 elements: refused")).into());
             }
             if item.tag == SEQUENCE
                 && let Some(scheme) = children(item.content).and_then(|c| Scheme::of(&c))
@@ -188,16 +188,18 @@ pub fn precheck(bytes: &[u8]) -> Result<(), String> {
 /// The tag and the length a DER element declares, and where its content starts; `None` when
 /// the header itself is cut short or malformed.
 fn header(bytes: &[u8]) -> Option<(u8, usize, usize)> {
-    let (&tag, rest) = bytes.split_first()?;
-    let (&first, rest) = rest.split_first()?;
+    let (&tag, _) = bytes.split_first()?;
+    // A high tag number follows in base 128 (none is in PKCS#12, but an attribute may hold one).
+    let tag_len = if tag & 0x1f == 0x1f { 2 + bytes.get(1..5)?.iter().position(|b| b & 0x80 == 0)? } else { 1 };
+    let (&first, rest) = bytes.get(tag_len..)?.split_first()?;
     if first < 0x80 {
-        return Some((tag, usize::from(first), 2));
+        return Some((tag, usize::from(first), tag_len + 1));
     }
     let n = usize::from(first & 0x7f);
     if n == 0 || n > 4 || rest.len() < n {
         return None;
     }
-    Some((tag, rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), 2 + n))
+    Some((tag, rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)), tag_len + 1 + n))
 }
 
 /// Whether the file starts like a PKCS#12 PFX: a sequence whose first element is the version
@@ -231,7 +233,12 @@ pub fn open(bytes: &[u8], password: &str, budget: &mut Budget) -> Result<Opened,
             Err(Failure::Unsupported) => return Ok(Opened::unreadable("encrypted with a scheme that is not supported")),
         };
         let mut part = Scan { elements, ..Scan::default() };
-        part.constructed(&plain, 1, false)?;
+        match part.constructed(&plain, 1, false) {
+            Ok(()) => {}
+            Err(Unread::Bound(refused)) => return Err(refused),
+            // What does not decrypt to DER was decrypted with another password (or is damaged).
+            Err(Unread::Malformed(_)) => return Ok(Opened::failed(Problem::WrongPassword)),
+        }
         elements = part.elements;
         inside = inside.saturating_add(part.work);
         within(scan.work.saturating_add(again).saturating_add(inside))?;
@@ -376,6 +383,17 @@ mod tests {
         let fine = pfx_encrypted(scrypt_algorithm(1 << 10, 8, 1), &[0; 32]);
         assert_eq!(scan(&fine).unwrap().work, 8192);
         assert!(open(&fine, "pw", &mut Budget::default()).is_ok());
+    }
+
+    #[test]
+    fn a_structure_the_walk_cannot_read_never_hides_a_derivation() {
+        // An element with a high tag number beside the algorithm: walked past, not stopped at.
+        let high = vec![0x1f, 0x81, 0x01, 0x01, 0x00];
+        let hostile = seq(&[int(3), seq(&[high, scrypt_algorithm(1 << 19, 16, 16)])]);
+        assert!(precheck(&hostile).unwrap_err().contains("N=524288"));
+        // A constructed element whose content is not DER is refused, not skipped.
+        let garbage = seq(&[int(3), seq(&[vec![0x30, 0x02, 0xff, 0xff], scrypt_algorithm(1 << 19, 16, 16)])]);
+        assert!(precheck(&garbage).unwrap_err().contains("not well-formed DER"));
     }
 
     #[test]
