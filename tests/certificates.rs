@@ -673,3 +673,87 @@ fn the_run_key_derivation_budget_is_shared_and_a_keystore_past_it_is_a_failed_so
     let mut spent = Budget::new(u64::MAX, Duration::ZERO);
     assert!(certs::open_within(&good, &password, &mut spent).unwrap_err().0.contains("0 s"));
 }
+
+/// A small seeded generator, so a failing case can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// The class, not the instance: keystores damaged at random (bytes changed, counts and scrypt
+/// parameters set to random values) never cost more than one keystore may, never take long,
+/// and always end in contents or a reason.
+#[test]
+fn keystores_changed_at_random_never_cost_more_than_their_bound() {
+    use calm_audit::source::certs::kdf::{Budget, MAX_KEYSTORE_WORK};
+    let chain = made::chain("calm-client", today(), -30, 100, 1, None);
+    let seeds = [
+        made::p12(&chain, KEYSTORE_PASSWORD),
+        made::p12_scrypt(1 << 10, 8, 1, false, KEYSTORE_PASSWORD),
+        made::p12_scrypt(1 << 10, 8, 1, true, KEYSTORE_PASSWORD),
+    ];
+    let password = Password::Given(Secret::new(KEYSTORE_PASSWORD.to_owned()));
+    let mut rng = Rng(0x27_08_2026);
+    for round in 0..600 {
+        let mut bytes = seeds[round % seeds.len()].clone();
+        for _ in 0..=rng.below(4) {
+            let at = rng.below(bytes.len() as u64) as usize;
+            // Mostly large values: where a count or a parameter is, they ask for the most.
+            bytes[at] = if rng.below(3) == 0 { rng.next() as u8 } else { 0x7f };
+        }
+        let mut budget = Budget::default();
+        let started = Instant::now();
+        let opened = certs::open_within(&bytes, &password, &mut budget);
+        let took = started.elapsed();
+        assert!(budget.spent() <= MAX_KEYSTORE_WORK, "round {round}: {}", budget.spent());
+        assert!(took < Duration::from_secs(5), "round {round}: {took:?}");
+        if let Ok(opened) = opened {
+            assert!(opened.contents.is_some() || opened.problem.is_some(), "round {round}");
+        }
+    }
+}
+
+/// Random budgets forced low: whenever a bound stopped a keystore, the run has a failed source
+/// naming it (exit 3), and the keystore shows the bound as why it is unreadable, never a pass.
+#[test]
+fn a_budget_forced_low_always_ends_in_a_failed_source_never_a_pass() {
+    use calm_audit::model::certificate::{Held, Keystore};
+    use calm_audit::source::certs::kdf::Budget;
+    use calm_audit::source::files::{Limits, load_bytes};
+    let chain = made::chain("calm-client", today(), -30, 100, 1, None);
+    let names = ["a.p12", "b.p12", "c.p12"];
+    let destinations: Vec<serde_json::Value> =
+        names.iter().enumerate().map(|(i, k)| mtls_destination(&format!("CALM_MTLS_{i}"), k, Some(KEYSTORE_PASSWORD))).collect();
+    let loaded = load_bytes("d.json", serde_json::to_string(&destinations).unwrap().as_bytes(), &Limits::default()).unwrap();
+    let scoped: Vec<&calm_audit::model::Destination> = loaded.destinations.iter().collect();
+    // Three keystores of distinct content (a content opened once is not charged twice).
+    let bytes: Vec<Vec<u8>> = names.iter().map(|_| made::p12(&chain, KEYSTORE_PASSWORD)).collect();
+    let one = certs::pkcs12::scan(&bytes[0]).unwrap().work;
+    let mut rng = Rng(0x1427);
+    for round in 0..40 {
+        let mut keystores: Vec<Keystore> =
+            names.iter().zip(&bytes).map(|(n, b)| certs::keystore(n, b.clone(), n, 1, Held::File, None)).collect();
+        let work = rng.below(one * 8);
+        let time = if rng.below(5) == 0 { Duration::ZERO } else { Duration::from_secs(60) };
+        let failures = certs::open_within_budget(&mut keystores, &scoped, &mut Budget::new(work, time));
+        for k in &keystores {
+            let (_, opened) = &k.opened[0];
+            let refused = matches!(&opened.problem, Some(Problem::Unreadable { reason }) if reason.contains("refused"));
+            assert_eq!(refused, failures.iter().any(|f| f.source == k.path), "round {round} (work {work}, {time:?}): {} {opened:?} {failures:?}", k.name);
+            assert!(refused || opened.contents.is_some(), "round {round}: {opened:?}");
+        }
+        if time.is_zero() || work < one {
+            assert_eq!(failures.len(), 3, "round {round}: {failures:?}");
+        }
+    }
+}

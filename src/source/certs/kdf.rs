@@ -123,6 +123,11 @@ impl Budget {
         Ok(())
     }
 
+    /// The work charged so far.
+    pub fn spent(&self) -> u64 {
+        self.run_work - self.work_left
+    }
+
     /// Runs `f`, counting the time it takes against the run's.
     pub fn timed<T>(&mut self, f: impl FnOnce() -> T) -> T {
         let started = Instant::now();
