@@ -650,6 +650,9 @@ fn a_keystore_asking_scrypt_for_a_gigabyte_is_refused_before_deriving_for_every_
         assert_eq!(refused, if hidden { 1 } else { 3 }, "{readable:?}");
         assert!(readable.iter().all(|r| r["status"] == "fail"), "{readable:?}");
         assert_eq!(json["complete"], false);
+        // The destination list is whole: the rules over all destinations still judge it.
+        let landscape = json["results"].as_array().unwrap().iter().find(|r| r["code"] == "CALM031").unwrap();
+        assert_eq!(landscape["status"], "pass", "{landscape}");
     }
 }
 
