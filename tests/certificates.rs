@@ -706,7 +706,7 @@ fn keystores_changed_at_random_never_cost_more_than_their_bound() {
         made::p12_scrypt(1 << 10, 8, 1, true, KEYSTORE_PASSWORD),
     ];
     let password = Password::Given(Secret::new(KEYSTORE_PASSWORD.to_owned()));
-    let mut rng = Rng(0x27_08_2026);
+    let mut rng = Rng(0x2708_2026);
     for round in 0..600 {
         let mut bytes = seeds[round % seeds.len()].clone();
         for _ in 0..=rng.below(4) {
@@ -752,7 +752,12 @@ fn a_budget_forced_low_always_ends_in_a_failed_source_never_a_pass() {
         for k in &keystores {
             let (_, opened) = &k.opened[0];
             let refused = matches!(&opened.problem, Some(Problem::Unreadable { reason }) if reason.contains("refused"));
-            assert_eq!(refused, failures.iter().any(|f| f.source == k.path), "round {round} (work {work}, {time:?}): {} {opened:?} {failures:?}", k.name);
+            assert_eq!(
+                refused,
+                failures.iter().any(|f| f.source == k.path),
+                "round {round} (work {work}, {time:?}): {} {opened:?} {failures:?}",
+                k.name
+            );
             assert!(refused || opened.contents.is_some(), "round {round}: {opened:?}");
         }
         if time.is_zero() || work < one {

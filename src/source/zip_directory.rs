@@ -50,7 +50,8 @@ pub fn accounted<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, bytes: &[u8])
     let mut from = 0u64;
     let gaps = spans.iter().map(|s| (s.start, s.end)).chain(std::iter::once((len, len)));
     for (start, end) in gaps {
-        let gap = &bytes[usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len())..usize::try_from(start).unwrap_or(usize::MAX).min(bytes.len())];
+        let gap = &bytes
+            [usize::try_from(from).unwrap_or(usize::MAX).min(bytes.len())..usize::try_from(start).unwrap_or(usize::MAX).min(bytes.len())];
         if let Some(at) = memchr::memmem::find(gap, LOCAL_HEADER) {
             return Err(format!("a local entry at byte {} that its directory does not name", from + at as u64));
         }

@@ -173,7 +173,10 @@ pub fn p12_scrypt(n: u64, r: u64, p: u64, hidden: bool, password: &str) -> Vec<u
     let oid = |arcs: &[u8]| der(0x06, arcs);
     let scrypt = seq(&[
         oid(PBES2),
-        seq(&[seq(&[oid(SCRYPT), seq(&[der(0x04, b"calm-salt"), der_int(n), der_int(r), der_int(p)])]), seq(&[oid(AES256_CBC), der(0x04, &[0; 16])])]),
+        seq(&[
+            seq(&[oid(SCRYPT), seq(&[der(0x04, b"calm-salt"), der_int(n), der_int(r), der_int(p)])]),
+            seq(&[oid(AES256_CBC), der(0x04, &[0; 16])]),
+        ]),
     ]);
     let (algorithm, ciphertext) = if hidden {
         use der::Encode;

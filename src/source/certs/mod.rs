@@ -83,10 +83,7 @@ pub fn open(bytes: &[u8], password: &Password) -> Opened {
 /// [`open`] within the run's `budget`; `Err` names the bound that refused it.
 pub fn open_within(bytes: &[u8], password: &Password, budget: &mut Budget) -> Result<Opened, Refused> {
     if bytes.len() > MAX_KEYSTORE_BYTES {
-        return Err(Refused(format!(
-            "{} bytes, larger than the {MAX_KEYSTORE_BYTES} bytes a keystore may have: refused",
-            bytes.len()
-        )));
+        return Err(Refused(format!("{} bytes, larger than the {MAX_KEYSTORE_BYTES} bytes a keystore may have: refused", bytes.len())));
     }
     let given = match password {
         Password::Given(s) => s.expose_for_keystore(),
@@ -130,12 +127,15 @@ pub fn open_for(keystores: &mut [Keystore], destinations: &[&Destination]) -> Ve
     open_within_budget(keystores, destinations, &mut Budget::default())
 }
 
+/// What opening a keystore's content with one password gave, or the bound that refused it.
+type Outcome = (Password, Result<Opened, Refused>);
+
 /// [`open_for`] within `budget` (tests force it low).
 pub fn open_within_budget(keystores: &mut [Keystore], destinations: &[&Destination], budget: &mut Budget) -> Vec<SourceFailure> {
     let index = crate::model::certificate::Index::new(keystores);
     let mut failures: Vec<SourceFailure> = Vec::new();
     // By content: what opening it with each password gave, and the bound that refused it.
-    let mut seen: std::collections::HashMap<[u8; 32], Vec<(Password, Result<Opened, Refused>)>> = std::collections::HashMap::new();
+    let mut seen: std::collections::HashMap<[u8; 32], Vec<Outcome>> = std::collections::HashMap::new();
     for d in destinations {
         let Some((location, password_key)) = keystore_property(d) else { continue };
         let Some(name) = d.text(location) else { continue };

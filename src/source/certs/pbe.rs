@@ -138,7 +138,8 @@ fn pbes2(fields: &[Tlv<'_>]) -> Option<Derivation> {
         Some(22) => 24,
         _ => 32,
     };
-    let prf = values.iter().skip(2).find(|v| v.tag == SEQUENCE).and_then(|v| children(v.content)).and_then(|c| c.first().map(|o| o.content));
+    let prf =
+        values.iter().skip(2).find(|v| v.tag == SEQUENCE).and_then(|v| children(v.content)).and_then(|c| c.first().map(|o| o.content));
     let output = match prf.and_then(|o| oid_under(o, HMAC)) {
         Some(8 | 12) => 28,
         Some(9 | 13) => 32,
@@ -156,7 +157,8 @@ where
 {
     use pkcs12::kdf::{Pkcs12KeyType, derive_key_utf8};
     let rounds = i32::try_from(iterations).map_err(|_| Failure::Unsupported)?;
-    let key = derive_key_utf8::<sha1::Sha1>(password, salt, Pkcs12KeyType::EncryptionKey, rounds, key_len).map_err(|_| Failure::Unsupported)?;
+    let key =
+        derive_key_utf8::<sha1::Sha1>(password, salt, Pkcs12KeyType::EncryptionKey, rounds, key_len).map_err(|_| Failure::Unsupported)?;
     let iv = derive_key_utf8::<sha1::Sha1>(password, salt, Pkcs12KeyType::Iv, rounds, 8).map_err(|_| Failure::Unsupported)?;
     let cipher = cbc::Decryptor::<C>::new_from_slices(&key, &iv).map_err(|_| Failure::Unsupported)?;
     cipher.decrypt_padded_vec::<Pkcs7>(data).map_err(|_| Failure::WrongPassword)

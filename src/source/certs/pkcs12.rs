@@ -111,7 +111,10 @@ impl<'a> Scan<'a> {
                 // An algorithm identifier of password-based encryption: its derivation is
                 // counted, and its parameters are not walked as anything else.
                 let derivation = scheme.derivation().ok_or_else(|| {
-                    Refused("PBES2 parameters whose key derivation calm-audit cannot read (neither PBKDF2 nor scrypt): refused, not derived".into())
+                    Refused(
+                        "PBES2 parameters whose key derivation calm-audit cannot read (neither PBKDF2 nor scrypt): refused, not derived"
+                            .into(),
+                    )
                 })?;
                 self.add(derivation)?;
                 if let Some(next) = items.get(i + 1).filter(|n| n.tag == ENCRYPTED_CONTENT)
