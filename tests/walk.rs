@@ -372,13 +372,15 @@ fn a_zip_whose_directory_does_not_account_for_its_contents_is_a_failed_source() 
         w.write_all(content.as_bytes()).unwrap();
     }
     let honest = w.finish().unwrap().into_inner();
-    // The second directory entry's local header offset (byte 42 of its record) set to the first's.
+    // The second directory entry pointed at the first one's local header (offset, byte 42 of
+    // its record), with the first's checksum and sizes (bytes 16 to 27), so that it reads cleanly.
     let first = honest.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
     let name_len = |at: usize| usize::from(u16::from_le_bytes([honest[at + 28], honest[at + 29]]));
     let extra_len = |at: usize| usize::from(u16::from_le_bytes([honest[at + 30], honest[at + 31]]));
     let second = first + 46 + name_len(first) + extra_len(first);
     let mut forged = honest.clone();
     forged[second + 42..second + 46].copy_from_slice(&honest[first + 42..first + 46]);
+    forged[second + 16..second + 28].copy_from_slice(&honest[first + 16..first + 28]);
     std::fs::create_dir(d.join("walked")).unwrap();
     std::fs::write(d.join("export.zip"), &forged).unwrap();
     std::fs::write(d.join("walked/export.zip"), &forged).unwrap();
