@@ -672,6 +672,9 @@ fn the_run_key_derivation_budget_is_shared_and_a_keystore_past_it_is_a_failed_so
     assert!(certs::open_within(&good, &password, &mut budget).unwrap().contents.is_some());
     let refused = certs::open_within(&good, &password, &mut budget).unwrap_err();
     assert!(refused.0.contains("units of key-derivation work calm-audit allows in one run"), "{refused}");
+    // The bound on certificates is a bound too: in PEM as in PKCS#12, a failed source.
+    let many = chain[0].cert_pem.repeat(certs::MAX_CERTIFICATES + 1);
+    assert!(certs::open_within(many.as_bytes(), &password, &mut unlimited).unwrap_err().0.contains("more than 1000 certificates"));
     // And a run whose time is spent refuses the next keystore at once.
     let mut spent = Budget::new(u64::MAX, Duration::ZERO);
     assert!(certs::open_within(&good, &password, &mut spent).unwrap_err().0.contains("0 s"));

@@ -96,11 +96,13 @@ pub fn open_within(bytes: &[u8], password: &Password, budget: &mut Budget) -> Re
         // A password known only by its digest (a snapshot) cannot open anything.
         Password::Given(_) => Problem::Unreadable { reason: "its password is known here only by its digest".into() },
     };
+    // The bound on certificates stops the reading: a failed source too, not just unreadable.
+    let bound = |reason: String| if reason == x509::too_many() { Err(Refused(reason)) } else { Ok(Opened::unreadable(reason)) };
     Ok(match format_of(bytes) {
-        Format::Pem => x509::pem(bytes).map_or_else(Opened::unreadable, Opened::read),
-        Format::Der => x509::der_chain(bytes).map_or_else(Opened::unreadable, Opened::read),
+        Format::Pem => x509::pem(bytes).map_or_else(bound, |c| Ok(Opened::read(c)))?,
+        Format::Der => x509::der_chain(bytes).map_or_else(bound, |c| Ok(Opened::read(c)))?,
         Format::Jks => match jks::read(bytes, given) {
-            Err(reason) => Opened::unreadable(reason),
+            Err(reason) => bound(reason)?,
             Ok((contents, problem)) => {
                 let problem = problem.or_else(|| given.is_none().then(missing));
                 Opened { contents: Some(contents), problem }

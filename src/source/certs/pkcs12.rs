@@ -250,7 +250,7 @@ pub fn open(bytes: &[u8], password: &str, budget: &mut Budget) -> Result<Opened,
     budget.charge(scan.work.saturating_add(inside))?;
     let decoded = budget.timed(|| Pkcs12Archive::from_pkcs12(bytes, password));
     Ok(match decoded {
-        Ok(archive) if archive.certs.len() > MAX_CERTIFICATES => Opened::unreadable(too_many()),
+        Ok(archive) if archive.certs.len() > MAX_CERTIFICATES => return Err(Refused(too_many())),
         Ok(archive) => match archive.certs.iter().map(|bag| info(bag.cert.as_der())).collect::<Result<Vec<_>, _>>() {
             Ok(certificates) => Opened::read(Contents { certificates, private_key: !archive.keys.is_empty() }),
             Err(reason) => Opened::unreadable(reason),
