@@ -125,8 +125,13 @@ pub fn open_within(bytes: &[u8], password: &Password, budget: &mut Budget) -> Re
 /// closed: they are counted, not judged. Keystores of the same content are opened once per
 /// password, however many files or levels hold them, and all openings share the run's key
 /// derivation budget. A keystore a bound refused is a failed source, named once.
+///
+/// The budget is the process's: one run, all its targets together (they are audited on
+/// threads of their own, and open their keystores one after another here).
 pub fn open_for(keystores: &mut [Keystore], destinations: &[&Destination]) -> Vec<SourceFailure> {
-    open_within_budget(keystores, destinations, &mut Budget::default())
+    static RUN: std::sync::Mutex<Option<Budget>> = std::sync::Mutex::new(None);
+    let mut run = RUN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    open_within_budget(keystores, destinations, run.get_or_insert_with(Budget::default))
 }
 
 /// What opening a keystore's content with one password gave, or the bound that refused it.
