@@ -14,7 +14,7 @@ use p12_keystore::error::Error as P12Error;
 
 use super::MAX_CERTIFICATES;
 use super::kdf::{Budget, Derivation, MAX_KEYSTORE_WORK, Refused};
-use super::pbe::{Failure, Scheme};
+use super::pbe::Scheme;
 use super::x509::{info, too_many};
 use crate::model::certificate::{Contents, Opened, Problem};
 
@@ -229,18 +229,17 @@ pub fn open(bytes: &[u8], password: &str, budget: &mut Budget) -> Result<Opened,
         again = again.saturating_add(work);
         within(scan.work.saturating_add(again).saturating_add(inside))?;
         budget.charge(work)?;
-        let plain = match budget.timed(|| scheme.decrypt(data, password)) {
-            Ok(plain) => plain,
-            // The crate stops at the same part, with nothing hidden behind it derived.
-            Err(Failure::WrongPassword) => return Ok(Opened::failed(Problem::WrongPassword)),
-            Err(Failure::Unsupported) => return Ok(Opened::unreadable("encrypted with a scheme that is not supported")),
-        };
+        // A part that does not decrypt here does not decrypt in the crate either (the same
+        // primitives): it stops there, at the latest, with nothing hidden behind it derived, and
+        // says why as it always has (its MAC, checked first, names a wrong password).
+        let Ok(plain) = budget.timed(|| scheme.decrypt(data, password)) else { break };
         let mut part = Scan { elements, ..Scan::default() };
         match part.constructed(&plain, 1, false) {
             Ok(()) => {}
             Err(Unread::Bound(refused)) => return Err(refused),
-            // What does not decrypt to DER was decrypted with another password (or is damaged).
-            Err(Unread::Malformed(_)) => return Ok(Opened::failed(Problem::WrongPassword)),
+            // What does not decrypt to DER was decrypted with another password (or is damaged):
+            // the crate cannot read it either.
+            Err(Unread::Malformed(_)) => break,
         }
         elements = part.elements;
         inside = inside.saturating_add(part.work);
@@ -279,12 +278,13 @@ mod tests {
         out
     }
 
+    /// A DER length, in its shortest form (as DER readers insist).
     fn push_len(out: &mut Vec<u8>, len: usize) {
         if len < 0x80 {
             out.push(u8::try_from(len).unwrap());
         } else {
-            let bytes = u32::try_from(len).unwrap().to_be_bytes();
-            out.push(0x84);
+            let bytes: Vec<u8> = u32::try_from(len).unwrap().to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+            out.push(0x80 | u8::try_from(bytes.len()).unwrap());
             out.extend(bytes);
         }
     }
@@ -420,9 +420,11 @@ mod tests {
     #[test]
     fn the_run_budget_is_charged_before_the_work_and_refuses_past_it() {
         let fine = pfx_encrypted(scrypt_algorithm(1 << 10, 8, 1), &[0; 32]);
-        let mut budget = Budget::new(10_000, std::time::Duration::from_secs(60));
+        // One opening: the part's key derived here, then everything by the crate.
+        let mut budget = Budget::new(20_000, std::time::Duration::from_secs(60));
         assert!(open(&fine, "pw", &mut budget).is_ok());
+        assert_eq!(budget.spent(), 2 * 8192);
         let e = open(&fine, "pw", &mut budget).unwrap_err().0;
-        assert!(e.contains("10000 units of key-derivation work"), "{e}");
+        assert!(e.contains("20000 units of key-derivation work"), "{e}");
     }
 }
