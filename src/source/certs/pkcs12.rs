@@ -124,11 +124,18 @@ impl<'a> Scan<'a> {
                 }
                 continue;
             }
-            // A salt followed by a count: the MAC's key derivation (and any other written so).
-            if item.tag == OCTET_STRING
-                && let Some(count) = items.get(i + 1).filter(|n| n.tag == INTEGER)
+            // The PFX's third element, `MacData { DigestInfo, salt, iterations DEFAULT 1 }`: the
+            // MAC's key derivation, the only one not named by an algorithm identifier.
+            if depth == 1
+                && i == 2
+                && item.tag == SEQUENCE
+                && let Some(mac) = children(item.content)
+                && let [digest, salt, rest @ ..] = mac.as_slice()
+                && digest.tag == SEQUENCE
+                && salt.tag == OCTET_STRING
             {
-                self.add(Derivation::Pkcs12 { iterations: integer(count.content), blocks: 1 })?;
+                let iterations = rest.first().filter(|n| n.tag == INTEGER).map_or(1, |n| integer(n.content));
+                self.add(Derivation::Pkcs12 { iterations, blocks: 1 })?;
             }
             let wraps_der = item.tag == OCTET_STRING && element(item.content).is_some_and(|(t, rest)| rest.is_empty() && t.tag & 0x20 != 0);
             if item.tag & 0x20 != 0 || wraps_der {
@@ -314,19 +321,23 @@ mod tests {
         assert!(precheck(&mac(2048)).is_ok());
         let e = precheck(&mac(1_000_000_000)).unwrap_err();
         assert!(e.contains("1000000000") && e.contains("refused"), "{e}");
-        assert!(
-            precheck(&seq(&[int(3), seq(&[octets(b"s"), vec![INTEGER, 9, 1, 0, 0, 0, 0, 0, 0, 0, 0]])]))
-                .unwrap_err()
-                .contains("beyond 64 bits")
-        );
-        // Inside an OCTET STRING that wraps DER, as PKCS#12 wraps its unencrypted parts.
-        let wrapped = seq(&[int(3), octets(&seq(&[octets(b"salt"), int(5_000_000)]))]);
+        let beyond = seq(&[int(3), seq(&[]), seq(&[seq(&[]), octets(b"s"), vec![INTEGER, 9, 1, 0, 0, 0, 0, 0, 0, 0, 0]])]);
+        assert!(precheck(&beyond).unwrap_err().contains("beyond 64 bits"));
+        // A legacy cipher's count, inside an OCTET STRING that wraps DER, as PKCS#12 wraps its
+        // unencrypted parts.
+        let wrapped = seq(&[int(3), octets(&seq(&[legacy(5_000_000)]))]);
         assert!(precheck(&wrapped).unwrap_err().contains("5000000"));
-        // Many moderate counts add up.
-        let many: Vec<Vec<u8>> = (0..5).map(|_| seq(&[octets(b"salt"), int(900_000)])).collect();
+        // Many moderate counts add up (three blocks each: the key and the IV).
         let mut items = vec![int(3)];
-        items.extend(many);
+        items.extend((0..2).map(|_| legacy(900_000)));
         assert!(precheck(&seq(&items)).unwrap_err().contains("add up"));
+        // A salt and a number that are no derivation's (inside a certificate, say) cost nothing.
+        assert_eq!(scan(&seq(&[int(3), seq(&[octets(b"id"), int(1 << 40)])])).unwrap().work, 0);
+    }
+
+    /// The algorithm identifier of PKCS#12 PBE with SHA-1 and 3DES, `iterations` deep.
+    fn legacy(iterations: u64) -> Vec<u8> {
+        seq(&[oid(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x03]), seq(&[octets(b"saltsalt"), int(iterations)])])
     }
 
     #[test]
