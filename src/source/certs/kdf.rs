@@ -9,8 +9,8 @@
 
 use std::time::{Duration, Instant};
 
-/// The most iterations one derivation may ask for: OpenSSL writes 2048, Java 10,000, Windows
-/// 2000 (the MAC's and each encrypted part's alike); `p12-keystore` refuses above the same number.
+/// The most iterations one derivation may ask for: OpenSSL writes 2048, Java 10,000
+/// (the MAC's and each encrypted part's alike); `p12-keystore` refuses above the same number.
 pub const MAX_ITERATIONS: u64 = 1_000_000;
 /// The most memory one scrypt derivation may need (`128·N·r` bytes): 128 MiB, eight times what
 /// OpenSSL's `-scrypt` default (N=16384, r=8) takes.
