@@ -932,7 +932,7 @@ fn load_zip(bytes: &[u8], shown: &str, reach: Reach, limits: &Limits, loaded: &m
     }
     // An archive whose directory does not account for its contents means one thing here and
     // another to a tool that reads its local headers: a failed source, none of it read.
-    if let Err(why) = super::zip_directory::accounted(&mut archive, bytes) {
+    if let Err(why) = super::zip_directory::accounted(&mut archive, bytes, |name| original.and_then(|o| o.get(name)).cloned()) {
         loaded.failures.push(SourceFailure { source: shown.to_owned(), message: format!("{why}: the archive is not read") });
         return Ok(());
     }

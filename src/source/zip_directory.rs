@@ -18,11 +18,26 @@ struct Span {
     start: u64,
     end: u64,
     name: String,
+    /// How its local header disagrees with its directory entry, if it does.
+    disagrees: Option<String>,
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
+    bytes.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// `Ok` when the directory of `archive` (read from `bytes`) accounts for every local entry in
-/// them; otherwise what does not add up, naming the entries and byte offsets.
-pub fn accounted<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, bytes: &[u8]) -> Result<(), String> {
+/// them; otherwise what does not add up, naming the entries and byte offsets. `written` gives
+/// an entry's name as the archive writes it, when the loader renamed a repeated one.
+pub fn accounted<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    bytes: &[u8],
+    written: impl Fn(&str) -> Option<String>,
+) -> Result<(), String> {
     let len = bytes.len() as u64;
     let mut spans = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
@@ -33,7 +48,34 @@ pub fn accounted<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, bytes: &[u8])
         let Some(end) = end else {
             return Err(format!("entry {name} claims {} bytes of data, past the end of the archive", entry.compressed_size()));
         };
-        spans.push(Span { start, end, name });
+        // What a reader of the local headers sees: the same name, and (unless the sizes follow
+        // the data) the same length of data.
+        let at = usize::try_from(start).unwrap_or(usize::MAX);
+        let local = (|| {
+            let flags = u16_at(bytes, at + 6)?;
+            let size = u32_at(bytes, at + 18)?;
+            let name_len = usize::from(u16_at(bytes, at + 26)?);
+            Some((flags, size, bytes.get(at + 30..at + 30 + name_len)?))
+        })();
+        let Some((flags, size, local_name)) = local else {
+            return Err(format!("the local header of entry {name} is cut short"));
+        };
+        let same_name = match written(entry.name()) {
+            Some(original) => String::from_utf8_lossy(local_name) == original,
+            None => local_name == entry.name_raw(),
+        };
+        let sizes_follow = flags & 0x08 != 0;
+        let disagrees = if !same_name {
+            Some(format!("entry {name} has the local header of {:?}", String::from_utf8_lossy(local_name)))
+        } else if !sizes_follow && size != u32::MAX && u64::from(size) != entry.compressed_size() {
+            Some(format!(
+                "entry {name} has {} bytes of data by its directory entry and {size} by its local header",
+                entry.compressed_size()
+            ))
+        } else {
+            None
+        };
+        spans.push(Span { start, end, name, disagrees });
     }
     spans.sort_by_key(|s| (s.start, s.end));
     for pair in spans.windows(2) {
@@ -44,6 +86,9 @@ pub fn accounted<R: Read + Seek>(archive: &mut zip::ZipArchive<R>, bytes: &[u8])
         if b.start < a.end {
             return Err(format!("entry {} starts at byte {}, inside entry {} (bytes {}–{})", b.name, b.start, a.name, a.start, a.end));
         }
+    }
+    if let Some(why) = spans.iter().find_map(|s| s.disagrees.clone()) {
+        return Err(why);
     }
     // The bytes no entry covers: before the first, between entries, and after the last (the
     // directory itself, the end record, a comment) hold no local header.
@@ -78,7 +123,7 @@ mod tests {
 
     fn check(bytes: &[u8]) -> Result<(), String> {
         let mut a = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
-        accounted(&mut a, bytes)
+        accounted(&mut a, bytes, |_| None)
     }
 
     /// The offset of the local header that the directory entry `index` names, as a position of
@@ -124,6 +169,19 @@ mod tests {
         bytes.extend(tail);
         let e = check(&bytes).unwrap_err();
         assert!(e.contains("does not name"), "{e}");
+    }
+
+    #[test]
+    fn a_local_header_that_says_otherwise_than_the_directory_is_refused() {
+        // Another name in the local header than in the directory.
+        let mut bytes = archive(&[("pass.json", b"[1]")]);
+        bytes[30..39].copy_from_slice(b"fail.json");
+        assert!(check(&bytes).unwrap_err().contains("has the local header of \"fail.json\""));
+        // A shorter length of data in the local header: a streaming reader would find a local
+        // header where the directory sees data.
+        let mut bytes = archive(&[("pass.json", b"[1, 2, 3]")]);
+        bytes[18..22].copy_from_slice(&3u32.to_le_bytes());
+        assert!(check(&bytes).unwrap_err().contains("by its local header"));
     }
 
     #[test]
