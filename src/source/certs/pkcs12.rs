@@ -237,16 +237,18 @@ pub fn open(bytes: &[u8], password: &str, budget: &mut Budget) -> Result<Opened,
         within(scan.work.saturating_add(again).saturating_add(inside))?;
         budget.charge(work)?;
         // A part that does not decrypt here does not decrypt in the crate either (the same
-        // primitives): it stops there, at the latest, with nothing hidden behind it derived, and
-        // says why as it always has (its MAC, checked first, names a wrong password).
-        let Ok(plain) = budget.timed(|| scheme.decrypt(data, password)) else { break };
+        // primitives): were it to reach it, it stops there, with nothing behind it derived, and
+        // says why as it always has (its MAC, checked first, names a wrong password). The next
+        // parts are still looked into: something shaped like a part that the crate never
+        // decrypts must not hide one that it does.
+        let Ok(plain) = budget.timed(|| scheme.decrypt(data, password)) else { continue };
         let mut part = Scan { elements, ..Scan::default() };
         match part.constructed(&plain, 1, false) {
             Ok(()) => {}
             Err(Unread::Bound(refused)) => return Err(refused),
             // What does not decrypt to DER was decrypted with another password (or is damaged):
             // the crate cannot read it either.
-            Err(Unread::Malformed(_)) => break,
+            Err(Unread::Malformed(_)) => continue,
         }
         elements = part.elements;
         inside = inside.saturating_add(part.work);
@@ -426,6 +428,24 @@ mod tests {
         assert!(e.contains("N=524288"), "{e}");
         // With another password the part does not decrypt: the crate would stop there too.
         assert_eq!(open(&hostile, "other", &mut Budget::default()).unwrap().problem, Some(Problem::WrongPassword));
+    }
+
+    #[test]
+    fn a_decoy_that_does_not_decrypt_never_hides_the_part_after_it() {
+        use der::Encode;
+        let key_bag = seq(&[oid(SHROUDED_KEY_BAG), tagged(0xa0, &seq(&[scrypt_algorithm(1 << 19, 16, 16), octets(&[0; 32])]))]);
+        let outer = pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(1, b"saltsalt", [7; 16]).unwrap();
+        let ciphertext = outer.encrypt("pw", &seq(&[key_bag])).unwrap();
+        let algorithm = || seq(&[oid(PBES2), outer.to_der().unwrap()]);
+        let part = |algorithm: Vec<u8>, ciphertext: &[u8]| {
+            let encrypted = seq(&[int(0), seq(&[oid(DATA), algorithm, tagged(ENCRYPTED_CONTENT, ciphertext)])]);
+            seq(&[oid(ENCRYPTED_DATA), tagged(0xa0, &encrypted)])
+        };
+        // First a part that no password decrypts, then the real one.
+        let safes = seq(&[part(algorithm(), &[0; 32]), part(algorithm(), &ciphertext)]);
+        let hostile = seq(&[int(3), seq(&[oid(DATA), tagged(0xa0, &octets(&safes))])]);
+        let e = open(&hostile, "pw", &mut Budget::default()).unwrap_err().0;
+        assert!(e.contains("N=524288"), "{e}");
     }
 
     #[test]
