@@ -91,19 +91,19 @@ impl<'a> Scan<'a> {
     /// Walks the elements of `content`; an OCTET STRING that holds exactly one DER element is
     /// walked into (the unencrypted parts of a PKCS#12 file are wrapped so). `outer`: encrypted
     /// parts are noted (inside one, `p12-keystore` decrypts none).
-    fn constructed(&mut self, content: &'a [u8], depth: usize, outer: bool) -> Result<(), Unread> {
+    fn constructed(&mut self, content: &'a [u8], depth: usize, outer: bool) -> Result<(), Refused> {
         if depth > MAX_DEPTH {
-            return Err(Refused(format!("its structures nest deeper than {MAX_DEPTH} levels: refused")).into());
+            return Err(Refused(format!("its structures nest deeper than {MAX_DEPTH} levels: refused")));
         }
-        // What is not walked is not counted: a structure that does not parse is refused (a
-        // DER reader, as p12-keystore's, would not read it either).
-        let Some(items) = children(content) else {
-            return Err(Unread::Malformed("not a readable PKCS#12 file (a structure in it is not well-formed DER)".into()));
-        };
+        // Content that is not a run of elements hides no derivation: the elements here are
+        // read as leniently as any DER reader reads them (every tag, every definite length), so
+        // what fails here fails in p12-keystore too, which then derives nothing from it. Its
+        // siblings are walked all the same.
+        let Some(items) = children(content) else { return Ok(()) };
         for (i, item) in items.iter().enumerate() {
             self.elements += 1;
             if self.elements > MAX_ELEMENTS {
-                return Err(Refused(format!("more than {MAX_ELEMENTS} ASN.1 elements: refused")).into());
+                return Err(Refused(format!("more than {MAX_ELEMENTS} ASN.1 elements: refused")));
             }
             if item.tag == SEQUENCE
                 && let Some(scheme) = children(item.content).and_then(|c| Scheme::of(&c))
@@ -137,7 +137,10 @@ impl<'a> Scan<'a> {
                 let iterations = rest.first().filter(|n| n.tag == INTEGER).map_or(1, |n| integer(n.content));
                 self.add(Derivation::Pkcs12 { iterations, blocks: 1 })?;
             }
-            let wraps_der = item.tag == OCTET_STRING && element(item.content).is_some_and(|(t, rest)| rest.is_empty() && t.tag & 0x20 != 0);
+            // An OCTET STRING, or an implicitly tagged one, holding exactly one constructed
+            // element: DER wrapped, walked too.
+            let primitive_string = item.tag == OCTET_STRING || (0x80..0x9f).contains(&item.tag);
+            let wraps_der = primitive_string && element(item.content).is_some_and(|(t, rest)| rest.is_empty() && t.tag & 0x20 != 0);
             if item.tag & 0x20 != 0 || wraps_der {
                 self.constructed(item.content, depth + 1, outer)?;
             }
@@ -243,13 +246,7 @@ pub fn open(bytes: &[u8], password: &str, budget: &mut Budget) -> Result<Opened,
         // decrypts must not hide one that it does.
         let Ok(plain) = budget.timed(|| scheme.decrypt(data, password)) else { continue };
         let mut part = Scan { elements, ..Scan::default() };
-        match part.constructed(&plain, 1, false) {
-            Ok(()) => {}
-            Err(Unread::Bound(refused)) => return Err(refused),
-            // What does not decrypt to DER was decrypted with another password (or is damaged):
-            // the crate cannot read it either.
-            Err(Unread::Malformed(_)) => continue,
-        }
+        part.constructed(&plain, 1, false)?;
         elements = part.elements;
         inside = inside.saturating_add(part.work);
         within(scan.work.saturating_add(again).saturating_add(inside))?;
@@ -407,9 +404,9 @@ mod tests {
         let high = vec![0x1f, 0x81, 0x01, 0x01, 0x00];
         let hostile = seq(&[int(3), seq(&[high, scrypt_algorithm(1 << 19, 16, 16)])]);
         assert!(precheck(&hostile).unwrap_err().contains("N=524288"));
-        // A constructed element whose content is not DER is refused, not skipped.
+        // A constructed element whose content is not DER beside it: its siblings are walked.
         let garbage = seq(&[int(3), seq(&[vec![0x30, 0x02, 0xff, 0xff], scrypt_algorithm(1 << 19, 16, 16)])]);
-        assert!(precheck(&garbage).unwrap_err().contains("not well-formed DER"));
+        assert!(precheck(&garbage).unwrap_err().contains("N=524288"));
     }
 
     #[test]
