@@ -128,6 +128,7 @@ pub fn open_within(bytes: &[u8], password: &Password, budget: &mut Budget) -> Re
 ///
 /// The budget is the process's: one run, all its targets together (they are audited on
 /// threads of their own, and open their keystores one after another here).
+#[must_use = "a keystore a bound refused is a failed source of the run: report it"]
 pub fn open_for(keystores: &mut [Keystore], destinations: &[&Destination]) -> Vec<SourceFailure> {
     static RUN: std::sync::Mutex<Option<Budget>> = std::sync::Mutex::new(None);
     let mut run = RUN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -138,6 +139,7 @@ pub fn open_for(keystores: &mut [Keystore], destinations: &[&Destination]) -> Ve
 type Outcome = (Password, Result<Opened, Refused>);
 
 /// [`open_for`] within `budget` (tests force it low).
+#[must_use = "a keystore a bound refused is a failed source of the run: report it"]
 pub fn open_within_budget(keystores: &mut [Keystore], destinations: &[&Destination], budget: &mut Budget) -> Vec<SourceFailure> {
     let index = crate::model::certificate::Index::new(keystores);
     let mut failures: Vec<SourceFailure> = Vec::new();
