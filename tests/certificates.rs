@@ -653,6 +653,10 @@ fn a_keystore_asking_scrypt_for_a_gigabyte_is_refused_before_deriving_for_every_
         // The destination list is whole: the rules over all destinations still judge it.
         let landscape = json["results"].as_array().unwrap().iter().find(|r| r["code"] == "CALM031").unwrap();
         assert_eq!(landscape["status"], "pass", "{landscape}");
+        // A snapshot of the same folder is incomplete for the same reason.
+        let snap = at_today(dir.path(), &["snapshot", ".", "--output", "snap.json"]);
+        assert_eq!(snap.code, 3, "{}", snap.stderr);
+        assert!(bound(&snap.stderr), "{}", snap.stderr);
     }
 }
 
