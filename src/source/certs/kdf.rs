@@ -5,7 +5,7 @@
 //!
 //! Work is counted in units of one hash-based iteration (one round of PBKDF2's HMAC or of the
 //! PKCS#12 key derivation, for each block of output); scrypt's `N·r·p` counts as that many units,
-//! which cost about as much (measured in a test build: 2,097,152 units of scrypt in 1.4 s, some
+//! each about twice what one of PBKDF2 costs (measured in a test build: 2,097,152 units of scrypt in 1.4 s, some
 //! 4,000,000 of PBKDF2-HMAC-SHA-256 and the MAC in 1.5 s, the whole run included).
 
 use std::time::{Duration, Instant};
