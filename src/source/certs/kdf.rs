@@ -5,8 +5,8 @@
 //!
 //! Work is counted in units of one hash-based iteration (one round of PBKDF2's HMAC or of the
 //! PKCS#12 key derivation, for each block of output); scrypt's `N·r·p` counts as that many units,
-//! each about twice what one of PBKDF2 costs (measured in a test build: 2,097,152 units of scrypt in 1.4 s, some
-//! 4,000,000 of PBKDF2-HMAC-SHA-256 and the MAC in 1.5 s, the whole run included).
+//! each about twice what one of PBKDF2 costs (measured in a test build: 2,097,152 units of
+//! scrypt in 1.4 s; some 4,000,000 of PBKDF2-HMAC-SHA-256 and the MAC in 1.5 s, whole run).
 
 use std::time::{Duration, Instant};
 
