@@ -615,3 +615,160 @@ fn certificates_alone_are_nothing_to_audit() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     assert!(r.stderr.contains("only certificates or keystores"), "{}", r.stderr);
 }
+
+/// Issue 27, point 8: a keystore of a few hundred bytes asking scrypt for N=2^19, r=16, p=16
+/// cost 20 s and 1 GiB per opening, once for each destination naming it with its own password,
+/// on worker threads left running after the result. Now its parameters refuse it before any
+/// derivation, in the clear or hidden in an encrypted part: a failed source naming the bound,
+/// once, for all three destinations, in well under the time one derivation would take.
+#[test]
+fn a_keystore_asking_scrypt_for_a_gigabyte_is_refused_before_deriving_for_every_destination() {
+    for hidden in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let keystore = made::p12_scrypt(1 << 19, 16, 16, hidden, KEYSTORE_PASSWORD);
+        assert!(keystore.len() < 400, "{}", keystore.len());
+        std::fs::write(dir.path().join("calm-client.p12"), &keystore).unwrap();
+        let destinations: Vec<serde_json::Value> = [(1, KEYSTORE_PASSWORD), (2, "other-password-2"), (3, "other-password-3")]
+            .iter()
+            .map(|(i, password)| mtls_destination(&format!("CALM_MTLS_{i}"), "calm-client.p12", Some(password)))
+            .collect();
+        write_json(&dir.path().join("d.json"), &serde_json::json!(destinations));
+        let started = Instant::now();
+        let r = at_today(dir.path(), &["check", ".", "--format", "json"]);
+        assert!(started.elapsed() < Duration::from_secs(3), "hidden {hidden}: took {:?}", started.elapsed());
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let failures = json["source_failures"].as_array().unwrap();
+        let bound = |text: &str| text.contains("scrypt with N=524288, r=16, p=16") && text.contains("1024 MiB");
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert!(failures[0]["source"].as_str().unwrap().ends_with("calm-client.p12"), "{failures:?}");
+        assert!(bound(failures[0]["message"].as_str().unwrap()), "{failures:?}");
+        assert!(bound(&r.stderr), "{}", r.stderr);
+        let readable: Vec<&serde_json::Value> = json["results"].as_array().unwrap().iter().filter(|r| r["code"] == "CALM061").collect();
+        // Hidden, only the right password opens the part that hides it; the others fail there.
+        let refused = readable.iter().filter(|r| bound(r["message"].as_str().unwrap())).count();
+        assert_eq!(refused, if hidden { 1 } else { 3 }, "{readable:?}");
+        assert!(readable.iter().all(|r| r["status"] == "fail"), "{readable:?}");
+        assert_eq!(json["complete"], false);
+        // The destination list is whole: the rules over all destinations still judge it.
+        let landscape = json["results"].as_array().unwrap().iter().find(|r| r["code"] == "CALM031").unwrap();
+        assert_eq!(landscape["status"], "pass", "{landscape}");
+        // A snapshot of the same folder is incomplete for the same reason.
+        let snap = at_today(dir.path(), &["snapshot", ".", "--output", "snap.json"]);
+        assert_eq!(snap.code, 3, "{}", snap.stderr);
+        assert!(bound(&snap.stderr), "{}", snap.stderr);
+    }
+}
+
+/// The run's budget is shared: keystores that are each within their own bounds are refused once
+/// the run has spent what it allows, each named; the same content is opened once per password.
+#[test]
+fn the_run_key_derivation_budget_is_shared_and_a_keystore_past_it_is_a_failed_source() {
+    use calm_audit::source::certs::kdf::Budget;
+    let chain = made::chain("calm-client", today(), -30, 100, 1, None);
+    let good = made::p12(&chain, KEYSTORE_PASSWORD);
+    let password = Password::Given(Secret::new(KEYSTORE_PASSWORD.to_owned()));
+    let mut unlimited = Budget::default();
+    assert!(certs::open_within(&good, &password, &mut unlimited).unwrap().contents.is_some());
+    // A budget for about one opening: the second is refused, naming the bound; nothing derived.
+    let scan = certs::pkcs12::scan(&good).unwrap().work;
+    let mut budget = Budget::new(scan * 2 + 10, Duration::from_secs(60));
+    assert!(certs::open_within(&good, &password, &mut budget).unwrap().contents.is_some());
+    let refused = certs::open_within(&good, &password, &mut budget).unwrap_err();
+    assert!(refused.0.contains("units of key-derivation work calm-audit allows in one run"), "{refused}");
+    // The bound on certificates is a bound too: in PEM as in PKCS#12, a failed source.
+    let many = chain[0].cert_pem.repeat(certs::MAX_CERTIFICATES + 1);
+    assert!(certs::open_within(many.as_bytes(), &password, &mut unlimited).unwrap_err().0.contains("more than 1000 certificates"));
+    // And a run whose time is spent refuses the next keystore at once.
+    let mut spent = Budget::new(u64::MAX, Duration::ZERO);
+    assert!(certs::open_within(&good, &password, &mut spent).unwrap_err().0.contains("0 s"));
+}
+
+/// A small seeded generator, so a failing case can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+/// The class, not the instance: keystores damaged at random (bytes changed, counts and scrypt
+/// parameters set to random values) never cost more than one keystore may, never take long,
+/// and always end in contents or a reason.
+#[test]
+fn keystores_changed_at_random_never_cost_more_than_their_bound() {
+    use calm_audit::source::certs::kdf::{Budget, MAX_KEYSTORE_WORK};
+    let chain = made::chain("calm-client", today(), -30, 100, 1, None);
+    let seeds = [
+        made::p12(&chain, KEYSTORE_PASSWORD),
+        made::p12_scrypt(1 << 10, 8, 1, false, KEYSTORE_PASSWORD),
+        made::p12_scrypt(1 << 10, 8, 1, true, KEYSTORE_PASSWORD),
+    ];
+    let password = Password::Given(Secret::new(KEYSTORE_PASSWORD.to_owned()));
+    let mut rng = Rng(0x2708_2026);
+    for round in 0..600 {
+        let mut bytes = seeds[round % seeds.len()].clone();
+        for _ in 0..=rng.below(4) {
+            let at = rng.below(bytes.len() as u64) as usize;
+            // Mostly large values: where a count or a parameter is, they ask for the most.
+            bytes[at] = if rng.below(3) == 0 { rng.next() as u8 } else { 0x7f };
+        }
+        let mut budget = Budget::default();
+        let started = Instant::now();
+        let opened = certs::open_within(&bytes, &password, &mut budget);
+        let took = started.elapsed();
+        assert!(budget.spent() <= MAX_KEYSTORE_WORK, "round {round}: {}", budget.spent());
+        assert!(took < Duration::from_secs(5), "round {round}: {took:?}");
+        if let Ok(opened) = opened {
+            assert!(opened.contents.is_some() || opened.problem.is_some(), "round {round}");
+        }
+    }
+}
+
+/// Random budgets forced low: whenever a bound stopped a keystore, the run has a failed source
+/// naming it (exit 3), and the keystore shows the bound as why it is unreadable, never a pass.
+#[test]
+fn a_budget_forced_low_always_ends_in_a_failed_source_never_a_pass() {
+    use calm_audit::model::certificate::{Held, Keystore};
+    use calm_audit::source::certs::kdf::Budget;
+    use calm_audit::source::files::{Limits, load_bytes};
+    let chain = made::chain("calm-client", today(), -30, 100, 1, None);
+    let names = ["a.p12", "b.p12", "c.p12"];
+    let destinations: Vec<serde_json::Value> =
+        names.iter().enumerate().map(|(i, k)| mtls_destination(&format!("CALM_MTLS_{i}"), k, Some(KEYSTORE_PASSWORD))).collect();
+    let loaded = load_bytes("d.json", serde_json::to_string(&destinations).unwrap().as_bytes(), &Limits::default()).unwrap();
+    let scoped: Vec<&calm_audit::model::Destination> = loaded.destinations.iter().collect();
+    // Three keystores of distinct content (a content opened once is not charged twice).
+    let bytes: Vec<Vec<u8>> = names.iter().map(|_| made::p12(&chain, KEYSTORE_PASSWORD)).collect();
+    let one = certs::pkcs12::scan(&bytes[0]).unwrap().work;
+    let mut rng = Rng(0x1427);
+    for round in 0..40 {
+        let mut keystores: Vec<Keystore> =
+            names.iter().zip(&bytes).map(|(n, b)| certs::keystore(n, b.clone(), n, 1, Held::File, None)).collect();
+        let work = rng.below(one * 8);
+        let time = if rng.below(5) == 0 { Duration::ZERO } else { Duration::from_secs(60) };
+        let failures = certs::open_within_budget(&mut keystores, &scoped, &mut Budget::new(work, time));
+        for k in &keystores {
+            let (_, opened) = &k.opened[0];
+            let refused = matches!(&opened.problem, Some(Problem::Unreadable { reason }) if reason.contains("refused"));
+            assert_eq!(
+                refused,
+                failures.iter().any(|f| f.source == k.path),
+                "round {round} (work {work}, {time:?}): {} {opened:?} {failures:?}",
+                k.name
+            );
+            assert!(refused || opened.contents.is_some(), "round {round}: {opened:?}");
+        }
+        if time.is_zero() || work < one {
+            assert_eq!(failures.len(), 3, "round {round}: {failures:?}");
+        }
+    }
+}

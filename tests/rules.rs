@@ -288,7 +288,9 @@ fn run_case(code: &str, case: &Case) -> Vec<Finding> {
         };
         // Keystores are opened as `check` opens them: for the in-scope destinations that name them.
         let scoped: Vec<_> = loaded.destinations.iter().filter(|d| in_scope(d, settings.as_ref())).collect();
-        certs::open_for(&mut loaded.keystores, &scoped);
+        // No case's keystore is past a bound: every one is opened.
+        let refused = certs::open_for(&mut loaded.keystores, &scoped);
+        assert!(refused.is_empty(), "{code} {}: {refused:?}", case.name);
         let inputs = Inputs {
             destinations: &loaded.destinations,
             destinations_given: !case.no_destination_source,

@@ -352,3 +352,54 @@ fn a_new_failure_in_another_folder_is_new_for_the_baseline() {
         [("landscape/dev/dest.json".to_owned(), "unchanged".to_owned()), ("landscape/prod/dest.json".to_owned(), "new".to_owned())]
     );
 }
+
+/// Issue 27, point 14: a directory that points a second entry at the first one's local header
+/// read the passing destination twice and never the failing one. Named or walked, the archive
+/// is now a failed source (exit 3) naming it, and nothing of it is read.
+#[test]
+fn a_zip_whose_directory_does_not_account_for_its_contents_is_a_failed_source() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pass = serde_json::to_string(&json!([destination("CALM_ZIP_PASS")])).unwrap();
+    let mut failing = destination("CALM_ZIP_FAIL");
+    failing["URL"] = json!("http://acme.eu10.alm.cloud.sap/");
+    let fail = serde_json::to_string(&json!([failing])).unwrap();
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, content) in [("pass.json", &pass), ("fail.json", &fail)] {
+        w.start_file(name, options).unwrap();
+        w.write_all(content.as_bytes()).unwrap();
+    }
+    let honest = w.finish().unwrap().into_inner();
+    // The second directory entry pointed at the first one's local header (offset, byte 42 of
+    // its record), with the first's checksum and sizes (bytes 16 to 27), so that it reads cleanly.
+    let first = honest.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    let name_len = |at: usize| usize::from(u16::from_le_bytes([honest[at + 28], honest[at + 29]]));
+    let extra_len = |at: usize| usize::from(u16::from_le_bytes([honest[at + 30], honest[at + 31]]));
+    let second = first + 46 + name_len(first) + extra_len(first);
+    let mut forged = honest.clone();
+    forged[second + 42..second + 46].copy_from_slice(&honest[first + 42..first + 46]);
+    forged[second + 16..second + 28].copy_from_slice(&honest[first + 16..first + 28]);
+    std::fs::create_dir(d.join("walked")).unwrap();
+    std::fs::write(d.join("export.zip"), &forged).unwrap();
+    std::fs::write(d.join("walked/export.zip"), &forged).unwrap();
+    std::fs::write(d.join("walked/other.json"), &pass).unwrap();
+
+    for args in [&["check", "export.zip"][..], &["check", "walked"]] {
+        let (code, report, stderr) = json_report(d, args);
+        assert_eq!(code, 3, "{args:?}: {stderr}");
+        let failures = report["source_failures"].as_array().unwrap();
+        assert!(
+            failures.iter().any(|f| f["source"].as_str().unwrap().ends_with("export.zip")
+                && f["message"].as_str().unwrap().contains("points entries \"pass.json\" and \"fail.json\" at one local header")),
+            "{failures:?}"
+        );
+        assert!(!audited(&report).iter().any(|a| a.contains("export.zip")), "{:?}", audited(&report));
+        assert_eq!(report["complete"], false);
+    }
+    // The archive as written is read whole, both destinations.
+    std::fs::write(d.join("export.zip"), &honest).unwrap();
+    let (_, report, _) = json_report(d, &["check", "export.zip"]);
+    assert_eq!(audited(&report), ["CALM_ZIP_FAIL @ export.zip/fail.json", "CALM_ZIP_PASS @ export.zip/pass.json"]);
+}

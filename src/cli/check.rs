@@ -506,7 +506,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         defined_at: spec.defined_at.clone(),
         findings,
         coverage,
-        failures: g.failures,
+        failures: g.failures.into_iter().chain(g.keystores_refused).collect(),
         notes,
         not_audited,
         inputs: used,

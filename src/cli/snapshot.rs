@@ -33,7 +33,8 @@ pub fn run(args: &SnapshotArgs) -> Result<Output, CliError> {
     if !g.destinations_given {
         return Err(CliError::Usage("nothing to snapshot: give --destination-key or destination files".into()));
     }
-    let mut stderr: Vec<String> = g.failures.iter().map(|f| format!("incomplete: {}: {}", f.source, f.message)).collect();
+    let mut stderr: Vec<String> =
+        g.failures.iter().chain(&g.keystores_refused).map(|f| format!("incomplete: {}: {}", f.source, f.message)).collect();
     let stdout = match &args.output {
         Some(path) => {
             write_snapshot(path, &g)?;
@@ -42,7 +43,7 @@ pub fn run(args: &SnapshotArgs) -> Result<Output, CliError> {
         }
         None => snapshot_text(&g)?,
     };
-    let exit = if g.failures.is_empty() { Exit::Clean } else { Exit::Incomplete };
+    let exit = if g.failures.is_empty() && g.keystores_refused.is_empty() { Exit::Clean } else { Exit::Incomplete };
     super::release(g);
     Ok(Output { stdout, stderr, exit, stream: None })
 }

@@ -107,6 +107,9 @@ pub struct Gathered {
     pub settings: Option<Settings>,
     pub key: Option<CloudAlmKey>,
     pub failures: Vec<SourceFailure>,
+    /// Keystores a bound refused (SPEC §8): failed sources of the run, though the destination
+    /// list is whole, so the rules over all destinations still judge it.
+    pub keystores_refused: Vec<SourceFailure>,
     pub files_read: usize,
     pub skipped: Vec<files::Skipped>,
     /// Files and folders a walk left out by an ignore rule.
@@ -203,6 +206,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
         settings,
         key,
         failures: loaded.failures,
+        keystores_refused: Vec::new(),
         files_read: loaded.files_read,
         skipped: loaded.skipped,
         ignored: loaded.ignored,
@@ -226,9 +230,9 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     }
     let settings = gathered.settings.as_ref();
     let scoped: Vec<&Destination> = gathered.destinations.iter().filter(|d| in_scope(d, settings)).collect();
-    certs::open_for(&mut gathered.keystores, &scoped);
+    gathered.keystores_refused = certs::open_for(&mut gathered.keystores, &scoped);
     // A failure message may quote a URL (an HTTP client's error does): never its secrets.
-    for failure in &mut gathered.failures {
+    for failure in gathered.failures.iter_mut().chain(&mut gathered.keystores_refused) {
         failure.source = redact_urls_in(&failure.source).into_owned();
         failure.message = redact_urls_in(&failure.message).into_owned();
     }

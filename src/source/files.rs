@@ -930,6 +930,12 @@ fn load_zip(bytes: &[u8], shown: &str, reach: Reach, limits: &Limits, loaded: &m
             format!("the archive has {} entries, more than the limit of {}", archive.len(), limits.max_zip_entries),
         ));
     }
+    // An archive whose directory does not account for its contents means one thing here and
+    // another to a tool that reads its local headers: a failed source, none of it read.
+    if let Err(why) = super::zip_directory::accounted(&mut archive, bytes, |name| original.and_then(|o| o.get(name)).cloned()) {
+        loaded.failures.push(SourceFailure { source: shown.to_owned(), message: format!("{why}: the archive is not read") });
+        return Ok(());
+    }
     let mut total: u64 = 0;
     // Every entry, by its place in the archive: two entries of one name are both read and both
     // named (`dest.json (entry 3)`), never the last one alone.

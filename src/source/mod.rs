@@ -12,6 +12,7 @@ pub mod settings;
 pub mod shapes;
 pub mod snapshot;
 pub mod tree;
+pub mod zip_directory;
 
 use std::fmt;
 

@@ -133,3 +133,61 @@ pub fn jks(chain: &[Made], password: &str) -> Vec<u8> {
     out.extend_from_slice(&digest.finalize());
     out
 }
+
+/// DER of one element: `tag`, its length, `content`.
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match content.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n => {
+            let bytes: Vec<u8> = (n as u32).to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+            out.push(0x80 | bytes.len() as u8);
+            out.extend(bytes);
+        }
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+fn der_int(v: u64) -> Vec<u8> {
+    let mut bytes: Vec<u8> = v.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+    if bytes.first().is_none_or(|b| b & 0x80 != 0) {
+        bytes.insert(0, 0);
+    }
+    der(0x02, &bytes)
+}
+
+const PBES2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
+const SCRYPT: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0xda, 0x47, 0x04, 0x0b];
+const AES256_CBC: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a];
+const DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+const ENCRYPTED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x06];
+const SHROUDED_KEY_BAG: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x0a, 0x01, 0x02];
+
+/// A hostile PKCS#12 file of a few hundred bytes whose key derivation is scrypt with `n`, `r`
+/// and `p` (no MAC). `hidden`: the scrypt parameters are those of a shrouded key inside an
+/// encrypted part, which only `password` (PBKDF2, one iteration) opens; otherwise they are the
+/// encrypted part's own, in the clear.
+pub fn p12_scrypt(n: u64, r: u64, p: u64, hidden: bool, password: &str) -> Vec<u8> {
+    let seq = |items: &[Vec<u8>]| der(0x30, &items.concat());
+    let oid = |arcs: &[u8]| der(0x06, arcs);
+    let scrypt = seq(&[
+        oid(PBES2),
+        seq(&[
+            seq(&[oid(SCRYPT), seq(&[der(0x04, b"calm-salt"), der_int(n), der_int(r), der_int(p)])]),
+            seq(&[oid(AES256_CBC), der(0x04, &[0; 16])]),
+        ]),
+    ]);
+    let (algorithm, ciphertext) = if hidden {
+        use der::Encode;
+        let key_bag = seq(&[oid(SHROUDED_KEY_BAG), der(0xa0, &seq(&[scrypt, der(0x04, &[0; 32])]))]);
+        let outer = pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(1, b"calm-salt", [7; 16]).expect("PBES2 parameters");
+        let ciphertext = outer.encrypt(password, &seq(&[key_bag])).expect("encrypt");
+        (seq(&[oid(PBES2), outer.to_der().expect("DER")]), ciphertext)
+    } else {
+        (scrypt, vec![0; 32])
+    };
+    let encrypted = seq(&[der_int(0), seq(&[oid(DATA), algorithm, der(0x80, &ciphertext)])]);
+    let safes = seq(&[seq(&[oid(ENCRYPTED_DATA), der(0xa0, &encrypted)])]);
+    seq(&[der_int(3), seq(&[oid(DATA), der(0xa0, &der(0x04, &safes))])])
+}

@@ -6,17 +6,24 @@
 //! dates, whether a private key is there. Never its content, a key or a password.
 //!
 //! Hostile input is bounded: at most [`MAX_KEYSTORE_BYTES`] and [`MAX_CERTIFICATES`] certificates
-//! a keystore, PKCS#12 iteration counts and nesting checked before anything is derived
-//! ([`pkcs12`]), every JKS length checked against what is left ([`jks`]).
+//! a keystore, every PKCS#12 key derivation's parameters and nesting checked before anything is
+//! derived ([`pkcs12`], [`pbe`]) and its work charged to the run's budget ([`kdf`]), every JKS
+//! length checked against what is left ([`jks`]). A keystore refused by a bound is a failed
+//! source of the run ([`open_for`]).
 
 pub mod jks;
+pub mod kdf;
+pub mod pbe;
 pub mod pkcs12;
 pub mod x509;
 
 use std::path::Path;
 
+use sha2::{Digest, Sha256};
+
+use self::kdf::{Budget, Refused};
 use crate::model::certificate::{Content, Contents, Format, Held, KeyCertificate, Keystore, Opened, Password, Problem, keystore_property};
-use crate::model::{Destination, Level};
+use crate::model::{Destination, Level, SourceFailure};
 
 /// The largest keystore read: real ones are a few kilobytes; a chain of a thousand certificates
 /// fits.
@@ -67,13 +74,16 @@ pub fn keystore(name: &str, bytes: Vec<u8>, path: &str, line: u32, held: Held, l
     }
 }
 
-/// What the keystore gives with `password`; a format that needs none ignores it.
+/// What the keystore gives with `password`; a format that needs none ignores it. A keystore a
+/// bound refuses is unreadable, with the bound named (as one opening, within its own budget).
 pub fn open(bytes: &[u8], password: &Password) -> Opened {
+    open_within(bytes, password, &mut Budget::default()).unwrap_or_else(|refused| Opened::unreadable(refused.0))
+}
+
+/// [`open`] within the run's `budget`; `Err` names the bound that refused it.
+pub fn open_within(bytes: &[u8], password: &Password, budget: &mut Budget) -> Result<Opened, Refused> {
     if bytes.len() > MAX_KEYSTORE_BYTES {
-        return Opened::unreadable(format!(
-            "{} bytes, larger than the {MAX_KEYSTORE_BYTES} bytes a keystore may have: refused",
-            bytes.len()
-        ));
+        return Err(Refused(format!("{} bytes, larger than the {MAX_KEYSTORE_BYTES} bytes a keystore may have: refused", bytes.len())));
     }
     let given = match password {
         Password::Given(s) => s.expose_for_keystore(),
@@ -86,11 +96,13 @@ pub fn open(bytes: &[u8], password: &Password) -> Opened {
         // A password known only by its digest (a snapshot) cannot open anything.
         Password::Given(_) => Problem::Unreadable { reason: "its password is known here only by its digest".into() },
     };
-    match format_of(bytes) {
-        Format::Pem => x509::pem(bytes).map_or_else(Opened::unreadable, Opened::read),
-        Format::Der => x509::der_chain(bytes).map_or_else(Opened::unreadable, Opened::read),
+    // The bound on certificates stops the reading: a failed source too, not just unreadable.
+    let bound = |reason: String| if reason == x509::too_many() { Err(Refused(reason)) } else { Ok(Opened::unreadable(reason)) };
+    Ok(match format_of(bytes) {
+        Format::Pem => x509::pem(bytes).map_or_else(bound, |c| Ok(Opened::read(c)))?,
+        Format::Der => x509::der_chain(bytes).map_or_else(bound, |c| Ok(Opened::read(c)))?,
         Format::Jks => match jks::read(bytes, given) {
-            Err(reason) => Opened::unreadable(reason),
+            Err(reason) => bound(reason)?,
             Ok((contents, problem)) => {
                 let problem = problem.or_else(|| given.is_none().then(missing));
                 Opened { contents: Some(contents), problem }
@@ -98,22 +110,41 @@ pub fn open(bytes: &[u8], password: &Password) -> Opened {
         },
         Format::Pkcs12 => {
             // A keystore written without a password opens with an empty one, whatever the destination says.
-            match pkcs12::open(bytes, given.unwrap_or("")) {
-                Err(reason) => Opened::unreadable(reason),
-                Ok(Ok(contents)) => Opened::read(contents),
-                Ok(Err(_)) if given.is_none() => Opened::failed(missing()),
-                Ok(Err(problem)) => Opened::failed(problem),
+            let opened = pkcs12::open(bytes, given.unwrap_or(""), budget)?;
+            match opened.problem {
+                Some(Problem::WrongPassword) if given.is_none() => Opened::failed(missing()),
+                _ => opened,
             }
         }
         Format::Unknown => Opened::unreadable("not a certificate or keystore: no PEM block, DER, PKCS#12 or JKS structure"),
-    }
+    })
 }
 
 /// Opens every keystore an in-scope destination names, once per password those destinations
 /// give, where the Destination Service would find it (SPEC §3b). Keystores nobody names stay
-/// closed: they are counted, not judged.
-pub fn open_for(keystores: &mut [Keystore], destinations: &[&Destination]) {
+/// closed: they are counted, not judged. Keystores of the same content are opened once per
+/// password, however many files or levels hold them, and all openings share the run's key
+/// derivation budget. A keystore a bound refused is a failed source, named once.
+///
+/// The budget is the process's: one run, all its targets together (they are audited on
+/// threads of their own, and open their keystores one after another here).
+#[must_use = "a keystore a bound refused is a failed source of the run: report it"]
+pub fn open_for(keystores: &mut [Keystore], destinations: &[&Destination]) -> Vec<SourceFailure> {
+    static RUN: std::sync::Mutex<Option<Budget>> = std::sync::Mutex::new(None);
+    let mut run = RUN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    open_within_budget(keystores, destinations, run.get_or_insert_with(Budget::default))
+}
+
+/// What opening a keystore's content with one password gave, or the bound that refused it.
+type Outcome = (Password, Result<Opened, Refused>);
+
+/// [`open_for`] within `budget` (tests force it low).
+#[must_use = "a keystore a bound refused is a failed source of the run: report it"]
+pub fn open_within_budget(keystores: &mut [Keystore], destinations: &[&Destination], budget: &mut Budget) -> Vec<SourceFailure> {
     let index = crate::model::certificate::Index::new(keystores);
+    let mut failures: Vec<SourceFailure> = Vec::new();
+    // By content: what opening it with each password gave, and the bound that refused it.
+    let mut seen: std::collections::HashMap<[u8; 32], Vec<Outcome>> = std::collections::HashMap::new();
     for d in destinations {
         let Some((location, password_key)) = keystore_property(d) else { continue };
         let Some(name) = d.text(location) else { continue };
@@ -124,13 +155,30 @@ pub fn open_for(keystores: &mut [Keystore], destinations: &[&Destination]) {
             continue;
         }
         let opened = match &k.content {
-            Content::Bytes(bytes) => open(bytes, &password),
+            Content::Bytes(bytes) => {
+                let digest: [u8; 32] = Sha256::digest(bytes).into();
+                let earlier = seen.get(&digest).and_then(|v| v.iter().find(|(p, _)| p.same_as(&password))).map(|(_, o)| o.clone());
+                let outcome = earlier.unwrap_or_else(|| {
+                    let outcome = open_within(bytes, &password, budget);
+                    seen.entry(digest).or_default().push((password.clone(), outcome.clone()));
+                    outcome
+                });
+                outcome.unwrap_or_else(|refused| {
+                    let source = if k.line > 1 { format!("{}:{}", k.path, k.line) } else { k.path.clone() };
+                    let message = format!("keystore {}: {refused}", k.name);
+                    if !failures.iter().any(|f| f.source == source && f.message == message) {
+                        failures.push(SourceFailure { source, message });
+                    }
+                    Opened::unreadable(refused.0)
+                })
+            }
             Content::Unresolved(e) => Opened::failed(Problem::ContentAtDeployment { expression: e.clone() }),
             Content::Missing(why) => Opened::unreadable(why.clone()),
             Content::Metadata => Opened::unreadable("the snapshot keeps no reading of it with this destination's password"),
         };
         k.opened.push((password, opened));
     }
+    failures
 }
 
 /// The certificate of an X.509 service key (PEM, perhaps with `\n` escapes), for its dates.
