@@ -448,3 +448,20 @@ fn the_pre_commit_hook_refuses_a_bad_destination_and_passes_a_good_one() {
     assert_eq!(code, 0, "a good destination passes:\n{log}");
     assert!(log.contains("Passed"), "{log}");
 }
+
+/// The tests find the shared folder (the SARIF validator) as `.ci/run` does, through one
+/// helper (`tests/support/shared.rs`).
+#[test]
+fn ci_run_and_the_tests_find_the_shared_folder_the_same_way() {
+    let run = read(".ci/run");
+    assert!(run.lines().any(|l| l == support::shared::CI_RUN_LINE), ".ci/run has the line {}", support::shared::CI_RUN_LINE);
+    let code: Vec<&str> = run.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
+    assert!(
+        code.iter().filter(|l| l.contains("../shared")).count() == 1,
+        ".ci/run names ../shared only where it finds the folder:\n{}",
+        code.join("\n")
+    );
+    assert!(
+        support::shared::CI_RUN_LINE.contains(support::shared::VARIABLE) && support::shared::CI_RUN_LINE.contains(support::shared::DEFAULT)
+    );
+}

@@ -4,4 +4,5 @@
 pub mod certs;
 pub mod fake_service;
 pub mod process;
+pub mod shared;
 pub mod skip;
