@@ -97,3 +97,32 @@ fn readme_usage_is_generated_from_the_clap_definitions() {
     }
     assert!(readme[start..end] == expected, "README.md usage is stale; run `UPDATE_GENERATED=1 cargo test --test generated`");
 }
+
+/// The pre-commit hooks' `files` filter is generated from the names a folder walk reads
+/// (`calm_audit::source::names`), so a commit that touches any file calm-audit reads runs the
+/// hook; `tests/integrations.rs` holds the filter to the walk's own choice, name by name.
+#[test]
+fn pre_commit_hook_files_filter_is_generated_from_the_walk() {
+    let path = root().join(".pre-commit-hooks.yaml");
+    let manifest = std::fs::read_to_string(&path).expect(".pre-commit-hooks.yaml");
+    let line = format!("  files: {}", calm_audit::source::names::hook_files_pattern());
+    let mut hooks = 0;
+    let fresh: Vec<String> = manifest
+        .lines()
+        .map(|l| {
+            if l.starts_with("  files: ") {
+                hooks += 1;
+                line.clone()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect();
+    let fresh = fresh.join("\n") + "\n";
+    assert_eq!(hooks, manifest.lines().filter(|l| l.starts_with("- id: ")).count(), "every hook has one files line");
+    if std::env::var_os("UPDATE_GENERATED").is_some() {
+        std::fs::write(&path, fresh).expect("write .pre-commit-hooks.yaml");
+        return;
+    }
+    assert!(manifest == fresh, ".pre-commit-hooks.yaml's files filter is stale; run `UPDATE_GENERATED=1 cargo test --test generated`");
+}

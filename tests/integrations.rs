@@ -449,6 +449,117 @@ fn the_pre_commit_hook_refuses_a_bad_destination_and_passes_a_good_one() {
     assert!(log.contains("Passed"), "{log}");
 }
 
+/// Each hook's `files` filter in `.pre-commit-hooks.yaml`, compiled as pre-commit compiles it.
+fn hook_filters() -> Vec<(String, regex::Regex)> {
+    let manifest = YamlLoader::load_from_str(&read(".pre-commit-hooks.yaml")).expect(".pre-commit-hooks.yaml parses");
+    let hooks = manifest[0].as_vec().expect("a list of hooks");
+    hooks
+        .iter()
+        .map(|hook| {
+            let id = hook["id"].as_str().expect("id").to_owned();
+            let files = hook["files"].as_str().unwrap_or_else(|| panic!("hook {id} has a files filter"));
+            let filter = regex::Regex::new(files).unwrap_or_else(|e| panic!("hook {id}: {e}"));
+            (id, filter)
+        })
+        .collect()
+}
+
+/// Regression (issue 29, 1): the hook's filter left out `.txt` exports, `.toml` settings, keys
+/// and keystores, so a commit of a broken export was accepted unaudited. The filter runs the
+/// hook for exactly the names a walk reads: every one the walk opens, and no other (the walk
+/// leaves hidden and ignored entries out by itself).
+#[test]
+fn the_hook_runs_for_exactly_the_files_a_walk_reads() {
+    use calm_audit::source::files::walk_reads;
+    let filters = hook_filters();
+    assert_eq!(filters.len(), 2, "{:?}", filters.iter().map(|(id, _)| id).collect::<Vec<_>>());
+    // The issue's names, which the walk reads: a cockpit export saved as .txt or without an
+    // extension, settings, a key, keystores, code.
+    let read = [
+        "CALM_LEGACY.txt",
+        "CALM_BPMON",
+        "settings.toml",
+        "calm-audit.toml",
+        "calm-service-key.txt",
+        "calm-key.json",
+        "client.p12",
+        "CLIENT.PFX",
+        "trust.jks",
+        "chain.pem",
+        "leaf.crt",
+        "leaf.cer",
+        "leaf.der",
+        "exports.zip",
+        "dest.properties",
+        "dest.props",
+        "landscape.yml",
+        "mta.yaml",
+        "prod.mtaext",
+        "main.tf",
+        "main.tf.json",
+        "terraform.tfvars",
+        "prod.auto.tfvars.json",
+    ];
+    for name in read {
+        assert!(walk_reads(name), "a walk reads {name}");
+    }
+    let not_read = ["README.md", "main.rs", "logo.png", "main.TF", "prod.TFVARS", "notes.", "archive.tar.gz", "Cargo.lock"];
+    for name in not_read {
+        assert!(!walk_reads(name), "a walk does not read {name}");
+    }
+    // Every file name of the repository's own fixtures, and random names.
+    let mut names: Vec<String> = read.iter().chain(&not_read).map(|n| (*n).to_owned()).collect();
+    let mut stack = vec![root().join("examples"), root().join("tests/fixtures"), root().join("tests/corpus")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    let mut extensions: Vec<&str> = calm_audit::source::names::any_case_extensions();
+    extensions.extend(calm_audit::source::names::TERRAFORM);
+    extensions.extend(["", "md", "rs", "py", "lock", "tf.json", "tfvars.json", "auto.tfvars", "bak", "gz", "yamlx", "xtxt", "tomlx"]);
+    let mut seed: u64 = 0x2929_2929_2929_2929;
+    let mut next = |below: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % below as u64) as usize
+    };
+    const STEM: &[u8] = b"abcXYZ019_-.";
+    for _ in 0..5000 {
+        let mut name: String = (0..1 + next(8)).map(|_| STEM[next(STEM.len())] as char).collect();
+        if next(4) > 0 {
+            let ext = extensions[next(extensions.len())];
+            // Any case: the walk reads some extensions in any case and Terraform's only as written.
+            let ext: String = ext.chars().map(|c| if next(3) == 0 { c.to_ascii_uppercase() } else { c }).collect();
+            name = format!("{name}.{ext}");
+        }
+        names.push(name);
+    }
+    let mut checked = 0;
+    for name in names.iter().filter(|n| !n.starts_with('.')) {
+        let walk = walk_reads(name);
+        for folder in ["", "audit/", "infra/prod.d/"] {
+            let path = format!("{folder}{name}");
+            for (id, filter) in &filters {
+                assert_eq!(
+                    filter.is_match(&path),
+                    walk,
+                    "hook {id} on {path}: the walk {} it",
+                    if walk { "reads" } else { "does not read" }
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 20_000, "{checked}");
+}
+
 /// The tests find the shared folder (the SARIF validator) as `.ci/run` does, through one
 /// helper (`tests/support/shared.rs`).
 #[test]
@@ -464,4 +575,86 @@ fn ci_run_and_the_tests_find_the_shared_folder_the_same_way() {
     assert!(
         support::shared::CI_RUN_LINE.contains(support::shared::VARIABLE) && support::shared::CI_RUN_LINE.contains(support::shared::DEFAULT)
     );
+}
+
+/// Runs the hook `calm-audit-system` (calm-audit of this build on PATH, nothing built) of this
+/// repository through `pre-commit try-repo` on what is staged in `dir`.
+fn run_hook(pre_commit: &Path, home: &Path, dir: &Path) -> (i32, String) {
+    let mut run = Command::new(pre_commit);
+    run.args(["try-repo", &root().display().to_string(), "calm-audit-system", "--verbose"])
+        .current_dir(dir)
+        .env("PATH", path_with_calm_audit(pre_commit.parent()))
+        .env("PRE_COMMIT_HOME", home)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .env("GIT_AUTHOR_NAME", "calm-audit tests")
+        .env("GIT_AUTHOR_EMAIL", "tests@calm-audit.invalid")
+        .env("GIT_COMMITTER_NAME", "calm-audit tests")
+        .env("GIT_COMMITTER_EMAIL", "tests@calm-audit.invalid");
+    let out = run.output().expect("pre-commit try-repo");
+    let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // pre-commit fails when the hook fails; the hook's own exit code (1: findings, 2 and 3: bad
+    // or incomplete input) is in its --verbose output.
+    let hook = log.split("- exit code: ").nth(1).and_then(|rest| rest.split_whitespace().next()).and_then(|c| c.parse().ok());
+    match out.status.code() {
+        Some(0) => (0, log),
+        _ => (hook.unwrap_or(-1), log),
+    }
+}
+
+/// Regression (issue 29, 1): a broken export saved as `.txt` and a change of the settings alone
+/// were "(no files to check) Skipped" and the commit went in. Through the real pre-commit: the
+/// hook runs for each and refuses it.
+#[test]
+fn the_pre_commit_hook_refuses_a_broken_txt_export_and_a_broken_settings_change() {
+    let pre_commit = match ci_tool("pre-commit") {
+        Ok(p) => p,
+        Err(why) => {
+            unavailable("the pre-commit hook test of .txt exports and settings", &why);
+            return;
+        }
+    };
+    let home = tempfile::tempdir().expect("temp dir");
+    let repo = tempfile::tempdir().expect("temp dir");
+    let dir = repo.path();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "calm-audit tests")
+            .env("GIT_AUTHOR_EMAIL", "tests@calm-audit.invalid")
+            .env("GIT_COMMITTER_NAME", "calm-audit tests")
+            .env("GIT_COMMITTER_EMAIL", "tests@calm-audit.invalid")
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&["init", "-q"]);
+    // The repository's configuration names its settings, as docs/ci.md's does.
+    std::fs::write(dir.join("calm-audit.toml"), "settings = \"audit/settings.toml\"\n").expect("write calm-audit.toml");
+    std::fs::create_dir_all(dir.join("audit")).expect("audit folder");
+    let good_settings = read("tests/fixtures/good/settings.toml");
+    std::fs::write(dir.join("audit/settings.toml"), &good_settings).expect("write settings");
+    std::fs::copy(root().join("tests/fixtures/good/CALM_BPMON.properties"), dir.join("CALM_BPMON.properties")).expect("copy");
+    git(&["add", "."]);
+    let (code, log) = run_hook(&pre_commit, home.path(), dir);
+    assert_eq!(code, 0, "the good repository passes:\n{log}");
+    assert!(log.contains("Passed"), "{log}");
+    git(&["commit", "-q", "-m", "good"]);
+
+    // Only the settings change, and now name a destination that is not there.
+    std::fs::write(dir.join("audit/settings.toml"), good_settings.replace("\"CALM_BPMON\"", "\"CALM_MISSING\"")).expect("write");
+    git(&["add", "audit/settings.toml"]);
+    let (code, log) = run_hook(&pre_commit, home.path(), dir);
+    assert!(!log.contains("no files to check"), "the hook runs for a settings change:\n{log}");
+    assert_eq!(code, 1, "the settings change is refused:\n{log}");
+    assert!(log.contains("Failed") && log.contains("CALM_MISSING"), "{log}");
+    git(&["checkout", "-q", "HEAD", "--", "audit/settings.toml"]);
+
+    // A cockpit export saved as .txt, as the README saves them, that fails the rules.
+    std::fs::copy(root().join("examples/destinations/calm_legacy.properties"), dir.join("CALM_LEGACY.txt")).expect("copy");
+    git(&["add", "CALM_LEGACY.txt"]);
+    let (code, log) = run_hook(&pre_commit, home.path(), dir);
+    assert!(!log.contains("no files to check"), "the hook runs for a .txt export:\n{log}");
+    assert_eq!(code, 1, "the broken export is refused:\n{log}");
+    assert!(log.contains("Failed") && log.contains("CALM004 destination-url-trailing-slash"), "{log}");
 }

@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{InputError, Keep, build_destination, certs, code, flat_json, properties, shapes, snapshot, tree};
+use super::{InputError, Keep, build_destination, certs, code, flat_json, names, properties, shapes, snapshot, tree};
 use crate::model::certificate::{Held, Keystore};
 use crate::model::{Destination, Origin, Property, SourceFailure};
 
@@ -88,17 +88,32 @@ enum Format {
     Certificate,
 }
 
-/// By extension; `None` for a file that is not a destination file.
+/// By extension ([`names`]); `None` for a file that is not a destination file.
 fn format_of(name: &str) -> Option<Format> {
     let ext = Path::new(name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match ext.as_deref() {
-        None | Some("properties" | "props" | "txt") => Some(Format::Properties),
-        Some("json") => Some(Format::Json),
-        Some("yaml" | "yml") => Some(Format::Yaml),
-        Some("zip") => Some(Format::Zip),
+        None => Some(Format::Properties),
+        Some(e) if names::PROPERTIES.contains(&e) => Some(Format::Properties),
+        Some(e) if names::JSON.contains(&e) => Some(Format::Json),
+        Some(e) if names::YAML.contains(&e) => Some(Format::Yaml),
+        Some(e) if names::ZIP.contains(&e) => Some(Format::Zip),
         Some(e) if certs::EXTENSIONS.contains(&e) => Some(Format::Certificate),
         Some(_) => None,
     }
+}
+
+/// Whether a file of this name may hold Entitlement Management settings ([`names::SETTINGS`]):
+/// a walk opens it to tell, and names it with `--settings`.
+fn settings_name(name: &str) -> bool {
+    Path::new(name).extension().and_then(|e| e.to_str()).is_some_and(|e| names::SETTINGS.iter().any(|s| e.eq_ignore_ascii_case(s)))
+}
+
+/// Whether a folder walk opens a file of this name (when it is neither hidden nor ignored): an
+/// MTA or Terraform file, a destination file or archive, a certificate or keystore, or a file
+/// that may hold settings; the choices [`load_dir`] makes, in its order. The pre-commit hook's
+/// filter ([`names::hook_files_pattern`]) is tested to match exactly these names.
+pub fn walk_reads(name: &str) -> bool {
+    code::is_code_file(name) || format_of(name).is_some() || settings_name(name)
 }
 
 /// Bounds for hostile input: every file and archive is read within them.
@@ -592,8 +607,7 @@ fn walk_error(e: &ignore::Error, dir: &Path, loaded: &mut Loaded) {
 /// Why a walked file without a destination extension is skipped; a settings file found this way
 /// is named with the flag that takes it.
 fn other_file(path: &Path, name: &str, loaded: &mut Loaded, shown: &str) -> String {
-    let is_toml = Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if is_toml && std::fs::metadata(path).is_ok_and(|m| m.len() <= 1024 * 1024) {
+    if settings_name(name) && std::fs::metadata(path).is_ok_and(|m| m.len() <= 1024 * 1024) {
         let bytes = std::fs::read(path).unwrap_or_default();
         let settings = super::unicode_text(bytes, shown, "the file")
             .ok()

@@ -7,6 +7,7 @@ pub mod files;
 pub mod flat_json;
 pub mod key;
 pub mod live;
+pub mod names;
 pub mod properties;
 pub mod settings;
 pub mod shapes;
