@@ -6,31 +6,14 @@
 //! no certificate source in the run at all, a person must look (`manual`).
 
 use super::context::{Inputs, Outcome};
+// The run's clock is one of the inputs every rule reads ([`super::context`]); named here too,
+// where the certificate rules' callers have always found it.
+pub use super::context::{Clock, DEFAULT_EXPIRY_DAYS};
 use crate::clock::{DAY, date, days_between};
 use crate::model::certificate::{
     CertificateInfo, CertificateRow, Contents, Held, KeyCertificate, Keystore, Match, Opened, Password, keystore_property,
 };
 use crate::model::{Destination, Level, Value};
-
-/// The horizon when none is configured.
-pub const DEFAULT_EXPIRY_DAYS: u32 = 30;
-
-/// The run's instant and horizon, fixed once per run.
-#[derive(Clone, Copy, Debug)]
-pub struct Clock {
-    /// Seconds since 1970 ([`crate::clock::run_instant`]).
-    pub now: i64,
-    /// CALM063: certificates must still be valid this many days after `now`.
-    pub expiry_days: u32,
-}
-
-impl Default for Clock {
-    fn default() -> Self {
-        let now = crate::clock::run_instant()
-            .unwrap_or_else(|_| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64));
-        Clock { now, expiry_days: DEFAULT_EXPIRY_DAYS }
-    }
-}
 
 /// What a destination's keystore property leads to.
 pub struct Use<'a> {

@@ -36,12 +36,32 @@ pub struct Inputs<'a> {
     /// The certificate of the X.509 destination service key of a live read.
     pub destination_key_certificate: Option<&'a KeyCertificate>,
     /// The run's instant and the expiry horizon (CALM062, CALM063).
-    pub clock: super::certificates::Clock,
+    pub clock: Clock,
     /// [`Inputs::keystores`] by name, built once on first use: leave it to `..Default::default()`.
     pub keystore_index: OnceCell<crate::model::certificate::Index>,
     /// The in-scope destinations and their purposes, worked out once on first use: leave it to
     /// `..Default::default()`.
     pub recognised_cache: OnceCell<Recognised<'a>>,
+}
+
+/// The expiry horizon when none is configured (CALM063).
+pub const DEFAULT_EXPIRY_DAYS: u32 = 30;
+
+/// The run's instant and horizon, fixed once per run.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    /// Seconds since 1970 ([`crate::clock::run_instant`]).
+    pub now: i64,
+    /// CALM063: certificates must still be valid this many days after `now`.
+    pub expiry_days: u32,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        let now = crate::clock::run_instant()
+            .unwrap_or_else(|_| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64));
+        Clock { now, expiry_days: DEFAULT_EXPIRY_DAYS }
+    }
 }
 
 /// Profiles chosen by the user; they beat recognition (SPEC §3a).
