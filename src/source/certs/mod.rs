@@ -11,6 +11,7 @@
 //! length checked against what is left ([`jks`]). A keystore refused by a bound is a failed
 //! source of the run ([`open_for`]).
 
+pub mod der;
 pub mod jks;
 pub mod kdf;
 pub mod pbe;

@@ -11,8 +11,8 @@ use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
 use der::Decode;
 
+use super::der::{Tlv, children, integer};
 use super::kdf::Derivation;
-use super::pkcs12::{Tlv, children, integer};
 
 /// `1.2.840.113549.1.5.13`
 const PBES2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
