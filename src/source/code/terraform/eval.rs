@@ -6,7 +6,9 @@
 //! Values are shared, never copied: a map of 10,000 destinations read through `each.value` or
 //! `var.destinations[each.key]` costs the same for the last instance as for the first, and
 //! maps are indexed once they are large. Locals are evaluated once per module instance; a
-//! budget of steps bounds what a hostile configuration can ask for.
+//! budget of steps (time) and one of values made (memory) bound what a hostile configuration
+//! can ask for. A bound reached is recorded ([`Env::cut`]) and the reader turns it into a
+//! failed source naming the bound: what it cut short is never judged.
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
@@ -15,13 +17,10 @@ use std::rc::Rc;
 use hcl_edit::expr::{BinaryOperator as B, UnaryOperator as U};
 
 use super::syntax::{Expr, ForX, Key, Op, Part, Source, X};
+use crate::source::code::bound::{Bound, Bounds};
 
-/// How deep expressions, locals and values may nest before evaluation gives up.
+/// How deep expressions, locals and values may nest by default ([`Bounds::depth`]).
 pub const MAX_DEPTH: usize = 64;
-/// Steps of evaluation for one root module with all its module calls; a value made costs a
-/// step too (`range`, `for`), so the budget bounds memory as well as time.
-pub const MAX_STEPS: u64 = 8_000_000;
-/// The longest list `range()` makes.
 /// Stands for the unknown parts of a template in [`Unknown::shape`].
 pub const HOLE: char = '\u{1}';
 
@@ -145,20 +144,82 @@ impl<'r> Scope<'r> {
     }
 }
 
-/// The files of the run and the step budget.
+/// The files of the run, the bounds, and what the evaluation of one root module has spent.
+/// Copies made with [`Env::share`] spend from the same budget.
 pub struct Env<'r> {
     pub sources: &'r [Source],
-    pub steps: Cell<u64>,
+    pub bounds: Bounds,
+    spent: Rc<Spent>,
+}
+
+#[derive(Default)]
+struct Spent {
+    steps: Cell<u64>,
+    values: Cell<u64>,
+    /// The step budget so far: it grows with the instances expanded ([`Bounds::step_budget`]).
+    limit: Cell<u64>,
+    /// The first bound reached: (bound, file, line). Once set, everything evaluates to unknown
+    /// and the reader stops.
+    cut: Cell<Option<(Bound, usize, u32)>>,
 }
 
 impl<'r> Env<'r> {
     pub fn new(sources: &'r [Source]) -> Self {
-        Env { sources, steps: Cell::new(0) }
+        Env::with_bounds(sources, Bounds::default())
     }
 
-    /// Whether the budget is spent (then everything evaluates to unknown).
-    pub fn exhausted(&self) -> bool {
-        self.steps.get() > MAX_STEPS
+    pub fn with_bounds(sources: &'r [Source], bounds: Bounds) -> Self {
+        let spent = Spent { limit: Cell::new(bounds.step_budget(0)), ..Spent::default() };
+        Env { sources, bounds, spent: Rc::new(spent) }
+    }
+
+    /// The same files and the same budget.
+    pub fn share(&self) -> Env<'r> {
+        Env { sources: self.sources, bounds: self.bounds, spent: Rc::clone(&self.spent) }
+    }
+
+    /// Records that `bound` was reached at `file`:`line` (the first one reached is kept).
+    pub fn cut(&self, bound: Bound, file: usize, line: u32) {
+        if self.spent.cut.get().is_none() {
+            self.spent.cut.set(Some((bound, file, line)));
+        }
+    }
+
+    /// The first bound reached, if any: (bound, file, line).
+    pub fn first_cut(&self) -> Option<(Bound, usize, u32)> {
+        self.spent.cut.get()
+    }
+
+    /// The step budget for a root module that has expanded `instances` instances.
+    pub fn grow(&self, instances: usize) {
+        self.spent.limit.set(self.bounds.step_budget(instances));
+    }
+
+    /// Spends `steps`; `false` (and the bound recorded) when the budget is spent.
+    pub(super) fn spend(&self, steps: usize, file: usize, line: u32) -> bool {
+        let spent = self.spent.steps.get().saturating_add(u64::try_from(steps).unwrap_or(u64::MAX));
+        self.spent.steps.set(spent);
+        if spent > self.spent.limit.get() {
+            self.cut(Bound::Steps(self.spent.limit.get()), file, line);
+            return false;
+        }
+        self.spent.cut.get().is_none()
+    }
+
+    /// Counts `values` made; `false` (and the bound recorded) when the budget is spent.
+    pub(super) fn make(&self, values: usize, file: usize, line: u32) -> bool {
+        let made = self.spent.values.get().saturating_add(u64::try_from(values).unwrap_or(u64::MAX));
+        self.spent.values.set(made);
+        if made > self.bounds.values {
+            self.cut(Bound::Values(self.bounds.values), file, line);
+            return false;
+        }
+        true
+    }
+
+    /// Steps spent so far (for the benchmark and the tests).
+    pub fn steps(&self) -> u64 {
+        self.spent.steps.get()
     }
 }
 
@@ -205,9 +266,24 @@ impl Ctx<'_, '_> {
         self.env.sources.get(file).map_or("an expression", |s| s.text_of(e)).to_owned()
     }
 
-    /// Values about to be made count against the budget.
-    pub(super) fn charge(&self, values: usize) {
-        self.env.steps.set(self.env.steps.get().saturating_add(u64::try_from(values).unwrap_or(u64::MAX)));
+    /// A bound reached at `e`: recorded, and the value unknown (never judged: the reader fails
+    /// the source).
+    pub(super) fn cut(&self, bound: Bound, file: usize, e: &Expr) -> At {
+        self.env.cut(bound, file, e.line);
+        self.unknown(file, e)
+    }
+
+    /// A value an expression made, counted against the budgets: each item or member, and each
+    /// 64 bytes of text; a text longer than [`Bounds::text`] is a bound reached.
+    pub(super) fn made(&self, file: usize, e: &Expr, v: At) -> At {
+        let values = match &v.value {
+            Ev::Text(t) if t.len() > self.env.bounds.text => return self.cut(Bound::Text(self.env.bounds.text), file, e),
+            Ev::Text(t) => 1 + t.len() / 64,
+            Ev::List(items) | Ev::Set(items) => 1 + items.len(),
+            Ev::Object(o) => 1 + o.members.len(),
+            Ev::Null | Ev::Encoded(_) | Ev::Unknown(_) => 1,
+        };
+        if self.env.make(values, file, e.line) { v } else { self.unknown(file, e) }
     }
 
     pub fn unknown(&self, file: usize, e: &Expr) -> At {
@@ -223,9 +299,10 @@ impl Ctx<'_, '_> {
     }
 
     pub(super) fn eval_in(&self, file: usize, e: &Expr, b: &Binds, depth: usize) -> At {
-        let steps = self.env.steps.get() + 1;
-        self.env.steps.set(steps);
-        if depth > MAX_DEPTH || steps > MAX_STEPS {
+        if depth > self.env.bounds.depth {
+            return self.cut(Bound::Depth(self.env.bounds.depth), file, e);
+        }
+        if !self.env.spend(1, file, e.line) {
             return self.unknown(file, e);
         }
         let d = depth + 1;
@@ -263,7 +340,8 @@ impl Ctx<'_, '_> {
                 if *expand {
                     return self.unknown(file, e);
                 }
-                super::functions::call(self, file, e, name, args, b, d)
+                let v = super::functions::call(self, file, e, name, args, b, d);
+                self.made(file, e, v)
             }
             X::Cond(parts) => match self.eval_in(file, &parts[0], b, d).text() {
                 Some("true") => self.eval_in(file, &parts[1], b, d),
@@ -334,7 +412,7 @@ impl Ctx<'_, '_> {
                 value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape, missing: false })),
             };
         }
-        text(file, e.line, out)
+        self.made(file, e, text(file, e.line, out))
     }
 
     fn traverse(&self, file: usize, e: &Expr, root: &Expr, ops: &[Op], b: &Binds, d: usize) -> At {
@@ -435,7 +513,9 @@ impl Ctx<'_, '_> {
             }
             _ => return self.unknown(file, e),
         };
-        self.charge(pairs.len());
+        if !self.env.spend(pairs.len(), file, e.line) {
+            return self.unknown(file, e);
+        }
         let mut list = Vec::new();
         let mut members = Vec::new();
         for (k, v) in &pairs {
@@ -471,9 +551,9 @@ impl Ctx<'_, '_> {
             if object.sorted().len() != object.members.len() {
                 return self.unknown(file, e);
             }
-            return At { file, line: e.line, value: Ev::Object(Rc::new(object)) };
+            return self.made(file, e, At { file, line: e.line, value: Ev::Object(Rc::new(object)) });
         }
-        At { file, line: e.line, value: Ev::List(Rc::new(list)) }
+        self.made(file, e, At { file, line: e.line, value: Ev::List(Rc::new(list)) })
     }
 }
 
@@ -533,8 +613,8 @@ fn binary(op: B, l: &At, r: &At) -> Option<Ev> {
 /// type keeps the attributes it declares, and fills a missing `optional(...)` one with its
 /// default or null; maps, lists and sets convert each element. Anything else is kept.
 pub fn convert(value: At, ty: &Expr, ctx: &Ctx, file: usize, depth: usize) -> At {
-    if depth > MAX_DEPTH {
-        return value;
+    if depth > ctx.env.bounds.depth {
+        return ctx.cut(Bound::Depth(ctx.env.bounds.depth), file, ty);
     }
     let X::Call(kind, args, _) = &ty.kind else { return value };
     match (kind.as_str(), args.as_slice(), &value.value) {
