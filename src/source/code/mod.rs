@@ -528,6 +528,18 @@ fn read_group(
                 // The error names the file at fault; anything else would loop forever.
                 let at = files.iter().position(|p| p.shown == e.path).unwrap_or(0);
                 let p = files.remove(at);
+                // A file a bound stopped may be what the others of its folder need (an
+                // extension): they are not judged without it.
+                if let Some(bound) = e.bound {
+                    let folder = p.real.parent().map(Path::to_path_buf);
+                    let (same, rest): (Vec<Pending>, Vec<Pending>) =
+                        files.into_iter().partition(|f| f.real.parent().map(Path::to_path_buf) == folder);
+                    files = rest;
+                    for f in same {
+                        let what = format!("{} in the same folder was not read, so this file is not judged without it", p.shown);
+                        done.errors.push((InputError::cut(&f.shown, None, bound, &what), f));
+                    }
+                }
                 done.errors.push((e, p));
             }
         }

@@ -270,7 +270,7 @@ impl MarkedEventReceiver for Builder {
                 self.copied = self.copied.saturating_add(*size);
                 if self.copied > limit {
                     let what = format!(
-                        "YAML aliases expand to more than {limit} values here (an alias bomb?), and the deployer would run out of memory; \
+                        "YAML aliases expand to more than {limit} values (an alias bomb?), which would run the deployer out of memory; \
                          share fewer or smaller values"
                     );
                     self.cut(line, Bound::Aliases(limit), &what);

@@ -160,6 +160,7 @@ pub fn read_all_bounded(
         }
         next += 1;
     }
+    stop_modules_of_stopped_files(&inputs, &mut sources, &mut out);
     let by_tag: HashMap<usize, usize> = inputs.iter().enumerate().map(|(i, input)| (input.tag, i)).collect();
     let mut excluded: HashSet<usize> = sources.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(i, _)| i).collect();
 
@@ -316,6 +317,26 @@ pub fn read_all_bounded(
     used.sort_unstable();
     out.used = used;
     out
+}
+
+/// A file a bound stopped (too deep, too many members) leaves its module without what it
+/// declares: the other files of its folder (variables files included) would be evaluated
+/// without its variables, locals and overrides, and what they give is not what Terraform would
+/// give. So they are not read either, each a failed source naming the bound.
+fn stop_modules_of_stopped_files(inputs: &[Input], sources: &mut [Option<Source>], out: &mut Outcome) {
+    let stopped: Vec<(PathBuf, String, crate::source::code::bound::Bound)> = out
+        .errors
+        .iter()
+        .filter_map(|(tag, e)| Some((inputs.iter().find(|i| i.tag == *tag)?, e.bound?)))
+        .map(|(input, bound)| (input.dir.clone(), input.shown.clone(), bound))
+        .collect();
+    for (i, input) in inputs.iter().enumerate() {
+        let Some((_, file, bound)) = stopped.iter().find(|(dir, _, _)| *dir == input.dir) else { continue };
+        if sources[i].take().is_some() {
+            let what = format!("{file} of the same module was not read, so this file is not judged without it");
+            out.failures.push((input.tag, InputError::cut(&input.shown, None, *bound, &what)));
+        }
+    }
 }
 
 /// A folder's module from its files still in the run; a file whose blocks cannot be merged

@@ -429,6 +429,11 @@ impl<'r> Reader<'r> {
             };
             let Some(callee) = lookup(self.by_dir, &dir) else {
                 let line = call.attr("source").map_or(call.line, |a| a.line);
+                let max = self.env.bounds.folders;
+                if self.by_dir.len() >= max {
+                    // Not read because the run reached its bound on folders, not missing.
+                    return Err(InputError::cut(self.path(call.file), Some(line), Bound::Folders(max), &format!("{address} was not read")));
+                }
                 let source = module_source_shown(source);
                 return Err(self.error(
                     call.file,
