@@ -274,13 +274,16 @@ impl Ctx<'_, '_> {
     }
 
     /// A value an expression made, counted against the budgets: each item or member, and each
-    /// 64 bytes of text; a text longer than [`Bounds::text`] is a bound reached.
+    /// 64 bytes of text; a text longer than [`Bounds::text`] is a bound reached. A list or
+    /// object shared with a value that already exists (`lookup`, `tolist`, `sensitive` hand
+    /// one on) costs nothing more than itself: only what is new holds memory.
     pub(super) fn made(&self, file: usize, e: &Expr, v: At) -> At {
+        let new = |n: usize, shared: bool| if shared { 1 } else { 1 + n };
         let values = match &v.value {
             Ev::Text(t) if t.len() > self.env.bounds.text => return self.cut(Bound::Text(self.env.bounds.text), file, e),
             Ev::Text(t) => 1 + t.len() / 64,
-            Ev::List(items) | Ev::Set(items) => 1 + items.len(),
-            Ev::Object(o) => 1 + o.members.len(),
+            Ev::List(items) | Ev::Set(items) => new(items.len(), Rc::strong_count(items) > 1),
+            Ev::Object(o) => new(o.members.len(), Rc::strong_count(o) > 1),
             Ev::Null | Ev::Encoded(_) | Ev::Unknown(_) => 1,
         };
         if self.env.make(values, file, e.line) { v } else { self.unknown(file, e) }

@@ -724,7 +724,16 @@ pub fn module_source_shown(source: &str) -> String {
         Some((g, rest)) if !g.is_empty() && g.bytes().all(|b| b.is_ascii_alphanumeric()) => (&source[..g.len() + 2], rest),
         _ => ("", source),
     };
-    url::remember_hidden_parts(rest);
+    // Hidden parts are secrets for the masker too, except a `?ref=main` and its kin alone: a
+    // branch or tag name masked everywhere would garble reports.
+    let plain_query = |q: &str| q.split('&').all(|p| matches!(p.split_once('=').map(|(n, _)| n), Some("ref" | "depth" | "archive")));
+    let only_plain = match rest.split_once('?') {
+        Some((base, query)) => !base.contains(['@', '#']) && !query.contains('#') && plain_query(query),
+        None => !rest.contains(['@', '#']),
+    };
+    if !only_plain {
+        url::remember_hidden_parts(rest);
+    }
     let shown = format!("{getter}{}", url::redact(rest));
     shown.replace(['\n', '\r'], " ")
 }
