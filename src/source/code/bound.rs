@@ -82,6 +82,8 @@ pub enum Bound {
     Folders(usize),
     Members(usize),
     Aliases(usize),
+    /// Binary operators chained in one HCL expression (the HCL parser's own bound).
+    Operators(usize),
 }
 
 impl fmt::Display for Bound {
@@ -97,6 +99,7 @@ impl fmt::Display for Bound {
             Bound::Folders(n) => write!(f, "the folder bound ({n} folders of Terraform configuration in one run)"),
             Bound::Members(n) => write!(f, "the member count ({n} members in one object or block)"),
             Bound::Aliases(n) => write!(f, "the YAML alias expansion bound ({n} values copied by aliases)"),
+            Bound::Operators(n) => write!(f, "the operator chain bound ({n} chained binary operators)"),
         }
     }
 }

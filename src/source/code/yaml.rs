@@ -368,10 +368,23 @@ pub fn parse_bounded(text: &str, bounds: &Bounds) -> Result<Vec<Node>, YamlError
     let last_line = u32::try_from(breaks + 1).unwrap_or(u32::MAX);
     let mut builder = Builder { last_line, bounds: *bounds, ..Builder::default() };
     let mut parser = Parser::new_from_str(text);
-    parser.load(&mut builder, true).map_err(|e| YamlError {
-        line: u32::try_from(e.marker().line()).ok(),
-        message: format!("invalid YAML: {}", e.info()),
-        bound: None,
+    let loaded = parser.load(&mut builder, true);
+    // A bound the builder reached stands before whatever the parser says after it.
+    if let Some(e) = builder.error.take() {
+        if e.bound.is_some() {
+            return Err(e);
+        }
+        builder.error = Some(e);
+    }
+    loaded.map_err(|e| {
+        let line = u32::try_from(e.marker().line()).ok();
+        // The parser's own recursion bound is a bound reached, not bad input.
+        let bound = e.info().contains("recursion limit").then_some(Bound::Depth(builder.bounds.depth));
+        let message = match bound {
+            Some(b) => b.message(&format!("the YAML parser stopped: {}", e.info())),
+            None => format!("invalid YAML: {}", e.info()),
+        };
+        YamlError { line, message, bound }
     })?;
     match builder.error {
         Some(e) => Err(e),
@@ -492,6 +505,13 @@ mod tests {
         let e = parse(&deep).unwrap_err();
         assert_eq!(e.bound, Some(Bound::Depth(64)));
         assert!(e.message.contains("nesting depth"), "{}", e.message);
+        // Deeper than the parser's own recursion bound: still the bound, never "invalid YAML".
+        let deeper = format!("x: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse(&deeper).unwrap_err().bound, Some(Bound::Depth(64)));
+        let low = Bounds { depth: 100_000, ..Bounds::default() };
+        let e = parse_bounded(&deeper, &low).unwrap_err();
+        assert_eq!(e.bound, Some(Bound::Depth(100_000)), "{}", e.message);
+        assert!(e.message.contains("recursion limit"), "{}", e.message);
         assert!(parse("? [a]\n: 1\n").is_err());
     }
 }

@@ -187,7 +187,15 @@ fn parse_within(path: &str, text: &str, file: usize, fast: bool, bounds: &Bounds
     // The error's own `line()` is the source line, which may hold a secret: only its number is used.
     let body = hcl_edit::parser::parse_body(text).map_err(|e| {
         let line = u32::try_from(e.location().line()).ok();
-        InputError::new(path, line, format!("invalid HCL: {}", e.message()))
+        let message = e.message();
+        // The parser's own bounds (HCL that Terraform reads): a bound reached, not bad input.
+        if message.contains("nesting depth") {
+            return InputError::cut(path, line, Bound::Depth(MAX_DEPTH), &format!("the HCL parser stopped: {message}"));
+        }
+        if message.contains("chained binary operators") {
+            return InputError::cut(path, line, Bound::Operators(128), &format!("the HCL parser stopped: {message}"));
+        }
+        InputError::new(path, line, format!("invalid HCL: {message}"))
     })?;
     let conv = Hcl { lines: LineIndex::new(text), file, base: 0, fixed_line: None, depth: bounds.depth };
     let (blocks, attrs) = conv.body(&body, 0).map_err(|line| nested(path, line, bounds.depth))?;
