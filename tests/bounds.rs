@@ -150,9 +150,21 @@ fn a_remote_module_given_cloud_alm_values_is_a_failed_source_like_a_missing_loca
     assert_eq!(report["complete"], false);
     let failed = failures(&report);
     assert!(failed.iter().any(|f| f.starts_with("./calm.tf:4") && f.contains("module.calm") && f.contains("not read")), "{failed:?}");
-    // A missing local folder says the same: exit 3.
-    write(d, "calm.tf", "module \"calm\" {\n  source = \"./modules/calm\"\n  url    = \"https://acme.eu10.alm.cloud.sap/api\"\n}\n");
-    assert_eq!(calm(d, &["check", "."]).code, 3);
+    // Named, the same: a module not read is a failed source, not bad input.
+    assert_eq!(calm(d, &["check", "calm.tf", "main.tf"]).code, 3);
+    // A missing local folder says the same, walked or named, and the rest of its file is read.
+    write(
+        d,
+        "calm.tf",
+        "module \"calm\" {\n  source = \"./modules/calm\"\n  url    = \"https://acme.eu10.alm.cloud.sap/api\"\n}\nresource \"btp_subaccount_destination\" \"beside\" {\n  name = \"CALM_BESIDE\"\n  url  = \"https://acme.eu10.alm.cloud.sap/\"\n}\n",
+    );
+    for args in [&["check", ".", "--format", "json"][..], &["check", "calm.tf", "--format", "json"][..]] {
+        let run = calm(d, args);
+        assert_eq!(run.code, 3, "{args:?}: {}", run.stderr);
+        let report = json(&run);
+        assert!(failures(&report).iter().any(|f| f.contains("calm.tf:2") && f.contains("module.calm")), "{:?}", failures(&report));
+        assert!(report["results"].as_array().unwrap().iter().any(|r| r["object"]["name"] == "CALM_BESIDE"), "{args:?}");
+    }
     // Excluded, the call is left out, as SPEC 2.1 allows: the rest is judged.
     write(
         d,

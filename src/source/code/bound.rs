@@ -12,10 +12,11 @@ use std::fmt;
 pub struct Bounds {
     /// Steps of expression evaluation a root module starts with (its module calls included).
     pub steps: u64,
-    /// Steps each resource or module instance adds to its root's budget: an idiom that scans a
-    /// collection once per instance (`[for d in var.dests : d.url if d.name == each.key][0]`)
-    /// costs the square of the instances, and a configuration of that shape is judged rather
-    /// than failed, up to [`Bounds::steps_cap`].
+    /// Steps each resource or module instance adds to its root's budget: an idiom that reads a
+    /// whole collection once per instance costs the square of the instances, and a
+    /// configuration of that shape is judged rather than failed, up to [`Bounds::steps_cap`].
+    /// (The commonest, `[for d in var.dests : d.url if d.name == each.key][0]`, is read through
+    /// an index and costs one step per instance.)
     pub steps_per_instance: u64,
     /// The most steps one root module may take, however many instances it has.
     pub steps_cap: u64,
@@ -45,8 +46,8 @@ impl Default for Bounds {
     fn default() -> Self {
         Bounds {
             steps: 8_000_000,
-            steps_per_instance: 40_000,
-            steps_cap: 200_000_000,
+            steps_per_instance: 20_000,
+            steps_cap: 100_000_000,
             values: 8_000_000,
             depth: 64,
             text: 4 * 1024 * 1024,

@@ -161,6 +161,9 @@ struct Spent {
     /// The first bound reached: (bound, file, line). Once set, everything evaluates to unknown
     /// and the reader stops.
     cut: Cell<Option<(Bound, usize, u32)>>,
+    /// Indexes of collections by an attribute ([`KeyIndex`]), by the collection's and the
+    /// condition's addresses.
+    indexes: RefCell<HashMap<(usize, usize), Option<Rc<KeyIndex>>>>,
 }
 
 impl<'r> Env<'r> {
@@ -509,19 +512,34 @@ impl Ctx<'_, '_> {
             return self.unknown(file, e);
         }
         let collection = self.eval_in(file, &f.collection, b, d);
-        let pairs: Vec<(At, At)> = match &collection.value {
-            Ev::Object(o) => o.sorted().into_iter().map(|(k, l, v)| (text(collection.file, *l, k.clone()), v.clone())).collect(),
-            Ev::List(items) | Ev::Set(items) => {
-                items.iter().enumerate().map(|(i, v)| (text(v.file, v.line, i.to_string()), v.clone())).collect()
-            }
-            _ => return self.unknown(file, e),
+        if let Some(at) = self.keyed_for(file, e, f, &collection, b, d) {
+            return at;
+        }
+        let pairs = match for_pairs(&collection) {
+            Some(pairs) => pairs,
+            None => return self.unknown(file, e),
         };
         if !self.env.spend(pairs.len(), file, e.line) {
             return self.unknown(file, e);
         }
+        self.for_items(file, e, f, pairs.iter(), true, b, d)
+    }
+
+    /// The items of a `for`, its condition checked when `check` is set.
+    #[allow(clippy::too_many_arguments)]
+    fn for_items<'p>(
+        &self,
+        file: usize,
+        e: &Expr,
+        f: &ForX,
+        pairs: impl Iterator<Item = &'p (At, At)>,
+        check: bool,
+        b: &Binds,
+        d: usize,
+    ) -> At {
         let mut list = Vec::new();
         let mut members = Vec::new();
-        for (k, v) in &pairs {
+        for (k, v) in pairs {
             let with_value = Binds::Cons(&f.value_var, v, b);
             let with_key;
             let binds = match &f.key_var {
@@ -531,7 +549,7 @@ impl Ctx<'_, '_> {
                 }
                 None => &with_value,
             };
-            if let Some(cond) = &f.cond {
+            if let Some(cond) = f.cond.as_ref().filter(|_| check) {
                 match self.eval_in(file, cond, binds, d).text() {
                     Some("true") => {}
                     Some("false") => continue,
@@ -557,6 +575,136 @@ impl Ctx<'_, '_> {
             return self.made(file, e, At { file, line: e.line, value: Ev::Object(Rc::new(object)) });
         }
         self.made(file, e, At { file, line: e.line, value: Ev::List(Rc::new(list)) })
+    }
+
+    /// A `for` that picks items by one attribute equal to a value that does not depend on the
+    /// item (`[for d in var.dests : d.url if d.name == each.key]`), evaluated through an index of
+    /// that attribute built once per collection: the same result as reading every item, at the
+    /// cost of the items picked. This idiom runs once per instance, so reading every item would
+    /// cost the square of the instances. `None` when the shape or the values do not allow it
+    /// (the `for` is then read item by item).
+    fn keyed_for(&self, file: usize, e: &Expr, f: &ForX, collection: &At, b: &Binds, d: usize) -> Option<At> {
+        let cond = f.cond.as_ref()?;
+        let (path, other) = keyed_filter(f, cond)?;
+        let index = self.env.key_index(collection, cond, path)?;
+        // Only a text that is not a number compares as text alone (`"1" == "1.0"` is true).
+        let wanted = match self.eval_in(file, other, b, d).value {
+            Ev::Text(t) if number(&t).is_none() => t,
+            _ => return None,
+        };
+        let picked = index.by_text.get(&wanted).map_or(&[][..], Vec::as_slice);
+        if !self.env.spend(1 + picked.len(), file, e.line) {
+            return Some(self.unknown(file, e));
+        }
+        Some(self.for_items(file, e, f, picked.iter().map(|i| &index.pairs[*i]), false, b, d))
+    }
+}
+
+/// A `for`'s items: (key, value) in Terraform's order (an object's keys sorted, a list's
+/// indices); `None` for anything else.
+fn for_pairs(collection: &At) -> Option<Vec<(At, At)>> {
+    Some(match &collection.value {
+        Ev::Object(o) => o.sorted().into_iter().map(|(k, l, v)| (text(collection.file, *l, k.clone()), v.clone())).collect(),
+        Ev::List(items) | Ev::Set(items) => {
+            items.iter().enumerate().map(|(i, v)| (text(v.file, v.line, i.to_string()), v.clone())).collect()
+        }
+        _ => return None,
+    })
+}
+
+/// The items of one collection by the text of one attribute path (see [`Ctx::keyed_for`]).
+pub struct KeyIndex {
+    /// Held so that the collection (whose address keys the index) outlives it.
+    _collection: At,
+    pairs: Vec<(At, At)>,
+    by_text: HashMap<String, Vec<usize>>,
+}
+
+impl Env<'_> {
+    /// The index of `collection` by the attribute `path` that `cond` compares, built once; `None`
+    /// when an item's attribute is neither text nor null (reading item by item then says what
+    /// Terraform would: unknown, or an error).
+    fn key_index(&self, collection: &At, cond: &Expr, path: &[Op]) -> Option<Rc<KeyIndex>> {
+        let address = match &collection.value {
+            Ev::List(items) | Ev::Set(items) => Rc::as_ptr(items) as usize,
+            Ev::Object(o) => Rc::as_ptr(o) as usize,
+            _ => return None,
+        };
+        let key = (address, std::ptr::from_ref(cond) as usize);
+        if let Some(done) = self.spent.indexes.borrow().get(&key) {
+            return done.clone();
+        }
+        let pairs = for_pairs(collection)?;
+        if !self.spend(pairs.len(), collection.file, collection.line) {
+            return None;
+        }
+        let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut usable = true;
+        for (i, (_, v)) in pairs.iter().enumerate() {
+            let mut at = v;
+            for op in path {
+                let (Op::Attr(name), Ev::Object(o)) = (op, &at.value) else {
+                    usable = false;
+                    break;
+                };
+                match o.get(name) {
+                    Some(next) => at = next,
+                    None => {
+                        usable = false;
+                        break;
+                    }
+                }
+            }
+            match &at.value {
+                _ if !usable => break,
+                Ev::Text(t) => by_text.entry(t.clone()).or_default().push(i),
+                Ev::Null => {}
+                _ => {
+                    usable = false;
+                    break;
+                }
+            }
+        }
+        let index = usable.then(|| Rc::new(KeyIndex { _collection: collection.clone(), pairs, by_text }));
+        self.spent.indexes.borrow_mut().insert(key, index.clone());
+        index
+    }
+}
+
+/// The attribute path of the item and the other side, when a `for`'s condition compares one
+/// attribute of its item with something that does not read the item (`d.name == each.key`).
+fn keyed_filter<'f>(f: &'f ForX, cond: &'f Expr) -> Option<(&'f [Op], &'f Expr)> {
+    let X::Binary(B::Eq, sides) = &cond.kind else { return None };
+    let vars: Vec<&str> = std::iter::once(f.value_var.as_str()).chain(f.key_var.as_deref()).collect();
+    let path = |side: &'f Expr| match &side.kind {
+        X::Traverse(root, ops)
+            if matches!(&root.kind, X::Name(n) if *n == f.value_var) && !ops.is_empty() && ops.iter().all(|o| matches!(o, Op::Attr(_))) =>
+        {
+            Some(ops.as_slice())
+        }
+        _ => None,
+    };
+    match (path(&sides[0]), path(&sides[1])) {
+        (Some(ops), None) if !mentions(&sides[1], &vars) => Some((ops, &sides[1])),
+        (None, Some(ops)) if !mentions(&sides[0], &vars) => Some((ops, &sides[0])),
+        _ => None,
+    }
+}
+
+/// Whether an expression may read one of `names`; a nested `for` is taken to.
+fn mentions(e: &Expr, names: &[&str]) -> bool {
+    match &e.kind {
+        X::Null | X::Bool(_) | X::Number(_) | X::Str(_) | X::Opaque => false,
+        X::Name(n) => names.contains(&n.as_str()),
+        X::Tuple(items) => items.iter().any(|i| mentions(i, names)),
+        X::Object(members) => members.iter().any(|(k, _, v)| matches!(k, Key::Expr(k) if mentions(k, names)) || mentions(v, names)),
+        X::Template(parts) => parts.iter().any(|p| matches!(p, Part::Interp(i) if mentions(i, names))),
+        X::Traverse(root, ops) => mentions(root, names) || ops.iter().any(|o| matches!(o, Op::Index(i) if mentions(i, names))),
+        X::Call(_, args, _) => args.iter().any(|a| mentions(a, names)),
+        X::Cond(parts) => parts.iter().any(|p| mentions(p, names)),
+        X::Unary(_, inner) => mentions(inner, names),
+        X::Binary(_, sides) => sides.iter().any(|s| mentions(s, names)),
+        X::For(_) => true,
     }
 }
 

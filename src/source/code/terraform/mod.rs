@@ -264,7 +264,9 @@ pub fn read_all_bounded(
                     let files: Vec<usize> =
                         read.folders.iter().flat_map(|f| folders[*f].files.iter().copied()).chain(vars.iter().copied()).collect();
                     out.notes.extend(read.notes);
-                    for e in read.failures {
+                    // One per call: a call inside a module with many instances fails once.
+                    let mut seen = HashSet::new();
+                    for e in read.failures.into_iter().filter(|e| seen.insert((e.path.clone(), e.line))) {
                         // The file it names, else the root's first: never dropped.
                         let at = (0..inputs.len()).find(|i| inputs[*i].shown == e.path).or_else(|| folders[root].files.first().copied());
                         out.failures.push((at.map_or(0, |i| inputs[i].tag), e));

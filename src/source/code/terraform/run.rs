@@ -434,12 +434,17 @@ impl<'r> Reader<'r> {
                     // Not read because the run reached its bound on folders, not missing.
                     return Err(InputError::cut(self.path(call.file), Some(line), Bound::Folders(max), &format!("{address} was not read")));
                 }
+                // Not read, as a remote module given Cloud ALM values is not: a failed source
+                // (named or walked), and the rest of the file is still read.
                 let source = module_source_shown(source);
-                return Err(self.error(
+                self.read.failures.push(self.error(
                     call.file,
                     line,
-                    format!("{address}: source \"{source}\" is not a folder of Terraform configuration"),
+                    format!(
+                        "{address}: source \"{source}\" is not a folder of Terraform configuration, so the module is not read and the destinations it defines cannot be judged"
+                    ),
                 ));
+                continue;
             };
             if chain.contains(&callee) {
                 return Err(self.error(

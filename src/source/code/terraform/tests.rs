@@ -388,7 +388,10 @@ fn module_cycles_and_deep_calls_are_errors_naming_the_call() {
     assert!(out.errors.iter().any(|(_, e)| e.message.contains("cannot call itself")), "{:?}", out.errors);
     let missing = "module \"m\" {\n  source = \"./nowhere\"\n}\n";
     let out = run(&[("main.tf", missing)], &[]);
-    assert_eq!(out.errors[0].1.line, Some(2));
+    // A module not read is a failed source, as a remote one given Cloud ALM values is.
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.failures[0].1.line, Some(2));
+    assert!(out.failures[0].1.message.contains("module.m: source \"./nowhere\" is not a folder"), "{:?}", out.failures);
 }
 
 #[test]
@@ -524,7 +527,8 @@ fn a_scan_per_instance_over_3000_destinations_is_read_whole() {
 
 #[test]
 fn a_spent_budget_is_a_failure_naming_it_and_drops_what_it_cut() {
-    let text = scanned_per_instance(300);
+    // `&& true` keeps the index out: every instance reads every item.
+    let text = scanned_per_instance(300).replace("d.name == each.key]", "d.name == each.key && true]");
     let low = Bounds { steps: 20_000, steps_per_instance: 0, ..Bounds::default() };
     let out = read_all_bounded(
         vec![Input { tag: 7, shown: "main.tf".into(), dir: "/r".into(), text: text.clone(), apply: false }],
@@ -585,5 +589,57 @@ fn module_sources_are_shown_redacted() {
         ("gcs::https://www.googleapis.com/storage/v1/b/m.zip#frag", "gcs::https://www.googleapis.com/storage/v1/b/m.zip#***"),
     ] {
         assert_eq!(run::module_source_shown(source), shown, "{source}");
+    }
+}
+
+/// The index a `for` that picks items by one attribute uses gives what reading every item gives,
+/// whatever the items hold: duplicates, nulls, numbers, missing attributes, nested paths, maps.
+#[test]
+fn a_keyed_for_gives_what_reading_every_item_gives() {
+    let collections = [
+        "[{ n = \"a\", u = \"1\" }, { n = \"b\", u = \"2\" }, { n = \"a\", u = \"3\" }, { n = null, u = \"4\" }]",
+        "[{ n = \"1\", u = \"x\" }, { n = 1, u = \"y\" }, { n = \"1.0\", u = \"z\" }]",
+        "[{ n = \"a\", u = \"1\" }, { u = \"2\" }]",
+        "[{ n = \"a\", u = \"1\" }, { n = [\"a\"], u = \"2\" }]",
+        "[{ m = { n = \"a\" }, u = \"1\" }, { m = { n = \"b\" }, u = \"2\" }]",
+        "{ k1 = { n = \"b\", u = \"1\" }, k0 = { n = \"b\", u = \"2\" } }",
+        "[]",
+        "[\"a\", \"b\"]",
+    ];
+    let wanted = ["\"a\"", "\"b\"", "\"1\"", "\"1.0\"", "null", "\"zz\"", "var.unknown"];
+    let forms = [
+        ("[for d in local.c : d.u if d.n == local.w]", "[for d in local.c : d.u if d.n == local.w && true]"),
+        ("[for d in local.c : d.u if local.w == d.n]", "[for d in local.c : d.u if local.w == d.n && true]"),
+        ("[for d in local.c : d.u if d.m.n == local.w]", "[for d in local.c : d.u if d.m.n == local.w && true]"),
+        ("{ for k, d in local.c : k => d.u if d.n == local.w }", "{ for k, d in local.c : k => d.u if d.n == local.w && true }"),
+        ("[for k, d in local.c : \"${k}=${d.u}\" if d.n == local.w]", "[for k, d in local.c : \"${k}=${d.u}\" if d.n == local.w && true]"),
+    ];
+    for c in collections {
+        for w in wanted {
+            for (keyed, scanned) in forms {
+                let text = format!("locals {{\n  c = {c}\n  w = {w}\n  x = {keyed}\n  y = {scanned}\n}}\n");
+                let sources = vec![syntax::parse("main.tf", &text, 0).unwrap()];
+                let folder = run::folder("/r".into(), ".".into(), vec![0], &sources, &[syntax::Role::Config]).unwrap();
+                let env = eval::Env::new(&sources);
+                let scope = eval::Scope::new(&folder.locals, HashMap::new());
+                let ctx = eval::Ctx { env: &env, scope: Some(&scope), each: None, count: None };
+                let read = |name: &str| {
+                    let (file, expr) = &folder.locals[name];
+                    let v = ctx.eval(*file, expr);
+                    // Unknown values name their own expression, values made by a template its
+                    // line: compare what they are, not those.
+                    let shown = format!("{:?}", v.value).replace(" && true", "");
+                    let mut out = String::new();
+                    let mut rest = shown.as_str();
+                    while let Some(at) = rest.find("line: ") {
+                        out.push_str(&rest[..at]);
+                        rest = rest[at + 6..].trim_start_matches(|c: char| c.is_ascii_digit());
+                    }
+                    out + rest
+                };
+                assert_eq!(read("x"), read("y"), "{c} / {w} / {keyed}");
+                assert!(env.first_cut().is_none());
+            }
+        }
     }
 }
