@@ -160,11 +160,16 @@ struct Spent {
     limit: Cell<u64>,
     /// The first bound reached: (bound, file, line). Once set, everything evaluates to unknown
     /// and the reader stops.
-    cut: Cell<Option<(Bound, usize, u32)>>,
+    cut: Cell<Cut>,
     /// Indexes of collections by an attribute ([`KeyIndex`]), by the collection's and the
     /// condition's addresses.
-    indexes: RefCell<HashMap<(usize, usize), Option<Rc<KeyIndex>>>>,
+    indexes: RefCell<HashMap<(usize, usize), Indexed>>,
 }
+
+/// The first bound reached: (bound, file, line).
+type Cut = Option<(Bound, usize, u32)>;
+/// An index built, or `None` when the collection cannot be indexed.
+type Indexed = Option<Rc<KeyIndex>>;
 
 impl<'r> Env<'r> {
     pub fn new(sources: &'r [Source]) -> Self {
@@ -189,7 +194,7 @@ impl<'r> Env<'r> {
     }
 
     /// The first bound reached, if any: (bound, file, line).
-    pub fn first_cut(&self) -> Option<(Bound, usize, u32)> {
+    pub fn first_cut(&self) -> Cut {
         self.spent.cut.get()
     }
 
@@ -624,7 +629,7 @@ impl Env<'_> {
     /// The index of `collection` by the attribute `path` that `cond` compares, built once; `None`
     /// when an item's attribute is neither text nor null (reading item by item then says what
     /// Terraform would: unknown, or an error).
-    fn key_index(&self, collection: &At, cond: &Expr, path: &[Op]) -> Option<Rc<KeyIndex>> {
+    fn key_index(&self, collection: &At, cond: &Expr, path: &[Op]) -> Indexed {
         let address = match &collection.value {
             Ev::List(items) | Ev::Set(items) => Rc::as_ptr(items) as usize,
             Ev::Object(o) => Rc::as_ptr(o) as usize,

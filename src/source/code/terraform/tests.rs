@@ -502,7 +502,8 @@ resource "btp_subaccount_destination" "this" {
 }
 
 /// The idiom that looks a destination up by scanning the list once per instance costs the
-/// square of the instances: 3,000 of them are read and judged, not cut short (issue 27).
+/// square of the instances item by item: 3,000 of them are read and judged, not cut short, and
+/// within the fixed budget alone, through the index (issue 27).
 fn scanned_per_instance(n: usize) -> String {
     let mut text = String::from("variable \"dests\" {\n  default = [\n");
     for i in 0..n {
@@ -517,12 +518,16 @@ fn scanned_per_instance(n: usize) -> String {
 #[test]
 fn a_scan_per_instance_over_3000_destinations_is_read_whole() {
     let text = scanned_per_instance(3_000);
-    let started = std::time::Instant::now();
-    let out = run(&[("main.tf", &text)], &[]);
+    let low = Bounds { steps_per_instance: 0, ..Bounds::default() };
+    let out = read_all_bounded(
+        vec![Input { tag: 0, shown: "main.tf".into(), dir: "/r".into(), text, apply: false }],
+        Vec::new(),
+        &mut |_, _| Vec::new(),
+        &low,
+    );
     assert!(out.failures.is_empty() && out.errors.is_empty(), "{:?} {:?}", out.failures, out.errors);
     assert_eq!(out.destinations.len(), 3_000);
     assert!(out.destinations.iter().all(|d| d.text("URL").is_some_and(|u| u.ends_with("/api"))));
-    eprintln!("3,000 instances scanned in {:?}", started.elapsed());
 }
 
 #[test]
