@@ -331,9 +331,9 @@ fn random_bounds(rng: &mut Rng) -> Bounds {
     let mut low = |default: u64, up_to: u64| if rng.below(3) == 0 { default } else { rng.below(up_to) };
     let as_usize = |n: u64| usize::try_from(n).unwrap();
     Bounds {
-        steps: low(d.steps, 1_500),
-        steps_per_instance: low(d.steps_per_instance, 40),
-        steps_cap: low(d.steps_cap, 3_000),
+        steps: low(d.steps, 500),
+        steps_per_instance: low(d.steps_per_instance, 20),
+        steps_cap: low(d.steps_cap, 1_000),
         values: low(d.values, 1_500),
         depth: as_usize(low(d.depth as u64, 14)),
         text: as_usize(low(d.text as u64, 120)),
