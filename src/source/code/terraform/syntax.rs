@@ -216,7 +216,7 @@ fn refuse_oversized(path: &str, text: &str, first_line: u32, max: usize) -> Resu
             Some(line + first_line.saturating_sub(1)),
             Bound::Members(max),
             &format!(
-                "an object or block of {members} members (counted) was not read, as the HCL parser's cost grows with the square of its size"
+                "an object or block with more than {max} members ({members} counted) was not read, as the HCL parser's cost grows with the square of its size"
             ),
         )),
         None => Ok(()),
