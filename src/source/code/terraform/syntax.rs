@@ -178,7 +178,7 @@ fn parse_within(path: &str, text: &str, file: usize, fast: bool, bounds: &Bounds
         return Ok(Source { path: path.to_owned(), text: text.to_owned(), blocks: Vec::new(), attrs });
     }
     if json {
-        let node = tree::parse_json(text).map_err(|e| InputError::new(path, e.line, e.message))?;
+        let node = tree::parse_json(text).map_err(|e| json_error(path, e))?;
         let mut reader = JsonReader { path, file, text: String::new(), bounds: *bounds };
         let (blocks, attrs) = if vars { (Vec::new(), reader.vars(&node)?) } else { (reader.config(&node)?, Vec::new()) };
         return Ok(Source { path: path.to_owned(), text: reader.text, blocks, attrs });
@@ -221,6 +221,15 @@ fn refuse_oversized(path: &str, text: &str, first_line: u32, max: usize) -> Resu
         )),
         None => Ok(()),
     }
+}
+
+/// A JSON file the tree reader refused: its nesting bound is a bound reached, anything else bad
+/// input.
+pub(crate) fn json_error(path: &str, e: tree::TreeError) -> InputError {
+    if e.message.starts_with("nested deeper than") {
+        return InputError::cut(path, e.line, Bound::Depth(MAX_DEPTH), &format!("the JSON reader stopped: {}", e.message));
+    }
+    InputError::new(path, e.line, e.message)
 }
 
 /// The file nests deeper than the bound: not read.
