@@ -630,9 +630,11 @@ impl Env<'_> {
     /// when an item's attribute is neither text nor null (reading item by item then says what
     /// Terraform would: unknown, or an error).
     fn key_index(&self, collection: &At, cond: &Expr, path: &[Op]) -> Indexed {
+        // Only a collection something else holds (a variable, a local, `each.value`) is read
+        // again: one made in place is new each time, and an index of it would only be kept.
         let address = match &collection.value {
-            Ev::List(items) | Ev::Set(items) => Rc::as_ptr(items) as usize,
-            Ev::Object(o) => Rc::as_ptr(o) as usize,
+            Ev::List(items) | Ev::Set(items) if Rc::strong_count(items) > 1 => Rc::as_ptr(items) as usize,
+            Ev::Object(o) if Rc::strong_count(o) > 1 => Rc::as_ptr(o) as usize,
             _ => return None,
         };
         let key = (address, std::ptr::from_ref(cond) as usize);
@@ -640,7 +642,8 @@ impl Env<'_> {
             return done.clone();
         }
         let pairs = for_pairs(collection)?;
-        if !self.spend(pairs.len(), collection.file, collection.line) {
+        // Built once and kept for the root: its items count as values made.
+        if !self.spend(pairs.len(), collection.file, collection.line) || !self.make(pairs.len(), collection.file, collection.line) {
             return None;
         }
         let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();

@@ -264,6 +264,8 @@ pub fn read_all_bounded(
                     let files: Vec<usize> =
                         read.folders.iter().flat_map(|f| folders[*f].files.iter().copied()).chain(vars.iter().copied()).collect();
                     out.notes.extend(read.notes);
+                    // Files of a root that failed part way were read (and named as failed), not skipped.
+                    let failed = !read.failures.is_empty();
                     // One per call: a call inside a module with many instances fails once.
                     let mut seen = HashSet::new();
                     for e in read.failures.into_iter().filter(|e| seen.insert((e.path.clone(), e.line))) {
@@ -272,7 +274,7 @@ pub fn read_all_bounded(
                         out.failures.push((at.map_or(0, |i| inputs[i].tag), e));
                     }
                     out.certificates.extend(read.certificates);
-                    if read.destinations.is_empty() && out.certificates.is_empty() {
+                    if read.destinations.is_empty() && out.certificates.is_empty() && !failed {
                         for f in files {
                             if !used.contains(&f) {
                                 out.skipped.push((inputs[f].tag, "Terraform configuration without destination resources".into()));
