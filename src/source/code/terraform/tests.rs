@@ -648,3 +648,21 @@ fn a_keyed_for_gives_what_reading_every_item_gives() {
         }
     }
 }
+
+/// A shape the index cannot answer still reads a whole list per instance: the budget grows with
+/// the instances so that it is judged, and without that growth it fails naming the budget.
+#[test]
+fn the_step_budget_grows_with_the_instances() {
+    let text = scanned_per_instance(1_000).replace("d.name == each.key]", "lower(d.name) == lower(each.key)]");
+    let read = |bounds: Bounds| {
+        let input = Input { tag: 0, shown: "main.tf".into(), dir: "/r".into(), text: text.clone(), apply: false };
+        read_all_bounded(vec![input], Vec::new(), &mut |_, _| Vec::new(), &bounds)
+    };
+    let grown = read(Bounds { steps: 1_000_000, ..Bounds::default() });
+    assert!(grown.failures.is_empty(), "{:?}", grown.failures);
+    assert_eq!(grown.destinations.len(), 1_000);
+    let fixed = read(Bounds { steps: 1_000_000, steps_per_instance: 0, ..Bounds::default() });
+    assert_eq!(fixed.failures[0].1.bound, Some(Bound::Steps(1_000_000)));
+    let capped = read(Bounds { steps: 1_000_000, steps_cap: 2_000_000, ..Bounds::default() });
+    assert_eq!(capped.failures[0].1.bound, Some(Bound::Steps(2_000_000)));
+}
