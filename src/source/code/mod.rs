@@ -23,6 +23,9 @@ pub enum Found {
     Text(String),
     /// Known only at deployment: the placeholder or expression as written.
     Unresolved(String),
+    /// Computed from values the repository holds by a function calm-audit does not evaluate:
+    /// the expression as written. Not left to the deployment, so a person checks it (`manual`).
+    Computed(String),
     /// A secret the Destination service hid from Terraform (`<redacted>` in a state).
     Removed,
 }
@@ -278,7 +281,9 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
     let mut keys = Vec::new();
     let mut properties = Vec::with_capacity(entries.len());
     let mut literal_secrets = Vec::new();
+    let mut computed = Vec::new();
     for e in entries {
+        let computed_here = matches!(e.value, Found::Computed(_));
         if e.path != object.path {
             elsewhere.push((e.key.clone(), e.path));
         }
@@ -288,7 +293,10 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
         properties.push(match e.value {
             Found::Text(t) => Property::new(e.key, t, Some(e.line)),
             Found::Removed => Property::removed(e.key, Some(e.line)),
-            Found::Unresolved(x) => {
+            Found::Unresolved(x) | Found::Computed(x) => {
+                if computed_here {
+                    computed.push(e.key.clone());
+                }
                 if is_secret_key(&e.key) {
                     crate::model::destination::remember_literals(&x);
                     if let Some(kind) = literal_in_expression(&x) {
@@ -307,6 +315,7 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
         keys,
         opaque: object.opaque,
         literal_secrets,
+        computed,
         cloud_alm_hint: object.cloud_alm_hint,
         name_start: object.name_start.filter(|s| !s.is_empty()),
     };
@@ -563,7 +572,7 @@ fn uploaded_keystore(c: CertificateResource, folder: &Path) -> crate::model::cer
     use crate::source::certs;
     let name = match &c.name {
         Some(Found::Text(t)) => t.clone(),
-        Some(Found::Unresolved(e)) => format!("({e})"),
+        Some(Found::Unresolved(e) | Found::Computed(e)) => format!("({e})"),
         _ => format!("({} without certificate_name)", c.address),
     };
     let content = match c.content {

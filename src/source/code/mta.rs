@@ -339,7 +339,7 @@ fn one(item: &Val, object: &str, level: Level, paths: &[&str], scopes: &[&Val]) 
     }
     let placeholder = |key: &str| {
         out.iter().find(|e| e.key == key).and_then(|e| match &e.value {
-            Found::Unresolved(t) => Some(t.as_str()),
+            Found::Unresolved(t) | Found::Computed(t) => Some(t.as_str()),
             _ => None,
         })
     };

@@ -57,6 +57,9 @@ pub struct Unknown {
     /// Not unknown but absent: an attribute a known object does not have, which is an error in
     /// Terraform (`try` goes on to its next argument).
     pub missing: bool,
+    /// Not left to the deployment: computed from known values by a function calm-audit does not
+    /// evaluate, so a person must check it.
+    pub computed: bool,
 }
 
 /// An object's members in order, each with the line of its key; indexed by key once large.
@@ -298,11 +301,16 @@ impl Ctx<'_, '_> {
     }
 
     pub fn unknown(&self, file: usize, e: &Expr) -> At {
-        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false })) }
+        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false, computed: false })) }
+    }
+
+    /// A value computed from known values by a function calm-audit does not evaluate.
+    pub(super) fn not_evaluated(&self, file: usize, e: &Expr) -> At {
+        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false, computed: true })) }
     }
 
     pub(super) fn missing(&self, file: usize, e: &Expr) -> At {
-        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: true })) }
+        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: true, computed: false })) }
     }
 
     pub fn eval(&self, file: usize, e: &Expr) -> At {
@@ -389,6 +397,7 @@ impl Ctx<'_, '_> {
         let mut out = String::new();
         let mut shape = String::new();
         let mut unknown = false;
+        let mut all_computed = true;
         let mut known_part = false;
         for part in parts {
             match part {
@@ -405,6 +414,7 @@ impl Ctx<'_, '_> {
                     }
                     Ev::Unknown(u) if !u.missing => {
                         unknown = true;
+                        all_computed &= u.computed;
                         match &u.shape {
                             Some(s) => shape.push_str(s),
                             None => shape.push(HOLE),
@@ -420,7 +430,7 @@ impl Ctx<'_, '_> {
             return At {
                 file,
                 line: e.line,
-                value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape, missing: false })),
+                value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape, missing: false, computed: all_computed })),
             };
         }
         self.made(file, e, text(file, e.line, out))

@@ -48,12 +48,18 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
     }
     let values: Vec<At> = args.iter().map(|a| ctx.eval_in(file, a, b, d)).collect();
     if values.iter().any(At::is_unknown) && !matches!(name, "jsonencode" | "merge" | "tolist" | "tomap" | "concat") {
-        return ctx.unknown(file, e);
+        // Unknown because an argument is computed by a function calm-audit does not evaluate,
+        // not because of the deployment: the result is such a value too.
+        let computed = values.iter().all(|v| match &v.value {
+            Ev::Unknown(u) => u.computed,
+            _ => true,
+        });
+        return if computed { ctx.not_evaluated(file, e) } else { ctx.unknown(file, e) };
     }
     let unknown = || ctx.unknown(file, e);
     let texts = || values.iter().map(At::text).collect::<Option<Vec<&str>>>();
     let list = |items: Vec<At>| At { file, line, value: Ev::List(Rc::new(items)) };
-    match (name, values.as_slice()) {
+    let result = match (name, values.as_slice()) {
         ("jsonencode", [v]) => match v.value {
             Ev::Unknown(_) => unknown(),
             _ => At { file, line, value: Ev::Encoded(Box::new(v.clone())) },
@@ -257,6 +263,31 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
                 }
                 text(file, line, s.replace(from, to))
             }
+            ("replace", Some([s, pattern, to])) => match terraform_regex(pattern) {
+                Some(re) => {
+                    // Each match may expand `$n` into at most the whole input.
+                    let dollars = to.matches('$').count();
+                    let per_match = to.len().saturating_add(dollars.saturating_mul(s.len()));
+                    let length = s.len().saturating_add((s.chars().count() + 1).saturating_mul(per_match));
+                    if length > ctx.env.bounds.text {
+                        return ctx.cut(Bound::Text(ctx.env.bounds.text), file, e);
+                    }
+                    text(file, line, re.replace_all(s, *to).into_owned())
+                }
+                None => unknown(),
+            },
+            ("regex" | "regexall", Some([pattern, s])) => match terraform_regex(&format!("/{pattern}/")) {
+                Some(re) => {
+                    let found: Vec<At> = re.captures_iter(s).map(|c| captured(&re, &c, file, line)).collect();
+                    if name == "regexall" {
+                        list(found)
+                    } else {
+                        // `regex` with no match is an error in Terraform: nothing to judge here.
+                        found.into_iter().next().unwrap_or_else(unknown)
+                    }
+                }
+                None => unknown(),
+            },
             ("base64encode", Some([s])) => {
                 use base64::Engine as _;
                 text(file, line, base64::engine::general_purpose::STANDARD.encode(s))
@@ -270,6 +301,41 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
             }
             _ => unknown(),
         },
+    };
+    settle(ctx, file, e, &values, result)
+}
+
+/// The compiled pattern of a `/.../` argument (RE2 syntax, as Terraform's), under a size and
+/// nesting limit: a pattern past them is one calm-audit does not evaluate.
+fn terraform_regex(slashed: &str) -> Option<regex::Regex> {
+    let pattern = slashed.strip_prefix('/')?.strip_suffix('/')?;
+    regex::RegexBuilder::new(pattern).size_limit(1 << 20).dfa_size_limit(1 << 20).nest_limit(64).build().ok()
+}
+
+/// What `regex` gives for one match: the text without capture groups, a list of the groups'
+/// texts with unnamed ones, an object with named ones.
+fn captured(re: &regex::Regex, c: &regex::Captures<'_>, file: usize, line: u32) -> At {
+    let group = |i: usize| text(file, line, c.get(i).map_or("", |m| m.as_str()));
+    if re.captures_len() == 1 {
+        return group(0);
+    }
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.iter().all(Option::is_some) {
+        let members = names.iter().enumerate().map(|(i, n)| (n.unwrap_or_default().to_owned(), line, group(i + 1))).collect();
+        return At { file, line, value: Ev::Object(Rc::new(Obj::new(members))) };
+    }
+    At { file, line, value: Ev::List(Rc::new((1..re.captures_len()).map(group).collect())) }
+}
+
+/// A function whose arguments are all known and that still gives no value is one calm-audit does
+/// not evaluate (or not with those arguments): its value is computed from what the repository
+/// holds, not left to the deployment, and is marked so (SPEC 2.1: never silently
+/// `not_applicable` when the inputs are literals).
+fn settle(ctx: &Ctx, file: usize, e: &Expr, values: &[At], result: At) -> At {
+    let from_known = values.iter().all(|v| !v.is_unknown());
+    match &result.value {
+        Ev::Unknown(u) if from_known && !u.missing && !u.computed => ctx.not_evaluated(file, e),
+        _ => result,
     }
 }
 

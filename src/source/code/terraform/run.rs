@@ -172,7 +172,7 @@ fn quoted_key(key: &str) -> String {
 }
 
 fn unknown_at(file: usize, line: u32, text: &str) -> At {
-    At { file, line, value: Ev::Unknown(Rc::new(Unknown { text: text.to_owned(), shape: None, missing: false })) }
+    At { file, line, value: Ev::Unknown(Rc::new(Unknown { text: text.to_owned(), shape: None, missing: false, computed: false })) }
 }
 
 impl<'r> Reader<'r> {
@@ -649,6 +649,7 @@ impl<'r> Reader<'r> {
         let (path, line) = (self.path(value.file).to_owned(), value.line.max(1));
         let found = match value.value {
             Ev::Text(t) => Found::Text(t),
+            Ev::Unknown(u) if u.computed => Found::Computed(u.text.clone()),
             Ev::Unknown(u) => Found::Unresolved(u.text.clone()),
             Ev::Null => return Ok(()),
             Ev::List(_) | Ev::Set(_) | Ev::Object(_) | Ev::Encoded(_) => return Err(format!("property \"{key}\" must be a string")),
