@@ -648,4 +648,37 @@ mod tests {
         // The summary no longer claims the settings were not given for the run as a whole.
         assert_eq!(text.matches("Inputs:").count(), 2, "{text}");
     }
+
+    /// Counts what it is given and keeps only the size of the largest write.
+    #[derive(Default)]
+    struct Largest {
+        total: usize,
+        largest: usize,
+    }
+
+    impl std::io::Write for Largest {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.total += buf.len();
+            self.largest = self.largest.max(buf.len());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Issue 27, point 11: the table is written an object at a time, never whole (1.27 GB for
+    /// 100,000 in-scope destinations with `--all-results` when it was).
+    #[test]
+    fn the_table_is_written_an_object_at_a_time() {
+        let findings: Vec<Finding> = (0..2000).map(|i| finding(None, &format!("CALM_{i:04}"), Status::Fail, "bad value")).collect();
+        for width in [60, 200] {
+            let r = report(findings.clone(), width);
+            let mut out = Largest::default();
+            write(&r, &mut out).unwrap();
+            assert!(out.total > 300_000, "{width}: {}", out.total);
+            assert!(out.largest < 2_000, "{width}: a write of {} bytes", out.largest);
+        }
+    }
 }

@@ -117,6 +117,9 @@ pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains(is_line_break) {
         return std::borrow::Cow::Borrowed(s);
     }
+    // Masked before it is escaped: the masking writer knows a secret in the forms the formats
+    // give it, not with its line breaks written `\u{a}` and then JSON- or XML-escaped.
+    let s = crate::output::Masker::current().mask(s);
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if is_line_break(c) {
