@@ -93,10 +93,11 @@ fn longest_backtick_run(s: &str) -> usize {
 /// A code span that holds any value: line breaks and control characters shown escaped, fenced
 /// by one backtick more than the longest run of backticks inside, with a space inside each end
 /// when the value starts or ends with a backtick or a space and is not all spaces (CommonMark
-/// strips one space from each end then, so the value is shown as it is). `in_table` also escapes `|`, which GitHub's
-/// tables read before the span. A table reads a backslash and the punctuation after it as one
-/// character and then drops the backslash before each `|`: no code span can show a backslash
-/// right before a `|` in a cell, so such a value is shown as [`text`] there.
+/// strips one space from each end then, so the value is shown as it is). `in_table` also
+/// escapes `|`, which GitHub's tables read before the span. A table reads a backslash and the
+/// punctuation after it as one character and then drops the backslash before each `|`: no code
+/// span can show a backslash right before a `|` in a cell, so such a value is shown as [`text`]
+/// there.
 fn code(original: &str, in_table: bool) -> String {
     if in_table && original.contains("\\|") {
         return text(original);
@@ -413,8 +414,10 @@ impl Blocks<'_> {
     }
 }
 
-/// The report as one text: [`write`] into memory (tests, and callers that want a string).
-pub fn render(report: &Report) -> String {
+/// The report as one text, for the tests: [`write`] into memory. Everything else writes
+/// through [`Report::render_to`], which makes the text inert.
+#[cfg(test)]
+fn render(report: &Report) -> String {
     let mut out = Vec::new();
     // Writing into memory cannot fail.
     let _ = write(report, &mut out);
@@ -423,7 +426,9 @@ pub fn render(report: &Report) -> String {
 
 /// Writes the report to `out` a block at a time, and the results table and the long lists a
 /// line at a time: with `--all-results`, 100,000 destinations are two million rows.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+///
+/// Only [`Report::render_to`] calls it, through the writer that makes the text inert.
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut blocks = Blocks { out, started: false };
     // `--all-results` asks for every result, each with its destination's profile: the long form.
     if all_is_well(report) && !report.options.all_results {

@@ -269,8 +269,10 @@ fn nothing_to_show(partial: &[super::Missing]) -> String {
     }
 }
 
-/// The report as one text: [`write`] into memory (tests, and callers that want a string).
-pub fn render(report: &Report) -> String {
+/// The report as one text, for the tests: [`write`] into memory. Everything else writes
+/// through [`Report::render_to`], which makes the text inert.
+#[cfg(test)]
+fn render(report: &Report) -> String {
     let mut out = Vec::new();
     // Writing into memory cannot fail.
     let _ = write(report, &mut out);
@@ -279,9 +281,10 @@ pub fn render(report: &Report) -> String {
 
 /// Writes the report to `out` a section at a time (an object's results, a destination's line),
 /// never holding it whole: with `--all-results`, 100,000 destinations are millions of lines.
-/// Every value is kept on its line ([`indented_line`], cells through [`crate::output::inert_line`]);
-/// the caller makes the rest of the text inert.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Every value is kept on its line ([`indented_line`], cells through
+/// [`crate::output::inert_line`]). Only [`Report::render_to`] calls it, through the writer that
+/// makes the rest of the text inert.
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let total = report.options.width;
     let groups = report.grouped(|_| true);
     let shown: Vec<&Finding> = report.findings.iter().filter(|f| report.shown(f)).collect();
