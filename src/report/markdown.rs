@@ -939,6 +939,7 @@ mod tests {
             code(secret, true),
             message(&format!("clientId is {secret} `x`"), true),
             crate::report::text::one_line(secret).into_owned(),
+            crate::report::text::inert_cell(secret),
         ] {
             assert!(shown.replace('\\', "").contains(crate::output::MASK) && !shown.contains("md") && !shown.contains("secret"), "{shown}");
         }

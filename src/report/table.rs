@@ -7,12 +7,12 @@
 //! are a list, one block per result. Either way a rule code, a rule name or a URL is cut only
 //! when that word alone is wider than the line.
 
+use std::io::{self, Write};
+
 use comfy_table::{Cell, Color, ColumnConstraint, Table, Width, presets};
 
 use super::group::{ObjectGroup, TargetGroup};
-use std::io::{self, Write};
-
-use super::text::{GLUE, TABLE_MIN_WIDTH, indented_line, longest_token, one_line, widest_line, width};
+use super::text::{GLUE, TABLE_MIN_WIDTH, indented_line, inert_cell, longest_token, one_line, widest_line, width};
 use super::{Report, partial_text};
 use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, Status};
 use crate::rules::context::OUT_OF_SCOPE;
@@ -135,8 +135,8 @@ fn results_table(report: &Report, rows: &[&Finding], c: &Columns) -> String {
             status,
             Cell::new(severity_label(f)),
             Cell::new(format!("{} {}", f.code, f.rule)),
-            Cell::new(crate::output::inert_line(&line_label(f))),
-            Cell::new(crate::output::inert_line(&f.message)),
+            Cell::new(inert_cell(&line_label(f))),
+            Cell::new(inert_cell(&f.message)),
         ]);
     }
     for (column, w) in table.column_iter_mut().zip([c.status, c.severity, c.rule, c.line, c.message]) {
@@ -281,9 +281,8 @@ fn render(report: &Report) -> String {
 
 /// Writes the report to `out` a section at a time (an object's results, a destination's line),
 /// never holding it whole: with `--all-results`, 100,000 destinations are millions of lines.
-/// Every value is kept on its line ([`indented_line`], cells through
-/// [`crate::output::inert_line`]). Only [`Report::render_to`] calls it, through the writer that
-/// makes the rest of the text inert.
+/// Every value is kept on its line ([`indented_line`], cells through [`inert_cell`]). Only
+/// [`Report::render_to`] calls it, through the writer that makes the rest of the text inert.
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let total = report.options.width;
     let groups = report.grouped(|_| true);
@@ -361,7 +360,7 @@ fn certificates(report: &Report) -> String {
             if several {
                 cells[2] = format!("{} ({})", cells[2], row.target.as_deref().unwrap_or("-"));
             }
-            cells.iter().map(|c| crate::output::inert_line(c).into_owned()).collect()
+            cells.iter().map(|c| inert_cell(c)).collect()
         })
         .collect();
     if !rows.is_empty() {

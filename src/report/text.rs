@@ -131,6 +131,16 @@ pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// A value for a cell of a table the terminal shows: on one line, every control character
+/// shown escaped ([`crate::output::inert_line`]) before the table measures it; masked first
+/// when that changes it, as in [`one_line`].
+pub fn inert_cell(s: &str) -> String {
+    match crate::output::inert_line(s) {
+        std::borrow::Cow::Borrowed(s) => s.to_owned(),
+        std::borrow::Cow::Owned(_) => crate::output::inert_line(&crate::output::Masker::current().mask(s)).into_owned(),
+    }
+}
+
 /// One line of the report, values in it, wrapped as [`indented`] does: its own line breaks are
 /// shown escaped first ([`one_line`]), so only the wrapping breaks it.
 pub fn indented_line(s: &str, total: usize, first: usize, rest: usize) -> String {
