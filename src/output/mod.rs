@@ -15,7 +15,7 @@ pub use mask::{MASK, Masker, MaskingWriter};
 /// line break, DEL, C1), every bidirectional override (U+202A–U+202E, U+2066–U+2069) and the
 /// Unicode line and paragraph separators (U+2028, U+2029) are shown escaped (`\u{1b}`), so a
 /// value cannot move the cursor, erase a line or reorder what follows. With `keep_colour`, the
-/// colour sequences of the table (`ESC [ n;n m`, never `8`, conceal) are kept.
+/// colour sequences the table paints with are kept, and only those ([`colour_sequence`]).
 pub fn inert(text: &str, keep_colour: bool) -> std::borrow::Cow<'_, str> {
     escaped(text, keep_colour, true)
 }
@@ -56,15 +56,15 @@ fn escaped(text: &str, keep_colour: bool, keep_line_feed: bool) -> std::borrow::
     std::borrow::Cow::Owned(out)
 }
 
-/// Length of an SGR colour sequence at the start of `text` (`ESC [ 31 m`, `ESC [ 38;5;9 m`),
-/// when it conceals nothing.
+/// Length of one of the table's colour sequences at the start of `text` (`ESC [ 31 m`): only
+/// the colours the table paints with (red, green, yellow, magenta, grey as SGR and as
+/// comfy-table's 256-colour codes) and the resets, so a value in a coloured table cannot paint
+/// text in the background's colour, or conceal it, to hide a line.
 fn colour_sequence(text: &str) -> Option<usize> {
+    const PAINTED: [&str; 12] = ["0", "31", "32", "33", "35", "39", "90", "38;5;8", "38;5;9", "38;5;10", "38;5;11", "38;5;13"];
     let body = text.strip_prefix("\x1b[")?;
     let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
-    if !body[end..].starts_with('m') || body[..end].split(';').any(|p| p == "8") {
-        return None;
-    }
-    Some(2 + end + 1)
+    (body[end..].starts_with('m') && PAINTED.contains(&&body[..end])).then_some(2 + end + 1)
 }
 
 /// XML 1.0 text: characters XML forbids (C0 but tab, line feed and carriage return, the
@@ -204,6 +204,8 @@ mod tests {
         // One line stays one line: its line breaks are shown escaped.
         assert_eq!(inert_line("x.json\nVerdict: PASSED\r\n"), "x.json\\u{a}Verdict: PASSED\\u{d}\\u{a}");
         assert_eq!(inert("\x1b[31mred\x1b[0m \x1b[8mhidden\x1b[0m \x1b[2K", true), "\x1b[31mred\x1b[0m \\u{1b}[8mhidden\x1b[0m \\u{1b}[2K");
+        // Black on black, or any colour the table does not paint with, is a value's, not the table's.
+        assert_eq!(inert("\x1b[30;40mhidden\x1b[38;5;0m", true), "\\u{1b}[30;40mhidden\\u{1b}[38;5;0m");
     }
 
     #[test]
