@@ -227,7 +227,7 @@ fn a_line_feed_in_a_name_writes_no_line_of_its_own() {
 #[test]
 fn hostile_names_stay_inert_in_every_format() {
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
-    for round in 0..16 {
+    for round in 0..32 {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::create_dir_all(d.join("dest")).unwrap();
