@@ -220,6 +220,16 @@ fn a_line_feed_in_a_name_writes_no_line_of_its_own() {
     assert_no_forged_line("standard error", &run.stderr, false);
 }
 
+/// An input that cannot be read is one error line, whatever line breaks its name holds.
+#[test]
+fn an_unreadable_input_is_one_error_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = calm(dir.path(), &["check", "x\nVerdict: PASSED (exit code 0)"], 100);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("calm-audit: error: x\\u{a}Verdict: PASSED (exit code 0)"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+}
+
 /// Property (issue 27): random file and destination names and URLs, every format at random
 /// widths, with and without `--all-results`: no line reads like calm-audit's own, no raw
 /// control character reaches the table, Markdown or standard error, and Markdown keeps every
