@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             ExitCode::from(out.exit as u8)
         }
         Err(e) => {
-            for line in e.to_string().lines() {
+            for line in e.lines() {
                 output::stderr_line(&format!("error: {line}"));
             }
             ExitCode::from(Exit::Usage as u8)

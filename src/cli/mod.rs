@@ -86,6 +86,19 @@ pub enum CliError {
     Write { path: String, message: String },
 }
 
+impl CliError {
+    /// The lines standard error shows, each after `error: `: one per input that could not be
+    /// read, however many line breaks its file name holds (the line shows them escaped), and
+    /// one per line of a usage error, whose lines calm-audit wrote itself.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            CliError::Inputs(errors) => errors.iter().map(ToString::to_string).collect(),
+            CliError::Usage(text) => text.lines().map(str::to_owned).collect(),
+            other => vec![other.to_string()],
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> Result<Output, CliError> {
     match cli.command {
         Command::Check(args) => check::run(*args),

@@ -305,6 +305,10 @@ pub struct CodeOrigin {
     /// with the kind of expression (`a fallback`, `a function argument`, ...): CALM070 fails
     /// them. The literal itself is never kept here.
     pub literal_secrets: Vec<(String, &'static str)>,
+    /// Properties whose value is computed from values the repository holds by a function
+    /// calm-audit does not evaluate: not left to the deployment, so they are `manual`, never
+    /// silently `not_applicable` (SPEC 2.1).
+    pub computed: Vec<String>,
     /// The `Name` or `URL` is known only in part, and the known part shows Cloud ALM
     /// (`"CALM_${var.env}"`, `https://${var.tenant}.eu10.alm.cloud.sap/`): in scope (SPEC 2.1).
     pub cloud_alm_hint: bool,

@@ -83,16 +83,23 @@ pub const HIDDEN: &str = "***";
 
 /// Where a URL value's authority starts: after `//`, after a scheme with one slash
 /// (`https:/host`), else at the start (`user:pw@host/x`).
-fn authority_start(base: &str) -> usize {
-    if base.starts_with("//") {
-        return 2;
-    }
-    let scheme_end =
-        base.find(':').filter(|&i| i > 0 && base[..i].bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')));
-    match scheme_end {
-        Some(i) if base[i + 1..].starts_with("//") => i + 3,
-        Some(i) if base[i + 1..].starts_with('/') => i + 2,
-        _ => 0,
+fn authority_start(whole: &str) -> usize {
+    // Forced getters (`git::https://...`, `s3::https://...`, Terraform's module sources) come
+    // before the URL: it starts after them.
+    let mut offset = 0;
+    loop {
+        let base = &whole[offset..];
+        if base.starts_with("//") {
+            return offset + 2;
+        }
+        let scheme_end =
+            base.find(':').filter(|&i| i > 0 && base[..i].bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')));
+        match scheme_end {
+            Some(i) if base[i + 1..].starts_with(':') => offset += i + 2,
+            Some(i) if base[i + 1..].starts_with("//") => return offset + i + 3,
+            Some(i) if base[i + 1..].starts_with('/') => return offset + i + 2,
+            _ => return offset,
+        }
     }
 }
 
@@ -339,9 +346,19 @@ mod tests {
             ("https://h/v1/x?$page=2&$pageSize=1000", "https://h/v1/x?$page=2&$pageSize=1000"),
             (" https://h/?a=b ", " https://h/?a=***"),
             ("https://h/a@b/c", "https://***@b/c"),
+            // Terraform's forced getters keep their name; what follows is a URL like any other.
+            ("git::https://oauth2:glpat-x1@gitlab.example.com/a.git?ref=v1", "git::https://***@gitlab.example.com/a.git?ref=***"),
+            ("s3::https://b.s3.amazonaws.com/m.zip?X-Amz-Signature=f00", "s3::https://b.s3.amazonaws.com/m.zip?X-Amz-Signature=***"),
+            ("git::ssh://git:pw@host/r.git", "git::ssh://***@host/r.git"),
         ] {
             assert_eq!(redact(raw), shown, "{raw}");
+            if raw.contains("::") {
+                assert_eq!(redact_urls_in(&format!("from \"{raw}\", which")), format!("from \"{shown}\", which"), "{raw}");
+            }
         }
+        // However many getters are chained, without recursion.
+        let chained = format!("{}https://u:secret@h/", "a::".repeat(100_000));
+        assert!(!redact(&chained).contains("secret"));
     }
 
     #[test]

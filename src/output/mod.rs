@@ -12,12 +12,26 @@ use std::path::Path;
 pub use mask::{MASK, Masker, MaskingWriter};
 
 /// Text made inert for a terminal or a Markdown viewer: every control character (C0 but the
-/// line break, DEL, C1) and every bidirectional override (U+202A–U+202E, U+2066–U+2069) is
-/// shown escaped (`\u{1b}`), so a value cannot move the cursor, erase a line or reorder what
-/// follows. With `keep_colour`, the colour sequences of the table (`ESC [ n;n m`, never
-/// `8`, conceal) are kept.
+/// line break, DEL, C1), every bidirectional override (U+202A–U+202E, U+2066–U+2069) and the
+/// Unicode line and paragraph separators (U+2028, U+2029) are shown escaped (`\u{1b}`), so a
+/// value cannot move the cursor, erase a line or reorder what follows. With `keep_colour`, the
+/// colour sequences the table paints with are kept, and only those ([`colour_sequence`]).
 pub fn inert(text: &str, keep_colour: bool) -> std::borrow::Cow<'_, str> {
-    let dangerous = |c: char| (c.is_control() && c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    escaped(text, keep_colour, true)
+}
+
+/// One line made inert ([`inert`]), its line breaks shown escaped too (`\u{a}`): what a line on
+/// standard error is, so a file or destination name cannot start a line of its own there (a
+/// forged `Verdict: PASSED`).
+pub fn inert_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escaped(text, false, false)
+}
+
+fn escaped(text: &str, keep_colour: bool, keep_line_feed: bool) -> std::borrow::Cow<'_, str> {
+    let dangerous = |c: char| {
+        (c.is_control() && !(keep_line_feed && c == '\n'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+    };
     if !text.chars().any(dangerous) {
         return std::borrow::Cow::Borrowed(text);
     }
@@ -42,15 +56,15 @@ pub fn inert(text: &str, keep_colour: bool) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Length of an SGR colour sequence at the start of `text` (`ESC [ 31 m`, `ESC [ 38;5;9 m`),
-/// when it conceals nothing.
+/// Length of one of the table's colour sequences at the start of `text` (`ESC [ 31 m`): only
+/// the colours the table paints with (red, green, yellow, magenta, grey as SGR and as
+/// comfy-table's 256-colour codes) and the resets, so a value in a coloured table cannot paint
+/// text in the background's colour, or conceal it, to hide a line.
 fn colour_sequence(text: &str) -> Option<usize> {
+    const PAINTED: [&str; 12] = ["0", "31", "32", "33", "35", "39", "90", "38;5;8", "38;5;9", "38;5;10", "38;5;11", "38;5;13"];
     let body = text.strip_prefix("\x1b[")?;
     let end = body.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
-    if !body[end..].starts_with('m') || body[..end].split(';').any(|p| p == "8") {
-        return None;
-    }
-    Some(2 + end + 1)
+    (body[end..].starts_with('m') && PAINTED.contains(&&body[..end])).then_some(2 + end + 1)
 }
 
 /// XML 1.0 text: characters XML forbids (C0 but tab, line feed and carriage return, the
@@ -121,10 +135,13 @@ pub fn stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
     let _ = write(&mut out).and_then(|()| out.finish()).and_then(|mut w| w.flush());
 }
 
-/// One line on standard error, `calm-audit: ` first, masked.
+/// One line on standard error, `calm-audit: ` first, masked, its line breaks and control
+/// characters shown escaped ([`inert_line`]): masked before it is escaped, so a secret with a
+/// line break in it is still found whole.
 pub fn stderr_line(line: &str) {
     let masker = Masker::current();
-    let text = format!("calm-audit: {}\n", inert(line, false));
+    let line = masker.mask(line);
+    let text = format!("calm-audit: {}\n", inert_line(&line));
     let _ = std::io::stderr().lock().write_all(&masker.mask_bytes(text.as_bytes()));
 }
 
@@ -183,7 +200,12 @@ mod tests {
         assert_eq!(inert("CALM_\x1b[2J\x1b[1;1HX\r\u{202e}kcab", false), "CALM_\\u{1b}[2J\\u{1b}[1;1HX\\u{d}\\u{202e}kcab");
         assert_eq!(inert("two\nlines\tand a tab\u{7f}\u{85}", false), "two\nlines\\u{9}and a tab\\u{7f}\\u{85}");
         assert_eq!(inert("plain é ✓", false), "plain é ✓");
+        assert_eq!(inert("a\u{2028}b\u{2029}c", false), "a\\u{2028}b\\u{2029}c");
+        // One line stays one line: its line breaks are shown escaped.
+        assert_eq!(inert_line("x.json\nVerdict: PASSED\r\n"), "x.json\\u{a}Verdict: PASSED\\u{d}\\u{a}");
         assert_eq!(inert("\x1b[31mred\x1b[0m \x1b[8mhidden\x1b[0m \x1b[2K", true), "\x1b[31mred\x1b[0m \\u{1b}[8mhidden\x1b[0m \\u{1b}[2K");
+        // Black on black, or any colour the table does not paint with, is a value's, not the table's.
+        assert_eq!(inert("\x1b[30;40mhidden\x1b[38;5;0m", true), "\\u{1b}[30;40mhidden\\u{1b}[38;5;0m");
     }
 
     #[test]

@@ -81,6 +81,8 @@ fn breakable(value: &str, masker: &crate::output::Masker) -> minijinja::Value {
                 '>' => out.push_str("&gt;"),
                 '"' => out.push_str("&quot;"),
                 '\'' => out.push_str("&#x27;"),
+                // Shown escaped, as in every format: a name cannot start a line of its own.
+                c if super::text::is_line_break(c) => out.extend(c.escape_unicode()),
                 c => out.push(c),
             }
             after_separator = breaks_after(c);

@@ -27,6 +27,7 @@
 
 use quick_junit::{NonSuccessKind, Property, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
+use super::text::one_line;
 use super::{Coverage, Report, RunInfo, TargetSummary, partial_text};
 use crate::model::{BaselineState, Finding, Status};
 use crate::rules::context::OUT_OF_SCOPE;
@@ -34,18 +35,20 @@ use crate::rules::context::OUT_OF_SCOPE;
 /// Name of the report, of the suite of a run without targets, and the classname prefix.
 const TOOL: &str = "calm-audit";
 
-/// What a failure or error says besides its message: where, and in which target.
+/// What a failure or error says besides its message: where, and in which target. A line per
+/// item, each value kept on its line ([`one_line`]), so a name cannot add lines of its own.
 fn description(f: &Finding) -> String {
-    let mut lines = vec![f.message.clone(), format!("location: {}:{}", f.location.path, f.location.line)];
+    let mut lines =
+        vec![one_line(&f.message).into_owned(), one_line(&format!("location: {}:{}", f.location.path, f.location.line)).into_owned()];
     if let Some(target) = &f.target {
-        lines.push(format!("target: {target}"));
+        lines.push(format!("target: {}", one_line(target)));
     }
-    lines.push(format!("object: {}", f.object.qualified_name));
+    lines.push(format!("object: {}", one_line(&f.object.qualified_name)));
     if let Some(property) = &f.property {
-        lines.push(format!("property: {property}"));
+        lines.push(format!("property: {}", one_line(property)));
     }
     if let Some(profile) = &f.profile {
-        lines.push(format!("profile: {} ({})", profile.name, profile.reason));
+        lines.push(one_line(&format!("profile: {} ({})", profile.name, profile.reason)).into_owned());
     }
     match f.baseline {
         Some(BaselineState::New) => lines.push("baseline: new".to_owned()),
@@ -59,7 +62,7 @@ fn test_case(f: &Finding) -> TestCase {
     let status = match (f.status, &f.waived) {
         (Status::Fail, Some(waived)) => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(format!("waived until {}: {} (status fail)", waived.expires, waived.reason))
+            s.set_message(one_line(&format!("waived until {}: {} (status fail)", waived.expires, waived.reason)).into_owned())
                 .set_type("waived")
                 .set_description(description(f));
             s
@@ -67,29 +70,30 @@ fn test_case(f: &Finding) -> TestCase {
         (Status::Fail, None) => {
             let prefix = if f.baseline == Some(BaselineState::Unchanged) { "[unchanged] " } else { "" };
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            s.set_message(format!("{prefix}{}", f.message)).set_type(f.severity.as_str()).set_description(description(f));
+            s.set_message(format!("{prefix}{}", one_line(&f.message))).set_type(f.severity.as_str()).set_description(description(f));
             s
         }
         (Status::Error, _) => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-            s.set_message(f.message.as_str()).set_type("not evaluated").set_description(description(f));
+            s.set_message(one_line(&f.message)).set_type("not evaluated").set_description(description(f));
             s
         }
         (Status::NotApplicable, _) => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(f.message.as_str()).set_type(Status::NotApplicable.as_str());
+            s.set_message(one_line(&f.message)).set_type(Status::NotApplicable.as_str());
             s
         }
         (Status::Manual | Status::Pass, _) => TestCaseStatus::success(),
     };
-    let mut case = TestCase::new(format!("{} {}: {}", f.code, f.rule, f.object.name), status);
-    case.set_classname(format!("{TOOL}.{}.{}", f.object.kind.as_str(), f.object.name));
+    let name = one_line(&f.object.name);
+    let mut case = TestCase::new(format!("{} {}: {name}", f.code, f.rule), status);
+    case.set_classname(format!("{TOOL}.{}.{name}", f.object.kind.as_str()));
     if f.status == Status::Manual {
-        case.set_system_out(format!("manual check: {}", f.message));
+        case.set_system_out(format!("manual check: {}", one_line(&f.message)));
     }
     if let Some(profile) = &f.profile {
-        case.add_property(Property::new("profile", profile.name.as_str()));
-        case.add_property(Property::new("profile_reason", profile.reason.as_str()));
+        case.add_property(Property::new("profile", one_line(&profile.name)));
+        case.add_property(Property::new("profile_reason", one_line(&profile.reason)));
     }
     case
 }
@@ -111,7 +115,7 @@ fn certificate_properties(report: &Report, suites: &mut [TestSuite], general: &m
             (None, error) => format!("dates unknown: {}", error.as_deref().unwrap_or("not read")),
         };
         let value = format!("{} ({}, used by {}): {what}", row.name, row.level, row.used_by.join(", "));
-        let property = Property::new("certificate", value);
+        let property = Property::new("certificate", one_line(&value));
         match index.and_then(|i| suites.get_mut(i)) {
             Some(s) => s.add_property(property),
             None => general.add_property(property),
@@ -120,7 +124,7 @@ fn certificate_properties(report: &Report, suites: &mut [TestSuite], general: &m
 }
 
 fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str, run: &RunInfo) -> TestSuite {
-    let mut suite = TestSuite::new(name);
+    let mut suite = TestSuite::new(one_line(name));
     suite.add_property(Property::new("fail_on", fail_on));
     suite.add_property(Property::new("complete", if complete { "true" } else { "false" }));
     add_run(&mut suite, run);
@@ -129,7 +133,7 @@ fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str,
         suite.add_property(Property::new("destinations_in_scope", c.destinations_in_scope.to_string()));
         suite.add_property(Property::new("destinations_audited", c.destinations_audited.to_string()));
         if let Some(service) = &c.live_service {
-            suite.add_property(Property::new("live_service", service.as_str()));
+            suite.add_property(Property::new("live_service", one_line(service)));
         }
         if let Some(subaccount) = &c.subaccount_id {
             suite.add_property(Property::new("subaccount_id", subaccount.as_str()));
@@ -145,7 +149,7 @@ fn add_run(suite: &mut TestSuite, run: &RunInfo) {
     suite.add_property(Property::new("run_ended", run.ended.as_str()));
     suite.add_property(Property::new("calm_audit_version", run.calm_audit_version));
     suite.add_property(Property::new("catalog_version", run.catalog_version));
-    suite.add_property(Property::new("inputs", run.inputs_text(true)));
+    suite.add_property(Property::new("inputs", one_line(&run.inputs_text(true))));
 }
 
 /// What a target's suite says of the target: where it is configured, its verdict and what a
@@ -153,7 +157,7 @@ fn add_run(suite: &mut TestSuite, run: &RunInfo) {
 fn add_target(suite: &mut TestSuite, t: &TargetSummary) {
     suite.add_property(Property::new("verdict", t.verdict));
     if let Some(at) = &t.defined_at {
-        suite.add_property(Property::new("defined_at", at.as_str()));
+        suite.add_property(Property::new("defined_at", one_line(at)));
     }
     if !t.partial.is_empty() {
         suite.add_property(Property::new("partial", partial_text(&t.partial)));
@@ -164,7 +168,7 @@ fn add_target(suite: &mut TestSuite, t: &TargetSummary) {
 fn unread_target(t: &TargetSummary) -> Option<TestCase> {
     let error = t.error.as_ref()?;
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-    status.set_message(format!("target {} could not be read: {error}", t.name)).set_type("incomplete");
+    status.set_message(one_line(&format!("target {} could not be read: {error}", t.name)).into_owned()).set_type("incomplete");
     let mut case = TestCase::new(format!("{TOOL} target read"), status);
     case.set_classname(format!("{TOOL}.target.{}", t.name));
     Some(case)
@@ -204,7 +208,7 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
     // out of scope are only counted (a large subaccount has thousands).
     for n in report.not_audited.iter().filter(|n| n.reason != OUT_OF_SCOPE) {
         let index = n.target.as_ref().and_then(|t| report.targets.iter().position(|s| &s.name == t));
-        let property = Property::new("not_audited", format!("{}: {}", n.name, n.reason));
+        let property = Property::new("not_audited", one_line(&format!("{}: {}", n.name, n.reason)));
         match index.and_then(|i| suites.get_mut(i)) {
             Some(s) => s.add_property(property),
             None => general.add_property(property),
@@ -251,12 +255,12 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
             .collect();
         for failure in report.failures.iter().filter(|f| !unread_sources.contains(&f.source)) {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(format!("{}: {}", failure.source, failure.message)).set_type("incomplete").set_description(format!(
-                "source: {}\nmessage: {}\nThe audit is incomplete: this source was not read in full.",
-                failure.source, failure.message
+            let (source, message) = (one_line(&failure.source), one_line(&failure.message));
+            status.set_message(format!("{source}: {message}")).set_type("incomplete").set_description(format!(
+                "source: {source}\nmessage: {message}\nThe audit is incomplete: this source was not read in full."
             ));
             let mut case = TestCase::new(format!("{TOOL} source read"), status);
-            case.set_classname(format!("{TOOL}.source.{}", failure.source));
+            case.set_classname(format!("{TOOL}.source.{source}"));
             general.add_test_case(case);
             failed_sources.extend(general.test_cases.pop());
         }

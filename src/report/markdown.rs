@@ -6,32 +6,118 @@
 //! the failed sources, a table of the results the table report would show (failing first), the
 //! waivers worth a look, the failures gone since the baseline, then coverage and counts. It says
 //! nothing the report does not hold; messages are already redacted.
+//!
+//! Every value from the inputs is inert: in running text and cells each character Markdown
+//! would act on is escaped with a backslash ([`text`]); a code span is fenced by more backticks
+//! than the longest run inside it ([`code`]); line breaks and control characters are shown
+//! escaped (`\u{a}`), so no value ends a cell, a row or a code span, or starts a line. The
+//! report is written a block (a result's row, a list item) at a time, never held whole.
+
+use std::io::{self, Write};
 
 use super::{Report, WaiverProblem, partial_text};
 use crate::model::{BaselineState, Finding, ObjectKind, Status};
 use crate::rules::context::OUT_OF_SCOPE;
 
-/// Plain text in a table cell: `|` would end the cell and a newline the row.
-fn cell(s: &str) -> String {
-    s.replace('<', "&lt;").replace('|', "\\|").replace("\r\n", "<br>").replace(['\n', '\r'], "<br>")
-}
-
-/// Plain text outside a table, on one line (a `<` would start an HTML tag).
-fn line(s: &str) -> String {
-    s.replace('<', "&lt;").replace("\r\n", " ").replace(['\n', '\r'], " ")
-}
-
-/// A code span that survives backticks in the value; `in_table` also escapes `|`.
-fn code(s: &str, in_table: bool) -> String {
-    let s = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
-    let s = if in_table { s.replace('|', "\\|") } else { s };
-    if s.is_empty() {
-        String::new()
-    } else if s.contains('`') {
-        format!("`` {s} ``")
-    } else {
-        format!("`{s}`")
+/// Whether `c`, between `before` and `after`, is ASCII punctuation a Markdown renderer
+/// (CommonMark, GitHub's extensions) may act on inside a line: code spans, emphasis, links and
+/// images (`!` is harmless once `[` is escaped), raw HTML and autolinks (`>` likewise once `<`
+/// is), entities, table cells, strikethrough, math, and mentions. An underscore between two
+/// letters or digits opens no emphasis, nor does an `@` after one start a mention: those are
+/// left as they are, so a name such as `CALM_TEST` reads as written in the Markdown text too.
+fn markup(before: Option<char>, c: char, after: Option<char>) -> bool {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    match c {
+        '\\' | '`' | '*' | '[' | ']' | '<' | '&' | '|' | '~' | '$' => true,
+        '_' => !(word(before) && word(after)),
+        '@' => !word(before),
+        _ => false,
     }
+}
+
+/// A value as plain text on a line or in a table cell: what Markdown would act on escaped with
+/// a backslash (CommonMark allows one before any ASCII punctuation), line breaks and control
+/// characters shown escaped (`\u{a}`), so it cannot end the cell or the row, open a span that
+/// swallows what follows, or start a line of its own.
+fn text(s: &str) -> String {
+    let escaped = escape_text(s);
+    if escaped == s {
+        return escaped;
+    }
+    // Masked before it is escaped: the masking writer knows a secret in the forms the formats
+    // give it, not with a backslash before each of its `*`, `_` or `$`.
+    escape_text(&crate::output::Masker::current().mask(s))
+}
+
+fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut before = None;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if markup(before, c, chars.peek().copied()) {
+            out.push('\\');
+        }
+        out.push(c);
+        before = Some(c);
+    }
+    crate::output::inert_line(&out).into_owned()
+}
+
+/// Plain text in a table cell.
+fn cell(s: &str) -> String {
+    text(s)
+}
+
+/// Plain text outside a table, on one line.
+fn line(s: &str) -> String {
+    text(s)
+}
+
+/// A result's message: its `code spans` (the catalog's and the rules' words, when the backticks
+/// pair up) as code spans of their own ([`code`]), the rest as [`text`]. A value quoted in the
+/// message can only move where a span starts, never let anything out of one.
+fn message(s: &str, in_table: bool) -> String {
+    // Masked before it is cut into spans, which a secret with a backtick would straddle.
+    let s = if s.contains('`') { crate::output::Masker::current().mask(s) } else { std::borrow::Cow::Borrowed(s) };
+    if !s.matches('`').count().is_multiple_of(2) {
+        return text(&s);
+    }
+    s.split('`').enumerate().map(|(i, part)| if i % 2 == 1 { code(part, in_table) } else { text(part) }).collect()
+}
+
+/// The longest run of backticks in `s`.
+fn longest_backtick_run(s: &str) -> usize {
+    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// A code span that holds any value: line breaks and control characters shown escaped, fenced
+/// by one backtick more than the longest run of backticks inside, with a space inside each end
+/// when the value starts or ends with a backtick or a space and is not all spaces (CommonMark
+/// strips one space from each end then, so the value is shown as it is). `in_table` also
+/// escapes `|`, which GitHub's tables read before the span. A table reads a backslash and the
+/// punctuation after it as one character and then drops the backslash before each `|`: no code
+/// span can show a backslash right before a `|` in a cell, so such a value is shown as [`text`]
+/// there.
+fn code(original: &str, in_table: bool) -> String {
+    if in_table && original.contains("\\|") {
+        return text(original);
+    }
+    let content = |s: &str| {
+        let s = crate::output::inert_line(s);
+        if in_table { s.replace('|', "\\|") } else { s.into_owned() }
+    };
+    let mut s = content(original);
+    if s != original {
+        // Masked before it is escaped, as in `text`.
+        s = content(&crate::output::Masker::current().mask(original));
+    }
+    if s.is_empty() {
+        return String::new();
+    }
+    let fence = "`".repeat(longest_backtick_run(&s) + 1);
+    // CommonMark leaves a span of spaces only as it is.
+    let pad = if (s.starts_with(['`', ' ']) || s.ends_with(['`', ' '])) && s.contains(|c| c != ' ') { " " } else { "" };
+    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 fn status_cell(report: &Report, f: &Finding) -> String {
@@ -80,7 +166,7 @@ fn row(report: &Report, f: &Finding) -> String {
     }
     cells.push(object_cell(f));
     cells.push(code(&format!("{}:{}", f.location.path, f.location.line), true));
-    cells.push(cell(&f.message));
+    cells.push(message(&f.message, true));
     format!("| {} |", cells.join(" | "))
 }
 
@@ -115,25 +201,22 @@ fn coverage_line(report: &Report) -> String {
 
 /// The in-scope destinations recognised as purposes that are not audited, with the reason;
 /// out-of-scope ones are only counted (a large subaccount has thousands).
-fn not_audited_block(report: &Report) -> Option<String> {
-    let recognised: Vec<String> = report
-        .not_audited
-        .iter()
-        .filter(|n| n.reason != OUT_OF_SCOPE)
-        .map(|n| {
-            let target = n.target.as_deref().map(|t| format!(" in {}", code(t, false))).unwrap_or_default();
-            format!("- {}{target}: {}", code(&n.name, false), line(&n.reason))
-        })
-        .collect();
-    let out_of_scope = report.not_audited.len() - recognised.len();
-    if recognised.is_empty() && out_of_scope == 0 {
-        return None;
+fn not_audited_block(report: &Report, out: &mut Blocks) -> io::Result<()> {
+    let recognised = report.not_audited.iter().filter(|n| n.reason != OUT_OF_SCOPE);
+    let out_of_scope = report.not_audited.iter().filter(|n| n.reason == OUT_OF_SCOPE).count();
+    if report.not_audited.is_empty() {
+        return Ok(());
     }
-    let mut s = format!("**Not audited:** {out_of_scope} destination(s) out of scope");
-    if !recognised.is_empty() {
-        s.push_str(&format!(", and\n\n{}", recognised.join("\n")));
+    let mut head = format!("**Not audited:** {out_of_scope} destination(s) out of scope");
+    if out_of_scope < report.not_audited.len() {
+        head.push_str(", and\n");
     }
-    Some(s)
+    out.block(&head)?;
+    for n in recognised {
+        let target = n.target.as_deref().map(|t| format!(" in {}", code(t, false))).unwrap_or_default();
+        out.item(&format!("- {}{target}: {}", code(&n.name, false), line(&n.reason)))?;
+    }
+    Ok(())
 }
 
 /// The certificates in use (SPEC §3b), soonest to expire first, as a table.
@@ -294,116 +377,152 @@ fn all_is_well(report: &Report) -> bool {
         && report.waiver_notes.is_empty()
 }
 
-pub fn render(report: &Report) -> String {
-    let mut blocks: Vec<String> = Vec::new();
+/// The report's blocks, written one at a time with a blank line between them; a long block (the
+/// results table, a list) a line at a time.
+struct Blocks<'w> {
+    out: &'w mut dyn Write,
+    started: bool,
+}
+
+impl Blocks<'_> {
+    /// A new block.
+    fn block(&mut self, text: &str) -> io::Result<()> {
+        if self.started {
+            self.out.write_all(b"\n\n")?;
+        }
+        self.started = true;
+        self.out.write_all(text.as_bytes())
+    }
+
+    /// One more line of the block begun last.
+    fn item(&mut self, text: &str) -> io::Result<()> {
+        self.out.write_all(b"\n")?;
+        self.out.write_all(text.as_bytes())
+    }
+
+    /// A block of these lines, made and written one at a time; nothing when there are none.
+    fn lines(&mut self, lines: impl IntoIterator<Item = String>) -> io::Result<()> {
+        let mut first = true;
+        for l in lines {
+            if std::mem::take(&mut first) { self.block(&l)? } else { self.item(&l)? }
+        }
+        Ok(())
+    }
+
+    fn optional(&mut self, block: Option<String>) -> io::Result<()> {
+        block.map_or(Ok(()), |b| self.block(&b))
+    }
+}
+
+/// The report as one text, for the tests: [`write`] into memory. Everything else writes
+/// through [`Report::render_to`], which makes the text inert.
+#[cfg(test)]
+fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the report to `out` a block at a time, and the results table and the long lists a
+/// line at a time: with `--all-results`, 100,000 destinations are two million rows.
+///
+/// Only [`Report::render_to`] calls it, through the writer that makes the text inert.
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut blocks = Blocks { out, started: false };
     // `--all-results` asks for every result, each with its destination's profile: the long form.
     if all_is_well(report) && !report.options.all_results {
         let partial = if report.partial.is_empty() { "" } else { ", but a partial audit" };
-        blocks.push(format!("## calm-audit: no findings{partial}"));
-        blocks.extend(partial_block(report));
-        blocks.push(coverage_line(report));
-        blocks.extend(not_audited_block(report));
-        blocks.extend(certificates_block(report));
-        blocks.extend(targets_block(report));
-        blocks.push(counts_line(report));
-        blocks.extend(baseline_line(report));
-        blocks.push(run_line(report));
-        return blocks.join("\n\n") + "\n";
+        blocks.block(&format!("## calm-audit: no findings{partial}"))?;
+        blocks.optional(partial_block(report))?;
+        blocks.block(&coverage_line(report))?;
+        not_audited_block(report, &mut blocks)?;
+        blocks.optional(certificates_block(report))?;
+        blocks.optional(targets_block(report))?;
+        blocks.block(&counts_line(report))?;
+        blocks.optional(baseline_line(report))?;
+        blocks.block(&run_line(report))?;
+        return blocks.out.write_all(b"\n");
     }
 
-    blocks.push(headline(report));
-    blocks.extend(partial_block(report));
+    blocks.block(&headline(report))?;
+    blocks.optional(partial_block(report))?;
 
     if !report.complete() {
-        let mut items: Vec<String> =
-            report.failures.iter().map(|f| format!("- {}: {}", code(&f.source, false), line(&f.message))).collect();
-        items.extend(
-            report
-                .targets
-                .iter()
-                .filter(|t| !t.complete && t.error.is_none())
-                .map(|t| format!("- target {} was not read in full", code(&t.name, false))),
-        );
+        blocks.block("**Incomplete**: not everything could be read or evaluated; this is not a pass.")?;
+        let failures = report.failures.iter().map(|f| format!("- {}: {}", code(&f.source, false), line(&f.message)));
+        let targets = report
+            .targets
+            .iter()
+            .filter(|t| !t.complete && t.error.is_none())
+            .map(|t| format!("- target {} was not read in full", code(&t.name, false)));
         let errors = report.count(Status::Error);
-        if errors > 0 {
-            items.push(format!("- {errors} result(s) could not be evaluated (status `error` below)"));
-        }
-        blocks.push("**Incomplete**: not everything could be read or evaluated; this is not a pass.".to_owned());
-        blocks.push(items.join("\n"));
+        let errors = (errors > 0).then(|| format!("- {errors} result(s) could not be evaluated (status `error` below)"));
+        blocks.lines(failures.chain(targets).chain(errors))?;
     }
 
     let mut rows: Vec<&Finding> = report.findings.iter().filter(|f| report.shown(f)).collect();
     rows.sort_by_key(|f| (!report.counts(f), f.status));
     if rows.is_empty() {
-        blocks.push("No results to list.".to_owned());
+        blocks.block("No results to list.")?;
     } else {
         let target = if report.targets.is_empty() { "" } else { " Target |" };
         let target_rule = if report.targets.is_empty() { "" } else { "---|" };
-        let mut table = vec![
-            format!("| Status | Severity | Rule |{target} Object | Location | Message |"),
-            format!("|---|---|---|{target_rule}---|---|---|"),
-        ];
-        table.extend(rows.iter().map(|f| row(report, f)));
-        blocks.push(table.join("\n"));
+        blocks.block(&format!("| Status | Severity | Rule |{target} Object | Location | Message |"))?;
+        blocks.item(&format!("|---|---|---|{target_rule}---|---|---|"))?;
+        for f in &rows {
+            blocks.item(&row(report, f))?;
+        }
     }
+    drop(rows);
 
     if !report.waiver_notes.is_empty() {
-        let items: Vec<String> = report
-            .waiver_notes
-            .iter()
-            .map(|w| {
-                let (problem, date) = match w.problem {
-                    WaiverProblem::Expired => ("expired", format!("expired {}", w.expires)),
-                    WaiverProblem::Unmatched => ("matched no result", format!("until {}", w.expires)),
-                };
-                let mut what = code(&w.rule, false);
-                if let Some(destination) = &w.destination {
-                    what.push_str(&format!(" on {}", code(destination, false)));
-                }
-                if let Some(target) = &w.target {
-                    what.push_str(&format!(" in {}", code(target, false)));
-                }
-                format!("- **{problem}**: {what} ({date}, {}): {}", code(&w.defined_at, false), line(&w.reason))
-            })
-            .collect();
-        blocks.push("### Waivers".to_owned());
-        blocks.push(items.join("\n"));
+        blocks.block("### Waivers")?;
+        blocks.lines(report.waiver_notes.iter().map(|w| {
+            let (problem, date) = match w.problem {
+                WaiverProblem::Expired => ("expired", format!("expired {}", w.expires)),
+                WaiverProblem::Unmatched => ("matched no result", format!("until {}", w.expires)),
+            };
+            let mut what = code(&w.rule, false);
+            if let Some(destination) = &w.destination {
+                what.push_str(&format!(" on {}", code(destination, false)));
+            }
+            if let Some(target) = &w.target {
+                what.push_str(&format!(" in {}", code(target, false)));
+            }
+            format!("- **{problem}**: {what} ({date}, {}): {}", code(&w.defined_at, false), line(&w.reason))
+        }))?;
     }
 
     if let Some(baseline) = report.baseline.as_ref().filter(|b| !b.absent.is_empty()) {
-        let items: Vec<String> = baseline
-            .absent
-            .iter()
-            .map(|a| {
-                let at = format!("{}:{}", a.location.path, a.location.line);
-                format!("- {} {} at {}: {}", code(&a.code, false), code(&a.object, false), code(&at, false), line(&a.message))
-            })
-            .collect();
-        blocks.push("### Gone since the baseline".to_owned());
-        blocks.push(items.join("\n"));
+        blocks.block("### Gone since the baseline")?;
+        blocks.lines(baseline.absent.iter().map(|a| {
+            let at = format!("{}:{}", a.location.path, a.location.line);
+            format!("- {} {} at {}: {}", code(&a.code, false), code(&a.object, false), code(&at, false), message(&a.message, false))
+        }))?;
     }
 
-    blocks.push(coverage_line(report));
-    blocks.extend(not_audited_block(report));
-    blocks.extend(certificates_block(report));
-    blocks.extend(targets_block(report));
+    blocks.block(&coverage_line(report))?;
+    not_audited_block(report, &mut blocks)?;
+    blocks.optional(certificates_block(report))?;
+    blocks.optional(targets_block(report))?;
     // With targets, each names its own inputs under **Targets**.
     if report.targets.is_empty() {
         let c = &report.coverage;
-        blocks.push(format!(
+        blocks.block(&format!(
             "**Inputs:** settings {}, Cloud ALM key {}",
             c.settings.as_deref().map_or_else(|| "not given".to_owned(), |s| code(s, false)),
             c.cloud_alm_key.as_deref().map_or_else(|| "not given".to_owned(), |k| code(k, false))
-        ));
+        ))?;
     }
     let mut counts = counts_line(report);
     if !report.options.all_results {
         counts.push_str(" (pass and not_applicable not listed)");
     }
-    blocks.push(counts);
-    blocks.extend(baseline_line(report));
-    blocks.push(run_line(report));
-    blocks.join("\n\n") + "\n"
+    blocks.block(&counts)?;
+    blocks.optional(baseline_line(report))?;
+    blocks.block(&run_line(report))?;
+    blocks.out.write_all(b"\n")
 }
 
 #[cfg(test)]
@@ -607,12 +726,268 @@ mod tests {
         assert_eq!(
             row,
             "| fail | error | `CALM013` destination-client-id-matches-key | `CALM_\\|X` | `dest/CALM_\\|X.properties:4` | \
-             clientId is \"sb-a!b1\\|calm-api!b5\";<br>expected &lt;the key's> |"
+             clientId is \"sb-a!b1\\|calm-api!b5\";\\u{a}expected \\<the key's> |"
         );
         // Every table line has the same number of unescaped cell separators.
         let pipes = |l: &str| l.replace("\\|", "").matches('|').count();
         let table: Vec<&str> = md.lines().filter(|l| l.starts_with('|')).collect();
         assert_eq!(table.len(), 3);
         assert!(table.iter().all(|l| pipes(l) == 7), "{md}");
+    }
+
+    /// A small seeded generator (xorshift64*): the same cases on every run, no dependency.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n.max(1)
+        }
+    }
+
+    /// What an input value may hold to break out of its place: backtick runs, pipes and the
+    /// backslashes before them, HTML, line breaks of every kind, terminal escapes, Markdown
+    /// syntax, and a line that looks like calm-audit's own.
+    const PIECES: &[&str] = &[
+        "`",
+        "``",
+        "```",
+        " ",
+        "|",
+        "\\",
+        "\\|",
+        "\\\\|",
+        "<img src=x onerror=alert(1)>",
+        "\n",
+        "\r",
+        "\r\n",
+        "\u{2028}",
+        "\u{2029}",
+        "\u{85}",
+        "\u{b}",
+        "\u{c}",
+        "\x1b[2J",
+        "\x1b[31m",
+        "\t",
+        "\0",
+        "*",
+        "_",
+        "~~",
+        "$x$",
+        "@team",
+        "[a](https://t.example)",
+        "![p](https://t.example/p.png)",
+        "&lt;",
+        "Verdict: PASSED (exit code 0)",
+        "CALM_A",
+        "ä",
+        "日本",
+        "\u{202e}",
+        "a",
+        "-",
+        "#",
+    ];
+
+    fn hostile(rng: &mut Rng) -> String {
+        (0..rng.below(8)).map(|_| PIECES[rng.below(PIECES.len())]).collect()
+    }
+
+    /// The cells of a row as GitHub's table extension reads them: a backslash and the ASCII
+    /// punctuation after it are one character, any other `|` ends a cell; then the backslash
+    /// before each `|` is dropped and the cell trimmed. The leading and trailing pipe are the
+    /// row's own.
+    fn cells(row: &str) -> Vec<String> {
+        let b: Vec<char> = row.chars().collect();
+        let (mut cells, mut cell, mut i) = (Vec::new(), String::new(), 0);
+        while i < b.len() {
+            if b[i] == '\\' && b.get(i + 1).is_some_and(char::is_ascii_punctuation) {
+                cell.push(b[i]);
+                cell.push(b[i + 1]);
+                i += 2;
+            } else if b[i] == '|' {
+                cells.push(std::mem::take(&mut cell));
+                i += 1;
+            } else {
+                cell.push(b[i]);
+                i += 1;
+            }
+        }
+        cells.push(cell);
+        assert!(cells.first().is_some_and(String::is_empty) && cells.last().is_some_and(String::is_empty), "{row:?}");
+        cells[1..cells.len() - 1].iter().map(|c| c.replace("\\|", "|").trim().to_owned()).collect()
+    }
+
+    /// A line's inlines as CommonMark reads code spans and backslash escapes: the text outside
+    /// spans, each character with whether a backslash escaped it, and each span's content (one
+    /// space taken from each end when both ends have one and it is not all spaces).
+    fn inlines(line: &str) -> (Vec<(char, bool)>, Vec<String>) {
+        let b: Vec<char> = line.chars().collect();
+        let run = |at: usize| b[at..].iter().take_while(|c| **c == '`').count();
+        let (mut outside, mut spans, mut i) = (Vec::new(), Vec::new(), 0);
+        while i < b.len() {
+            if b[i] == '\\' && b.get(i + 1).is_some_and(char::is_ascii_punctuation) {
+                outside.push((b[i + 1], true));
+                i += 2;
+            } else if b[i] == '`' {
+                let n = run(i);
+                let mut j = i + n;
+                let close = loop {
+                    if j >= b.len() {
+                        break None;
+                    }
+                    if b[j] == '`' {
+                        let m = run(j);
+                        if m == n {
+                            break Some(j);
+                        }
+                        j += m;
+                    } else {
+                        j += 1;
+                    }
+                };
+                match close {
+                    Some(j) => {
+                        let content: String = b[i + n..j].iter().collect();
+                        let strip = content.len() >= 2 && content.starts_with(' ') && content.ends_with(' ') && content.trim() != "";
+                        spans.push(if strip { content[1..content.len() - 1].to_owned() } else { content });
+                        i = j + n;
+                    }
+                    None => {
+                        outside.extend(std::iter::repeat_n(('`', false), n));
+                        i += n;
+                    }
+                }
+            } else {
+                outside.push((b[i], false));
+                i += 1;
+            }
+        }
+        (outside, spans)
+    }
+
+    /// Nothing outside a code span that Markdown would act on: no backtick left open, no
+    /// HTML, link, emphasis, strikethrough, math or entity, no underscore or `@` but inside a
+    /// word; and never a line break or a control character. In a cell (`in_cell`), read after
+    /// the table took the backslashes from its pipes, a `|` is text.
+    fn assert_inert(outside: &[(char, bool)], what: &str, in_cell: bool) {
+        let plain: Vec<Option<char>> = outside.iter().map(|(c, escaped)| (!escaped).then_some(*c)).collect();
+        for (i, c) in plain.iter().enumerate() {
+            let word = |c: Option<&Option<char>>| c.and_then(|c| *c).is_some_and(char::is_alphanumeric);
+            match c {
+                Some('|') if in_cell => {}
+                Some('`' | '*' | '[' | ']' | '<' | '&' | '|' | '~' | '$') => panic!("{c:?} unescaped in {what:?}"),
+                Some('_') => assert!(word(i.checked_sub(1).and_then(|p| plain.get(p))) && word(plain.get(i + 1)), "_ in {what:?}"),
+                Some('@') => assert!(word(i.checked_sub(1).and_then(|p| plain.get(p))), "@ in {what:?}"),
+                _ => {}
+            }
+        }
+        assert!(!what.chars().any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202e}')), "{what:?}");
+    }
+
+    /// Regression (issue 27, point 12): a double-backtick run in a name closed the `` `` ``
+    /// span around it and let `<img>` reach GitHub's renderer.
+    #[test]
+    fn a_backtick_run_in_a_name_stays_in_its_code_span() {
+        let name = "CALM_A`` <img src=x onerror=alert(1)> ``";
+        assert_eq!(code(name, false), "``` CALM_A`` <img src=x onerror=alert(1)> `` ```");
+        let (outside, spans) = inlines(&code(name, false));
+        assert!(outside.is_empty(), "{outside:?}");
+        assert_eq!(spans, [name]);
+        assert_eq!(code("`x", false), "`` `x ``");
+        assert_eq!(code("a|b", true), "`a\\|b`");
+        assert_eq!(code("a\\|b", true), "a\\\\\\|b", "a backslash before a pipe cannot be shown in a code span in a cell");
+        assert_eq!(code("x\ny", false), "`x\\u{a}y`");
+    }
+
+    /// Issue 27, point 11: Markdown is written a row at a time, never whole (1.22 GB, 3 GB with
+    /// `--all-results`, for 100,000 in-scope destinations when it was).
+    #[test]
+    fn markdown_is_written_a_row_at_a_time() {
+        struct Largest(usize, usize);
+        impl std::io::Write for Largest {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0 += buf.len();
+                self.1 = self.1.max(buf.len());
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let findings = (0..2000)
+            .map(|i| finding("CALM004", "destination-url-trailing-slash", Status::Fail, &format!("CALM_{i:04}"), "URL has no /"))
+            .collect();
+        let mut r = report(findings);
+        r.options.all_results = true;
+        let mut out = Largest(0, 0);
+        write(&r, &mut out).unwrap();
+        assert!(out.0 > 200_000, "{}", out.0);
+        assert!(out.1 < 1_000, "a write of {} bytes", out.1);
+    }
+
+    /// A secret is masked before Markdown escapes it: the masking writer would not know it with
+    /// a backslash before its `_`, `*` or `$`, or cut into the spans of a message.
+    #[test]
+    fn secrets_are_masked_before_they_are_escaped() {
+        let secret = "_md*secret$with`tick|and\nline_";
+        crate::model::secret::remember(secret);
+        for shown in [
+            text(secret),
+            code(secret, false),
+            code(secret, true),
+            message(&format!("clientId is {secret} `x`"), true),
+            crate::report::text::one_line(secret).into_owned(),
+            crate::report::text::inert_cell(secret),
+        ] {
+            assert!(shown.replace('\\', "").contains(crate::output::MASK) && !shown.contains("md") && !shown.contains("secret"), "{shown}");
+        }
+    }
+
+    /// Property (issue 27): random values with backtick runs, pipes, HTML, line breaks and
+    /// escapes never leave their code span, cell or line, and show as they are (control
+    /// characters escaped).
+    #[test]
+    fn hostile_values_stay_in_their_span_cell_and_line() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..4000 {
+            let v = hostile(&mut rng);
+            let shown = crate::output::inert_line(&v).into_owned();
+            // A code span on a line: one span, the value.
+            let span = code(&v, false);
+            let (outside, spans) = inlines(&span);
+            if v.is_empty() {
+                assert!(span.is_empty());
+            } else {
+                assert!(outside.is_empty() && spans == [shown.clone()], "{v:?} -> {span:?}: {outside:?} {spans:?}");
+            }
+            assert_inert(&outside, &span, false);
+            // Text on a line: no span, nothing active, the value.
+            let t = text(&v);
+            let (outside, spans) = inlines(&t);
+            assert!(spans.is_empty(), "{v:?} -> {t:?}");
+            assert_inert(&outside, &t, false);
+            assert_eq!(outside.iter().map(|(c, _)| c).collect::<String>(), shown, "{v:?} -> {t:?}");
+            // In a table row: one cell each, holding the value.
+            let message_v = format!("{v} `{}` {v}", hostile(&mut rng));
+            let row = format!("| {} | {} | {} |", code(&v, true), cell(&v), message(&message_v, true));
+            let read = cells(&row);
+            assert_eq!(read.len(), 3, "{v:?} -> {row:?}");
+            let (outside, spans) = inlines(&read[0]);
+            assert_inert(&outside, &read[0], true);
+            // A cell is trimmed: the span keeps the value's spaces, text (a backslash before a
+            // pipe) loses those at its ends.
+            match spans.as_slice() {
+                [] => assert_eq!(outside.iter().map(|(c, _)| c).collect::<String>(), shown.trim(), "{v:?} -> {row:?}"),
+                [one] => assert!(outside.is_empty() && *one == shown, "{v:?} -> {row:?}"),
+                _ => panic!("{v:?} -> {row:?}: several spans"),
+            }
+            let (outside, _) = inlines(&read[1]);
+            assert_inert(&outside, &read[1], true);
+            assert_eq!(outside.iter().map(|(c, _)| c).collect::<String>(), shown.trim(), "{v:?} -> {row:?}");
+            let (outside, _) = inlines(&read[2]);
+            assert_inert(&outside, &read[2], true);
+        }
     }
 }

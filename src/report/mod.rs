@@ -562,16 +562,16 @@ impl Report {
         String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
-    /// Writes the report to `out` as it is produced: the large formats (JSON, SARIF, JUnit)
-    /// never hold the whole text, which for 100,000 audited destinations is over a gigabyte.
+    /// Writes the report to `out` as it is produced: no format holds the whole text, which for
+    /// 100,000 audited destinations is over a gigabyte (several with `--all-results`).
     pub fn render_to(&self, format: Format, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         match format {
             // Values from the inputs are made inert where a terminal or a viewer would act on them.
-            Format::Table => out.write_all(inert(table::render(self), self.options.color).as_bytes()),
+            Format::Table => table::write(self, &mut Inert { out, keep_colour: self.options.color }),
             Format::Json => json::write(self, out),
             Format::Sarif => sarif::write(self, out),
             Format::Junit => junit::write(self, &mut XmlSafe(out)),
-            Format::Markdown => out.write_all(inert(markdown::render(self), false).as_bytes()),
+            Format::Markdown => markdown::write(self, &mut Inert { out, keep_colour: false }),
             Format::Html => html::write(self, out),
         }
     }
@@ -596,10 +596,27 @@ impl std::io::Write for XmlSafe<'_> {
     }
 }
 
-fn inert(text: String, keep_colour: bool) -> String {
-    match crate::output::inert(&text, keep_colour) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(safe) => safe,
+/// Passes text on made inert for a terminal or a Markdown viewer ([`crate::output::inert`]):
+/// the last step of the table and Markdown reports, whatever a renderer let through. Every
+/// write must be whole UTF-8 text and a colour sequence whole in one write, as those
+/// renderers' writes are.
+struct Inert<'a> {
+    out: &'a mut dyn std::io::Write,
+    keep_colour: bool,
+}
+
+impl std::io::Write for Inert<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.write_all(buf).map(|()| buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        let text = std::str::from_utf8(buf).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        self.out.write_all(crate::output::inert(text, self.keep_colour).as_bytes())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }
 

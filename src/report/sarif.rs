@@ -120,7 +120,8 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .rule_index(i64::try_from(rule_index).unwrap_or_default())
         .kind(kind(f.status))
         .level(result_level)
-        .message(Message::builder().text(f.message.as_str()).build())
+        // Human text a viewer shows as lines: a value in it cannot start one of its own.
+        .message(Message::builder().text(super::text::one_line(&f.message)).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
@@ -201,7 +202,7 @@ fn absent_result(report: &Report, gone: &AbsentFinding) -> SarifResult {
         .rule_index(i64::try_from(rule_index).unwrap_or_default())
         .kind(ResultKind::Fail)
         .level(level(severity))
-        .message(Message::builder().text(format!("gone since the baseline: {}", gone.message)).build())
+        .message(Message::builder().text(format!("gone since the baseline: {}", super::text::one_line(&gone.message))).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
@@ -213,6 +214,7 @@ fn absent_result(report: &Report, gone: &AbsentFinding) -> SarifResult {
 /// error) and per input a partial audit lacked (a warning), and what the run read.
 fn invocation(report: &Report) -> Invocation {
     let note = |level: &str, text: String| {
+        let text = super::text::one_line(&text).into_owned();
         Notification::builder().level(serde_json::Value::from(level)).message(Message::builder().text(text).build()).build()
     };
     let mut notifications: Vec<Notification> =

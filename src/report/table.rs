@@ -7,10 +7,12 @@
 //! are a list, one block per result. Either way a rule code, a rule name or a URL is cut only
 //! when that word alone is wider than the line.
 
+use std::io::{self, Write};
+
 use comfy_table::{Cell, Color, ColumnConstraint, Table, Width, presets};
 
 use super::group::{ObjectGroup, TargetGroup};
-use super::text::{GLUE, TABLE_MIN_WIDTH, indented, longest_token, widest_line, width};
+use super::text::{GLUE, TABLE_MIN_WIDTH, indented_line, inert_cell, longest_token, one_line, widest_line, width};
 use super::{Report, partial_text};
 use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, Status};
 use crate::rules::context::OUT_OF_SCOPE;
@@ -133,8 +135,8 @@ fn results_table(report: &Report, rows: &[&Finding], c: &Columns) -> String {
             status,
             Cell::new(severity_label(f)),
             Cell::new(format!("{} {}", f.code, f.rule)),
-            Cell::new(line_label(f)),
-            Cell::new(&f.message),
+            Cell::new(inert_cell(&line_label(f))),
+            Cell::new(inert_cell(&f.message)),
         ]);
     }
     for (column, w) in table.column_iter_mut().zip([c.status, c.severity, c.rule, c.line, c.message]) {
@@ -163,31 +165,33 @@ fn results_list(report: &Report, rows: &[&Finding], total: usize) -> String {
         let place = line_label(f);
         let place = if place.contains(':') { place } else { format!("line{GLUE}{place}") };
         head.push_str(&format!(" · {} {} · {place}", f.code, f.rule));
-        out.push_str(&indented(&head, total, 2, 2));
-        out.push_str(&indented(&f.message, total, 4, 4));
+        out.push_str(&indented_line(&head, total, 2, 2));
+        out.push_str(&indented_line(&f.message, total, 4, 4));
     }
     out
 }
 
 /// The results shown of one target (or of a run without targets), one section per object,
-/// each object's results by status, then rule.
-fn results(report: &Report, group: &TargetGroup, layout: Option<&Columns>, out: &mut String) {
+/// each object's results by status, then rule; each object written as soon as it is laid out.
+fn results(report: &Report, group: &TargetGroup, layout: Option<&Columns>, out: &mut dyn Write) -> io::Result<()> {
     let total = report.options.width;
     for object in &group.objects {
         let mut rows: Vec<&Finding> = object.findings.iter().copied().filter(|f| report.shown(f)).collect();
         let Some(first) = rows.first().copied() else { continue };
         rows.sort_by_key(|f| (f.status, f.code));
-        out.push_str(&indented(&object_heading(first), total, 0, 2));
+        let mut section = indented_line(&object_heading(first), total, 0, 2);
         match layout {
-            Some(c) => out.push_str(&results_table(report, &rows, c)),
-            None => out.push_str(&results_list(report, &rows, total)),
+            Some(c) => section.push_str(&results_table(report, &rows, c)),
+            None => section.push_str(&results_list(report, &rows, total)),
         }
-        out.push('\n');
+        section.push('\n');
+        out.write_all(section.as_bytes())?;
     }
+    Ok(())
 }
 
 /// A line per audited destination, passing or not, with its counts and profile.
-fn destinations(report: &Report, group: &TargetGroup, out: &mut String) {
+fn destinations(report: &Report, group: &TargetGroup, out: &mut dyn Write) -> io::Result<()> {
     let total = report.options.width;
     // A destination whose scope is unknown (named so in the list of those not audited, and
     // judged by no profile) is listed apart, as what it is.
@@ -197,15 +201,15 @@ fn destinations(report: &Report, group: &TargetGroup, out: &mut String) {
         .destinations()
         .into_iter()
         .partition(|o| unknown_names.contains(o.object.name.as_str()) && o.findings.iter().all(|f| f.profile.is_none()));
-    destination_lines(report, "Destinations audited", &audited, total, out);
-    destination_lines(report, "Scope unknown, judged by CALM034 and CALM070 only", &unknown, total, out);
+    destination_lines(report, "Destinations audited", &audited, total, out)?;
+    destination_lines(report, "Scope unknown, judged by CALM034 and CALM070 only", &unknown, total, out)
 }
 
-fn destination_lines(report: &Report, heading: &str, list: &[&ObjectGroup], total: usize, out: &mut String) {
+fn destination_lines(report: &Report, heading: &str, list: &[&ObjectGroup], total: usize, out: &mut dyn Write) -> io::Result<()> {
     if list.is_empty() {
-        return;
+        return Ok(());
     }
-    out.push_str(&indented(&format!("{heading} ({}):", list.len()), total, 0, 2));
+    out.write_all(indented_line(&format!("{heading} ({}):", list.len()), total, 0, 2).as_bytes())?;
     for object in list {
         let counts: Vec<String> = Status::ALL
             .iter()
@@ -219,30 +223,30 @@ fn destination_lines(report: &Report, heading: &str, list: &[&ObjectGroup], tota
             line.push_str(&format!("; profile {} ({})", p.name, p.reason));
         }
         line.push_str(&format!("; {}", object.object.qualified_name));
-        out.push_str(&indented(&line, total, 2, 4));
+        out.write_all(indented_line(&line, total, 2, 4).as_bytes())?;
     }
-    out.push('\n');
+    out.write_all(b"\n")
 }
 
 /// The destinations read and not audited, with the reason: all with `--verbose`, else the first
 /// few and how many more.
-fn not_audited(report: &Report, target: Option<&str>, out: &mut String) {
+fn not_audited(report: &Report, target: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
     let total = report.options.width;
     let mut list: Vec<&NotAudited> = report.not_audited.iter().filter(|n| n.target.as_deref() == target).collect();
     // Those recognised and left out for their purpose first: out of scope is the common case.
     list.sort_by_key(|n| n.reason == OUT_OF_SCOPE);
     if list.is_empty() {
-        return;
+        return Ok(());
     }
-    out.push_str(&format!("Not audited ({}):\n", list.len()));
+    out.write_all(format!("Not audited ({}):\n", list.len()).as_bytes())?;
     let shown = if report.options.verbose { list.len() } else { NOT_AUDITED_SHOWN.min(list.len()) };
     for n in &list[..shown] {
-        out.push_str(&indented(&format!("{}: {}", n.name, n.reason), total, 2, 4));
+        out.write_all(indented_line(&format!("{}: {}", n.name, n.reason), total, 2, 4).as_bytes())?;
     }
     if shown < list.len() {
-        out.push_str(&format!("  ... and {} more (--verbose lists them all)\n", list.len() - shown));
+        out.write_all(format!("  ... and {} more (--verbose lists them all)\n", list.len() - shown).as_bytes())?;
     }
-    out.push('\n');
+    out.write_all(b"\n")
 }
 
 /// Leads the coverage line naming the Terraform variables files found and not applied.
@@ -265,48 +269,61 @@ fn nothing_to_show(partial: &[super::Missing]) -> String {
     }
 }
 
-pub fn render(report: &Report) -> String {
+/// The report as one text, for the tests: [`write`] into memory. Everything else writes
+/// through [`Report::render_to`], which makes the text inert.
+#[cfg(test)]
+fn render(report: &Report) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the report to `out` a section at a time (an object's results, a destination's line),
+/// never holding it whole: with `--all-results`, 100,000 destinations are millions of lines.
+/// Every value is kept on its line ([`indented_line`], cells through [`inert_cell`]). Only
+/// [`Report::render_to`] calls it, through the writer that makes the rest of the text inert.
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let total = report.options.width;
     let groups = report.grouped(|_| true);
     let shown: Vec<&Finding> = report.findings.iter().filter(|f| report.shown(f)).collect();
     let layout = columns(&shown, total);
     let has_shown = |g: &TargetGroup| g.objects.iter().flat_map(|o| &o.findings).any(|f| report.shown(f));
 
-    let mut out = String::new();
     for group in &groups {
         let Some(target) = group.target else {
             // A run without targets, or results of no known target (none today): never dropped.
             if report.targets.is_empty() && !has_shown(group) {
-                out.push_str(&indented(nothing_to_show(&report.partial).trim_end(), total, 0, 2));
-                out.push('\n');
+                out.write_all(indented_line(nothing_to_show(&report.partial).trim_end(), total, 0, 2).as_bytes())?;
+                out.write_all(b"\n")?;
             }
-            results(report, group, layout.as_ref(), &mut out);
+            results(report, group, layout.as_ref(), out)?;
             if report.targets.is_empty() {
-                destinations(report, group, &mut out);
-                not_audited(report, None, &mut out);
+                destinations(report, group, out)?;
+                not_audited(report, None, out)?;
             }
             continue;
         };
-        let title = format!("Target {}", target.name);
-        out.push_str(&format!("{title}\n{}\n\n", "=".repeat(width(&title).min(total))));
+        let title = one_line(&format!("Target {}", target.name)).into_owned();
+        out.write_all(format!("{title}\n{}\n\n", "=".repeat(width(&title).min(total))).as_bytes())?;
         if target.error.is_none() && !has_shown(group) {
-            out.push_str(&indented(nothing_to_show(&target.partial).trim_end(), total, 0, 2));
-            out.push('\n');
+            out.write_all(indented_line(nothing_to_show(&target.partial).trim_end(), total, 0, 2).as_bytes())?;
+            out.write_all(b"\n")?;
         }
-        results(report, group, layout.as_ref(), &mut out);
-        destinations(report, group, &mut out);
-        not_audited(report, Some(&target.name), &mut out);
-        out.push_str(&indented(&target.verdict_line(report.options.fail_on), total, 0, 2));
+        results(report, group, layout.as_ref(), out)?;
+        destinations(report, group, out)?;
+        not_audited(report, Some(&target.name), out)?;
+        let mut closing = indented_line(&target.verdict_line(report.options.fail_on), total, 0, 2);
         if target.error.is_none() {
             let c = &target.coverage;
             let line = format!(
                 "Target {}: {} destination file(s) read; {} destination(s) found, {} in scope, {} audited",
                 target.name, c.files_read, c.destinations_found, c.destinations_in_scope, c.destinations_audited
             );
-            out.push_str(&indented(&line, total, 0, 2));
-            out.push_str(&indented(&inputs_line(c), total, 0, 2));
+            closing.push_str(&indented_line(&line, total, 0, 2));
+            closing.push_str(&indented_line(&inputs_line(c), total, 0, 2));
             if let Some(service) = &c.live_service {
-                out.push_str(&indented(
+                closing.push_str(&indented_line(
                     &format!("Live: {service}, subaccount {}", c.subaccount_id.as_deref().unwrap_or("unknown")),
                     total,
                     0,
@@ -314,24 +331,26 @@ pub fn render(report: &Report) -> String {
                 ));
             }
         }
-        out.push('\n');
+        closing.push('\n');
+        out.write_all(closing.as_bytes())?;
     }
-    certificates(report, &mut out);
+    let mut closing = certificates(report);
     for (indent, line) in summary(report) {
-        out.push_str(&indented(&line, total, indent, indent + 2));
+        closing.push_str(&indented_line(&line, total, indent, indent + 2));
     }
-    out
+    out.write_all(closing.as_bytes())
 }
 
 /// The certificates in use (SPEC §3b), soonest to expire first: a table when it fits without
 /// cutting a word, else one block per certificate.
-fn certificates(report: &Report, out: &mut String) {
+fn certificates(report: &Report) -> String {
     use super::certificates::{HEADER, cells, title, unused_line};
     let total = report.options.width;
+    let mut out = String::new();
     if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
-        return;
+        return out;
     }
-    out.push_str(&indented(&format!("{}:", title(report)), total, 0, 2));
+    out.push_str(&indented_line(&format!("{}:", title(report)), total, 0, 2));
     let several = !report.targets.is_empty();
     let rows: Vec<Vec<String>> = report
         .certificates
@@ -341,7 +360,7 @@ fn certificates(report: &Report, out: &mut String) {
             if several {
                 cells[2] = format!("{} ({})", cells[2], row.target.as_deref().unwrap_or("-"));
             }
-            cells
+            cells.iter().map(|c| inert_cell(c)).collect()
         })
         .collect();
     if !rows.is_empty() {
@@ -349,21 +368,22 @@ fn certificates(report: &Report, out: &mut String) {
             Some(table) => out.push_str(&table),
             None => {
                 for c in &rows {
-                    out.push_str(&indented(&format!("{} · {} · used by {}", c[0], c[1], c[2]), total, 2, 4));
+                    out.push_str(&indented_line(&format!("{} · {} · used by {}", c[0], c[1], c[2]), total, 2, 4));
                     let line = if c[5] == "unknown" {
                         c[3].clone()
                     } else {
                         format!("CN {}, issued by {}; not after {}; days left {}", c[3], c[4], c[5], c[6])
                     };
-                    out.push_str(&indented(&line, total, 4, 6));
+                    out.push_str(&indented_line(&line, total, 4, 6));
                 }
             }
         }
     }
     if let Some(line) = unused_line(report) {
-        out.push_str(&indented(&line, total, 2, 4));
+        out.push_str(&indented_line(&line, total, 2, 4));
     }
     out.push('\n');
+    out
 }
 
 /// The closing lines, each with its indent.
@@ -629,5 +649,38 @@ mod tests {
         assert!(text.contains("Target dev: INCOMPLETE: 0 failing at or above error; not read in full"), "{text}");
         // The summary no longer claims the settings were not given for the run as a whole.
         assert_eq!(text.matches("Inputs:").count(), 2, "{text}");
+    }
+
+    /// Counts what it is given and keeps only the size of the largest write.
+    #[derive(Default)]
+    struct Largest {
+        total: usize,
+        largest: usize,
+    }
+
+    impl std::io::Write for Largest {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.total += buf.len();
+            self.largest = self.largest.max(buf.len());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Issue 27, point 11: the table is written an object at a time, never whole (1.27 GB for
+    /// 100,000 in-scope destinations with `--all-results` when it was).
+    #[test]
+    fn the_table_is_written_an_object_at_a_time() {
+        let findings: Vec<Finding> = (0..2000).map(|i| finding(None, &format!("CALM_{i:04}"), Status::Fail, "bad value")).collect();
+        for width in [60, 200] {
+            let r = report(findings.clone(), width);
+            let mut out = Largest::default();
+            write(&r, &mut out).unwrap();
+            assert!(out.total > 300_000, "{width}: {}", out.total);
+            assert!(out.largest < 2_000, "{width}: a write of {} bytes", out.largest);
+        }
     }
 }

@@ -103,6 +103,50 @@ pub fn indented(s: &str, total: usize, first: usize, rest: usize) -> String {
     out
 }
 
+/// Whether `c` breaks a line somewhere a report is read: the line feed and carriage return,
+/// the vertical tab and form feed, NEL (U+0085) and the Unicode line and paragraph separators.
+pub fn is_line_break(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{b}' | '\u{c}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// `s` kept on one line: each line break in it ([`is_line_break`]) shown escaped the way every
+/// control character is (`\u{a}`). A value from the inputs (a destination or file name, a
+/// message quoting one) goes through this before the layout adds line breaks of its own, so no
+/// input can start a line of the report (a forged `Verdict: PASSED`).
+pub fn one_line(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(is_line_break) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    // Masked before it is escaped: the masking writer knows a secret in the forms the formats
+    // give it, not with its line breaks written `\u{a}` and then JSON- or XML-escaped.
+    let s = crate::output::Masker::current().mask(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_line_break(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A value for a cell of a table the terminal shows: on one line, every control character
+/// shown escaped ([`crate::output::inert_line`]) before the table measures it; masked first
+/// when that changes it, as in [`one_line`].
+pub fn inert_cell(s: &str) -> String {
+    match crate::output::inert_line(s) {
+        std::borrow::Cow::Borrowed(s) => s.to_owned(),
+        std::borrow::Cow::Owned(_) => crate::output::inert_line(&crate::output::Masker::current().mask(s)).into_owned(),
+    }
+}
+
+/// One line of the report, values in it, wrapped as [`indented`] does: its own line breaks are
+/// shown escaped first ([`one_line`]), so only the wrapping breaks it.
+pub fn indented_line(s: &str, total: usize, first: usize, rest: usize) -> String {
+    indented(&one_line(s), total, first, rest)
+}
+
 /// The width to lay out for: what the caller found (terminal, then `COLUMNS`), else the
 /// default, and never narrower than [`MIN_WIDTH`].
 pub fn effective(found: Option<usize>) -> usize {
@@ -173,6 +217,19 @@ mod tests {
         // Colour takes no room.
         assert_eq!(width("\x1b[31mfail\x1b[0m ok"), 7);
         assert_eq!(wrap("\x1b[31mfail\x1b[0m 1234", 9), ["\x1b[31mfail\x1b[0m 1234"]);
+    }
+
+    #[test]
+    fn a_line_with_values_stays_one_line() {
+        assert_eq!(one_line("CALM_A"), "CALM_A");
+        assert_eq!(
+            one_line("a\nVerdict: PASSED\r\u{2028}\u{2029}\u{85}\u{b}\u{c}"),
+            "a\\u{a}Verdict: PASSED\\u{d}\\u{2028}\\u{2029}\\u{85}\\u{b}\\u{c}"
+        );
+        assert_eq!(
+            indented_line("name x.json\nVerdict: PASSED (exit code 0)", 100, 2, 4),
+            "  name x.json\\u{a}Verdict: PASSED (exit code 0)\n"
+        );
     }
 
     #[test]

@@ -271,6 +271,15 @@ fn not_literal(rule: &Rule, d: &Destination, outcome: Outcome) -> Outcome {
     let Some(expression) = p.expression() else {
         return outcome;
     };
+    // Computed from values the repository holds by a function calm-audit does not evaluate:
+    // not left to the deployment, so a person checks the value (never a silent not_applicable).
+    if d.origin.code.as_ref().is_some_and(|c| c.computed.iter().any(|k| *k == *p.key)) && !crate::model::secret::is_secret_key(&p.key) {
+        return Outcome::manual(format!(
+            "{} is {expression}: computed from values the repository holds by a function calm-audit does not evaluate; check the value it gives",
+            p.key
+        ))
+        .on(&p.key);
+    }
     let why = if crate::model::secret::is_secret_key(&p.key) {
         "supplied at deployment, the right practice for a secret"
     } else {

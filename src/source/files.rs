@@ -128,6 +128,9 @@ pub struct Limits {
     /// Read JSON only the general way ([`tree`], [`shapes`]), never through [`flat_json`]:
     /// for the tests and fuzz target that prove both ways give the same.
     pub general_json_only: bool,
+    /// The bounds destinations as code are read and evaluated within (a bound reached fails
+    /// the source): lowered by the tests that prove it.
+    pub code: code::bound::Bounds,
 }
 
 impl Default for Limits {
@@ -137,6 +140,7 @@ impl Default for Limits {
             max_zip_entries: 10_000,
             max_zip_total_bytes: 512 * 1024 * 1024,
             general_json_only: false,
+            code: code::bound::Bounds::default(),
         }
     }
 }
@@ -218,7 +222,7 @@ fn finish_code(loaded: &mut Loaded, walk: &Walk, limits: &Limits, errors: &mut V
             Err(e) => errors.push((usize::MAX, e)),
         }
     }
-    let done = code::finish(std::mem::take(&mut loaded.pending), var_files, limits.max_file_bytes);
+    let done = code::finish_bounded(std::mem::take(&mut loaded.pending), var_files, limits.max_file_bytes, &limits.code);
     loaded.destinations.extend(done.destinations);
     loaded.keystores.extend(done.keystores);
     loaded.files_read += done.read;
@@ -229,11 +233,16 @@ fn finish_code(loaded: &mut Loaded, walk: &Walk, limits: &Limits, errors: &mut V
     for (e, p) in done.errors {
         // Either way the path led somewhere: its own error says what, not "nothing found".
         found.push(p.arg);
-        if p.named {
+        // A bound reached is no fault of the input: a failed source (exit 3), named or walked.
+        if p.named && e.bound.is_none() {
             errors.push((p.arg, e));
         } else {
             walked_failure(e, loaded);
         }
+    }
+    for (e, arg) in done.failures {
+        found.push(arg);
+        walked_failure(e, loaded);
     }
     found
 }

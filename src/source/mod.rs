@@ -68,12 +68,15 @@ pub fn build_destination<E>(
     d
 }
 
-/// Unreadable or malformed input: the run stops with exit code 2.
+/// Unreadable or malformed input: the run stops with exit code 2. One that a bound stopped
+/// (`bound` set, [`InputError::cut`]) is not bad input: the file is a failed source (exit 3),
+/// named or walked.
 #[derive(Debug, thiserror::Error)]
 pub struct InputError {
     pub path: String,
     pub line: Option<u32>,
     pub message: String,
+    pub bound: Option<code::bound::Bound>,
 }
 
 impl InputError {
@@ -84,7 +87,13 @@ impl InputError {
             std::borrow::Cow::Borrowed(_) => message,
             std::borrow::Cow::Owned(redacted) => redacted,
         };
-        InputError { path: path.into(), line, message }
+        InputError { path: path.into(), line, message, bound: None }
+    }
+
+    /// Reading or evaluating stopped at a bound: the message names the bound and `what` it
+    /// stopped ([`code::bound::Bound::message`]).
+    pub fn cut(path: impl Into<String>, line: Option<u32>, bound: code::bound::Bound, what: &str) -> Self {
+        InputError { bound: Some(bound), ..InputError::new(path, line, bound.message(what)) }
     }
 }
 

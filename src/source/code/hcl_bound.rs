@@ -13,6 +13,11 @@ pub const MAX_MEMBERS: usize = 20_000;
 /// skipped; every `=` or `:` directly inside a `{...}` counts as one member, which can only
 /// overcount an object (a conditional's `:`), never undercount it.
 pub fn oversized_object(text: &str) -> Option<(u32, usize)> {
+    oversized_object_within(text, MAX_MEMBERS)
+}
+
+/// [`oversized_object`] with another bound than [`MAX_MEMBERS`].
+pub fn oversized_object_within(text: &str, max_members: usize) -> Option<(u32, usize)> {
     #[derive(Clone, Copy, PartialEq)]
     enum Frame {
         /// `{`: its first line and members so far.
@@ -76,7 +81,7 @@ pub fn oversized_object(text: &str) -> Option<(u32, usize)> {
                 let operator = matches!(next, Some(b'=' | b'>')) || matches!(prev, Some(b'=' | b'!' | b'<' | b'>'));
                 if !operator && let Some(Frame::Brace(opened, members)) = stack.last_mut() {
                     *members += 1;
-                    if *members > MAX_MEMBERS {
+                    if *members > max_members {
                         return Some((*opened, *members));
                     }
                 }

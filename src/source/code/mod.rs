@@ -3,6 +3,7 @@
 //! turns text into the same [`Destination`] as every other source, with the file and line where
 //! each value is written and [`Value::Unresolved`] for what only the deployment knows.
 
+pub mod bound;
 pub mod hcl_bound;
 pub mod mta;
 pub mod terraform;
@@ -22,6 +23,9 @@ pub enum Found {
     Text(String),
     /// Known only at deployment: the placeholder or expression as written.
     Unresolved(String),
+    /// Computed from values the repository holds by a function calm-audit does not evaluate:
+    /// the expression as written. Not left to the deployment, so a person checks it (`manual`).
+    Computed(String),
     /// A secret the Destination service hid from Terraform (`<redacted>` in a state).
     Removed,
 }
@@ -277,7 +281,9 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
     let mut keys = Vec::new();
     let mut properties = Vec::with_capacity(entries.len());
     let mut literal_secrets = Vec::new();
+    let mut computed = Vec::new();
     for e in entries {
+        let computed_here = matches!(e.value, Found::Computed(_));
         if e.path != object.path {
             elsewhere.push((e.key.clone(), e.path));
         }
@@ -287,7 +293,10 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
         properties.push(match e.value {
             Found::Text(t) => Property::new(e.key, t, Some(e.line)),
             Found::Removed => Property::removed(e.key, Some(e.line)),
-            Found::Unresolved(x) => {
+            Found::Unresolved(x) | Found::Computed(x) => {
+                if computed_here {
+                    computed.push(e.key.clone());
+                }
                 if is_secret_key(&e.key) {
                     crate::model::destination::remember_literals(&x);
                     if let Some(kind) = literal_in_expression(&x) {
@@ -306,6 +315,7 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
         keys,
         opaque: object.opaque,
         literal_secrets,
+        computed,
         cloud_alm_hint: object.cloud_alm_hint,
         name_start: object.name_start.filter(|s| !s.is_empty()),
     };
@@ -362,8 +372,13 @@ pub struct Finished {
     pub not_applied: Vec<String>,
     /// What the user should know: module calls that were not followed.
     pub notes: Vec<String>,
-    /// Files that could not be read, each with whether it was named on the command line.
+    /// Files that could not be read, each with whether it was named on the command line. One
+    /// a bound stopped ([`InputError::bound`]) is a failed source however it was reached.
     pub errors: Vec<(InputError, Pending)>,
+    /// Files whose reading is incomplete though what was read stands (a bound reached part
+    /// way, a remote module given Cloud ALM values): failed sources, named or walked; each
+    /// with the command-line path that reached it.
+    pub failures: Vec<(InputError, usize)>,
     /// Command-line paths that led to at least one destination.
     pub found_args: Vec<usize>,
     /// The certificate resources of the module being read.
@@ -383,6 +398,11 @@ pub const NOT_APPLIED: &str =
 /// with `--var-file`, in order; `max_bytes` bounds the files of a module folder a module call
 /// leads to outside the paths read.
 pub fn finish(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64) -> Finished {
+    finish_bounded(pending, var_files, max_bytes, &bound::Bounds::default())
+}
+
+/// [`finish`] within `bounds` ([`bound`]).
+pub fn finish_bounded(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64, bounds: &bound::Bounds) -> Finished {
     let mut done = Finished::default();
     let applied: std::collections::HashSet<std::path::PathBuf> = var_files.iter().map(|p| p.real.clone()).collect();
     let mut unique: Vec<Pending> = Vec::with_capacity(pending.len());
@@ -408,15 +428,15 @@ pub fn finish(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64) ->
     });
     read_group(mta_files, &mut done, "an MTA descriptor without destinations", |files| {
         let texts: Vec<(&str, &str)> = files.iter().map(|p| (p.shown.as_str(), p.text.as_str())).collect();
-        mta::read(&texts).map(|destinations| (destinations, Vec::new()))
+        mta::read_bounded(&texts, bounds).map(|destinations| (destinations, Vec::new()))
     });
-    terraform_files(rest, var_files, max_bytes, &mut done);
+    terraform_files(rest, var_files, max_bytes, bounds, &mut done);
     done
 }
 
 /// The run's Terraform files read together ([`terraform::read_all`]); results are mapped back
 /// to the files by their place in `files`.
-fn terraform_files(files: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64, done: &mut Finished) {
+fn terraform_files(files: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64, bounds: &bound::Bounds, done: &mut Finished) {
     if files.is_empty() && var_files.is_empty() {
         return;
     }
@@ -462,7 +482,7 @@ fn terraform_files(files: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64,
         }
         out
     };
-    let outcome = terraform::read_all(inputs, given, &mut load);
+    let outcome = terraform::read_all_bounded(inputs, given, &mut load, bounds);
     all.extend(extra);
     done.destinations.extend(outcome.destinations);
     done.keystores.extend(outcome.certificates.into_iter().map(|(c, dir)| uploaded_keystore(c, &dir)));
@@ -485,6 +505,10 @@ fn terraform_files(files: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64,
         }
     }
     done.notes.extend(outcome.notes.into_iter().map(|(at, why)| format!("{at}: {why}")));
+    for (tag, e) in outcome.failures {
+        let arg = taken.get(tag).and_then(Option::as_ref).map_or(0, |p| p.arg);
+        done.failures.push((e, arg));
+    }
     for (tag, e) in outcome.errors {
         // A second fault of one file is left out: the first already names the file.
         if let Some(p) = taken.get_mut(tag).and_then(Option::take) {
@@ -548,7 +572,7 @@ fn uploaded_keystore(c: CertificateResource, folder: &Path) -> crate::model::cer
     use crate::source::certs;
     let name = match &c.name {
         Some(Found::Text(t)) => t.clone(),
-        Some(Found::Unresolved(e)) => format!("({e})"),
+        Some(Found::Unresolved(e) | Found::Computed(e)) => format!("({e})"),
         _ => format!("({} without certificate_name)", c.address),
     };
     let content = match c.content {
@@ -617,6 +641,18 @@ fn read_group(
                 // The error names the file at fault; anything else would loop forever.
                 let at = files.iter().position(|p| p.shown == e.path).unwrap_or(0);
                 let p = files.remove(at);
+                // A file a bound stopped may be what the others of its folder need (an
+                // extension): they are not judged without it.
+                if let Some(bound) = e.bound {
+                    let folder = p.real.parent().map(Path::to_path_buf);
+                    let (same, rest): (Vec<Pending>, Vec<Pending>) =
+                        files.into_iter().partition(|f| f.real.parent().map(Path::to_path_buf) == folder);
+                    files = rest;
+                    for f in same {
+                        let what = format!("{} in the same folder was not read, so this file is not judged without it", p.shown);
+                        done.errors.push((InputError::cut(&f.shown, None, bound, &what), f));
+                    }
+                }
                 done.errors.push((e, p));
             }
         }

@@ -8,6 +8,7 @@
 //! same run are applied as the deployer does: by `extends` chain, module and resource
 //! `parameters` merged by name (maps merged key by key, anything else replaced).
 
+use super::bound::Bounds;
 use super::yaml::{self, Kind, Node};
 use super::{Entry, Found, Object, destination, has_placeholder};
 use crate::model::{CodeKind, Destination, Level};
@@ -88,8 +89,11 @@ struct Descriptor {
 }
 
 impl Descriptor {
-    fn parse(path: &str, text: &str, file: usize) -> Result<Descriptor, InputError> {
-        let docs = yaml::parse(text).map_err(|e| InputError::new(path, e.line, e.message))?;
+    fn parse(path: &str, text: &str, file: usize, bounds: &Bounds) -> Result<Descriptor, InputError> {
+        let docs = yaml::parse_bounded(text, bounds).map_err(|e| match e.bound {
+            Some(bound) => InputError { bound: Some(bound), ..InputError::new(path, e.line, e.message) },
+            None => InputError::new(path, e.line, e.message),
+        })?;
         let mut docs = docs.into_iter();
         let root = match (docs.next(), docs.next()) {
             (Some(root @ Node { kind: Kind::Map(_), .. }), None) => Val::from_node(root, file),
@@ -127,10 +131,15 @@ pub fn is_extension_name(name: &str) -> bool {
 /// `files` are `(display path, text)`; extensions are recognised by their `extends` key.
 /// A descriptor that declares no destination gives none (the caller counts it as skipped).
 pub fn read(files: &[(&str, &str)]) -> Result<Vec<Destination>, InputError> {
+    read_bounded(files, &Bounds::default())
+}
+
+/// [`read`] within `bounds`: a bound reached is an error with [`InputError::bound`] set.
+pub fn read_bounded(files: &[(&str, &str)], bounds: &Bounds) -> Result<Vec<Destination>, InputError> {
     let mut descriptors = Vec::new();
     let mut extensions = Vec::new();
     for (i, (path, text)) in files.iter().enumerate() {
-        let d = Descriptor::parse(path, text, i)?;
+        let d = Descriptor::parse(path, text, i, bounds)?;
         if d.extends().is_some() {
             extensions.push(d);
         } else if d.id().is_some() {
@@ -330,7 +339,7 @@ fn one(item: &Val, object: &str, level: Level, paths: &[&str], scopes: &[&Val]) 
     }
     let placeholder = |key: &str| {
         out.iter().find(|e| e.key == key).and_then(|e| match &e.value {
-            Found::Unresolved(t) => Some(t.as_str()),
+            Found::Unresolved(t) | Found::Computed(t) => Some(t.as_str()),
             _ => None,
         })
     };
@@ -504,7 +513,9 @@ resources:
         }
         assert!(read_one(&bomb).unwrap_err().message.contains("alias bomb"));
         let deep = format!("ID: a\nx: {}{}\n", "[".repeat(200), "]".repeat(200));
-        assert!(read_one(&deep).unwrap_err().message.contains("nested deeper"));
+        let e = read_one(&deep).unwrap_err();
+        assert_eq!(e.bound, Some(super::super::bound::Bound::Depth(64)), "{e}");
+        assert!(e.message.contains("nesting depth"), "{e}");
         assert!(read_one("- 1\n").is_err());
         assert!(read_one("ID: a\nresources: 5\n").unwrap_err().message.contains("must be a list"));
         let bad_dest = MTA.replace("Type: HTTP\n                URL", "Type: [HTTP]\n                URL");

@@ -20,7 +20,7 @@ pub fn is_terraform_json(node: &Node) -> bool {
 
 /// Reads the destinations of a plan or state; a document with no destination resource gives none.
 pub fn read(path: &str, text: &str) -> Result<Vec<Destination>, InputError> {
-    let node = tree::parse_json(text).map_err(|e| InputError::new(path, e.line, e.message))?;
+    let node = tree::parse_json(text).map_err(|e| super::terraform::syntax::json_error(path, e))?;
     read_tree(path, &node)
 }
 

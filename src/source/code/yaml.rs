@@ -13,9 +13,7 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-/// Descriptors are a few levels deep; this bounds hostile nesting (the tree is built and
-/// dropped recursively).
-const MAX_DEPTH: usize = 64;
+use super::bound::{Bound, Bounds};
 
 /// A value of the descriptor, with the line it is written on (for a copy made by an alias, the
 /// line of the value the anchor marks: that is where it is written).
@@ -61,13 +59,20 @@ impl Node {
 pub struct YamlError {
     pub line: Option<u32>,
     pub message: String,
+    /// The bound that stopped reading, if one did (then the message says what it stopped).
+    pub bound: Option<Bound>,
 }
 
 /// Values aliases may add to a document with `written` values: ten times what is written, and
 /// never less than 100,000, so sharing defaults across thousands of destinations is fine while
 /// an alias bomb is stopped long before it costs memory.
 pub fn expansion_limit(written: usize) -> usize {
-    written.saturating_mul(10).max(100_000)
+    expansion_limit_within(written, Bounds::default().aliases)
+}
+
+/// [`expansion_limit`] with another floor than 100,000 ([`Bounds::aliases`]).
+pub fn expansion_limit_within(written: usize, floor: usize) -> usize {
+    written.saturating_mul(10).max(floor)
 }
 
 enum Frame {
@@ -100,12 +105,20 @@ struct Builder {
     /// The text's last line: an empty value or key at the end is marked where the parser saw the
     /// stream end, which may be past it.
     last_line: u32,
+    bounds: Bounds,
 }
 
 impl Builder {
     fn fail(&mut self, line: u32, message: impl Into<String>) {
         if self.error.is_none() {
-            self.error = Some(YamlError { line: Some(line), message: message.into() });
+            self.error = Some(YamlError { line: Some(line), message: message.into(), bound: None });
+        }
+    }
+
+    /// A bound reached: reading stops, and the file is a failed source naming it.
+    fn cut(&mut self, line: u32, bound: Bound, what: &str) {
+        if self.error.is_none() {
+            self.error = Some(YamlError { line: Some(line), message: bound.message(what), bound: Some(bound) });
         }
     }
 
@@ -224,8 +237,8 @@ impl MarkedEventReceiver for Builder {
                 }
                 self.place(node, merge_key);
             }
-            Event::MappingStart(..) | Event::SequenceStart(..) if self.stack.len() >= MAX_DEPTH => {
-                self.fail(line, format!("nested deeper than {MAX_DEPTH} levels"));
+            Event::MappingStart(..) | Event::SequenceStart(..) if self.stack.len() >= self.bounds.depth => {
+                self.cut(line, Bound::Depth(self.bounds.depth), "the descriptor nests deeper here and was not read");
             }
             Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
                 line,
@@ -253,14 +266,14 @@ impl MarkedEventReceiver for Builder {
                     self.fail(line, "an alias (*name) of no anchor");
                     return;
                 };
-                let limit = expansion_limit(self.written);
+                let limit = expansion_limit_within(self.written, self.bounds.aliases);
                 self.copied = self.copied.saturating_add(*size);
                 if self.copied > limit {
-                    let message = format!(
-                        "YAML aliases expand to more than {limit} values (an alias bomb?): the deployer would run out of memory; \
+                    let what = format!(
+                        "YAML aliases expand to more than {limit} values (an alias bomb?), which would run the deployer out of memory; \
                          share fewer or smaller values"
                     );
-                    self.fail(line, message);
+                    self.cut(line, Bound::Aliases(limit), &what);
                     return;
                 }
                 let node = node.clone();
@@ -345,14 +358,34 @@ fn yaml11_integer(text: &str) -> Option<String> {
 
 /// Every document of a YAML stream, as the MTA deployer reads it.
 pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
+    parse_bounded(text, &Bounds::default())
+}
+
+/// [`parse`] within `bounds` (nesting, alias expansion).
+pub fn parse_bounded(text: &str, bounds: &Bounds) -> Result<Vec<Node>, YamlError> {
     // Lines as YAML counts them: a break is CR LF, a lone CR or a lone LF.
     let breaks = text.bytes().filter(|b| *b == b'\n').count() + text.replace("\r\n", "").bytes().filter(|b| *b == b'\r').count();
     let last_line = u32::try_from(breaks + 1).unwrap_or(u32::MAX);
-    let mut builder = Builder { last_line, ..Builder::default() };
+    let mut builder = Builder { last_line, bounds: *bounds, ..Builder::default() };
     let mut parser = Parser::new_from_str(text);
-    parser
-        .load(&mut builder, true)
-        .map_err(|e| YamlError { line: u32::try_from(e.marker().line()).ok(), message: format!("invalid YAML: {}", e.info()) })?;
+    let loaded = parser.load(&mut builder, true);
+    // A bound the builder reached stands before whatever the parser says after it.
+    if let Some(e) = builder.error.take() {
+        if e.bound.is_some() {
+            return Err(e);
+        }
+        builder.error = Some(e);
+    }
+    loaded.map_err(|e| {
+        let line = u32::try_from(e.marker().line()).ok();
+        // The parser's own recursion bound is a bound reached, not bad input.
+        let bound = e.info().contains("recursion limit").then_some(Bound::Depth(builder.bounds.depth));
+        let message = match bound {
+            Some(b) => b.message(&format!("the YAML parser stopped: {}", e.info())),
+            None => format!("invalid YAML: {}", e.info()),
+        };
+        YamlError { line, message, bound }
+    })?;
     match builder.error {
         Some(e) => Err(e),
         None => Ok(builder.docs),
@@ -469,7 +502,16 @@ mod tests {
         assert!(parse("a: *nope\n").is_err());
         assert!(parse("a:\n  <<: 5\n").unwrap_err().message.contains("merge key"));
         let deep = format!("x: {}{}\n", "[".repeat(200), "]".repeat(200));
-        assert!(parse(&deep).unwrap_err().message.contains("nested deeper"));
+        let e = parse(&deep).unwrap_err();
+        assert_eq!(e.bound, Some(Bound::Depth(64)));
+        assert!(e.message.contains("nesting depth"), "{}", e.message);
+        // Deeper than the parser's own recursion bound: still the bound, never "invalid YAML".
+        let deeper = format!("x: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse(&deeper).unwrap_err().bound, Some(Bound::Depth(64)));
+        let low = Bounds { depth: 100_000, ..Bounds::default() };
+        let e = parse_bounded(&deeper, &low).unwrap_err();
+        assert_eq!(e.bound, Some(Bound::Depth(100_000)), "{}", e.message);
+        assert!(e.message.contains("recursion limit"), "{}", e.message);
         assert!(parse("? [a]\n: 1\n").is_err());
     }
 }

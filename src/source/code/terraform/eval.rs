@@ -6,7 +6,9 @@
 //! Values are shared, never copied: a map of 10,000 destinations read through `each.value` or
 //! `var.destinations[each.key]` costs the same for the last instance as for the first, and
 //! maps are indexed once they are large. Locals are evaluated once per module instance; a
-//! budget of steps bounds what a hostile configuration can ask for.
+//! budget of steps (time) and one of values made (memory) bound what a hostile configuration
+//! can ask for. A bound reached is recorded ([`Env::cut`]) and the reader turns it into a
+//! failed source naming the bound: what it cut short is never judged.
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::HashMap;
@@ -15,13 +17,10 @@ use std::rc::Rc;
 use hcl_edit::expr::{BinaryOperator as B, UnaryOperator as U};
 
 use super::syntax::{Expr, ForX, Key, Op, Part, Source, X};
+use crate::source::code::bound::{Bound, Bounds};
 
-/// How deep expressions, locals and values may nest before evaluation gives up.
+/// How deep expressions, locals and values may nest by default ([`Bounds::depth`]).
 pub const MAX_DEPTH: usize = 64;
-/// Steps of evaluation for one root module with all its module calls; a value made costs a
-/// step too (`range`, `for`), so the budget bounds memory as well as time.
-pub const MAX_STEPS: u64 = 8_000_000;
-/// The longest list `range()` makes.
 /// Stands for the unknown parts of a template in [`Unknown::shape`].
 pub const HOLE: char = '\u{1}';
 
@@ -58,6 +57,9 @@ pub struct Unknown {
     /// Not unknown but absent: an attribute a known object does not have, which is an error in
     /// Terraform (`try` goes on to its next argument).
     pub missing: bool,
+    /// Not left to the deployment: computed from known values by a function calm-audit does not
+    /// evaluate, so a person must check it.
+    pub computed: bool,
 }
 
 /// An object's members in order, each with the line of its key; indexed by key once large.
@@ -145,20 +147,90 @@ impl<'r> Scope<'r> {
     }
 }
 
-/// The files of the run and the step budget.
+/// The files of the run, the bounds, and what the evaluation of one root module has spent.
+/// Copies made with [`Env::share`] spend from the same budget.
 pub struct Env<'r> {
     pub sources: &'r [Source],
-    pub steps: Cell<u64>,
+    pub bounds: Bounds,
+    spent: Rc<Spent>,
 }
+
+#[derive(Default)]
+struct Spent {
+    steps: Cell<u64>,
+    values: Cell<u64>,
+    /// The step budget so far: it grows with the instances expanded ([`Bounds::step_budget`]).
+    limit: Cell<u64>,
+    /// The first bound reached: (bound, file, line). Once set, everything evaluates to unknown
+    /// and the reader stops.
+    cut: Cell<Cut>,
+    /// Indexes of collections by an attribute ([`KeyIndex`]), by the collection's and the
+    /// condition's addresses.
+    indexes: RefCell<HashMap<(usize, usize), Indexed>>,
+}
+
+/// The first bound reached: (bound, file, line).
+type Cut = Option<(Bound, usize, u32)>;
+/// An index built, or `None` when the collection cannot be indexed.
+type Indexed = Option<Rc<KeyIndex>>;
 
 impl<'r> Env<'r> {
     pub fn new(sources: &'r [Source]) -> Self {
-        Env { sources, steps: Cell::new(0) }
+        Env::with_bounds(sources, Bounds::default())
     }
 
-    /// Whether the budget is spent (then everything evaluates to unknown).
-    pub fn exhausted(&self) -> bool {
-        self.steps.get() > MAX_STEPS
+    pub fn with_bounds(sources: &'r [Source], bounds: Bounds) -> Self {
+        let spent = Spent { limit: Cell::new(bounds.step_budget(0)), ..Spent::default() };
+        Env { sources, bounds, spent: Rc::new(spent) }
+    }
+
+    /// The same files and the same budget.
+    pub fn share(&self) -> Env<'r> {
+        Env { sources: self.sources, bounds: self.bounds, spent: Rc::clone(&self.spent) }
+    }
+
+    /// Records that `bound` was reached at `file`:`line` (the first one reached is kept).
+    pub fn cut(&self, bound: Bound, file: usize, line: u32) {
+        if self.spent.cut.get().is_none() {
+            self.spent.cut.set(Some((bound, file, line)));
+        }
+    }
+
+    /// The first bound reached, if any: (bound, file, line).
+    pub fn first_cut(&self) -> Cut {
+        self.spent.cut.get()
+    }
+
+    /// The step budget for a root module that has expanded `instances` instances.
+    pub fn grow(&self, instances: usize) {
+        self.spent.limit.set(self.bounds.step_budget(instances));
+    }
+
+    /// Spends `steps`; `false` (and the bound recorded) when the budget is spent.
+    pub(super) fn spend(&self, steps: usize, file: usize, line: u32) -> bool {
+        let spent = self.spent.steps.get().saturating_add(u64::try_from(steps).unwrap_or(u64::MAX));
+        self.spent.steps.set(spent);
+        if spent > self.spent.limit.get() {
+            self.cut(Bound::Steps(self.spent.limit.get()), file, line);
+            return false;
+        }
+        self.spent.cut.get().is_none()
+    }
+
+    /// Counts `values` made; `false` (and the bound recorded) when the budget is spent.
+    pub(super) fn make(&self, values: usize, file: usize, line: u32) -> bool {
+        let made = self.spent.values.get().saturating_add(u64::try_from(values).unwrap_or(u64::MAX));
+        self.spent.values.set(made);
+        if made > self.bounds.values {
+            self.cut(Bound::Values(self.bounds.values), file, line);
+            return false;
+        }
+        true
+    }
+
+    /// Steps spent so far (for the benchmark and the tests).
+    pub fn steps(&self) -> u64 {
+        self.spent.steps.get()
     }
 }
 
@@ -205,17 +277,40 @@ impl Ctx<'_, '_> {
         self.env.sources.get(file).map_or("an expression", |s| s.text_of(e)).to_owned()
     }
 
-    /// Values about to be made count against the budget.
-    pub(super) fn charge(&self, values: usize) {
-        self.env.steps.set(self.env.steps.get().saturating_add(u64::try_from(values).unwrap_or(u64::MAX)));
+    /// A bound reached at `e`: recorded, and the value unknown (never judged: the reader fails
+    /// the source).
+    pub(super) fn cut(&self, bound: Bound, file: usize, e: &Expr) -> At {
+        self.env.cut(bound, file, e.line);
+        self.unknown(file, e)
+    }
+
+    /// A value an expression made, counted against the budgets: each item or member, and each
+    /// 64 bytes of text; a text longer than [`Bounds::text`] is a bound reached. A list or
+    /// object shared with a value that already exists (`lookup`, `tolist`, `sensitive` hand
+    /// one on) costs nothing more than itself: only what is new holds memory.
+    pub(super) fn made(&self, file: usize, e: &Expr, v: At) -> At {
+        let new = |n: usize, shared: bool| if shared { 1 } else { 1 + n };
+        let values = match &v.value {
+            Ev::Text(t) if t.len() > self.env.bounds.text => return self.cut(Bound::Text(self.env.bounds.text), file, e),
+            Ev::Text(t) => 1 + t.len() / 64,
+            Ev::List(items) | Ev::Set(items) => new(items.len(), Rc::strong_count(items) > 1),
+            Ev::Object(o) => new(o.members.len(), Rc::strong_count(o) > 1),
+            Ev::Null | Ev::Encoded(_) | Ev::Unknown(_) => 1,
+        };
+        if self.env.make(values, file, e.line) { v } else { self.unknown(file, e) }
     }
 
     pub fn unknown(&self, file: usize, e: &Expr) -> At {
-        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false })) }
+        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false, computed: false })) }
+    }
+
+    /// A value computed from known values by a function calm-audit does not evaluate.
+    pub(super) fn not_evaluated(&self, file: usize, e: &Expr) -> At {
+        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false, computed: true })) }
     }
 
     pub(super) fn missing(&self, file: usize, e: &Expr) -> At {
-        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: true })) }
+        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: true, computed: false })) }
     }
 
     pub fn eval(&self, file: usize, e: &Expr) -> At {
@@ -223,9 +318,10 @@ impl Ctx<'_, '_> {
     }
 
     pub(super) fn eval_in(&self, file: usize, e: &Expr, b: &Binds, depth: usize) -> At {
-        let steps = self.env.steps.get() + 1;
-        self.env.steps.set(steps);
-        if depth > MAX_DEPTH || steps > MAX_STEPS {
+        if depth > self.env.bounds.depth {
+            return self.cut(Bound::Depth(self.env.bounds.depth), file, e);
+        }
+        if !self.env.spend(1, file, e.line) {
             return self.unknown(file, e);
         }
         let d = depth + 1;
@@ -263,7 +359,8 @@ impl Ctx<'_, '_> {
                 if *expand {
                     return self.unknown(file, e);
                 }
-                super::functions::call(self, file, e, name, args, b, d)
+                let v = super::functions::call(self, file, e, name, args, b, d);
+                self.made(file, e, v)
             }
             X::Cond(parts) => match self.eval_in(file, &parts[0], b, d).text() {
                 Some("true") => self.eval_in(file, &parts[1], b, d),
@@ -300,6 +397,7 @@ impl Ctx<'_, '_> {
         let mut out = String::new();
         let mut shape = String::new();
         let mut unknown = false;
+        let mut all_computed = true;
         let mut known_part = false;
         for part in parts {
             match part {
@@ -316,6 +414,7 @@ impl Ctx<'_, '_> {
                     }
                     Ev::Unknown(u) if !u.missing => {
                         unknown = true;
+                        all_computed &= u.computed;
                         match &u.shape {
                             Some(s) => shape.push_str(s),
                             None => shape.push(HOLE),
@@ -331,10 +430,10 @@ impl Ctx<'_, '_> {
             return At {
                 file,
                 line: e.line,
-                value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape, missing: false })),
+                value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape, missing: false, computed: all_computed })),
             };
         }
-        text(file, e.line, out)
+        self.made(file, e, text(file, e.line, out))
     }
 
     fn traverse(&self, file: usize, e: &Expr, root: &Expr, ops: &[Op], b: &Binds, d: usize) -> At {
@@ -428,17 +527,34 @@ impl Ctx<'_, '_> {
             return self.unknown(file, e);
         }
         let collection = self.eval_in(file, &f.collection, b, d);
-        let pairs: Vec<(At, At)> = match &collection.value {
-            Ev::Object(o) => o.sorted().into_iter().map(|(k, l, v)| (text(collection.file, *l, k.clone()), v.clone())).collect(),
-            Ev::List(items) | Ev::Set(items) => {
-                items.iter().enumerate().map(|(i, v)| (text(v.file, v.line, i.to_string()), v.clone())).collect()
-            }
-            _ => return self.unknown(file, e),
+        if let Some(at) = self.keyed_for(file, e, f, &collection, b, d) {
+            return at;
+        }
+        let pairs = match for_pairs(&collection) {
+            Some(pairs) => pairs,
+            None => return self.unknown(file, e),
         };
-        self.charge(pairs.len());
+        if !self.env.spend(pairs.len(), file, e.line) {
+            return self.unknown(file, e);
+        }
+        self.for_items(file, e, f, pairs.iter(), true, b, d)
+    }
+
+    /// The items of a `for`, its condition checked when `check` is set.
+    #[allow(clippy::too_many_arguments)]
+    fn for_items<'p>(
+        &self,
+        file: usize,
+        e: &Expr,
+        f: &ForX,
+        pairs: impl Iterator<Item = &'p (At, At)>,
+        check: bool,
+        b: &Binds,
+        d: usize,
+    ) -> At {
         let mut list = Vec::new();
         let mut members = Vec::new();
-        for (k, v) in &pairs {
+        for (k, v) in pairs {
             let with_value = Binds::Cons(&f.value_var, v, b);
             let with_key;
             let binds = match &f.key_var {
@@ -448,7 +564,7 @@ impl Ctx<'_, '_> {
                 }
                 None => &with_value,
             };
-            if let Some(cond) = &f.cond {
+            if let Some(cond) = f.cond.as_ref().filter(|_| check) {
                 match self.eval_in(file, cond, binds, d).text() {
                     Some("true") => {}
                     Some("false") => continue,
@@ -471,9 +587,142 @@ impl Ctx<'_, '_> {
             if object.sorted().len() != object.members.len() {
                 return self.unknown(file, e);
             }
-            return At { file, line: e.line, value: Ev::Object(Rc::new(object)) };
+            return self.made(file, e, At { file, line: e.line, value: Ev::Object(Rc::new(object)) });
         }
-        At { file, line: e.line, value: Ev::List(Rc::new(list)) }
+        self.made(file, e, At { file, line: e.line, value: Ev::List(Rc::new(list)) })
+    }
+
+    /// A `for` that picks items by one attribute equal to a value that does not depend on the
+    /// item (`[for d in var.dests : d.url if d.name == each.key]`), evaluated through an index of
+    /// that attribute built once per collection: the same result as reading every item, at the
+    /// cost of the items picked. This idiom runs once per instance, so reading every item would
+    /// cost the square of the instances. `None` when the shape or the values do not allow it
+    /// (the `for` is then read item by item).
+    fn keyed_for(&self, file: usize, e: &Expr, f: &ForX, collection: &At, b: &Binds, d: usize) -> Option<At> {
+        let cond = f.cond.as_ref()?;
+        let (path, other) = keyed_filter(f, cond)?;
+        let index = self.env.key_index(collection, cond, path)?;
+        // Only a text that is not a number compares as text alone (`"1" == "1.0"` is true).
+        let wanted = match self.eval_in(file, other, b, d).value {
+            Ev::Text(t) if number(&t).is_none() => t,
+            _ => return None,
+        };
+        let picked = index.by_text.get(&wanted).map_or(&[][..], Vec::as_slice);
+        if !self.env.spend(1 + picked.len(), file, e.line) {
+            return Some(self.unknown(file, e));
+        }
+        Some(self.for_items(file, e, f, picked.iter().map(|i| &index.pairs[*i]), false, b, d))
+    }
+}
+
+/// A `for`'s items: (key, value) in Terraform's order (an object's keys sorted, a list's
+/// indices); `None` for anything else.
+fn for_pairs(collection: &At) -> Option<Vec<(At, At)>> {
+    Some(match &collection.value {
+        Ev::Object(o) => o.sorted().into_iter().map(|(k, l, v)| (text(collection.file, *l, k.clone()), v.clone())).collect(),
+        Ev::List(items) | Ev::Set(items) => {
+            items.iter().enumerate().map(|(i, v)| (text(v.file, v.line, i.to_string()), v.clone())).collect()
+        }
+        _ => return None,
+    })
+}
+
+/// The items of one collection by the text of one attribute path (see [`Ctx::keyed_for`]).
+pub struct KeyIndex {
+    /// Held so that the collection (whose address keys the index) outlives it.
+    _collection: At,
+    pairs: Vec<(At, At)>,
+    by_text: HashMap<String, Vec<usize>>,
+}
+
+impl Env<'_> {
+    /// The index of `collection` by the attribute `path` that `cond` compares, built once; `None`
+    /// when an item's attribute is neither text nor null (reading item by item then says what
+    /// Terraform would: unknown, or an error).
+    fn key_index(&self, collection: &At, cond: &Expr, path: &[Op]) -> Indexed {
+        // Only a collection something else holds (a variable, a local, `each.value`) is read
+        // again: one made in place is new each time, and an index of it would only be kept.
+        let address = match &collection.value {
+            Ev::List(items) | Ev::Set(items) if Rc::strong_count(items) > 1 => Rc::as_ptr(items) as usize,
+            Ev::Object(o) if Rc::strong_count(o) > 1 => Rc::as_ptr(o) as usize,
+            _ => return None,
+        };
+        let key = (address, std::ptr::from_ref(cond) as usize);
+        if let Some(done) = self.spent.indexes.borrow().get(&key) {
+            return done.clone();
+        }
+        let pairs = for_pairs(collection)?;
+        // Built once and kept for the root: its items count as values made.
+        if !self.spend(pairs.len(), collection.file, collection.line) || !self.make(pairs.len(), collection.file, collection.line) {
+            return None;
+        }
+        let mut by_text: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut usable = true;
+        for (i, (_, v)) in pairs.iter().enumerate() {
+            let mut at = v;
+            for op in path {
+                let (Op::Attr(name), Ev::Object(o)) = (op, &at.value) else {
+                    usable = false;
+                    break;
+                };
+                match o.get(name) {
+                    Some(next) => at = next,
+                    None => {
+                        usable = false;
+                        break;
+                    }
+                }
+            }
+            match &at.value {
+                _ if !usable => break,
+                Ev::Text(t) => by_text.entry(t.clone()).or_default().push(i),
+                Ev::Null => {}
+                _ => {
+                    usable = false;
+                    break;
+                }
+            }
+        }
+        let index = usable.then(|| Rc::new(KeyIndex { _collection: collection.clone(), pairs, by_text }));
+        self.spent.indexes.borrow_mut().insert(key, index.clone());
+        index
+    }
+}
+
+/// The attribute path of the item and the other side, when a `for`'s condition compares one
+/// attribute of its item with something that does not read the item (`d.name == each.key`).
+fn keyed_filter<'f>(f: &'f ForX, cond: &'f Expr) -> Option<(&'f [Op], &'f Expr)> {
+    let X::Binary(B::Eq, sides) = &cond.kind else { return None };
+    let vars: Vec<&str> = std::iter::once(f.value_var.as_str()).chain(f.key_var.as_deref()).collect();
+    let path = |side: &'f Expr| match &side.kind {
+        X::Traverse(root, ops)
+            if matches!(&root.kind, X::Name(n) if *n == f.value_var) && !ops.is_empty() && ops.iter().all(|o| matches!(o, Op::Attr(_))) =>
+        {
+            Some(ops.as_slice())
+        }
+        _ => None,
+    };
+    match (path(&sides[0]), path(&sides[1])) {
+        (Some(ops), None) if !mentions(&sides[1], &vars) => Some((ops, &sides[1])),
+        (None, Some(ops)) if !mentions(&sides[0], &vars) => Some((ops, &sides[0])),
+        _ => None,
+    }
+}
+
+/// Whether an expression may read one of `names`; a nested `for` is taken to.
+fn mentions(e: &Expr, names: &[&str]) -> bool {
+    match &e.kind {
+        X::Null | X::Bool(_) | X::Number(_) | X::Str(_) | X::Opaque => false,
+        X::Name(n) => names.contains(&n.as_str()),
+        X::Tuple(items) => items.iter().any(|i| mentions(i, names)),
+        X::Object(members) => members.iter().any(|(k, _, v)| matches!(k, Key::Expr(k) if mentions(k, names)) || mentions(v, names)),
+        X::Template(parts) => parts.iter().any(|p| matches!(p, Part::Interp(i) if mentions(i, names))),
+        X::Traverse(root, ops) => mentions(root, names) || ops.iter().any(|o| matches!(o, Op::Index(i) if mentions(i, names))),
+        X::Call(_, args, _) => args.iter().any(|a| mentions(a, names)),
+        X::Cond(parts) => parts.iter().any(|p| mentions(p, names)),
+        X::Unary(_, inner) => mentions(inner, names),
+        X::Binary(_, sides) => sides.iter().any(|s| mentions(s, names)),
+        X::For(_) => true,
     }
 }
 
@@ -533,8 +782,8 @@ fn binary(op: B, l: &At, r: &At) -> Option<Ev> {
 /// type keeps the attributes it declares, and fills a missing `optional(...)` one with its
 /// default or null; maps, lists and sets convert each element. Anything else is kept.
 pub fn convert(value: At, ty: &Expr, ctx: &Ctx, file: usize, depth: usize) -> At {
-    if depth > MAX_DEPTH {
-        return value;
+    if depth > ctx.env.bounds.depth {
+        return ctx.cut(Bound::Depth(ctx.env.bounds.depth), file, ty);
     }
     let X::Call(kind, args, _) = &ty.kind else { return value };
     match (kind.as_str(), args.as_slice(), &value.value) {

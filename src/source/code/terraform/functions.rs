@@ -4,11 +4,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::eval::{At, Binds, Ctx, Ev, MAX_DEPTH, Obj, Unknown, bool_at, number, show_number, text};
+use super::eval::{At, Binds, Ctx, Ev, Obj, bool_at, number, show_number, text};
 use super::syntax::Expr;
-
-/// The longest list `range()` makes.
-const MAX_RANGE: usize = 100_000;
+use crate::source::code::bound::Bound;
 
 pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], b: &Binds, d: usize) -> At {
     let line = e.line;
@@ -50,20 +48,26 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
     }
     let values: Vec<At> = args.iter().map(|a| ctx.eval_in(file, a, b, d)).collect();
     if values.iter().any(At::is_unknown) && !matches!(name, "jsonencode" | "merge" | "tolist" | "tomap" | "concat") {
-        return ctx.unknown(file, e);
+        // Unknown because an argument is computed by a function calm-audit does not evaluate,
+        // not because of the deployment: the result is such a value too.
+        let computed = values.iter().all(|v| match &v.value {
+            Ev::Unknown(u) => u.computed,
+            _ => true,
+        });
+        return if computed { ctx.not_evaluated(file, e) } else { ctx.unknown(file, e) };
     }
     let unknown = || ctx.unknown(file, e);
     let texts = || values.iter().map(At::text).collect::<Option<Vec<&str>>>();
     let list = |items: Vec<At>| At { file, line, value: Ev::List(Rc::new(items)) };
-    match (name, values.as_slice()) {
+    let result = match (name, values.as_slice()) {
         ("jsonencode", [v]) => match v.value {
             Ev::Unknown(_) => unknown(),
             _ => At { file, line, value: Ev::Encoded(Box::new(v.clone())) },
         },
-        ("jsondecode", [v]) => v
-            .text()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-            .map_or_else(unknown, |j| from_json(&j, v.file, v.line, 0)),
+        ("jsondecode", [v]) => match v.text().and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok()) {
+            Some(j) => from_json(ctx, e, &j, v.file, v.line, 0).unwrap_or_else(|bound| ctx.cut(bound, file, e)),
+            None => unknown(),
+        },
         ("sensitive" | "nonsensitive" | "tostring" | "tonumber" | "tobool" | "tomap", [v]) => v.clone(),
         ("tolist", [v]) => match &v.value {
             Ev::Set(items) => At { file: v.file, line: v.line, value: Ev::List(items.clone()) },
@@ -138,24 +142,23 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
             _ => unknown(),
         },
         ("flatten", [v]) => {
-            fn flat(items: &[At], out: &mut Vec<At>, depth: usize) -> bool {
+            // `Err` is the nesting bound reached.
+            fn flat(items: &[At], out: &mut Vec<At>, depth: usize, max: usize) -> Result<(), ()> {
                 for i in items {
                     match i.items() {
-                        Some(inner) if depth < MAX_DEPTH => {
-                            if !flat(inner, out, depth + 1) {
-                                return false;
-                            }
-                        }
-                        Some(_) => return false,
+                        Some(_) if depth >= max => return Err(()),
+                        Some(inner) => flat(inner, out, depth + 1, max)?,
                         None => out.push(i.clone()),
                     }
                 }
-                true
+                Ok(())
             }
             let mut out = Vec::new();
-            match v.items() {
-                Some(items) if flat(items, &mut out, 0) => list(out),
-                _ => unknown(),
+            let max = ctx.env.bounds.depth;
+            match v.items().map(|items| flat(items, &mut out, 0, max)) {
+                Some(Ok(())) => list(out),
+                Some(Err(())) => ctx.cut(Bound::Depth(max), file, e),
+                None => unknown(),
             }
         }
         ("zipmap", [k, v]) => match (k.items(), v.items()) {
@@ -206,11 +209,15 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
                 [start, end, step] => (*start, *end, *step),
                 _ => return unknown(),
             };
-            if step == 0.0 || !((end - start) / step).is_finite() || (end - start) / step > MAX_RANGE as f64 {
+            if step == 0.0 || !((end - start) / step).is_finite() {
                 return unknown();
             }
-            ctx.charge(((end - start) / step) as usize);
-            if ctx.env.exhausted() {
+            let max = ctx.env.bounds.range;
+            if (end - start) / step > max as f64 {
+                return ctx.cut(Bound::Range(max), file, e);
+            }
+            // A step per item made (the caller counts the values).
+            if !ctx.env.spend(((end - start) / step).max(0.0) as usize, file, line) {
                 return unknown();
             }
             let mut out = Vec::new();
@@ -226,7 +233,13 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
             _ => unknown(),
         },
         ("join", [sep, l]) => match (sep.text(), l.items().and_then(|i| i.iter().map(At::text).collect::<Option<Vec<&str>>>())) {
-            (Some(sep), Some(parts)) => text(file, line, parts.join(sep)),
+            (Some(sep), Some(parts)) => {
+                let length = parts.iter().map(|p| p.len()).sum::<usize>().saturating_add(sep.len().saturating_mul(parts.len()));
+                if length > ctx.env.bounds.text {
+                    return ctx.cut(Bound::Text(ctx.env.bounds.text), file, e);
+                }
+                text(file, line, parts.join(sep))
+            }
             _ => unknown(),
         },
         ("format", [f, rest @ ..]) => match (f.text(), rest.iter().map(At::text).collect::<Option<Vec<&str>>>()) {
@@ -243,8 +256,38 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
             ("endswith", Some([s, x])) => bool_at(file, line, s.ends_with(x)),
             // A pattern in slashes is a regular expression, not evaluated here.
             ("replace", Some([s, from, to])) if !(from.len() > 1 && from.starts_with('/') && from.ends_with('/')) => {
+                // At most one replacement per character (an empty pattern matches between them).
+                let length = s.len().saturating_add((s.chars().count() + 1).saturating_mul(to.len()));
+                if length > ctx.env.bounds.text {
+                    return ctx.cut(Bound::Text(ctx.env.bounds.text), file, e);
+                }
                 text(file, line, s.replace(from, to))
             }
+            ("replace", Some([s, pattern, to])) => match terraform_regex(pattern) {
+                Some(re) => {
+                    // Each match may expand `$n` into at most the whole input.
+                    let dollars = to.matches('$').count();
+                    let per_match = to.len().saturating_add(dollars.saturating_mul(s.len()));
+                    let length = s.len().saturating_add((s.chars().count() + 1).saturating_mul(per_match));
+                    if length > ctx.env.bounds.text {
+                        return ctx.cut(Bound::Text(ctx.env.bounds.text), file, e);
+                    }
+                    text(file, line, re.replace_all(s, *to).into_owned())
+                }
+                None => unknown(),
+            },
+            ("regex" | "regexall", Some([pattern, s])) => match terraform_regex(&format!("/{pattern}/")) {
+                Some(re) => {
+                    let found: Vec<At> = re.captures_iter(s).map(|c| captured(&re, &c, file, line)).collect();
+                    if name == "regexall" {
+                        list(found)
+                    } else {
+                        // `regex` with no match is an error in Terraform: nothing to judge here.
+                        found.into_iter().next().unwrap_or_else(unknown)
+                    }
+                }
+                None => unknown(),
+            },
             ("base64encode", Some([s])) => {
                 use base64::Engine as _;
                 text(file, line, base64::engine::general_purpose::STANDARD.encode(s))
@@ -258,6 +301,41 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
             }
             _ => unknown(),
         },
+    };
+    settle(ctx, file, e, &values, result)
+}
+
+/// The compiled pattern of a `/.../` argument (RE2 syntax, as Terraform's), under a size and
+/// nesting limit: a pattern past them is one calm-audit does not evaluate.
+fn terraform_regex(slashed: &str) -> Option<regex::Regex> {
+    let pattern = slashed.strip_prefix('/')?.strip_suffix('/')?;
+    regex::RegexBuilder::new(pattern).size_limit(1 << 20).dfa_size_limit(1 << 20).nest_limit(64).build().ok()
+}
+
+/// What `regex` gives for one match: the text without capture groups, a list of the groups'
+/// texts with unnamed ones, an object with named ones.
+fn captured(re: &regex::Regex, c: &regex::Captures<'_>, file: usize, line: u32) -> At {
+    let group = |i: usize| text(file, line, c.get(i).map_or("", |m| m.as_str()));
+    if re.captures_len() == 1 {
+        return group(0);
+    }
+    let names: Vec<Option<&str>> = re.capture_names().skip(1).collect();
+    if names.iter().all(Option::is_some) {
+        let members = names.iter().enumerate().map(|(i, n)| (n.unwrap_or_default().to_owned(), line, group(i + 1))).collect();
+        return At { file, line, value: Ev::Object(Rc::new(Obj::new(members))) };
+    }
+    At { file, line, value: Ev::List(Rc::new((1..re.captures_len()).map(group).collect())) }
+}
+
+/// A function whose arguments are all known and that still gives no value is one calm-audit does
+/// not evaluate (or not with those arguments): its value is computed from what the repository
+/// holds, not left to the deployment, and is marked so (SPEC 2.1: never silently
+/// `not_applicable` when the inputs are literals).
+fn settle(ctx: &Ctx, file: usize, e: &Expr, values: &[At], result: At) -> At {
+    let from_known = values.iter().all(|v| !v.is_unknown());
+    match &result.value {
+        Ev::Unknown(u) if from_known && !u.missing && !u.computed => ctx.not_evaluated(file, e),
+        _ => result,
     }
 }
 
@@ -286,19 +364,32 @@ fn format(f: &str, args: &[&str]) -> Option<String> {
     Some(out)
 }
 
-/// A JSON value (`jsondecode`) as a value written where the string is.
-fn from_json(j: &serde_json::Value, file: usize, line: u32, depth: usize) -> At {
+/// A JSON value (`jsondecode`) as a value written where the string is; `Err` names the bound
+/// it reached (nesting, values made).
+fn from_json(ctx: &Ctx, e: &Expr, j: &serde_json::Value, file: usize, line: u32, depth: usize) -> Result<At, Bound> {
     use serde_json::Value as J;
+    if depth > ctx.env.bounds.depth {
+        return Err(Bound::Depth(ctx.env.bounds.depth));
+    }
     let value = match j {
-        _ if depth > MAX_DEPTH => Ev::Unknown(Rc::new(Unknown { text: "jsondecode(...)".into(), shape: None, missing: false })),
         J::Null => Ev::Null,
         J::Bool(v) => Ev::Text(v.to_string()),
         J::Number(n) => Ev::Text(n.to_string()),
         J::String(s) => Ev::Text(s.clone()),
-        J::Array(items) => Ev::List(Rc::new(items.iter().map(|i| from_json(i, file, line, depth + 1)).collect())),
+        J::Array(items) => {
+            let items = items.iter().map(|i| from_json(ctx, e, i, file, line, depth + 1)).collect::<Result<Vec<At>, Bound>>()?;
+            Ev::List(Rc::new(items))
+        }
         J::Object(members) => {
-            Ev::Object(Rc::new(Obj::new(members.iter().map(|(k, v)| (k.clone(), line, from_json(v, file, line, depth + 1))).collect())))
+            let members = members
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), line, from_json(ctx, e, v, file, line, depth + 1)?)))
+                .collect::<Result<Vec<_>, Bound>>()?;
+            Ev::Object(Rc::new(Obj::new(members)))
         }
     };
-    At { file, line, value }
+    if !ctx.env.make(1, file, e.line) {
+        return Err(Bound::Values(ctx.env.bounds.values));
+    }
+    Ok(At { file, line, value })
 }

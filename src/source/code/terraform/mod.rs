@@ -20,9 +20,7 @@ use self::run::{Folder, Reader, local_source, lookup, reachable, source_of};
 use self::syntax::{Role, Source, role};
 use crate::model::Destination;
 use crate::source::InputError;
-
-/// Folders of configuration one run reads, at most (module folders found through calls included).
-const MAX_FOLDERS: usize = 10_000;
+use crate::source::code::bound::{Bound, Bounds};
 
 /// One file of a module (the shape the fuzz target and the unit tests use).
 pub struct File<'a> {
@@ -69,6 +67,9 @@ pub struct Outcome {
     /// Module calls not followed: (where, why).
     pub notes: Vec<(String, String)>,
     pub errors: Vec<(usize, InputError)>,
+    /// Files whose root module is incomplete though what was read stands (a bound reached, a
+    /// remote module given Cloud ALM values): failed sources, named or walked.
+    pub failures: Vec<(usize, InputError)>,
     /// The certificates the modules upload, each with the folder its paths are relative to.
     pub certificates: Vec<(super::CertificateResource, PathBuf)>,
 }
@@ -91,6 +92,17 @@ fn auto_order(name: &str) -> (u8, String) {
 /// `--var-file` (in that order, after the files named on the command line). `load` reads the
 /// configuration files of a folder a module call leads to that the run did not hold.
 pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&Path, usize) -> Vec<Input>) -> Outcome {
+    read_all_bounded(files, var_files, load, &Bounds::default())
+}
+
+/// [`read_all`] within `bounds`: a bound reached is an error or failure with
+/// [`InputError::bound`] set, for the file where it was reached.
+pub fn read_all_bounded(
+    files: Vec<Input>,
+    var_files: Vec<Input>,
+    load: &mut dyn FnMut(&Path, usize) -> Vec<Input>,
+    bounds: &Bounds,
+) -> Outcome {
     let mut out = Outcome::default();
     let mut inputs: Vec<Input> = files;
     let var_start = inputs.len();
@@ -100,7 +112,7 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
     let mut roles: Vec<Role> = Vec::with_capacity(inputs.len());
     let parse_one = |input: &Input, index: usize, out: &mut Outcome| -> (Option<Source>, Role) {
         let role = if input.apply { Role::Vars } else { role(name_of(&input.shown)).unwrap_or(Role::Config) };
-        match syntax::parse(&input.shown, &input.text, index) {
+        match syntax::parse_bounded(&input.shown, &input.text, index, bounds) {
             Ok(s) => (Some(s), role),
             Err(e) => {
                 out.errors.push((input.tag, e));
@@ -116,7 +128,7 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
     // Module folders the run does not hold, read as the calls reach them.
     let mut dirs: HashSet<PathBuf> = inputs.iter().zip(&roles).filter(|(_, r)| **r != Role::Vars).map(|(i, _)| i.dir.clone()).collect();
     let mut next = 0;
-    while next < sources.len() && dirs.len() < MAX_FOLDERS {
+    while next < sources.len() {
         let wanted: Vec<PathBuf> = match &sources[next] {
             Some(s) if roles[next] != Role::Vars => s
                 .blocks
@@ -131,6 +143,11 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
             if dirs.contains(&dir) || std::fs::canonicalize(&dir).is_ok_and(|c| dirs.contains(&c)) {
                 continue;
             }
+            if dirs.len() >= bounds.folders {
+                let what = "the module folders its calls lead to were not read";
+                out.failures.push((tag, InputError::cut(&inputs[next].shown, None, Bound::Folders(bounds.folders), what)));
+                break;
+            }
             dirs.insert(dir.clone());
             for mut input in load(&dir, tag) {
                 input.dir = dir.clone();
@@ -143,6 +160,7 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
         }
         next += 1;
     }
+    stop_modules_of_stopped_files(&inputs, &mut sources, &mut out);
     let by_tag: HashMap<usize, usize> = inputs.iter().enumerate().map(|(i, input)| (input.tag, i)).collect();
     let mut excluded: HashSet<usize> = sources.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(i, _)| i).collect();
 
@@ -240,14 +258,23 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
         loop {
             let vars: Vec<usize> =
                 applied.get(&root).map(|v| v.iter().copied().filter(|i| !excluded.contains(i)).collect()).unwrap_or_default();
-            let reader = Reader::new(&sources, &folders, &by_dir);
+            let reader = Reader::with_bounds(&sources, &folders, &by_dir, *bounds);
             match reader.root(root, &vars) {
                 Ok(read) => {
                     let files: Vec<usize> =
                         read.folders.iter().flat_map(|f| folders[*f].files.iter().copied()).chain(vars.iter().copied()).collect();
                     out.notes.extend(read.notes);
+                    // Files of a root that failed part way were read (and named as failed), not skipped.
+                    let failed = !read.failures.is_empty();
+                    // One per call: a call inside a module with many instances fails once.
+                    let mut seen = HashSet::new();
+                    for e in read.failures.into_iter().filter(|e| seen.insert((e.path.clone(), e.line))) {
+                        // The file it names, else the root's first: never dropped.
+                        let at = (0..inputs.len()).find(|i| inputs[*i].shown == e.path).or_else(|| folders[root].files.first().copied());
+                        out.failures.push((at.map_or(0, |i| inputs[i].tag), e));
+                    }
                     out.certificates.extend(read.certificates);
-                    if read.destinations.is_empty() && out.certificates.is_empty() {
+                    if read.destinations.is_empty() && out.certificates.is_empty() && !failed {
                         for f in files {
                             if !used.contains(&f) {
                                 out.skipped.push((inputs[f].tag, "Terraform configuration without destination resources".into()));
@@ -294,6 +321,26 @@ pub fn read_all(files: Vec<Input>, var_files: Vec<Input>, load: &mut dyn FnMut(&
     used.sort_unstable();
     out.used = used;
     out
+}
+
+/// A file a bound stopped (too deep, too many members) leaves its module without what it
+/// declares: the other files of its folder (variables files included) would be evaluated
+/// without its variables, locals and overrides, and what they give is not what Terraform would
+/// give. So they are not read either, each a failed source naming the bound.
+fn stop_modules_of_stopped_files(inputs: &[Input], sources: &mut [Option<Source>], out: &mut Outcome) {
+    let stopped: Vec<(PathBuf, String, crate::source::code::bound::Bound)> = out
+        .errors
+        .iter()
+        .filter_map(|(tag, e)| Some((inputs.iter().find(|i| i.tag == *tag)?, e.bound?)))
+        .map(|(input, bound)| (input.dir.clone(), input.shown.clone(), bound))
+        .collect();
+    for (i, input) in inputs.iter().enumerate() {
+        let Some((_, file, bound)) = stopped.iter().find(|(dir, _, _)| *dir == input.dir) else { continue };
+        if sources[i].take().is_some() {
+            let what = format!("{file} of the same module was not read, so this file is not judged without it");
+            out.failures.push((input.tag, InputError::cut(&input.shown, None, *bound, &what)));
+        }
+    }
 }
 
 /// A folder's module from its files still in the run; a file whose blocks cannot be merged

@@ -14,14 +14,13 @@ use super::eval::{At, Ctx, Env, Ev, HOLE, Scope, Unknown, Var, convert};
 use super::syntax::{Block, Expr, Role, Source, X, merge_overrides};
 use crate::model::{CodeKind, Destination, Level};
 use crate::source::InputError;
+use crate::source::code::bound::{Bound, Bounds};
 use crate::source::code::{
     CERTIFICATE, CertificateContent, CertificateResource, DESTINATION, DESTINATION_ATTRIBUTES, DESTINATION_GENERIC, Entry, Found, Object,
     destination, shows_cloud_alm,
 };
 
-/// Module calls inside module calls, at most.
-const MAX_MODULE_DEPTH: usize = 32;
-/// Resource and module instances one root may expand to.
+/// Resource and module instances one root may expand to, by default ([`Bounds::instances`]).
 pub const MAX_INSTANCES: usize = 200_000;
 
 /// One module: the configuration of one folder, overrides merged.
@@ -144,6 +143,9 @@ pub struct Read {
     pub folders: Vec<usize>,
     /// Module calls not followed: (where, why).
     pub notes: Vec<(String, String)>,
+    /// Why the root is incomplete though what was read stands: the bound that stopped it
+    /// ([`InputError::cut`]), a remote module given Cloud ALM values. Each is a failed source.
+    pub failures: Vec<InputError>,
 }
 
 pub struct Reader<'r> {
@@ -170,12 +172,25 @@ fn quoted_key(key: &str) -> String {
 }
 
 fn unknown_at(file: usize, line: u32, text: &str) -> At {
-    At { file, line, value: Ev::Unknown(Rc::new(Unknown { text: text.to_owned(), shape: None, missing: false })) }
+    At { file, line, value: Ev::Unknown(Rc::new(Unknown { text: text.to_owned(), shape: None, missing: false, computed: false })) }
 }
 
 impl<'r> Reader<'r> {
     pub fn new(sources: &'r [Source], folders: &'r [Folder], by_dir: &'r HashMap<PathBuf, usize>) -> Self {
-        Reader { env: Env::new(sources), sources, folders, by_dir, instances: 0, read: Read::default() }
+        Reader::with_bounds(sources, folders, by_dir, Bounds::default())
+    }
+
+    pub fn with_bounds(sources: &'r [Source], folders: &'r [Folder], by_dir: &'r HashMap<PathBuf, usize>, bounds: Bounds) -> Self {
+        Reader { env: Env::with_bounds(sources, bounds), sources, folders, by_dir, instances: 0, read: Read::default() }
+    }
+
+    /// The bound the evaluation reached, if any, as the error that stops the root: `what` says
+    /// where reading stopped.
+    fn stopped(&self, what: impl FnOnce() -> String) -> Result<(), InputError> {
+        match self.env.first_cut() {
+            None => Ok(()),
+            Some((bound, file, line)) => Err(InputError::cut(self.path(file), Some(line), bound, &what())),
+        }
     }
 
     fn path(&self, file: usize) -> &'r str {
@@ -200,8 +215,16 @@ impl<'r> Reader<'r> {
         }
         let vars = self.variables(folder, given, false);
         let mut chain = vec![root];
-        self.module(root, vars, "", &mut chain)?;
-        Ok(self.read)
+        let result = self.module(root, vars, "", &mut chain).and_then(|()| self.stopped(|| "reading stopped here".into()));
+        match result {
+            Ok(()) => Ok(self.read),
+            // What was read before the bound stands; the source is failed.
+            Err(e) if e.bound.is_some() => {
+                self.read.failures.push(e);
+                Ok(self.read)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// A module's variables: what is given (a caller's arguments, a root's variables files),
@@ -227,15 +250,20 @@ impl<'r> Reader<'r> {
         vars
     }
 
-    fn count_instances(&mut self, n: usize, file: usize, line: u32) -> Result<(), InputError> {
+    /// Counts a block's instances: past the bound the root stops; within it, each instance
+    /// adds to the step budget.
+    fn count_instances(&mut self, n: usize, file: usize, line: u32, what: &str) -> Result<(), InputError> {
         self.instances = self.instances.saturating_add(n);
-        if self.instances > MAX_INSTANCES {
-            return Err(self.error(
-                file,
-                line,
-                format!("the configuration expands to more than {MAX_INSTANCES} resource and module instances"),
+        let max = self.env.bounds.instances;
+        if self.instances > max {
+            return Err(InputError::cut(
+                self.path(file),
+                Some(line),
+                Bound::Instances(max),
+                &format!("{what} and what follows it were not read"),
             ));
         }
+        self.env.grow(self.instances);
         Ok(())
     }
 
@@ -302,51 +330,62 @@ impl<'r> Reader<'r> {
             let ctx = Ctx { env: &self.env, scope: Some(scope), each: None, count: None };
             self.instances(&ctx, block, what)?
         };
+        // A `for_each` or `count` a bound cut short is not "known only at apply time".
+        self.stopped(|| format!("{what} and what follows it were not read"))?;
         let n = match &instances {
             Instances::Keys(k) => k.len(),
             Instances::Count(n) => *n,
             Instances::One | Instances::Unknown => 1,
         };
-        self.count_instances(n, block.file, block.line)?;
+        self.count_instances(n, block.file, block.line, what)?;
         match instances {
-            Instances::One => self.with_ctx(scope, None, None, String::new(), &mut each),
+            Instances::One => self.with_ctx(scope, None, None, (what, String::new()), &mut each),
             Instances::Keys(keys) => {
                 for (k, v) in keys {
                     let suffix = quoted_key(k.text().unwrap_or_default());
                     let pair = (k, v);
-                    self.with_ctx(scope, Some(&pair), None, suffix, &mut each)?;
+                    self.with_ctx(scope, Some(&pair), None, (what, suffix), &mut each)?;
                 }
                 Ok(())
             }
             Instances::Count(n) => {
                 for i in 0..n {
                     let index = At { file: block.file, line: block.line, value: Ev::Text(i.to_string()) };
-                    self.with_ctx(scope, None, Some(&index), format!("[{i}]"), &mut each)?;
+                    self.with_ctx(scope, None, Some(&index), (what, format!("[{i}]")), &mut each)?;
                 }
                 Ok(())
             }
             Instances::Unknown => {
                 let pair = (unknown_at(block.file, block.line, "each.key"), unknown_at(block.file, block.line, "each.value"));
                 let index = unknown_at(block.file, block.line, "count.index");
-                self.with_ctx(scope, Some(&pair), Some(&index), String::new(), &mut each)
+                self.with_ctx(scope, Some(&pair), Some(&index), (what, String::new()), &mut each)
             }
         }
     }
 
+    /// One instance (`address` is the block's and the instance's suffix). An instance during
+    /// which a bound was reached gives nothing: what it made so far is dropped, and the root
+    /// stops with the bound.
     fn with_ctx(
         &mut self,
         scope: &Scope,
         each_pair: Option<&(At, At)>,
         index: Option<&At>,
-        suffix: String,
+        address: (&str, String),
         each: &mut impl FnMut(&mut Self, &Ctx<'_, '_>, String) -> Result<(), InputError>,
     ) -> Result<(), InputError> {
-        // The environment (files, step budget) outlives this call; a copy of the reference lets the
-        // context and the reader be used together.
-        let env = Env { sources: self.env.sources, steps: std::cell::Cell::new(self.env.steps.get()) };
+        // The environment (files, budgets) outlives this call; a copy spending from the same
+        // budget lets the context and the reader be used together.
+        let env = self.env.share();
         let ctx = Ctx { env: &env, scope: Some(scope), each: each_pair, count: index };
-        let result = each(self, &ctx, suffix);
-        self.env.steps.set(env.steps.get());
+        let before = (self.read.destinations.len(), self.read.certificates.len());
+        let (base, suffix) = address;
+        let result = each(self, &ctx, suffix.clone());
+        if let Err(e) = self.stopped(|| format!("{base}{suffix} and what follows it were not read")) {
+            self.read.destinations.truncate(before.0);
+            self.read.certificates.truncate(before.1);
+            return Err(e);
+        }
         result
     }
 
@@ -385,19 +424,27 @@ impl<'r> Reader<'r> {
                 return Err(self.error(call.file, line, format!("{address}: source must be a literal string")));
             };
             let Some(dir) = local_source(&folder.dir, source) else {
-                self.read.notes.push((
-                    format!("{}:{}", self.path(call.file), call.line),
-                    format!("{address} comes from \"{source}\", which is not read: only local module folders (./, ../) are followed"),
-                ));
+                self.remote(&scope, call, &address, source)?;
                 continue;
             };
             let Some(callee) = lookup(self.by_dir, &dir) else {
                 let line = call.attr("source").map_or(call.line, |a| a.line);
-                return Err(self.error(
+                let max = self.env.bounds.folders;
+                if self.by_dir.len() >= max {
+                    // Not read because the run reached its bound on folders, not missing.
+                    return Err(InputError::cut(self.path(call.file), Some(line), Bound::Folders(max), &format!("{address} was not read")));
+                }
+                // Not read, as a remote module given Cloud ALM values is not: a failed source
+                // (named or walked), and the rest of the file is still read.
+                let source = module_source_shown(source);
+                self.read.failures.push(self.error(
                     call.file,
                     line,
-                    format!("{address}: source \"{source}\" is not a folder of Terraform configuration"),
+                    format!(
+                        "{address}: source \"{source}\" is not a folder of Terraform configuration, so the module is not read and the destinations it defines cannot be judged"
+                    ),
                 ));
+                continue;
             };
             if chain.contains(&callee) {
                 return Err(self.error(
@@ -406,8 +453,14 @@ impl<'r> Reader<'r> {
                     format!("{address} calls {}, which is already being read: a module cannot call itself", folders[callee].shown),
                 ));
             }
-            if chain.len() >= MAX_MODULE_DEPTH {
-                return Err(self.error(call.file, call.line, format!("{address}: modules nested deeper than {MAX_MODULE_DEPTH} levels")));
+            let max = self.env.bounds.module_depth;
+            if chain.len() >= max {
+                return Err(InputError::cut(
+                    self.path(call.file),
+                    Some(call.line),
+                    Bound::ModuleDepth(max),
+                    &format!("{address} was not read"),
+                ));
             }
             let reserved = ["source", "version", "providers", "depends_on", "for_each", "count"];
             self.expand(&scope, call, &address, |reader, ctx, suffix| {
@@ -421,6 +474,42 @@ impl<'r> Reader<'r> {
                 chain.pop();
                 result
             })?;
+        }
+        Ok(())
+    }
+
+    /// A module call whose `source` is not a local folder (a registry, git or archive): not
+    /// fetched, so what it defines is not read. When what the call passes shows Cloud ALM (a
+    /// URL host, a `CALM_` name, a Cloud ALM key), the destinations it makes cannot be judged:
+    /// a failed source (SPEC 2.1). Otherwise a note. The source is shown redacted either way.
+    fn remote(&mut self, scope: &Scope, call: &Block, address: &str, source: &str) -> Result<(), InputError> {
+        const RESERVED: [&str; 6] = ["source", "version", "providers", "depends_on", "for_each", "count"];
+        let shown = module_source_shown(source);
+        let mut found: Option<(String, u32, &'static str)> = None;
+        let depth = self.env.bounds.depth.saturating_mul(4);
+        self.expand(scope, call, address, |_, ctx, _| {
+            for a in call.attrs.iter().filter(|a| !RESERVED.contains(&a.name.as_str())) {
+                if found.is_none()
+                    && let Some(what) = cloud_alm_in(&ctx.eval(a.file, &a.expr), depth)
+                {
+                    found = Some((a.name.clone(), a.line, what));
+                }
+            }
+            Ok(())
+        })?;
+        let at = format!("{}:{}", self.path(call.file), call.line);
+        match found {
+            Some((argument, line, what)) => self.read.failures.push(InputError::new(
+                self.path(call.file),
+                Some(line),
+                format!(
+                    "{address} comes from \"{shown}\", which is not read (only local module folders, ./ and ../, are followed), and its argument \"{argument}\" is given {what}: the destinations it defines cannot be judged (exclude this file to leave the call out)"
+                ),
+            )),
+            None => self.read.notes.push((
+                at,
+                format!("{address} comes from \"{shown}\", which is not read: only local module folders (./, ../) are followed"),
+            )),
         }
         Ok(())
     }
@@ -560,6 +649,7 @@ impl<'r> Reader<'r> {
         let (path, line) = (self.path(value.file).to_owned(), value.line.max(1));
         let found = match value.value {
             Ev::Text(t) => Found::Text(t),
+            Ev::Unknown(u) if u.computed => Found::Computed(u.text.clone()),
             Ev::Unknown(u) => Found::Unresolved(u.text.clone()),
             Ev::Null => return Ok(()),
             Ev::List(_) | Ev::Set(_) | Ev::Object(_) | Ev::Encoded(_) => return Err(format!("property \"{key}\" must be a string")),
@@ -628,6 +718,73 @@ impl Shapes {
     fn hint(&self) -> bool {
         shows_cloud_alm(self.name_start(), self.url.as_deref())
     }
+}
+
+/// A module `source` as messages show it: redacted as every URL is (credentials and query
+/// values hidden, [`crate::model::url::redact`]), after a forced getter (`git::`, `s3::`,
+/// `hg::`, ...) is set apart; what is hidden is remembered for the output's masker too. Only a
+/// plain local path or registry address is shown as written.
+pub fn module_source_shown(source: &str) -> String {
+    use crate::model::url;
+    let (getter, rest) = match source.split_once("::") {
+        Some((g, rest)) if !g.is_empty() && g.bytes().all(|b| b.is_ascii_alphanumeric()) => (&source[..g.len() + 2], rest),
+        _ => ("", source),
+    };
+    // Hidden parts are secrets for the masker too, except a `?ref=main` and its kin alone: a
+    // branch or tag name masked everywhere would garble reports.
+    let plain_query = |q: &str| q.split('&').all(|p| matches!(p.split_once('=').map(|(n, _)| n), Some("ref" | "depth" | "archive")));
+    let only_plain = match rest.split_once('?') {
+        Some((base, query)) => !base.contains(['@', '#']) && !query.contains('#') && plain_query(query),
+        None => !rest.contains(['@', '#']),
+    };
+    if !only_plain {
+        url::remember_hidden_parts(rest);
+    }
+    let shown = format!("{getter}{}", url::redact(rest));
+    shown.replace(['\n', '\r'], " ")
+}
+
+/// What in a value passed to a module shows Cloud ALM, if anything: a text with a Cloud ALM
+/// host or a `CALM_` start, a template whose known parts do, a map key that does, an object
+/// with a Cloud ALM key's `uaa` and `endpoints`. A value nested deeper than `depth` is taken
+/// as showing it: what cannot be looked into is not judged harmless.
+fn cloud_alm_in(v: &At, depth: usize) -> Option<&'static str> {
+    if depth == 0 {
+        return Some("a value nested too deeply to look into");
+    }
+    match &v.value {
+        Ev::Text(t) => text_shows_cloud_alm(t),
+        Ev::Unknown(u) => u
+            .shape
+            .as_deref()
+            .filter(|shape| {
+                let start = shape.split(HOLE).next().unwrap_or_default();
+                shows_cloud_alm(Some(start), Some(&shape.replace(HOLE, "x")))
+            })
+            .map(|_| "a value whose known part shows Cloud ALM"),
+        Ev::List(items) | Ev::Set(items) => items.iter().find_map(|i| cloud_alm_in(i, depth - 1)),
+        Ev::Object(o) => {
+            if o.get("uaa").is_some() && o.get("endpoints").is_some() {
+                return Some("a Cloud ALM key");
+            }
+            o.members.iter().find_map(|(k, _, m)| if starts_calm(k) { Some("a CALM_ name") } else { cloud_alm_in(m, depth - 1) })
+        }
+        Ev::Encoded(inner) => cloud_alm_in(inner, depth - 1),
+        Ev::Null => None,
+    }
+}
+
+fn starts_calm(text: &str) -> bool {
+    text.trim_start().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
+}
+
+/// A text that is or holds a Cloud ALM URL (JSON of a key included), or starts with `CALM_`.
+fn text_shows_cloud_alm(text: &str) -> Option<&'static str> {
+    if starts_calm(text) {
+        return Some("a CALM_ name");
+    }
+    let separator = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']' | '{' | '}' | '<' | '>');
+    text.split(separator).any(|token| shows_cloud_alm(None, Some(token))).then_some("a Cloud ALM URL")
 }
 
 /// Folders reachable from `root` through local module calls, the root first.

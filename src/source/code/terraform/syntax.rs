@@ -13,6 +13,7 @@ use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, U
 use hcl_edit::structure::{Body, Structure};
 use hcl_edit::template::Element;
 
+use crate::source::code::bound::{Bound, Bounds};
 use crate::source::tree::{self, Kind as JsonKind, Node as JsonNode};
 use crate::source::{InputError, LineIndex};
 
@@ -154,9 +155,19 @@ pub fn parse(path: &str, text: &str, file: usize) -> Result<Source, InputError> 
     parse_with(path, text, file, true)
 }
 
+/// [`parse`] within `bounds` (members of an object, nesting): a bound reached is an error with
+/// [`InputError::bound`] set.
+pub fn parse_bounded(path: &str, text: &str, file: usize, bounds: &Bounds) -> Result<Source, InputError> {
+    parse_within(path, text, file, bounds.depth >= MAX_DEPTH, bounds)
+}
+
 /// [`parse`], with the linear reader of variables files ([`super::tfvars`]) tried first when
 /// `fast` is set (the fuzz target compares both ways).
 pub fn parse_with(path: &str, text: &str, file: usize, fast: bool) -> Result<Source, InputError> {
+    parse_within(path, text, file, fast, &Bounds::default())
+}
+
+fn parse_within(path: &str, text: &str, file: usize, fast: bool, bounds: &Bounds) -> Result<Source, InputError> {
     let json = path.ends_with(".json");
     let vars = path.ends_with(".tfvars") || path.ends_with(".tfvars.json");
     if fast
@@ -167,19 +178,27 @@ pub fn parse_with(path: &str, text: &str, file: usize, fast: bool) -> Result<Sou
         return Ok(Source { path: path.to_owned(), text: text.to_owned(), blocks: Vec::new(), attrs });
     }
     if json {
-        let node = tree::parse_json(text).map_err(|e| InputError::new(path, e.line, e.message))?;
-        let mut reader = JsonReader { path, file, text: String::new() };
+        let node = tree::parse_json(text).map_err(|e| json_error(path, e))?;
+        let mut reader = JsonReader { path, file, text: String::new(), bounds: *bounds };
         let (blocks, attrs) = if vars { (Vec::new(), reader.vars(&node)?) } else { (reader.config(&node)?, Vec::new()) };
         return Ok(Source { path: path.to_owned(), text: reader.text, blocks, attrs });
     }
-    refuse_oversized(path, text, 0)?;
+    refuse_oversized(path, text, 0, bounds.members)?;
     // The error's own `line()` is the source line, which may hold a secret: only its number is used.
     let body = hcl_edit::parser::parse_body(text).map_err(|e| {
         let line = u32::try_from(e.location().line()).ok();
-        InputError::new(path, line, format!("invalid HCL: {}", e.message()))
+        let message = e.message();
+        // The parser's own bounds (HCL that Terraform reads): a bound reached, not bad input.
+        if message.contains("nesting depth") {
+            return InputError::cut(path, line, Bound::Depth(MAX_DEPTH), &format!("the HCL parser stopped: {message}"));
+        }
+        if message.contains("chained binary operators") {
+            return InputError::cut(path, line, Bound::Operators(128), &format!("the HCL parser stopped: {message}"));
+        }
+        InputError::new(path, line, format!("invalid HCL: {message}"))
     })?;
-    let conv = Hcl { lines: LineIndex::new(text), file, base: 0, fixed_line: None };
-    let (blocks, attrs) = conv.body(&body, 0).map_err(|line| InputError::new(path, Some(line), "nested too deeply"))?;
+    let conv = Hcl { lines: LineIndex::new(text), file, base: 0, fixed_line: None, depth: bounds.depth };
+    let (blocks, attrs) = conv.body(&body, 0).map_err(|line| nested(path, line, bounds.depth))?;
     if vars && !blocks.is_empty() {
         let line = blocks[0].line;
         return Err(InputError::new(path, Some(line), "a variables file holds only NAME = value, not blocks"));
@@ -190,18 +209,32 @@ pub fn parse_with(path: &str, text: &str, file: usize, fast: bool) -> Result<Sou
 /// The bound on the HCL parser's cost ([`super::super::hcl_bound`]): an object or block of more
 /// members than it allows is refused before `hcl-edit` sees it. `first_line` moves the line of
 /// a template read out of a JSON string.
-fn refuse_oversized(path: &str, text: &str, first_line: u32) -> Result<(), InputError> {
-    use super::super::hcl_bound::{MAX_MEMBERS, oversized_object};
-    match oversized_object(text) {
-        Some((line, members)) => Err(InputError::new(
+fn refuse_oversized(path: &str, text: &str, first_line: u32, max: usize) -> Result<(), InputError> {
+    match super::super::hcl_bound::oversized_object_within(text, max) {
+        Some((line, members)) => Err(InputError::cut(
             path,
             Some(line + first_line.saturating_sub(1)),
-            format!(
-                "an object or block with more than {MAX_MEMBERS} members ({members} counted): not read, as the HCL parser's cost grows with the square of its size"
+            Bound::Members(max),
+            &format!(
+                "an object or block with more than {max} members ({members} counted) was not read, as the HCL parser's cost grows with the square of its size"
             ),
         )),
         None => Ok(()),
     }
+}
+
+/// A JSON file the tree reader refused: its nesting bound is a bound reached, anything else bad
+/// input.
+pub(crate) fn json_error(path: &str, e: tree::TreeError) -> InputError {
+    if e.message.starts_with("nested deeper than") {
+        return InputError::cut(path, e.line, Bound::Depth(MAX_DEPTH), &format!("the JSON reader stopped: {}", e.message));
+    }
+    InputError::new(path, e.line, e.message)
+}
+
+/// The file nests deeper than the bound: not read.
+fn nested(path: &str, line: u32, max: usize) -> InputError {
+    InputError::cut(path, Some(line), Bound::Depth(max), "the file nests deeper here and was not read")
 }
 
 /// Native syntax into the tree. Spans are offsets into the text parsed, moved by `base`; a
@@ -211,6 +244,8 @@ struct Hcl {
     file: usize,
     base: usize,
     fixed_line: Option<u32>,
+    /// The nesting bound ([`Bounds::depth`]).
+    depth: usize,
 }
 
 type Converted<T> = Result<T, u32>;
@@ -239,7 +274,7 @@ impl Hcl {
                 }),
                 Structure::Block(b) => {
                     let line = self.line(b.ident.span());
-                    if depth >= MAX_DEPTH {
+                    if depth >= self.depth {
                         return Err(line);
                     }
                     let (inner_blocks, inner_attrs) = self.body(&b.body, depth + 1)?;
@@ -260,7 +295,7 @@ impl Hcl {
     fn expr(&self, e: &Expression, depth: usize) -> Converted<Expr> {
         let span = e.span();
         let line = self.line(span.clone());
-        if depth > MAX_DEPTH * 2 {
+        if depth > self.depth * 2 {
             return Err(line);
         }
         let d = depth + 1;
@@ -348,6 +383,7 @@ struct JsonReader<'a> {
     file: usize,
     /// The template strings met, one after the other: what expressions' spans point into.
     text: String,
+    bounds: Bounds,
 }
 
 /// Block types and how many labels they take; other top-level keys (`terraform`,
@@ -458,19 +494,20 @@ impl JsonReader<'_> {
 
     /// A JSON value as an expression, strings parsed as templates.
     fn value(&mut self, node: &JsonNode, depth: usize) -> Result<Expr, InputError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error(node.line, format!("nested deeper than {MAX_DEPTH} levels")));
+        if depth > self.bounds.depth {
+            return Err(nested(self.path, node.line, self.bounds.depth));
         }
         let line = node.line;
         let kind = match &node.kind {
             JsonKind::Scalar(s) if s.contains("${") || s.contains("%{") => {
                 let start = self.text.len();
                 let span = self.remember(s);
-                refuse_oversized(self.path, s, line)?;
+                refuse_oversized(self.path, s, line, self.bounds.members)?;
                 let template = hcl_edit::parser::parse_template(s)
                     .map_err(|e| InputError::new(self.path, Some(line), format!("invalid template in a JSON string: {}", e.message())))?;
-                let conv = Hcl { lines: LineIndex::new(""), file: self.file, base: start, fixed_line: Some(line) };
-                let parts = conv.template(template.iter(), depth).map_err(|l| self.error(l, "nested too deeply"))?;
+                let conv =
+                    Hcl { lines: LineIndex::new(""), file: self.file, base: start, fixed_line: Some(line), depth: self.bounds.depth };
+                let parts = conv.template(template.iter(), depth).map_err(|l| nested(self.path, l, self.bounds.depth))?;
                 return Ok(Expr { line, span, kind: X::Template(parts) });
             }
             JsonKind::Map(entries) => {
@@ -489,8 +526,8 @@ impl JsonReader<'_> {
 
     /// A JSON value as a literal: no template is evaluated.
     fn literal(&mut self, node: &JsonNode, depth: usize) -> Result<Expr, InputError> {
-        if depth > MAX_DEPTH {
-            return Err(self.error(node.line, format!("nested deeper than {MAX_DEPTH} levels")));
+        if depth > self.bounds.depth {
+            return Err(nested(self.path, node.line, self.bounds.depth));
         }
         let line = node.line;
         let kind = match &node.kind {

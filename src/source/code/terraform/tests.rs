@@ -388,7 +388,10 @@ fn module_cycles_and_deep_calls_are_errors_naming_the_call() {
     assert!(out.errors.iter().any(|(_, e)| e.message.contains("cannot call itself")), "{:?}", out.errors);
     let missing = "module \"m\" {\n  source = \"./nowhere\"\n}\n";
     let out = run(&[("main.tf", missing)], &[]);
-    assert_eq!(out.errors[0].1.line, Some(2));
+    // A module not read is a failed source, as a remote one given Cloud ALM values is.
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.failures[0].1.line, Some(2));
+    assert!(out.failures[0].1.message.contains("module.m: source \"./nowhere\" is not a folder"), "{:?}", out.failures);
 }
 
 #[test]
@@ -440,11 +443,17 @@ fn json_syntax_and_variables_files_in_terraform_order() {
 fn hostile_expansions_are_bounded() {
     let many = "resource \"btp_subaccount_destination\" \"x\" {\n  count = 100000000\n  name = \"CALM_${count.index}\"\n}\n";
     let out = run(&[("main.tf", many)], &[]);
-    assert!(out.errors[0].1.message.contains("more than"), "{:?}", out.errors);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.failures[0].1.bound, Some(Bound::Instances(200_000)), "{:?}", out.failures);
+    assert!(out.failures[0].1.message.contains("expansion bound"), "{:?}", out.failures);
+    // A budget spent is a failed source naming it, never a destination with the rest unknown.
     let nested = "locals {\n  a = [for i in range(100000) : [for j in range(100000) : j]]\n}\nresource \"btp_subaccount_destination\" \"x\" {\n  name = \"CALM_X\"\n  url = local.a[0][0]\n}\n";
     let started = std::time::Instant::now();
     let out = run(&[("main.tf", nested)], &[]);
-    assert_eq!(out.destinations.len(), 1);
+    assert!(out.destinations.is_empty());
+    let (tag, e) = &out.failures[0];
+    assert_eq!((*tag, e.path.as_str(), e.line), (0, "main.tf", Some(2)));
+    assert!(matches!(e.bound, Some(Bound::Steps(_) | Bound::Values(_))), "{e}");
     assert!(started.elapsed().as_secs() < 60);
 }
 
@@ -490,4 +499,170 @@ resource "btp_subaccount_destination" "this" {
     let defaulted = by_name(&out, "CALM_A_X");
     assert!(matches!(defaulted.get("clientSecret").unwrap().value, Value::Secret(_)));
     assert_eq!((defaulted.path_of("clientSecret"), defaulted.line_of("clientSecret")), ("mod/main.tf", 5));
+}
+
+/// The idiom that looks a destination up by scanning the list once per instance costs the
+/// square of the instances item by item: 3,000 of them are read and judged, not cut short, and
+/// within the fixed budget alone, through the index (issue 27).
+fn scanned_per_instance(n: usize) -> String {
+    let mut text = String::from("variable \"dests\" {\n  default = [\n");
+    for i in 0..n {
+        text.push_str(&format!("    {{ name = \"CALM_{i}\", url = \"https://t{i}.eu10.alm.cloud.sap/api\" }},\n"));
+    }
+    text.push_str(
+        "  ]\n}\nresource \"btp_subaccount_destination\" \"calm\" {\n  for_each = toset([for d in var.dests : d.name])\n  name = each.key\n  url = [for d in var.dests : d.url if d.name == each.key][0]\n}\n",
+    );
+    text
+}
+
+#[test]
+fn a_scan_per_instance_over_3000_destinations_is_read_whole() {
+    let text = scanned_per_instance(3_000);
+    let low = Bounds { steps_per_instance: 0, ..Bounds::default() };
+    let out = read_all_bounded(
+        vec![Input { tag: 0, shown: "main.tf".into(), dir: "/r".into(), text, apply: false }],
+        Vec::new(),
+        &mut |_, _| Vec::new(),
+        &low,
+    );
+    assert!(out.failures.is_empty() && out.errors.is_empty(), "{:?} {:?}", out.failures, out.errors);
+    assert_eq!(out.destinations.len(), 3_000);
+    assert!(out.destinations.iter().all(|d| d.text("URL").is_some_and(|u| u.ends_with("/api"))));
+}
+
+#[test]
+fn a_spent_budget_is_a_failure_naming_it_and_drops_what_it_cut() {
+    // `&& true` keeps the index out: every instance reads every item.
+    let text = scanned_per_instance(300).replace("d.name == each.key]", "d.name == each.key && true]");
+    let low = Bounds { steps: 20_000, steps_per_instance: 0, ..Bounds::default() };
+    let out = read_all_bounded(
+        vec![Input { tag: 7, shown: "main.tf".into(), dir: "/r".into(), text: text.clone(), apply: false }],
+        Vec::new(),
+        &mut |_, _| Vec::new(),
+        &low,
+    );
+    let (tag, e) = &out.failures[0];
+    assert_eq!(*tag, 7);
+    assert_eq!(e.bound, Some(Bound::Steps(20_000)));
+    assert!(e.to_string().starts_with("main.tf:"), "{e}");
+    assert!(e.message.contains("expression budget") && e.message.contains("btp_subaccount_destination.calm[\""), "{e}");
+    // What was read before the bound stands, fully known; nothing after it is made up.
+    assert!(out.destinations.len() < 300);
+    assert!(out.destinations.iter().all(|d| d.text("URL").is_some_and(|u| u.ends_with("/api"))));
+}
+
+#[test]
+fn a_remote_module_given_cloud_alm_values_is_a_failure() {
+    let root = "module \"calm\" {\n  source = \"git::https://oauth2:glpat-s3cr3tT0ken@gitlab.example.com/infra/calm.git//dest?ref=v1.2.0\"\n  name = \"CALM_EM\"\n}\nmodule \"other\" {\n  source = \"app.terraform.io/acme/network/btp\"\n  cidr = \"10.0.0.0/16\"\n}\nresource \"btp_subaccount_destination\" \"x\" {\n  name = \"CALM_X\"\n  url = \"https://acme.eu10.alm.cloud.sap/\"\n}\n";
+    let out = run(&[("main.tf", root)], &[]);
+    assert_eq!(out.destinations.len(), 1, "what is on disk is still read");
+    let [(tag, e)] = out.failures.as_slice() else { panic!("{:?}", out.failures) };
+    assert_eq!((*tag, e.line), (0, Some(3)));
+    assert!(e.message.contains("module.calm") && e.message.contains("\"name\"") && e.message.contains("CALM_ name"), "{e}");
+    assert!(!e.message.contains("glpat") && !e.message.contains("s3cr3t"), "{e}");
+    // A remote module given nothing of Cloud ALM is a note, its source redacted too.
+    assert_eq!(out.notes.len(), 1, "{:?}", out.notes);
+    assert!(out.notes[0].1.contains("app.terraform.io/acme/network/btp"), "{:?}", out.notes);
+    for (value, what) in [
+        ("url = \"https://${var.t}.eu10.alm.cloud.sap/\"", "known part"),
+        ("key = { uaa = { clientid = \"x\" }, endpoints = { Api = \"y\" } }", "Cloud ALM key"),
+        ("dests = { CALM_EM = { url = \"u\" } }", "CALM_ name"),
+        ("cfg = jsonencode({ Api = \"https://acme.eu10.alm.cloud.sap/api\" })", "Cloud ALM URL"),
+    ] {
+        let text = format!("module \"m\" {{\n  source = \"terraform-aws-modules/x/aws\"\n  {value}\n}}\n");
+        let out = run(&[("main.tf", &text)], &[]);
+        assert!(out.failures.first().is_some_and(|(_, e)| e.message.contains(what)), "{value}: {:?}", out.failures);
+    }
+}
+
+#[test]
+fn module_sources_are_shown_redacted() {
+    for (source, shown) in [
+        (
+            "git::https://oauth2:glpat-s3cr3tT0ken@gitlab.example.com/infra/calm.git//dest?ref=v1.2.0",
+            "git::https://***@gitlab.example.com/infra/calm.git//dest?ref=***",
+        ),
+        (
+            "s3::https://bucket.s3.amazonaws.com/calm.zip?X-Amz-Credential=AKIAEXAMPLE%2F2026&X-Amz-Signature=deadbeef",
+            "s3::https://bucket.s3.amazonaws.com/calm.zip?X-Amz-Credential=***&X-Amz-Signature=***",
+        ),
+        ("hg::http://user:pw@hg.example.com/repo", "hg::http://***@hg.example.com/repo"),
+        ("git@github.com:acme/calm.git?ref=main", "***@github.com:acme/calm.git?ref=***"),
+        ("github.com/acme/calm?ref=v1", "github.com/acme/calm?ref=***"),
+        ("app.terraform.io/acme/calm/btp", "app.terraform.io/acme/calm/btp"),
+        ("./modules/calm", "./modules/calm"),
+        ("gcs::https://www.googleapis.com/storage/v1/b/m.zip#frag", "gcs::https://www.googleapis.com/storage/v1/b/m.zip#***"),
+    ] {
+        assert_eq!(run::module_source_shown(source), shown, "{source}");
+    }
+}
+
+/// The index a `for` that picks items by one attribute uses gives what reading every item gives,
+/// whatever the items hold: duplicates, nulls, numbers, missing attributes, nested paths, maps.
+#[test]
+fn a_keyed_for_gives_what_reading_every_item_gives() {
+    let collections = [
+        "[{ n = \"a\", u = \"1\" }, { n = \"b\", u = \"2\" }, { n = \"a\", u = \"3\" }, { n = null, u = \"4\" }]",
+        "[{ n = \"1\", u = \"x\" }, { n = 1, u = \"y\" }, { n = \"1.0\", u = \"z\" }]",
+        "[{ n = \"a\", u = \"1\" }, { u = \"2\" }]",
+        "[{ n = \"a\", u = \"1\" }, { n = [\"a\"], u = \"2\" }]",
+        "[{ m = { n = \"a\" }, u = \"1\" }, { m = { n = \"b\" }, u = \"2\" }]",
+        "{ k1 = { n = \"b\", u = \"1\" }, k0 = { n = \"b\", u = \"2\" } }",
+        "[]",
+        "[\"a\", \"b\"]",
+    ];
+    let wanted = ["\"a\"", "\"b\"", "\"1\"", "\"1.0\"", "null", "\"zz\"", "var.unknown"];
+    let forms = [
+        ("[for d in local.c : d.u if d.n == local.w]", "[for d in local.c : d.u if d.n == local.w && true]"),
+        ("[for d in local.c : d.u if local.w == d.n]", "[for d in local.c : d.u if local.w == d.n && true]"),
+        ("[for d in local.c : d.u if d.m.n == local.w]", "[for d in local.c : d.u if d.m.n == local.w && true]"),
+        ("{ for k, d in local.c : k => d.u if d.n == local.w }", "{ for k, d in local.c : k => d.u if d.n == local.w && true }"),
+        ("[for k, d in local.c : \"${k}=${d.u}\" if d.n == local.w]", "[for k, d in local.c : \"${k}=${d.u}\" if d.n == local.w && true]"),
+    ];
+    for c in collections {
+        for w in wanted {
+            for (keyed, scanned) in forms {
+                let text = format!("locals {{\n  c = {c}\n  w = {w}\n  x = {keyed}\n  y = {scanned}\n}}\n");
+                let sources = vec![syntax::parse("main.tf", &text, 0).unwrap()];
+                let folder = run::folder("/r".into(), ".".into(), vec![0], &sources, &[syntax::Role::Config]).unwrap();
+                let env = eval::Env::new(&sources);
+                let scope = eval::Scope::new(&folder.locals, HashMap::new());
+                let ctx = eval::Ctx { env: &env, scope: Some(&scope), each: None, count: None };
+                let read = |name: &str| {
+                    let (file, expr) = &folder.locals[name];
+                    let v = ctx.eval(*file, expr);
+                    // Unknown values name their own expression, values made by a template its
+                    // line: compare what they are, not those.
+                    let shown = format!("{:?}", v.value).replace(" && true", "");
+                    let mut out = String::new();
+                    let mut rest = shown.as_str();
+                    while let Some(at) = rest.find("line: ") {
+                        out.push_str(&rest[..at]);
+                        rest = rest[at + 6..].trim_start_matches(|c: char| c.is_ascii_digit());
+                    }
+                    out + rest
+                };
+                assert_eq!(read("x"), read("y"), "{c} / {w} / {keyed}");
+                assert!(env.first_cut().is_none());
+            }
+        }
+    }
+}
+
+/// A shape the index cannot answer still reads a whole list per instance: the budget grows with
+/// the instances so that it is judged, and without that growth it fails naming the budget.
+#[test]
+fn the_step_budget_grows_with_the_instances() {
+    let text = scanned_per_instance(1_000).replace("d.name == each.key]", "lower(d.name) == lower(each.key)]");
+    let read = |bounds: Bounds| {
+        let input = Input { tag: 0, shown: "main.tf".into(), dir: "/r".into(), text: text.clone(), apply: false };
+        read_all_bounded(vec![input], Vec::new(), &mut |_, _| Vec::new(), &bounds)
+    };
+    let grown = read(Bounds { steps: 1_000_000, ..Bounds::default() });
+    assert!(grown.failures.is_empty(), "{:?}", grown.failures);
+    assert_eq!(grown.destinations.len(), 1_000);
+    let fixed = read(Bounds { steps: 1_000_000, steps_per_instance: 0, ..Bounds::default() });
+    assert_eq!(fixed.failures[0].1.bound, Some(Bound::Steps(1_000_000)));
+    let capped = read(Bounds { steps: 1_000_000, steps_cap: 2_000_000, ..Bounds::default() });
+    assert_eq!(capped.failures[0].1.bound, Some(Bound::Steps(2_000_000)));
 }
