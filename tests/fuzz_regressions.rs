@@ -42,7 +42,7 @@ fn fuzz_findings_stay_fixed() {
             use calm_audit::source::code::terraform::{syntax, tfvars};
             let text = String::from_utf8(data).unwrap();
             if let Some(fast) = tfvars::parse(&text, 0) {
-                let general = syntax::parse_with("terraform.tfvars", &text, 0, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let general = syntax::parse("terraform.tfvars", &text, 0).unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert_eq!(fast.len(), general.attrs.len(), "{name}");
                 assert!(
                     fast.iter().zip(&general.attrs).all(|(a, b)| a.name == b.name && a.line == b.line && tfvars::same(&a.expr, &b.expr)),

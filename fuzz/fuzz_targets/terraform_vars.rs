@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
     let Some(fast) = tfvars::parse(text, 0) else { return };
-    let general = syntax::parse_with("terraform.tfvars", text, 0, false).expect("the general reader reads what the linear one reads");
+    let general = syntax::parse("terraform.tfvars", text, 0).expect("the general reader reads what the linear one reads");
     assert_eq!(fast.len(), general.attrs.len());
     for (a, b) in fast.iter().zip(&general.attrs) {
         assert_eq!((&a.name, a.line), (&b.name, b.line));

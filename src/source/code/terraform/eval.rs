@@ -19,6 +19,9 @@ use hcl_edit::expr::{BinaryOperator as B, UnaryOperator as U};
 use super::syntax::{Expr, ForX, Key, Op, Part, Source, X};
 use crate::source::code::bound::{Bound, Bounds};
 
+/// The functions are part of the evaluator: they evaluate their arguments with it.
+mod functions;
+
 /// How deep expressions, locals and values may nest by default ([`Bounds::depth`]).
 pub const MAX_DEPTH: usize = 64;
 /// Stands for the unknown parts of a template in [`Unknown::shape`].
@@ -359,7 +362,7 @@ impl Ctx<'_, '_> {
                 if *expand {
                     return self.unknown(file, e);
                 }
-                let v = super::functions::call(self, file, e, name, args, b, d);
+                let v = functions::call(self, file, e, name, args, b, d);
                 self.made(file, e, v)
             }
             X::Cond(parts) => match self.eval_in(file, &parts[0], b, d).text() {

@@ -8,7 +8,6 @@
 //! [`Found::Unresolved`]: super::Found::Unresolved
 
 pub mod eval;
-mod functions;
 pub mod run;
 pub mod syntax;
 pub mod tfvars;
@@ -88,6 +87,19 @@ fn auto_order(name: &str) -> (u8, String) {
     }
 }
 
+/// One file of a run, within `bounds`: a variables file of the common shape by the linear
+/// reader ([`tfvars`]; when the run's nesting bound is not below its own), anything else by the
+/// general one ([`syntax`]), which the linear one leaves every file it does not read whole to.
+fn parse_file(path: &str, text: &str, file: usize, bounds: &Bounds) -> Result<Source, InputError> {
+    if path.ends_with(".tfvars")
+        && bounds.depth >= tfvars::MAX_DEPTH
+        && let Some(attrs) = tfvars::parse(text, file)
+    {
+        return Ok(Source { path: path.to_owned(), text: text.to_owned(), blocks: Vec::new(), attrs });
+    }
+    syntax::parse_bounded(path, text, file, bounds)
+}
+
 /// Reads every Terraform file of a run: `files` found or named, `var_files` given with
 /// `--var-file` (in that order, after the files named on the command line). `load` reads the
 /// configuration files of a folder a module call leads to that the run did not hold.
@@ -112,7 +124,7 @@ pub fn read_all_bounded(
     let mut roles: Vec<Role> = Vec::with_capacity(inputs.len());
     let parse_one = |input: &Input, index: usize, out: &mut Outcome| -> (Option<Source>, Role) {
         let role = if input.apply { Role::Vars } else { role(name_of(&input.shown)).unwrap_or(Role::Config) };
-        match syntax::parse_bounded(&input.shown, &input.text, index, bounds) {
+        match parse_file(&input.shown, &input.text, index, bounds) {
             Ok(s) => (Some(s), role),
             Err(e) => {
                 out.errors.push((input.tag, e));

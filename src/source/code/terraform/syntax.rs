@@ -152,31 +152,15 @@ impl Source {
 
 /// Parses one file; `file` is the index it will have among the run's files.
 pub fn parse(path: &str, text: &str, file: usize) -> Result<Source, InputError> {
-    parse_with(path, text, file, true)
+    parse_bounded(path, text, file, &Bounds::default())
 }
 
 /// [`parse`] within `bounds` (members of an object, nesting): a bound reached is an error with
-/// [`InputError::bound`] set.
+/// [`InputError::bound`] set. Every file the general way; the run reads variables files of the
+/// common shape with the linear reader first (`terraform::parse_file`).
 pub fn parse_bounded(path: &str, text: &str, file: usize, bounds: &Bounds) -> Result<Source, InputError> {
-    parse_within(path, text, file, bounds.depth >= MAX_DEPTH, bounds)
-}
-
-/// [`parse`], with the linear reader of variables files ([`super::tfvars`]) tried first when
-/// `fast` is set (the fuzz target compares both ways).
-pub fn parse_with(path: &str, text: &str, file: usize, fast: bool) -> Result<Source, InputError> {
-    parse_within(path, text, file, fast, &Bounds::default())
-}
-
-fn parse_within(path: &str, text: &str, file: usize, fast: bool, bounds: &Bounds) -> Result<Source, InputError> {
     let json = path.ends_with(".json");
     let vars = path.ends_with(".tfvars") || path.ends_with(".tfvars.json");
-    if fast
-        && vars
-        && !json
-        && let Some(attrs) = super::tfvars::parse(text, file)
-    {
-        return Ok(Source { path: path.to_owned(), text: text.to_owned(), blocks: Vec::new(), attrs });
-    }
     if json {
         let node = tree::parse_json(text).map_err(|e| json_error(path, e))?;
         let mut reader = JsonReader { path, file, text: String::new(), bounds: *bounds };

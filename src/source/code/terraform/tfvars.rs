@@ -16,7 +16,7 @@ use super::syntax::{Attr, Expr, Key, X};
 use crate::source::LineIndex;
 
 /// Values nest at most this deep here; deeper ones go to the general reader.
-const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 struct Reader<'a> {
     text: &'a str,
@@ -365,7 +365,7 @@ mod tests {
     fn the_common_shape_is_read_as_the_general_reader_reads_it() {
         let text = "# Values for prod\nsubaccount_id = \"6aa64c2f\" // trailing\nenabled = true\ncount_of = 10\nnothing = null\n\ndestinations = {\n  CALM_EM = {\n    url = \"https://acme.eu10.alm.cloud.sap/\" # comment\n    \"token_url_type\": \"Common\", secret = \"a\\\\b\\\"c\\u00e9 $${not} 100%\"\n  }\n  \"CALM-BPA\" = { url = \"x\" }\n}\nlist = [\n  \"a\",\n  [1, 2,],\n  {},\n]\n/* block */ later = \"z\"\r\n";
         let fast = parse(text, 0).expect("the fast reader reads it");
-        let general = syntax::parse_with("terraform.tfvars", text, 0, false).expect("the general reader reads it");
+        let general = syntax::parse("terraform.tfvars", text, 0).expect("the general reader reads it");
         assert_eq!(fast.len(), general.attrs.len());
         for (a, b) in fast.iter().zip(&general.attrs) {
             assert_eq!((&a.name, a.line), (&b.name, b.line));
@@ -377,7 +377,7 @@ mod tests {
     fn keywords_as_object_keys_are_read_as_the_general_reader_reads_them() {
         // Found by the terraform_vars fuzz target.
         let text = "a = \"$${x}\"\nb = {null: [1, 4,], c = null } # } # cs";
-        let general = syntax::parse_with("terraform.tfvars", text, 0, false).expect("the general reader reads it");
+        let general = syntax::parse("terraform.tfvars", text, 0).expect("the general reader reads it");
         if let Some(fast) = parse(text, 0) {
             assert_eq!(fast.len(), general.attrs.len());
             for (a, b) in fast.iter().zip(&general.attrs) {

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::eval::{At, Binds, Ctx, Ev, Obj, bool_at, number, show_number, text};
-use super::syntax::Expr;
+use super::super::syntax::Expr;
+use super::{At, Binds, Ctx, Ev, Obj, bool_at, number, show_number, text};
 use crate::source::code::bound::Bound;
 
 pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], b: &Binds, d: usize) -> At {
