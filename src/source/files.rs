@@ -108,12 +108,31 @@ fn settings_name(name: &str) -> bool {
     Path::new(name).extension().and_then(|e| e.to_str()).is_some_and(|e| names::SETTINGS.iter().any(|s| e.eq_ignore_ascii_case(s)))
 }
 
-/// Whether a folder walk opens a file of this name (when it is neither hidden nor ignored): an
-/// MTA or Terraform file, a destination file or archive, a certificate or keystore, or a file
-/// that may hold settings; the choices [`load_dir`] makes, in its order. The pre-commit hook's
-/// filter ([`names::hook_files_pattern`]) is tested to match exactly these names.
+/// What a folder walk does with a file, by its name alone ([`load_dir`] decides with it).
+enum ByName {
+    /// An MTA or Terraform file, read with the others of the run.
+    Code,
+    /// A destination file or archive, a certificate or keystore.
+    File(Format),
+    /// Anything else: skipped, after a look inside when it may hold settings.
+    Other { may_be_settings: bool },
+}
+
+fn by_name(name: &str) -> ByName {
+    if code::is_code_file(name) {
+        ByName::Code
+    } else if let Some(format) = format_of(name) {
+        ByName::File(format)
+    } else {
+        ByName::Other { may_be_settings: settings_name(name) }
+    }
+}
+
+/// Whether a folder walk opens a file of this name (when it is neither hidden nor ignored), by
+/// the walk's own choice ([`by_name`]). The pre-commit hook's filter
+/// ([`names::hook_files_pattern`]) is tested to match exactly these names.
 pub fn walk_reads(name: &str) -> bool {
-    code::is_code_file(name) || format_of(name).is_some() || settings_name(name)
+    !matches!(by_name(name), ByName::Other { may_be_settings: false })
 }
 
 /// Bounds for hostile input: every file and archive is read within them.
@@ -485,23 +504,20 @@ fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, load
             continue;
         }
         let name = entry.file_name().to_string_lossy();
-        if code::is_code_file(&name) {
-            match read_code(entry.path(), &shown, limits) {
+        match by_name(&name) {
+            ByName::Code => match read_code(entry.path(), &shown, limits) {
                 Ok(text) => {
                     let real = entry.path().canonicalize().unwrap_or_else(|_| entry.path().to_path_buf());
                     loaded.pending.push(code::Pending { arg: loaded.arg, shown, real, text, named: false });
                 }
                 Err(e) => walked_failure(e, loaded),
-            }
-            continue;
-        }
-        match format_of(&name) {
-            Some(format) => {
+            },
+            ByName::File(format) => {
                 if let Err(e) = load_file(entry.path(), &shown, format, Reach::Walked, limits, loaded) {
                     walked_failure(e, loaded);
                 }
             }
-            None => {
+            ByName::Other { .. } => {
                 let reason = other_file(entry.path(), &name, loaded, &shown);
                 loaded.skipped.push(Skipped { path: shown, reason });
             }
