@@ -107,6 +107,17 @@ fn misplaced_json(value: &serde_json::Value) -> Option<Misplaced> {
     }
 }
 
+const AS_SETTINGS: &str = "Entitlement Management settings (--settings)";
+
+/// [`misplaced`] for a file that could not be read as the input it was given as (a Latin-1
+/// export is not UTF-8): its first MiB, undecodable bytes replaced.
+pub fn misplaced_file(path: &Path) -> Option<Misplaced> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).ok()?.take(1 << 20).read_to_end(&mut bytes).ok()?;
+    misplaced(&String::from_utf8_lossy(&bytes))
+}
+
 /// The settings file, or its first problem: see [`load_all`].
 pub fn load(path: &Path) -> Result<Settings, InputError> {
     load_all(path).map_err(first)
@@ -116,7 +127,11 @@ pub fn load(path: &Path) -> Result<Settings, InputError> {
 /// both named in the same run), each with its line where it has one.
 pub fn load_all(path: &Path) -> Result<Settings, Vec<InputError>> {
     let shown = path.display().to_string();
-    let text = super::read_utf8_text(path, &shown, "settings file").map_err(|e| vec![e])?;
+    let text = super::read_utf8_text(path, &shown, "settings file").map_err(|e| {
+        // A Latin-1 cockpit export is not UTF-8: say what it is rather than how it is encoded.
+        let other = misplaced_file(path).filter(|m| *m != Misplaced::Settings);
+        vec![other.map_or(e, |m| InputError::new(&shown, None, m.hint(AS_SETTINGS)))]
+    })?;
     parse_all(&text, &shown, path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
 }
 
@@ -144,7 +159,7 @@ pub fn parse_all(text: &str, shown: &str, json: bool) -> Result<Settings, Vec<In
     parse_settings(text, shown, json).map_err(|errors| match misplaced(text) {
         // Another input given as settings: one line that says what it is, not one per key.
         Some(other) if other != Misplaced::Settings => {
-            vec![InputError::new(shown, None, other.hint("Entitlement Management settings (--settings)"))]
+            vec![InputError::new(shown, None, other.hint(AS_SETTINGS))]
         }
         _ => errors,
     })
