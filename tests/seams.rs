@@ -124,16 +124,15 @@ fn paths_with_configured_targets_say_the_targets_are_not_used() {
     let run = calm(d, &["check", "ex/destinations", "--format", "json", "--report", "markdown=r.md", "--report", "table=r.txt"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stderr.contains("the paths on the command line are audited as one target; the [[target]]s of calm-audit.toml (prod, test) are not used"),
+        run.stderr.contains(
+            "the paths on the command line are audited as one target; the [[target]]s of calm-audit.toml (prod, test) are not used"
+        ),
         "{}",
         run.stderr
     );
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
     let inputs = doc["run"]["inputs"].as_array().unwrap();
-    assert!(
-        inputs.iter().any(|i| i["kind"] == "targets_not_used" && i["source"] == "prod, test of calm-audit.toml"),
-        "{inputs:?}"
-    );
+    assert!(inputs.iter().any(|i| i["kind"] == "targets_not_used" && i["source"] == "prod, test of calm-audit.toml"), "{inputs:?}");
     for file in ["r.md", "r.txt"] {
         assert!(read(&d.join(file)).contains("configured targets not used"), "{file}");
     }
@@ -174,10 +173,7 @@ fn show_config_shows_each_target_with_its_inputs_and_flags_what_is_not_there() {
 fn report_folders_are_created() {
     let dir = workspace("");
     let d = dir.path();
-    let run = calm(
-        d,
-        &["check", "ex/destinations", "--report", "html=reports/2026-01-01/r.html", "-o", "reports/2026-01-01/deep/r.json"],
-    );
+    let run = calm(d, &["check", "ex/destinations", "--report", "html=reports/2026-01-01/r.html", "-o", "reports/2026-01-01/deep/r.json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(read(&d.join("reports/2026-01-01/r.html")).starts_with("<!DOCTYPE html>"));
     assert_eq!(json_file(&d.join("reports/2026-01-01/deep/r.json"))["schema"], "calm-audit-report");
@@ -190,7 +186,9 @@ fn report_folders_are_created() {
 /// Point 7: when the only target failed, no report was written: the night left no evidence.
 #[test]
 fn the_only_target_failing_still_leaves_its_reports() {
-    let dir = workspace("[reports]\njson = \"reports/day/r.json\"\nhtml = \"reports/day/r.html\"\n\n[[target]]\nname = \"prod\"\npaths = [\"ex/destinatons\"]\n");
+    let dir = workspace(
+        "[reports]\njson = \"reports/day/r.json\"\nhtml = \"reports/day/r.html\"\n\n[[target]]\nname = \"prod\"\npaths = [\"ex/destinatons\"]\n",
+    );
     let d = dir.path();
     let run = calm(d, &["check", "--format", "markdown"]);
     assert_eq!(run.code, 2, "no target could be read: {}", run.stderr);
@@ -254,7 +252,8 @@ fn an_input_given_to_the_wrong_flag_is_named_with_the_flag_that_takes_it() {
     let dir = workspace("");
     let d = dir.path();
     std::fs::write(d.join("destination-key.json"), DESTINATION_KEY).unwrap();
-    std::fs::write(d.join("settings.json"), "{\"enable_integration_monitoring\": true, \"enable_business_process_monitoring\": false}").unwrap();
+    std::fs::write(d.join("settings.json"), "{\"enable_integration_monitoring\": true, \"enable_business_process_monitoring\": false}")
+        .unwrap();
     for (args, says, flag) in [
         (&["check", "ex/destinations", "--settings", "ex/destinations/CALM_BPMON.json"][..], "a destination file", "give it as a path"),
         (&["check", "ex/destinations", "--settings", "ex/destinations/calm_legacy.properties"], "a destination file", "give it as a path"),

@@ -475,7 +475,8 @@ fn report_flag(spec: &str) -> Result<(Format, PathBuf), CliError> {
         return Err(CliError::Usage(format!("--report {spec}: expected FORMAT=PATH{hint}")));
     };
     let format = enum_value::<Format>(name).map_err(|e| {
-        let close = Format::value_variants().iter().map(|f| format_name(*f)).find(|f| strsim::jaro_winkler(f, &name.to_ascii_lowercase()) > 0.8);
+        let close =
+            Format::value_variants().iter().map(|f| format_name(*f)).find(|f| strsim::jaro_winkler(f, &name.to_ascii_lowercase()) > 0.8);
         let hint = close.map(|f| format!("; did you mean --report {f}={path}?")).unwrap_or_default();
         CliError::Usage(format!("--report {spec}: {e}{hint}"))
     })?;
@@ -883,7 +884,10 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             )));
         }
     }
-    if flags_name_sources && !targets.is_empty() && let Some(l) = loaded {
+    if flags_name_sources
+        && !targets.is_empty()
+        && let Some(l) = loaded
+    {
         // SPEC §6: the paths are audited as one target, and the run says the targets were not used.
         let names: Vec<&str> = targets.iter().map(|t| t.get_ref().name.as_str()).collect();
         let given = if s.paths.is_empty() { "--destination-key" } else { "the paths" };
@@ -1045,7 +1049,10 @@ impl Resolved {
 
     /// `key: path does not exist` for each file or folder of the configuration that is not there.
     pub fn missing(&self) -> Vec<String> {
-        self.provenance.iter().flat_map(|e| self.missing_paths(e).into_iter().map(move |p| format!("{}: {p} does not exist", e.key))).collect()
+        self.provenance
+            .iter()
+            .flat_map(|e| self.missing_paths(e).into_iter().map(move |p| format!("{}: {p} does not exist", e.key)))
+            .collect()
     }
 
     fn missing_paths(&self, entry: &Entry) -> Vec<String> {

@@ -349,6 +349,25 @@ mod tests {
         assert!(e.message.contains("Entitlement Management settings") && e.message.contains("--settings"), "{e}");
     }
 
+    /// Every key of the file, written with `-` for `_` or in capitals, is named for what it is:
+    /// the class of typo, not one instance.
+    #[test]
+    fn every_key_written_another_way_is_named() {
+        let e = parse("zzzz = 1\n", "calm-audit.toml", PathBuf::new()).err().unwrap();
+        let list = e.message.split_once("expected one of").map(|(_, l)| l.to_owned()).unwrap_or_default();
+        let known: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+        assert!(known.len() > 20, "{e}");
+        for key in known {
+            for written in [key.replace('_', "-"), key.to_ascii_uppercase()] {
+                if written == key {
+                    continue;
+                }
+                let e = parse(&format!("{written} = 1\n"), "calm-audit.toml", PathBuf::new()).err().unwrap();
+                assert!(e.message.contains(&format!("did you mean `{key}`?")), "{written}: {e}");
+            }
+        }
+    }
+
     fn tempfile_dir() -> PathBuf {
         let dir = std::env::temp_dir().join(format!("calm-audit-config-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
