@@ -324,3 +324,72 @@ fn the_readme_install_commands_work_with_an_empty_home() {
         skip::unavailable("man -w calm-audit-check after the README's commands", "man is not installed");
     }
 }
+
+/// The Action's "Audit" step and its input defaults, from `action.yml`.
+fn action() -> (String, Vec<(String, String)>) {
+    use yaml_rust2::YamlLoader;
+    let doc = YamlLoader::load_from_str(&read(&root().join("action.yml"))).expect("action.yml parses");
+    let action = &doc[0];
+    let script = action["runs"]["steps"]
+        .as_vec()
+        .expect("steps")
+        .iter()
+        .find(|s| s["name"].as_str() == Some("Audit"))
+        .and_then(|s| s["run"].as_str())
+        .expect("the Audit step")
+        .to_owned();
+    let defaults = action["inputs"]
+        .as_hash()
+        .expect("inputs")
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), v["default"].as_str()?.to_owned())))
+        .collect();
+    (script, defaults)
+}
+
+/// Points 2 and 3 through the GitHub Action: its `paths` default (`.`) audited a repository with
+/// a `calm-audit.toml` as one landscape, and its `--report sarif=...` dropped the file's reports.
+#[test]
+fn the_action_with_its_defaults_lets_the_configuration_decide() {
+    let (script, defaults) = action();
+    let default = |name: &str| defaults.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    assert_eq!(default("paths"), "", "the configuration decides by default");
+    let run_in = |dir: &Path| {
+        let runner = tempfile::tempdir().unwrap();
+        let mut bash = std::process::Command::new("bash");
+        bash.args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", &script])
+            .current_dir(dir)
+            .env(
+                "PATH",
+                format!("{}:/usr/local/bin:/usr/bin:/bin", Path::new(env!("CARGO_BIN_EXE_calm-audit")).parent().unwrap().display()),
+            )
+            .env("GITHUB_OUTPUT", runner.path().join("output"))
+            .env("GITHUB_STEP_SUMMARY", runner.path().join("summary"))
+            .env("RUNNER_TEMP", runner.path())
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .env_remove("VCAP_SERVICES");
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CALM_AUDIT_")) {
+            bash.env_remove(k);
+        }
+        for (name, value) in &defaults {
+            bash.env(format!("INPUT_{}", name.to_uppercase().replace('-', "_")), value);
+        }
+        let out = bash.output().unwrap();
+        (out.status.code().unwrap_or(-1), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    };
+    let config = "settings = \"ex/settings.toml\"\n\n[reports]\njunit = \"out/calm-audit.junit.xml\"\nmarkdown = \"out/calm-audit.md\"\n\n\
+[[target]]\nname = \"prod\"\npaths = [\"ex/destinations\"]\ncalm_key = \"ex/calm-service-key.txt\"\n";
+    let dir = workspace(config);
+    let (code, log) = run_in(dir.path());
+    assert_eq!(code, 1, "{log}");
+    assert!(!log.contains("not used"), "the targets are audited: {log}");
+    assert!(log.contains("prod"), "{log}");
+    for file in ["calm-audit.sarif", "out/calm-audit.junit.xml", "out/calm-audit.md"] {
+        assert!(dir.path().join(file).is_file(), "{file}: {log}");
+    }
+    // A repository without a configuration is still walked.
+    let bare = workspace("");
+    let (code, log) = run_in(bare.path());
+    assert_eq!(code, 1, "{log}");
+    assert!(bare.path().join("calm-audit.sarif").is_file(), "{log}");
+}
