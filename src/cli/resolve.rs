@@ -1059,3 +1059,56 @@ impl Resolved {
         entry.paths.iter().filter(|p| p.as_os_str() != "-" && !p.exists()).map(|p| p.display().to_string()).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every way of writing one path names one file: `./x`, `a/../x`, `x//`, `./a/./../x`
+    /// spelled at random (seeded, so a failure reproduces) are all refused as one path.
+    #[test]
+    fn one_file_written_many_ways_is_one_path() {
+        let mut seed: u64 = 0x2929_2929;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for _ in 0..200 {
+            let mut spelled = String::new();
+            for part in ["reports", "day", "r.json"] {
+                for _ in 0..next(3) {
+                    spelled.push_str(["./", "zz/../", "reports/../"][usize::try_from(next(3)).unwrap_or(0)]);
+                }
+                spelled.push_str(part);
+                spelled.push_str(if part == "r.json" { "" } else { ["/", "//", "/./"][usize::try_from(next(3)).unwrap_or(0)] });
+            }
+            let reports = vec![(Format::Json, PathBuf::from("reports/day/r.json"))];
+            let clash = distinct_files(&reports, Some((Format::Sarif, &PathBuf::from(&spelled))), None);
+            assert!(clash.is_err(), "{spelled} is reports/day/r.json");
+        }
+        let reports = vec![(Format::Json, PathBuf::from("reports/day/r.json")), (Format::Html, PathBuf::from("reports/day/r.html"))];
+        assert!(distinct_files(&reports, Some((Format::Table, &PathBuf::from("reports/r.json"))), None).is_ok());
+    }
+
+    #[test]
+    fn extensions_name_formats_and_a_bare_path_gets_its_format_suggested() {
+        for (file, format) in [
+            ("a.json", Some(Format::Json)),
+            ("a.SARIF", Some(Format::Sarif)),
+            ("a.xml", Some(Format::Junit)),
+            ("a.md", Some(Format::Markdown)),
+            ("a.html", Some(Format::Html)),
+            ("a.txt", Some(Format::Table)),
+            ("a.pdf", None),
+            ("a", None),
+        ] {
+            assert_eq!(format_of_extension(Path::new(file)), format, "{file}");
+        }
+        let hint = |spec: &str| report_flag(spec).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(hint("out/x.html").ends_with("did you mean --report html=out/x.html?"), "{}", hint("out/x.html"));
+        assert!(hint("x.pdf").contains("FORMAT is one of table, json, sarif, junit, markdown, html"), "{}", hint("x.pdf"));
+        assert!(hint("sarf=x.sarif").contains("did you mean --report sarif=x.sarif?"), "{}", hint("sarf=x.sarif"));
+        assert!(hint("json=").contains("no PATH"), "{}", hint("json="));
+        assert_eq!(report_flag("SARIF=x.sarif").ok().map(|(f, _)| f), Some(Format::Sarif));
+    }
+}
