@@ -136,6 +136,11 @@ fn paths_with_configured_targets_say_the_targets_are_not_used() {
     for file in ["r.md", "r.txt"] {
         assert!(read(&d.join(file)).contains("configured targets not used"), "{file}");
     }
+    // The file's own paths beside its targets are not read, and that is said.
+    std::fs::write(d.join("calm-audit.toml"), format!("paths = [\"ex/destinations\"]\n{TARGETS}")).unwrap();
+    let run = calm(d, &["check", "--show-config"]);
+    assert!(run.stdout.contains("# note: paths of calm-audit.toml is not used: its [[target]]s name their own sources"), "{}", run.stdout);
+    std::fs::write(d.join("calm-audit.toml"), TARGETS).unwrap();
     // Without paths the targets are audited, and nothing is said about them.
     std::fs::create_dir_all(d.join("exports/test-us10")).unwrap();
     std::fs::copy(d.join("ex/destinations/CALM_BPMON.json"), d.join("exports/test-us10/CALM_BPMON.json")).unwrap();
@@ -229,6 +234,15 @@ fn the_output_file_extension_says_the_format() {
     let run = calm(d, &["check", "ex/destinations", "--format", "table", "-o", "t.html"]);
     assert!(run.stderr.contains("format table (command line) is written to t.html, whose extension says html"), "{}", run.stderr);
     assert!(!read(&d.join("t.html")).starts_with("<!DOCTYPE"));
+    // A format of the environment gives way to the extension of --output, and is named.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_calm-audit"));
+    let out = cmd.current_dir(d).args(["check", "ex/destinations", "-o", "e.html"]).env("CALM_AUDIT_FORMAT", "json").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("e.html is written as html (its extension); format json (environment CALM_AUDIT_FORMAT) is not used"),
+        "{stderr}"
+    );
+    assert!(read(&d.join("e.html")).starts_with("<!DOCTYPE html>"));
     // Format names are case-insensitive, everywhere.
     let run = calm(d, &["check", "ex/destinations", "--format", "JSON", "--fail-on", "Never"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -284,6 +284,14 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
         let from = b.provenance.last().map(|e| e.source.clone()).unwrap_or(Source::Default);
         match output.as_ref().and_then(|(path, source)| format_of_extension(path).map(|f| (f, path, source))) {
             Some((by_name, path, output_source)) if by_name != chosen && rank(output_source) > rank(&from) => {
+                if from != Source::Default {
+                    b.notices.push(format!(
+                        "{} is written as {} (its extension); format {} ({from}) is not used for it",
+                        path.display(),
+                        format_name(by_name),
+                        format_name(chosen)
+                    ));
+                }
                 if let Some(entry) = b.provenance.last_mut() {
                     entry.value = format_name(by_name);
                     entry.source = Source::Extension(path.display().to_string());
@@ -933,6 +941,22 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
         }]);
     }
     let Some(l) = loaded else { return Ok(Vec::new()) };
+    // The file's own sources beside its targets would be dropped without a word: said instead.
+    let unused: Vec<&str> = [
+        ("paths", file.and_then(|f| f.paths.as_ref()).is_some_and(|p| !p.is_empty())),
+        ("destination_key", file.and_then(|f| f.destination_key.as_ref()).is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, set)| set.then_some(key))
+    .collect();
+    if !unused.is_empty() {
+        b.notices.push(format!(
+            "{} of {} {} not used: its [[target]]s name their own sources (give each target its paths or destination_key)",
+            unused.join(" and "),
+            l.shown,
+            if unused.len() == 1 { "is" } else { "are" }
+        ));
+    }
     let mut names = Vec::new();
     let mut out = Vec::new();
     for spanned in targets {
