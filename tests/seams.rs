@@ -277,6 +277,9 @@ fn an_input_given_to_the_wrong_flag_is_named_with_the_flag_that_takes_it() {
         (&["check", "ex/destinations", "--calm-key", "ex/destinations/CALM_BPMON.json"], "a destination file", "give it as a path"),
         (&["check", "ex/destinations", "--calm-key", "destination-key.json"], "a Destination service key", "--destination-key"),
         (&["check", "--config", "ex/settings.toml"], "Entitlement Management settings", "--settings"),
+        (&["check", "--destination-key", "ex/calm-service-key.txt"], "a SAP Cloud ALM service key", "--calm-key"),
+        (&["check", "--destination-key", "ex/settings.toml"], "Entitlement Management settings", "--settings"),
+        (&["check", "--destination-key", "ex/destinations/CALM_BPMON.json"], "a destination file", "give it as a path"),
     ] {
         let run = calm(d, args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
