@@ -156,7 +156,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
             .map_err(|e| match args.destination_key.as_deref().and_then(|p| Some((p, settings::misplaced_file(p)?))) {
                 // Another input given as the Destination service key: what it is, and its flag.
                 Some((path, other)) if other != settings::Misplaced::DestinationKey => {
-                    InputError::new(&path.display().to_string(), None, other.hint("a Destination service key (--destination-key)"))
+                    InputError::new(path.display().to_string(), None, other.hint("a Destination service key (--destination-key)"))
                 }
                 _ => e,
             })?;
