@@ -118,13 +118,24 @@ fn the_workflow_builds_with_the_command_ci_runs_for_the_host() {
     let workflow = YamlLoader::load_from_str(&read(".github/workflows/release.yml")).expect("release.yml parses");
     let workflow = &workflow[0];
     let build = &workflow["jobs"]["build"];
-    let targets: Vec<&str> = build["strategy"]["matrix"]["include"].as_vec().expect("matrix").iter().filter_map(|e| e["target"].as_str()).collect();
+    let targets: Vec<&str> =
+        build["strategy"]["matrix"]["include"].as_vec().expect("matrix").iter().filter_map(|e| e["target"].as_str()).collect();
     assert_eq!(
         targets,
-        ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-apple-darwin", "aarch64-apple-darwin", "x86_64-pc-windows-msvc"]
+        [
+            "x86_64-unknown-linux-musl",
+            "aarch64-unknown-linux-musl",
+            "x86_64-apple-darwin",
+            "aarch64-apple-darwin",
+            "x86_64-pc-windows-msvc"
+        ]
     );
     let runs: String = build["steps"].as_vec().expect("steps").iter().filter_map(|s| s["run"].as_str()).collect();
-    for script in ["bash .github/scripts/build.sh \"$TARGET\"", "bash .github/scripts/package.sh \"$TARGET\" \"$DIR\" dist", "bash .github/scripts/wheel.sh dist/wheels \"$TARGET\""] {
+    for script in [
+        "bash .github/scripts/build.sh \"$TARGET\"",
+        "bash .github/scripts/package.sh \"$TARGET\" \"$DIR\" dist",
+        "bash .github/scripts/wheel.sh dist/wheels \"$TARGET\"",
+    ] {
         assert!(runs.contains(script), "the release workflow runs `{script}`");
     }
     let on_tags = workflow["on"]["push"]["tags"].as_vec().is_some_and(|t| !t.is_empty());
@@ -170,11 +181,17 @@ fn the_release_archive_of_the_host_build_holds_a_binary_that_runs_and_its_checks
     assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), format!("calm-audit {VERSION}"));
 }
 
+/// Path -> (HTTP status, body) of the fake release server.
+type Files = Arc<Mutex<HashMap<String, (u16, Vec<u8>)>>>;
+
+/// A checksum file made from (archive name, archive bytes).
+type SumsOf = fn(&str, &[u8]) -> String;
+
 /// A release server on 127.0.0.1: GET of a known path answers its status and body, anything
 /// else 404; every path asked is recorded.
 struct FakeRelease {
     base: String,
-    files: Arc<Mutex<HashMap<String, (u16, Vec<u8>)>>>,
+    files: Files,
     asked: Arc<Mutex<Vec<String>>>,
 }
 
@@ -182,7 +199,7 @@ impl FakeRelease {
     fn start() -> FakeRelease {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
         let base = format!("http://{}/releases/download", listener.local_addr().expect("address"));
-        let files: Arc<Mutex<HashMap<String, (u16, Vec<u8>)>>> = Arc::default();
+        let files: Files = Arc::default();
         let asked: Arc<Mutex<Vec<String>>> = Arc::default();
         let (f, a) = (Arc::clone(&files), Arc::clone(&asked));
         std::thread::spawn(move || {
@@ -249,7 +266,8 @@ fn release_target() -> Option<&'static str> {
 fn fake_archive(target: &str, mark: &Path) -> (String, Vec<u8>) {
     let bin = tempfile::tempdir().expect("temp dir");
     let exe = bin.path().join("calm-audit");
-    std::fs::write(&exe, format!("#!/bin/sh\ntouch '{}'\necho \"calm-audit {VERSION} (fake release)\"\n", mark.display())).expect("fake binary");
+    std::fs::write(&exe, format!("#!/bin/sh\ntouch '{}'\necho \"calm-audit {VERSION} (fake release)\"\n", mark.display()))
+        .expect("fake binary");
     let out = tempfile::tempdir().expect("temp dir");
     let run = Command::new("bash")
         .arg(root().join(".github/scripts/package.sh"))
@@ -364,12 +382,15 @@ fn the_action_installs_the_release_binary_when_its_checksum_is_right() {
     assert!(!mark.exists(), "the install step never runs the binary");
     let version = Command::new(run.installed()).output().expect("the installed binary runs");
     assert!(String::from_utf8_lossy(&version.stdout).contains("(fake release)"));
-    assert_eq!(server.asked(), [format!("/releases/download/v{VERSION}/calm-audit-{VERSION}-sha256sums.txt"), format!("/releases/download/v{VERSION}/{name}")]);
+    assert_eq!(
+        server.asked(),
+        [format!("/releases/download/v{VERSION}/calm-audit-{VERSION}-sha256sums.txt"), format!("/releases/download/v{VERSION}/{name}")]
+    );
 }
 
 #[test]
 fn a_wrong_or_missing_checksum_fails_the_step_and_nothing_is_installed_or_run() {
-    let cases: [(&str, fn(&str, &[u8]) -> String, &str); 4] = [
+    let cases: [(&str, SumsOf, &str); 4] = [
         ("a wrong digest", |name, _| format!("{}  {name}\n", sha256_hex(b"another file")), "SHA-256 mismatch"),
         ("no line for the archive", |_, bytes| format!("{}  calm-audit-{VERSION}-riscv64.tar.gz\n", sha256_hex(bytes)), "lists no SHA-256"),
         ("a digest that is no digest", |name, _| format!("not-a-digest  {name}\n"), "is not a SHA-256"),
@@ -472,7 +493,28 @@ fn the_version_comes_from_the_action_folder_when_github_gives_no_ref() {
 fn minimal_path(dir: &Path, downloaders: &[&str]) -> Option<PathBuf> {
     let bin = dir.join("minimal-bin");
     std::fs::create_dir_all(&bin).ok()?;
-    let tools = ["bash", "sh", "sed", "head", "cut", "awk", "mktemp", "rm", "mkdir", "tar", "gzip", "cp", "chmod", "mv", "sha256sum", "uname", "cat", "dirname", "tr", "tail"];
+    let tools = [
+        "bash",
+        "sh",
+        "sed",
+        "head",
+        "cut",
+        "awk",
+        "mktemp",
+        "rm",
+        "mkdir",
+        "tar",
+        "gzip",
+        "cp",
+        "chmod",
+        "mv",
+        "sha256sum",
+        "uname",
+        "cat",
+        "dirname",
+        "tr",
+        "tail",
+    ];
     for tool in tools.iter().chain(downloaders) {
         let found = on_path(tool)?;
         std::os::unix::fs::symlink(&found, bin.join(tool)).ok()?;
@@ -585,10 +627,12 @@ fn the_docs_hook_is_the_published_hook_with_the_wheel_of_this_version() {
     let hook = &config[0]["repos"][0]["hooks"][0];
     assert_eq!(config[0]["repos"][0]["repo"].as_str(), Some("local"));
     assert_eq!(hook["language"].as_str(), Some("python"));
-    let deps: Vec<&str> = hook["additional_dependencies"].as_vec().expect("additional_dependencies").iter().filter_map(Yaml::as_str).collect();
+    let deps: Vec<&str> =
+        hook["additional_dependencies"].as_vec().expect("additional_dependencies").iter().filter_map(Yaml::as_str).collect();
     assert_eq!(deps, [format!("calm-audit=={VERSION}")], "the docs pin the version of Cargo.toml");
     let published = YamlLoader::load_from_str(&read(".pre-commit-hooks.yaml")).expect(".pre-commit-hooks.yaml");
-    let published = published[0].as_vec().expect("hooks").iter().find(|h| h["id"].as_str() == Some("calm-audit")).expect("hook calm-audit").clone();
+    let published =
+        published[0].as_vec().expect("hooks").iter().find(|h| h["id"].as_str() == Some("calm-audit")).expect("hook calm-audit").clone();
     for key in ["entry", "files", "pass_filenames", "require_serial", "types", "name"] {
         assert_eq!(hook[key], published[key], "`{key}` as in .pre-commit-hooks.yaml");
     }
@@ -616,9 +660,13 @@ fn the_docs_hook_from_the_wheel_starts_in_seconds_and_refuses_a_broken_export() 
     }
     let home = tempfile::tempdir().expect("temp dir");
     // calm-audit is not on PATH: the hook must bring its own.
-    let path = std::env::join_paths(pre_commit.parent().into_iter().map(Path::to_path_buf).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).filter(|d| !d.join("calm-audit").exists()),
-    ))
+    let path = std::env::join_paths(
+        pre_commit
+            .parent()
+            .into_iter()
+            .map(Path::to_path_buf)
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).filter(|d| !d.join("calm-audit").exists())),
+    )
     .expect("PATH");
     let attempt = |files: &[(&str, &str)]| {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -649,7 +697,10 @@ fn the_docs_hook_from_the_wheel_starts_in_seconds_and_refuses_a_broken_export() 
     let (ok, log, first) = attempt(&[("CALM_LEGACY.properties", "examples/destinations/calm_legacy.properties")]);
     assert!(!ok, "a broken export fails the hook:\n{log}");
     assert!(log.contains("Installing environment for local"), "the first run installs the wheel: {log}");
-    assert!(log.contains("Failed") && log.contains("CALM004 destination-url-trailing-slash") && log.contains("CALM019"), "a broken export is refused:\n{log}");
+    assert!(
+        log.contains("Failed") && log.contains("CALM004 destination-url-trailing-slash") && log.contains("CALM019"),
+        "a broken export is refused:\n{log}"
+    );
     assert!(first < Duration::from_secs(120), "the first run took {first:?}: no compiling");
     let (ok, log, _) = attempt(&[("CALM_BPMON.properties", "tests/fixtures/good/CALM_BPMON.properties")]);
     assert!(ok && log.contains("Passed"), "a good destination passes:\n{log}");
@@ -740,7 +791,10 @@ fn the_container_image_is_static_minimal_non_root_with_calm_audit_as_entrypoint(
     let ignore = read(".dockerignore");
     assert!(ignore.lines().any(|l| l.trim() == "target/"), "the build output stays out of the context");
     let install = read("docs/install.md");
-    assert!(install.lines().any(|l| l.contains("docker run") && l.contains(":ro") && l.contains("calm-audit check")), "docs/install.md runs the image on a read-only repository");
+    assert!(
+        install.lines().any(|l| l.contains("docker run") && l.contains(":ro") && l.contains("calm-audit check")),
+        "docs/install.md runs the image on a read-only repository"
+    );
 
     match ci_tool("hadolint") {
         Ok(hadolint) => {
