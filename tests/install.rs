@@ -390,11 +390,16 @@ fn the_action_installs_the_release_binary_when_its_checksum_is_right() {
 
 #[test]
 fn a_wrong_or_missing_checksum_fails_the_step_and_nothing_is_installed_or_run() {
-    let cases: [(&str, SumsOf, &str); 4] = [
+    let cases: [(&str, SumsOf, &str); 5] = [
         ("a wrong digest", |name, _| format!("{}  {name}\n", sha256_hex(b"another file")), "SHA-256 mismatch"),
         ("no line for the archive", |_, bytes| format!("{}  calm-audit-{VERSION}-riscv64.tar.gz\n", sha256_hex(bytes)), "lists no SHA-256"),
         ("a digest that is no digest", |name, _| format!("not-a-digest  {name}\n"), "is not a SHA-256"),
         ("an empty checksum file", |_, _| String::new(), "lists no SHA-256"),
+        (
+            "two digests for the archive",
+            |name, bytes| format!("{}  {name}\n{}  {name}\n", sha256_hex(bytes), "3".repeat(64)),
+            "more than one SHA-256",
+        ),
     ];
     for (what, sums, says) in cases {
         let Some((server, _, _, mark, _marks)) = release_with(sums) else {
@@ -418,6 +423,18 @@ fn a_wrong_or_missing_checksum_fails_the_step_and_nothing_is_installed_or_run() 
     assert_ne!(run.code, 0, "{}", run.log);
     assert!(run.log.contains("SHA-256 mismatch") && run.log.contains("never run"), "{}", run.log);
     assert!(!run.installed().exists() && !mark.exists() && run.cargo.is_empty());
+}
+
+#[test]
+fn a_checksum_file_written_on_windows_or_in_capitals_is_read_as_sha256sum_would() {
+    let Some((server, _, _, _, _marks)) =
+        release_with(|name, bytes| format!("{}  {name}\r\n{}  other.zip\r\n", sha256_hex(bytes).to_uppercase(), "4".repeat(64)))
+    else {
+        return;
+    };
+    let run = install(&root(), &format!("v{VERSION}"), &server.base, None);
+    assert_eq!(run.code, 0, "{}", run.log);
+    assert!(run.output.contains("source=release") && run.installed().is_file(), "{}", run.log);
 }
 
 #[test]

@@ -180,8 +180,11 @@ case "$status" in
     ;;
   *) fail "could not download $url/$sums: $why" ;;
 esac
-expected=$(awk -v name="$archive" '$2 == name || $2 == "*" name { print tolower($1); exit }' "$work/$sums")
+# Lines of sha256sum (a `*` marks binary mode; CR of a file written on Windows dropped). Two
+# different digests for one archive are a broken checksum file, not a choice.
+expected=$(awk -v name="$archive" '{ sub(/\r$/, "") } ($2 == name || $2 == "*" name) && !seen[tolower($1)]++ { print tolower($1) }' "$work/$sums")
 [ -n "$expected" ] || fail "the release v$version lists no SHA-256 for $archive in $sums: nothing installed"
+case "$expected" in *$'\n'*) fail "$sums gives $archive more than one SHA-256: nothing installed" ;; esac
 case "$expected" in
   *[!0-9a-f]*) fail "the SHA-256 of $archive in $sums is not a SHA-256: nothing installed" ;;
 esac
