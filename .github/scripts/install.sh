@@ -48,7 +48,7 @@ if [ -z "$ref" ] || [ -z "$repository" ]; then
   esac
 fi
 
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$action_path/Cargo.toml" | head -n 1)
+version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' "$action_path/Cargo.toml" | head -n 1)
 [ -n "$version" ] || fail "no version in $action_path/Cargo.toml"
 
 # The release is this very code when the ref is its tag or an alias that the version extends

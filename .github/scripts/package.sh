@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 target=${1:?usage: package.sh TARGET BIN_DIR OUT_DIR}
 bin_dir=${2:?usage: package.sh TARGET BIN_DIR OUT_DIR}
 out=${3:?usage: package.sh TARGET BIN_DIR OUT_DIR}
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+version=$(sed -n 's/^version = "\([^"]*\)".*/\1/p' Cargo.toml | head -n 1)
 [ -n "$version" ] || { echo "package.sh: no version in Cargo.toml" >&2; exit 1; }
 exe=calm-audit
 case "$target" in *-windows-*) exe=calm-audit.exe ;; esac
