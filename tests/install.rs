@@ -349,7 +349,10 @@ fn install_with(action_path: &Path, action_ref: &str, base: &str, path: Option<&
 /// A release of this version for this machine on a fake server: (server, archive name,
 /// archive bytes, the mark its binary leaves when run, the mark's folder).
 fn release_with(sums: impl Fn(&str, &[u8]) -> String) -> Option<(FakeRelease, String, Vec<u8>, PathBuf, tempfile::TempDir)> {
-    let target = release_target()?;
+    let Some(target) = release_target() else {
+        unavailable("the Action's install script against a fake release", "the release has no build for this platform");
+        return None;
+    };
     let marks = tempfile::tempdir().expect("temp dir");
     let mark = marks.path().join("ran");
     let (name, bytes) = fake_archive(target, &mark);
@@ -482,7 +485,9 @@ fn without_a_release_it_builds_with_cargo_install_locked_and_says_so() {
 
     // Without cargo either, the step fails and says what to do.
     let bare = tempfile::tempdir().expect("temp dir");
-    let Some(path) = minimal_path(bare.path(), &["curl"]) else { return };
+    let Some(path) = minimal_path(bare.path(), &["curl"]) else {
+        return unavailable("the install script without cargo", "a tool of the minimal PATH is not installed");
+    };
     let run = install_with(&root(), "main", &server.base, Some(&path), false);
     assert_ne!(run.code, 0, "{}", run.log);
     assert!(run.log.contains("no cargo on PATH"), "{}", run.log);
