@@ -826,3 +826,91 @@ fn the_container_image_is_static_minimal_non_root_with_calm_audit_as_entrypoint(
         Err(why) => unavailable("hadolint over the Dockerfile", &why),
     }
 }
+
+#[test]
+fn the_action_runs_the_install_script_with_its_ref_and_caches_only_a_cargo_build() {
+    let action = YamlLoader::load_from_str(&read("action.yml")).expect("action.yml parses");
+    let steps = action[0]["runs"]["steps"].as_vec().expect("steps").clone();
+    let position = |name: &str| steps.iter().position(|s| s["name"].as_str() == Some(name)).unwrap_or_else(|| panic!("step {name}"));
+    let install = &steps[position("Install calm-audit")];
+    assert_eq!(install["id"].as_str(), Some("install"));
+    assert_eq!(install["env"]["ACTION_REF"].as_str(), Some("${{ github.action_ref }}"));
+    assert_eq!(install["env"]["ACTION_REPOSITORY"].as_str(), Some("${{ github.action_repository }}"));
+    assert_eq!(install["env"]["ROOT"].as_str(), Some("${{ steps.version.outputs.root }}"));
+    // No step builds with cargo but the install script, and only its cargo build is cached.
+    for step in &steps {
+        let run = step["run"].as_str().unwrap_or_default();
+        assert!(!run.contains("cargo "), "a step other than the install script runs cargo: {run}");
+    }
+    let save = &steps[position("Cache calm-audit built from source")];
+    assert_eq!(save["uses"].as_str(), Some("actions/cache/save@v4"));
+    assert_eq!(save["if"].as_str(), Some("steps.install.outputs.source == 'cargo'"));
+    assert!(position("Restore a calm-audit built from source") < position("Install calm-audit"));
+    assert!(position("Install calm-audit") < position("Cache calm-audit built from source"));
+
+    // The step's own script, run as the runner runs it, installs from the fake release.
+    let Some((server, _, _, mark, _marks)) = release_with(right_sums) else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = dir.path().join("output");
+    let out = Command::new("bash")
+        .args(["--noprofile", "--norc", "-e", "-o", "pipefail", "-c", install["run"].as_str().expect("run")])
+        .env("GITHUB_ACTION_PATH", root())
+        .env("ACTION_REF", format!("v{VERSION}"))
+        .env("ACTION_REPOSITORY", "your-org/calm-audit")
+        .env("ROOT", dir.path().join("root"))
+        .env("GITHUB_OUTPUT", &output)
+        .env("RUNNER_TEMP", dir.path())
+        .env("CALM_AUDIT_RELEASE_URL", &server.base)
+        .env("NO_PROXY", "127.0.0.1")
+        .env_remove("http_proxy")
+        .env_remove("HTTP_PROXY")
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{}", log_of(&out));
+    assert!(std::fs::read_to_string(&output).unwrap_or_default().contains("source=release"));
+    assert!(dir.path().join("root/bin/calm-audit").is_file() && !mark.exists());
+}
+
+#[test]
+fn the_default_release_server_is_the_github_releases_of_the_actions_repository() {
+    if release_target().is_none() {
+        return unavailable("the default release server", "the release has no build for this platform");
+    }
+    // A fake curl answers 404 and records the URL it was given: nothing leaves the machine.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let urls = dir.path().join("urls");
+    std::fs::write(
+        bin.join("curl"),
+        format!("#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in http*) echo \"$a\" >> '{}';; esac; done\nprintf 404\n", urls.display()),
+    )
+    .expect("fake curl");
+    std::fs::write(bin.join("cargo"), "#!/bin/sh\nexit 0\n").expect("fake cargo");
+    let chmod = Command::new("chmod").arg("+x").arg(bin.join("curl")).arg(bin.join("cargo")).status().expect("chmod");
+    assert!(chmod.success());
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())))
+        .expect("PATH");
+    // The runner's checkout of `uses: some-org/calm-audit@vVERSION`, github.action_ref and
+    // github.action_repository left empty as composite Actions sometimes get them.
+    let checkout = dir.path().join(format!("_actions/some-org/calm-audit/v{VERSION}"));
+    std::fs::create_dir_all(&checkout).expect("checkout");
+    std::fs::copy(root().join("Cargo.toml"), checkout.join("Cargo.toml")).expect("Cargo.toml");
+    let out = Command::new("bash")
+        .arg(root().join(".github/scripts/install.sh"))
+        .env("PATH", path)
+        .env("GITHUB_ACTION_PATH", &checkout)
+        .env("ACTION_REF", "")
+        .env("ACTION_REPOSITORY", "")
+        .env("ROOT", dir.path().join("root"))
+        .env_remove("CALM_AUDIT_RELEASE_URL")
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{}", log_of(&out));
+    let asked = std::fs::read_to_string(&urls).expect("curl was asked");
+    assert_eq!(
+        asked.trim(),
+        format!("https://github.com/some-org/calm-audit/releases/download/v{VERSION}/calm-audit-{VERSION}-sha256sums.txt")
+    );
+    assert!(log_of(&out).contains("cargo install --locked"), "{}", log_of(&out));
+}
