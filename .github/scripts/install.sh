@@ -142,6 +142,7 @@ from_source() {
     output source=cache
     return 0
   fi
+  printf '::notice title=calm-audit install::%s\n' "$1: building calm-audit $version from source with cargo install --locked"
   say "$1; building calm-audit $version from the Action's source with cargo install --locked (this takes minutes; a release tag such as @v$version downloads a binary instead)"
   command -v cargo >/dev/null 2>&1 \
     || fail "no release to download ($1) and no cargo on PATH to build one: use the Action at a release tag, or install Rust before this step"
