@@ -914,3 +914,19 @@ fn the_default_release_server_is_the_github_releases_of_the_actions_repository()
     );
     assert!(log_of(&out).contains("cargo install --locked"), "{}", log_of(&out));
 }
+
+#[test]
+fn the_docs_use_the_action_at_the_release_tag_of_this_version() {
+    // At a release tag the Action downloads; at a branch it compiles: the docs show the fast way.
+    for doc in ["README.md", "docs/ci.md"] {
+        let text = read(doc);
+        let uses: Vec<&str> = text.lines().filter_map(|l| l.split_once("uses: your-org/calm-audit@").map(|(_, r)| r)).collect();
+        assert!(!uses.is_empty(), "{doc} uses the Action");
+        for at in uses {
+            assert!(
+                at.starts_with(&format!("v{VERSION} ")) || at == format!("v{VERSION}"),
+                "{doc}: the Action at `{at}`, not at v{VERSION}"
+            );
+        }
+    }
+}
