@@ -167,13 +167,8 @@ impl Rng {
     /// A secret of 1 to 200 characters drawn from every printable class: letters, digits,
     /// punctuation that every format escapes (`<>&"'|\`/*_[]`), spaces, and non-ASCII.
     fn secret(&mut self) -> String {
-        const CLASSES: [&str; 5] = [
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-            "0123456789",
-            "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
-            " ",
-            "éßøΩЖ漢字€",
-        ];
+        const CLASSES: [&str; 5] =
+            ["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "0123456789", "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", " ", "éßøΩЖ漢字€"];
         let len = match self.below(4) {
             0 => 1 + self.below(8),
             1 => 8 + self.below(40),
@@ -231,7 +226,11 @@ fn random_secrets_in_every_field_never_leave_in_a_piece() {
             }
             texts.extend(run(d, &args, columns));
         }
-        texts.extend(run(d, &["check", "dest.json", "--calm-key", "key.txt", "--report", "html=out/r.html", "--report", "markdown=out/r.md"], 80));
+        texts.extend(run(
+            d,
+            &["check", "dest.json", "--calm-key", "key.txt", "--report", "html=out/r.html", "--report", "markdown=out/r.md"],
+            80,
+        ));
         // Pieces of six characters: a shorter piece may be ordinary text of any report.
         let long = |secrets: &[String]| -> Vec<String> { secrets.iter().filter(|s| s.trim().chars().count() >= 6).cloned().collect() };
         let mut check = std::panic::catch_unwind(|| assert_no_piece(&texts, &long(&secrets), 6));
@@ -271,7 +270,8 @@ fn names_of_an_html5_project_are_shown_and_its_secrets_masked_in_every_format() 
         let out = run(d, &["check", "repo", "--format", format, "--all-results"], 120);
         let all: String = out.iter().map(|(_, t)| t.as_str()).collect();
         // SARIF and JUnit hold results only and Markdown counts the destinations out of scope.
-        let names: &[&str] = if matches!(format, "sarif" | "junit" | "markdown") { &[] } else { &["sap-btp-sapui5_repo_host", "sap-btp-sapui5_uaa"] };
+        let names: &[&str] =
+            if matches!(format, "sarif" | "junit" | "markdown") { &[] } else { &["sap-btp-sapui5_repo_host", "sap-btp-sapui5_uaa"] };
         for name in names {
             // HTML may offer line-break opportunities inside a long name.
             assert!(all.replace("<wbr>", "").contains(name), "{format}: {name} is not shown as written");

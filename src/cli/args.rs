@@ -52,14 +52,16 @@ impl Required {
 pub struct CheckArgs {
     #[command(flatten)]
     pub sources: SourceArgs,
-    /// Report format on standard output [default: table; env CALM_AUDIT_FORMAT].
-    #[arg(long, value_enum)]
+    /// Report format on standard output, or of --output's file [default: the extension of
+    /// --output (.json, .sarif, .xml JUnit, .md, .html, .txt table), else table; env CALM_AUDIT_FORMAT].
+    #[arg(long, value_enum, ignore_case = true)]
     pub format: Option<Format>,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (its folder is created); its
+    /// extension says the format when --format is not given.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Lowest severity of a failure that makes the exit code 1 [default: error; env CALM_AUDIT_FAIL_ON].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub fail_on: Option<FailOn>,
     /// Also show pass and not_applicable results in the table, Markdown and SARIF (JSON always has all).
     #[arg(long)]
@@ -95,7 +97,9 @@ pub struct CheckArgs {
     /// Include waived results in SARIF, with suppressions (left out by default).
     #[arg(long)]
     pub sarif_waived: bool,
-    /// Also write FORMAT to PATH (repeatable): --report sarif=out.sarif --report junit=out.xml.
+    /// Also write FORMAT to PATH (repeatable; its folder is created): --report sarif=out.sarif
+    /// --report junit=out.xml. Adds to the configuration's [reports], replacing only its report
+    /// of the same format.
     #[arg(long, value_name = "FORMAT=PATH")]
     pub report: Vec<String>,
     /// Judge every in-scope destination by this profile instead of recognising its purpose
@@ -104,7 +108,7 @@ pub struct CheckArgs {
     pub profile: Option<String>,
     /// Refuse a partial audit: exit 2 when one of these inputs is not given (comma-separated,
     /// repeatable; env CALM_AUDIT_REQUIRE).
-    #[arg(long, value_enum, value_name = "INPUT", value_delimiter = ',')]
+    #[arg(long, value_enum, ignore_case = true, value_name = "INPUT", value_delimiter = ',')]
     pub require: Vec<Required>,
     /// Warn (CALM063) about certificates that expire within N days of the run's date
     /// [default: 30; env CALM_AUDIT_EXPIRY_DAYS].

@@ -32,7 +32,8 @@ struct TargetOutcome {
 pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let r = resolve(&args)?;
     if args.show_config {
-        return Ok(Output { stdout: r.describe(), stderr: Vec::new(), exit: Exit::Clean, stream: None });
+        let stderr = r.missing().into_iter().map(|m| format!("warning: {m}")).collect();
+        return Ok(Output { stdout: r.describe(), stderr, exit: Exit::Clean, stream: None });
     }
     // The run starts at its instant (resolve refused a malformed CALM_AUDIT_TODAY or
     // SOURCE_DATE_EPOCH), fixed for byte-identical reports when either is set.
@@ -43,13 +44,14 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     // SOURCE_DATE_EPOCH for tests and reproducible reports.
     let today = crate::clock::date(r.clock.now);
 
-    let outcomes = run_targets(&r)?;
+    let (outcomes, none_read) = run_targets(&r)?;
     let several = r.runs.len() > 1 || r.runs.iter().any(|s| s.name.is_some());
     let catalog = Catalog::builtin();
     let mut findings = Vec::new();
     let mut failures = Vec::new();
     let mut targets = Vec::new();
-    let mut stderr = Vec::new();
+    // How flags, environment and file were merged comes first: it says what the run is.
+    let mut stderr: Vec<String> = r.notices.iter().map(|n| format!("note: {n}")).collect();
     let mut coverage = Coverage::default();
     let mut not_audited = Vec::new();
     let mut inputs = Vec::new();
@@ -129,7 +131,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     };
     // The run's start is its instant; its end the clock's, unless a variable fixed the times.
     let ended = if fixed { started } else { crate::clock::now_secs().max(started) };
-    let run = RunInfo {
+    let mut run = RunInfo {
         started: crate::clock::rfc3339(started),
         ended: crate::clock::rfc3339(ended),
         time_source: crate::clock::time_source(),
@@ -137,6 +139,9 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         catalog_version: crate::rules::catalog_version(),
         inputs,
     };
+    if let Some(not_used) = &r.targets_not_used {
+        run.inputs.push(InputUsed { kind: InputKind::TargetsNotUsed, source: not_used.clone(), target: None });
+    }
     certificates.sort_by(|a: &CertificateRow, b| a.order_key().cmp(&b.order_key()));
     let mut report =
         Report { catalog, findings, coverage, failures, options, targets, waiver_notes, baseline, not_audited, certificates, run, partial };
@@ -188,7 +193,15 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     if !unwritten.is_empty() {
         return Err(CliError::Usage(unwritten.join("\n")));
     }
-    let exit = exit_for(&report);
+    // No target could be read: the reports above say so (the night leaves its evidence), and
+    // the run is still an input error (SPEC §8).
+    let exit = match none_read {
+        Some(why) => {
+            stderr.extend(why.lines().map(|l| format!("error: {l}")));
+            Exit::Usage
+        }
+        None => exit_for(&report),
+    };
     report.options.color = color;
     // Standard output gets the report after the notes, written by the caller as it is produced.
     let format = r.format;
@@ -293,8 +306,9 @@ fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
 /// target as soon as they finish one (a slow subaccount holds up only its own worker). A target
 /// that cannot be read (a mistyped path, a key that is not there) is reported as such and never
 /// stops the others (SPEC §6); only when no target could be read at all is the run an input
-/// error (exit 2), naming every target and why.
-fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
+/// error (exit 2), naming every target and why: that text comes with the outcomes, so that the
+/// reports are written all the same.
+fn run_targets(r: &Resolved) -> Result<(Vec<TargetOutcome>, Option<String>), CliError> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     // One run without targets (the usual one): audited on this thread, and what cannot be read
@@ -303,7 +317,7 @@ fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
     if let [spec] = r.runs.as_slice()
         && spec.name.is_none()
     {
-        return Ok(vec![audit_target(spec, r)?]);
+        return Ok((vec![audit_target(spec, r)?], None));
     }
     let next = AtomicUsize::new(0);
     let slots: Vec<Mutex<Option<TargetOutcome>>> = r.runs.iter().map(|_| Mutex::new(None)).collect();
@@ -335,6 +349,7 @@ fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
                 .unwrap_or_else(|| failed_target(spec, &CliError::Usage("it was not audited".into())))
         })
         .collect();
+    let mut none_read = None;
     if outcomes.iter().all(|o| o.error.is_some()) {
         let lines: Vec<String> = outcomes
             .iter()
@@ -343,9 +358,9 @@ fn run_targets(r: &Resolved) -> Result<Vec<TargetOutcome>, CliError> {
                 format!("target {}{at}: {}", o.name.as_deref().unwrap_or_default(), o.error.as_deref().unwrap_or_default())
             })
             .collect();
-        return Err(CliError::Usage(lines.join("\n")));
+        none_read = Some(lines.join("\n"));
     }
-    Ok(outcomes)
+    Ok((outcomes, none_read))
 }
 
 /// A target that could not be read at all: named, with where it is configured and why.

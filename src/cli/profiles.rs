@@ -8,7 +8,7 @@ use crate::rules::Profiles;
 #[derive(Args, Debug)]
 pub struct ProfilesArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "table")]
     pub format: CatalogFormat,
 }
 

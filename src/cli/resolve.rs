@@ -23,6 +23,10 @@ pub enum Source {
     Env(&'static str),
     /// `calm-audit.toml:12`
     File(String),
+    /// The extension of the report file of `--output` (or `output =`).
+    Extension(String),
+    /// A `[[target]]` that does not set it takes the run's value, which came from here.
+    Inherited(Box<Source>),
     Default,
 }
 
@@ -32,6 +36,8 @@ impl std::fmt::Display for Source {
             Source::Flag => f.write_str("command line"),
             Source::Env(name) => write!(f, "environment {name}"),
             Source::File(at) => f.write_str(at),
+            Source::Extension(path) => write!(f, "extension of the output file {path}"),
+            Source::Inherited(from) => write!(f, "not set in the target: the run's value, from {from}"),
             Source::Default => f.write_str("default"),
         }
     }
@@ -70,7 +76,25 @@ pub struct Resolved {
     /// `[profiles]`: destination name or glob, profile, where it was chosen; in file order.
     pub profile_map: Vec<(String, &'static Profile, String)>,
     /// Every effective value as `key = value` with its source, for `--show-config`.
-    pub provenance: Vec<(String, String, Source)>,
+    pub provenance: Vec<Entry>,
+    /// What the user must hear about how flags, environment and file were merged (a report
+    /// of the file replaced by a flag, configured targets not used, a format that contradicts
+    /// `--output`'s extension): on standard error, and in `--show-config`.
+    pub notices: Vec<String>,
+    /// Paths given on the command line while the configuration names `[[target]]`s: the
+    /// targets not used, as every report's inputs say (`calm-audit.toml: prod, test`).
+    pub targets_not_used: Option<String>,
+}
+
+/// One effective value for `--show-config`: `key = value`, where it came from, and the path it
+/// names when it is one (flagged when it does not exist).
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub key: String,
+    pub value: String,
+    pub source: Source,
+    /// The files or folders it names that the run reads.
+    pub paths: Vec<PathBuf>,
 }
 
 fn env(name: &'static str) -> Option<(String, &'static str)> {
@@ -100,12 +124,34 @@ fn severity_value(text: &str) -> Result<Severity, String> {
 
 struct Builder<'a> {
     file: Option<&'a Loaded>,
-    provenance: Vec<(String, String, Source)>,
+    provenance: Vec<Entry>,
+    notices: Vec<String>,
+    targets_not_used: Option<String>,
 }
 
 impl Builder<'_> {
     fn note(&mut self, key: &str, value: impl std::fmt::Display, source: Source) {
-        self.provenance.push((key.to_owned(), value.to_string(), source));
+        self.provenance.push(Entry { key: key.to_owned(), value: value.to_string(), source, paths: Vec::new() });
+    }
+
+    /// A value that names a file or folder the run reads: `--show-config` says when it is not there.
+    fn note_path(&mut self, key: &str, path: &Path, source: Source) {
+        self.note_paths(key, std::slice::from_ref(&path.to_path_buf()), source);
+    }
+
+    /// A list of files or folders the run reads.
+    fn note_paths(&mut self, key: &str, paths: &[PathBuf], source: Source) {
+        let value = if key.ends_with("paths") || key.ends_with("var_files") {
+            format!("[{}]", paths.iter().map(|p| format!("\"{}\"", p.display())).collect::<Vec<_>>().join(", "))
+        } else {
+            paths.iter().map(|p| format!("\"{}\"", p.display())).collect::<Vec<_>>().join(", ")
+        };
+        self.provenance.push(Entry { key: key.to_owned(), value, source, paths: paths.to_vec() });
+    }
+
+    /// Where the run-level value of `key` came from.
+    fn source_of(&self, key: &str) -> Source {
+        self.provenance.iter().rev().find(|e| e.key == key).map_or(Source::Default, |e| e.source.clone())
     }
 
     fn file_at(&self, span: std::ops::Range<usize>) -> Source {
@@ -118,6 +164,17 @@ impl Builder<'_> {
 
     /// A path: flag, then variable, then file (relative to the file), else none.
     fn path(&mut self, key: &str, flag: Option<&Path>, var: Option<&'static str>, file: Option<&String>) -> Option<PathBuf> {
+        let (value, source) = self.path_source(key, flag, var, file)?;
+        if READ_PATHS.contains(&key) {
+            self.note_path(key, &value, source);
+        } else {
+            self.note(key, format!("\"{}\"", value.display()), source);
+        }
+        Some(value)
+    }
+
+    /// [`Self::path`] without noting it.
+    fn path_source(&self, key: &str, flag: Option<&Path>, var: Option<&'static str>, file: Option<&String>) -> Option<(PathBuf, Source)> {
         let (value, source) = if let Some(p) = flag {
             (p.to_path_buf(), Source::Flag)
         } else if let Some((v, name)) = var.and_then(env) {
@@ -127,8 +184,7 @@ impl Builder<'_> {
         } else {
             return None;
         };
-        self.note(key, format!("\"{}\"", value.display()), source);
-        Some(value)
+        Some((value, source))
     }
 
     /// One of a set of values: flag, then variable, then file, else `default`.
@@ -169,6 +225,9 @@ impl Builder<'_> {
         Ok(value)
     }
 }
+
+/// The keys whose paths the run reads (the others are written): `--show-config` checks them.
+const READ_PATHS: [&str; 5] = ["settings", "calm_key", "destination_key", "ca_cert", "baseline"];
 
 /// A rule named in a list, with its place in the configuration file when it came from there.
 type RuleItem = (String, Option<std::ops::Range<usize>>);
@@ -212,18 +271,53 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
     let config_flag = args.config.clone().or_else(|| env("CALM_AUDIT_CONFIG").map(|(v, _)| PathBuf::from(v)));
     let loaded = config::discover(config_flag.as_deref())?;
     let file = loaded.as_ref().map(|l| &l.file);
-    let mut b = Builder { file: loaded.as_ref(), provenance: Vec::new() };
+    let mut b = Builder { file: loaded.as_ref(), provenance: Vec::new(), notices: Vec::new(), targets_not_used: None };
     if let Some(l) = &loaded {
         b.note("config", format!("\"{}\"", l.shown), if args.config.is_some() { Source::Flag } else { Source::Default });
     }
 
-    // Report shape.
-    let format = b.choice("format", args.format, "CALM_AUDIT_FORMAT", file.and_then(|f| f.format.as_ref()), Format::Table)?;
+    // Report shape. `--output`'s extension says the format unless a format was given as
+    // firmly (SPEC §5): a flag beats it, and so does a format of the file that names the output.
+    let output = b.path_source("output", args.output.as_deref(), None, file.and_then(|f| f.output.as_ref()));
+    let format = {
+        let chosen = b.choice("format", args.format, "CALM_AUDIT_FORMAT", file.and_then(|f| f.format.as_ref()), Format::Table)?;
+        let from = b.provenance.last().map(|e| e.source.clone()).unwrap_or(Source::Default);
+        match output.as_ref().and_then(|(path, source)| format_of_extension(path).map(|f| (f, path, source))) {
+            Some((by_name, path, output_source)) if by_name != chosen && rank(output_source) > rank(&from) => {
+                if from != Source::Default {
+                    b.notices.push(format!(
+                        "{} is written as {} (its extension); format {} ({from}) is not used for it",
+                        path.display(),
+                        format_name(by_name),
+                        format_name(chosen)
+                    ));
+                }
+                if let Some(entry) = b.provenance.last_mut() {
+                    entry.value = format_name(by_name);
+                    entry.source = Source::Extension(path.display().to_string());
+                }
+                by_name
+            }
+            Some((by_name, path, _)) if by_name != chosen => {
+                b.notices.push(format!(
+                    "format {} ({from}) is written to {}, whose extension says {}",
+                    format_name(chosen),
+                    path.display(),
+                    format_name(by_name)
+                ));
+                chosen
+            }
+            _ => chosen,
+        }
+    };
+    let output = output.map(|(path, source)| {
+        b.note("output", format!("\"{}\"", path.display()), source);
+        path
+    });
     let fail_on = b.choice("fail_on", args.fail_on, "CALM_AUDIT_FAIL_ON", file.and_then(|f| f.fail_on.as_ref()), FailOn::Error)?;
     let all_results = b.flag_bool("all_results", args.all_results, "CALM_AUDIT_ALL_RESULTS", file.and_then(|f| f.all_results))?;
     let sarif_waived = b.flag_bool("sarif_waived", args.sarif_waived, "CALM_AUDIT_SARIF_WAIVED", file.and_then(|f| f.sarif_waived))?;
     let no_waivers = b.flag_bool("no_waivers", args.no_waivers, "CALM_AUDIT_NO_WAIVERS", file.and_then(|f| f.no_waivers))?;
-    let output = b.path("output", args.output.as_deref(), None, file.and_then(|f| f.output.as_ref()));
     let save_snapshot = b.path("save_snapshot", args.save_snapshot.as_deref(), None, file.and_then(|f| f.save_snapshot.as_ref()));
     let baseline = b.path("baseline", args.baseline.as_deref(), Some("CALM_AUDIT_BASELINE"), file.and_then(|f| f.baseline.as_ref()));
 
@@ -265,22 +359,8 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
     };
     let severity = severity_overrides(args, &loaded, &mut b)?;
 
-    // Reports written beside standard output.
-    let mut reports = Vec::new();
-    if !args.report.is_empty() {
-        for spec in &args.report {
-            let (fmt, path) = spec.split_once('=').ok_or_else(|| CliError::Usage(format!("--report {spec}: expected FORMAT=PATH")))?;
-            let format = enum_value::<Format>(fmt).map_err(|e| CliError::Usage(format!("--report {spec}: {e}")))?;
-            b.note(&format!("reports.{fmt}"), format!("\"{path}\""), Source::Flag);
-            reports.push((format, PathBuf::from(path)));
-        }
-    } else if let (Some(table), Some(l)) = (file.and_then(|f| f.reports.as_ref()), &loaded) {
-        for (fmt, path) in table {
-            let format = enum_value::<Format>(fmt).map_err(|e| l.error(path.span(), format!("reports: {e}")))?;
-            b.note(&format!("reports.{fmt}"), format!("\"{}\"", path.get_ref()), b.file_at(path.span()));
-            reports.push((format, l.path(path.get_ref())));
-        }
-    }
+    let reports = reports(args, &loaded, &mut b)?;
+    distinct_files(&reports, output.as_ref().map(|p| (format, p)), save_snapshot.as_deref())?;
 
     let concurrency = if let Some(n) = args.concurrency {
         b.note("concurrency", n, Source::Flag);
@@ -357,7 +437,144 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
         clock,
         profile_map,
         provenance: b.provenance,
+        notices: b.notices,
+        targets_not_used: b.targets_not_used,
     })
+}
+
+/// How firmly a value was given: the command line, then the environment, then the file.
+fn rank(source: &Source) -> u8 {
+    match source {
+        Source::Flag => 3,
+        Source::Env(_) => 2,
+        Source::File(_) | Source::Extension(_) | Source::Inherited(_) => 1,
+        Source::Default => 0,
+    }
+}
+
+fn format_name(format: Format) -> String {
+    format.to_possible_value().map(|p| p.get_name().to_owned()).unwrap_or_default()
+}
+
+/// The format a report file's extension names (SPEC §6): `.json`, `.sarif`, `.xml` (JUnit),
+/// `.md`, `.html`, `.txt` (table); any other extension names none.
+pub fn format_of_extension(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "json" => Format::Json,
+        "sarif" => Format::Sarif,
+        "xml" => Format::Junit,
+        "md" | "markdown" => Format::Markdown,
+        "html" | "htm" => Format::Html,
+        "txt" => Format::Table,
+        _ => return None,
+    })
+}
+
+/// One `--report` value: `FORMAT=PATH`, with a hint when only a path (`x.html`) or an unknown
+/// format was given.
+fn report_flag(spec: &str) -> Result<(Format, PathBuf), CliError> {
+    let formats = || Format::value_variants().iter().map(|f| format_name(*f)).collect::<Vec<_>>().join(", ");
+    let Some((name, path)) = spec.split_once('=') else {
+        let hint = match format_of_extension(Path::new(spec)) {
+            Some(f) => format!("; did you mean --report {}={spec}?", format_name(f)),
+            None => format!(" (FORMAT is one of {})", formats()),
+        };
+        return Err(CliError::Usage(format!("--report {spec}: expected FORMAT=PATH{hint}")));
+    };
+    let format = enum_value::<Format>(name).map_err(|e| {
+        let close =
+            Format::value_variants().iter().map(|f| format_name(*f)).find(|f| strsim::jaro_winkler(f, &name.to_ascii_lowercase()) > 0.8);
+        let hint = close.map(|f| format!("; did you mean --report {f}={path}?")).unwrap_or_default();
+        CliError::Usage(format!("--report {spec}: {e}{hint}"))
+    })?;
+    if path.trim().is_empty() {
+        return Err(CliError::Usage(format!("--report {spec}: no PATH after `=`")));
+    }
+    Ok((format, PathBuf::from(path)))
+}
+
+/// The reports written beside standard output, merged per entry (SPEC §6): the file's
+/// `[reports]` first, then each `--report`, which adds its format or replaces the file's report
+/// of that format; the file's other reports are kept, and a replacement is said.
+fn reports(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Vec<(Format, PathBuf)>, CliError> {
+    let mut out: Vec<(Format, PathBuf, Source)> = Vec::new();
+    if let (Some(table), Some(l)) = (loaded.as_ref().and_then(|l| l.file.reports.as_ref()), loaded) {
+        for (name, path) in table {
+            let format = enum_value::<Format>(name).map_err(|e| l.error(path.span(), format!("reports: {e}")))?;
+            if path.get_ref().trim().is_empty() {
+                return Err(CliError::Input(l.error(path.span(), format!("reports.{name}: the path is empty"))));
+            }
+            out.push((format, l.path(path.get_ref()), b.file_at(path.span())));
+        }
+    }
+    let mut flagged: Vec<Format> = Vec::new();
+    for spec in &args.report {
+        let (format, path) = report_flag(spec)?;
+        // A flag replaces the file's report of its format; several flags of one format all stay.
+        if !flagged.contains(&format) {
+            for (_, replaced, at) in out.iter().filter(|(f, _, s)| *f == format && *s != Source::Flag) {
+                b.notices.push(format!(
+                    "--report {spec} replaces the {} report {} of {at}; the configuration's other reports are still written",
+                    format_name(format),
+                    replaced.display()
+                ));
+            }
+            out.retain(|(f, _, s)| *f != format || *s == Source::Flag);
+            flagged.push(format);
+        }
+        out.push((format, path, Source::Flag));
+    }
+    for (format, path, source) in &out {
+        b.note(&format!("reports.{}", format_name(*format)), format!("\"{}\"", path.display()), source.clone());
+    }
+    Ok(out.into_iter().map(|(f, p, _)| (f, p)).collect())
+}
+
+/// Two files the run writes at one path would overwrite each other: refused (exit 2), naming both.
+fn distinct_files(reports: &[(Format, PathBuf)], output: Option<(Format, &PathBuf)>, snapshot: Option<&Path>) -> Result<(), CliError> {
+    let mut written: Vec<(String, &Path)> =
+        reports.iter().map(|(f, p)| (format!("the {} report (--report / [reports])", format_name(*f)), p.as_path())).collect();
+    if let Some((format, path)) = output {
+        written.push((format!("the {} report of --output", format_name(format)), path.as_path()));
+    }
+    if let Some(path) = snapshot {
+        written.push(("the snapshot of --save-snapshot".to_owned(), path));
+    }
+    let keys: Vec<PathBuf> = written.iter().map(|(_, p)| same_file(p)).collect();
+    let mut clashes = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        if let Some(j) = keys[..i].iter().position(|k| k == key) {
+            clashes.push(format!(
+                "{} and {} are both written to {}: give each its own path",
+                written[j].0,
+                written[i].0,
+                written[i].1.display()
+            ));
+        }
+    }
+    if clashes.is_empty() { Ok(()) } else { Err(CliError::Usage(clashes.join("\n"))) }
+}
+
+/// What a path written to is, for telling two of them apart: absolute, `.` and `..` resolved,
+/// its folder through symbolic links when that folder exists.
+fn same_file(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let absolute = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
+    let mut out = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    match (out.parent().and_then(|p| p.canonicalize().ok()), out.file_name()) {
+        (Some(folder), Some(name)) => folder.join(name),
+        _ => out,
+    }
 }
 
 /// A profile name from a source; an unknown one is an error there, with a did-you-mean.
@@ -625,11 +842,12 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
         Vec::new()
     };
     let var_files: Vec<PathBuf> = if !s.var_file.is_empty() {
-        b.note("var_files", format!("{:?}", s.var_file), Source::Flag);
+        b.note_paths("var_files", &s.var_file, Source::Flag);
         s.var_file.clone()
     } else if let (Some(list), Some(l)) = (file.and_then(|f| f.var_files.as_ref()), loaded) {
         let list: Vec<PathBuf> = list.iter().map(|p| l.path(p)).collect();
-        b.note("var_files", format!("{list:?}"), b.file_key("var_files"));
+        let source = b.file_key("var_files");
+        b.note_paths("var_files", &list, source);
         list
     } else {
         Vec::new()
@@ -674,9 +892,34 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             )));
         }
     }
+    if flags_name_sources
+        && !targets.is_empty()
+        && let Some(l) = loaded
+    {
+        // SPEC §6: the paths are audited as one target, and the run says the targets were not used.
+        let names: Vec<&str> = targets.iter().map(|t| t.get_ref().name.as_str()).collect();
+        let given = if s.paths.is_empty() { "--destination-key" } else { "the paths" };
+        b.notices.push(format!(
+            "{given} on the command line are audited as one target; the [[target]]s of {} ({}) are not used, and neither are their keys and settings (run without paths to audit them)",
+            l.shown,
+            names.join(", ")
+        ));
+        b.targets_not_used = Some(format!("{} of {}", names.join(", "), l.shown));
+        for t in &targets {
+            let at = l.at(t.span());
+            b.note(
+                &format!("target.{}", t.get_ref().name),
+                format!("{} (not used: the command line names the sources)", describe_target(t.get_ref())),
+                Source::File(at),
+            );
+        }
+    }
     if flags_name_sources || targets.is_empty() {
         let (paths, key) = if flags_name_sources {
-            b.note("paths", format!("{:?}", s.paths), Source::Flag);
+            b.note_paths("paths", &s.paths, Source::Flag);
+            if let Some(key) = &s.destination_key {
+                b.note_path("destination_key", key, Source::Flag);
+            }
             (s.paths.clone(), s.destination_key.clone())
         } else {
             let paths: Vec<PathBuf> = match (file.and_then(|f| f.paths.as_ref()), loaded) {
@@ -684,7 +927,8 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
                 _ => Vec::new(),
             };
             if !paths.is_empty() {
-                b.note("paths", format!("{paths:?}"), b.file_key("paths"));
+                let source = b.file_key("paths");
+                b.note_paths("paths", &paths, source);
             }
             let key = b.path("destination_key", None, None, file.and_then(|f| f.destination_key.as_ref()));
             (paths, key)
@@ -697,6 +941,22 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
         }]);
     }
     let Some(l) = loaded else { return Ok(Vec::new()) };
+    // The file's own sources beside its targets would be dropped without a word: said instead.
+    let unused: Vec<&str> = [
+        ("paths", file.and_then(|f| f.paths.as_ref()).is_some_and(|p| !p.is_empty())),
+        ("destination_key", file.and_then(|f| f.destination_key.as_ref()).is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(key, set)| set.then_some(key))
+    .collect();
+    if !unused.is_empty() {
+        b.notices.push(format!(
+            "{} of {} {} not used: its [[target]]s name their own sources (give each target its paths or destination_key)",
+            unused.join(" and "),
+            l.shown,
+            if unused.len() == 1 { "is" } else { "are" }
+        ));
+    }
     let mut names = Vec::new();
     let mut out = Vec::new();
     for spanned in targets {
@@ -711,7 +971,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
         if t.paths.is_empty() && t.destination_key.is_none() {
             return Err(CliError::Input(l.error(spanned.span(), format!("target \"{}\" needs paths or a destination_key", t.name))));
         }
-        let paths = t.paths.iter().map(|p| l.path(p)).collect();
+        let paths: Vec<PathBuf> = t.paths.iter().map(|p| l.path(p)).collect();
         let profile = match &t.profile {
             Some(p) => {
                 let chosen = profile_named(p.get_ref(), loaded, Some(p.span()), &format!("target \"{}\": profile", t.name))?;
@@ -720,15 +980,56 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             None => None,
         };
         let defined_at = l.at(spanned.span());
-        b.note(&format!("target.{}", t.name), describe_target(t), Source::File(defined_at.clone()));
+        let here = Source::File(defined_at.clone());
+        b.note(&format!("target.{}", t.name), describe_target(t), here.clone());
+        // Each target's own inputs, and those it takes from the run, with where they came from.
+        let key = |what: &str| format!("target.{}.{what}", t.name);
+        if !paths.is_empty() {
+            b.note_paths(&key("paths"), &paths, here.clone());
+        }
+        let destination_key = t.destination_key.as_ref().map(|p| l.path(p));
+        if let Some(p) = &destination_key {
+            b.note_path(&key("destination_key"), p, here.clone());
+        }
+        let target_var_files = t.var_files.as_ref().map(|list| list.iter().map(|p| l.path(p)).collect::<Vec<_>>());
+        match &target_var_files {
+            Some(list) => b.note_paths(&key("var_files"), list, here.clone()),
+            None if !var_files.is_empty() => {
+                let from = Source::Inherited(Box::new(b.source_of("var_files")));
+                b.note_paths(&key("var_files"), &var_files, from);
+            }
+            None => {}
+        }
+        let mut own_or_run = |what: &str, own: Option<&String>, run: &Option<PathBuf>| -> Option<PathBuf> {
+            match (own.map(|p| l.path(p)), run) {
+                (Some(p), _) => {
+                    b.note_path(&key(what), &p, here.clone());
+                    Some(p)
+                }
+                (None, Some(p)) => {
+                    let from = Source::Inherited(Box::new(b.source_of(what)));
+                    b.note_path(&key(what), p, from);
+                    Some(p.clone())
+                }
+                (None, None) => {
+                    b.note(&key(what), "not given", Source::Default);
+                    None
+                }
+            }
+        };
+        let target_settings = own_or_run("settings", t.settings.as_ref(), &settings);
+        let target_key = own_or_run("calm_key", t.calm_key.as_ref(), &calm_key);
+        if let Some((profile, _)) = &profile {
+            b.note(&key("profile"), format!("\"{}\"", profile.name), here.clone());
+        }
         out.push(RunSpec {
             name: Some(t.name.clone()),
             sources: common(
                 paths,
-                t.var_files.as_ref().map_or_else(|| var_files.clone(), |list| list.iter().map(|p| l.path(p)).collect()),
-                t.destination_key.as_ref().map(|p| l.path(p)),
-                t.settings.as_ref().map(|p| l.path(p)).or_else(|| settings.clone()),
-                t.calm_key.as_ref().map(|p| l.path(p)).or_else(|| calm_key.clone()),
+                target_var_files.unwrap_or_else(|| var_files.clone()),
+                destination_key,
+                target_settings,
+                target_key,
                 false,
             ),
             profile,
@@ -753,14 +1054,85 @@ fn describe_target(t: &config::TargetConfig) -> String {
 }
 
 impl Resolved {
-    /// `--show-config`: every effective value and where it came from.
+    /// `--show-config`: every effective value and where it came from; a file or folder the run
+    /// would read that is not there is flagged on its line, and the merge notices follow.
     pub fn describe(&self) -> String {
-        let width = self.provenance.iter().map(|(k, v, _)| k.len() + v.len() + 3).max().unwrap_or(0);
+        let width = self.provenance.iter().map(|e| e.key.len() + e.value.len() + 3).max().unwrap_or(0);
         let mut out = String::from("# effective calm-audit configuration (value, then where it came from)\n");
-        for (key, value, source) in &self.provenance {
-            let line = format!("{key} = {value}");
-            out.push_str(&format!("{line:width$}  # {source}\n"));
+        for entry in &self.provenance {
+            let line = format!("{} = {}", entry.key, entry.value);
+            let missing = self.missing_paths(entry);
+            let flag = if missing.is_empty() { String::new() } else { format!("; NOT FOUND: {}", missing.join(", ")) };
+            out.push_str(&format!("{line:width$}  # {}{flag}\n", entry.source));
+        }
+        for notice in &self.notices {
+            out.push_str(&format!("# note: {notice}\n"));
         }
         out
+    }
+
+    /// `key: path does not exist` for each file or folder of the configuration that is not there.
+    pub fn missing(&self) -> Vec<String> {
+        self.provenance
+            .iter()
+            .flat_map(|e| self.missing_paths(e).into_iter().map(move |p| format!("{}: {p} does not exist", e.key)))
+            .collect()
+    }
+
+    fn missing_paths(&self, entry: &Entry) -> Vec<String> {
+        entry.paths.iter().filter(|p| p.as_os_str() != "-" && !p.exists()).map(|p| p.display().to_string()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every way of writing one path names one file: `./x`, `a/../x`, `x//`, `./a/./../x`
+    /// spelled at random (seeded, so a failure reproduces) are all refused as one path.
+    #[test]
+    fn one_file_written_many_ways_is_one_path() {
+        let mut seed: u64 = 0x2929_2929;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for _ in 0..200 {
+            let mut spelled = String::new();
+            for part in ["reports", "day", "r.json"] {
+                for _ in 0..next(3) {
+                    spelled.push_str(["./", "zz/../", "reports/../"][usize::try_from(next(3)).unwrap_or(0)]);
+                }
+                spelled.push_str(part);
+                spelled.push_str(if part == "r.json" { "" } else { ["/", "//", "/./"][usize::try_from(next(3)).unwrap_or(0)] });
+            }
+            let reports = vec![(Format::Json, PathBuf::from("reports/day/r.json"))];
+            let clash = distinct_files(&reports, Some((Format::Sarif, &PathBuf::from(&spelled))), None);
+            assert!(clash.is_err(), "{spelled} is reports/day/r.json");
+        }
+        let reports = vec![(Format::Json, PathBuf::from("reports/day/r.json")), (Format::Html, PathBuf::from("reports/day/r.html"))];
+        assert!(distinct_files(&reports, Some((Format::Table, &PathBuf::from("reports/r.json"))), None).is_ok());
+    }
+
+    #[test]
+    fn extensions_name_formats_and_a_bare_path_gets_its_format_suggested() {
+        for (file, format) in [
+            ("a.json", Some(Format::Json)),
+            ("a.SARIF", Some(Format::Sarif)),
+            ("a.xml", Some(Format::Junit)),
+            ("a.md", Some(Format::Markdown)),
+            ("a.html", Some(Format::Html)),
+            ("a.txt", Some(Format::Table)),
+            ("a.pdf", None),
+            ("a", None),
+        ] {
+            assert_eq!(format_of_extension(Path::new(file)), format, "{file}");
+        }
+        let hint = |spec: &str| report_flag(spec).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(hint("out/x.html").ends_with("did you mean --report html=out/x.html?"), "{}", hint("out/x.html"));
+        assert!(hint("x.pdf").contains("FORMAT is one of table, json, sarif, junit, markdown, html"), "{}", hint("x.pdf"));
+        assert!(hint("sarf=x.sarif").contains("did you mean --report sarif=x.sarif?"), "{}", hint("sarf=x.sarif"));
+        assert!(hint("json=").contains("no PATH"), "{}", hint("json="));
+        assert_eq!(report_flag("SARIF=x.sarif").ok().map(|(f, _)| f), Some(Format::Sarif));
     }
 }

@@ -9,7 +9,7 @@ use crate::rules::{Catalog, Profiles};
 #[derive(Args, Debug)]
 pub struct RulesArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "table")]
     pub format: CatalogFormat,
     /// Only the rules that judge a destination of this profile (`calm-audit profiles` lists them).
     #[arg(long, value_name = "NAME")]

@@ -155,7 +155,14 @@ fn stderr_line(line: &str) {
 /// saves no snapshot needs no more of them).
 pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     let destination_key =
-        live::key::resolve(args.destination_key.as_deref(), std::env::var(live::key::ENV_KEY).ok(), std::env::var("VCAP_SERVICES").ok())?;
+        live::key::resolve(args.destination_key.as_deref(), std::env::var(live::key::ENV_KEY).ok(), std::env::var("VCAP_SERVICES").ok())
+            .map_err(|e| match args.destination_key.as_deref().and_then(|p| Some((p, settings::misplaced_file(p)?))) {
+                // Another input given as the Destination service key: what it is, and its flag.
+                Some((path, other)) if other != settings::Misplaced::DestinationKey => {
+                    InputError::new(path.display().to_string(), None, other.hint("a Destination service key (--destination-key)"))
+                }
+                _ => e,
+            })?;
     if args.paths.is_empty() && destination_key.is_none() && args.settings.is_none() && args.calm_key.is_none() {
         return Err(CliError::Usage(
             "nothing to audit: give destination files or folders, --destination-key, --settings or --calm-key".into(),

@@ -141,9 +141,37 @@ pub fn parse(text: &str, shown: &str, dir: PathBuf) -> Result<Loaded, InputError
     let index = LineIndex::new(text);
     let file: FileConfig = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| index.line(s.start));
-        InputError::new(shown, line, format!("invalid configuration: {}", e.message().trim()))
+        let message = match crate::source::settings::misplaced(text) {
+            // Another input given as the configuration: what it is and the flag that takes it.
+            Some(other) => other.hint("a calm-audit configuration (--config)"),
+            None => format!("invalid configuration: {}", unknown_key_hint(e.message().trim())),
+        };
+        InputError::new(shown, line, message)
     })?;
     Ok(Loaded { shown: shown.to_owned(), dir, file, index })
+}
+
+/// serde's "unknown field `fail-on`, expected one of `paths`, ..." with the one field meant,
+/// when one is close (`fail-on`, `failon`, `Fail_On` → `fail_on`), instead of the whole list.
+fn unknown_key_hint(message: &str) -> String {
+    let Some((field, expected)) = message.strip_prefix("unknown field `").and_then(|rest| rest.split_once('`')) else {
+        return message.to_owned();
+    };
+    // The expected fields are the quoted words of the rest: ", expected one of `a`, `b`".
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let normal = |k: &str| k.to_ascii_lowercase().replace('-', "_");
+    let close = known.iter().find(|k| normal(k) == normal(field)).or_else(|| {
+        known
+            .iter()
+            .map(|k| (k, strsim::jaro_winkler(&normal(k), &normal(field))))
+            .filter(|(_, score)| *score > 0.85)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(k, _)| k)
+    });
+    match close {
+        Some(k) => format!("unknown field `{field}`; did you mean `{k}`?"),
+        None => message.to_owned(),
+    }
 }
 
 /// The commented template `calm-audit init` writes.
@@ -298,6 +326,46 @@ mod tests {
         assert_eq!(e.line, Some(7), "{e}");
         assert!(e.message.contains("expiry"), "{e}");
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// Regression (issue 29, point 11): `fail-on` listed 29 fields without naming `fail_on`.
+    #[test]
+    fn an_unknown_key_names_the_one_meant() {
+        for (text, meant) in [
+            ("fail-on = \"warning\"\n", "`fail_on`"),
+            ("failon = \"warning\"\n", "`fail_on`"),
+            ("[[target]]\nname = \"a\"\npath = [\"x\"]\n", "`paths`"),
+            ("[[waiver]]\nrule = \"CALM010\"\nreason = \"x\"\nexpire = \"2027-01-01\"\n", "`expires`"),
+        ] {
+            let e = parse(text, "calm-audit.toml", PathBuf::new()).err().unwrap();
+            assert!(e.message.contains(&format!("did you mean {meant}?")), "{text}: {e}");
+            assert!(!e.message.contains("expected one of"), "{text}: {e}");
+        }
+        // Nothing close: the list stays, so the user sees what there is.
+        let e = parse("colour = true\n", "calm-audit.toml", PathBuf::new()).err().unwrap();
+        assert!(e.message.contains("unknown field `colour`") && e.message.contains("expected one of"), "{e}");
+        // Settings given as the configuration are named as such.
+        let e = parse("enable_integration_monitoring = true\n", "calm-audit.toml", PathBuf::new()).err().unwrap();
+        assert!(e.message.contains("Entitlement Management settings") && e.message.contains("--settings"), "{e}");
+    }
+
+    /// Every key of the file, written with `-` for `_` or in capitals, is named for what it is:
+    /// the class of typo, not one instance.
+    #[test]
+    fn every_key_written_another_way_is_named() {
+        let e = parse("zzzz = 1\n", "calm-audit.toml", PathBuf::new()).err().unwrap();
+        let list = e.message.split_once("expected one of").map(|(_, l)| l.to_owned()).unwrap_or_default();
+        let known: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+        assert!(known.len() > 20, "{e}");
+        for key in known {
+            for written in [key.replace('_', "-"), key.to_ascii_uppercase()] {
+                if written == key {
+                    continue;
+                }
+                let e = parse(&format!("{written} = 1\n"), "calm-audit.toml", PathBuf::new()).err().unwrap();
+                assert!(e.message.contains(&format!("did you mean `{key}`?")), "{written}: {e}");
+            }
+        }
     }
 
     fn tempfile_dir() -> PathBuf {

@@ -201,8 +201,7 @@ pub const DOCUMENTED_NOT_SECRET_PREFIXES: &[&str] = &["HTML5.", "WebIDE", "sap.a
 /// Whether SAP documents the property as not secret ([`DOCUMENTED_NOT_SECRET`],
 /// [`DOCUMENTED_NOT_SECRET_PREFIXES`]).
 pub fn is_documented_not_secret(key: &str) -> bool {
-    DOCUMENTED_NOT_SECRET.contains(&key)
-        || (DOCUMENTED_NOT_SECRET_PREFIXES.iter().any(|p| key.starts_with(p)) && !is_secret_key(key))
+    DOCUMENTED_NOT_SECRET.contains(&key) || (DOCUMENTED_NOT_SECRET_PREFIXES.iter().any(|p| key.starts_with(p)) && !is_secret_key(key))
 }
 
 /// Shortest value [`looks_like_credential`] takes for a credential.
@@ -585,7 +584,14 @@ mod tests {
 
     #[test]
     fn documented_properties_are_never_guessed_secret() {
-        for key in ["sap.cloud.service", "ServiceInstanceName", "ServiceKeyName", "HTML5.PreserveHostHeader", "WebIDEAdditionalData", "sap.applicationdevelopment.actions.enabled"] {
+        for key in [
+            "sap.cloud.service",
+            "ServiceInstanceName",
+            "ServiceKeyName",
+            "HTML5.PreserveHostHeader",
+            "WebIDEAdditionalData",
+            "sap.applicationdevelopment.actions.enabled",
+        ] {
             assert!(is_documented_not_secret(key), "{key}");
         }
         for key in ["HTML5.headers.Authorization", "WebIDEPassword", "clientSecret", "sap.cloud.servicePassword"] {

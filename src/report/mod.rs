@@ -247,7 +247,9 @@ impl RunInfo {
     /// `say_missing`, the settings and the key are named "not given" when they were not.
     pub fn inputs_text(&self, say_missing: bool) -> String {
         let mut parts: Vec<String> = Vec::new();
-        for kind in [InputKind::Destinations, InputKind::DestinationService, InputKind::Settings, InputKind::CloudAlmKey] {
+        for kind in
+            [InputKind::Destinations, InputKind::DestinationService, InputKind::Settings, InputKind::CloudAlmKey, InputKind::TargetsNotUsed]
+        {
             // Each source once, with the targets that use it.
             let mut sources: Vec<(&str, Vec<&str>)> = Vec::new();
             for i in self.inputs.iter().filter(|i| i.kind == kind) {
@@ -291,6 +293,9 @@ pub enum InputKind {
     DestinationService,
     Settings,
     CloudAlmKey,
+    /// Paths were given on the command line while the configuration names `[[target]]`s:
+    /// those targets (`prod, test of calm-audit.toml`) were not used (SPEC §6).
+    TargetsNotUsed,
 }
 
 impl InputKind {
@@ -300,6 +305,7 @@ impl InputKind {
             InputKind::DestinationService => "live Destination service",
             InputKind::Settings => "settings",
             InputKind::CloudAlmKey => "Cloud ALM key",
+            InputKind::TargetsNotUsed => "configured targets not used (paths given on the command line):",
         }
     }
 }

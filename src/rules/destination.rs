@@ -400,7 +400,8 @@ pub fn secret_not_in_source(d: &Destination, _: &Inputs) -> Outcome {
                 .iter()
                 .map(|(k, kind)| format!("{k} at {}:{} holds a string literal as {kind} (not shown)", d.path_of(k), d.line_of(k)))
                 .collect();
-            let also = if also.is_empty() { String::new() } else { format!("; and a secret may be written in the file: {}", also.join("; ")) };
+            let also =
+                if also.is_empty() { String::new() } else { format!("; and a secret may be written in the file: {}", also.join("; ")) };
             Outcome::fail(format!("a secret is written in the file: {}{also}", listed.join("; "))).on(first)
         }
     }

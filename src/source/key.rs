@@ -7,13 +7,35 @@ use super::InputError;
 use super::tree::{self, Kind, Node};
 use crate::model::{CloudAlmKey, Secret};
 
+const AS_KEY: &str = "a SAP Cloud ALM service key (--calm-key)";
+
 pub fn load(path: &Path) -> Result<CloudAlmKey, InputError> {
     let shown = path.display().to_string();
-    let text = super::read_utf8_text(path, &shown, "Cloud ALM key")?;
+    let text = super::read_utf8_text(path, &shown, "Cloud ALM key").map_err(|e| {
+        match super::settings::misplaced_file(path).filter(|m| *m != super::settings::Misplaced::CalmKey) {
+            Some(other) => InputError::new(&shown, None, other.hint(AS_KEY)),
+            None => e,
+        }
+    })?;
     parse(&text, &shown)
 }
 
 pub fn parse(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
+    let misplaced = || super::settings::misplaced(text).filter(|m| *m != super::settings::Misplaced::CalmKey);
+    let wrong = |other: super::settings::Misplaced| InputError::new(shown, None, other.hint(AS_KEY));
+    match parse_key(text, shown) {
+        // Another input given as the key: say what it is and which flag takes it.
+        Err(e) => Err(misplaced().map_or(e, wrong)),
+        // A Destination service key also has a `uaa` section; without `endpoints` it is not a
+        // Cloud ALM key, and comparing destinations with it would judge them wrongly.
+        Ok(key) if key.api.is_none() && misplaced() == Some(super::settings::Misplaced::DestinationKey) => {
+            Err(wrong(super::settings::Misplaced::DestinationKey))
+        }
+        Ok(key) => Ok(key),
+    }
+}
+
+fn parse_key(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
     let (root, offset_line) = tree::service_key_json(text, shown, "Cloud ALM service key", "uaa")?;
     let root = &root;
     if !matches!(root.kind, Kind::Map(_)) {

@@ -12,6 +12,112 @@ pub fn is_settings_key(key: &str) -> bool {
     KEYS.contains(&key)
 }
 
+/// An input given where another was expected, told by its structure: what it is and the flag
+/// that takes it (SPEC §6: "this is a destination file / settings / key" in every direction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Misplaced {
+    Destinations,
+    Settings,
+    CalmKey,
+    DestinationKey,
+}
+
+impl Misplaced {
+    fn what(self) -> &'static str {
+        match self {
+            Misplaced::Destinations => "a destination file",
+            Misplaced::Settings => "Entitlement Management settings",
+            Misplaced::CalmKey => "a SAP Cloud ALM service key",
+            Misplaced::DestinationKey => "a Destination service key",
+        }
+    }
+
+    fn how(self) -> &'static str {
+        match self {
+            Misplaced::Destinations => "give it as a path (calm-audit check FILE)",
+            Misplaced::Settings => "give it with --settings",
+            Misplaced::CalmKey => "give it with --calm-key",
+            Misplaced::DestinationKey => "give it with --destination-key",
+        }
+    }
+
+    /// `this looks like a destination file, not <expected>: give it as a path (...)`.
+    pub fn hint(self, expected: &str) -> String {
+        format!("this looks like {}, not {expected}: {}", self.what(), self.how())
+    }
+}
+
+/// What `text` is when it is one of calm-audit's other inputs, by its parsed structure (never by
+/// a word alone): a Cloud ALM key (`endpoints` and `uaa`), a Destination service key (`uri` and
+/// `uaa`), settings (only the keys of the settings screen), destinations (objects with `Name`
+/// and `URL` or `Type`, in JSON, or properties or YAML lines). `None` when it is none of them.
+pub fn misplaced(text: &str) -> Option<Misplaced> {
+    let body = text.trim_start_matches('\u{feff}');
+    // JSON, also after the lines `cf service-key` prints and inside `credentials`.
+    if let Some(start) = body.find(['{', '['])
+        && let Ok(value) = serde_json::from_str::<serde_json::Value>(&body[start..])
+    {
+        return misplaced_json(&value);
+    }
+    if let Ok(table) = toml::from_str::<toml::Table>(body)
+        && !table.is_empty()
+    {
+        return table.keys().all(|k| is_settings_key(k)).then_some(Misplaced::Settings);
+    }
+    // Java properties (`Name=`, `URL=`) or YAML (`Name:`) lines of a destination.
+    let mut seen = [false; 2];
+    for line in body.lines().map(str::trim_start) {
+        let key = line.split(['=', ':']).next().unwrap_or_default().trim().trim_start_matches("- ");
+        if line.len() > key.len() {
+            match key {
+                "Name" => seen[0] = true,
+                "URL" | "Type" => seen[1] = true,
+                _ => {}
+            }
+        }
+    }
+    (seen[0] && seen[1]).then_some(Misplaced::Destinations)
+}
+
+fn misplaced_json(value: &serde_json::Value) -> Option<Misplaced> {
+    use serde_json::Value;
+    let is_destination = |v: &Value| v.get("Name").is_some_and(Value::is_string) && (v.get("URL").is_some() || v.get("Type").is_some());
+    match value {
+        Value::Array(items) => (!items.is_empty() && items.iter().all(is_destination)).then_some(Misplaced::Destinations),
+        Value::Object(map) => {
+            if let Some(inner @ Value::Object(_)) = map.get("credentials")
+                && !map.contains_key("uaa")
+            {
+                return misplaced_json(inner);
+            }
+            let is_map = |k: &str| map.get(k).is_some_and(Value::is_object);
+            if is_map("endpoints") && is_map("uaa") {
+                Some(Misplaced::CalmKey)
+            } else if map.get("uri").is_some_and(Value::is_string) && is_map("uaa") {
+                Some(Misplaced::DestinationKey)
+            } else if !map.is_empty() && map.keys().all(|k| is_settings_key(k)) {
+                Some(Misplaced::Settings)
+            } else if is_destination(value) || map.contains_key("destinationConfiguration") || map.contains_key("init_data") {
+                Some(Misplaced::Destinations)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+const AS_SETTINGS: &str = "Entitlement Management settings (--settings)";
+
+/// [`misplaced`] for a file that could not be read as the input it was given as (a Latin-1
+/// export is not UTF-8): its first MiB, undecodable bytes replaced.
+pub fn misplaced_file(path: &Path) -> Option<Misplaced> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path).ok()?.take(1 << 20).read_to_end(&mut bytes).ok()?;
+    misplaced(&String::from_utf8_lossy(&bytes))
+}
+
 /// The settings file, or its first problem: see [`load_all`].
 pub fn load(path: &Path) -> Result<Settings, InputError> {
     load_all(path).map_err(first)
@@ -21,7 +127,11 @@ pub fn load(path: &Path) -> Result<Settings, InputError> {
 /// both named in the same run), each with its line where it has one.
 pub fn load_all(path: &Path) -> Result<Settings, Vec<InputError>> {
     let shown = path.display().to_string();
-    let text = super::read_utf8_text(path, &shown, "settings file").map_err(|e| vec![e])?;
+    let text = super::read_utf8_text(path, &shown, "settings file").map_err(|e| {
+        // A Latin-1 cockpit export is not UTF-8: say what it is rather than how it is encoded.
+        let other = misplaced_file(path).filter(|m| *m != Misplaced::Settings);
+        vec![other.map_or(e, |m| InputError::new(&shown, None, m.hint(AS_SETTINGS)))]
+    })?;
     parse_all(&text, &shown, path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")))
 }
 
@@ -46,6 +156,16 @@ enum Written {
 /// is read into a plain list first, then checked: unknown keys, wrong types and missing
 /// booleans are all reported, in file order, the missing ones last.
 pub fn parse_all(text: &str, shown: &str, json: bool) -> Result<Settings, Vec<InputError>> {
+    parse_settings(text, shown, json).map_err(|errors| match misplaced(text) {
+        // Another input given as settings: one line that says what it is, not one per key.
+        Some(other) if other != Misplaced::Settings => {
+            vec![InputError::new(shown, None, other.hint(AS_SETTINGS))]
+        }
+        _ => errors,
+    })
+}
+
+fn parse_settings(text: &str, shown: &str, json: bool) -> Result<Settings, Vec<InputError>> {
     let is_json = json || text.trim_start().starts_with('{');
     let entries = if is_json { json_entries(text, shown)? } else { toml_entries(text, shown)? };
     let mut errors = Vec::new();

@@ -148,10 +148,10 @@ pub fn literal_in_expression(expression: &str) -> Option<&'static str> {
     if let Ok(parsed) = hcl_edit::parser::parse_expr(e) {
         return literal_kind(&parsed, TOP);
     }
-    if e.contains("${") || e.contains("%{") {
-        if let Ok(template) = hcl_edit::parser::parse_template(e) {
-            return template_kind(&template, TOP);
-        }
+    if (e.contains("${") || e.contains("%{"))
+        && let Ok(template) = hcl_edit::parser::parse_template(e)
+    {
+        return template_kind(&template, TOP);
     }
     // Neither parses: count every quoted literal, as nothing tells a selector from a value.
     e.split('"').skip(1).step_by(2).any(|l| !literal_text(l).trim().is_empty()).then_some("a string literal")
@@ -215,8 +215,8 @@ fn literal_kind(e: &hcl_edit::expr::Expression, kind: &'static str) -> Option<&'
                 "templatefile" => rest(1, ARGUMENT),
                 // Selectors: an index, a pattern, a separator to split on, a prefix or suffix to
                 // remove, characters to trim, an offset.
-                "element" | "index" | "contains" | "startswith" | "endswith" | "strcontains" | "trimsuffix" | "trimprefix"
-                | "trim" | "substr" | "slice" | "keys" | "length" => arg(0, ARGUMENT),
+                "element" | "index" | "contains" | "startswith" | "endswith" | "strcontains" | "trimsuffix" | "trimprefix" | "trim"
+                | "substr" | "slice" | "keys" | "length" => arg(0, ARGUMENT),
                 "split" | "regex" | "regexall" => arg(1, ARGUMENT),
                 // The replacement becomes part of the text; what it replaces selects.
                 "replace" => arg(0, ARGUMENT).or_else(|| arg(2, ARGUMENT)),

@@ -304,16 +304,28 @@ impl Ctx<'_, '_> {
     }
 
     pub fn unknown(&self, file: usize, e: &Expr) -> At {
-        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false, computed: false })) }
+        At {
+            file,
+            line: e.line,
+            value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false, computed: false })),
+        }
     }
 
     /// A value computed from known values by a function calm-audit does not evaluate.
     pub(super) fn not_evaluated(&self, file: usize, e: &Expr) -> At {
-        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false, computed: true })) }
+        At {
+            file,
+            line: e.line,
+            value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: false, computed: true })),
+        }
     }
 
     pub(super) fn missing(&self, file: usize, e: &Expr) -> At {
-        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: true, computed: false })) }
+        At {
+            file,
+            line: e.line,
+            value: Ev::Unknown(Rc::new(Unknown { text: self.source_text(file, e), shape: None, missing: true, computed: false })),
+        }
     }
 
     pub fn eval(&self, file: usize, e: &Expr) -> At {
