@@ -100,29 +100,35 @@ fn readme_usage_is_generated_from_the_clap_definitions() {
 
 /// The pre-commit hooks' `files` filter is generated from the names a folder walk reads
 /// (`calm_audit::source::names`), so a commit that touches any file calm-audit reads runs the
-/// hook; `tests/integrations.rs` holds the filter to the walk's own choice, name by name.
+/// hook; `tests/integrations.rs` holds the filter to the walk's own choice, name by name. The
+/// local hook of `docs/ci.md` carries the same filter.
 #[test]
 fn pre_commit_hook_files_filter_is_generated_from_the_walk() {
-    let path = root().join(".pre-commit-hooks.yaml");
-    let manifest = std::fs::read_to_string(&path).expect(".pre-commit-hooks.yaml");
-    let line = format!("  files: {}", calm_audit::source::names::hook_files_pattern());
-    let mut hooks = 0;
-    let fresh: Vec<String> = manifest
-        .lines()
-        .map(|l| {
-            if l.starts_with("  files: ") {
-                hooks += 1;
-                line.clone()
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect();
-    let fresh = fresh.join("\n") + "\n";
-    assert_eq!(hooks, manifest.lines().filter(|l| l.starts_with("- id: ")).count(), "every hook has one files line");
-    if std::env::var_os("UPDATE_GENERATED").is_some() {
-        std::fs::write(&path, fresh).expect("write .pre-commit-hooks.yaml");
-        return;
+    let pattern = calm_audit::source::names::hook_files_pattern();
+    let mut stale = Vec::new();
+    for (relative, at_least) in [(".pre-commit-hooks.yaml", 2), ("docs/ci.md", 1)] {
+        let path = root().join(relative);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{relative}: {e}"));
+        let mut found = 0;
+        let fresh: String = text
+            .split_inclusive('\n')
+            .map(|line| match line.split_once("files: ") {
+                Some((indent, _)) if !indent.is_empty() && indent.trim().is_empty() => {
+                    found += 1;
+                    format!("{indent}files: {pattern}\n")
+                }
+                _ => line.to_owned(),
+            })
+            .collect();
+        assert!(found >= at_least, "{relative}: {found} files lines, expected at least {at_least}");
+        if std::env::var_os("UPDATE_GENERATED").is_some() {
+            std::fs::write(&path, &fresh).unwrap_or_else(|e| panic!("{relative}: {e}"));
+        } else if fresh != text {
+            stale.push(format!("{relative}'s pre-commit files filter is stale; run `UPDATE_GENERATED=1 cargo test --test generated`"));
+        }
     }
-    assert!(manifest == fresh, ".pre-commit-hooks.yaml's files filter is stale; run `UPDATE_GENERATED=1 cargo test --test generated`");
+    let manifest = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).expect(".pre-commit-hooks.yaml");
+    let hooks = manifest.lines().filter(|l| l.starts_with("- id: ")).count();
+    assert_eq!(manifest.lines().filter(|l| l.starts_with("  files: ")).count(), hooks, "every hook has one files line");
+    assert!(stale.is_empty(), "{}", stale.join("\n"));
 }
