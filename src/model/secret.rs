@@ -214,7 +214,8 @@ pub const CREDENTIAL_MIN_CHARS: usize = 12;
 /// them. A credential is random, and randomness shows in how often the character class changes:
 /// the value must be one word of at least [`CREDENTIAL_MIN_CHARS`] characters, no URL, with
 /// letters and either digits or both letter cases, and at least one change of class (lower
-/// case, upper case, digit) between neighbouring letters and digits for every 4 characters.
+/// case, upper case, digit) between neighbouring letters and digits for every 4 characters,
+/// where an upper-case letter followed by lower case (a camelCase word going on) is no change.
 /// UUIDs, hexadecimal digests, base64 secrets and JWTs change class every 2 to 3 characters;
 /// words joined by `-`, `_` or `.`, even with a number, change it once or twice in all.
 pub fn looks_like_credential(value: &str) -> bool {
@@ -243,7 +244,14 @@ fn class_changes(v: &str) -> usize {
             None
         }
     }
-    v.chars().map(class).collect::<Vec<_>>().windows(2).filter(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if a != b)).count()
+    // Upper case followed by lower case is how a word of a camelCase name goes on
+    // (`myServiceInstanceName2`): only its start counts.
+    v.chars()
+        .map(class)
+        .collect::<Vec<_>>()
+        .windows(2)
+        .filter(|w| matches!((w[0], w[1]), (Some(a), Some(b)) if a != b && !(a == 2 && b == 1)))
+        .count()
 }
 
 /// The shortest value the output's masker looks for. A value shorter than this (`100`, `true`,
@@ -325,8 +333,13 @@ pub fn is_remembered(value: &str) -> bool {
 /// values shorter than [`MASK_MIN_CHARS`] so as not to garble reports, this errs towards not
 /// quoting: a value is never shown when a secret of the run is part of it.
 pub fn holds_remembered(value: &str) -> bool {
-    holds_remembered_of(value, 1)
+    is_remembered(value) || holds_remembered_of(value, CONTAINED_MIN_CHARS)
 }
+
+/// The shortest secret looked for inside a longer value: a value of one or two characters (a
+/// header's `1`) is looked for as the whole value only, or every number and word holding that
+/// character would be withheld.
+pub const CONTAINED_MIN_CHARS: usize = 3;
 
 /// Whether `value` contains a secret the run has read of at least `min` characters.
 pub fn holds_remembered_of(value: &str, min: usize) -> bool {
@@ -334,6 +347,166 @@ pub fn holds_remembered_of(value: &str, min: usize) -> bool {
         return false;
     }
     holder().holds(value.as_bytes(), min)
+}
+
+/// Characters that do not show where a text is read: white space, format characters (zero-width
+/// spaces and joiners, the soft hyphen, the byte-order mark, direction marks) and the combining
+/// grapheme joiner. A secret with them between its letters reads as the secret.
+pub fn is_unseen(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}' | '\u{3164}' | '\u{FFA0}')
+}
+
+/// Characters of a piece of a secret that a message may not show: six, as the masker's floor.
+pub const PIECE_CHARS: usize = MASK_MIN_CHARS;
+
+/// Secrets whose pieces are looked for: past this many, only whole secrets are (the pieces of a
+/// very large landscape would cost memory out of proportion; the masker still masks them whole).
+const PIECE_SECRETS: usize = 20_000;
+
+/// Whether `text` holds a secret of the run (a [`Secret`]'s value, any length) or a piece of
+/// [`PIECE_CHARS`] characters of one that looks random ([`looks_like_credential`]), read without the characters that do not show
+/// ([`is_unseen`]): a secret pasted in part, with a space or with zero-width spaces between its
+/// letters, or split by a URL's redaction, is still a secret to the reader. A message asks
+/// before it quotes a value.
+pub fn holds_secret_piece(text: &str) -> bool {
+    if holds_remembered(text) {
+        return true;
+    }
+    let pieces = pieces();
+    if pieces.is_empty() {
+        return false;
+    }
+    let seen: Vec<char> = text.chars().filter(|c| !is_unseen(*c)).collect();
+    seen.windows(PIECE_CHARS).any(|w| pieces.contains(&piece_hash(w)))
+}
+
+/// Whether a piece mixes character classes (lower case, upper case, digits): a piece of one
+/// class, punctuation aside (`secret`, `t-secr`, `123456`), is as likely a word or a number of
+/// any message, and is not looked for; a piece of a random secret mixes them.
+fn mixes_classes(chars: &[char]) -> bool {
+    // Punctuation joins words (`client-secret`, `calm_key`): it is no class of its own.
+    let class = |c: &char| match c {
+        c if c.is_lowercase() => Some(0),
+        c if c.is_uppercase() => Some(1),
+        c if c.is_ascii_digit() => Some(2),
+        _ => None,
+    };
+    let mut classes = chars.iter().filter_map(class);
+    let first = classes.next();
+    classes.any(|c| Some(c) != first)
+}
+
+fn piece_hash(chars: &[char]) -> u64 {
+    // FNV-1a over the characters: a set of 64-bit hashes, not of strings, keeps the pieces of
+    // thousands of secrets small; a collision only withholds a value that is not a secret.
+    chars.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, c| (h ^ u64::from(u32::from(*c))).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// The hashes of every piece of every [`Secret`]'s value, built again only when a secret was
+/// remembered since the last call.
+fn pieces() -> std::sync::Arc<std::collections::HashSet<u64>> {
+    type Cache = Option<(u64, std::sync::Arc<std::collections::HashSet<u64>>)>;
+    static CACHE: std::sync::Mutex<Cache> = std::sync::Mutex::new(None);
+    let generation = remembered_generation();
+    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((g, p)) = cache.as_ref()
+        && *g == generation
+    {
+        return std::sync::Arc::clone(p);
+    }
+    let guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut set = std::collections::HashSet::new();
+    let generation = guard.as_ref().map_or(0, |r| r.generation);
+    if let Some(r) = guard.as_ref() {
+        // Pieces of random values only: a secret-named property may hold a URL or words
+        // (`tokenService.body.resource`), whose pieces are the hosts and words of any message.
+        for secret in r.secrets.iter().filter(|s| looks_like_credential(s)).take(PIECE_SECRETS) {
+            let seen: Vec<char> = secret.chars().filter(|c| !is_unseen(*c)).collect();
+            for w in seen.windows(PIECE_CHARS).filter(|w| mixes_classes(w)) {
+                set.insert(piece_hash(w));
+            }
+        }
+    }
+    drop(guard);
+    let set = std::sync::Arc::new(set);
+    *cache = Some((generation, std::sync::Arc::clone(&set)));
+    set
+}
+
+/// A message with every value it quotes (`"..."`) that holds a secret or a piece of one
+/// ([`holds_secret_piece`]) replaced by a phrase, and so every word outside quotes that is a
+/// word that holds one (a host, a path, a name with the secret in it). Hosts are compared
+/// without regard to ASCII case, as the rules show them in lower case. The rules decide what to show; this is the one place every message passes
+/// before it becomes a result, so that no rule can quote what holds a secret.
+pub fn conceal_in_message(message: &str) -> std::borrow::Cow<'_, str> {
+    let mut out = String::with_capacity(message.len());
+    let mut changed = false;
+    let mut rest = message;
+    loop {
+        let (plain, after) = match rest.find('"') {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        conceal_words(plain, &mut out, &mut changed);
+        let Some(after) = after else { break };
+        // A quote that is never closed quotes the rest.
+        let (quoted, next) = match after.find('"') {
+            Some(j) => (&after[..j], Some(&after[j + 1..])),
+            None => (after, None),
+        };
+        if holds_secret_piece(quoted) {
+            out.push_str(CONCEALED);
+            changed = true;
+        } else {
+            out.push('"');
+            out.push_str(quoted);
+            if next.is_some() {
+                out.push('"');
+            }
+        }
+        match next {
+            Some(n) => rest = n,
+            None => break,
+        }
+    }
+    if changed { std::borrow::Cow::Owned(out) } else { std::borrow::Cow::Borrowed(message) }
+}
+
+/// What a message says in place of a value that holds a secret.
+pub const CONCEALED: &str = "a value that contains a secret (not shown)";
+
+fn conceal_words(plain: &str, out: &mut String, changed: &mut bool) {
+    for (i, word) in plain.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        // Words of letters only are the message's own (`secret`, `deployment`); values in a
+        // message are quoted, or are names, hosts and paths, which hold other characters.
+        let trimmed = word.trim_matches(|c: char| matches!(c, ',' | ';' | '(' | ')' | '.' | ':'));
+        // A number or a word of one or two characters is the message's own too.
+        let hides = trimmed.chars().count() >= CONTAINED_MIN_CHARS && !trimmed.chars().all(char::is_alphabetic) && holds_secret_piece(word);
+        if hides {
+            out.push_str(CONCEALED);
+            *changed = true;
+        } else {
+            out.push_str(word);
+        }
+    }
+}
+
+/// Whether `text` holds a piece of [`PIECE_CHARS`] characters of a secret (not a shorter secret
+/// whole: a short word of a message is not taken for one).
+pub fn holds_piece_only(text: &str) -> bool {
+    if text.chars().filter(|c| !is_unseen(*c)).count() < PIECE_CHARS {
+        return false;
+    }
+    let pieces = pieces();
+    let seen: Vec<char> = text.chars().filter(|c| !is_unseen(*c)).collect();
+    !pieces.is_empty() && seen.windows(PIECE_CHARS).any(|w| pieces.contains(&piece_hash(w)))
 }
 
 /// Bytes of a secret the holder's automaton looks for: its first few, or all of a shorter one.
@@ -356,7 +529,8 @@ impl Holder {
         let mut lengths: Vec<Vec<usize>> = Vec::new();
         let mut set = std::collections::HashSet::new();
         for v in values.map(str::trim).filter(|v| !v.is_empty()) {
-            let bytes = v.as_bytes();
+            let lower = v.to_ascii_lowercase();
+            let bytes = lower.as_bytes();
             let prefix: Box<[u8]> = bytes[..bytes.len().min(HOLDER_PREFIX)].into();
             let i = *index.entry(prefix.clone()).or_insert_with(|| {
                 prefixes.push(prefix);
@@ -371,6 +545,7 @@ impl Holder {
         let prefixes = (!prefixes.is_empty())
             .then(|| {
                 aho_corasick::AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
                     .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                     .dense_depth(0)
                     .build(&prefixes)
@@ -386,7 +561,7 @@ impl Holder {
         ac.find_overlapping_iter(hay).any(|m| {
             self.lengths[m.pattern().as_usize()].iter().any(|&len| {
                 hay.get(m.start()..m.start() + len).is_some_and(|v| {
-                    self.values.contains(v) && (min <= 1 || std::str::from_utf8(v).map_or(len, |t| t.chars().count()) >= min)
+                    self.values.contains(&*v.to_ascii_lowercase()) && (min <= 1 || std::str::from_utf8(v).map_or(len, |t| t.chars().count()) >= min)
                 })
             })
         })
@@ -561,6 +736,8 @@ mod tests {
             "EntitlementManagement",
             "my-html5-app-router-v2",
             "S4HANA-2023-FPS01",
+            "myServiceInstanceName2",
+            "CapBookshopSrvApi2Prod",
             "com.sap.calm.destination",
             "https://x.eu10.alm.cloud.sap/api2v1",
             "abc123",
@@ -618,6 +795,29 @@ mod tests {
         assert!(!Holder::new(std::iter::empty()).holds(b"anything", 1));
         assert!(!h.holds(b"client-id k3y!s", 6));
         assert!(h.holds(b"id a-much-longer-client-secret", 6));
+    }
+
+    #[test]
+    fn a_message_never_quotes_a_value_holding_a_secret_or_a_piece_of_one() {
+        remember_secret("Kq2");
+        remember_secret("Pw7Hq2Kz9Lm#Xc4Vb8");
+        remember_secret("Ky7aB3cD9eF1gH");
+        for (message, shown) in [
+            ("URL \"https://acme.eu10.alm.cloud.sap/Kq2/\" ends with /", "URL a value that contains a secret (not shown) ends with /"),
+            ("URL \"https://h/Pw7Hq2Kz9Lm#***\" is odd", "URL a value that contains a secret (not shown) is odd"),
+            ("clientId is \"Ky7aB3c D9eF1gH\"", "clientId is a value that contains a secret (not shown)"),
+            ("clientId is \"Ky7aB3cD9e\"", "clientId is a value that contains a secret (not shown)"),
+            ("clientId is \"K\u{200b}y7a\u{200b}B3c\u{200b}D9\"", "clientId is a value that contains a secret (not shown)"),
+            ("points to acme.Kq2.alm.cloud.sap and more", "points to a value that contains a secret (not shown) and more"),
+            ("unclosed \"Kq2 and the rest", "unclosed a value that contains a secret (not shown)"),
+            ("destination CALM_kq2x and zq", "destination a value that contains a secret (not shown) and zq"),
+        ] {
+            assert_eq!(conceal_in_message(message), shown, "{message}");
+        }
+        // Ordinary text and values without a secret are left as they are, quotes included.
+        for message in ["URL \"https://acme.eu10.alm.cloud.sap/\" ends with /", "no quotes at all", "a \"b\" c \"d", "Kq is a word"] {
+            assert_eq!(conceal_in_message(message), message);
+        }
     }
 
     #[test]

@@ -211,10 +211,28 @@ pub fn remember_hidden_parts(value: &str) {
     if let Some(i) = rest.find(['?', '#']) {
         let hidden = &rest[i + 1..];
         remember(hidden);
-        for pair in hidden.split(['&', '#']) {
-            remember(pair.split_once('=').map_or(pair, |(_, v)| v));
+        // A query value is masked everywhere only when it may be a credential: its name says
+        // so, or it looks random. `?v=Dedicated&h=acme.eu10.alm.cloud.sap` must not mask every
+        // `Dedicated` and every host of the report (it is still hidden where the URL is shown).
+        for pair in hidden.split(['&', '#', ';']) {
+            match pair.split_once('=') {
+                Some((name, value)) if query_name_is_secret(name) || super::secret::looks_like_credential(value) => remember(value),
+                Some(_) => {}
+                None if super::secret::looks_like_credential(pair) => remember(pair),
+                None => {}
+            }
         }
     }
+}
+
+/// Whether a query parameter's name says its value is a credential (`client_secret`, `token`,
+/// `sig`, `X-Amz-Credential`, `access_key`, `code`, `session`, ...).
+fn query_name_is_secret(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    super::secret::is_secret_key(name)
+        || ["token", "sig", "secret", "pass", "pwd", "key", "auth", "credential", "code", "session", "sid", "jwt", "assertion", "ticket"]
+            .iter()
+            .any(|n| lower.contains(n))
 }
 
 /// Whether a value may hold parts [`redact`] would hide (a cheap test before the work).
@@ -411,10 +429,16 @@ mod tests {
 
     #[test]
     fn hidden_parts_are_remembered() {
-        remember_hidden_parts("https://calm-user:Pw-remembered-1@h/?token=tok-remembered-2#frag-remembered-3");
+        remember_hidden_parts("https://calm-user:Pw-remembered-1@h/?token=tok-remembered-2#access_token=frag-remembered-3");
+        remember_hidden_parts("https://h/?v=Dedicated-not-1&h=acme.eu10.alm.cloud.sap&x=Xk9pQ2vR7tY4wZ8m");
         let seen = crate::model::secret::with_remembered(|_, v| v.map(str::to_owned).collect::<Vec<_>>());
-        for part in ["Pw-remembered-1", "tok-remembered-2", "frag-remembered-3", "calm-user:Pw-remembered-1"] {
+        for part in ["Pw-remembered-1", "tok-remembered-2", "frag-remembered-3", "calm-user:Pw-remembered-1", "Xk9pQ2vR7tY4wZ8m"] {
             assert!(seen.iter().any(|s| s == part), "{part}");
+        }
+        // A query value that neither its name nor its look calls a credential is hidden where
+        // the URL is shown, and not masked in every other text of the report.
+        for part in ["Dedicated-not-1", "acme.eu10.alm.cloud.sap"] {
+            assert!(!seen.iter().any(|s| s == part), "{part}");
         }
     }
 

@@ -295,6 +295,11 @@ fn finding(rule: &'static Rule, object: Arc<ObjectRef>, location: Location, outc
         std::borrow::Cow::Borrowed(_) => outcome.message,
         std::borrow::Cow::Owned(redacted) => redacted,
     };
+    // Nor a value that holds a secret of the run or a piece of one, however a rule quoted it.
+    let message = match crate::model::secret::conceal_in_message(&message) {
+        std::borrow::Cow::Borrowed(_) => message,
+        std::borrow::Cow::Owned(concealed) => concealed,
+    };
     Finding {
         code: &rule.code,
         rule: &rule.name,

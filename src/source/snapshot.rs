@@ -276,7 +276,9 @@ fn snapshot_destination(d: &Destination, salt: &[u8]) -> SnapshotDestination {
 /// run, or holds one the masker would mask. A short secret inside a longer value (`prod` in a
 /// URL) is left: digesting every URL that happens to hold it would garble the snapshot.
 fn holds_secret(text: &str) -> bool {
-    is_remembered(text) || crate::model::secret::holds_remembered_of(text, crate::model::secret::MASK_MIN_CHARS)
+    is_remembered(text)
+        || crate::model::secret::holds_remembered_of(text, crate::model::secret::MASK_MIN_CHARS)
+        || crate::model::secret::holds_piece_only(text)
 }
 
 /// A documented, non-secret value as a snapshot keeps it: a URL redacted whole (credentials and
