@@ -45,6 +45,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let today = crate::clock::date(r.clock.now);
 
     let (outcomes, none_read) = run_targets(&r)?;
+    let reach = reach(&outcomes, &r);
     let several = r.runs.len() > 1 || r.runs.iter().any(|s| s.name.is_some());
     let catalog = Catalog::builtin();
     let mut findings = Vec::new();
@@ -102,7 +103,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let waiver_notes = waivers::apply(&mut findings, &r.waivers, &today);
     let mut baseline_notes = Vec::new();
     let baseline = baseline.map(|b| {
-        let applied = baseline::apply(&mut findings, &b);
+        let applied = baseline::apply(&mut findings, &b, &reach);
         if applied.migrated > 0 {
             baseline_notes.push(format!(
                 "baseline {}: {} result(s) matched by the identity they had before their source file or target was part of it; save a new baseline to record the new identity",
@@ -115,7 +116,9 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
                 b.path, applied.ambiguous
             ));
         }
-        BaselineSummary { path: b.path, absent: applied.absent }
+        let count = |state| findings.iter().filter(|f| f.baseline == Some(state)).count();
+        let (new, unchanged) = (count(BaselineState::New), count(BaselineState::Unchanged));
+        BaselineSummary { path: b.path, new, unchanged, absent: applied.absent, not_compared: applied.not_compared }
     });
 
     let to_terminal = r.output.is_none() && crate::output::stdout_is_terminal();
@@ -161,14 +164,10 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     }
     stderr.extend(baseline_notes);
     if let Some(b) = &report.baseline {
-        let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
-        stderr.push(format!(
-            "baseline {}: {} new, {} unchanged, {} gone",
-            b.path,
-            count(BaselineState::New),
-            count(BaselineState::Unchanged),
-            b.absent.len()
-        ));
+        stderr.push(format!("baseline {}: {}", b.path, b.counts_text()));
+        for (reason, n) in b.not_compared_reasons() {
+            stderr.push(format!("baseline {}: {n} failure(s) not compared, not known gone: {reason}", b.path));
+        }
     }
     if !report.partial.is_empty() {
         let names: Vec<&str> = report.partial.iter().map(|m| m.input).collect();
@@ -216,6 +215,37 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         None
     };
     Ok(Output { stdout: String::new(), stderr, exit, stream })
+}
+
+/// What the run read, target by target, for the baseline: a failure of the baseline in a target
+/// or a file that was not read is not compared, never gone (SPEC §6).
+fn reach(outcomes: &[TargetOutcome], r: &Resolved) -> baseline::Reach {
+    let targets = outcomes
+        .iter()
+        .map(|o| {
+            let which = o.name.as_deref().map_or_else(|| "this run".to_owned(), |n| format!("target {n}"));
+            let read = if let Some(error) = &o.error {
+                baseline::Read::Not(format!("{which} was not read: {error}"))
+            } else if o.failures.is_empty() {
+                baseline::Read::Full
+            } else {
+                let files: Option<Vec<String>> = o.failures.iter().map(|f| failed_file(f).map(|l| l.path.to_string())).collect();
+                match files {
+                    Some(files) => baseline::Read::Except(files),
+                    None => {
+                        let sources: Vec<&str> = o.failures.iter().map(|f| f.source.as_str()).collect();
+                        baseline::Read::Not(format!("{which} was not read in full ({} failed)", sources.join(", ")))
+                    }
+                }
+            };
+            (o.name.clone(), read)
+        })
+        .collect();
+    baseline::Reach {
+        targets,
+        select: r.select.iter().map(|c| (*c).to_owned()).collect(),
+        ignore: r.ignore.iter().map(|c| (*c).to_owned()).collect(),
+    }
 }
 
 /// Each target's failing count and verdict, once the overlays have had their say: one pass over

@@ -329,6 +329,9 @@ struct BaselineView<'a> {
     new: usize,
     unchanged: usize,
     absent: &'a [super::AbsentFinding],
+    not_compared: usize,
+    /// Why failures of the baseline were not compared, with how many each.
+    not_compared_reasons: Vec<(String, usize)>,
 }
 
 #[derive(Serialize)]
@@ -630,7 +633,8 @@ fn page<'g, 'a>(report: &'a Report, grouped: &'g [TargetGroup<'a>]) -> (Page<'a>
         counts,
         incomplete: !report.complete(),
         failures: &report.failures,
-        incomplete_targets: report.targets.iter().filter(|t| !t.complete).map(|t| t.name.as_str()).collect(),
+        // A target that could not be read at all is already a source failure of its own.
+        incomplete_targets: report.targets.iter().filter(|t| !t.complete && t.error.is_none()).map(|t| t.name.as_str()).collect(),
         errors: report.count(Status::Error),
         coverage: coverage_rows(report),
         skipped: &report.coverage.files_skipped,
@@ -679,9 +683,11 @@ fn page<'g, 'a>(report: &'a Report, grouped: &'g [TargetGroup<'a>]) -> (Page<'a>
         certificates: certificates_view(report, i64::from(report.options.expiry_days)),
         baseline: report.baseline.as_ref().map(|b| BaselineView {
             path: &b.path,
-            new: report.findings.iter().filter(|f| f.baseline == Some(BaselineState::New)).count(),
-            unchanged: report.findings.iter().filter(|f| f.baseline == Some(BaselineState::Unchanged)).count(),
+            new: b.new,
+            unchanged: b.unchanged,
             absent: &b.absent,
+            not_compared: b.not_compared.len(),
+            not_compared_reasons: b.not_compared_reasons(),
         }),
     };
     (page, groups)
@@ -986,7 +992,7 @@ mod tests {
         let mut u = finding("CALM010", Status::Fail, "CALM_A", "tokenServiceURLType is \"Common\"");
         u.baseline = Some(BaselineState::Unchanged);
         let mut r = report(vec![f, u]);
-        r.baseline = Some(crate::report::BaselineSummary { path: "last.json".into(), absent: Vec::new() });
+        r.baseline = Some(crate::report::BaselineSummary { path: "last.json".into(), ..Default::default() });
         r.not_audited = vec![NotAudited {
             name: "TransportManagementService".into(),
             reason: "Cloud Transport Management to the Cloud ALM API".into(),

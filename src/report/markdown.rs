@@ -343,14 +343,7 @@ fn counts_line(report: &Report) -> String {
 
 fn baseline_line(report: &Report) -> Option<String> {
     let baseline = report.baseline.as_ref()?;
-    let state = |st| report.findings.iter().filter(|f| f.baseline == Some(st)).count();
-    Some(format!(
-        "**Baseline:** {}: {} new, {} unchanged, {} gone",
-        code(&baseline.path, false),
-        state(BaselineState::New),
-        state(BaselineState::Unchanged),
-        baseline.absent.len()
-    ))
+    Some(format!("**Baseline:** {}: {}", code(&baseline.path, false), baseline.counts_text()))
 }
 
 /// The heading of a report with something to look at; every number in it is one of the counts
@@ -501,6 +494,10 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             format!("- {} {} at {}: {}", code(&a.code, false), code(&a.object, false), code(&at, false), message(&a.message, false))
         }))?;
     }
+    if let Some(baseline) = report.baseline.as_ref().filter(|b| !b.not_compared.is_empty()) {
+        blocks.block("### Not compared with the baseline (not known gone)")?;
+        blocks.lines(baseline.not_compared_reasons().into_iter().map(|(reason, n)| format!("- {n} failure(s): {}", line(&reason))))?;
+    }
 
     blocks.block(&coverage_line(report))?;
     not_audited_block(report, &mut blocks)?;
@@ -646,13 +643,17 @@ mod tests {
         }];
         r.baseline = Some(BaselineSummary {
             path: "baseline.json".into(),
+            new: 1,
+            unchanged: 1,
             absent: vec![AbsentFinding {
                 fingerprint: "0123456789abcdef".into(),
                 code: "CALM013".into(),
                 object: "CALM_B".into(),
                 message: "clientId differs".into(),
                 location: Location { path: "dest/CALM_B.properties".into(), line: 6 },
+                target: None,
             }],
+            not_compared: Vec::new(),
         });
         r
     }
@@ -691,7 +692,7 @@ mod tests {
             "{md}"
         );
         assert!(!md.contains("**Inputs:**"), "targets name their own inputs: {md}");
-        assert!(md.contains("**Baseline:** `baseline.json`: 1 new, 1 unchanged, 1 gone"), "{md}");
+        assert!(md.contains("**Baseline:** `baseline.json`: 1 new, 1 unchanged, 1 gone, 0 not compared"), "{md}");
         assert!(md.contains("failing at or above `error`: 1; 1 waived"), "{md}");
         // Sections come in order.
         let at = |s: &str| md.find(s).unwrap_or(usize::MAX);

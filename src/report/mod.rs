@@ -361,11 +361,46 @@ pub struct WaiverNote {
 }
 
 /// The comparison with `--baseline`.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct BaselineSummary {
     pub path: String,
-    /// Failures of the baseline that this run no longer has.
+    /// Failures of this run that the baseline did not have.
+    pub new: usize,
+    /// Failures of this run the baseline already had.
+    pub unchanged: usize,
+    /// Failures of the baseline that this run looked at and no longer has: gone.
     pub absent: Vec<AbsentFinding>,
+    /// Failures of the baseline this run could not look at (their target or source was not
+    /// read, or their rule could not judge them): never called gone (SPEC §6), each with why.
+    pub not_compared: Vec<NotCompared>,
+}
+
+impl BaselineSummary {
+    /// "3 new, 20 unchanged, 0 gone, 4 not compared": the same words in every format.
+    pub fn counts_text(&self) -> String {
+        format!("{} new, {} unchanged, {} gone, {} not compared", self.new, self.unchanged, self.absent.len(), self.not_compared.len())
+    }
+
+    /// Why failures of the baseline were not compared, each reason once with how many it covers.
+    pub fn not_compared_reasons(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for n in &self.not_compared {
+            match out.iter_mut().find(|(r, _)| *r == n.reason) {
+                Some((_, count)) => *count += 1,
+                None => out.push((n.reason.clone(), 1)),
+            }
+        }
+        out
+    }
+}
+
+/// A failure of the baseline that this run did not look at: it may or may not be fixed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NotCompared {
+    #[serde(flatten)]
+    pub finding: AbsentFinding,
+    /// Why: `target test was not read: ...`, `its source a.json could not be read`.
+    pub reason: String,
 }
 
 /// A failure of the baseline that is gone now.
@@ -376,6 +411,9 @@ pub struct AbsentFinding {
     pub object: String,
     pub message: String,
     pub location: crate::model::Location,
+    /// The target the failure belonged to, when the baseline's run had targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// Masks one text in place with `masker`; leaves it untouched (no copy) when it holds no secret.
@@ -476,10 +514,14 @@ impl Report {
         }
         if let Some(b) = &mut self.baseline {
             mask_in_place(m, &mut b.path);
-            for a in &mut b.absent {
+            for n in &mut b.not_compared {
+                mask_in_place(m, &mut n.reason);
+            }
+            for a in b.absent.iter_mut().chain(b.not_compared.iter_mut().map(|n| &mut n.finding)) {
                 for text in [&mut a.code, &mut a.object, &mut a.message] {
                     mask_in_place(m, text);
                 }
+                mask_option(m, &mut a.target);
                 if let std::borrow::Cow::Owned(p) = m.mask(&a.location.path) {
                     a.location.path = p.into();
                 }

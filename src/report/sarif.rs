@@ -125,10 +125,16 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
+    let mut props = BTreeMap::new();
     if let Some(profile) = &f.profile {
-        let mut props = BTreeMap::new();
         props.insert("profile".to_owned(), serde_json::Value::from(profile.name.as_str()));
         props.insert("profile_reason".to_owned(), serde_json::Value::from(profile.reason.as_str()));
+    }
+    // The target, so that a later run compared with this log knows which target a result is of.
+    if let Some(target) = &f.target {
+        props.insert("target".to_owned(), serde_json::Value::from(target.as_str()));
+    }
+    if !props.is_empty() {
         result.properties = Some(PropertyBag::builder().additional_properties(props).build());
     }
     if let Some(w) = &f.waived {
@@ -219,6 +225,13 @@ fn invocation(report: &Report) -> Invocation {
     };
     let mut notifications: Vec<Notification> =
         report.failures.iter().map(|failure| note("error", format!("{}: {}", failure.source, failure.message))).collect();
+    // Failures of the baseline this run did not look at are not `absent` results: a note says
+    // how many and why (SARIF has no baseline state for "not compared").
+    if let Some(b) = &report.baseline {
+        for (reason, n) in b.not_compared_reasons() {
+            notifications.push(note("note", format!("baseline {}: {n} failure(s) not compared, not known gone: {reason}", b.path)));
+        }
+    }
     notifications.extend(report.partial.iter().map(|m| {
         let targets = if m.targets.is_empty() { String::new() } else { format!(" in {}", m.targets.join(", ")) };
         note("warning", format!("a partial audit: no {} ({}){targets}: {} rule(s) could not run", m.what, m.flag, m.rules))
@@ -228,6 +241,12 @@ fn invocation(report: &Report) -> Invocation {
     props.insert("catalogVersion".to_owned(), serde_json::Value::from(run.catalog_version));
     props.insert("timeSource".to_owned(), serde_json::Value::from(run.time_source));
     props.insert("inputs".to_owned(), serde_json::to_value(&run.inputs).unwrap_or_default());
+    if let Some(b) = &report.baseline {
+        let counts = serde_json::json!({
+            "new": b.new, "unchanged": b.unchanged, "absent": b.absent.len(), "notCompared": b.not_compared.len()
+        });
+        props.insert("baseline".to_owned(), counts);
+    }
     let (exit_code, meaning) = match report.verdict() {
         "incomplete" => (3, "the audit is incomplete"),
         "failed" => (1, "failures at or above --fail-on"),

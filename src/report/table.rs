@@ -447,19 +447,12 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
         s.push((0, line));
     }
     if let Some(b) = &report.baseline {
-        let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
-        s.push((
-            0,
-            format!(
-                "Baseline {}: {} new, {} unchanged, {} gone",
-                b.path,
-                count(BaselineState::New),
-                count(BaselineState::Unchanged),
-                b.absent.len()
-            ),
-        ));
+        s.push((0, format!("Baseline {}: {}", b.path, b.counts_text())));
         for gone in &b.absent {
             s.push((2, format!("gone: {} {} ({}:{})", gone.code, gone.object, gone.location.path, gone.location.line)));
+        }
+        for (reason, n) in b.not_compared_reasons() {
+            s.push((2, format!("not compared ({n}), not known gone: {reason}")));
         }
     }
     for failure in &report.failures {
