@@ -166,3 +166,16 @@ pub struct SourceFailure {
     pub source: String,
     pub message: String,
 }
+
+/// How the table report starts: the line by which walks know calm-audit's own table saved as
+/// text (`calm-audit check > reports/DAY/calm-audit.txt`) and skip it, as they skip its JSON
+/// and SARIF. A `#` line, a comment in the properties syntax cockpit exports use.
+pub const TABLE_REPORT_FIRST_LINE: &str = "# calm-audit table report";
+
+/// Whether a text is calm-audit's table report: its first line is [`TABLE_REPORT_FIRST_LINE`]
+/// and a later line is its verdict. A report cut short is not recognised, and fails to parse as
+/// destinations as loudly as any broken file.
+pub fn is_table_report(text: &str) -> bool {
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    lines.next().is_some_and(|first| first.starts_with(TABLE_REPORT_FIRST_LINE)) && lines.any(|l| l.starts_with("Verdict: "))
+}

@@ -160,10 +160,14 @@ fn verdict(report: &Report) -> Verdict {
             state: "incomplete",
             word: "INCOMPLETE",
             title: format!("INCOMPLETE: the audit could not read or evaluate everything{partly}"),
-            exit_code: 3,
-            meaning: format!(
-                "the audit is incomplete, which is never a pass (exit code 3 wins over 1). {failing} result(s) fail at or above --fail-on {threshold} among what was read."
-            ),
+            exit_code: report.exit_code(),
+            meaning: if report.none_read() {
+                "no target could be read, so nothing was audited: an input error, which is never a pass (the source failures below name each target and why).".to_owned()
+            } else {
+                format!(
+                    "the audit is incomplete, which is never a pass (exit code 3 wins over 1). {failing} result(s) fail at or above --fail-on {threshold} among what was read."
+                )
+            },
             failing,
             below,
             nothing_in_scope,

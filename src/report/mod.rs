@@ -571,6 +571,25 @@ impl Report {
         }
     }
 
+    /// No target of a run with targets could be read: nothing was audited, an input error
+    /// (exit 2, SPEC §8) rather than an incomplete audit.
+    pub fn none_read(&self) -> bool {
+        !self.targets.is_empty() && self.targets.iter().all(|t| t.error.is_some())
+    }
+
+    /// The code the run exits with, as every report names it: 2 when no target could be read,
+    /// else 3 incomplete, 1 failing, 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.none_read() {
+            return 2;
+        }
+        match self.verdict() {
+            "incomplete" => 3,
+            "failed" => 1,
+            _ => 0,
+        }
+    }
+
     /// The audit could not evaluate everything.
     pub fn complete(&self) -> bool {
         self.failures.is_empty() && self.count(Status::Error) == 0

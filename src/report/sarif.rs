@@ -247,14 +247,16 @@ fn invocation(report: &Report) -> Invocation {
         });
         props.insert("baseline".to_owned(), counts);
     }
-    let (exit_code, meaning) = match report.verdict() {
-        "incomplete" => (3, "the audit is incomplete"),
-        "failed" => (1, "failures at or above --fail-on"),
-        _ => (0, "nothing fails at or above --fail-on"),
+    let exit_code = report.exit_code();
+    let meaning = match exit_code {
+        2 => "no target could be read: nothing was audited",
+        3 => "the audit is incomplete",
+        1 => "failures at or above --fail-on",
+        _ => "nothing fails at or above --fail-on",
     };
     let mut invocation = Invocation::builder()
         .execution_successful(report.complete())
-        .exit_code(exit_code)
+        .exit_code(i64::from(exit_code))
         .exit_code_description(meaning)
         .properties(PropertyBag::builder().additional_properties(props).build())
         .build();

@@ -289,6 +289,15 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let shown: Vec<&Finding> = report.findings.iter().filter(|f| report.shown(f)).collect();
     let layout = columns(&shown, total);
     let has_shown = |g: &TargetGroup| g.objects.iter().flat_map(|o| &o.findings).any(|f| report.shown(f));
+    // The first line names the report, so that a walk of a folder holding it saved as text skips it.
+    let first = format!(
+        "{} (calm-audit {}, run {}): {}\n\n",
+        crate::model::result::TABLE_REPORT_FIRST_LINE,
+        report.run.calm_audit_version,
+        report.run.started,
+        report.verdict().to_uppercase()
+    );
+    out.write_all(first.as_bytes())?;
 
     for group in &groups {
         let Some(target) = group.target else {
@@ -465,6 +474,7 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
 /// The run's verdict in words, last: what the exit code says, and that a partial audit is one.
 fn verdict_line(report: &Report) -> String {
     let mut line = match report.verdict() {
+        _ if report.none_read() => "Verdict: NOTHING AUDITED (exit code 2): no target could be read; this is not a pass".to_owned(),
         "incomplete" => "Verdict: INCOMPLETE (exit code 3): not everything could be read or evaluated; this is not a pass".to_owned(),
         "failed" => "Verdict: FAILED (exit code 1)".to_owned(),
         _ => "Verdict: PASSED (exit code 0)".to_owned(),
