@@ -97,6 +97,15 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         }
     }
     let partial = merge_missing(&missing, &r, several);
+    if several {
+        // Each target's own are in its coverage and the run's inputs; the run's say "per target",
+        // never nothing, when the targets were given them (SPEC §6).
+        let names: Vec<&str> = targets.iter().map(|t: &TargetSummary| t.name.as_str()).collect();
+        coverage.settings = per_target(&inputs, InputKind::Settings, &names);
+        coverage.cloud_alm_key = per_target(&inputs, InputKind::CloudAlmKey, &names);
+        coverage.live_service = per_target(&inputs, InputKind::DestinationService, &names);
+        coverage.subaccount_id = coverage.live_service.as_ref().map(|_| "per target".to_owned());
+    }
 
     overlay::select(&mut findings, &r.select, &r.ignore);
     overlay::override_severity(&mut findings, &r.severity);
@@ -309,6 +318,18 @@ fn merge_missing(missing: &[(Requirement, Option<String>)], r: &Resolved, severa
     out
 }
 
+/// What the run's coverage says of an input its targets are given each: `per target`, naming the
+/// targets that lack it; `None` when no target has it.
+fn per_target(inputs: &[InputUsed], kind: InputKind, targets: &[&str]) -> Option<String> {
+    let lacking: Vec<&str> =
+        targets.iter().copied().filter(|t| !inputs.iter().any(|i| i.kind == kind && i.target.as_deref() == Some(*t))).collect();
+    match lacking.len() {
+        0 => Some("per target".to_owned()),
+        n if n == targets.len() => None,
+        _ => Some(format!("per target; not given in {}", lacking.join(", "))),
+    }
+}
+
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_read += part.files_read;
     total.files_skipped.extend(part.files_skipped.iter().cloned());
@@ -322,6 +343,9 @@ fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
     total.destinations_audited += part.destinations_audited;
+    total.destinations_in_scope_not_audited += part.destinations_in_scope_not_audited;
+    total.destinations_scope_unknown += part.destinations_scope_unknown;
+    total.destinations_out_of_scope += part.destinations_out_of_scope;
     total.certificate_files += part.certificate_files;
     total.certificates_unused += part.certificates_unused;
     if !several {
@@ -513,6 +537,13 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         destinations_found: g.destinations.len(),
         destinations_in_scope: inputs.in_scope_count(),
         destinations_audited: inputs.scoped().len(),
+        destinations_in_scope_not_audited: inputs.in_scope_count().saturating_sub(inputs.scoped().len()),
+        destinations_scope_unknown: inputs.scope_unknown().count(),
+        destinations_out_of_scope: g
+            .destinations
+            .len()
+            .saturating_sub(inputs.in_scope_count())
+            .saturating_sub(inputs.scope_unknown().count()),
         settings: g.settings.as_ref().map(|s| s.path.clone()),
         cloud_alm_key: g.key.as_ref().map(|k| k.path.clone()),
         live_service: g.live_service.clone(),

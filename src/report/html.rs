@@ -16,7 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::group::{ObjectGroup, TargetGroup};
-use super::{Report, WaiverProblem, partial_text};
+use super::{InputKind, Report, WaiverProblem, partial_text};
 use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, ProfileChoice, SourceFailure, Status, Waived};
 
 const TEMPLATE: &str = include_str!("html/report.html");
@@ -235,9 +235,8 @@ struct StatusChoice {
 struct TargetRow<'a> {
     name: &'a str,
     complete: bool,
-    found: usize,
-    in_scope: usize,
-    audited: usize,
+    /// "13 destination(s) found: 10 audited, ...", the parts adding up.
+    destinations: String,
     /// `PASSED`, `FAILED`, `INCOMPLETE` or `NOT AUDITED`, with the failing count.
     verdict: String,
     defined_at: Option<&'a str>,
@@ -547,25 +546,42 @@ fn ordered<'g, 'a>(report: &Report, objects: &'g [ObjectGroup<'a>], next_id: &mu
         .collect()
 }
 
+/// The settings or key row: with targets, each source with the targets that use it (a value
+/// given per target is never "not given"), else the one read.
+fn input_row(report: &Report, kind: InputKind, read: Option<&str>, missing: &str) -> String {
+    let given = if report.targets.is_empty() { read.map(str::to_owned) } else { report.run.sources_of(kind) };
+    given.unwrap_or_else(|| missing.to_owned())
+}
+
 fn coverage_rows(report: &Report) -> Vec<Row> {
     let c = &report.coverage;
     let mut rows = vec![
         Row { label: "Destination files read", value: c.files_read.to_string(), nowrap: false },
         Row { label: "Destinations found", value: c.destinations_found.to_string(), nowrap: false },
-        Row { label: "In scope", value: c.destinations_in_scope.to_string(), nowrap: false },
         Row { label: "Audited", value: c.destinations_audited.to_string(), nowrap: false },
         Row {
-            label: "Not audited",
-            value: match c.destinations_found.saturating_sub(c.destinations_audited) {
+            label: "In scope, not audited",
+            value: match c.destinations_in_scope_not_audited {
                 0 => "0".to_owned(),
-                n => format!("{n} (named below with the reason)"),
+                n => format!("{n} (a purpose that is not audited; named below with the reason)"),
             },
             nowrap: false,
         },
-        Row { label: "Settings", value: c.settings.clone().unwrap_or_else(|| "not given".to_owned()), nowrap: false },
+        Row { label: "Out of scope", value: c.destinations_out_of_scope.to_string(), nowrap: false },
+        Row {
+            label: "Scope unknown",
+            value: format!("{} (a name known only at deployment, CALM034)", c.destinations_scope_unknown),
+            nowrap: false,
+        },
+        Row { label: "Settings", value: input_row(report, InputKind::Settings, c.settings.as_deref(), "not given"), nowrap: false },
         Row {
             label: "Cloud ALM key",
-            value: c.cloud_alm_key.clone().unwrap_or_else(|| "not given (the rules comparing with the key are not applicable)".to_owned()),
+            value: input_row(
+                report,
+                InputKind::CloudAlmKey,
+                c.cloud_alm_key.as_deref(),
+                "not given (the rules comparing with the key are not applicable)",
+            ),
             nowrap: false,
         },
     ];
@@ -648,9 +664,7 @@ fn page<'g, 'a>(report: &'a Report, grouped: &'g [TargetGroup<'a>]) -> (Page<'a>
             .map(|t| TargetRow {
                 name: &t.name,
                 complete: t.complete,
-                found: t.coverage.destinations_found,
-                in_scope: t.coverage.destinations_in_scope,
-                audited: t.coverage.destinations_audited,
+                destinations: t.coverage.destinations_text(),
                 verdict: match t.error {
                     Some(_) => "NOT AUDITED".to_owned(),
                     None => format!("{}, {} failing", t.verdict.to_uppercase(), t.failing),

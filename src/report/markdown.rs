@@ -179,10 +179,7 @@ fn coverage_line(report: &Report) -> String {
     if !c.files_ignored.is_empty() {
         s.push_str(&format!(" ({})", super::ignored_summary(&c.files_ignored)));
     }
-    s.push_str(&format!(
-        ", {} destination(s) found, {} in scope, {} audited",
-        c.destinations_found, c.destinations_in_scope, c.destinations_audited
-    ));
+    s.push_str(&format!(", {}", c.destinations_text()));
     if !c.var_files_not_applied.is_empty() {
         let files: Vec<String> = c.var_files_not_applied.iter().map(|f| code(f, false)).collect();
         s.push_str(&format!(
@@ -271,11 +268,10 @@ fn targets_block(report: &Report) -> Option<String> {
             }
             let c = &t.coverage;
             let mut s = format!(
-                "{head}, {} failing {threshold}; {}; {} in scope, {} audited; settings {}, Cloud ALM key {}",
+                "{head}, {} failing {threshold}; {}; {}; settings {}, Cloud ALM key {}",
                 t.failing,
                 if t.complete { "read in full" } else { "not read in full" },
-                c.destinations_in_scope,
-                c.destinations_audited,
+                c.destinations_text(),
                 c.settings.as_deref().map_or_else(|| "not given".to_owned(), |s| code(s, false)),
                 c.cloud_alm_key.as_deref().map_or_else(|| "not given".to_owned(), |k| code(k, false))
             );

@@ -57,6 +57,15 @@ pub struct Coverage {
     /// In scope and judged by a profile; the others in scope are purposes that are not
     /// audited (SPEC §3a), listed in the report's `not_audited`.
     pub destinations_audited: usize,
+    /// In scope and recognised as a purpose that is not audited (SPEC §3a).
+    pub destinations_in_scope_not_audited: usize,
+    /// Defined as code with a name known only at deployment: scope unknown (SPEC 2.1, CALM034).
+    pub destinations_scope_unknown: usize,
+    /// Neither in scope nor of unknown scope. `destinations_found` = audited + in scope not
+    /// audited + scope unknown + out of scope, always.
+    pub destinations_out_of_scope: usize,
+    /// The settings read; with several targets `per target` (each target's own is in its
+    /// coverage and in the run's inputs), `None` when none was given.
     pub settings: Option<String>,
     pub cloud_alm_key: Option<String>,
     /// Destination service base URL of a live read.
@@ -67,6 +76,21 @@ pub struct Coverage {
     pub certificate_files: usize,
     /// Of those, the ones no audited destination names: counted, not judged.
     pub certificates_unused: usize,
+}
+
+impl Coverage {
+    /// "13 destination(s) found: 10 audited, 1 in scope not audited, 2 out of scope": the parts,
+    /// each named, add up to the destinations found (SPEC §6); the same words in every format.
+    pub fn destinations_text(&self) -> String {
+        let mut s = format!(
+            "{} destination(s) found: {} audited, {} in scope not audited, {} out of scope",
+            self.destinations_found, self.destinations_audited, self.destinations_in_scope_not_audited, self.destinations_out_of_scope
+        );
+        if self.destinations_scope_unknown > 0 {
+            s.push_str(&format!(", {} scope unknown (CALM034)", self.destinations_scope_unknown));
+        }
+        s
+    }
 }
 
 /// Masks the texts of a coverage summary ([`Report::mask_values`]).
@@ -250,29 +274,34 @@ impl RunInfo {
         for kind in
             [InputKind::Destinations, InputKind::DestinationService, InputKind::Settings, InputKind::CloudAlmKey, InputKind::TargetsNotUsed]
         {
-            // Each source once, with the targets that use it.
-            let mut sources: Vec<(&str, Vec<&str>)> = Vec::new();
-            for i in self.inputs.iter().filter(|i| i.kind == kind) {
-                let at = match sources.iter().position(|(s, _)| *s == i.source) {
-                    Some(at) => at,
-                    None => {
-                        sources.push((&i.source, Vec::new()));
-                        sources.len() - 1
-                    }
-                };
-                sources[at].1.extend(i.target.as_deref());
-            }
-            let items: Vec<String> = sources
-                .iter()
-                .map(|(s, targets)| if targets.is_empty() { (*s).to_owned() } else { format!("{s} ({})", targets.join(", ")) })
-                .collect();
-            if !items.is_empty() {
-                parts.push(format!("{} {}", kind.label(), items.join(", ")));
+            if let Some(items) = self.sources_of(kind) {
+                parts.push(format!("{} {items}", kind.label()));
             } else if say_missing && matches!(kind, InputKind::Settings | InputKind::CloudAlmKey) {
                 parts.push(format!("{} not given", kind.label()));
             }
         }
         if parts.is_empty() { "none".to_owned() } else { parts.join("; ") }
+    }
+
+    /// The inputs of one kind, each source once with the targets that use it:
+    /// `ex/settings.toml (prod, test)`; `None` when the run has none of that kind.
+    pub fn sources_of(&self, kind: InputKind) -> Option<String> {
+        let mut sources: Vec<(&str, Vec<&str>)> = Vec::new();
+        for i in self.inputs.iter().filter(|i| i.kind == kind) {
+            let at = match sources.iter().position(|(s, _)| *s == i.source) {
+                Some(at) => at,
+                None => {
+                    sources.push((&i.source, Vec::new()));
+                    sources.len() - 1
+                }
+            };
+            sources[at].1.extend(i.target.as_deref());
+        }
+        let items: Vec<String> = sources
+            .iter()
+            .map(|(s, targets)| if targets.is_empty() { (*s).to_owned() } else { format!("{s} ({})", targets.join(", ")) })
+            .collect();
+        (!items.is_empty()).then(|| items.join(", "))
     }
 }
 

@@ -326,8 +326,10 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if target.error.is_none() {
             let c = &target.coverage;
             let line = format!(
-                "Target {}: {} destination file(s) read; {} destination(s) found, {} in scope, {} audited",
-                target.name, c.files_read, c.destinations_found, c.destinations_in_scope, c.destinations_audited
+                "Target {}: {} destination file(s) read; {}",
+                target.name,
+                c.files_read,
+                c.destinations_text()
             );
             closing.push_str(&indented_line(&line, total, 0, 2));
             closing.push_str(&indented_line(&inputs_line(c), total, 0, 2));
@@ -401,14 +403,11 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
     let mut s = vec![(
         0,
         format!(
-            "Coverage: {} destination file(s) read, {} skipped{}; {} destination(s) found, {} in scope, {} audited, {} not audited",
+            "Coverage: {} destination file(s) read, {} skipped{}; {}",
             c.files_read,
             c.files_skipped.len(),
             if c.files_ignored.is_empty() { String::new() } else { format!(", {}", super::ignored_summary(&c.files_ignored)) },
-            c.destinations_found,
-            c.destinations_in_scope,
-            c.destinations_audited,
-            report.not_audited.len()
+            c.destinations_text()
         ),
     )];
     if !c.var_files_not_applied.is_empty() {
