@@ -856,7 +856,12 @@ mod tests {
             expires: "2099-01-01".into(),
             defined_at: "<x>:1".into(),
         }];
-        r.coverage.settings = Some("<img src=x onerror=alert(13)>.toml".into());
+        // With targets, the settings row names each target's settings from the run's inputs.
+        r.run.inputs = vec![crate::report::InputUsed {
+            kind: InputKind::Settings,
+            source: "<img src=x onerror=alert(13)>.toml".into(),
+            target: Some("<i>prod</i>".into()),
+        }];
         let html = render(&r).replace("<wbr>", "");
         // Only the built-in script; no tag or attribute from the inputs survives.
         assert_eq!(html.matches("<script").count(), 1, "{html}");

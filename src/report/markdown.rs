@@ -557,6 +557,7 @@ mod tests {
                 destinations_found: 5,
                 destinations_in_scope: 2,
                 destinations_audited: 2,
+                destinations_out_of_scope: 3,
                 ..Coverage::default()
             },
             failures: Vec::new(),
@@ -593,7 +594,7 @@ mod tests {
         assert_eq!(
             md,
             "## calm-audit: no findings\n\n\
-             **Coverage:** 3 destination file(s) read, 5 destination(s) found, 2 in scope, 2 audited; \
+             **Coverage:** 3 destination file(s) read, 5 destination(s) found: 2 audited, 0 in scope not audited, 3 out of scope; \
              live `https://destination-configuration.cfapps.eu10.hana.ondemand.com`, subaccount `0f1e2d3c`\n\n\
              **Results:** 1 fail · 0 error · 0 manual · 1 not_applicable · 1 pass; failing at or above `error`: 0\n\n\
              **Run:** 2026-11-25T10:00:00Z to 2026-11-25T10:00:02Z (UTC); calm-audit 0.1.0, catalog `0123456789ab`; \
@@ -681,9 +682,9 @@ mod tests {
         assert!(
             md.contains(
                 "**Targets:**\n\n- `dev` (`calm-audit.toml:3`): **PASSED**, 0 failing at or above `error`; read in full; \
-                 0 in scope, 0 audited; settings not given, Cloud ALM key not given\n\
+                 0 destination(s) found: 0 audited, 0 in scope not audited, 0 out of scope; settings not given, Cloud ALM key not given\n\
                  - `prod` (`calm-audit.toml:4`): **INCOMPLETE**, 0 failing at or above `error`; not read in full; \
-                 0 in scope, 0 audited; settings not given, Cloud ALM key not given"
+                 0 destination(s) found: 0 audited, 0 in scope not audited, 0 out of scope; settings not given, Cloud ALM key not given"
             ),
             "{md}"
         );

@@ -290,14 +290,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let layout = columns(&shown, total);
     let has_shown = |g: &TargetGroup| g.objects.iter().flat_map(|o| &o.findings).any(|f| report.shown(f));
     // The first line names the report, so that a walk of a folder holding it saved as text skips it.
-    let first = format!(
-        "{} (calm-audit {}, run {}): {}\n\n",
-        crate::model::result::TABLE_REPORT_FIRST_LINE,
-        report.run.calm_audit_version,
-        report.run.started,
-        report.verdict().to_uppercase()
-    );
-    out.write_all(first.as_bytes())?;
+    out.write_all(format!("{}\n\n", crate::model::result::TABLE_REPORT_FIRST_LINE).as_bytes())?;
 
     for group in &groups {
         let Some(target) = group.target else {
