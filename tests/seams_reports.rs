@@ -1,0 +1,226 @@
+//! The seams of reports, baselines and walks (issue 29, points 4, 5, 6, 9's coverage and 12):
+//! what a nightly audit of several targets relies on when one target is not read, when its
+//! own table report lies in a walked folder, and when a reader adds up the coverage.
+#![allow(clippy::disallowed_methods)] // tests write their fixtures
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs in `dir` with no CALM_AUDIT_* variables and a fixed run date.
+fn calm(dir: &Path, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_calm-audit"));
+    cmd.current_dir(dir).args(args).env_remove("VCAP_SERVICES").env("SOURCE_DATE_EPOCH", "1767225600").env("COLUMNS", "200");
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CALM_AUDIT_")) {
+        cmd.env_remove(k);
+    }
+    let out = cmd.output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn json_file(path: &Path) -> Value {
+    serde_json::from_str(&read(path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Two targets, each with its own key and settings; `test_path` is the second target's folder.
+fn targets(test_path: &str) -> String {
+    format!(
+        "[[target]]\nname = \"prod\"\npaths = [\"ex/destinations\"]\nsettings = \"ex/settings.toml\"\ncalm_key = \"ex/calm-service-key.txt\"\n\n\
+         [[target]]\nname = \"test\"\npaths = [\"{test_path}\"]\nsettings = \"ex/settings.toml\"\ncalm_key = \"ex/calm-service-key.txt\"\n"
+    )
+}
+
+/// A scratch folder with the bundled example (`ex/`) and the two targets.
+fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples"), &dir.path().join("ex"));
+    std::fs::write(dir.path().join("calm-audit.toml"), targets("ex/as-code/mta-project")).unwrap();
+    std::fs::write(dir.path().join("mistyped.toml"), targets("ex/as-code/mta-projct")).unwrap();
+    dir
+}
+
+fn reports(night: &str) -> Vec<String> {
+    ["json", "sarif", "markdown", "html"]
+        .iter()
+        .map(|f| {
+            let ext = if *f == "markdown" { "md" } else { f };
+            format!("--report={f}={night}/calm-audit.{ext}")
+        })
+        .collect()
+}
+
+/// Point 4: after a complete night, a night where one target's path is mistyped called that
+/// target's earlier failures "gone" (SARIF `absent`), which reads as "fixed since last night".
+#[test]
+fn failures_of_a_target_not_read_are_not_compared_never_gone() {
+    let dir = workspace();
+    let d = dir.path();
+    let mut args = vec!["check".to_owned()];
+    args.extend(reports("night1"));
+    let first = calm(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    let night1 = json_file(&d.join("night1/calm-audit.json"));
+    let test_failures = night1["results"].as_array().unwrap().iter().filter(|r| r["status"] == "fail" && r["target"] == "test").count();
+    assert!(test_failures > 0, "the example's MTA project fails some rules");
+
+    for baseline in ["night1/calm-audit.json", "night1/calm-audit.sarif"] {
+        let mut args: Vec<String> = ["check", "--config", "mistyped.toml", "--format", "table", "--baseline", baseline].map(String::from).to_vec();
+        args.extend(reports("night2"));
+        let second = calm(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(second.code, 3, "a target not read: incomplete\n{}", second.stderr);
+        let json = json_file(&d.join("night2/calm-audit.json"));
+        let b = &json["baseline"];
+        assert_eq!(b["absent"].as_array().unwrap().len(), 0, "{baseline}: nothing of test was looked at: {b}");
+        let not_compared = b["not_compared"].as_array().unwrap();
+        assert_eq!(not_compared.len(), test_failures, "{baseline}: {b}");
+        assert!(not_compared.iter().all(|n| n["target"] == "test" && n["reason"].as_str().unwrap().contains("target test was not read")), "{b}");
+        assert!(b["unchanged"].as_u64().unwrap() > 0, "prod's failures are unchanged: {b}");
+        let counts = format!("0 gone, {test_failures} not compared");
+        assert!(second.stdout.contains(&counts), "table: {}", second.stdout);
+        assert!(second.stderr.contains(&counts) && second.stderr.contains("not known gone"), "{}", second.stderr);
+        assert!(read(&d.join("night2/calm-audit.md")).contains(&counts));
+        assert!(read(&d.join("night2/calm-audit.html")).contains(&format!("0 gone, {test_failures} not compared")));
+        let sarif = json_file(&d.join("night2/calm-audit.sarif"));
+        let run = &sarif["runs"][0];
+        assert!(run["results"].as_array().unwrap().iter().all(|r| r["baselineState"] != "absent"), "no absent result");
+        assert_eq!(run["invocations"][0]["properties"]["baseline"]["notCompared"], test_failures);
+        let notes = run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+        assert!(notes.iter().any(|n| n["level"] == "note" && n["message"]["text"].as_str().unwrap().contains("not compared")), "{notes:?}");
+    }
+}
+
+/// Point 5: the nightly script of docs/ci.md saves the table as `reports/DAY/calm-audit.txt`;
+/// a later walk of a folder holding it ended INCOMPLETE (`empty property name`).
+#[test]
+fn a_walk_skips_the_table_report_saved_as_text() {
+    let dir = workspace();
+    let d = dir.path();
+    let table = calm(d, &["check", "--format", "table"]);
+    assert!(table.stdout.starts_with("# calm-audit table report\n"), "{}", table.stdout);
+    std::fs::create_dir_all(d.join("ex/destinations/reports/2026-01-01")).unwrap();
+    std::fs::write(d.join("ex/destinations/reports/2026-01-01/calm-audit.txt"), &table.stdout).unwrap();
+    std::fs::write(d.join("ex/destinations/reports/2026-01-01/no-extension"), &table.stdout).unwrap();
+    let walk = calm(d, &["check", "ex/destinations", "--calm-key", "ex/calm-service-key.txt", "--settings", "ex/settings.toml", "-v"]);
+    assert_eq!(walk.code, 1, "findings, not an incomplete audit\n{}", walk.stderr);
+    assert!(walk.stderr.contains("skipped ex/destinations/reports/2026-01-01/calm-audit.txt: a calm-audit table report"), "{}", walk.stderr);
+    assert!(walk.stderr.contains("reports/2026-01-01/no-extension: a calm-audit table report"), "{}", walk.stderr);
+    // Named on the command line, it is refused with a clear error, naming the file.
+    let named = calm(d, &["check", "ex/destinations/reports/2026-01-01/calm-audit.txt"]);
+    assert_eq!(named.code, 2, "{}", named.stderr);
+    assert!(named.stderr.contains("calm-audit.txt: this is a calm-audit table report, not destinations"), "{}", named.stderr);
+    // A cockpit export whose first comment merely mentions calm-audit is still read.
+    let export = "# calm-audit table report of last week\nName=CALM_X\nType=HTTP\nURL=https\\://x.eu10.alm.cloud.sap/api/\n";
+    std::fs::write(d.join("ex/destinations/reports/2026-01-01/CALM_X.txt"), export).unwrap();
+    let walk = calm(d, &["check", "ex/destinations/reports", "-v", "--format", "json"]);
+    let json: Value = serde_json::from_str(&walk.stdout).unwrap();
+    assert_eq!(json["coverage"]["destinations_found"], 1, "{}", walk.stderr);
+}
+
+/// Point 6: the multi-target HTML said "Cloud ALM key: not given" and the JSON
+/// `coverage.settings: null` when every target had its key and settings; a target that could
+/// not be read was listed twice under "Source failures".
+#[test]
+fn inputs_given_per_target_are_never_not_given() {
+    let dir = workspace();
+    let d = dir.path();
+    let mut args: Vec<String> = ["check", "--config", "mistyped.toml"].map(String::from).to_vec();
+    args.extend(reports("out"));
+    let run = calm(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let json = json_file(&d.join("out/calm-audit.json"));
+    assert_eq!(json["coverage"]["settings"], "per target", "{}", json["coverage"]);
+    assert_eq!(json["coverage"]["cloud_alm_key"], "per target", "{}", json["coverage"]);
+    let html = read(&d.join("out/calm-audit.html")).replace("<wbr>", "");
+    assert!(!html.contains("not given"), "every target had its key and settings");
+    assert!(html.contains("calm-service-key.txt (prod, test)"), "the key row names the targets");
+    let failures = &html[html.find("Source failures").unwrap()..html.find("id=\"coverage\"").unwrap_or(html.len())];
+    assert_eq!(failures.matches("<li>").count(), 1, "the unread target once: {failures}");
+    // Only some targets with settings: the others are named.
+    std::fs::write(
+        d.join("half.toml"),
+        targets("ex/as-code/mta-project").replacen("settings = \"ex/settings.toml\"\ncalm_key", "calm_key", 1),
+    )
+    .unwrap();
+    let half = calm(d, &["check", "--config", "half.toml", "--format", "json"]);
+    let json: Value = serde_json::from_str(&half.stdout).unwrap();
+    assert_eq!(json["coverage"]["settings"], "per target; not given in prod", "{}", json["coverage"]);
+}
+
+/// Point 9 (coverage): "11 found, 9 in scope, 8 audited, 3 not audited" did not add up.
+#[test]
+fn the_coverage_adds_up_and_names_each_part() {
+    let dir = workspace();
+    let d = dir.path();
+    let run = calm(
+        d,
+        &["check", "ex/destinations", "--calm-key", "ex/calm-service-key.txt", "--settings", "ex/settings.toml", "--report", "json=out.json"],
+    );
+    let c = &json_file(&d.join("out.json"))["coverage"];
+    let part = |k: &str| c[k].as_u64().unwrap();
+    assert_eq!(
+        part("destinations_found"),
+        part("destinations_audited")
+            + part("destinations_in_scope_not_audited")
+            + part("destinations_out_of_scope")
+            + part("destinations_scope_unknown"),
+        "{c}"
+    );
+    assert!(part("destinations_in_scope_not_audited") > 0 && part("destinations_out_of_scope") > 0, "the example has both: {c}");
+    let words = format!(
+        "{} destination(s) found: {} audited, {} in scope not audited, {} out of scope",
+        part("destinations_found"),
+        part("destinations_audited"),
+        part("destinations_in_scope_not_audited"),
+        part("destinations_out_of_scope")
+    );
+    assert!(run.stdout.contains(&words), "{}", run.stdout);
+}
+
+/// When no target could be read the run exits 2, and the reports said "exit code 3".
+#[test]
+fn the_reports_name_the_exit_code_of_a_run_that_read_nothing() {
+    let dir = workspace();
+    let d = dir.path();
+    std::fs::write(d.join("none.toml"), targets("nope").replace("ex/destinations", "nope-either")).unwrap();
+    let mut args: Vec<String> = ["check", "--config", "none.toml", "--format", "table"].map(String::from).to_vec();
+    args.extend(reports("out"));
+    let run = calm(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.contains("(exit code 2)") && !run.stdout.contains("exit code 3"), "{}", run.stdout);
+    assert!(read(&d.join("out/calm-audit.html")).contains("Exit code 2:"));
+    assert_eq!(json_file(&d.join("out/calm-audit.sarif"))["runs"][0]["invocations"][0]["exitCode"], 2);
+}
