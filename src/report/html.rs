@@ -378,10 +378,12 @@ struct CertificateView {
     cells: Vec<String>,
     /// `expired`, `soon` (within the CALM063 horizon), `unknown` or `ok`: the row's class.
     state: &'static str,
+    /// The cell holding the not-after date, kept on one line (`2099-12-31`).
+    date_at: usize,
 }
 
 fn certificates_view(report: &Report, horizon: i64) -> Option<CertificatesView> {
-    use super::certificates::{HEADER, cells, title, unused_line};
+    use super::certificates::{HEADER, cells_in, title, unused_line};
     if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
         return None;
     }
@@ -394,7 +396,7 @@ fn certificates_view(report: &Report, horizon: i64) -> Option<CertificatesView> 
         .certificates
         .iter()
         .map(|row| {
-            let mut cells = cells(row).to_vec();
+            let mut cells = cells_in(&report.certificates, row).to_vec();
             if target {
                 cells.insert(3, row.target.clone().unwrap_or_default());
             }
@@ -404,7 +406,9 @@ fn certificates_view(report: &Report, horizon: i64) -> Option<CertificatesView> 
                 Some(d) if d < horizon => "soon",
                 Some(_) => "ok",
             };
-            CertificateView { cells, state }
+            // The not-after date is the column before the last: never broken across lines.
+            let date_at = cells.len() - 2;
+            CertificateView { cells, state, date_at }
         })
         .collect();
     Some(CertificatesView { title: title(report), header, rows, unused: unused_line(report) })
@@ -535,8 +539,16 @@ fn ordered<'g, 'a>(report: &Report, objects: &'g [ObjectGroup<'a>], next_id: &mu
             3
         }
     };
+    // Within a tier, the most that count first, then the most failures by severity (errors,
+    // then warnings, then notes): 4 errors and 4 warnings come before 2 errors.
+    let weight = |group: &ObjectGroup| {
+        let fails = |s: crate::model::Severity| group.findings.iter().filter(|f| f.status == Status::Fail && f.severity == s).count();
+        let counting = group.findings.iter().filter(|f| report.counts(f)).count();
+        use crate::model::Severity::{Error, Note, Warning};
+        std::cmp::Reverse((counting, fails(Error), fails(Warning), fails(Note)))
+    };
     let mut ordered: Vec<&ObjectGroup> = objects.iter().collect();
-    ordered.sort_by_key(|g| tier(g)); // stable: kind and name order within a tier
+    ordered.sort_by_cached_key(|g| (tier(g), weight(g))); // stable: kind and name order after that
     ordered
         .into_iter()
         .filter_map(|g| {
@@ -833,6 +845,21 @@ mod tests {
 
     const SCRIPT_NAME: &str = "CALM_<script>alert(1)</script>";
     const ATTR_NAME: &str = "CALM_\"><img src=x onerror=alert(2)>";
+
+    /// Issue 29, point 12: 2 errors were listed before 4 errors and 4 warnings.
+    #[test]
+    fn objects_with_more_and_graver_failures_come_first() {
+        let mut findings: Vec<Finding> = (0..2).map(|_| finding("CALM004", Status::Fail, "CALM_A_TWO", "two")).collect();
+        for i in 0..8 {
+            let mut f = finding("CALM004", Status::Fail, "CALM_B_MANY", "many");
+            if i % 2 == 1 {
+                f.severity = Severity::Warning;
+            }
+            findings.push(f);
+        }
+        let html = render(&report(findings));
+        assert!(html.find("CALM_B_MANY").unwrap() < html.find("CALM_A_TWO").unwrap(), "{html}");
+    }
 
     #[test]
     fn hostile_values_render_as_text_everywhere() {

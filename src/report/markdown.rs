@@ -218,7 +218,7 @@ fn not_audited_block(report: &Report, out: &mut Blocks) -> io::Result<()> {
 
 /// The certificates in use (SPEC §3b), soonest to expire first, as a table.
 fn certificates_block(report: &Report) -> Option<String> {
-    use super::certificates::{HEADER, cells, title, unused_line};
+    use super::certificates::{HEADER, cells_in, title, unused_line};
     if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
         return None;
     }
@@ -233,7 +233,7 @@ fn certificates_block(report: &Report) -> Option<String> {
         lines.push(format!("| {} |", header.join(" | ")));
         lines.push(format!("|{}", "---|".repeat(header.len())));
         for row in &report.certificates {
-            let c = cells(row);
+            let c = cells_in(&report.certificates, row);
             let mut shown: Vec<String> =
                 vec![code(&c[0], true), cell(&c[1]), cell(&c[2]), cell(&c[3]), cell(&c[4]), cell(&c[5]), cell(&c[6])];
             if target {

@@ -54,7 +54,8 @@ fn object_heading(f: &Finding) -> String {
         ObjectKind::CloudAlmKey => format!("Cloud ALM key: {}", f.object.qualified_name),
         ObjectKind::DestinationKey => format!("destination service key: {}", f.object.qualified_name),
         ObjectKind::Destination => match &f.profile {
-            Some(p) => format!("destination {}: {} · profile {} ({})", f.object.name, f.object.qualified_name, p.name, p.reason),
+            // "profile" and its name stay on one line.
+            Some(p) => format!("destination {}: {} · profile{GLUE}{} ({})", f.object.name, f.object.qualified_name, p.name, p.reason),
             None => format!("destination {}: {}", f.object.name, f.object.qualified_name),
         },
     }
@@ -220,7 +221,7 @@ fn destination_lines(report: &Report, heading: &str, list: &[&ObjectGroup], tota
             .collect();
         let mut line = format!("{}: {}", object.object.name, counts.join(", "));
         if let Some(p) = object.profile() {
-            line.push_str(&format!("; profile {} ({})", p.name, p.reason));
+            line.push_str(&format!("; profile{GLUE}{} ({})", p.name, p.reason));
         }
         line.push_str(&format!("; {}", object.object.qualified_name));
         out.write_all(indented_line(&line, total, 2, 4).as_bytes())?;
@@ -348,7 +349,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// The certificates in use (SPEC §3b), soonest to expire first: a table when it fits without
 /// cutting a word, else one block per certificate.
 fn certificates(report: &Report) -> String {
-    use super::certificates::{HEADER, cells, title, unused_line};
+    use super::certificates::{HEADER, cells_in, title, unused_line};
     let total = report.options.width;
     let mut out = String::new();
     if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
@@ -360,7 +361,7 @@ fn certificates(report: &Report) -> String {
         .certificates
         .iter()
         .map(|row| {
-            let mut cells = cells(row).to_vec();
+            let mut cells = cells_in(&report.certificates, row).to_vec();
             if several {
                 cells[2] = format!("{} ({})", cells[2], row.target.as_deref().unwrap_or("-"));
             }
@@ -591,7 +592,7 @@ mod tests {
         quiet.profile = Some(ProfileChoice { name: "calm-push".into(), reason: "name starts with CALM_".into() }.into());
         let text = render(&report(vec![quiet, finding(None, "CALM_LOUD", Status::Fail, "bad")], 100));
         assert!(text.contains("Destinations audited (2):"), "{text}");
-        assert!(text.contains("  CALM_QUIET: 1 pass; profile calm-push (name starts with CALM_); dest/CALM_QUIET.properties:1"), "{text}");
+        assert!(text.contains("  CALM_QUIET: 1 pass; profile\u{a0}calm-push (name starts with CALM_); dest/CALM_QUIET.properties:1"), "{text}");
         assert!(text.contains("  CALM_LOUD: 1 fail; dest/CALM_LOUD.properties:1"), "{text}");
         // A destination with no profile is one whose scope is unknown: listed apart.
         let mut r = report(vec![finding(None, "var.name", Status::Manual, "the name comes from var.name")], 100);
