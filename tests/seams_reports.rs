@@ -224,3 +224,57 @@ fn the_reports_name_the_exit_code_of_a_run_that_read_nothing() {
     assert!(read(&d.join("out/calm-audit.html")).contains("Exit code 2:"));
     assert_eq!(json_file(&d.join("out/calm-audit.sarif"))["runs"][0]["invocations"][0]["exitCode"], 2);
 }
+
+/// A destination file of one destination with these URL and token URL.
+fn destination(name: &str, url: &str, token_url: &str) -> String {
+    format!(
+        "{{\"Name\": \"{name}\", \"Type\": \"HTTP\", \"URL\": \"{url}\", \"Authentication\": \"OAuth2ClientCredentials\", \
+         \"ProxyType\": \"Internet\", \"clientId\": \"sb-x\", \"clientSecret\": \"FAKE-value-0001\", \
+         \"tokenServiceURLType\": \"Dedicated\", \"tokenServiceURL\": \"{token_url}\"}}\n"
+    )
+}
+
+/// Point 12: a token URL with no path, or ending in `/oauth/token/`, was described as "has an
+/// empty path segment (//)"; CALM005 spoke of "the key's Api endpoint" when no key was given.
+#[test]
+fn token_url_and_api_messages_say_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let host = "https://acme.authentication.eu10.hana.ondemand.com";
+    std::fs::write(d.join("a.json"), destination("CALM_NOPATH", "https://acme.eu10.alm.cloud.sap/api", host)).unwrap();
+    std::fs::write(d.join("b.json"), destination("CALM_SLASH", "https://acme.eu10.alm.cloud.sap/", &format!("{host}/oauth/token/"))).unwrap();
+    std::fs::write(d.join("c.json"), destination("CALM_DOUBLE", "https://acme.eu10.alm.cloud.sap/", &format!("{host}//oauth/token"))).unwrap();
+    let run = calm(d, &["check", "a.json", "b.json", "c.json", "--format", "json"]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    let message = |code: &str, name: &str| -> String {
+        json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code && r["object"]["name"] == name)
+            .map(|r| r["message"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let no_path = message("CALM011", "CALM_NOPATH");
+    assert!(no_path.contains("has no path") && !no_path.contains("empty path segment"), "{no_path}");
+    let slash = message("CALM011", "CALM_SLASH");
+    assert!(slash.contains("ends with a slash after /oauth/token") && !slash.contains("empty path segment"), "{slash}");
+    assert!(message("CALM011", "CALM_DOUBLE").contains("has an empty path segment (//)"));
+    let api = message("CALM005", "CALM_NOPATH");
+    assert!(api.contains("ends in \"api\"") && !api.contains("the key's"), "no key was given: {api}");
+}
+
+/// Point 12: SARIF messages named `./mta-project/mta.yaml:61` where the result's URI is
+/// `mta-project/mta.yaml`.
+#[test]
+fn sarif_messages_name_files_as_their_uris() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/as-code"), dir.path());
+    let run = calm(dir.path(), &["check", ".", "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&run.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let secret = results.iter().find(|r| r["ruleId"] == "CALM070" && r["kind"] == "fail").expect("the example writes a secret");
+    let text = secret["message"]["text"].as_str().unwrap();
+    assert!(text.contains(" mta-project/mta.yaml:") && !text.contains("./mta-project"), "{text}");
+    assert_eq!(secret["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "mta-project/mta.yaml");
+}

@@ -52,6 +52,16 @@ pub fn path_to_uri(path: &str) -> String {
     if path.starts_with('/') { format!("file://{out}") } else { out }
 }
 
+/// A result's message on one line, its file named as the result's URI names it.
+fn message_text(f: &Finding) -> String {
+    let text = super::text::one_line(&f.message);
+    let path = f.location.path.replace('\\', "/");
+    match path.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => text.replace(&format!("{path}:"), &format!("{rest}:")),
+        _ => text.into_owned(),
+    }
+}
+
 fn text(s: &str) -> MultiformatMessageString {
     MultiformatMessageString::builder().text(s.trim()).build()
 }
@@ -120,8 +130,9 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .rule_index(i64::try_from(rule_index).unwrap_or_default())
         .kind(kind(f.status))
         .level(result_level)
-        // Human text a viewer shows as lines: a value in it cannot start one of its own.
-        .message(Message::builder().text(super::text::one_line(&f.message)).build())
+        // Human text a viewer shows as lines: a value in it cannot start one of its own. The file
+        // is named in it as the URI names it (`mta-project/mta.yaml:61`, not `./mta-project/...`).
+        .message(Message::builder().text(message_text(f)).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
