@@ -278,3 +278,26 @@ fn sarif_messages_name_files_as_their_uris() {
     assert!(text.contains(" mta-project/mta.yaml:") && !text.contains("./mta-project"), "{text}");
     assert_eq!(secret["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "mta-project/mta.yaml");
 }
+
+/// Point 12: `check --help` and the `init` template did not mention MTA or Terraform inputs.
+#[test]
+fn help_and_template_name_destinations_as_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = calm(dir.path(), &["check", "--help"]);
+    assert!(help.stdout.contains("MTA descriptors (mta.yaml, *.mtaext)") && help.stdout.contains("Terraform (*.tf"), "{}", help.stdout);
+    let init = calm(dir.path(), &["init"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    let template = read(&dir.path().join("calm-audit.toml"));
+    assert!(template.contains("MTA descriptors (mta.yaml, *.mtaext)") && template.contains("Terraform (*.tf"), "{template}");
+}
+
+/// Point 12: `reports/` was rendered on a fixed future date without saying so.
+#[test]
+fn the_example_reports_say_their_run_date_is_fixed() {
+    let readme = read(&root().join("reports/README.md"));
+    assert!(readme.contains("The run date is fixed, and in the future: 2099-12-12"), "{readme}");
+    assert!(read(&root().join("README.md")).contains("fixed run date far ahead (2099-12-12"));
+    for report in ["reports/examples.txt", "reports/examples.md", "reports/as-code.txt"] {
+        assert!(read(&root().join(report)).contains("fixed by"), "{report} says its time is fixed");
+    }
+}
