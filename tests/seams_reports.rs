@@ -98,7 +98,8 @@ fn failures_of_a_target_not_read_are_not_compared_never_gone() {
     assert!(test_failures > 0, "the example's MTA project fails some rules");
 
     for baseline in ["night1/calm-audit.json", "night1/calm-audit.sarif"] {
-        let mut args: Vec<String> = ["check", "--config", "mistyped.toml", "--format", "table", "--baseline", baseline].map(String::from).to_vec();
+        let mut args: Vec<String> =
+            ["check", "--config", "mistyped.toml", "--format", "table", "--baseline", baseline].map(String::from).to_vec();
         args.extend(reports("night2"));
         let second = calm(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
         assert_eq!(second.code, 3, "a target not read: incomplete\n{}", second.stderr);
@@ -107,7 +108,10 @@ fn failures_of_a_target_not_read_are_not_compared_never_gone() {
         assert_eq!(b["absent"].as_array().unwrap().len(), 0, "{baseline}: nothing of test was looked at: {b}");
         let not_compared = b["not_compared"].as_array().unwrap();
         assert_eq!(not_compared.len(), test_failures, "{baseline}: {b}");
-        assert!(not_compared.iter().all(|n| n["target"] == "test" && n["reason"].as_str().unwrap().contains("target test was not read")), "{b}");
+        assert!(
+            not_compared.iter().all(|n| n["target"] == "test" && n["reason"].as_str().unwrap().contains("target test was not read")),
+            "{b}"
+        );
         assert!(b["unchanged"].as_u64().unwrap() > 0, "prod's failures are unchanged: {b}");
         let counts = format!("0 gone, {test_failures} not compared");
         assert!(second.stdout.contains(&counts), "table: {}", second.stdout);
@@ -136,7 +140,11 @@ fn a_walk_skips_the_table_report_saved_as_text() {
     std::fs::write(d.join("ex/destinations/reports/2026-01-01/no-extension"), &table.stdout).unwrap();
     let walk = calm(d, &["check", "ex/destinations", "--calm-key", "ex/calm-service-key.txt", "--settings", "ex/settings.toml", "-v"]);
     assert_eq!(walk.code, 1, "findings, not an incomplete audit\n{}", walk.stderr);
-    assert!(walk.stderr.contains("skipped ex/destinations/reports/2026-01-01/calm-audit.txt: a calm-audit table report"), "{}", walk.stderr);
+    assert!(
+        walk.stderr.contains("skipped ex/destinations/reports/2026-01-01/calm-audit.txt: a calm-audit table report"),
+        "{}",
+        walk.stderr
+    );
     assert!(walk.stderr.contains("reports/2026-01-01/no-extension: a calm-audit table report"), "{}", walk.stderr);
     // Named on the command line, it is refused with a clear error, naming the file.
     let named = calm(d, &["check", "ex/destinations/reports/2026-01-01/calm-audit.txt"]);
@@ -187,7 +195,16 @@ fn the_coverage_adds_up_and_names_each_part() {
     let d = dir.path();
     let run = calm(
         d,
-        &["check", "ex/destinations", "--calm-key", "ex/calm-service-key.txt", "--settings", "ex/settings.toml", "--report", "json=out.json"],
+        &[
+            "check",
+            "ex/destinations",
+            "--calm-key",
+            "ex/calm-service-key.txt",
+            "--settings",
+            "ex/settings.toml",
+            "--report",
+            "json=out.json",
+        ],
     );
     let c = &json_file(&d.join("out.json"))["coverage"];
     let part = |k: &str| c[k].as_u64().unwrap();
@@ -242,8 +259,10 @@ fn token_url_and_api_messages_say_what_is_wrong() {
     let d = dir.path();
     let host = "https://acme.authentication.eu10.hana.ondemand.com";
     std::fs::write(d.join("a.json"), destination("CALM_NOPATH", "https://acme.eu10.alm.cloud.sap/api", host)).unwrap();
-    std::fs::write(d.join("b.json"), destination("CALM_SLASH", "https://acme.eu10.alm.cloud.sap/", &format!("{host}/oauth/token/"))).unwrap();
-    std::fs::write(d.join("c.json"), destination("CALM_DOUBLE", "https://acme.eu10.alm.cloud.sap/", &format!("{host}//oauth/token"))).unwrap();
+    std::fs::write(d.join("b.json"), destination("CALM_SLASH", "https://acme.eu10.alm.cloud.sap/", &format!("{host}/oauth/token/")))
+        .unwrap();
+    std::fs::write(d.join("c.json"), destination("CALM_DOUBLE", "https://acme.eu10.alm.cloud.sap/", &format!("{host}//oauth/token")))
+        .unwrap();
     let run = calm(d, &["check", "a.json", "b.json", "c.json", "--format", "json"]);
     let json: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
     let message = |code: &str, name: &str| -> String {

@@ -118,7 +118,7 @@ pub enum Read {
 impl Reach {
     /// Why this run did not look at the baseline failure `b`; `None` when it did (and `b` is gone).
     fn not_compared(&self, b: &AbsentFinding) -> Option<String> {
-        if (!self.select.is_empty() && !self.select.iter().any(|c| *c == b.code)) || self.ignore.iter().any(|c| *c == b.code) {
+        if (!self.select.is_empty() && !self.select.contains(&b.code)) || self.ignore.contains(&b.code) {
             return Some(format!("rule {} was not run (--select/--ignore)", b.code));
         }
         let read = match self.targets.iter().find(|(name, _)| *name == b.target) {
@@ -135,12 +135,14 @@ impl Reach {
             Read::Not(why) => Some(why.clone()),
             Read::Except(files) => {
                 let path = normal(&b.location.path);
-                files.iter().map(|f| normal(f)).find(|f| path == *f || path.strip_prefix(f.as_str()).is_some_and(|rest| rest.starts_with('/'))).map(
-                    |f| match &b.target {
+                files
+                    .iter()
+                    .map(|f| normal(f))
+                    .find(|f| path == *f || path.strip_prefix(f.as_str()).is_some_and(|rest| rest.starts_with('/')))
+                    .map(|f| match &b.target {
                         Some(t) => format!("target {t}: its source {f} could not be read in full"),
                         None => format!("its source {f} could not be read in full"),
-                    },
-                )
+                    })
             }
         }
     }
@@ -325,7 +327,8 @@ mod tests {
     fn the_target_is_read_back_from_json_and_sarif_baselines() {
         let json = r#"{"schema":"calm-audit-report","results":[{"status":"fail","code":"CALM004","fingerprint":"f","object":{"name":"A"},"target":"prod","location":{"path":"a.json","line":2}}]}"#;
         assert_eq!(parse(json, "b.json").unwrap().failures[0].target.as_deref(), Some("prod"));
-        let sarif = r#"{"runs":[{"tool":{"driver":{"name":"calm-audit"}},"results":[{"ruleId":"CALM004","properties":{"target":"test"}}]}]}"#;
+        let sarif =
+            r#"{"runs":[{"tool":{"driver":{"name":"calm-audit"}},"results":[{"ruleId":"CALM004","properties":{"target":"test"}}]}]}"#;
         assert_eq!(parse(sarif, "b.sarif").unwrap().failures[0].target.as_deref(), Some("test"));
     }
 

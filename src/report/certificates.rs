@@ -112,7 +112,8 @@ mod tests {
     /// Issue 29, point 12: a leaf and its CA in one file were two rows of the same name.
     #[test]
     fn certificates_of_one_file_say_leaf_or_ca() {
-        let rows = [row("a.pem:1", "leaf.example", "CA 1", "aa"), row("a.pem:1", "CA 1", "CA 1", "bb"), row("b.pem:1", "solo", "CA 1", "cc")];
+        let rows =
+            [row("a.pem:1", "leaf.example", "CA 1", "aa"), row("a.pem:1", "CA 1", "CA 1", "bb"), row("b.pem:1", "solo", "CA 1", "cc")];
         let names: Vec<String> = rows.iter().map(|r| cells_in(&rows, r)[0].clone()).collect();
         assert_eq!(names, ["calm-mtls.pem (leaf)", "calm-mtls.pem (CA)", "calm-mtls.pem"]);
     }

@@ -319,12 +319,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut closing = indented_line(&target.verdict_line(report.options.fail_on), total, 0, 2);
         if target.error.is_none() {
             let c = &target.coverage;
-            let line = format!(
-                "Target {}: {} destination file(s) read; {}",
-                target.name,
-                c.files_read,
-                c.destinations_text()
-            );
+            let line = format!("Target {}: {} destination file(s) read; {}", target.name, c.files_read, c.destinations_text());
             closing.push_str(&indented_line(&line, total, 0, 2));
             closing.push_str(&indented_line(&inputs_line(c), total, 0, 2));
             if let Some(service) = &c.live_service {
@@ -592,7 +587,10 @@ mod tests {
         quiet.profile = Some(ProfileChoice { name: "calm-push".into(), reason: "name starts with CALM_".into() }.into());
         let text = render(&report(vec![quiet, finding(None, "CALM_LOUD", Status::Fail, "bad")], 100));
         assert!(text.contains("Destinations audited (2):"), "{text}");
-        assert!(text.contains("  CALM_QUIET: 1 pass; profile\u{a0}calm-push (name starts with CALM_); dest/CALM_QUIET.properties:1"), "{text}");
+        assert!(
+            text.contains("  CALM_QUIET: 1 pass; profile\u{a0}calm-push (name starts with CALM_); dest/CALM_QUIET.properties:1"),
+            "{text}"
+        );
         assert!(text.contains("  CALM_LOUD: 1 fail; dest/CALM_LOUD.properties:1"), "{text}");
         // A destination with no profile is one whose scope is unknown: listed apart.
         let mut r = report(vec![finding(None, "var.name", Status::Manual, "the name comes from var.name")], 100);
