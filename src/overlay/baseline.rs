@@ -323,6 +323,56 @@ mod tests {
         assert!(applied.absent.is_empty() && applied.not_compared[0].reason.contains("not run"));
     }
 
+    /// Seeded random landscapes: a failure of the baseline is gone only when its target was read
+    /// in full (or all but other files) and no result of this run has it; every failure of the
+    /// baseline is accounted for exactly once, as matched, gone or not compared.
+    #[test]
+    fn a_failure_is_gone_only_where_this_run_looked() {
+        let mut seed: u64 = 0x5eed_0029;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let names = ["a", "b", "c"];
+        for _ in 0..300 {
+            let before: Vec<Finding> = (0..next(8))
+                .map(|i| {
+                    let target = names[usize::try_from(next(3)).unwrap()];
+                    let file = format!("{target}/f{}.json", next(3));
+                    let mut f = in_target(failure(&format!("CALM_{i}"), &format!("{file}:1")), target);
+                    f.location.path = file.into();
+                    f
+                })
+                .collect();
+            // Each target is part of the run, or not (a target renamed or removed since).
+            let mut reads: Vec<(Option<String>, Read)> = Vec::new();
+            for t in names {
+                if next(5) == 0 {
+                    continue;
+                }
+                let read = match next(3) {
+                    0 => Read::Full,
+                    1 => Read::Except(vec![format!("./{t}/f{}.json", next(3))]),
+                    _ => Read::Not(format!("target {t} was not read")),
+                };
+                reads.push((Some(t.to_owned()), read));
+            }
+            let mut now: Vec<Finding> = before.iter().filter(|_| next(2) == 0).cloned().collect();
+            let kept = now.len();
+            let reach = Reach { targets: reads.clone(), ..Reach::default() };
+            let applied = apply(&mut now, &baseline_of(&before, fingerprint), &reach);
+            assert_eq!(kept + applied.absent.len() + applied.not_compared.len(), before.len());
+            for gone in &applied.absent {
+                let read = reads.iter().find(|(n, _)| *n == gone.target).map(|(_, r)| r);
+                match read {
+                    Some(Read::Full) => {}
+                    Some(Read::Except(files)) => assert!(files.iter().all(|f| normal(f) != *gone.location.path), "{gone:?} {files:?}"),
+                    other => panic!("{gone:?} called gone though its target was read as {other:?}"),
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_target_is_read_back_from_json_and_sarif_baselines() {
         let json = r#"{"schema":"calm-audit-report","results":[{"status":"fail","code":"CALM004","fingerprint":"f","object":{"name":"A"},"target":"prod","location":{"path":"a.json","line":2}}]}"#;
