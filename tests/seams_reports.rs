@@ -146,6 +146,17 @@ fn a_walk_skips_the_table_report_saved_as_text() {
         walk.stderr
     );
     assert!(walk.stderr.contains("reports/2026-01-01/no-extension: a calm-audit table report"), "{}", walk.stderr);
+    // Every text format saved under a name a walk reads (`.txt`, no extension) is skipped too.
+    for format in ["markdown", "html", "junit"] {
+        let report = calm(d, &["check", "ex/destinations", "--format", format]);
+        std::fs::write(d.join(format!("ex/destinations/reports/2026-01-01/{format}.txt")), &report.stdout).unwrap();
+        std::fs::write(d.join(format!("ex/destinations/reports/2026-01-01/{format}")), &report.stdout).unwrap();
+    }
+    let walk = calm(d, &["check", "ex/destinations", "--calm-key", "ex/calm-service-key.txt", "--settings", "ex/settings.toml", "-v"]);
+    assert_eq!(walk.code, 1, "findings, not an incomplete audit\n{}", walk.stderr);
+    for kind in ["Markdown", "HTML", "JUnit"] {
+        assert_eq!(walk.stderr.matches(&format!(": a calm-audit {kind} report")).count(), 2, "{kind}: {}", walk.stderr);
+    }
     // Named on the command line, it is refused with a clear error, naming the file.
     let named = calm(d, &["check", "ex/destinations/reports/2026-01-01/calm-audit.txt"]);
     assert_eq!(named.code, 2, "{}", named.stderr);

@@ -688,8 +688,8 @@ fn load_file(path: &Path, shown: &str, format: Format, reach: Reach, limits: &Li
             loaded.general_json_only = general;
             if parsed.is_err() {
                 let text = String::from_utf8_lossy(&bytes);
-                if crate::model::result::is_table_report(&text) {
-                    return Err(InputError::new(shown, None, "this is a calm-audit table report, not destinations"));
+                if let Some(kind) = crate::model::result::own_report(&text) {
+                    return Err(InputError::new(shown, None, format!("this is a calm-audit {kind} report, not destinations")));
                 }
                 match classify(&text) {
                     Some(Other::CalmKey) => return Err(misplaced(shown, "--calm-key", "a SAP Cloud ALM service key")),
@@ -731,8 +731,8 @@ fn walked_content(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded
     if text.trim().is_empty() {
         return skip(loaded, "empty");
     }
-    if crate::model::result::is_table_report(&text) {
-        return skip(loaded, "a calm-audit table report");
+    if let Some(kind) = crate::model::result::own_report(&text) {
+        return skip(loaded, &format!("a calm-audit {kind} report"));
     }
     if let Some(other) = classify(&text) {
         if let Some(note) = other.note(shown) {
