@@ -249,7 +249,8 @@ fn the_reports_name_the_exit_code_of_a_run_that_read_nothing() {
     let run = calm(d, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stdout.contains("(exit code 2)") && !run.stdout.contains("exit code 3"), "{}", run.stdout);
-    assert!(read(&d.join("out/calm-audit.html")).contains("Exit code 2:"));
+    let html = read(&d.join("out/calm-audit.html"));
+    assert!(html.contains("Exit code 2:") && html.contains("NOTHING AUDITED: no target could be read"), "{html}");
     assert_eq!(json_file(&d.join("out/calm-audit.sarif"))["runs"][0]["invocations"][0]["exitCode"], 2);
 }
 

@@ -158,8 +158,12 @@ fn verdict(report: &Report) -> Verdict {
     if !report.complete() {
         Verdict {
             state: "incomplete",
-            word: "INCOMPLETE",
-            title: format!("INCOMPLETE: the audit could not read or evaluate everything{partly}"),
+            word: if report.none_read() { "NOTHING AUDITED" } else { "INCOMPLETE" },
+            title: if report.none_read() {
+                "NOTHING AUDITED: no target could be read".to_owned()
+            } else {
+                format!("INCOMPLETE: the audit could not read or evaluate everything{partly}")
+            },
             exit_code: report.exit_code(),
             meaning: if report.none_read() {
                 "no target could be read, so nothing was audited: an input error, which is never a pass (the source failures below name each target and why).".to_owned()

@@ -224,6 +224,10 @@ fn absent_result(report: &Report, gone: &AbsentFinding) -> SarifResult {
         .partial_fingerprints(fingerprints)
         .build();
     result.baseline_state = Some(serde_json::Value::from("absent"));
+    if let Some(target) = &gone.target {
+        let props = BTreeMap::from([("target".to_owned(), serde_json::Value::from(target.as_str()))]);
+        result.properties = Some(PropertyBag::builder().additional_properties(props).build());
+    }
     result
 }
 
