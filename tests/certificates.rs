@@ -101,13 +101,13 @@ fn every_format_shows_each_certificate_with_its_date_and_days_left() {
 
     let md = at_today(dir.path(), &["check", ".", "--format", "markdown"]).stdout;
     assert!(md.contains("### Certificates in use (2, soonest to expire first)"), "{md}");
-    assert!(md.contains("| `calm-client.p12` | file | CALM_MTLS | calm-client | calm-client CA 1 | 2026-05-13 | 12 |"), "{md}");
+    assert!(md.contains("| `calm-client.p12 (leaf)` | file | CALM_MTLS | calm-client | calm-client CA 1 | 2026-05-13 | 12 |"), "{md}");
 
     // (Without the HTML report's line-break opportunities after separators, `<wbr>`.)
     let html = at_today(dir.path(), &["check", ".", "--format", "html"]).stdout.replace("<wbr>", "");
     assert!(html.contains("<h2 id=\"certificates\">Certificates in use (2, soonest to expire first)</h2>"), "{html}");
-    assert!(html.contains("<tr class=\"c-soon\"><th scope=\"row\"><code>calm-client.p12</code></th>"), "{html}");
-    assert!(html.contains("<td>2026-05-13</td><td>12</td>"), "{html}");
+    assert!(html.contains("<tr class=\"c-soon\"><th scope=\"row\"><code>calm-client.p12 (leaf)</code></th>"), "{html}");
+    assert!(html.contains("<td class=\"nw\">2026-05-13</td><td>12</td>"), "{html}");
 
     let json: serde_json::Value = serde_json::from_str(&at_today(dir.path(), &["check", ".", "--format", "json"]).stdout).unwrap();
     let rows = json["certificates"].as_array().unwrap();

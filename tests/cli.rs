@@ -68,7 +68,9 @@ fn examples_have_findings_and_exit_1() {
     let coverage = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     // The mTLS export archive holds a destination and its certificate: both are files read.
     assert!(
-        coverage.contains("Coverage: 7 destination file(s) read, 1 skipped; 11 destination(s) found, 9 in scope, 8 audited, 3 not audited"),
+        coverage.contains(
+            "Coverage: 7 destination file(s) read, 1 skipped; 11 destination(s) found: 8 audited, 1 in scope not audited, 2 out of scope"
+        ),
         "{coverage}"
     );
     assert!(!r.stdout.contains("\x1b["), "no colour when piped");

@@ -47,6 +47,27 @@ const EXAMPLES: [&str; 6] =
 const AS_CODE: [&str; 6] =
     ["check", "examples/as-code", "--settings", "examples/settings.toml", "--calm-key", "examples/calm-service-key.txt"];
 
+/// What `reports/` holds and, above all, that its run date is fixed and in the future: a reader
+/// must not take "2099-12-12" for a clock gone wrong, nor the days left for today's.
+fn reports_readme() -> String {
+    format!(
+        "# Example reports\n\n\
+         Every file here is written by calm-audit from the bundled examples and checked for freshness by\n\
+         `tests/generated.rs` (`UPDATE_GENERATED=1 cargo test --test generated` rewrites them):\n\n\
+         - `examples.*`: `calm-audit {}`\n\
+         - `as-code.*`: `calm-audit {}`\n\n\
+         each with `--format table` (`.txt`), `json`, `sarif`, `junit` (`.junit.xml`), `markdown` (`.md`)\n\
+         and `html`.\n\n\
+         **The run date is fixed, and in the future: {EXAMPLES_TODAY}** (`CALM_AUDIT_TODAY={EXAMPLES_TODAY}`; each\n\
+         report's run line says \"fixed by CALM_AUDIT_TODAY\"). The example's certificate is valid until\n\
+         2099-12-31, so on that date it has 19 days left and CALM063 shows how a certificate that expires\n\
+         soon is reported, whatever day the reports are made. A report of your own says the time it was\n\
+         made, from the clock.\n",
+        EXAMPLES.join(" "),
+        AS_CODE.join(" ")
+    )
+}
+
 #[test]
 fn example_reports_and_rule_docs_are_fresh() {
     let mut stale = Vec::new();
@@ -74,6 +95,7 @@ fn example_reports_and_rule_docs_are_fresh() {
         args.extend(["--format", format]);
         stale.extend(compare(file, &output(&args)));
     }
+    stale.extend(compare("reports/README.md", &reports_readme()));
     stale.extend(compare("docs/rules.md", &output(&["rules", "--format", "markdown"])));
     stale.extend(compare("docs/profiles.md", &output(&["profiles", "--format", "markdown"])));
     assert!(stale.is_empty(), "{}", stale.join("\n"));

@@ -45,6 +45,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let today = crate::clock::date(r.clock.now);
 
     let (outcomes, none_read) = run_targets(&r)?;
+    let reach = reach(&outcomes, &r);
     let several = r.runs.len() > 1 || r.runs.iter().any(|s| s.name.is_some());
     let catalog = Catalog::builtin();
     let mut findings = Vec::new();
@@ -96,13 +97,22 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         }
     }
     let partial = merge_missing(&missing, &r, several);
+    if several {
+        // Each target's own are in its coverage and the run's inputs; the run's say "per target",
+        // never nothing, when the targets were given them (SPEC §6).
+        let names: Vec<&str> = targets.iter().map(|t: &TargetSummary| t.name.as_str()).collect();
+        coverage.settings = per_target(&inputs, InputKind::Settings, &names);
+        coverage.cloud_alm_key = per_target(&inputs, InputKind::CloudAlmKey, &names);
+        coverage.live_service = per_target(&inputs, InputKind::DestinationService, &names);
+        coverage.subaccount_id = coverage.live_service.as_ref().map(|_| "per target".to_owned());
+    }
 
     overlay::select(&mut findings, &r.select, &r.ignore);
     overlay::override_severity(&mut findings, &r.severity);
     let waiver_notes = waivers::apply(&mut findings, &r.waivers, &today);
     let mut baseline_notes = Vec::new();
     let baseline = baseline.map(|b| {
-        let applied = baseline::apply(&mut findings, &b);
+        let applied = baseline::apply(&mut findings, &b, &reach);
         if applied.migrated > 0 {
             baseline_notes.push(format!(
                 "baseline {}: {} result(s) matched by the identity they had before their source file or target was part of it; save a new baseline to record the new identity",
@@ -115,7 +125,9 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
                 b.path, applied.ambiguous
             ));
         }
-        BaselineSummary { path: b.path, absent: applied.absent }
+        let count = |state| findings.iter().filter(|f| f.baseline == Some(state)).count();
+        let (new, unchanged) = (count(BaselineState::New), count(BaselineState::Unchanged));
+        BaselineSummary { path: b.path, new, unchanged, absent: applied.absent, not_compared: applied.not_compared }
     });
 
     let to_terminal = r.output.is_none() && crate::output::stdout_is_terminal();
@@ -161,14 +173,10 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     }
     stderr.extend(baseline_notes);
     if let Some(b) = &report.baseline {
-        let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
-        stderr.push(format!(
-            "baseline {}: {} new, {} unchanged, {} gone",
-            b.path,
-            count(BaselineState::New),
-            count(BaselineState::Unchanged),
-            b.absent.len()
-        ));
+        stderr.push(format!("baseline {}: {}", b.path, b.counts_text()));
+        for (reason, n) in b.not_compared_reasons() {
+            stderr.push(format!("baseline {}: {n} failure(s) not compared, not known gone: {reason}", b.path));
+        }
     }
     if !report.partial.is_empty() {
         let names: Vec<&str> = report.partial.iter().map(|m| m.input).collect();
@@ -216,6 +224,37 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         None
     };
     Ok(Output { stdout: String::new(), stderr, exit, stream })
+}
+
+/// What the run read, target by target, for the baseline: a failure of the baseline in a target
+/// or a file that was not read is not compared, never gone (SPEC §6).
+fn reach(outcomes: &[TargetOutcome], r: &Resolved) -> baseline::Reach {
+    let targets = outcomes
+        .iter()
+        .map(|o| {
+            let which = o.name.as_deref().map_or_else(|| "this run".to_owned(), |n| format!("target {n}"));
+            let read = if let Some(error) = &o.error {
+                baseline::Read::Not(format!("{which} was not read: {error}"))
+            } else if o.failures.is_empty() {
+                baseline::Read::Full
+            } else {
+                let files: Option<Vec<String>> = o.failures.iter().map(|f| failed_file(f).map(|l| l.path.to_string())).collect();
+                match files {
+                    Some(files) => baseline::Read::Except(files),
+                    None => {
+                        let sources: Vec<&str> = o.failures.iter().map(|f| f.source.as_str()).collect();
+                        baseline::Read::Not(format!("{which} was not read in full ({} failed)", sources.join(", ")))
+                    }
+                }
+            };
+            (o.name.clone(), read)
+        })
+        .collect();
+    baseline::Reach {
+        targets,
+        select: r.select.iter().map(|c| (*c).to_owned()).collect(),
+        ignore: r.ignore.iter().map(|c| (*c).to_owned()).collect(),
+    }
 }
 
 /// Each target's failing count and verdict, once the overlays have had their say: one pass over
@@ -279,6 +318,18 @@ fn merge_missing(missing: &[(Requirement, Option<String>)], r: &Resolved, severa
     out
 }
 
+/// What the run's coverage says of an input its targets are given each: `per target`, naming the
+/// targets that lack it; `None` when no target has it.
+fn per_target(inputs: &[InputUsed], kind: InputKind, targets: &[&str]) -> Option<String> {
+    let lacking: Vec<&str> =
+        targets.iter().copied().filter(|t| !inputs.iter().any(|i| i.kind == kind && i.target.as_deref() == Some(*t))).collect();
+    match lacking.len() {
+        0 => Some("per target".to_owned()),
+        n if n == targets.len() => None,
+        _ => Some(format!("per target; not given in {}", lacking.join(", "))),
+    }
+}
+
 fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.files_read += part.files_read;
     total.files_skipped.extend(part.files_skipped.iter().cloned());
@@ -292,6 +343,9 @@ fn add_coverage(total: &mut Coverage, part: &Coverage, several: bool) {
     total.destinations_found += part.destinations_found;
     total.destinations_in_scope += part.destinations_in_scope;
     total.destinations_audited += part.destinations_audited;
+    total.destinations_in_scope_not_audited += part.destinations_in_scope_not_audited;
+    total.destinations_scope_unknown += part.destinations_scope_unknown;
+    total.destinations_out_of_scope += part.destinations_out_of_scope;
     total.certificate_files += part.certificate_files;
     total.certificates_unused += part.certificates_unused;
     if !several {
@@ -483,6 +537,13 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
         destinations_found: g.destinations.len(),
         destinations_in_scope: inputs.in_scope_count(),
         destinations_audited: inputs.scoped().len(),
+        destinations_in_scope_not_audited: inputs.in_scope_count().saturating_sub(inputs.scoped().len()),
+        destinations_scope_unknown: inputs.scope_unknown().count(),
+        destinations_out_of_scope: g
+            .destinations
+            .len()
+            .saturating_sub(inputs.in_scope_count())
+            .saturating_sub(inputs.scope_unknown().count()),
         settings: g.settings.as_ref().map(|s| s.path.clone()),
         cloud_alm_key: g.key.as_ref().map(|k| k.path.clone()),
         live_service: g.live_service.clone(),

@@ -18,9 +18,11 @@ use crate::source::{InputError, certs, files, key, settings};
 #[derive(Args, Debug, Clone)]
 pub struct SourceArgs {
     /// Destination files or folders: cockpit exports (.properties, .props, .txt, no extension),
-    /// JSON or YAML, config.json with init_data, zip archives, calm-audit snapshots; `-` reads
-    /// one document from standard input. Folders are walked recursively, honouring .gitignore
-    /// and skipping hidden entries.
+    /// JSON or YAML, config.json with init_data, zip archives, calm-audit snapshots, and
+    /// destinations as code: MTA descriptors (mta.yaml, *.mtaext) and Terraform (*.tf,
+    /// *.tf.json, *.tfvars, `terraform show -json` output); `-` reads one document from
+    /// standard input. Folders are walked recursively, honouring .gitignore and skipping hidden
+    /// entries.
     pub paths: Vec<PathBuf>,
     /// Leave out files and folders matching GLOB (gitignore syntax, relative to each walked
     /// folder; repeatable): --exclude 'legacy/**' --exclude '*.bak.json'.

@@ -180,8 +180,10 @@ pub const TEMPLATE: &str = r#"# calm-audit configuration. Flags override CALM_AU
 # prints the effective configuration and where each value came from.
 # Plain settings first: in TOML they must come before the [tables] below.
 
-# Destination files or folders (cockpit exports, JSON/YAML, zip archives, snapshots).
-# Folders are walked as a repository is: .gitignore honoured, hidden entries skipped.
+# Destination files or folders (cockpit exports, JSON/YAML, zip archives, snapshots), and
+# destinations as code: MTA descriptors (mta.yaml, *.mtaext) and Terraform (*.tf, *.tf.json,
+# `terraform show -json` output). Folders are walked as a repository is: .gitignore honoured,
+# hidden entries skipped.
 # paths = ["exports/"]
 
 # Gitignore-style globs left out of every folder walk.

@@ -166,3 +166,52 @@ pub struct SourceFailure {
     pub source: String,
     pub message: String,
 }
+
+/// How the table report starts: the line by which walks know calm-audit's own table saved as
+/// text (`calm-audit check > reports/DAY/calm-audit.txt`) and skip it, as they skip its JSON
+/// and SARIF. A `#` line, a comment in the properties syntax cockpit exports use.
+pub const TABLE_REPORT_FIRST_LINE: &str = "# calm-audit table report";
+
+/// Which of calm-audit's own text reports a text is, by its first line and a line only that
+/// report has further on: the table (its first line is [`TABLE_REPORT_FIRST_LINE`], its last its
+/// verdict), Markdown (`## calm-audit: ` and its `**Run:**` line), HTML (its generator) or JUnit
+/// (its `testsuites` named calm-audit). Saved under any name (`calm-audit.txt`, no extension),
+/// walks skip them as they skip its JSON and SARIF. A report cut short is not recognised and
+/// fails to parse as destinations as loudly as any broken file.
+pub fn own_report(text: &str) -> Option<&'static str> {
+    let mut lines = text.trim_start_matches('\u{feff}').lines();
+    let first = lines.next()?;
+    if first.starts_with(TABLE_REPORT_FIRST_LINE) {
+        return lines.any(|l| l.starts_with("Verdict: ")).then_some("table");
+    }
+    if first.starts_with("## calm-audit: ") {
+        return lines.any(|l| l.starts_with("**Run:** ")).then_some("Markdown");
+    }
+    if first == "<!DOCTYPE html>" {
+        return lines.take(20).any(|l| l.starts_with("<meta name=\"generator\" content=\"calm-audit ")).then_some("HTML");
+    }
+    if first.starts_with("<?xml") {
+        return lines.next().is_some_and(|l| l.starts_with("<testsuites name=\"calm-audit\"")).then_some("JUnit");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_reports_are_known_by_first_line_and_a_line_only_they_have() {
+        let table = format!("{TABLE_REPORT_FIRST_LINE}\n\nsettings: s.toml\nVerdict: PASSED (exit code 0)\n");
+        assert_eq!(own_report(&table), Some("table"));
+        assert_eq!(own_report(&format!("\u{feff}{table}")), Some("table"));
+        // Cut short, or a cockpit export whose comment merely says so: read as what it is.
+        assert_eq!(own_report(&format!("{TABLE_REPORT_FIRST_LINE}\n\nsettings: s.toml\n")), None);
+        assert_eq!(own_report("# calm-audit table report of last week\nName=CALM_X\nURL=https\\://x/\n"), None);
+        assert_eq!(own_report("## calm-audit: no findings\n\n**Run:** 2026-01-01T00:00:00Z\n"), Some("Markdown"));
+        assert_eq!(own_report("<!DOCTYPE html>\n<html>\n<meta name=\"generator\" content=\"calm-audit 0.1.0\">\n"), Some("HTML"));
+        assert_eq!(own_report("<?xml version=\"1.0\"?>\n<testsuites name=\"calm-audit\" tests=\"1\">\n"), Some("JUnit"));
+        assert_eq!(own_report("<!DOCTYPE html>\n<html>\n"), None);
+        assert_eq!(own_report("Name=CALM_X\n"), None);
+    }
+}

@@ -16,7 +16,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::group::{ObjectGroup, TargetGroup};
-use super::{Report, WaiverProblem, partial_text};
+use super::{InputKind, Report, WaiverProblem, partial_text};
 use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, ProfileChoice, SourceFailure, Status, Waived};
 
 const TEMPLATE: &str = include_str!("html/report.html");
@@ -158,12 +158,20 @@ fn verdict(report: &Report) -> Verdict {
     if !report.complete() {
         Verdict {
             state: "incomplete",
-            word: "INCOMPLETE",
-            title: format!("INCOMPLETE: the audit could not read or evaluate everything{partly}"),
-            exit_code: 3,
-            meaning: format!(
-                "the audit is incomplete, which is never a pass (exit code 3 wins over 1). {failing} result(s) fail at or above --fail-on {threshold} among what was read."
-            ),
+            word: if report.none_read() { "NOTHING AUDITED" } else { "INCOMPLETE" },
+            title: if report.none_read() {
+                "NOTHING AUDITED: no target could be read".to_owned()
+            } else {
+                format!("INCOMPLETE: the audit could not read or evaluate everything{partly}")
+            },
+            exit_code: report.exit_code(),
+            meaning: if report.none_read() {
+                "no target could be read, so nothing was audited: an input error, which is never a pass (the source failures below name each target and why).".to_owned()
+            } else {
+                format!(
+                    "the audit is incomplete, which is never a pass (exit code 3 wins over 1). {failing} result(s) fail at or above --fail-on {threshold} among what was read."
+                )
+            },
             failing,
             below,
             nothing_in_scope,
@@ -231,9 +239,8 @@ struct StatusChoice {
 struct TargetRow<'a> {
     name: &'a str,
     complete: bool,
-    found: usize,
-    in_scope: usize,
-    audited: usize,
+    /// "13 destination(s) found: 10 audited, ...", the parts adding up.
+    destinations: String,
     /// `PASSED`, `FAILED`, `INCOMPLETE` or `NOT AUDITED`, with the failing count.
     verdict: String,
     defined_at: Option<&'a str>,
@@ -329,6 +336,9 @@ struct BaselineView<'a> {
     new: usize,
     unchanged: usize,
     absent: &'a [super::AbsentFinding],
+    not_compared: usize,
+    /// Why failures of the baseline were not compared, with how many each.
+    not_compared_reasons: Vec<(String, usize)>,
 }
 
 #[derive(Serialize)]
@@ -372,10 +382,12 @@ struct CertificateView {
     cells: Vec<String>,
     /// `expired`, `soon` (within the CALM063 horizon), `unknown` or `ok`: the row's class.
     state: &'static str,
+    /// The cell holding the not-after date, kept on one line (`2099-12-31`).
+    date_at: usize,
 }
 
 fn certificates_view(report: &Report, horizon: i64) -> Option<CertificatesView> {
-    use super::certificates::{HEADER, cells, title, unused_line};
+    use super::certificates::{HEADER, cells_in, title, unused_line};
     if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
         return None;
     }
@@ -388,7 +400,7 @@ fn certificates_view(report: &Report, horizon: i64) -> Option<CertificatesView> 
         .certificates
         .iter()
         .map(|row| {
-            let mut cells = cells(row).to_vec();
+            let mut cells = cells_in(&report.certificates, row).to_vec();
             if target {
                 cells.insert(3, row.target.clone().unwrap_or_default());
             }
@@ -398,7 +410,9 @@ fn certificates_view(report: &Report, horizon: i64) -> Option<CertificatesView> 
                 Some(d) if d < horizon => "soon",
                 Some(_) => "ok",
             };
-            CertificateView { cells, state }
+            // The not-after date is the column before the last: never broken across lines.
+            let date_at = cells.len() - 2;
+            CertificateView { cells, state, date_at }
         })
         .collect();
     Some(CertificatesView { title: title(report), header, rows, unused: unused_line(report) })
@@ -529,8 +543,16 @@ fn ordered<'g, 'a>(report: &Report, objects: &'g [ObjectGroup<'a>], next_id: &mu
             3
         }
     };
+    // Within a tier, the most that count first, then the most failures by severity (errors,
+    // then warnings, then notes): 4 errors and 4 warnings come before 2 errors.
+    let weight = |group: &ObjectGroup| {
+        let fails = |s: crate::model::Severity| group.findings.iter().filter(|f| f.status == Status::Fail && f.severity == s).count();
+        let counting = group.findings.iter().filter(|f| report.counts(f)).count();
+        use crate::model::Severity::{Error, Note, Warning};
+        std::cmp::Reverse((counting, fails(Error), fails(Warning), fails(Note)))
+    };
     let mut ordered: Vec<&ObjectGroup> = objects.iter().collect();
-    ordered.sort_by_key(|g| tier(g)); // stable: kind and name order within a tier
+    ordered.sort_by_cached_key(|g| (tier(g), weight(g))); // stable: kind and name order after that
     ordered
         .into_iter()
         .filter_map(|g| {
@@ -540,25 +562,42 @@ fn ordered<'g, 'a>(report: &Report, objects: &'g [ObjectGroup<'a>], next_id: &mu
         .collect()
 }
 
+/// The settings or key row: with targets, each source with the targets that use it (a value
+/// given per target is never "not given"), else the one read.
+fn input_row(report: &Report, kind: InputKind, read: Option<&str>, missing: &str) -> String {
+    let given = if report.targets.is_empty() { read.map(str::to_owned) } else { report.run.sources_of(kind) };
+    given.unwrap_or_else(|| missing.to_owned())
+}
+
 fn coverage_rows(report: &Report) -> Vec<Row> {
     let c = &report.coverage;
     let mut rows = vec![
         Row { label: "Destination files read", value: c.files_read.to_string(), nowrap: false },
         Row { label: "Destinations found", value: c.destinations_found.to_string(), nowrap: false },
-        Row { label: "In scope", value: c.destinations_in_scope.to_string(), nowrap: false },
         Row { label: "Audited", value: c.destinations_audited.to_string(), nowrap: false },
         Row {
-            label: "Not audited",
-            value: match c.destinations_found.saturating_sub(c.destinations_audited) {
+            label: "In scope, not audited",
+            value: match c.destinations_in_scope_not_audited {
                 0 => "0".to_owned(),
-                n => format!("{n} (named below with the reason)"),
+                n => format!("{n} (a purpose that is not audited; named below with the reason)"),
             },
             nowrap: false,
         },
-        Row { label: "Settings", value: c.settings.clone().unwrap_or_else(|| "not given".to_owned()), nowrap: false },
+        Row { label: "Out of scope", value: c.destinations_out_of_scope.to_string(), nowrap: false },
+        Row {
+            label: "Scope unknown",
+            value: format!("{} (a name known only at deployment, CALM034)", c.destinations_scope_unknown),
+            nowrap: false,
+        },
+        Row { label: "Settings", value: input_row(report, InputKind::Settings, c.settings.as_deref(), "not given"), nowrap: false },
         Row {
             label: "Cloud ALM key",
-            value: c.cloud_alm_key.clone().unwrap_or_else(|| "not given (the rules comparing with the key are not applicable)".to_owned()),
+            value: input_row(
+                report,
+                InputKind::CloudAlmKey,
+                c.cloud_alm_key.as_deref(),
+                "not given (the rules comparing with the key are not applicable)",
+            ),
             nowrap: false,
         },
     ];
@@ -630,7 +669,8 @@ fn page<'g, 'a>(report: &'a Report, grouped: &'g [TargetGroup<'a>]) -> (Page<'a>
         counts,
         incomplete: !report.complete(),
         failures: &report.failures,
-        incomplete_targets: report.targets.iter().filter(|t| !t.complete).map(|t| t.name.as_str()).collect(),
+        // A target that could not be read at all is already a source failure of its own.
+        incomplete_targets: report.targets.iter().filter(|t| !t.complete && t.error.is_none()).map(|t| t.name.as_str()).collect(),
         errors: report.count(Status::Error),
         coverage: coverage_rows(report),
         skipped: &report.coverage.files_skipped,
@@ -640,9 +680,7 @@ fn page<'g, 'a>(report: &'a Report, grouped: &'g [TargetGroup<'a>]) -> (Page<'a>
             .map(|t| TargetRow {
                 name: &t.name,
                 complete: t.complete,
-                found: t.coverage.destinations_found,
-                in_scope: t.coverage.destinations_in_scope,
-                audited: t.coverage.destinations_audited,
+                destinations: t.coverage.destinations_text(),
                 verdict: match t.error {
                     Some(_) => "NOT AUDITED".to_owned(),
                     None => format!("{}, {} failing", t.verdict.to_uppercase(), t.failing),
@@ -679,9 +717,11 @@ fn page<'g, 'a>(report: &'a Report, grouped: &'g [TargetGroup<'a>]) -> (Page<'a>
         certificates: certificates_view(report, i64::from(report.options.expiry_days)),
         baseline: report.baseline.as_ref().map(|b| BaselineView {
             path: &b.path,
-            new: report.findings.iter().filter(|f| f.baseline == Some(BaselineState::New)).count(),
-            unchanged: report.findings.iter().filter(|f| f.baseline == Some(BaselineState::Unchanged)).count(),
+            new: b.new,
+            unchanged: b.unchanged,
             absent: &b.absent,
+            not_compared: b.not_compared.len(),
+            not_compared_reasons: b.not_compared_reasons(),
         }),
     };
     (page, groups)
@@ -810,6 +850,21 @@ mod tests {
     const SCRIPT_NAME: &str = "CALM_<script>alert(1)</script>";
     const ATTR_NAME: &str = "CALM_\"><img src=x onerror=alert(2)>";
 
+    /// Issue 29, point 12: 2 errors were listed before 4 errors and 4 warnings.
+    #[test]
+    fn objects_with_more_and_graver_failures_come_first() {
+        let mut findings: Vec<Finding> = (0..2).map(|_| finding("CALM004", Status::Fail, "CALM_A_TWO", "two")).collect();
+        for i in 0..8 {
+            let mut f = finding("CALM004", Status::Fail, "CALM_B_MANY", "many");
+            if i % 2 == 1 {
+                f.severity = Severity::Warning;
+            }
+            findings.push(f);
+        }
+        let html = render(&report(findings));
+        assert!(html.find("CALM_B_MANY").unwrap() < html.find("CALM_A_TWO").unwrap(), "{html}");
+    }
+
     #[test]
     fn hostile_values_render_as_text_everywhere() {
         let mut f = finding("CALM004", Status::Fail, SCRIPT_NAME, "URL \"https://x/\"><img src=x onerror=alert(3)>\" does not end with /");
@@ -832,7 +887,12 @@ mod tests {
             expires: "2099-01-01".into(),
             defined_at: "<x>:1".into(),
         }];
-        r.coverage.settings = Some("<img src=x onerror=alert(13)>.toml".into());
+        // With targets, the settings row names each target's settings from the run's inputs.
+        r.run.inputs = vec![crate::report::InputUsed {
+            kind: InputKind::Settings,
+            source: "<img src=x onerror=alert(13)>.toml".into(),
+            target: Some("<i>prod</i>".into()),
+        }];
         let html = render(&r).replace("<wbr>", "");
         // Only the built-in script; no tag or attribute from the inputs survives.
         assert_eq!(html.matches("<script").count(), 1, "{html}");
@@ -986,7 +1046,7 @@ mod tests {
         let mut u = finding("CALM010", Status::Fail, "CALM_A", "tokenServiceURLType is \"Common\"");
         u.baseline = Some(BaselineState::Unchanged);
         let mut r = report(vec![f, u]);
-        r.baseline = Some(crate::report::BaselineSummary { path: "last.json".into(), absent: Vec::new() });
+        r.baseline = Some(crate::report::BaselineSummary { path: "last.json".into(), ..Default::default() });
         r.not_audited = vec![NotAudited {
             name: "TransportManagementService".into(),
             reason: "Cloud Transport Management to the Cloud ALM API".into(),

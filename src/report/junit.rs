@@ -132,6 +132,9 @@ fn suite(name: &str, coverage: Option<&Coverage>, complete: bool, fail_on: &str,
         suite.add_property(Property::new("destinations_found", c.destinations_found.to_string()));
         suite.add_property(Property::new("destinations_in_scope", c.destinations_in_scope.to_string()));
         suite.add_property(Property::new("destinations_audited", c.destinations_audited.to_string()));
+        suite.add_property(Property::new("destinations_in_scope_not_audited", c.destinations_in_scope_not_audited.to_string()));
+        suite.add_property(Property::new("destinations_out_of_scope", c.destinations_out_of_scope.to_string()));
+        suite.add_property(Property::new("destinations_scope_unknown", c.destinations_scope_unknown.to_string()));
         if let Some(service) = &c.live_service {
             suite.add_property(Property::new("live_service", one_line(service)));
         }

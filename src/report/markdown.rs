@@ -179,10 +179,7 @@ fn coverage_line(report: &Report) -> String {
     if !c.files_ignored.is_empty() {
         s.push_str(&format!(" ({})", super::ignored_summary(&c.files_ignored)));
     }
-    s.push_str(&format!(
-        ", {} destination(s) found, {} in scope, {} audited",
-        c.destinations_found, c.destinations_in_scope, c.destinations_audited
-    ));
+    s.push_str(&format!(", {}", c.destinations_text()));
     if !c.var_files_not_applied.is_empty() {
         let files: Vec<String> = c.var_files_not_applied.iter().map(|f| code(f, false)).collect();
         s.push_str(&format!(
@@ -221,7 +218,7 @@ fn not_audited_block(report: &Report, out: &mut Blocks) -> io::Result<()> {
 
 /// The certificates in use (SPEC §3b), soonest to expire first, as a table.
 fn certificates_block(report: &Report) -> Option<String> {
-    use super::certificates::{HEADER, cells, title, unused_line};
+    use super::certificates::{HEADER, cells_in, title, unused_line};
     if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
         return None;
     }
@@ -236,7 +233,7 @@ fn certificates_block(report: &Report) -> Option<String> {
         lines.push(format!("| {} |", header.join(" | ")));
         lines.push(format!("|{}", "---|".repeat(header.len())));
         for row in &report.certificates {
-            let c = cells(row);
+            let c = cells_in(&report.certificates, row);
             let mut shown: Vec<String> =
                 vec![code(&c[0], true), cell(&c[1]), cell(&c[2]), cell(&c[3]), cell(&c[4]), cell(&c[5]), cell(&c[6])];
             if target {
@@ -271,11 +268,10 @@ fn targets_block(report: &Report) -> Option<String> {
             }
             let c = &t.coverage;
             let mut s = format!(
-                "{head}, {} failing {threshold}; {}; {} in scope, {} audited; settings {}, Cloud ALM key {}",
+                "{head}, {} failing {threshold}; {}; {}; settings {}, Cloud ALM key {}",
                 t.failing,
                 if t.complete { "read in full" } else { "not read in full" },
-                c.destinations_in_scope,
-                c.destinations_audited,
+                c.destinations_text(),
                 c.settings.as_deref().map_or_else(|| "not given".to_owned(), |s| code(s, false)),
                 c.cloud_alm_key.as_deref().map_or_else(|| "not given".to_owned(), |k| code(k, false))
             );
@@ -343,14 +339,7 @@ fn counts_line(report: &Report) -> String {
 
 fn baseline_line(report: &Report) -> Option<String> {
     let baseline = report.baseline.as_ref()?;
-    let state = |st| report.findings.iter().filter(|f| f.baseline == Some(st)).count();
-    Some(format!(
-        "**Baseline:** {}: {} new, {} unchanged, {} gone",
-        code(&baseline.path, false),
-        state(BaselineState::New),
-        state(BaselineState::Unchanged),
-        baseline.absent.len()
-    ))
+    Some(format!("**Baseline:** {}: {}", code(&baseline.path, false), baseline.counts_text()))
 }
 
 /// The heading of a report with something to look at; every number in it is one of the counts
@@ -501,6 +490,10 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             format!("- {} {} at {}: {}", code(&a.code, false), code(&a.object, false), code(&at, false), message(&a.message, false))
         }))?;
     }
+    if let Some(baseline) = report.baseline.as_ref().filter(|b| !b.not_compared.is_empty()) {
+        blocks.block("### Not compared with the baseline (not known gone)")?;
+        blocks.lines(baseline.not_compared_reasons().into_iter().map(|(reason, n)| format!("- {n} failure(s): {}", line(&reason))))?;
+    }
 
     blocks.block(&coverage_line(report))?;
     not_audited_block(report, &mut blocks)?;
@@ -564,6 +557,7 @@ mod tests {
                 destinations_found: 5,
                 destinations_in_scope: 2,
                 destinations_audited: 2,
+                destinations_out_of_scope: 3,
                 ..Coverage::default()
             },
             failures: Vec::new(),
@@ -600,7 +594,7 @@ mod tests {
         assert_eq!(
             md,
             "## calm-audit: no findings\n\n\
-             **Coverage:** 3 destination file(s) read, 5 destination(s) found, 2 in scope, 2 audited; \
+             **Coverage:** 3 destination file(s) read, 5 destination(s) found: 2 audited, 0 in scope not audited, 3 out of scope; \
              live `https://destination-configuration.cfapps.eu10.hana.ondemand.com`, subaccount `0f1e2d3c`\n\n\
              **Results:** 1 fail · 0 error · 0 manual · 1 not_applicable · 1 pass; failing at or above `error`: 0\n\n\
              **Run:** 2026-11-25T10:00:00Z to 2026-11-25T10:00:02Z (UTC); calm-audit 0.1.0, catalog `0123456789ab`; \
@@ -646,13 +640,17 @@ mod tests {
         }];
         r.baseline = Some(BaselineSummary {
             path: "baseline.json".into(),
+            new: 1,
+            unchanged: 1,
             absent: vec![AbsentFinding {
                 fingerprint: "0123456789abcdef".into(),
                 code: "CALM013".into(),
                 object: "CALM_B".into(),
                 message: "clientId differs".into(),
                 location: Location { path: "dest/CALM_B.properties".into(), line: 6 },
+                target: None,
             }],
+            not_compared: Vec::new(),
         });
         r
     }
@@ -684,14 +682,14 @@ mod tests {
         assert!(
             md.contains(
                 "**Targets:**\n\n- `dev` (`calm-audit.toml:3`): **PASSED**, 0 failing at or above `error`; read in full; \
-                 0 in scope, 0 audited; settings not given, Cloud ALM key not given\n\
+                 0 destination(s) found: 0 audited, 0 in scope not audited, 0 out of scope; settings not given, Cloud ALM key not given\n\
                  - `prod` (`calm-audit.toml:4`): **INCOMPLETE**, 0 failing at or above `error`; not read in full; \
-                 0 in scope, 0 audited; settings not given, Cloud ALM key not given"
+                 0 destination(s) found: 0 audited, 0 in scope not audited, 0 out of scope; settings not given, Cloud ALM key not given"
             ),
             "{md}"
         );
         assert!(!md.contains("**Inputs:**"), "targets name their own inputs: {md}");
-        assert!(md.contains("**Baseline:** `baseline.json`: 1 new, 1 unchanged, 1 gone"), "{md}");
+        assert!(md.contains("**Baseline:** `baseline.json`: 1 new, 1 unchanged, 1 gone, 0 not compared"), "{md}");
         assert!(md.contains("failing at or above `error`: 1; 1 waived"), "{md}");
         // Sections come in order.
         let at = |s: &str| md.find(s).unwrap_or(usize::MAX);

@@ -57,6 +57,15 @@ pub struct Coverage {
     /// In scope and judged by a profile; the others in scope are purposes that are not
     /// audited (SPEC §3a), listed in the report's `not_audited`.
     pub destinations_audited: usize,
+    /// In scope and recognised as a purpose that is not audited (SPEC §3a).
+    pub destinations_in_scope_not_audited: usize,
+    /// Defined as code with a name known only at deployment: scope unknown (SPEC 2.1, CALM034).
+    pub destinations_scope_unknown: usize,
+    /// Neither in scope nor of unknown scope. `destinations_found` = audited + in scope not
+    /// audited + scope unknown + out of scope, always.
+    pub destinations_out_of_scope: usize,
+    /// The settings read; with several targets `per target` (each target's own is in its
+    /// coverage and in the run's inputs), `None` when none was given.
     pub settings: Option<String>,
     pub cloud_alm_key: Option<String>,
     /// Destination service base URL of a live read.
@@ -67,6 +76,21 @@ pub struct Coverage {
     pub certificate_files: usize,
     /// Of those, the ones no audited destination names: counted, not judged.
     pub certificates_unused: usize,
+}
+
+impl Coverage {
+    /// "13 destination(s) found: 10 audited, 1 in scope not audited, 2 out of scope": the parts,
+    /// each named, add up to the destinations found (SPEC §6); the same words in every format.
+    pub fn destinations_text(&self) -> String {
+        let mut s = format!(
+            "{} destination(s) found: {} audited, {} in scope not audited, {} out of scope",
+            self.destinations_found, self.destinations_audited, self.destinations_in_scope_not_audited, self.destinations_out_of_scope
+        );
+        if self.destinations_scope_unknown > 0 {
+            s.push_str(&format!(", {} scope unknown (CALM034)", self.destinations_scope_unknown));
+        }
+        s
+    }
 }
 
 /// Masks the texts of a coverage summary ([`Report::mask_values`]).
@@ -250,29 +274,34 @@ impl RunInfo {
         for kind in
             [InputKind::Destinations, InputKind::DestinationService, InputKind::Settings, InputKind::CloudAlmKey, InputKind::TargetsNotUsed]
         {
-            // Each source once, with the targets that use it.
-            let mut sources: Vec<(&str, Vec<&str>)> = Vec::new();
-            for i in self.inputs.iter().filter(|i| i.kind == kind) {
-                let at = match sources.iter().position(|(s, _)| *s == i.source) {
-                    Some(at) => at,
-                    None => {
-                        sources.push((&i.source, Vec::new()));
-                        sources.len() - 1
-                    }
-                };
-                sources[at].1.extend(i.target.as_deref());
-            }
-            let items: Vec<String> = sources
-                .iter()
-                .map(|(s, targets)| if targets.is_empty() { (*s).to_owned() } else { format!("{s} ({})", targets.join(", ")) })
-                .collect();
-            if !items.is_empty() {
-                parts.push(format!("{} {}", kind.label(), items.join(", ")));
+            if let Some(items) = self.sources_of(kind) {
+                parts.push(format!("{} {items}", kind.label()));
             } else if say_missing && matches!(kind, InputKind::Settings | InputKind::CloudAlmKey) {
                 parts.push(format!("{} not given", kind.label()));
             }
         }
         if parts.is_empty() { "none".to_owned() } else { parts.join("; ") }
+    }
+
+    /// The inputs of one kind, each source once with the targets that use it:
+    /// `ex/settings.toml (prod, test)`; `None` when the run has none of that kind.
+    pub fn sources_of(&self, kind: InputKind) -> Option<String> {
+        let mut sources: Vec<(&str, Vec<&str>)> = Vec::new();
+        for i in self.inputs.iter().filter(|i| i.kind == kind) {
+            let at = match sources.iter().position(|(s, _)| *s == i.source) {
+                Some(at) => at,
+                None => {
+                    sources.push((&i.source, Vec::new()));
+                    sources.len() - 1
+                }
+            };
+            sources[at].1.extend(i.target.as_deref());
+        }
+        let items: Vec<String> = sources
+            .iter()
+            .map(|(s, targets)| if targets.is_empty() { (*s).to_owned() } else { format!("{s} ({})", targets.join(", ")) })
+            .collect();
+        (!items.is_empty()).then(|| items.join(", "))
     }
 }
 
@@ -361,11 +390,46 @@ pub struct WaiverNote {
 }
 
 /// The comparison with `--baseline`.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct BaselineSummary {
     pub path: String,
-    /// Failures of the baseline that this run no longer has.
+    /// Failures of this run that the baseline did not have.
+    pub new: usize,
+    /// Failures of this run the baseline already had.
+    pub unchanged: usize,
+    /// Failures of the baseline that this run looked at and no longer has: gone.
     pub absent: Vec<AbsentFinding>,
+    /// Failures of the baseline this run could not look at (their target or source was not
+    /// read, or their rule could not judge them): never called gone (SPEC §6), each with why.
+    pub not_compared: Vec<NotCompared>,
+}
+
+impl BaselineSummary {
+    /// "3 new, 20 unchanged, 0 gone, 4 not compared": the same words in every format.
+    pub fn counts_text(&self) -> String {
+        format!("{} new, {} unchanged, {} gone, {} not compared", self.new, self.unchanged, self.absent.len(), self.not_compared.len())
+    }
+
+    /// Why failures of the baseline were not compared, each reason once with how many it covers.
+    pub fn not_compared_reasons(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for n in &self.not_compared {
+            match out.iter_mut().find(|(r, _)| *r == n.reason) {
+                Some((_, count)) => *count += 1,
+                None => out.push((n.reason.clone(), 1)),
+            }
+        }
+        out
+    }
+}
+
+/// A failure of the baseline that this run did not look at: it may or may not be fixed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct NotCompared {
+    #[serde(flatten)]
+    pub finding: AbsentFinding,
+    /// Why: `target test was not read: ...`, `its source a.json could not be read`.
+    pub reason: String,
 }
 
 /// A failure of the baseline that is gone now.
@@ -376,6 +440,9 @@ pub struct AbsentFinding {
     pub object: String,
     pub message: String,
     pub location: crate::model::Location,
+    /// The target the failure belonged to, when the baseline's run had targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 /// Masks one text in place with `masker`; leaves it untouched (no copy) when it holds no secret.
@@ -476,10 +543,14 @@ impl Report {
         }
         if let Some(b) = &mut self.baseline {
             mask_in_place(m, &mut b.path);
-            for a in &mut b.absent {
+            for n in &mut b.not_compared {
+                mask_in_place(m, &mut n.reason);
+            }
+            for a in b.absent.iter_mut().chain(b.not_compared.iter_mut().map(|n| &mut n.finding)) {
                 for text in [&mut a.code, &mut a.object, &mut a.message] {
                     mask_in_place(m, text);
                 }
+                mask_option(m, &mut a.target);
                 if let std::borrow::Cow::Owned(p) = m.mask(&a.location.path) {
                     a.location.path = p.into();
                 }
@@ -526,6 +597,25 @@ impl Report {
             "failed"
         } else {
             "passed"
+        }
+    }
+
+    /// No target of a run with targets could be read: nothing was audited, an input error
+    /// (exit 2, SPEC §8) rather than an incomplete audit.
+    pub fn none_read(&self) -> bool {
+        !self.targets.is_empty() && self.targets.iter().all(|t| t.error.is_some())
+    }
+
+    /// The code the run exits with, as every report names it: 2 when no target could be read,
+    /// else 3 incomplete, 1 failing, 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.none_read() {
+            return 2;
+        }
+        match self.verdict() {
+            "incomplete" => 3,
+            "failed" => 1,
+            _ => 0,
         }
     }
 

@@ -52,6 +52,16 @@ pub fn path_to_uri(path: &str) -> String {
     if path.starts_with('/') { format!("file://{out}") } else { out }
 }
 
+/// A result's message on one line, its file named as the result's URI names it.
+fn message_text(f: &Finding) -> String {
+    let text = super::text::one_line(&f.message);
+    let path = f.location.path.replace('\\', "/");
+    match path.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => text.replace(&format!("{path}:"), &format!("{rest}:")),
+        _ => text.into_owned(),
+    }
+}
+
 fn text(s: &str) -> MultiformatMessageString {
     MultiformatMessageString::builder().text(s.trim()).build()
 }
@@ -120,15 +130,22 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .rule_index(i64::try_from(rule_index).unwrap_or_default())
         .kind(kind(f.status))
         .level(result_level)
-        // Human text a viewer shows as lines: a value in it cannot start one of its own.
-        .message(Message::builder().text(super::text::one_line(&f.message)).build())
+        // Human text a viewer shows as lines: a value in it cannot start one of its own. The file
+        // is named in it as the URI names it (`mta-project/mta.yaml:61`, not `./mta-project/...`).
+        .message(Message::builder().text(message_text(f)).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
+    let mut props = BTreeMap::new();
     if let Some(profile) = &f.profile {
-        let mut props = BTreeMap::new();
         props.insert("profile".to_owned(), serde_json::Value::from(profile.name.as_str()));
         props.insert("profile_reason".to_owned(), serde_json::Value::from(profile.reason.as_str()));
+    }
+    // The target, so that a later run compared with this log knows which target a result is of.
+    if let Some(target) = &f.target {
+        props.insert("target".to_owned(), serde_json::Value::from(target.as_str()));
+    }
+    if !props.is_empty() {
         result.properties = Some(PropertyBag::builder().additional_properties(props).build());
     }
     if let Some(w) = &f.waived {
@@ -207,6 +224,10 @@ fn absent_result(report: &Report, gone: &AbsentFinding) -> SarifResult {
         .partial_fingerprints(fingerprints)
         .build();
     result.baseline_state = Some(serde_json::Value::from("absent"));
+    if let Some(target) = &gone.target {
+        let props = BTreeMap::from([("target".to_owned(), serde_json::Value::from(target.as_str()))]);
+        result.properties = Some(PropertyBag::builder().additional_properties(props).build());
+    }
     result
 }
 
@@ -219,6 +240,13 @@ fn invocation(report: &Report) -> Invocation {
     };
     let mut notifications: Vec<Notification> =
         report.failures.iter().map(|failure| note("error", format!("{}: {}", failure.source, failure.message))).collect();
+    // Failures of the baseline this run did not look at are not `absent` results: a note says
+    // how many and why (SARIF has no baseline state for "not compared").
+    if let Some(b) = &report.baseline {
+        for (reason, n) in b.not_compared_reasons() {
+            notifications.push(note("note", format!("baseline {}: {n} failure(s) not compared, not known gone: {reason}", b.path)));
+        }
+    }
     notifications.extend(report.partial.iter().map(|m| {
         let targets = if m.targets.is_empty() { String::new() } else { format!(" in {}", m.targets.join(", ")) };
         note("warning", format!("a partial audit: no {} ({}){targets}: {} rule(s) could not run", m.what, m.flag, m.rules))
@@ -228,14 +256,22 @@ fn invocation(report: &Report) -> Invocation {
     props.insert("catalogVersion".to_owned(), serde_json::Value::from(run.catalog_version));
     props.insert("timeSource".to_owned(), serde_json::Value::from(run.time_source));
     props.insert("inputs".to_owned(), serde_json::to_value(&run.inputs).unwrap_or_default());
-    let (exit_code, meaning) = match report.verdict() {
-        "incomplete" => (3, "the audit is incomplete"),
-        "failed" => (1, "failures at or above --fail-on"),
-        _ => (0, "nothing fails at or above --fail-on"),
+    if let Some(b) = &report.baseline {
+        let counts = serde_json::json!({
+            "new": b.new, "unchanged": b.unchanged, "absent": b.absent.len(), "notCompared": b.not_compared.len()
+        });
+        props.insert("baseline".to_owned(), counts);
+    }
+    let exit_code = report.exit_code();
+    let meaning = match exit_code {
+        2 => "no target could be read: nothing was audited",
+        3 => "the audit is incomplete",
+        1 => "failures at or above --fail-on",
+        _ => "nothing fails at or above --fail-on",
     };
     let mut invocation = Invocation::builder()
         .execution_successful(report.complete())
-        .exit_code(exit_code)
+        .exit_code(i64::from(exit_code))
         .exit_code_description(meaning)
         .properties(PropertyBag::builder().additional_properties(props).build())
         .build();

@@ -54,7 +54,8 @@ fn object_heading(f: &Finding) -> String {
         ObjectKind::CloudAlmKey => format!("Cloud ALM key: {}", f.object.qualified_name),
         ObjectKind::DestinationKey => format!("destination service key: {}", f.object.qualified_name),
         ObjectKind::Destination => match &f.profile {
-            Some(p) => format!("destination {}: {} · profile {} ({})", f.object.name, f.object.qualified_name, p.name, p.reason),
+            // "profile" and its name stay on one line.
+            Some(p) => format!("destination {}: {} · profile{GLUE}{} ({})", f.object.name, f.object.qualified_name, p.name, p.reason),
             None => format!("destination {}: {}", f.object.name, f.object.qualified_name),
         },
     }
@@ -220,7 +221,7 @@ fn destination_lines(report: &Report, heading: &str, list: &[&ObjectGroup], tota
             .collect();
         let mut line = format!("{}: {}", object.object.name, counts.join(", "));
         if let Some(p) = object.profile() {
-            line.push_str(&format!("; profile {} ({})", p.name, p.reason));
+            line.push_str(&format!("; profile{GLUE}{} ({})", p.name, p.reason));
         }
         line.push_str(&format!("; {}", object.object.qualified_name));
         out.write_all(indented_line(&line, total, 2, 4).as_bytes())?;
@@ -289,6 +290,8 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let shown: Vec<&Finding> = report.findings.iter().filter(|f| report.shown(f)).collect();
     let layout = columns(&shown, total);
     let has_shown = |g: &TargetGroup| g.objects.iter().flat_map(|o| &o.findings).any(|f| report.shown(f));
+    // The first line names the report, so that a walk of a folder holding it saved as text skips it.
+    out.write_all(format!("{}\n\n", crate::model::result::TABLE_REPORT_FIRST_LINE).as_bytes())?;
 
     for group in &groups {
         let Some(target) = group.target else {
@@ -316,10 +319,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut closing = indented_line(&target.verdict_line(report.options.fail_on), total, 0, 2);
         if target.error.is_none() {
             let c = &target.coverage;
-            let line = format!(
-                "Target {}: {} destination file(s) read; {} destination(s) found, {} in scope, {} audited",
-                target.name, c.files_read, c.destinations_found, c.destinations_in_scope, c.destinations_audited
-            );
+            let line = format!("Target {}: {} destination file(s) read; {}", target.name, c.files_read, c.destinations_text());
             closing.push_str(&indented_line(&line, total, 0, 2));
             closing.push_str(&indented_line(&inputs_line(c), total, 0, 2));
             if let Some(service) = &c.live_service {
@@ -344,7 +344,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// The certificates in use (SPEC §3b), soonest to expire first: a table when it fits without
 /// cutting a word, else one block per certificate.
 fn certificates(report: &Report) -> String {
-    use super::certificates::{HEADER, cells, title, unused_line};
+    use super::certificates::{HEADER, cells_in, title, unused_line};
     let total = report.options.width;
     let mut out = String::new();
     if report.certificates.is_empty() && report.coverage.certificates_unused == 0 {
@@ -356,7 +356,7 @@ fn certificates(report: &Report) -> String {
         .certificates
         .iter()
         .map(|row| {
-            let mut cells = cells(row).to_vec();
+            let mut cells = cells_in(&report.certificates, row).to_vec();
             if several {
                 cells[2] = format!("{} ({})", cells[2], row.target.as_deref().unwrap_or("-"));
             }
@@ -392,14 +392,11 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
     let mut s = vec![(
         0,
         format!(
-            "Coverage: {} destination file(s) read, {} skipped{}; {} destination(s) found, {} in scope, {} audited, {} not audited",
+            "Coverage: {} destination file(s) read, {} skipped{}; {}",
             c.files_read,
             c.files_skipped.len(),
             if c.files_ignored.is_empty() { String::new() } else { format!(", {}", super::ignored_summary(&c.files_ignored)) },
-            c.destinations_found,
-            c.destinations_in_scope,
-            c.destinations_audited,
-            report.not_audited.len()
+            c.destinations_text()
         ),
     )];
     if !c.var_files_not_applied.is_empty() {
@@ -447,19 +444,12 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
         s.push((0, line));
     }
     if let Some(b) = &report.baseline {
-        let count = |state| report.findings.iter().filter(|f| f.baseline == Some(state)).count();
-        s.push((
-            0,
-            format!(
-                "Baseline {}: {} new, {} unchanged, {} gone",
-                b.path,
-                count(BaselineState::New),
-                count(BaselineState::Unchanged),
-                b.absent.len()
-            ),
-        ));
+        s.push((0, format!("Baseline {}: {}", b.path, b.counts_text())));
         for gone in &b.absent {
             s.push((2, format!("gone: {} {} ({}:{})", gone.code, gone.object, gone.location.path, gone.location.line)));
+        }
+        for (reason, n) in b.not_compared_reasons() {
+            s.push((2, format!("not compared ({n}), not known gone: {reason}")));
         }
     }
     for failure in &report.failures {
@@ -472,6 +462,7 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
 /// The run's verdict in words, last: what the exit code says, and that a partial audit is one.
 fn verdict_line(report: &Report) -> String {
     let mut line = match report.verdict() {
+        _ if report.none_read() => "Verdict: NOTHING AUDITED (exit code 2): no target could be read; this is not a pass".to_owned(),
         "incomplete" => "Verdict: INCOMPLETE (exit code 3): not everything could be read or evaluated; this is not a pass".to_owned(),
         "failed" => "Verdict: FAILED (exit code 1)".to_owned(),
         _ => "Verdict: PASSED (exit code 0)".to_owned(),
@@ -596,7 +587,10 @@ mod tests {
         quiet.profile = Some(ProfileChoice { name: "calm-push".into(), reason: "name starts with CALM_".into() }.into());
         let text = render(&report(vec![quiet, finding(None, "CALM_LOUD", Status::Fail, "bad")], 100));
         assert!(text.contains("Destinations audited (2):"), "{text}");
-        assert!(text.contains("  CALM_QUIET: 1 pass; profile calm-push (name starts with CALM_); dest/CALM_QUIET.properties:1"), "{text}");
+        assert!(
+            text.contains("  CALM_QUIET: 1 pass; profile\u{a0}calm-push (name starts with CALM_); dest/CALM_QUIET.properties:1"),
+            "{text}"
+        );
         assert!(text.contains("  CALM_LOUD: 1 fail; dest/CALM_LOUD.properties:1"), "{text}");
         // A destination with no profile is one whose scope is unknown: listed apart.
         let mut r = report(vec![finding(None, "var.name", Status::Manual, "the name comes from var.name")], 100);

@@ -37,7 +37,7 @@ pub fn url_trailing_slash(d: &Destination, _: &Inputs) -> Outcome {
     }
 }
 
-pub fn url_without_api(d: &Destination, _: &Inputs) -> Outcome {
+pub fn url_without_api(d: &Destination, inputs: &Inputs) -> Outcome {
     let Some(u) = d.text("URL").map(str::trim) else {
         return Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL");
     };
@@ -51,7 +51,15 @@ pub fn url_without_api(d: &Destination, _: &Inputs) -> Outcome {
         let base_path = kept.get(..kept.len().saturating_sub(last.len())).unwrap_or("/");
         let authority = if parts.has_credentials() { format!("{}@{}", url::HIDDEN, parts.authority()) } else { parts.authority() };
         let expected = format!("{}://{authority}{base_path}", parts.scheme());
-        Outcome::fail(format!("URL \"{shown}\" keeps the \"{last}\" of the key's Api endpoint; expected \"{expected}\"")).on("URL")
+        // "The key's" only when the run has a key: without one, the endpoint is the one a key would give.
+        let message = if inputs.key.is_some() {
+            format!("URL \"{shown}\" keeps the \"{last}\" of the key's Api endpoint; expected \"{expected}\"")
+        } else {
+            format!(
+                "URL \"{shown}\" ends in \"{last}\": the destination takes a Cloud ALM service key's Api endpoint without its final api; expected \"{expected}\""
+            )
+        };
+        Outcome::fail(message).on("URL")
     } else {
         Outcome::pass("URL path does not end in api").on("URL")
     }
@@ -140,10 +148,16 @@ pub fn token_url_valid(d: &Destination, _: &Inputs) -> Outcome {
     let parts = url::parse(t);
     let mut problems: Vec<&str> = url_problems(t, parts.as_ref());
     if let Some(p) = &parts {
-        if !p.path().ends_with("/oauth/token") {
+        // Each fault said as it is: no path, a slash after /oauth/token, another path, or `//`.
+        let path = p.path();
+        if path.is_empty() || path == "/" {
+            problems.push("has no path (expected one ending with /oauth/token)");
+        } else if path.trim_end_matches('/').ends_with("/oauth/token") && path.ends_with('/') {
+            problems.push("ends with a slash after /oauth/token (expected it to end with /oauth/token)");
+        } else if !path.ends_with("/oauth/token") {
             problems.push("does not end with /oauth/token");
         }
-        if p.path().split('/').skip(1).any(str::is_empty) {
+        if path.contains("//") {
             problems.push("has an empty path segment (//)");
         }
     }

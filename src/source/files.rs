@@ -718,6 +718,9 @@ fn load_file(path: &Path, shown: &str, format: Format, reach: Reach, limits: &Li
             loaded.general_json_only = general;
             if parsed.is_err() {
                 let text = String::from_utf8_lossy(&bytes);
+                if let Some(kind) = crate::model::result::own_report(&text) {
+                    return Err(InputError::new(shown, None, format!("this is a calm-audit {kind} report, not destinations")));
+                }
                 match classify(&text) {
                     Some(Other::CalmKey) => return Err(misplaced(shown, "--calm-key", "a SAP Cloud ALM service key")),
                     Some(Other::DestinationKey) => return Err(misplaced(shown, "--destination-key", "a Destination service key")),
@@ -757,6 +760,9 @@ fn walked_content(bytes: &[u8], shown: &str, format: Format, loaded: &mut Loaded
     };
     if text.trim().is_empty() {
         return skip(loaded, "empty");
+    }
+    if let Some(kind) = crate::model::result::own_report(&text) {
+        return skip(loaded, &format!("a calm-audit {kind} report"));
     }
     if let Some(other) = classify(&text) {
         if let Some(note) = other.note(shown) {
