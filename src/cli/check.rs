@@ -595,6 +595,7 @@ mod tests {
                 waived: None,
                 baseline: None,
                 profile: None,
+                fix: None,
             })
             .collect();
         let failures = (0..failures).map(|i| SourceFailure { source: format!("page {i}"), message: "timed out".into() }).collect();

@@ -118,6 +118,82 @@ pub struct Finding {
     /// why that profile was chosen. JSON: `profile` and `profile_reason`.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Arc<ProfileChoice>>,
+    /// What to change (SPEC §5a): set on every `fail` and `error` result of a destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+/// What to change so that a failing result passes (SPEC §5a), decided by the same code that
+/// decides the rule's expected value. Built only through [`Fix::set`], [`Fix::remove`] and
+/// [`Fix::step`]: a value that holds a secret of the run, or a URL's credentials or query
+/// values, never becomes a `value`; the fix is then a step that names where the value comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// The property to change, when the fix is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    property: Option<String>,
+    /// The exact value the property must have, when the run knows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    /// The property must be removed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    remove: bool,
+    /// The change in one line, as every report shows it ("set tokenServiceURLType to
+    /// \"Dedicated\"", "enter the key's `uaa.clientsecret` as clientSecret").
+    step: String,
+}
+
+impl Fix {
+    /// `property` must be exactly `value`. A value the run must not show (a secret, a URL
+    /// with credentials or query values) gives a step instead, naming `source`.
+    pub fn set(property: &str, value: impl Into<String>, source: &str) -> Fix {
+        let value = value.into();
+        let hidden = crate::model::secret::holds_remembered(&value)
+            || matches!(crate::model::url::redact_urls_in(&value), std::borrow::Cow::Owned(_))
+            || value.chars().any(char::is_control);
+        if hidden {
+            return Fix::step(Some(property), format!("set {property} to {source} (the value is not shown here)"));
+        }
+        let step = format!("set {property} to \"{value}\"");
+        Fix { property: Some(property.to_owned()), value: Some(value), remove: false, step }
+    }
+
+    /// `property` must not be set at all.
+    pub fn remove(property: &str) -> Fix {
+        Fix { property: Some(property.to_owned()), value: None, remove: true, step: format!("remove {property}") }
+    }
+
+    /// `property` and the others of `all` must not be set; the fix is about the first.
+    pub fn removing(property: &str, all: &[&str]) -> Fix {
+        let mut fix = Fix::remove(property);
+        if all.len() > 1 {
+            fix.step = format!("remove {}", all.join(", "));
+        }
+        fix
+    }
+
+    /// A step whose value the run does not know or must not show.
+    pub fn step(property: Option<&str>, step: impl Into<String>) -> Fix {
+        Fix { property: property.map(str::to_owned), value: None, remove: false, step: step.into() }
+    }
+
+    pub fn property(&self) -> Option<&str> {
+        self.property.as_deref()
+    }
+
+    /// The exact value, when known (never a secret).
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+
+    pub fn removes(&self) -> bool {
+        self.remove
+    }
+
+    /// The one line every report shows.
+    pub fn line(&self) -> &str {
+        &self.step
+    }
 }
 
 /// The profile a destination was judged by and why it was chosen ("named by the settings",

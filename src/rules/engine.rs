@@ -290,6 +290,7 @@ fn not_literal(rule: &Rule, d: &Destination, outcome: Outcome) -> Outcome {
 
 fn finding(rule: &'static Rule, object: Arc<ObjectRef>, location: Location, outcome: Outcome) -> Finding {
     let severity = outcome.severity.map_or(rule.severity, |s| s.max(rule.severity));
+    let fix = fix_of(rule, &outcome);
     // Whatever a rule wrote, a URL's credentials and query values never leave the engine.
     let message = match crate::model::url::redact_urls_in(&outcome.message) {
         std::borrow::Cow::Borrowed(_) => outcome.message,
@@ -308,6 +309,24 @@ fn finding(rule: &'static Rule, object: Arc<ObjectRef>, location: Location, outc
         waived: None,
         baseline: None,
         profile: None,
+        fix,
+    }
+}
+
+/// The fix a result carries (SPEC §5a): the rule's own on a `fail` or `error` result, else a
+/// step, so that no failing result is left without one; none on any other status.
+fn fix_of(rule: &Rule, outcome: &Outcome) -> Option<crate::model::Fix> {
+    match outcome.status {
+        Status::Fail => Some(outcome.fix.clone().unwrap_or_else(|| {
+            crate::model::Fix::step(
+                outcome.property.as_deref(),
+                format!("follow the steps of `calm-audit explain {}` ({})", rule.code, rule.summary.trim_end_matches('.')),
+            )
+        })),
+        Status::Error => Some(outcome.fix.clone().unwrap_or_else(|| {
+            crate::model::Fix::step(None, "repair the failed source named in the report (or the input it needs), then audit again")
+        })),
+        Status::Pass | Status::Manual | Status::NotApplicable => None,
     }
 }
 
