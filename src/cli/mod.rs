@@ -4,6 +4,7 @@
 pub mod args;
 pub mod check;
 pub mod explain;
+pub mod fix;
 pub mod init;
 pub mod man;
 pub mod profiles;
@@ -32,6 +33,10 @@ pub enum Command {
     /// A snapshot keeps destinations only: give --settings and --calm-key to `check SNAPSHOT`.
     #[command(mut_arg("settings", |a| a.hide(true)), mut_arg("calm_key", |a| a.hide(true)))]
     Snapshot(Box<snapshot::SnapshotArgs>),
+    /// Write what to change into a folder: a corrected destination file per destination with a
+    /// fixable failure, in the cockpit's import format, and SUMMARY.md (docs/fix.md). Changes
+    /// nothing in BTP and no input file.
+    Fix(Box<fix::FixArgs>),
     /// Write a commented configuration file (calm-audit.toml).
     Init(init::InitArgs),
     /// List the rule catalog.
@@ -103,6 +108,7 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
     match cli.command {
         Command::Check(args) => check::run(*args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Fix(args) => fix::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Profiles(args) => Ok(profiles::run(&args)),

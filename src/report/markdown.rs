@@ -166,7 +166,11 @@ fn row(report: &Report, f: &Finding) -> String {
     }
     cells.push(object_cell(f));
     cells.push(code(&format!("{}:{}", f.location.path, f.location.line), true));
-    cells.push(message(&f.message, true));
+    let mut text = message(&f.message, true);
+    if let Some(fix) = &f.fix {
+        text.push_str(&format!("<br>fix: {}", message(fix.line(), true)));
+    }
+    cells.push(text);
     format!("| {} |", cells.join(" | "))
 }
 
@@ -522,6 +526,9 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     blocks.block(&counts)?;
     blocks.optional(baseline_line(report))?;
     blocks.block(&run_line(report))?;
+    if let Some(line) = report.explain_line() {
+        blocks.block(&message(&line, false))?;
+    }
     blocks.out.write_all(b"\n")
 }
 

@@ -553,6 +553,18 @@ impl Report {
         }
     }
 
+    /// The line that ends the table and Markdown (SPEC §5a): `calm-audit explain CODE` for each
+    /// rule with a failing result shown, in code order; `None` when none failed.
+    pub fn explain_line(&self) -> Option<String> {
+        let codes: std::collections::BTreeSet<&str> =
+            self.findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Error) && self.shown(f)).map(|f| f.code).collect();
+        if codes.is_empty() {
+            return None;
+        }
+        let commands: Vec<String> = codes.iter().map(|c| format!("calm-audit explain {c}")).collect();
+        Some(format!("Steps to fix each failed rule: {}", commands.join("; ")))
+    }
+
     /// Whether a finding is shown in the table and SARIF.
     pub fn shown(&self, f: &Finding) -> bool {
         self.options.all_results || !matches!(f.status, Status::Pass | Status::NotApplicable)

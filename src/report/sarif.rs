@@ -121,7 +121,7 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .kind(kind(f.status))
         .level(result_level)
         // Human text a viewer shows as lines: a value in it cannot start one of its own.
-        .message(Message::builder().text(super::text::one_line(&f.message)).build())
+        .message(Message::builder().text(message_text(f)).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
@@ -350,5 +350,14 @@ mod tests {
         assert_eq!(path_to_uri("examples/my exports/CALM_A.properties"), "examples/my%20exports/CALM_A.properties");
         assert_eq!(path_to_uri("./a/b#c.json"), "a/b%23c.json");
         assert_eq!(path_to_uri("/tmp/x.json"), "file:///tmp/x.json");
+    }
+}
+
+/// A result's message on one line, with what to change after it ("... Fix: set URL to ...").
+fn message_text(f: &Finding) -> String {
+    let message = super::text::one_line(&f.message);
+    match &f.fix {
+        Some(fix) => format!("{message} Fix: {}", super::text::one_line(fix.line())),
+        None => message.into_owned(),
     }
 }

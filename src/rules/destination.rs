@@ -62,6 +62,18 @@ fn key_fix(property: &str, d: &Destination, inputs: &Inputs, fallback: Option<St
     }
 }
 
+/// A declarative check's fix that names a property the key decides, given the key's value
+/// when the run has it (the template itself does not see the key).
+pub fn with_key_value(mut outcome: Outcome, d: &Destination, inputs: &Inputs) -> Outcome {
+    let unknown = outcome.fix.as_ref().and_then(|f| f.property().filter(|_| f.value().is_none() && !f.removes()).map(str::to_owned));
+    if let Some(property) = unknown {
+        if let Some(value) = key_value(&property, d, inputs) {
+            outcome.fix = Some(Fix::set(&property, value, source_of(&property)));
+        }
+    }
+    outcome
+}
+
 pub fn url_trailing_slash(d: &Destination, inputs: &Inputs) -> Outcome {
     match d.text("URL").map(str::trim) {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),

@@ -140,7 +140,8 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
         }
         if let Some(template) = &rule.check {
             for (d, p, c) in each(rule) {
-                let outcome = not_literal(rule, d, templates::run(template, d, p.explicit_defaults));
+                let outcome =
+                    not_literal(rule, d, destination::with_key_value(templates::run(template, d, p.explicit_defaults), d, inputs));
                 out.push(destination_finding(rule, d, c, outcome));
             }
             continue;

@@ -1,0 +1,524 @@
+//! `calm-audit fix`: reads what `check` reads and writes what to change into one folder
+//! (SPEC §5a): a corrected destination file per destination with a fixable failure, in the
+//! cockpit's import format, and `SUMMARY.md`. The corrections are the fixes the rules attach to
+//! their results ([`crate::model::Fix`]), applied and audited again until nothing more changes,
+//! so a corrected file cannot disagree with the rule that asked for it. Never writes to BTP,
+//! never into an input, never outside the folder.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use super::sources::{Gathered, SourceArgs, gather};
+use super::{CliError, Exit, Output, write_atomically};
+use crate::model::secret::is_secret_key;
+use crate::model::{Destination, Finding, ObjectKind, Property, Status, Value};
+use crate::rules::{Catalog, Choices, Inputs, Profiles, audit};
+
+#[derive(Args, Debug)]
+#[command(after_help = "Exit codes: 0 everything that could be written was written (or nothing needed fixing); \
+2 invalid invocation, unreadable input, or a non-empty DIR without --force; \
+3 a source could not be read in full (what could be read was written). See docs/fix.md.")]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// The folder to write the corrected destination files and SUMMARY.md into (created when
+    /// missing). Nothing is written anywhere else.
+    #[arg(long, short, value_name = "DIR", required = true)]
+    pub output: PathBuf,
+    /// Write into DIR although it is not empty (files of the same name are replaced).
+    #[arg(long)]
+    pub force: bool,
+    /// Judge every in-scope destination by this profile instead of recognising its purpose.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+}
+
+/// Rounds of apply-and-audit: a fix can reveal another (a URL given its slash then loses its
+/// `/api`); more rounds than this means two rules disagree, which is reported, never hidden.
+const MAX_ROUNDS: usize = 8;
+
+/// The file name the summary is written to.
+pub const SUMMARY: &str = "SUMMARY.md";
+
+/// One change made to a destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Change {
+    Set { property: String, value: String, was: Option<String>, by: &'static str },
+    Removed { property: String, by: &'static str },
+}
+
+/// What `fix` worked out for one audited destination.
+struct Plan {
+    index: usize,
+    changes: Vec<Change>,
+}
+
+pub fn run(args: &FixArgs) -> Result<Output, CliError> {
+    let profile = match &args.profile {
+        Some(name) => Some(
+            Profiles::builtin()
+                .find(name)
+                .ok_or_else(|| CliError::Usage(format!("unknown profile \"{name}\": `calm-audit profiles` lists them")))?,
+        ),
+        None => None,
+    };
+    check_output_folder(args)?;
+    let mut g = gather(&args.sources, false)?;
+    if !g.destinations_given {
+        return Err(CliError::Usage("nothing to fix: give destination files or folders, or --destination-key".into()));
+    }
+    if g.destinations.is_empty() && g.failures.is_empty() {
+        let paths: Vec<String> = args.sources.paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(CliError::Usage(format!("no destination read from {}", paths.join(", "))));
+    }
+    let choices = Choices { run: profile.map(|p| (p, "chosen with --profile".to_owned())), by_name: Vec::new() };
+    // Files are named after the destinations as they were read (a corrected Name is a new one).
+    let original: Vec<String> = g.destinations.iter().map(|d| d.name().to_owned()).collect();
+    let (plans, rounds_left) = correct(&mut g, &choices);
+    let findings = audit_all(&g, &choices);
+
+    // Every file is planned, and every name checked, before the first is written.
+    let mut names = Names::default();
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut written: HashMap<usize, String> = HashMap::new();
+    for plan in plans.iter().filter(|p| !p.changes.is_empty()) {
+        let d = &g.destinations[plan.index];
+        let name = names.file_name(&original[plan.index]);
+        files.push((args.output.join(&name), properties_file(d, &plan.changes)));
+        written.insert(plan.index, name);
+    }
+    let summary = summary_text(args, &g, &plans, &written, &findings, rounds_left);
+    files.push((args.output.join(SUMMARY), summary));
+    for (path, _) in &files {
+        refuse_link(path)?;
+    }
+    for (path, text) in &files {
+        write_atomically(path, text)?;
+    }
+
+    let mut stderr: Vec<String> = g.failures.iter().map(|f| format!("incomplete: {}: {}", f.source, f.message)).collect();
+    stderr.extend(g.notes.iter().cloned());
+    stderr.push(format!("wrote {} corrected destination file(s) and {SUMMARY} to {}", written.len(), args.output.display()));
+    let exit = if g.failures.is_empty() { Exit::Clean } else { Exit::Incomplete };
+    super::release(g);
+    Ok(Output { stdout: String::new(), stderr, exit, stream: None })
+}
+
+/// DIR must be empty or new, unless `--force`; it never holds an input, nor is it inside a
+/// folder that is read (its files would be read as inputs, then replaced).
+fn check_output_folder(args: &FixArgs) -> Result<(), CliError> {
+    let dir = &args.output;
+    if dir.exists() && !dir.is_dir() {
+        return Err(CliError::Usage(format!("--output {}: not a folder", dir.display())));
+    }
+    let non_empty = std::fs::read_dir(dir).map(|mut entries| entries.next().is_some()).unwrap_or(false);
+    if non_empty && !args.force {
+        return Err(CliError::Usage(format!(
+            "--output {} is not empty: choose an empty or new folder, or give --force to replace files of the same name",
+            dir.display()
+        )));
+    }
+    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+    // The folder as it will be: the nearest existing ancestor, with the rest appended.
+    let mut existing = dir.clone();
+    let mut rest = Vec::new();
+    while canonical(&existing).is_none() {
+        match (existing.file_name().map(ToOwned::to_owned), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = if parent.as_os_str().is_empty() { PathBuf::from(".") } else { parent.to_path_buf() };
+            }
+            _ => break,
+        }
+    }
+    let Some(mut out) = canonical(&existing) else { return Ok(()) };
+    out.extend(rest.iter().rev());
+    let inputs = args.sources.paths.iter().chain(&args.sources.settings).chain(&args.sources.calm_key).chain(&args.sources.destination_key);
+    for input in inputs.filter(|p| p.as_os_str() != "-") {
+        let Some(input_path) = canonical(input) else { continue };
+        if input_path.starts_with(&out) || (input_path.is_dir() && out.starts_with(&input_path) && non_empty) {
+            return Err(CliError::Usage(format!(
+                "--output {} would hold or replace the input {}: choose a folder outside the inputs",
+                dir.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A file to write that exists as anything but a plain file (a symbolic link that could lead
+/// outside DIR, a device) is refused before anything is written.
+fn refuse_link(path: &Path) -> Result<(), CliError> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if !meta.is_file() => {
+            Err(CliError::Usage(format!("{} exists and is not a plain file (a link or a device): nothing was written", path.display())))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn inputs<'a>(g: &'a Gathered, choices: &Choices) -> Inputs<'a> {
+    Inputs {
+        destinations: &g.destinations,
+        destinations_given: g.destinations_given,
+        settings: g.settings.as_ref(),
+        key: g.key.as_ref(),
+        live: g.live,
+        probe: g.probe,
+        incomplete: (!g.failures.is_empty()).then(|| "a source failed part way".to_owned()),
+        choices: choices.clone(),
+        keystores: &g.keystores,
+        certificate_source: g.certificate_source,
+        destination_key_certificate: g.destination_key_certificate.as_ref(),
+        ..Default::default()
+    }
+}
+
+fn audit_all(g: &Gathered, choices: &Choices) -> Vec<Finding> {
+    audit(Catalog::builtin(), &inputs(g, choices))
+}
+
+/// Whether `fix` writes a corrected file for a destination: one read as data (an export, a
+/// JSON or YAML file, a live read, a snapshot), not defined as code.
+fn correctable(d: &Destination) -> bool {
+    d.code_kind().is_none()
+}
+
+/// Applies the literal fixes of the failing results to the destinations read as data, audits
+/// again, and repeats until nothing changes. Returns each audited destination's changes and
+/// whether the rounds settled.
+fn correct(g: &mut Gathered, choices: &Choices) -> (Vec<Plan>, bool) {
+    let by_origin = origins(&g.destinations);
+    let mut plans: BTreeMap<usize, Vec<Change>> = BTreeMap::new();
+    for _ in 0..MAX_ROUNDS {
+        let findings = audit_all(g, choices);
+        // The first fix of a property in catalog order wins a round; the next round sees the rest.
+        let mut round: BTreeMap<(usize, String), (Option<String>, &'static str)> = BTreeMap::new();
+        for f in findings.iter().filter(|f| f.status == Status::Fail && f.object.kind == ObjectKind::Destination && f.waived.is_none()) {
+            let Some(fix) = &f.fix else { continue };
+            let (Some(index), Some(property)) = (by_origin.get(f.object.qualified_name.as_str()).copied().flatten(), fix.property()) else {
+                continue;
+            };
+            if !correctable(&g.destinations[index]) || is_secret_key(property) {
+                continue;
+            }
+            let action = match (fix.value(), fix.removes()) {
+                (Some(value), _) => Some(value.to_owned()),
+                (None, true) => None,
+                (None, false) => continue,
+            };
+            round.entry((index, property.to_owned())).or_insert((action, f.code));
+        }
+        drop(findings);
+        let mut changed = false;
+        for ((index, property), (action, by)) in round {
+            let d = &mut g.destinations[index];
+            let change = match action {
+                Some(value) => set(d, &property, value, by),
+                None => remove(d, &property, by),
+            };
+            if let Some(change) = change {
+                plans.entry(index).or_default().push(change);
+                changed = true;
+            }
+        }
+        if !changed {
+            return (plans.into_iter().map(|(index, changes)| Plan { index, changes }).collect(), true);
+        }
+    }
+    (plans.into_iter().map(|(index, changes)| Plan { index, changes }).collect(), false)
+}
+
+/// Each destination by the origin its results name; `None` for an origin two destinations share.
+fn origins(destinations: &[Destination]) -> HashMap<String, Option<usize>> {
+    let mut map: HashMap<String, Option<usize>> = HashMap::new();
+    for (i, d) in destinations.iter().enumerate() {
+        map.entry(d.qualified_origin()).and_modify(|slot| *slot = None).or_insert(Some(i));
+    }
+    map
+}
+
+/// Sets `property` to `value` where it is (its line kept), or adds it; `None` when it already is.
+fn set(d: &mut Destination, property: &str, value: String, by: &'static str) -> Option<Change> {
+    match d.properties.iter_mut().find(|p| p.key == property) {
+        Some(p) if p.text() == Some(value.as_str()) => None,
+        Some(p) => {
+            let was = p.text().map(str::to_owned);
+            *p = Property::new(property, value.clone(), p.line);
+            Some(Change::Set { property: property.to_owned(), value, was, by })
+        }
+        None => {
+            d.properties.push(Property::new(property, value.clone(), None));
+            Some(Change::Set { property: property.to_owned(), value, was: None, by })
+        }
+    }
+}
+
+fn remove(d: &mut Destination, property: &str, by: &'static str) -> Option<Change> {
+    let before = d.properties.len();
+    d.properties.retain(|p| p.key != property);
+    (d.properties.len() != before).then(|| Change::Removed { property: property.to_owned(), by })
+}
+
+/// File names after the destinations, made safe and distinct.
+#[derive(Default)]
+struct Names {
+    used: std::collections::HashSet<String>,
+}
+
+impl Names {
+    fn file_name(&mut self, name: &str) -> String {
+        let mut stem: String = name
+            .trim()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') { c } else { '_' })
+            .take(100)
+            .collect();
+        stem = stem.trim_start_matches('.').to_owned();
+        if stem.is_empty() || stem.eq_ignore_ascii_case("SUMMARY") {
+            stem = format!("destination{}", if stem.is_empty() { String::new() } else { format!("-{stem}") });
+        }
+        let mut candidate = format!("{stem}.properties");
+        let mut n = 2;
+        while !self.used.insert(candidate.to_ascii_lowercase()) {
+            candidate = format!("{stem}-{n}.properties");
+            n += 1;
+        }
+        candidate
+    }
+}
+
+/// The corrected destination in the cockpit's import format: Java properties as the cockpit
+/// exports them (`Properties.store`): the removed secrets as `#key=<< ... >>` comment lines, a
+/// bare `#`, a comment, then every property that is not a secret, escaped, non-ASCII as
+/// `\uXXXX`. A secret's value is never written.
+fn properties_file(d: &Destination, changes: &[Change]) -> String {
+    let mut out = String::new();
+    let mut secrets: Vec<&str> = d.properties.iter().filter(|p| !matches!(p.value, Value::Text(_))).map(|p| &*p.key).collect();
+    let mtls = d.text("tokenService.KeyStoreLocation").is_some_and(|l| !l.trim().is_empty());
+    if !mtls && d.text("Authentication") == Some("OAuth2ClientCredentials") && !secrets.contains(&"clientSecret") {
+        secrets.insert(0, "clientSecret");
+    }
+    for key in &secrets {
+        out.push_str(&format!("#{}={}\n", escape(key, true), crate::model::destination::REMOVED_ON_EXPORT));
+    }
+    out.push_str("#\n");
+    out.push_str(&format!("#Corrected by calm-audit fix ({} change(s)); review, then import with Create > From File\n", changes.len()));
+    for p in &d.properties {
+        if let Value::Text(t) = &p.value {
+            out.push_str(&format!("{}={}\n", escape(&p.key, true), escape(t, false)));
+        }
+    }
+    out
+}
+
+/// Java `Properties.store` escaping: `\`, `:`, `=`, `#`, `!` and white space escaped (a space
+/// only in a key or leading a value), characters outside printable ASCII as `\uXXXX`.
+pub(crate) fn escape(text: &str, key: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.chars().enumerate() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ':' | '=' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' if key || i == 0 => out.push_str("\\ "),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `SUMMARY.md`: per destination what changed, what is left by hand, and how to audit again.
+fn summary_text(
+    args: &FixArgs,
+    g: &Gathered,
+    plans: &[Plan],
+    written: &HashMap<usize, String>,
+    findings: &[Finding],
+    settled: bool,
+) -> String {
+    let mut out = String::from("# calm-audit fix\n\n");
+    out.push_str(
+        "Corrected destination files for the BTP cockpit (*Connectivity > Destinations > Create > From File*). \
+         Review each file before you import it; calm-audit changes nothing in BTP and no input file.\n\n",
+    );
+    if !g.failures.is_empty() {
+        out.push_str("**Incomplete**: not every source could be read; the destinations of these sources are not corrected:\n\n");
+        for f in &g.failures {
+            out.push_str(&format!("- {}: {}\n", md(&f.source), md(&f.message)));
+        }
+        out.push('\n');
+    }
+    if !settled {
+        out.push_str(&format!(
+            "**Note**: the corrections did not settle after {MAX_ROUNDS} rounds (two rules ask for different values); check the files by hand.\n\n"
+        ));
+    }
+    let changes: HashMap<usize, &Vec<Change>> = plans.iter().map(|p| (p.index, &p.changes)).collect();
+    let by_origin = origins(&g.destinations);
+    let mut left: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
+    let mut other: Vec<&Finding> = Vec::new();
+    for f in findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Error | Status::Manual)) {
+        match by_origin.get(f.object.qualified_name.as_str()).copied().flatten().filter(|_| f.object.kind == ObjectKind::Destination) {
+            Some(index) => left.entry(index).or_default().push(f),
+            None => other.push(f),
+        }
+    }
+    let mut indices: Vec<usize> = changes.keys().chain(left.keys()).copied().collect();
+    indices.sort_unstable();
+    indices.dedup();
+    if indices.is_empty() {
+        out.push_str("Nothing to fix: no audited destination has a failing result.\n\n");
+    }
+    for index in indices {
+        let d = &g.destinations[index];
+        out.push_str(&format!("## `{}`\n\n", md_code(d.shown_name())));
+        out.push_str(&format!("Read from `{}`.\n\n", md_code(&d.qualified_origin())));
+        match written.get(&index) {
+            Some(file) => out.push_str(&format!("Corrected file: [`{}`]({})\n\n", md_code(file), file)),
+            None if !correctable(d) => out.push_str(
+                "Defined as code: not rewritten here; change the values below in the repository (the values come from an expression or a literal that `fix` does not edit).\n\n",
+            ),
+            None => {}
+        }
+        if let Some(list) = changes.get(&index) {
+            out.push_str("Changed:\n\n");
+            for c in list.iter() {
+                match c {
+                    Change::Set { property, value, was, by } => {
+                        let was = was.as_deref().map_or_else(|| "not set".to_owned(), |w| format!("was `{}`", md_code(w)));
+                        out.push_str(&format!("- `{}` set to `{}` ({was}; {by})\n", md_code(property), md_code(value)));
+                    }
+                    Change::Removed { property, by } => out.push_str(&format!("- `{}` removed ({by})\n", md_code(property))),
+                }
+            }
+            out.push('\n');
+        }
+        let mut by_hand: Vec<String> = left.get(&index).map(|list| list.iter().map(|f| by_hand_line(f)).collect()).unwrap_or_default();
+        if written.contains_key(&index) {
+            let secrets: Vec<&str> = d.properties.iter().filter(|p| !matches!(p.value, Value::Text(_))).map(|p| &*p.key).collect();
+            for key in secrets.iter().filter(|k| **k != "clientSecret") {
+                by_hand.push(format!("- after import, enter the value of `{}` again: the file never holds a secret", md_code(key)));
+            }
+            if d.text("Authentication") == Some("OAuth2ClientCredentials") && d.text("tokenService.KeyStoreLocation").is_none() {
+                by_hand
+                    .push("- after import, enter the key's `uaa.clientsecret` as Client Secret: the file never holds a secret".to_owned());
+            }
+        }
+        by_hand.dedup();
+        if !by_hand.is_empty() {
+            out.push_str("Left to do by hand:\n\n");
+            out.push_str(&by_hand.join("\n"));
+            out.push_str("\n\n");
+        }
+    }
+    if !other.is_empty() {
+        out.push_str("## Settings, key and landscape\n\n");
+        for f in other {
+            out.push_str(&by_hand_line(f));
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out.push_str("## Audit again\n\n");
+    out.push_str("After importing the corrected files (or to check them first), audit them with the same key and settings:\n\n```sh\n");
+    out.push_str(&recheck_command(args));
+    out.push_str("\n```\n\nThe secret rules (CALM009, CALM014) stay `manual` on these files until the secret is entered in the cockpit; audit the live destinations (`--destination-key`) after the import.\n");
+    if !settled {
+        out.push_str("\nSome corrections did not settle: see the note at the top.\n");
+    }
+    out
+}
+
+fn by_hand_line(f: &Finding) -> String {
+    let mut line = format!("- {} {}: {}", f.code, f.status.as_str(), md(&f.message));
+    if let Some(fix) = &f.fix {
+        line.push_str(&format!(" **Fix:** {}", md(fix.line())));
+    }
+    line
+}
+
+fn one_line(text: &str) -> String {
+    crate::report::text::one_line(text).into_owned()
+}
+
+/// The command that audits the written files with the run's key and settings.
+fn recheck_command(args: &FixArgs) -> String {
+    let mut parts = vec!["calm-audit check".to_owned(), shell_word(&args.output.display().to_string())];
+    if let Some(s) = &args.sources.settings {
+        parts.push(format!("--settings {}", shell_word(&s.display().to_string())));
+    }
+    if let Some(k) = &args.sources.calm_key {
+        parts.push(format!("--calm-key {}", shell_word(&k.display().to_string())));
+    }
+    if let Some(p) = &args.profile {
+        parts.push(format!("--profile {}", shell_word(p)));
+    }
+    parts.join(" ")
+}
+
+/// A word for a POSIX shell: as is when plain, else in single quotes.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:@,".contains(c)) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+/// Text in Markdown prose: one line, the characters Markdown acts on escaped.
+fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in one_line(text).chars() {
+        if "\\`*_[]<>|~$&".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Text inside a code span: one line, backticks replaced (a span cannot escape them).
+fn md_code(text: &str) -> String {
+    one_line(text).replace('`', "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_is_what_properties_store_writes() {
+        assert_eq!(escape("https://t.eu10.alm.cloud.sap/", false), "https\\://t.eu10.alm.cloud.sap/");
+        assert_eq!(escape("a=b#c!d\\e", false), "a\\=b\\#c\\!d\\\\e");
+        assert_eq!(escape(" lead and inner", false), "\\ lead and inner");
+        assert_eq!(escape("a key", true), "a\\ key");
+        assert_eq!(escape("é€😀\t\n", false), "\\u00E9\\u20AC\\uD83D\\uDE00\\t\\n");
+    }
+
+    #[test]
+    fn file_names_are_safe_and_distinct() {
+        let mut names = Names::default();
+        assert_eq!(names.file_name("CALM_BPMON"), "CALM_BPMON.properties");
+        assert_eq!(names.file_name("calm_bpmon"), "calm_bpmon-2.properties");
+        assert_eq!(names.file_name("../../etc/passwd"), "_.._etc_passwd.properties");
+        assert_eq!(names.file_name(""), "destination.properties");
+        assert_eq!(names.file_name("SUMMARY"), "destination-SUMMARY.properties");
+        assert_eq!(names.file_name("a/b\\c\u{0}d"), "a_b_c_d.properties");
+    }
+}
