@@ -191,18 +191,20 @@ fn correctable(d: &Destination) -> bool {
 /// again, and repeats until nothing changes. Returns each audited destination's changes and
 /// whether the rounds settled.
 fn correct(g: &mut Gathered, choices: &Choices) -> (Vec<Plan>, bool) {
-    let by_origin = origins(&g.destinations);
     let mut plans: BTreeMap<usize, Vec<Change>> = BTreeMap::new();
     for _ in 0..MAX_ROUNDS {
+        // Rebuilt each round: a corrected Name is the destination's name from then on.
+        let by_origin = origins(&g.destinations);
         let findings = audit_all(g, choices);
         // The first fix of a property in catalog order wins a round; the next round sees the rest.
         let mut round: BTreeMap<(usize, String), (Option<String>, &'static str)> = BTreeMap::new();
         for f in findings.iter().filter(|f| f.status == Status::Fail && f.object.kind == ObjectKind::Destination && f.waived.is_none()) {
             let Some(fix) = &f.fix else { continue };
-            let (Some(index), Some(property)) = (by_origin.get(f.object.qualified_name.as_str()).copied().flatten(), fix.property()) else {
+            let (Some(index), Some(property)) = (lookup(&by_origin, f), fix.property()) else {
                 continue;
             };
-            if !correctable(&g.destinations[index]) || is_secret_key(property) {
+            // A secret is never written; removing one (a token override) writes nothing.
+            if !correctable(&g.destinations[index]) || (is_secret_key(property) && !fix.removes()) {
                 continue;
             }
             let action = match (fix.value(), fix.removes()) {
@@ -232,13 +234,22 @@ fn correct(g: &mut Gathered, choices: &Choices) -> (Vec<Plan>, bool) {
     (plans.into_iter().map(|(index, changes)| Plan { index, changes }).collect(), false)
 }
 
-/// Each destination by the origin its results name; `None` for an origin two destinations share.
-fn origins(destinations: &[Destination]) -> HashMap<String, Option<usize>> {
-    let mut map: HashMap<String, Option<usize>> = HashMap::new();
+/// Each destination by the origin and name its results carry; `None` for two destinations that
+/// share both (they cannot be told apart, so neither is corrected).
+fn origins(destinations: &[Destination]) -> HashMap<(String, String), Option<usize>> {
+    let mut map: HashMap<(String, String), Option<usize>> = HashMap::new();
     for (i, d) in destinations.iter().enumerate() {
-        map.entry(d.qualified_origin()).and_modify(|slot| *slot = None).or_insert(Some(i));
+        map.entry((d.qualified_origin(), d.shown_name().to_owned())).and_modify(|slot| *slot = None).or_insert(Some(i));
     }
     map
+}
+
+/// The destination a result is about, when it is one and can be told apart.
+fn lookup(map: &HashMap<(String, String), Option<usize>>, f: &Finding) -> Option<usize> {
+    if f.object.kind != ObjectKind::Destination {
+        return None;
+    }
+    map.get(&(f.object.qualified_name.clone(), f.object.name.clone())).copied().flatten()
 }
 
 /// Sets `property` to `value` where it is (its line kept), or adds it; `None` when it already is.
@@ -297,7 +308,7 @@ impl Names {
 /// `\uXXXX`. A secret's value is never written.
 fn properties_file(d: &Destination, changes: &[Change]) -> String {
     let mut out = String::new();
-    let mut secrets: Vec<&str> = d.properties.iter().filter(|p| !matches!(p.value, Value::Text(_))).map(|p| &*p.key).collect();
+    let mut secrets = withheld(d);
     let mtls = d.text("tokenService.KeyStoreLocation").is_some_and(|l| !l.trim().is_empty());
     if !mtls && d.text("Authentication") == Some("OAuth2ClientCredentials") && !secrets.contains(&"clientSecret") {
         secrets.insert(0, "clientSecret");
@@ -308,11 +319,31 @@ fn properties_file(d: &Destination, changes: &[Change]) -> String {
     out.push_str("#\n");
     out.push_str(&format!("#Corrected by calm-audit fix ({} change(s)); review, then import with Create > From File\n", changes.len()));
     for p in &d.properties {
-        if let Value::Text(t) = &p.value {
+        if let Some(t) = written_text(p) {
             out.push_str(&format!("{}={}\n", escape(&p.key, true), escape(t, false)));
         }
     }
     out
+}
+
+/// The value a corrected file writes for a property: text that holds no secret of the run and
+/// no URL credentials or query values; `None` for everything else, which is withheld.
+fn written_text(p: &Property) -> Option<&str> {
+    match &p.value {
+        Value::Text(t)
+            if !crate::model::secret::holds_remembered(t)
+                && matches!(crate::model::url::redact_urls_in(t), std::borrow::Cow::Borrowed(_)) =>
+        {
+            Some(t)
+        }
+        _ => None,
+    }
+}
+
+/// The properties a corrected file withholds (secrets, values that hold one), in order: each
+/// becomes the cockpit's placeholder line and a step in the summary.
+fn withheld(d: &Destination) -> Vec<&str> {
+    d.properties.iter().filter(|p| written_text(p).is_none()).map(|p| &*p.key).collect()
 }
 
 /// Java `Properties.store` escaping: `\`, `:`, `=`, `#`, `!` and white space escaped (a space
@@ -374,7 +405,7 @@ fn summary_text(
     let mut left: BTreeMap<usize, Vec<&Finding>> = BTreeMap::new();
     let mut other: Vec<&Finding> = Vec::new();
     for f in findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Error | Status::Manual)) {
-        match by_origin.get(f.object.qualified_name.as_str()).copied().flatten().filter(|_| f.object.kind == ObjectKind::Destination) {
+        match lookup(&by_origin, f) {
             Some(index) => left.entry(index).or_default().push(f),
             None => other.push(f),
         }
@@ -411,8 +442,7 @@ fn summary_text(
         }
         let mut by_hand: Vec<String> = left.get(&index).map(|list| list.iter().map(|f| by_hand_line(f)).collect()).unwrap_or_default();
         if written.contains_key(&index) {
-            let secrets: Vec<&str> = d.properties.iter().filter(|p| !matches!(p.value, Value::Text(_))).map(|p| &*p.key).collect();
-            for key in secrets.iter().filter(|k| **k != "clientSecret") {
+            for key in withheld(d).iter().filter(|k| **k != "clientSecret") {
                 by_hand.push(format!("- after import, enter the value of `{}` again: the file never holds a secret", md_code(key)));
             }
             if d.text("Authentication") == Some("OAuth2ClientCredentials") && d.text("tokenService.KeyStoreLocation").is_none() {
@@ -509,6 +539,28 @@ mod tests {
         assert_eq!(escape(" lead and inner", false), "\\ lead and inner");
         assert_eq!(escape("a key", true), "a\\ key");
         assert_eq!(escape("é€😀\t\n", false), "\\u00E9\\u20AC\\uD83D\\uDE00\\t\\n");
+    }
+
+    /// Whatever the text, the properties reader gives back exactly what was written.
+    #[test]
+    fn escaped_values_read_back_as_they_were() {
+        let pieces = [" ", "\t", "\n", "\r", ":", "=", "#", "!", "\\", "a", "é", "€", "😀", "\u{1}", "\u{85}", "x y", "\\u0041"];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..2000 {
+            let mut next = || {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                state
+            };
+            let len = (next() % 8) as usize;
+            let key: String = (0..=len).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+            let value: String = (0..len).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect();
+            let line = format!("{}={}\n", escape(&key, true), escape(&value, false));
+            let parsed = crate::source::properties::parse(&line).expect("parses");
+            assert_eq!(parsed.entries.len(), 1, "{line:?}");
+            assert_eq!((parsed.entries[0].key.as_str(), parsed.entries[0].value.as_str()), (key.as_str(), value.as_str()), "{line:?}");
+        }
     }
 
     #[test]

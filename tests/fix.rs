@@ -1,0 +1,353 @@
+//! `calm-audit fix` (SPEC §5a): corrected destination files in the cockpit's import format and
+//! SUMMARY.md. Round trips for each input kind read as data (cockpit export, JSON, YAML, a
+//! snapshot, a live read through the fake Destination Service): `fix`, then `check` of the
+//! written files with the same key, shows no failure but of the secret rules. A seeded random
+//! loop does the same for random failing destinations. The folder rules: never a non-empty DIR
+//! without --force, never an input, exit 3 on a partial read with what could be written.
+#![allow(clippy::disallowed_methods)] // tests write their fixtures and speak directly
+
+mod support;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use support::fake_service::{FakeConfig, FakeService};
+
+const KEY_SECRET: &str = "FIXTEST-key-secret-5d1c9a";
+const DEST_SECRET: &str = "FIXTEST-destination-secret-77e2";
+const BASE: &str = "https://acme.eu10.alm.cloud.sap/";
+const TOKEN_URL: &str = "https://acme.authentication.eu10.hana.ondemand.com/oauth/token";
+const CLIENT_ID: &str = "sb-calm-acme!b12|calm-api!b3";
+/// The rules about the secret, which a corrected file never settles: it holds no secret.
+const SECRET_RULES: [&str; 2] = ["CALM009", "CALM014"];
+
+fn key() -> Value {
+    json!({"endpoints": {"Api": "https://acme.eu10.alm.cloud.sap/api"},
+           "uaa": {"clientid": CLIENT_ID, "clientsecret": KEY_SECRET,
+                   "url": "https://acme.authentication.eu10.hana.ondemand.com", "identityzone": "acme",
+                   "credential-type": "binding-secret"}})
+}
+
+fn calm_audit(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+        .current_dir(dir)
+        .env("SOURCE_DATE_EPOCH", "1767225600")
+        .env_remove("CALM_AUDIT_TODAY")
+        .env_remove("VCAP_SERVICES")
+        .env_remove("CALM_AUDIT_DESTINATION_KEY")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("run calm-audit")
+}
+
+fn text(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn scene() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("in")).unwrap();
+    std::fs::write(dir.path().join("key.json"), key().to_string()).unwrap();
+    dir
+}
+
+/// The results of `check PATH --calm-key key.json` as JSON.
+fn check(dir: &Path, path: &str) -> Vec<Value> {
+    let out = calm_audit(dir, &["check", path, "--calm-key", "key.json", "--format", "json", "--fail-on", "never"]);
+    assert!(out.status.code() == Some(0), "check {path}: {}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["results"].as_array().unwrap().clone()
+}
+
+/// No failure of a destination rule in `results` but of the secret rules.
+fn assert_only_secret_rules_fail(results: &[Value], what: &str) {
+    let failing: Vec<String> = results
+        .iter()
+        .filter(|r| r["status"] == "fail" || r["status"] == "error")
+        .filter(|r| !SECRET_RULES.contains(&r["code"].as_str().unwrap()))
+        .map(|r| format!("{} {} {}", r["code"], r["object"]["name"], r["message"]))
+        .collect();
+    assert!(failing.is_empty(), "{what}: the corrected files still fail:\n{}", failing.join("\n"));
+}
+
+/// Every file under `dir`, recursively, as bytes.
+fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push((path.display().to_string(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn assert_no_secret(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    for secret in [KEY_SECRET, DEST_SECRET] {
+        assert!(!text.contains(secret), "a secret reached {what}");
+    }
+}
+
+const EXPORT: &str = "#clientSecret=<< Existing password/certificate removed on export >>\n#\n#Mon May 19 15:34:09 UTC 2025\n\
+Description=Caf\\u00E9 push\\: prod \\#1\nType=HTTP\nclientId=sb-wrong\nAuthentication=OAuth2ClientCredentials\nName=calm_export\n\
+tokenServiceURL=https\\://acme.authentication.eu10.hana.ondemand.com//oauth/token\nProxyType=Internet\n\
+URL=https\\://acme.eu10.alm.cloud.sap/api\ntokenServiceURLType=Common\nTrustAll=true\n";
+
+fn broken_json() -> Value {
+    json!([{"Name": "CALM_JSON", "Type": "http", "URL": "https://acme.eu10.alm.cloud.sap",
+            "Authentication": "OAuth2ClientCredentials", "ProxyType": "Internet", "clientId": format!(" {CLIENT_ID}"),
+            "clientSecret": DEST_SECRET, "tokenServiceURLType": "Dedicated", "tokenServiceURL": TOKEN_URL,
+            "tokenServiceUser": "someone", "sap-client": "100"}])
+}
+
+const YAML: &str = "- Name: CALM_YAML\n  Type: HTTP\n  URL: https://acme.eu10.alm.cloud.sap/api/\n  Authentication: OAuth2ClientCredentials\n  \
+ProxyType: internet\n  clientId: sb-calm-acme!b12\n  clientSecret: FIXTEST-destination-secret-77e2\n  tokenServiceURLType: dedicated\n  \
+tokenServiceURL: https://acme.authentication.eu10.hana.ondemand.com\n";
+
+#[test]
+fn export_json_and_yaml_are_corrected_and_pass_when_audited_again() {
+    let dir = scene();
+    let d = dir.path();
+    std::fs::write(d.join("in/calm_export.properties"), EXPORT).unwrap();
+    std::fs::write(d.join("in/dest.json"), broken_json().to_string()).unwrap();
+    std::fs::write(d.join("in/dest.yaml"), YAML).unwrap();
+    let before = files_under(&d.join("in"));
+    let failing_before = check(d, "in").iter().filter(|r| r["status"] == "fail").count();
+    assert!(failing_before >= 12, "the inputs are broken");
+
+    let out = calm_audit(d, &["fix", "in", "--calm-key", "key.json", "--output", "out"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_no_secret("the streams of fix", text(&out).as_bytes());
+    assert_eq!(files_under(&d.join("in")), before, "fix never modifies an input");
+
+    let written = files_under(&d.join("out"));
+    let names: Vec<&str> = written.iter().map(|(p, _)| p.rsplit('/').next().unwrap()).collect();
+    assert_eq!(names, ["CALM_JSON.properties", "CALM_YAML.properties", "SUMMARY.md", "calm_export.properties"]);
+    for (path, bytes) in &written {
+        assert_no_secret(path, bytes);
+        assert!(bytes.is_ascii(), "{path}: the import file is plain ASCII (Latin-1 safe, \\uXXXX beyond)");
+    }
+    let export = String::from_utf8(written[3].1.clone()).unwrap();
+    assert!(export.starts_with("#clientSecret=<< Existing password/certificate removed on export >>\n#\n"), "{export}");
+    for line in [
+        "Name=CALM_export",
+        "URL=https\\://acme.eu10.alm.cloud.sap/",
+        "clientId=sb-calm-acme\\!b12|calm-api\\!b3",
+        "tokenServiceURL=https\\://acme.authentication.eu10.hana.ondemand.com/oauth/token",
+        "tokenServiceURLType=Dedicated",
+        // Every other property kept, as written.
+        "Description=Caf\\u00E9 push\\: prod \\#1",
+        "ProxyType=Internet",
+    ] {
+        assert!(export.lines().any(|l| l == line), "{line} missing in\n{export}");
+    }
+    assert!(!export.contains("TrustAll"), "TrustAll=true is removed");
+    let json_file = String::from_utf8(written[0].1.clone()).unwrap();
+    assert!(json_file.contains("#clientSecret=<< Existing password/certificate removed on export >>"), "{json_file}");
+    assert!(json_file.lines().any(|l| l == "sap-client=100") && !json_file.contains("tokenServiceUser"), "{json_file}");
+
+    let summary = String::from_utf8(written[2].1.clone()).unwrap();
+    assert!(summary.contains("enter the key's `uaa.clientsecret` as Client Secret"), "{summary}");
+    assert!(summary.contains("calm-audit check out --calm-key key.json"), "{summary}");
+
+    let results = check(d, "out");
+    assert_only_secret_rules_fail(&results, "export, JSON and YAML");
+    let audited: std::collections::BTreeSet<&str> = results.iter().filter_map(|r| r["object"]["name"].as_str()).collect();
+    assert!(audited.is_superset(&["CALM_JSON", "CALM_YAML", "CALM_export"].into_iter().collect()), "{audited:?}");
+}
+
+#[test]
+fn a_snapshot_and_a_live_read_are_corrected_and_pass_when_audited_again() {
+    let dir = scene();
+    let d = dir.path();
+    std::fs::write(d.join("in/dest.json"), broken_json().to_string()).unwrap();
+    let out = calm_audit(d, &["snapshot", "in/dest.json", "--output", "snap.json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = calm_audit(d, &["fix", "snap.json", "--calm-key", "key.json", "--output", "from-snapshot"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(d.join("from-snapshot/CALM_JSON.properties").is_file());
+    assert_only_secret_rules_fail(&check(d, "from-snapshot"), "snapshot");
+
+    let mut live = broken_json()[0].clone();
+    live["Name"] = json!("CALM_LIVE");
+    live["URL"] = json!("https://acme.eu10.alm.cloud.sap/api");
+    let fake = FakeService::start(FakeConfig {
+        client_secret: "FIXTEST-service-secret-31".to_owned(),
+        subaccount: vec![live],
+        ..FakeConfig::default()
+    });
+    std::fs::write(d.join("dest-key.json"), fake.destination_key_json().to_string()).unwrap();
+    let out = calm_audit(d, &["fix", "--destination-key", "dest-key.json", "--calm-key", "key.json", "--output", "from-live"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!text(&out).contains("FIXTEST-service-secret-31"));
+    let file = std::fs::read_to_string(d.join("from-live/CALM_LIVE.properties")).unwrap();
+    assert!(file.lines().any(|l| l == "URL=https\\://acme.eu10.alm.cloud.sap/"), "{file}");
+    assert_only_secret_rules_fail(&check(d, "from-live"), "live");
+    for (path, bytes) in files_under(d).iter().filter(|(p, _)| p.contains("/from-")) {
+        assert_no_secret(path, bytes);
+    }
+}
+
+#[test]
+fn the_folder_is_new_or_empty_never_an_input_and_a_partial_read_exits_3() {
+    let dir = scene();
+    let d = dir.path();
+    std::fs::write(d.join("in/dest.json"), broken_json().to_string()).unwrap();
+    std::fs::create_dir(d.join("busy")).unwrap();
+    std::fs::write(d.join("busy/notes.txt"), "mine").unwrap();
+    let out = calm_audit(d, &["fix", "in", "--calm-key", "key.json", "--output", "busy"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("not empty"), "{}", text(&out));
+    assert_eq!(files_under(&d.join("busy")).len(), 1, "nothing written into a non-empty folder");
+    let out = calm_audit(d, &["fix", "in", "--calm-key", "key.json", "--output", "busy", "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(d.join("busy/CALM_JSON.properties").is_file() && d.join("busy/notes.txt").is_file());
+
+    // The input folder itself, or a folder holding an input, is refused.
+    for output in ["in", "."] {
+        let out = calm_audit(d, &["fix", "in", "--calm-key", "key.json", "--output", output, "--force"]);
+        assert_eq!(out.status.code(), Some(2), "--output {output}: {}", text(&out));
+    }
+    // A required --output.
+    assert_eq!(calm_audit(d, &["fix", "in"]).status.code(), Some(2));
+
+    // A walked file that cannot be parsed: the others are written, exit 3, SUMMARY says so.
+    std::fs::write(d.join("in/broken.json"), "[{\"Name\": \"CALM_BROKEN\", \"URL\": ").unwrap();
+    let out = calm_audit(d, &["fix", "in", "--calm-key", "key.json", "--output", "partial"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(d.join("partial/CALM_JSON.properties").is_file());
+    let summary = std::fs::read_to_string(d.join("partial/SUMMARY.md")).unwrap();
+    assert!(summary.contains("**Incomplete**") && summary.contains("broken.json"), "{summary}");
+}
+
+#[test]
+fn a_link_in_the_folder_is_never_written_through() {
+    #[cfg(unix)]
+    {
+        let dir = scene();
+        let d = dir.path();
+        std::fs::write(d.join("in/dest.json"), broken_json().to_string()).unwrap();
+        std::fs::create_dir(d.join("out")).unwrap();
+        std::fs::write(d.join("elsewhere.txt"), "keep").unwrap();
+        std::os::unix::fs::symlink(d.join("elsewhere.txt"), d.join("out/CALM_JSON.properties")).unwrap();
+        let out = calm_audit(d, &["fix", "in/dest.json", "--calm-key", "key.json", "--output", "out", "--force"]);
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+        assert_eq!(std::fs::read_to_string(d.join("elsewhere.txt")).unwrap(), "keep");
+    }
+}
+
+/// A small seeded generator (xorshift): the same cases on every run, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+/// A destination with random faults, at least one of them one the run can correct.
+fn random_destination(rng: &mut Rng, i: usize) -> Value {
+    let mut d = serde_json::Map::new();
+    let mut set = |k: &str, v: &str| {
+        d.insert(k.to_owned(), json!(v));
+    };
+    let upper = rng.below(4) != 0;
+    set("Name", &if upper { format!("CALM_R{i}") } else { format!("calm_r{i}") });
+    let url = rng.pick(&[
+        "https://acme.eu10.alm.cloud.sap/api",
+        "https://acme.eu10.alm.cloud.sap/api/",
+        "https://acme.eu10.alm.cloud.sap",
+        " https://acme.eu10.alm.cloud.sap/",
+        "http://acme.eu10.alm.cloud.sap/",
+        "https://other.us10.alm.cloud.sap/",
+        BASE,
+    ]);
+    set("URL", url);
+    match rng.below(4) {
+        0 => set("Type", "http"),
+        1 => set("Type", "RFC"),
+        _ => set("Type", "HTTP"),
+    }
+    match rng.below(4) {
+        0 => set("ProxyType", "internet"),
+        1 => {}
+        _ => set("ProxyType", "Internet"),
+    }
+    if rng.below(3) == 0 {
+        set("Authentication", "BasicAuthentication");
+    } else {
+        set("Authentication", "OAuth2ClientCredentials");
+    }
+    match rng.below(5) {
+        0 => set("clientId", "sb-calm-acme!b12"),
+        1 => set("clientId", &format!("{CLIENT_ID} ")),
+        2 => set("clientId", "sb-somebody-else"),
+        _ => set("clientId", CLIENT_ID),
+    }
+    set("clientSecret", DEST_SECRET);
+    match rng.below(4) {
+        0 => set("tokenServiceURLType", "Common"),
+        1 => set("tokenServiceURLType", "dedicated"),
+        _ => set("tokenServiceURLType", "Dedicated"),
+    }
+    let token = rng.pick(&[
+        "https://acme.authentication.eu10.hana.ondemand.com",
+        "https://acme.authentication.eu10.hana.ondemand.com//oauth/token",
+        "http://acme.authentication.eu10.hana.ondemand.com/oauth/token",
+        "https://other.authentication.us10.hana.ondemand.com/oauth/token",
+        TOKEN_URL,
+    ]);
+    set("tokenServiceURL", token);
+    if rng.below(4) == 0 {
+        set("TrustAll", rng.pick(&["true", "TRUE"]));
+    }
+    if rng.below(5) == 0 {
+        set("tokenServiceUser", "someone");
+    }
+    if rng.below(5) == 0 {
+        set("tokenServiceURL.headers.X-Extra", "value");
+    }
+    // Text that must survive the properties syntax.
+    set("Description", rng.pick(&[" lead: a=b #c !d \\e", "Caf\u{e9} \u{20ac} \u{1F600}", "tab\tand\nline", "plain"]));
+    // At least one fault the run corrects.
+    if upper && url == BASE && token == TOKEN_URL {
+        set("URL", "https://acme.eu10.alm.cloud.sap/api");
+    }
+    Value::Object(d)
+}
+
+#[test]
+fn random_failing_destinations_are_corrected_to_pass_every_rule_but_the_secret_ones() {
+    for seed in 1..=6u64 {
+        let dir = scene();
+        let d = dir.path();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d));
+        let destinations: Vec<Value> = (0..25).map(|i| random_destination(&mut rng, i)).collect();
+        std::fs::write(d.join("in/random.json"), Value::Array(destinations.clone()).to_string()).unwrap();
+        let out = calm_audit(d, &["fix", "in", "--calm-key", "key.json", "--output", "out"]);
+        assert_eq!(out.status.code(), Some(0), "seed {seed}: {}", text(&out));
+        let written = files_under(&d.join("out"));
+        assert_eq!(written.len(), 26, "seed {seed}: a corrected file per destination and the summary");
+        for (path, bytes) in &written {
+            assert_no_secret(path, bytes);
+        }
+        let results = check(d, "out");
+        assert_only_secret_rules_fail(&results, &format!("seed {seed}"));
+        // Every property kept: the description of each, in its file.
+        let descriptions =
+            written.iter().filter(|(_, b)| String::from_utf8_lossy(b).lines().any(|l| l.starts_with("Description="))).count();
+        assert_eq!(descriptions, 25, "seed {seed}: every destination keeps its Description");
+    }
+}
