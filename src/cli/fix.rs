@@ -42,6 +42,117 @@ const MAX_ROUNDS: usize = 8;
 /// The file name the summary is written to.
 pub const SUMMARY: &str = "SUMMARY.md";
 
+/// The file name of the patch for destinations defined as code.
+pub const PATCH: &str = "fix.patch";
+
+/// What the patch did for destinations defined as code.
+#[derive(Default)]
+struct CodePatch {
+    patch: String,
+    /// By destination: (property, old, new, file:line) patched.
+    patched: HashMap<usize, Vec<(String, String, String, String)>>,
+    /// By destination: a change the patch could not make, with why.
+    refused: HashMap<usize, Vec<String>>,
+}
+
+/// The patch for the destinations defined as code: each corrected property's literal, from
+/// the value read to the value the rounds settled on, at the line its results point at.
+fn code_patch(args: &FixArgs, g: &Gathered, plans: &[Plan]) -> CodePatch {
+    let mut out = CodePatch::default();
+    // By file: the edits, each with the destinations and properties it serves.
+    let mut by_file: BTreeMap<String, Vec<(super::patch::Edit, usize, String)>> = BTreeMap::new();
+    for plan in plans.iter().filter(|p| !correctable(&g.destinations[p.index])) {
+        let d = &g.destinations[plan.index];
+        let mut seen: Vec<&str> = Vec::new();
+        for change in &plan.changes {
+            let (Change::Set { property, .. } | Change::Removed { property, .. }) = change;
+            if seen.contains(&property.as_str()) {
+                continue;
+            }
+            seen.push(property);
+            let first = plan.changes.iter().find(|c| matches!(c, Change::Set { property: p, .. } | Change::Removed { property: p, .. } if p == property));
+            let was = match first {
+                Some(Change::Set { was: Some(was), .. }) => was.clone(),
+                _ => {
+                    out.refused.entry(plan.index).or_default().push(format!("`{}`: add or remove it in the repository (the patch only replaces values written as literals)", md_code(property)));
+                    continue;
+                }
+            };
+            let Some(now) = d.text(property) else {
+                out.refused.entry(plan.index).or_default().push(format!("`{}`: remove it in the repository", md_code(property)));
+                continue;
+            };
+            let edit = super::patch::Edit { line: d.line_of(property), old: was, new: now.to_owned() };
+            by_file.entry(d.path_of(property).to_owned()).or_default().push((edit, plan.index, property.clone()));
+        }
+    }
+    for (path, mut edits) in by_file {
+        let Some(relative) = relative_to_inputs(&path, &args.sources.paths) else {
+            for (edit, index, property) in edits {
+                out.refused.entry(index).or_default().push(format!("`{}` at {path}:{}: the file is not under a folder or file given", md_code(&property), edit.line));
+            }
+            continue;
+        };
+        let text = std::fs::read(&path).ok().and_then(|b| String::from_utf8(b).ok());
+        let (Some(text), Some(syntax)) = (text, super::patch::Syntax::of(&path)) else {
+            for (edit, index, property) in edits {
+                out.refused.entry(index).or_default().push(format!("`{}` at {path}:{}: the file cannot be read as UTF-8 text of a known syntax", md_code(&property), edit.line));
+            }
+            continue;
+        };
+        // One literal serves several destinations (a variable's value, for_each instances):
+        // one edit; two destinations asking different values of it: none.
+        edits.sort_by(|a, b| (a.0.line, &a.0.old, &a.0.new).cmp(&(b.0.line, &b.0.old, &b.0.new)));
+        let mut unique: Vec<super::patch::Edit> = Vec::new();
+        let mut conflicts: Vec<u32> = Vec::new();
+        for (edit, ..) in &edits {
+            match unique.last() {
+                Some(last) if last == edit => {}
+                Some(last) if last.line == edit.line && last.old == edit.old => conflicts.push(edit.line),
+                _ => unique.push(edit.clone()),
+            }
+        }
+        unique.retain(|e| !conflicts.contains(&e.line));
+        let (mut done, mut refused) = super::patch::plan_file(syntax, &text, &unique);
+        let masker = crate::output::mask::Masker::current();
+        let sensitive = |line: &str| crate::model::secret::holds_remembered(line) || masker.mask(line) != line;
+        let (diff, secret_lines) = super::patch::file_diff(&relative, &text, &mut done, &sensitive);
+        for line in secret_lines {
+            for e in unique.iter().filter(|e| e.line == line) {
+                refused.push((e.clone(), "a secret is written on that line or the next, and the patch never holds one"));
+            }
+        }
+        for (edit, index, property) in &edits {
+            let at = format!("{relative}:{}", edit.line);
+            if conflicts.contains(&edit.line) {
+                out.refused.entry(*index).or_default().push(format!("`{}` at {at}: destinations that share this value ask for different values", md_code(property)));
+            } else if let Some((_, why)) = refused.iter().find(|(e, _)| e == edit) {
+                out.refused.entry(*index).or_default().push(format!("`{}` at {at}: {why}; set it to `{}` there", md_code(property), md_code(&edit.new)));
+            } else {
+                out.patched.entry(*index).or_default().push((property.clone(), edit.old.clone(), edit.new.clone(), at));
+            }
+        }
+        out.patch.push_str(&diff);
+    }
+    out
+}
+
+/// `path` relative to the folder given on the command line that holds it (a file given: its
+/// folder), with `/` separators, as `git apply` and `patch -p1` read it from that folder.
+fn relative_to_inputs(path: &str, inputs: &[PathBuf]) -> Option<String> {
+    let file = Path::new(path);
+    inputs.iter().find_map(|input| {
+        let base = if input.is_dir() { input.as_path() } else { input.parent().unwrap_or(Path::new("")) };
+        let rest = if base.as_os_str().is_empty() || base == Path::new(".") {
+            file.strip_prefix(".").unwrap_or(file)
+        } else {
+            file.strip_prefix(base).ok()?
+        };
+        let parts: Vec<String> = rest.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        (!parts.is_empty() && !parts.iter().any(|p| p == "..")).then(|| parts.join("/"))
+    })
+}
+
 /// One change made to a destination.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Change {
@@ -83,13 +194,17 @@ pub fn run(args: &FixArgs) -> Result<Output, CliError> {
     let mut names = Names::default();
     let mut files: Vec<(PathBuf, String)> = Vec::new();
     let mut written: HashMap<usize, String> = HashMap::new();
-    for plan in plans.iter().filter(|p| !p.changes.is_empty()) {
+    for plan in plans.iter().filter(|p| !p.changes.is_empty() && correctable(&g.destinations[p.index])) {
         let d = &g.destinations[plan.index];
         let name = names.file_name(&original[plan.index]);
         files.push((args.output.join(&name), properties_file(d, &plan.changes)));
         written.insert(plan.index, name);
     }
-    let summary = summary_text(args, &g, &plans, &written, &findings, rounds_left);
+    let code = code_patch(args, &g, &plans);
+    if !code.patch.is_empty() {
+        files.push((args.output.join(PATCH), code.patch.clone()));
+    }
+    let summary = summary_text(args, &g, &plans, &written, &code, &findings, rounds_left);
     files.push((args.output.join(SUMMARY), summary));
     for (path, _) in &files {
         refuse_link(path)?;
@@ -187,6 +302,12 @@ fn correctable(d: &Destination) -> bool {
     d.code_kind().is_none()
 }
 
+/// Whether `fix` corrects a destination at all: read as data, or defined in code it can patch
+/// (MTA descriptors and extensions, Terraform configuration; not a plan or state).
+fn corrected(d: &Destination) -> bool {
+    d.code_kind().is_none_or(crate::model::CodeKind::is_source)
+}
+
 /// Applies the literal fixes of the failing results to the destinations read as data, audits
 /// again, and repeats until nothing changes. Returns each audited destination's changes and
 /// whether the rounds settled.
@@ -204,7 +325,7 @@ fn correct(g: &mut Gathered, choices: &Choices) -> (Vec<Plan>, bool) {
                 continue;
             };
             // A secret is never written; removing one (a token override) writes nothing.
-            if !correctable(&g.destinations[index]) || (is_secret_key(property) && !fix.removes()) {
+            if !corrected(&g.destinations[index]) || (is_secret_key(property) && !fix.removes()) {
                 continue;
             }
             let action = match (fix.value(), fix.removes()) {
@@ -380,6 +501,7 @@ fn summary_text(
     g: &Gathered,
     plans: &[Plan],
     written: &HashMap<usize, String>,
+    code: &CodePatch,
     findings: &[Finding],
     settled: bool,
 ) -> String {
@@ -422,12 +544,26 @@ fn summary_text(
         out.push_str(&format!("Read from `{}`.\n\n", md_code(&d.qualified_origin())));
         match written.get(&index) {
             Some(file) => out.push_str(&format!("Corrected file: [`{}`]({})\n\n", md_code(file), file)),
-            None if !correctable(d) => out.push_str(
-                "Defined as code: not rewritten here; change the values below in the repository (the values come from an expression or a literal that `fix` does not edit).\n\n",
-            ),
+            None if !correctable(d) => {
+                out.push_str("Defined as code: corrected by [`fix.patch`](fix.patch) where a literal is written, otherwise by hand.\n\n");
+                if let Some(list) = code.patched.get(&index) {
+                    out.push_str("Patched in `fix.patch`:\n\n");
+                    for (property, old, new, at) in list {
+                        out.push_str(&format!("- `{}` at `{}`: `{}` becomes `{}`\n", md_code(property), md_code(at), md_code(old), md_code(new)));
+                    }
+                    out.push('\n');
+                }
+                if let Some(list) = code.refused.get(&index) {
+                    out.push_str("Not patched, change by hand:\n\n");
+                    for line in list {
+                        out.push_str(&format!("- {line}\n"));
+                    }
+                    out.push('\n');
+                }
+            }
             None => {}
         }
-        if let Some(list) = changes.get(&index) {
+        if let Some(list) = changes.get(&index).filter(|_| correctable(d)) {
             out.push_str("Changed:\n\n");
             for c in list.iter() {
                 match c {
@@ -466,6 +602,11 @@ fn summary_text(
         out.push('\n');
     }
     out.push_str("## Audit again\n\n");
+    if !code.patch.is_empty() {
+        out.push_str("For destinations defined as code, review `fix.patch` and apply it from the audited folder (`git apply` or `patch -p1`), then audit the repository again:\n\n```sh\n");
+        out.push_str(&format!("git apply {}\n", shell_word(&args.output.join(PATCH).display().to_string())));
+        out.push_str("```\n\n");
+    }
     out.push_str("After importing the corrected files (or to check them first), audit them with the same key and settings:\n\n```sh\n");
     out.push_str(&recheck_command(args));
     out.push_str("\n```\n\nThe secret rules (CALM009, CALM014) stay `manual` on these files until the secret is entered in the cockpit; audit the live destinations (`--destination-key`) after the import.\n");

@@ -7,6 +7,7 @@ pub mod explain;
 pub mod fix;
 pub mod init;
 pub mod man;
+pub mod patch;
 pub mod profiles;
 pub mod resolve;
 pub mod rules;
