@@ -351,3 +351,131 @@ fn random_failing_destinations_are_corrected_to_pass_every_rule_but_the_secret_o
         assert_eq!(descriptions, 25, "seed {seed}: every destination keeps its Description");
     }
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn git_available() -> bool {
+    std::process::Command::new("git").arg("--version").output().is_ok_and(|o| o.status.success())
+}
+
+/// Applies `patch` in `repo` with `git apply` (checked first), as a user would.
+fn git_apply(repo: &Path, patch: &Path) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("git").current_dir(repo).args(args).output().unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&["init", "-q", "."]);
+    run(&["apply", "--check", &patch.display().to_string()]);
+    run(&["apply", &patch.display().to_string()]);
+}
+
+/// Failing results of the rules `codes`, as `CODE name`.
+fn failing(results: &[Value], codes: &[&str]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| r["status"] == "fail" && codes.contains(&r["code"].as_str().unwrap()))
+        .map(|r| format!("{} {} {}", r["code"], r["object"]["name"], r["message"]))
+        .collect()
+}
+
+/// The patch changes only literals: each removed line becomes its added line by replacing one
+/// value of `pairs` with its correction, nothing else on the line.
+fn assert_only_literals(patch: &str, pairs: &[(&str, &str)]) {
+    let minus: Vec<&str> = patch.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).collect();
+    let plus: Vec<&str> = patch.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).collect();
+    assert_eq!(minus.len(), plus.len(), "{patch}");
+    for (m, p) in minus.iter().zip(&plus) {
+        assert!(pairs.iter().any(|(old, new)| m[1..].replacen(old, new, 1) == p[1..]), "not a literal replacement:\n{m}\n{p}");
+    }
+}
+
+#[test]
+fn a_patch_for_mta_with_an_extension_and_terraform_with_for_each_applies_and_the_patched_rules_pass() {
+    if !git_available() {
+        eprintln!("skipped: git is not installed");
+        return;
+    }
+    let dir = scene();
+    let d = dir.path();
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    copy_tree(&examples.join("as-code"), &d.join("repo"));
+    std::fs::copy(examples.join("calm-service-key.txt"), d.join("calm-key.txt")).unwrap();
+    // A value the extension descriptor gives: the patch edits it there.
+    let ext = d.join("repo/mta-project/prod.mtaext");
+    let ext_text = std::fs::read_to_string(&ext).unwrap();
+    assert!(ext_text.contains("calm-url: https://acme-demo.eu10.alm.cloud.sap/\n"));
+    std::fs::write(
+        &ext,
+        ext_text.replace("calm-url: https://acme-demo.eu10.alm.cloud.sap/\n", "calm-url: https://acme-demo.eu10.alm.cloud.sap/api\r\n"),
+    )
+    .unwrap();
+    let before = files_under(&d.join("repo"));
+
+    let out = calm_audit(d, &["fix", "repo", "--calm-key", "calm-key.txt", "--output", "out"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(files_under(&d.join("repo")), before, "fix never modifies an input");
+    let patch = std::fs::read_to_string(d.join("out/fix.patch")).unwrap();
+    assert!(!patch.contains("FAKE-demo-secret"), "the patch holds no secret, not even as context");
+    for file in ["a/mta-project/mta.yaml", "a/mta-project/prod.mtaext", "a/terraform/main.tf", "a/terraform/terraform.tfvars"] {
+        assert!(patch.contains(&format!("--- {file}\n")), "{file} is not patched:\n{patch}");
+    }
+    assert!(patch.contains("+  calm-url: https://acme-demo.eu10.alm.cloud.sap/\r\n"), "line ending kept:\n{patch}");
+    assert_only_literals(
+        &patch,
+        &[
+            ("https://acme-demo.eu10.alm.cloud.sap/api/", "https://acme-demo.eu10.alm.cloud.sap/"),
+            ("https://acme-demo.eu10.alm.cloud.sap/api", "https://acme-demo.eu10.alm.cloud.sap/"),
+        ],
+    );
+    let summary = std::fs::read_to_string(d.join("out/SUMMARY.md")).unwrap();
+    assert!(summary.contains("Not patched, change by hand") && summary.contains("git apply"), "{summary}");
+
+    let patched_rules = ["CALM004", "CALM005", "CALM012"];
+    let results_before = check_with(d, "repo", "calm-key.txt");
+    assert!(failing(&results_before, &patched_rules).len() >= 6, "the repository is broken before");
+    git_apply(&d.join("repo"), &d.join("out/fix.patch"));
+    let results = check_with(d, "repo", "calm-key.txt");
+    assert!(failing(&results, &patched_rules).is_empty(), "after git apply:\n{}", failing(&results, &patched_rules).join("\n"));
+
+    // `patch -p1` from the audited folder reads it too.
+    if std::process::Command::new("patch").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        copy_tree(&examples.join("as-code"), &d.join("repo2"));
+        std::fs::write(
+            d.join("repo2/mta-project/prod.mtaext"),
+            ext_text.replace("calm-url: https://acme-demo.eu10.alm.cloud.sap/\n", "calm-url: https://acme-demo.eu10.alm.cloud.sap/api\r\n"),
+        )
+        .unwrap();
+        let out = std::process::Command::new("patch")
+            .current_dir(d.join("repo2"))
+            .args(["-p1", "--fuzz=0", "-i", &d.join("out/fix.patch").display().to_string()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "patch -p1: {}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(
+            files_under(&d.join("repo2")),
+            files_under(&d.join("repo"))
+                .into_iter()
+                .filter(|(p, _)| !p.contains("/.git/"))
+                .map(|(p, b)| (p.replace("/repo/", "/repo2/"), b))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+/// [`check`] with another key file.
+fn check_with(dir: &Path, path: &str, key: &str) -> Vec<Value> {
+    let out = calm_audit(dir, &["check", path, "--calm-key", key, "--format", "json", "--fail-on", "never"]);
+    assert!(out.status.code() == Some(0), "check {path}: {}", text(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report["results"].as_array().unwrap().clone()
+}

@@ -70,11 +70,17 @@ fn code_patch(args: &FixArgs, g: &Gathered, plans: &[Plan]) -> CodePatch {
                 continue;
             }
             seen.push(property);
-            let first = plan.changes.iter().find(|c| matches!(c, Change::Set { property: p, .. } | Change::Removed { property: p, .. } if p == property));
+            let first = plan
+                .changes
+                .iter()
+                .find(|c| matches!(c, Change::Set { property: p, .. } | Change::Removed { property: p, .. } if p == property));
             let was = match first {
                 Some(Change::Set { was: Some(was), .. }) => was.clone(),
                 _ => {
-                    out.refused.entry(plan.index).or_default().push(format!("`{}`: add or remove it in the repository (the patch only replaces values written as literals)", md_code(property)));
+                    out.refused.entry(plan.index).or_default().push(format!(
+                        "`{}`: add or remove it in the repository (the patch only replaces values written as literals)",
+                        md_code(property)
+                    ));
                     continue;
                 }
             };
@@ -89,14 +95,22 @@ fn code_patch(args: &FixArgs, g: &Gathered, plans: &[Plan]) -> CodePatch {
     for (path, mut edits) in by_file {
         let Some(relative) = relative_to_inputs(&path, &args.sources.paths) else {
             for (edit, index, property) in edits {
-                out.refused.entry(index).or_default().push(format!("`{}` at {path}:{}: the file is not under a folder or file given", md_code(&property), edit.line));
+                out.refused.entry(index).or_default().push(format!(
+                    "`{}` at {path}:{}: the file is not under a folder or file given",
+                    md_code(&property),
+                    edit.line
+                ));
             }
             continue;
         };
         let text = std::fs::read(&path).ok().and_then(|b| String::from_utf8(b).ok());
         let (Some(text), Some(syntax)) = (text, super::patch::Syntax::of(&path)) else {
             for (edit, index, property) in edits {
-                out.refused.entry(index).or_default().push(format!("`{}` at {path}:{}: the file cannot be read as UTF-8 text of a known syntax", md_code(&property), edit.line));
+                out.refused.entry(index).or_default().push(format!(
+                    "`{}` at {path}:{}: the file cannot be read as UTF-8 text of a known syntax",
+                    md_code(&property),
+                    edit.line
+                ));
             }
             continue;
         };
@@ -125,9 +139,16 @@ fn code_patch(args: &FixArgs, g: &Gathered, plans: &[Plan]) -> CodePatch {
         for (edit, index, property) in &edits {
             let at = format!("{relative}:{}", edit.line);
             if conflicts.contains(&edit.line) {
-                out.refused.entry(*index).or_default().push(format!("`{}` at {at}: destinations that share this value ask for different values", md_code(property)));
+                out.refused
+                    .entry(*index)
+                    .or_default()
+                    .push(format!("`{}` at {at}: destinations that share this value ask for different values", md_code(property)));
             } else if let Some((_, why)) = refused.iter().find(|(e, _)| e == edit) {
-                out.refused.entry(*index).or_default().push(format!("`{}` at {at}: {why}; set it to `{}` there", md_code(property), md_code(&edit.new)));
+                out.refused.entry(*index).or_default().push(format!(
+                    "`{}` at {at}: {why}; set it to `{}` there",
+                    md_code(property),
+                    md_code(&edit.new)
+                ));
             } else {
                 out.patched.entry(*index).or_default().push((property.clone(), edit.old.clone(), edit.new.clone(), at));
             }
@@ -549,7 +570,13 @@ fn summary_text(
                 if let Some(list) = code.patched.get(&index) {
                     out.push_str("Patched in `fix.patch`:\n\n");
                     for (property, old, new, at) in list {
-                        out.push_str(&format!("- `{}` at `{}`: `{}` becomes `{}`\n", md_code(property), md_code(at), md_code(old), md_code(new)));
+                        out.push_str(&format!(
+                            "- `{}` at `{}`: `{}` becomes `{}`\n",
+                            md_code(property),
+                            md_code(at),
+                            md_code(old),
+                            md_code(new)
+                        ));
                     }
                     out.push('\n');
                 }

@@ -229,7 +229,9 @@ pub fn plan_file(syntax: Syntax, text: &str, edits: &[Edit]) -> (BTreeMap<u32, S
             Some((line, ..)) => {
                 done.insert(edit.line, line);
             }
-            None => refused.push((edit.clone(), "the value is not written there as one literal (an expression, a template or a placeholder)")),
+            None => {
+                refused.push((edit.clone(), "the value is not written there as one literal (an expression, a template or a placeholder)"))
+            }
         }
     }
     (done, refused)
