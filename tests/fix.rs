@@ -402,7 +402,7 @@ fn assert_only_literals(patch: &str, pairs: &[(&str, &str)]) {
 #[test]
 fn a_patch_for_mta_with_an_extension_and_terraform_with_for_each_applies_and_the_patched_rules_pass() {
     if !git_available() {
-        eprintln!("skipped: git is not installed");
+        support::skip::unavailable("the fix.patch round trip", "git is not installed");
         return;
     }
     let dir = scene();

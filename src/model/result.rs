@@ -120,7 +120,7 @@ pub struct Finding {
     pub profile: Option<Arc<ProfileChoice>>,
     /// What to change (SPEC §5a): set on every `fail` and `error` result of a destination.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
 }
 
 /// What to change so that a failing result passes (SPEC §5a), decided by the same code that

@@ -448,7 +448,7 @@ fn result_view<'a>(report: &'a Report, f: &'a Finding) -> ResultView<'a> {
         label: status_label(f.status),
         severity: (f.status == Status::Fail).then(|| f.severity.as_str()),
         message: &f.message,
-        fix: f.fix.as_ref().map(crate::model::Fix::line),
+        fix: f.fix.as_deref().map(crate::model::Fix::line),
         location: format!("{}:{}", f.location.path, f.location.line),
         property: f.property.as_deref(),
         summary: rule.map(|r| segments(&r.summary)).unwrap_or_default(),

@@ -315,6 +315,15 @@ fn write_with_results(skeleton: &str, results: impl Iterator<Item = SarifResult>
     out.write_all(&skeleton.as_bytes()[open..])
 }
 
+/// A result's message on one line, with what to change after it ("... Fix: set URL to ...").
+fn message_text(f: &Finding) -> String {
+    let message = super::text::one_line(&f.message);
+    match &f.fix {
+        Some(fix) => format!("{message} Fix: {}", super::text::one_line(fix.line())),
+        None => message.into_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,14 +359,5 @@ mod tests {
         assert_eq!(path_to_uri("examples/my exports/CALM_A.properties"), "examples/my%20exports/CALM_A.properties");
         assert_eq!(path_to_uri("./a/b#c.json"), "a/b%23c.json");
         assert_eq!(path_to_uri("/tmp/x.json"), "file:///tmp/x.json");
-    }
-}
-
-/// A result's message on one line, with what to change after it ("... Fix: set URL to ...").
-fn message_text(f: &Finding) -> String {
-    let message = super::text::one_line(&f.message);
-    match &f.fix {
-        Some(fix) => format!("{message} Fix: {}", super::text::one_line(fix.line())),
-        None => message.into_owned(),
     }
 }

@@ -342,7 +342,7 @@ pub struct Outcome {
     /// Overrides the location derived from the object and property.
     pub location: Option<Location>,
     /// What to change (SPEC §5a); the engine gives every failing destination result one.
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Outcome {
@@ -379,7 +379,7 @@ impl Outcome {
     }
     /// What to change; kept only on a `fail` or `error` result.
     pub fn fix(mut self, fix: Fix) -> Self {
-        self.fix = Some(fix);
+        self.fix = Some(Box::new(fix));
         self
     }
 }

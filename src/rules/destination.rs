@@ -66,10 +66,10 @@ fn key_fix(property: &str, d: &Destination, inputs: &Inputs, fallback: Option<St
 /// when the run has it (the template itself does not see the key).
 pub fn with_key_value(mut outcome: Outcome, d: &Destination, inputs: &Inputs) -> Outcome {
     let unknown = outcome.fix.as_ref().and_then(|f| f.property().filter(|_| f.value().is_none() && !f.removes()).map(str::to_owned));
-    if let Some(property) = unknown {
-        if let Some(value) = key_value(&property, d, inputs) {
-            outcome.fix = Some(Fix::set(&property, value, source_of(&property)));
-        }
+    if let Some(property) = unknown
+        && let Some(value) = key_value(&property, d, inputs)
+    {
+        outcome.fix = Some(Box::new(Fix::set(&property, value, source_of(&property))));
     }
     outcome
 }

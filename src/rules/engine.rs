@@ -316,19 +316,21 @@ fn finding(rule: &'static Rule, object: Arc<ObjectRef>, location: Location, outc
 
 /// The fix a result carries (SPEC §5a): the rule's own on a `fail` or `error` result, else a
 /// step, so that no failing result is left without one; none on any other status.
-fn fix_of(rule: &Rule, outcome: &Outcome) -> Option<crate::model::Fix> {
-    match outcome.status {
-        Status::Fail => Some(outcome.fix.clone().unwrap_or_else(|| {
-            crate::model::Fix::step(
-                outcome.property.as_deref(),
-                format!("follow the steps of `calm-audit explain {}` ({})", rule.code, rule.summary.trim_end_matches('.')),
-            )
-        })),
-        Status::Error => Some(outcome.fix.clone().unwrap_or_else(|| {
-            crate::model::Fix::step(None, "repair the failed source named in the report (or the input it needs), then audit again")
-        })),
-        Status::Pass | Status::Manual | Status::NotApplicable => None,
+fn fix_of(rule: &Rule, outcome: &Outcome) -> Option<Box<crate::model::Fix>> {
+    if let (Status::Fail | Status::Error, Some(fix)) = (outcome.status, &outcome.fix) {
+        return Some(fix.clone());
     }
+    let step = match outcome.status {
+        Status::Fail => crate::model::Fix::step(
+            outcome.property.as_deref(),
+            format!("follow the steps of `calm-audit explain {}` ({})", rule.code, rule.summary.trim_end_matches('.')),
+        ),
+        Status::Error => {
+            crate::model::Fix::step(None, "repair the failed source named in the report (or the input it needs), then audit again")
+        }
+        Status::Pass | Status::Manual | Status::NotApplicable => return None,
+    };
+    Some(Box::new(step))
 }
 
 /// A result about a whole input file (settings, key), at `line` of it.
