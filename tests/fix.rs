@@ -479,3 +479,51 @@ fn check_with(dir: &Path, path: &str, key: &str) -> Vec<Value> {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     report["results"].as_array().unwrap().clone()
 }
+
+#[test]
+fn sarif_fixes_replace_exactly_the_literal_and_the_validator_accepts_them() {
+    let dir = scene();
+    let d = dir.path();
+    std::fs::write(d.join("in/calm_export.properties"), EXPORT).unwrap();
+    std::fs::write(d.join("in/dest.json"), serde_json::to_string_pretty(&broken_json()).unwrap()).unwrap();
+    std::fs::write(d.join("in/dest.yaml"), YAML).unwrap();
+    let out = calm_audit(d, &["check", "in", "--calm-key", "key.json", "--format", "sarif", "--output", "r.sarif"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let validator = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/sarif/check-sarif");
+    if validator.is_file() {
+        let checked = std::process::Command::new(&validator).arg(d.join("r.sarif")).output().unwrap();
+        assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
+    }
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(d.join("r.sarif")).unwrap()).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+        let Some(fixes) = r.get("fixes") else { continue };
+        let change = &fixes[0]["artifactChanges"][0];
+        let uri = change["artifactLocation"]["uri"].as_str().unwrap();
+        let region = &change["replacements"][0]["deletedRegion"];
+        let inserted = change["replacements"][0]["insertedContent"]["text"].as_str().unwrap();
+        let file = std::fs::read_to_string(d.join(uri)).unwrap();
+        let line = file.lines().nth(region["startLine"].as_u64().unwrap() as usize - 1).unwrap();
+        let (start, end) = (region["startColumn"].as_u64().unwrap() as usize - 1, region["endColumn"].as_u64().unwrap() as usize - 1);
+        let old = &line[start..end];
+        // The region is the whole literal: the value after `key=`, `key: ` or `"key": `.
+        let rest = line[end..].trim_end_matches(',');
+        assert!(rest.is_empty(), "{}: the region ends the value: {line:?} [{start}..{end}]", r["ruleId"]);
+        assert!(line[..start].trim_end().ends_with(['=', ':']), "{line:?}");
+        assert_ne!(old, inserted);
+        assert!(r["message"]["text"].as_str().unwrap().contains(" Fix: "), "{}", r["message"]);
+        seen.insert((uri.to_owned(), old.to_owned(), inserted.to_owned()));
+    }
+    for expected in [
+        ("in/calm_export.properties", "https\\://acme.eu10.alm.cloud.sap/api", "https\\://acme.eu10.alm.cloud.sap/"),
+        ("in/calm_export.properties", "Common", "Dedicated"),
+        ("in/dest.json", "\"http\"", "\"HTTP\""),
+        ("in/dest.json", "\"https://acme.eu10.alm.cloud.sap\"", "\"https://acme.eu10.alm.cloud.sap/\""),
+        ("in/dest.yaml", "internet", "Internet"),
+        ("in/dest.yaml", "sb-calm-acme!b12", "sb-calm-acme!b12|calm-api!b3"),
+    ] {
+        let expected = (expected.0.to_owned(), expected.1.to_owned(), expected.2.to_owned());
+        assert!(seen.contains(&expected), "no SARIF fix {expected:?} in {seen:#?}");
+    }
+    assert_no_secret("the SARIF report", &std::fs::read(d.join("r.sarif")).unwrap());
+}

@@ -242,6 +242,43 @@ pub fn run(args: &FixArgs) -> Result<Output, CliError> {
     Ok(Output { stdout: String::new(), stderr, exit, stream: None })
 }
 
+/// Finds, for the SARIF `fixes`, where each failing result's literal stands on its line: the
+/// value the property holds now, written as the file's syntax writes it, exactly once ([`super::patch`]).
+/// Each file is read once; a file that cannot be read as text, or a value not found, gets none.
+pub fn locate_literals(findings: &mut [Finding]) {
+    let mut files: HashMap<std::sync::Arc<str>, Option<Vec<String>>> = HashMap::new();
+    for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
+        let Some(fix) = f.fix.as_deref_mut() else { continue };
+        let (Some(old), Some(new)) = (fix.was(), fix.value()) else { continue };
+        let Some(syntax) = super::patch::Syntax::of(&f.location.path) else { continue };
+        let lines = files.entry(std::sync::Arc::clone(&f.location.path)).or_insert_with(|| read_lines(&f.location.path));
+        let Some(line) = lines.as_ref().and_then(|l| l.get((f.location.line as usize).checked_sub(1)?)) else { continue };
+        let edit = super::patch::Edit { line: f.location.line, old: old.to_owned(), new: new.to_owned() };
+        if let Some((_, at, len, inserted)) = super::patch::replace_on_line(syntax, line, &edit) {
+            let utf16 = |s: &str| u32::try_from(s.encode_utf16().count()).unwrap_or(u32::MAX);
+            let start_column = utf16(&line[..at]) + 1;
+            let end_column = start_column + utf16(&line[at..at + len]);
+            fix.set_region(crate::model::LiteralRegion { start_column, end_column, inserted });
+        }
+    }
+}
+
+/// A regular file's lines, with their endings; `None` for anything else (an archive's entry, a
+/// live location, a file larger than 64 MiB, text that is not UTF-8 but in an export).
+fn read_lines(path: &str) -> Option<Vec<String>> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > 64 * 1024 * 1024 {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    // An export is read as the loader reads it (ISO 8859-1 when it is not UTF-8).
+    let text = match super::patch::Syntax::of(path) {
+        Some(super::patch::Syntax::Properties) => crate::source::properties::decode(&bytes).ok()?.into_owned(),
+        _ => String::from_utf8(bytes).ok()?,
+    };
+    Some(text.split_inclusive('\n').map(str::to_owned).collect())
+}
+
 /// DIR must be empty or new, unless `--force`; it never holds an input, nor is it inside a
 /// folder that is read (its files would be read as inputs, then replaced).
 fn check_output_folder(args: &FixArgs) -> Result<(), CliError> {

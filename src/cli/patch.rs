@@ -22,6 +22,8 @@ pub enum Syntax {
     Hcl,
     Json,
     Yaml,
+    /// A cockpit export or import file: Java properties.
+    Properties,
 }
 
 impl Syntax {
@@ -33,8 +35,13 @@ impl Syntax {
             Some(Syntax::Hcl)
         } else if lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".mtaext") {
             Some(Syntax::Yaml)
+        } else if lower.ends_with(".json") {
+            Some(Syntax::Json)
+        } else if lower.ends_with(".properties") || lower.ends_with(".props") || lower.ends_with(".txt") {
+            Some(Syntax::Properties)
         } else {
-            None
+            let name = lower.rsplit('/').next().unwrap_or(&lower);
+            (!name.contains('.')).then_some(Syntax::Properties)
         }
     }
 }
@@ -92,6 +99,11 @@ fn forms(syntax: Syntax, old: &str, new: &str) -> Vec<(String, Option<String>)> 
     match syntax {
         Syntax::Hcl => vec![(hcl_quoted(old), Some(hcl_quoted(new)))],
         Syntax::Json => vec![(json_quoted(old), Some(json_quoted(new)))],
+        // As the cockpit escapes it, or as a hand-written file may hold it; written escaped.
+        Syntax::Properties => {
+            let escaped = super::fix::escape(new, false);
+            vec![(super::fix::escape(old, false), Some(escaped.clone())), (old.to_owned(), Some(escaped))]
+        }
         Syntax::Yaml => {
             let mut forms = Vec::new();
             // Double-quoted YAML reads JSON escapes for these plain texts.
@@ -113,6 +125,13 @@ fn forms(syntax: Syntax, old: &str, new: &str) -> Vec<(String, Option<String>)> 
 fn find_once(syntax: Syntax, line: &str, form: &str, plain: bool) -> Option<usize> {
     let hits: Vec<usize> = line.match_indices(form).map(|(at, _)| at).collect();
     let [at] = hits[..] else { return None };
+    if syntax == Syntax::Properties {
+        // The whole value: after the key's separator, up to the line's end.
+        let before = line[..at].trim_end_matches([' ', '\t']);
+        let separated = (before.ends_with('=') || before.ends_with(':')) && !before[..before.len() - 1].ends_with('\\');
+        let rest = line[at + form.len()..].trim_end_matches(['\r', '\n']);
+        return (separated && rest.is_empty() && !before.trim_start().starts_with(['#', '!'])).then_some(at);
+    }
     if plain {
         let before = line[..at].trim_end_matches(' ');
         let after = line[at + form.len()..].trim_end_matches(['\r', '\n']).trim_start_matches([' ', '\t']);
@@ -129,6 +148,9 @@ fn find_once(syntax: Syntax, line: &str, form: &str, plain: bool) -> Option<usiz
 pub fn replace_on_line(syntax: Syntax, line: &str, edit: &Edit) -> Option<(String, usize, usize, String)> {
     for (form, replacement) in forms(syntax, &edit.old, &edit.new) {
         let plain = syntax == Syntax::Yaml && !form.starts_with(['"', '\'']);
+        if form.is_empty() {
+            continue;
+        }
         let Some(replacement) = replacement else { continue };
         if let Some(at) = find_once(syntax, line, &form, plain) {
             let mut out = String::with_capacity(line.len() + replacement.len());
@@ -258,6 +280,20 @@ mod tests {
         assert_eq!(single, "  - URL: 'https://t.alm.cloud.sap/'\n");
         let json = replace_on_line(Syntax::Json, "  \"URL\": \"https://t.alm.cloud.sap/api\",\n", &e).unwrap().0;
         assert_eq!(json, "  \"URL\": \"https://t.alm.cloud.sap/\",\n");
+    }
+
+    #[test]
+    fn a_properties_value_is_the_rest_of_its_line() {
+        let e = edit(1, "https://t.alm.cloud.sap/api", "https://t.alm.cloud.sap/");
+        let (line, at, len, inserted) = replace_on_line(Syntax::Properties, "URL=https\\://t.alm.cloud.sap/api\r\n", &e).unwrap();
+        assert_eq!(
+            (line.as_str(), at, len, inserted.as_str()),
+            ("URL=https\\://t.alm.cloud.sap/\r\n", 4, 28, "https\\://t.alm.cloud.sap/")
+        );
+        // Unescaped, as hand-written files hold it; a comment or a longer value is not it.
+        assert!(replace_on_line(Syntax::Properties, "URL = https://t.alm.cloud.sap/api\n", &e).is_some());
+        assert!(replace_on_line(Syntax::Properties, "#URL=https://t.alm.cloud.sap/api\n", &e).is_none());
+        assert!(replace_on_line(Syntax::Properties, "URL=https://t.alm.cloud.sap/api/v2\n", &e).is_none());
     }
 
     #[test]

@@ -141,6 +141,23 @@ pub struct Fix {
     /// The change in one line, as every report shows it ("set tokenServiceURLType to
     /// \"Dedicated\"", "enter the key's `uaa.clientsecret` as clientSecret").
     step: String,
+    /// The value the property holds now, when it is text that holds no secret: what a literal
+    /// replacement looks for in the file. Not in the JSON report.
+    #[serde(skip)]
+    was: Option<String>,
+    /// Where the literal stands on the result's line, when `check` found it exactly once
+    /// (SARIF `fixes`). Not in the JSON report.
+    #[serde(skip)]
+    region: Option<LiteralRegion>,
+}
+
+/// A literal on a result's line: 1-based columns in UTF-16 code units (SARIF's default), end
+/// exclusive, and the text that replaces it, written as the file's syntax writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiteralRegion {
+    pub start_column: u32,
+    pub end_column: u32,
+    pub inserted: String,
 }
 
 impl Fix {
@@ -155,12 +172,12 @@ impl Fix {
             return Fix::step(Some(property), format!("set {property} to {source} (the value is not shown here)"));
         }
         let step = format!("set {property} to \"{value}\"");
-        Fix { property: Some(property.to_owned()), value: Some(value), remove: false, step }
+        Fix { property: Some(property.to_owned()), value: Some(value), remove: false, step, was: None, region: None }
     }
 
     /// `property` must not be set at all.
     pub fn remove(property: &str) -> Fix {
-        Fix { property: Some(property.to_owned()), value: None, remove: true, step: format!("remove {property}") }
+        Fix { property: Some(property.to_owned()), value: None, remove: true, step: format!("remove {property}"), was: None, region: None }
     }
 
     /// `property` and the others of `all` must not be set; the fix is about the first.
@@ -174,7 +191,7 @@ impl Fix {
 
     /// A step whose value the run does not know or must not show.
     pub fn step(property: Option<&str>, step: impl Into<String>) -> Fix {
-        Fix { property: property.map(str::to_owned), value: None, remove: false, step: step.into() }
+        Fix { property: property.map(str::to_owned), value: None, remove: false, step: step.into(), was: None, region: None }
     }
 
     pub fn property(&self) -> Option<&str> {
@@ -188,6 +205,29 @@ impl Fix {
 
     pub fn removes(&self) -> bool {
         self.remove
+    }
+
+    /// The value the property holds now (see [`Fix::written_as`]).
+    pub fn was(&self) -> Option<&str> {
+        self.was.as_deref()
+    }
+
+    /// Records the value the property holds now, unless it holds a secret of the run.
+    pub fn written_as(&mut self, was: &str) {
+        if self.value.is_some() && !crate::model::secret::holds_remembered(was) {
+            self.was = Some(was.to_owned());
+        }
+    }
+
+    /// Where the literal stands, once found ([`LiteralRegion`]).
+    pub fn region(&self) -> Option<&LiteralRegion> {
+        self.region.as_ref()
+    }
+
+    pub fn set_region(&mut self, region: LiteralRegion) {
+        if self.value.is_some() {
+            self.region = Some(region);
+        }
     }
 
     /// The one line every report shows.

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification, PhysicalLocation,
-    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Run, Sarif,
-    Suppression, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix as SarifFix, Invocation, Location, LogicalLocation, Message,
+    MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region, Replacement, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::{AbsentFinding, Report};
@@ -125,6 +125,7 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
+    result.fixes = literal_fix(f);
     if let Some(profile) = &f.profile {
         let mut props = BTreeMap::new();
         props.insert("profile".to_owned(), serde_json::Value::from(profile.name.as_str()));
@@ -322,6 +323,32 @@ fn message_text(f: &Finding) -> String {
         Some(fix) => format!("{message} Fix: {}", super::text::one_line(fix.line())),
         None => message.into_owned(),
     }
+}
+
+/// The SARIF `fixes` of a result whose fix is one literal replacement found in its file (SPEC
+/// §5a): the exact region of the literal on the result's line and the text that replaces it.
+fn literal_fix(f: &Finding) -> Option<Vec<SarifFix>> {
+    let fix = f.fix.as_deref()?;
+    let region = fix.region()?;
+    let deleted = Region::builder()
+        .start_line(i64::from(f.location.line.max(1)))
+        .start_column(i64::from(region.start_column))
+        .end_column(i64::from(region.end_column))
+        .build();
+    let replacement = Replacement::builder()
+        .deleted_region(deleted)
+        .inserted_content(ArtifactContent::builder().text(region.inserted.as_str()).build())
+        .build();
+    let change = ArtifactChange::builder()
+        .artifact_location(ArtifactLocation::builder().uri(path_to_uri(&f.location.path)).build())
+        .replacements(vec![replacement])
+        .build();
+    Some(vec![
+        SarifFix::builder()
+            .description(Message::builder().text(super::text::one_line(fix.line())).build())
+            .artifact_changes(vec![change])
+            .build(),
+    ])
 }
 
 #[cfg(test)]

@@ -243,6 +243,13 @@ fn destination_finding(rule: &'static Rule, d: &Destination, carried: &Carried, 
     let location = destination_location(d, &outcome);
     let mut f = finding(rule, Arc::clone(&carried.object), location, outcome);
     f.profile = Some(Arc::clone(&carried.profile));
+    // The value written now, for a literal replacement (SARIF `fixes`, `fix.patch`).
+    if let Some(fix) = f.fix.as_deref_mut()
+        && let Some(was) = fix.value().and(fix.property()).and_then(|p| d.text(p))
+    {
+        let was = was.to_owned();
+        fix.written_as(&was);
+    }
     f
 }
 
