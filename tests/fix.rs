@@ -527,3 +527,176 @@ fn sarif_fixes_replace_exactly_the_literal_and_the_validator_accepts_them() {
     }
     assert_no_secret("the SARIF report", &std::fs::read(d.join("r.sarif")).unwrap());
 }
+
+/// A random repository: Terraform destinations (literals in the resource, a variable's default,
+/// a `for_each` map in `terraform.tfvars`) and MTA destinations (plain, single- and
+/// double-quoted scalars), random indentation, alignment, comments and line endings, and
+/// random faults in the literal values. Returns the (old, new) pairs a patch may write.
+fn random_repository(rng: &mut Rng, root: &Path) {
+    let eol = if rng.below(2) == 0 { "\n" } else { "\r\n" };
+    let pad = |rng: &mut Rng| " ".repeat(1 + rng.below(3));
+    let url = |rng: &mut Rng| {
+        rng.pick(&["https://acme.eu10.alm.cloud.sap/api", "https://acme.eu10.alm.cloud.sap/api/", "https://acme.eu10.alm.cloud.sap", BASE])
+            .to_owned()
+    };
+    let token = |rng: &mut Rng| rng.pick(&["https://acme.authentication.eu10.hana.ondemand.com//oauth/token", TOKEN_URL]).to_owned();
+    let kind = |rng: &mut Rng| rng.pick(&["Common", "Dedicated"]).to_owned();
+    let id = |rng: &mut Rng| rng.pick(&["sb-calm-acme!b12", CLIENT_ID]).to_owned();
+    let comment = |rng: &mut Rng| if rng.below(3) == 0 { " # reviewed" } else { "" };
+
+    std::fs::create_dir_all(root.join("tf")).unwrap();
+    let mut tf = String::new();
+    let indent = if rng.below(2) == 0 { "  " } else { "    " };
+    for i in 0..3 {
+        let lines = [
+            format!("resource \"btp_subaccount_destination\" \"d{i}\" {{"),
+            format!("{indent}subaccount_id{}= var.subaccount_id", pad(rng)),
+            format!("{indent}name{}= \"CALM_TF{i}\"", pad(rng)),
+            format!("{indent}type{}= \"HTTP\"", pad(rng)),
+            format!("{indent}proxy_type{}= \"Internet\"", pad(rng)),
+            format!("{indent}url{}= \"{}\"{}", pad(rng), url(rng), comment(rng)),
+            format!("{indent}authentication{}= \"OAuth2ClientCredentials\"", pad(rng)),
+            format!("{indent}additional_configuration = jsonencode({{"),
+            format!("{indent}{indent}clientId{}= \"{}\"{}", pad(rng), id(rng), comment(rng)),
+            format!("{indent}{indent}clientSecret = var.calm_client_secret"),
+            format!("{indent}{indent}tokenServiceURL{}= \"{}\"", pad(rng), token(rng)),
+            format!("{indent}{indent}tokenServiceURLType = \"{}\"", kind(rng)),
+            format!("{indent}}})"),
+            "}".to_owned(),
+            String::new(),
+        ];
+        tf.push_str(&lines.join(eol));
+    }
+    let push = [
+        "resource \"btp_subaccount_destination\" \"push\" {".to_owned(),
+        "  for_each       = var.push".to_owned(),
+        "  subaccount_id  = var.subaccount_id".to_owned(),
+        "  name           = each.key".to_owned(),
+        "  type           = \"HTTP\"".to_owned(),
+        "  proxy_type     = \"Internet\"".to_owned(),
+        "  url            = each.value".to_owned(),
+        "  authentication = \"OAuth2ClientCredentials\"".to_owned(),
+        "  additional_configuration = jsonencode({".to_owned(),
+        format!("    clientId            = \"{CLIENT_ID}\""),
+        "    clientSecret        = var.calm_client_secret".to_owned(),
+        format!("    tokenServiceURL     = \"{TOKEN_URL}\""),
+        "    tokenServiceURLType = \"Dedicated\"".to_owned(),
+        "  })".to_owned(),
+        "}".to_owned(),
+        String::new(),
+    ];
+    tf.push_str(&push.join(eol));
+    std::fs::write(root.join("tf/main.tf"), tf).unwrap();
+    let variables = [
+        "variable \"subaccount_id\" {".to_owned(),
+        "  type = string".to_owned(),
+        "}".to_owned(),
+        "variable \"calm_client_secret\" {".to_owned(),
+        "  type      = string".to_owned(),
+        "  sensitive = true".to_owned(),
+        "}".to_owned(),
+        "variable \"push\" {".to_owned(),
+        "  type = map(string)".to_owned(),
+        "}".to_owned(),
+        String::new(),
+    ];
+    std::fs::write(root.join("tf/variables.tf"), variables.join(eol)).unwrap();
+    let tfvars = [
+        "push = {".to_owned(),
+        format!("  CALM_A{}= \"{}\"", pad(rng), url(rng)),
+        format!("  CALM_B{}= \"{}\"{}", pad(rng), url(rng), comment(rng)),
+        "}".to_owned(),
+        String::new(),
+    ];
+    std::fs::write(root.join("tf/terraform.tfvars"), tfvars.join(eol)).unwrap();
+
+    std::fs::create_dir_all(root.join("mta")).unwrap();
+    let quote = |rng: &mut Rng, v: &str| match rng.below(3) {
+        0 => v.to_owned(),
+        1 => format!("'{v}'"),
+        _ => format!("\"{v}\""),
+    };
+    let mut mta = vec![
+        "_schema-version: \"3.1\"".to_owned(),
+        "ID: acme.random".to_owned(),
+        "version: 1.0.0".to_owned(),
+        "resources:".to_owned(),
+        "  - name: calm-destination".to_owned(),
+        "    type: org.cloudfoundry.managed-service".to_owned(),
+        "    parameters:".to_owned(),
+        "      service: destination".to_owned(),
+        "      service-plan: lite".to_owned(),
+        "      config:".to_owned(),
+        "        init_data:".to_owned(),
+        "          subaccount:".to_owned(),
+        "            existing_destinations_policy: update".to_owned(),
+        "            destinations:".to_owned(),
+    ];
+    for i in 0..3 {
+        let u = url(rng);
+        let t = token(rng);
+        let k = kind(rng);
+        let c = id(rng);
+        mta.extend([
+            format!("              - Name: CALM_MTA{i}"),
+            "                Type: HTTP".to_owned(),
+            format!("                URL: {}{}", quote(rng, &u), comment(rng)),
+            "                ProxyType: Internet".to_owned(),
+            "                Authentication: OAuth2ClientCredentials".to_owned(),
+            format!("                clientId: {}", quote(rng, &c)),
+            "                clientSecret: ${calm-secret}".to_owned(),
+            format!("                tokenServiceURLType: {}", quote(rng, &k)),
+            format!("                tokenServiceURL: {}", quote(rng, &t)),
+        ]);
+    }
+    mta.push(String::new());
+    std::fs::write(root.join("mta/mta.yaml"), mta.join(eol)).unwrap();
+}
+
+#[test]
+fn random_repositories_are_patched_in_their_literals_only_and_then_pass() {
+    if !git_available() {
+        support::skip::unavailable("the random fix.patch round trips", "git is not installed");
+        return;
+    }
+    let pairs: [(&str, &str); 8] = [
+        ("\"https://acme.eu10.alm.cloud.sap/api\"", "\"https://acme.eu10.alm.cloud.sap/\""),
+        ("\"https://acme.eu10.alm.cloud.sap/api/\"", "\"https://acme.eu10.alm.cloud.sap/\""),
+        ("\"https://acme.eu10.alm.cloud.sap\"", "\"https://acme.eu10.alm.cloud.sap/\""),
+        ("https://acme.eu10.alm.cloud.sap/api/", "https://acme.eu10.alm.cloud.sap/"),
+        ("https://acme.eu10.alm.cloud.sap/api", "https://acme.eu10.alm.cloud.sap/"),
+        ("https://acme.eu10.alm.cloud.sap", "https://acme.eu10.alm.cloud.sap/"),
+        ("https://acme.authentication.eu10.hana.ondemand.com//oauth/token", TOKEN_URL),
+        ("Common", "Dedicated"),
+    ];
+    let patched_rules = ["CALM004", "CALM005", "CALM006", "CALM010", "CALM011", "CALM012", "CALM013", "CALM015"];
+    let mut patched = 0;
+    for seed in 1..=5u64 {
+        let dir = scene();
+        let d = dir.path();
+        let mut rng = Rng(0x5851_f42d_4c95_7f2d ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        random_repository(&mut rng, &d.join("repo"));
+        let before = check(d, "repo");
+        let out = calm_audit(d, &["fix", "repo", "--calm-key", "key.json", "--output", "out"]);
+        assert_eq!(out.status.code(), Some(0), "seed {seed}: {}", text(&out));
+        if failing(&before, &patched_rules).is_empty() {
+            continue;
+        }
+        let patch = std::fs::read_to_string(d.join("out/fix.patch")).unwrap_or_default();
+        assert!(!patch.is_empty(), "seed {seed}: failures but no patch:\n{}", failing(&before, &patched_rules).join("\n"));
+        let mut all_pairs: Vec<(&str, &str)> = pairs.to_vec();
+        all_pairs.push(("sb-calm-acme!b12", CLIENT_ID));
+        assert_only_literals(&patch, &all_pairs);
+        git_apply(&d.join("repo"), &d.join("out/fix.patch"));
+        let after = check(d, "repo");
+        assert!(
+            failing(&after, &patched_rules).is_empty(),
+            "seed {seed}: after git apply:\n{}\n{patch}",
+            failing(&after, &patched_rules).join("\n")
+        );
+        let files = patch.matches("\n--- a/").count() + usize::from(patch.starts_with("--- a/"));
+        assert!(files >= 2, "seed {seed}: Terraform and MTA files patched:\n{patch}");
+        patched += 1;
+    }
+    assert_eq!(patched, 5, "every random repository had something to patch");
+}
