@@ -700,3 +700,63 @@ fn random_repositories_are_patched_in_their_literals_only_and_then_pass() {
     }
     assert_eq!(patched, 5, "every random repository had something to patch");
 }
+
+#[test]
+fn every_failing_result_says_what_to_change_in_every_format() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = |format: &str| {
+        let out = calm_audit(
+            root,
+            &[
+                "check",
+                "examples/destinations",
+                "examples/as-code",
+                "--settings",
+                "examples/settings.toml",
+                "--calm-key",
+                "examples/calm-service-key.txt",
+                "--format",
+                format,
+            ],
+        );
+        assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    let failing: Vec<&Value> =
+        json["results"].as_array().unwrap().iter().filter(|r| r["status"] == "fail" || r["status"] == "error").collect();
+    assert!(failing.len() > 20);
+    for r in &failing {
+        assert!(r["fix"]["step"].as_str().is_some_and(|s| !s.is_empty()), "no fix: {r}");
+    }
+    for r in json["results"].as_array().unwrap().iter().filter(|r| r["status"] == "pass" || r["status"] == "manual") {
+        assert!(r.get("fix").is_none(), "a fix on a {} result: {r}", r["status"]);
+    }
+    let codes: std::collections::BTreeSet<&str> = failing.iter().map(|r| r["code"].as_str().unwrap()).collect();
+    let table = run("table");
+    assert_eq!(table.matches("\n    fix: ").count(), failing.len(), "{table}");
+    let markdown = run("markdown");
+    assert_eq!(markdown.matches("<br>fix: ").count(), failing.len());
+    for text in [&table, &markdown] {
+        let explain: String = text.lines().skip_while(|l| !l.starts_with("Steps to fix each failed rule:")).collect::<Vec<_>>().join(" ");
+        for code in &codes {
+            assert!(explain.contains(&format!("calm-audit explain {code}")), "{code} is not named at the end:\n{explain}");
+        }
+    }
+    let last = markdown.trim_end().lines().last().unwrap();
+    assert!(
+        last.starts_with("- `calm-audit explain CALM") && markdown.contains("\nSteps to fix each failed rule:\n"),
+        "Markdown ends with them: {last}"
+    );
+    let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results
+            .iter()
+            .filter(|r| r["kind"] == "fail" || r["kind"] == "open")
+            .all(|r| r["message"]["text"].as_str().unwrap().contains(" Fix: "))
+    );
+    assert!(results.iter().any(|r| r.get("fixes").is_some()), "literal replacements in SARIF");
+    let html = run("html");
+    assert_eq!(html.matches("<dt>Fix</dt>").count(), failing.len());
+}

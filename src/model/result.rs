@@ -230,6 +230,26 @@ impl Fix {
         }
     }
 
+    /// Masks the fix as it enters a report (SPEC §8: before any layout). `mask` gives the masked
+    /// text, or `None` when nothing is hidden; a value that is masked is no longer the value, so
+    /// it and its replacement are dropped and only the (masked) step stays.
+    pub fn mask_with(&mut self, mask: &dyn Fn(&str) -> Option<String>) {
+        if let Some(step) = mask(&self.step) {
+            self.step = step;
+        }
+        if let Some(property) = self.property.as_deref().and_then(mask) {
+            self.property = Some(property);
+        }
+        let hidden = self.value.as_deref().is_some_and(|v| mask(v).is_some())
+            || self.was.as_deref().is_some_and(|v| mask(v).is_some())
+            || self.region.as_ref().is_some_and(|r| mask(&r.inserted).is_some());
+        if hidden {
+            self.value = None;
+            self.was = None;
+            self.region = None;
+        }
+    }
+
     /// The one line every report shows.
     pub fn line(&self) -> &str {
         &self.step
@@ -281,4 +301,30 @@ pub struct SourceFailure {
     /// What failed: `subaccount level, page 3`, `token request`, `find CALM_BPMON`.
     pub source: String,
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fix;
+
+    #[test]
+    fn a_fix_never_holds_a_secret_or_a_url_credential_as_its_value() {
+        crate::model::secret::remember_secret("FIXUNIT-secret-9f3k2q");
+        let f = Fix::set("clientId", "sb-id FIXUNIT-secret-9f3k2q", "the key's uaa.clientid");
+        assert_eq!((f.value(), f.line()), (None, "set clientId to the key's uaa.clientid (the value is not shown here)"));
+        let f = Fix::set("URL", "https://user:pw@t.eu10.alm.cloud.sap/", "the key's endpoints.Api");
+        assert!(f.value().is_none() && !f.line().contains("pw@"), "{f:?}");
+        let f = Fix::set("URL", "https://t.eu10.alm.cloud.sap/\u{1b}[2J", "x");
+        assert!(f.value().is_none(), "a control character never becomes a value");
+        let f = Fix::set("tokenServiceURLType", "Dedicated", "the rule's value");
+        assert_eq!((f.value(), f.line()), (Some("Dedicated"), "set tokenServiceURLType to \"Dedicated\""));
+    }
+
+    #[test]
+    fn a_masked_value_is_dropped_and_its_step_masked() {
+        let mut f = Fix::set("Description", "plain TOKEN-like-Xy7Zq9Lm2 text", "x");
+        f.written_as("old");
+        f.mask_with(&|t: &str| t.contains("Xy7Zq9Lm2").then(|| t.replace("TOKEN-like-Xy7Zq9Lm2", "***")));
+        assert_eq!((f.value(), f.was(), f.line()), (None, None, "set Description to \"plain *** text\""));
+    }
 }

@@ -526,8 +526,10 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     blocks.block(&counts)?;
     blocks.optional(baseline_line(report))?;
     blocks.block(&run_line(report))?;
-    if let Some(line) = report.explain_line() {
-        blocks.block(&message(&line, false))?;
+    let commands = report.explain_commands();
+    if !commands.is_empty() {
+        blocks.block(super::table::EXPLAIN_LEAD)?;
+        blocks.lines(commands.iter().map(|c| format!("- `{c}`")))?;
     }
     blocks.out.write_all(b"\n")
 }

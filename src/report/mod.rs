@@ -413,6 +413,12 @@ impl Report {
         for f in &mut self.findings {
             mask_in_place(m, &mut f.message);
             mask_option(m, &mut f.property);
+            if let Some(fix) = f.fix.as_deref_mut() {
+                fix.mask_with(&|text| match m.mask(text) {
+                    std::borrow::Cow::Borrowed(_) => None,
+                    std::borrow::Cow::Owned(masked) => Some(masked),
+                });
+            }
             mask_option(m, &mut f.target);
             if let Some(w) = &mut f.waived {
                 mask_in_place(m, &mut w.reason);
@@ -553,16 +559,12 @@ impl Report {
         }
     }
 
-    /// The line that ends the table and Markdown (SPEC §5a): `calm-audit explain CODE` for each
-    /// rule with a failing result shown, in code order; `None` when none failed.
-    pub fn explain_line(&self) -> Option<String> {
+    /// What ends the table and Markdown (SPEC §5a): `calm-audit explain CODE` for each rule with
+    /// a failing result shown, in code order, one command a line so each can be copied whole.
+    pub fn explain_commands(&self) -> Vec<String> {
         let codes: std::collections::BTreeSet<&str> =
             self.findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Error) && self.shown(f)).map(|f| f.code).collect();
-        if codes.is_empty() {
-            return None;
-        }
-        let commands: Vec<String> = codes.iter().map(|c| format!("calm-audit explain {c}")).collect();
-        Some(format!("Steps to fix each failed rule: {}", commands.join("; ")))
+        codes.iter().map(|c| format!("calm-audit explain {c}")).collect()
     }
 
     /// Whether a finding is shown in the table and SARIF.

@@ -397,6 +397,9 @@ fn certificates(report: &Report) -> String {
     out
 }
 
+/// The line before the `calm-audit explain CODE` commands of the failed rules (SPEC §5a).
+pub(super) const EXPLAIN_LEAD: &str = "Steps to fix each failed rule:";
+
 /// The closing lines, each with its indent.
 fn summary(report: &Report) -> Vec<(usize, String)> {
     let c = &report.coverage;
@@ -477,8 +480,10 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
         s.push((0, format!("INCOMPLETE: {}: {}", failure.source, failure.message)));
     }
     // Just before the verdict, which stays the last line.
-    if let Some(line) = report.explain_line() {
-        s.push((0, line));
+    let commands = report.explain_commands();
+    if !commands.is_empty() {
+        s.push((0, EXPLAIN_LEAD.to_owned()));
+        s.extend(commands.into_iter().map(|c| (2, c)));
     }
     s.push((0, verdict_line(report)));
     s
