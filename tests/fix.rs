@@ -201,13 +201,15 @@ fn the_folder_is_new_or_empty_never_an_input_and_a_partial_read_exits_3() {
     std::fs::write(d.join("in/dest.json"), broken_json().to_string()).unwrap();
     std::fs::create_dir(d.join("busy")).unwrap();
     std::fs::write(d.join("busy/notes.txt"), "mine").unwrap();
+    std::fs::write(d.join("busy/fix.patch"), "an earlier run's patch").unwrap();
     let out = calm_audit(d, &["fix", "in", "--calm-key", "key.json", "--output", "busy"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("not empty"), "{}", text(&out));
-    assert_eq!(files_under(&d.join("busy")).len(), 1, "nothing written into a non-empty folder");
+    assert_eq!(files_under(&d.join("busy")).len(), 2, "nothing written into a non-empty folder");
     let out = calm_audit(d, &["fix", "in", "--calm-key", "key.json", "--output", "busy", "--force"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(d.join("busy/CALM_JSON.properties").is_file() && d.join("busy/notes.txt").is_file());
+    assert!(!d.join("busy/fix.patch").exists(), "a patch of an earlier run is never left to be applied as this one's");
 
     // The input folder itself, or a folder holding an input, is refused.
     for output in ["in", "."] {

@@ -233,6 +233,11 @@ pub fn run(args: &FixArgs) -> Result<Output, CliError> {
     for (path, text) in &files {
         write_atomically(path, text)?;
     }
+    // A patch of an earlier run left in DIR (--force) would be applied as this run's.
+    let stale = args.output.join(PATCH);
+    if code.patch.is_empty() && std::fs::symlink_metadata(&stale).is_ok_and(|m| m.is_file()) {
+        std::fs::remove_file(&stale).map_err(|e| CliError::Write { path: stale.display().to_string(), message: e.to_string() })?;
+    }
 
     let mut stderr: Vec<String> = g.failures.iter().map(|f| format!("incomplete: {}: {}", f.source, f.message)).collect();
     stderr.extend(g.notes.iter().cloned());

@@ -35,8 +35,8 @@ pub enum Command {
     #[command(mut_arg("settings", |a| a.hide(true)), mut_arg("calm_key", |a| a.hide(true)))]
     Snapshot(Box<snapshot::SnapshotArgs>),
     /// Write what to change into a folder: a corrected destination file per destination with a
-    /// fixable failure, in the cockpit's import format, and SUMMARY.md (docs/fix.md). Changes
-    /// nothing in BTP and no input file.
+    /// fixable failure, in the cockpit's import format, fix.patch for destinations defined as code,
+    /// and SUMMARY.md (docs/fix.md). Changes nothing in BTP and no input file.
     Fix(Box<fix::FixArgs>),
     /// Write a commented configuration file (calm-audit.toml).
     Init(init::InitArgs),
