@@ -762,3 +762,29 @@ fn every_failing_result_says_what_to_change_in_every_format() {
     let html = run("html");
     assert_eq!(html.matches("<dt>Fix</dt>").count(), failing.len());
 }
+
+#[test]
+fn without_a_key_the_fixes_the_rules_know_still_settle() {
+    // Without the key only the rules' own values are known: the URL's slash and `/api`, the
+    // fixed values, white space, removals. What needs the key stays a step, left by hand.
+    let left_by_hand = ["CALM006", "CALM009", "CALM011", "CALM014", "CALM031", "CALM033"];
+    for seed in 11..=14u64 {
+        let dir = scene();
+        let d = dir.path();
+        let mut rng = Rng(0xd1b5_4a32_d192_ed03 ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d));
+        let destinations: Vec<Value> = (0..25).map(|i| random_destination(&mut rng, i)).collect();
+        std::fs::write(d.join("in/random.json"), Value::Array(destinations).to_string()).unwrap();
+        let out = calm_audit(d, &["fix", "in", "--output", "out"]);
+        assert_eq!(out.status.code(), Some(0), "seed {seed}: {}", text(&out));
+        let out = calm_audit(d, &["check", "out", "--format", "json", "--fail-on", "never"]);
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let failing: Vec<String> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] == "fail" && !left_by_hand.contains(&r["code"].as_str().unwrap()))
+            .map(|r| format!("{} {} {}", r["code"], r["object"]["name"], r["message"]))
+            .collect();
+        assert!(failing.is_empty(), "seed {seed}:\n{}", failing.join("\n"));
+    }
+}

@@ -78,12 +78,16 @@ pub fn url_trailing_slash(d: &Destination, inputs: &Inputs) -> Outcome {
     match d.text("URL").map(str::trim) {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
         Some(u) if u.ends_with('/') => Outcome::pass(format!("URL \"{}\" ends with /", url::redact(u))).on("URL"),
-        Some(u) => Outcome::fail(format!("URL \"{}\" does not end with /", visible(d.text("URL").unwrap_or(u)))).on("URL").fix(key_fix(
-            "URL",
-            d,
-            inputs,
-            Some(format!("{u}/")),
-        )),
+        Some(u) => {
+            // The slash alone would leave an `/api` CALM005 fails: one fix that satisfies both.
+            let without_api = url_without_api(d, inputs).fix.and_then(|f| f.value().map(str::to_owned));
+            Outcome::fail(format!("URL \"{}\" does not end with /", visible(d.text("URL").unwrap_or(u)))).on("URL").fix(key_fix(
+                "URL",
+                d,
+                inputs,
+                Some(without_api.unwrap_or_else(|| format!("{u}/"))),
+            ))
+        }
     }
 }
 
@@ -101,7 +105,7 @@ pub fn url_without_api(d: &Destination, inputs: &Inputs) -> Outcome {
         let base_path = kept.get(..kept.len().saturating_sub(last.len())).unwrap_or("/");
         let authority = if parts.has_credentials() { format!("{}@{}", url::HIDDEN, parts.authority()) } else { parts.authority() };
         let expected = format!("{}://{authority}{base_path}", parts.scheme());
-        let fallback = (!parts.has_credentials()).then(|| format!("{expected}/"));
+        let fallback = (!parts.has_credentials()).then(|| if expected.ends_with('/') { expected.clone() } else { format!("{expected}/") });
         Outcome::fail(format!("URL \"{shown}\" keeps the \"{last}\" of the key's Api endpoint; expected \"{expected}\""))
             .on("URL")
             .fix(key_fix("URL", d, inputs, fallback))
