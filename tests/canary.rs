@@ -182,6 +182,11 @@ fn no_secret_reaches_any_output() {
     texts.extend(run(&scene, &["check", "--destination-key", &key, "--show-config", "-v"]));
     texts.extend(run(&scene, &["rules", "--format", "json"]));
     texts.extend(run(&scene, &["explain", "CALM014"]));
+    // `fix` writes corrected destination files and a summary next to the reports (SPEC §5a).
+    texts.extend(run(
+        &scene,
+        &["fix", &files, "--destination-key", &key, "--calm-key", &calm, "--settings", &settings, "-v", "--force", "--output", "out"],
+    ));
     // Error paths: a malformed escape next to a secret, a key file that is not JSON, a wrong
     // secret for the destination service, an unreachable service.
     std::fs::write(scene.path("bad.properties"), format!("Name=CALM_BAD\nclientSecret={}\\u12\n", CANARIES[8])).unwrap();
@@ -225,6 +230,8 @@ fn no_secret_reaches_any_output() {
         "the HTML report was written"
     );
     assert!(texts.iter().any(|(_, t)| t.contains("GET ")), "verbose logging was on");
+    assert!(texts.iter().any(|(what, _)| what.ends_with("SUMMARY.md")), "fix wrote its summary");
+    assert!(texts.iter().any(|(what, _)| what.ends_with("CALM_SUB.properties")), "fix wrote a corrected live destination");
     // The URLs were shown, with their query names and without their secrets.
     for shown in ["https://***@acme.eu10.alm.cloud.sap/?token=***&x=***", "/oauth/token?client_secret=***", "<stdin>", "broken.json"] {
         assert!(texts.iter().any(|(_, t)| t.contains(shown)), "no output shows {shown}");

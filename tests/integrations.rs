@@ -152,7 +152,7 @@ fn command_lines() -> Vec<(String, String)> {
             let command = line[at..].trim_end_matches(['\'', '"']).to_owned();
             // Names of things, not invocations: the repository, a job, a comment.
             let second = command.split_whitespace().nth(1).unwrap_or_default();
-            if matches!(second, "check" | "snapshot" | "rules" | "explain" | "profiles" | "init" | "completions" | "man") {
+            if matches!(second, "check" | "snapshot" | "fix" | "rules" | "explain" | "profiles" | "init" | "completions" | "man") {
                 out.push((doc.clone(), command));
             }
         }

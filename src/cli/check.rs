@@ -525,6 +525,10 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     for f in &mut findings {
         f.target.clone_from(&spec.name);
     }
+    // SARIF carries the literal replacements of the fixes: found only when it is written.
+    if r.format == crate::report::Format::Sarif || r.reports.iter().any(|(format, _)| *format == crate::report::Format::Sarif) {
+        super::fix::locate_literals(&mut findings);
+    }
     let (mut certificates, certificates_unused) = crate::rules::certificates::rows(&inputs);
     for c in &mut certificates {
         c.target.clone_from(&spec.name);
@@ -656,6 +660,7 @@ mod tests {
                 waived: None,
                 baseline: None,
                 profile: None,
+                fix: None,
             })
             .collect();
         let failures = (0..failures).map(|i| SourceFailure { source: format!("page {i}"), message: "timed out".into() }).collect();

@@ -4,8 +4,10 @@
 pub mod args;
 pub mod check;
 pub mod explain;
+pub mod fix;
 pub mod init;
 pub mod man;
+pub mod patch;
 pub mod profiles;
 pub mod resolve;
 pub mod rules;
@@ -32,6 +34,10 @@ pub enum Command {
     /// A snapshot keeps destinations only: give --settings and --calm-key to `check SNAPSHOT`.
     #[command(mut_arg("settings", |a| a.hide(true)), mut_arg("calm_key", |a| a.hide(true)))]
     Snapshot(Box<snapshot::SnapshotArgs>),
+    /// Write what to change into a folder: a corrected destination file per destination with a
+    /// fixable failure, in the cockpit's import format, fix.patch for destinations defined as code,
+    /// and SUMMARY.md (docs/fix.md). Changes nothing in BTP and no input file.
+    Fix(Box<fix::FixArgs>),
     /// Write a commented configuration file (calm-audit.toml).
     Init(init::InitArgs),
     /// List the rule catalog.
@@ -103,6 +109,7 @@ pub fn run(cli: Cli) -> Result<Output, CliError> {
     match cli.command {
         Command::Check(args) => check::run(*args),
         Command::Snapshot(args) => snapshot::run(&args),
+        Command::Fix(args) => fix::run(&args),
         Command::Init(args) => init::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Profiles(args) => Ok(profiles::run(&args)),

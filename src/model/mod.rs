@@ -12,7 +12,8 @@ pub mod url;
 pub use destination::{CodeKind, CodeOrigin, Destination, Key, Level, Origin, Probe, Property, Value};
 pub use key::CloudAlmKey;
 pub use result::{
-    BaselineState, Finding, Location, NotAudited, ObjectKind, ObjectRef, ProfileChoice, Severity, SourceFailure, Status, Waived,
+    BaselineState, Finding, Fix, LiteralRegion, Location, NotAudited, ObjectKind, ObjectRef, ProfileChoice, Severity, SourceFailure,
+    Status, Waived,
 };
 pub use secret::Secret;
 pub use settings::Settings;

@@ -118,6 +118,142 @@ pub struct Finding {
     /// why that profile was chosen. JSON: `profile` and `profile_reason`.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub profile: Option<Arc<ProfileChoice>>,
+    /// What to change (SPEC §5a): set on every `fail` and `error` result of a destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Box<Fix>>,
+}
+
+/// What to change so that a failing result passes (SPEC §5a), decided by the same code that
+/// decides the rule's expected value. Built only through [`Fix::set`], [`Fix::remove`] and
+/// [`Fix::step`]: a value that holds a secret of the run, or a URL's credentials or query
+/// values, never becomes a `value`; the fix is then a step that names where the value comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// The property to change, when the fix is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    property: Option<String>,
+    /// The exact value the property must have, when the run knows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    /// The property must be removed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    remove: bool,
+    /// The change in one line, as every report shows it ("set tokenServiceURLType to
+    /// \"Dedicated\"", "enter the key's `uaa.clientsecret` as clientSecret").
+    step: String,
+    /// The value the property holds now, when it is text that holds no secret: what a literal
+    /// replacement looks for in the file. Not in the JSON report.
+    #[serde(skip)]
+    was: Option<String>,
+    /// Where the literal stands on the result's line, when `check` found it exactly once
+    /// (SARIF `fixes`). Not in the JSON report.
+    #[serde(skip)]
+    region: Option<LiteralRegion>,
+}
+
+/// A literal on a result's line: 1-based columns in UTF-16 code units (SARIF's default), end
+/// exclusive, and the text that replaces it, written as the file's syntax writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiteralRegion {
+    pub start_column: u32,
+    pub end_column: u32,
+    pub inserted: String,
+}
+
+impl Fix {
+    /// `property` must be exactly `value`. A value the run must not show (a secret, a URL
+    /// with credentials or query values) gives a step instead, naming `source`.
+    pub fn set(property: &str, value: impl Into<String>, source: &str) -> Fix {
+        let value = value.into();
+        let hidden = crate::model::secret::holds_remembered(&value)
+            || matches!(crate::model::url::redact_urls_in(&value), std::borrow::Cow::Owned(_))
+            || value.chars().any(char::is_control);
+        if hidden {
+            return Fix::step(Some(property), format!("set {property} to {source} (the value is not shown here)"));
+        }
+        let step = format!("set {property} to \"{value}\"");
+        Fix { property: Some(property.to_owned()), value: Some(value), remove: false, step, was: None, region: None }
+    }
+
+    /// `property` must not be set at all.
+    pub fn remove(property: &str) -> Fix {
+        Fix { property: Some(property.to_owned()), value: None, remove: true, step: format!("remove {property}"), was: None, region: None }
+    }
+
+    /// `property` and the others of `all` must not be set; the fix is about the first.
+    pub fn removing(property: &str, all: &[&str]) -> Fix {
+        let mut fix = Fix::remove(property);
+        if all.len() > 1 {
+            fix.step = format!("remove {}", all.join(", "));
+        }
+        fix
+    }
+
+    /// A step whose value the run does not know or must not show.
+    pub fn step(property: Option<&str>, step: impl Into<String>) -> Fix {
+        Fix { property: property.map(str::to_owned), value: None, remove: false, step: step.into(), was: None, region: None }
+    }
+
+    pub fn property(&self) -> Option<&str> {
+        self.property.as_deref()
+    }
+
+    /// The exact value, when known (never a secret).
+    pub fn value(&self) -> Option<&str> {
+        self.value.as_deref()
+    }
+
+    pub fn removes(&self) -> bool {
+        self.remove
+    }
+
+    /// The value the property holds now (see [`Fix::written_as`]).
+    pub fn was(&self) -> Option<&str> {
+        self.was.as_deref()
+    }
+
+    /// Records the value the property holds now, unless it holds a secret of the run.
+    pub fn written_as(&mut self, was: &str) {
+        if self.value.is_some() && !crate::model::secret::holds_remembered(was) {
+            self.was = Some(was.to_owned());
+        }
+    }
+
+    /// Where the literal stands, once found ([`LiteralRegion`]).
+    pub fn region(&self) -> Option<&LiteralRegion> {
+        self.region.as_ref()
+    }
+
+    pub fn set_region(&mut self, region: LiteralRegion) {
+        if self.value.is_some() {
+            self.region = Some(region);
+        }
+    }
+
+    /// Masks the fix as it enters a report (SPEC §8: before any layout). `mask` gives the masked
+    /// text, or `None` when nothing is hidden; a value that is masked is no longer the value, so
+    /// it and its replacement are dropped and only the (masked) step stays.
+    pub fn mask_with(&mut self, mask: &dyn Fn(&str) -> Option<String>) {
+        if let Some(step) = mask(&self.step) {
+            self.step = step;
+        }
+        if let Some(property) = self.property.as_deref().and_then(mask) {
+            self.property = Some(property);
+        }
+        let hidden = self.value.as_deref().is_some_and(|v| mask(v).is_some())
+            || self.was.as_deref().is_some_and(|v| mask(v).is_some())
+            || self.region.as_ref().is_some_and(|r| mask(&r.inserted).is_some());
+        if hidden {
+            self.value = None;
+            self.was = None;
+            self.region = None;
+        }
+    }
+
+    /// The one line every report shows.
+    pub fn line(&self) -> &str {
+        &self.step
+    }
 }
 
 /// The profile a destination was judged by and why it was chosen ("named by the settings",
@@ -213,5 +349,27 @@ mod tests {
         assert_eq!(own_report("<?xml version=\"1.0\"?>\n<testsuites name=\"calm-audit\" tests=\"1\">\n"), Some("JUnit"));
         assert_eq!(own_report("<!DOCTYPE html>\n<html>\n"), None);
         assert_eq!(own_report("Name=CALM_X\n"), None);
+    }
+
+
+    #[test]
+    fn a_fix_never_holds_a_secret_or_a_url_credential_as_its_value() {
+        crate::model::secret::remember_secret("FIXUNIT-secret-9f3k2q");
+        let f = Fix::set("clientId", "sb-id FIXUNIT-secret-9f3k2q", "the key's uaa.clientid");
+        assert_eq!((f.value(), f.line()), (None, "set clientId to the key's uaa.clientid (the value is not shown here)"));
+        let f = Fix::set("URL", "https://user:pw@t.eu10.alm.cloud.sap/", "the key's endpoints.Api");
+        assert!(f.value().is_none() && !f.line().contains("pw@"), "{f:?}");
+        let f = Fix::set("URL", "https://t.eu10.alm.cloud.sap/\u{1b}[2J", "x");
+        assert!(f.value().is_none(), "a control character never becomes a value");
+        let f = Fix::set("tokenServiceURLType", "Dedicated", "the rule's value");
+        assert_eq!((f.value(), f.line()), (Some("Dedicated"), "set tokenServiceURLType to \"Dedicated\""));
+    }
+
+    #[test]
+    fn a_masked_value_is_dropped_and_its_step_masked() {
+        let mut f = Fix::set("Description", "plain TOKEN-like-Xy7Zq9Lm2 text", "x");
+        f.written_as("old");
+        f.mask_with(&|t: &str| t.contains("Xy7Zq9Lm2").then(|| t.replace("TOKEN-like-Xy7Zq9Lm2", "***")));
+        assert_eq!((f.value(), f.was(), f.line()), (None, None, "set Description to \"plain *** text\""));
     }
 }

@@ -252,6 +252,7 @@ mod tests {
             waived: None,
             baseline: None,
             profile: None,
+            fix: None,
         }
     }
 

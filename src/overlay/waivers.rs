@@ -105,6 +105,7 @@ mod tests {
             waived: None,
             baseline: None,
             profile: None,
+            fix: None,
         }
     }
 

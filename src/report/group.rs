@@ -119,6 +119,7 @@ mod tests {
             waived: None,
             baseline: None,
             profile: None,
+            fix: None,
         }
     }
 

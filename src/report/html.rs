@@ -267,6 +267,8 @@ struct ResultView<'a> {
     baseline: Option<&'static str>,
     /// Why a failure does not count for the exit code.
     not_counted: Option<String>,
+    /// What to change (SPEC §5a), shown through the `rich` filter.
+    fix: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -460,6 +462,7 @@ fn result_view<'a>(report: &'a Report, f: &'a Finding) -> ResultView<'a> {
         label: status_label(f.status),
         severity: (f.status == Status::Fail).then(|| f.severity.as_str()),
         message: &f.message,
+        fix: f.fix.as_deref().map(crate::model::Fix::line),
         location: format!("{}:{}", f.location.path, f.location.line),
         property: f.property.as_deref(),
         summary: rule.map(|r| segments(&r.summary)).unwrap_or_default(),
@@ -816,6 +819,7 @@ mod tests {
             waived: None,
             baseline: None,
             profile: None,
+            fix: None,
         }
     }
 

@@ -47,6 +47,9 @@ fn description(f: &Finding) -> String {
     if let Some(property) = &f.property {
         lines.push(format!("property: {}", one_line(property)));
     }
+    if let Some(fix) = &f.fix {
+        lines.push(format!("fix: {}", one_line(fix.line())));
+    }
     if let Some(profile) = &f.profile {
         lines.push(one_line(&format!("profile: {} ({})", profile.name, profile.reason)).into_owned());
     }
@@ -367,6 +370,7 @@ mod tests {
             waived: None,
             baseline: None,
             profile: None,
+            fix: None,
         }
     }
 

@@ -166,7 +166,11 @@ fn row(report: &Report, f: &Finding) -> String {
     }
     cells.push(object_cell(f));
     cells.push(code(&format!("{}:{}", f.location.path, f.location.line), true));
-    cells.push(message(&f.message, true));
+    let mut text = message(&f.message, true);
+    if let Some(fix) = &f.fix {
+        text.push_str(&format!("<br>fix: {}", message(fix.line(), true)));
+    }
+    cells.push(text);
     format!("| {} |", cells.join(" | "))
 }
 
@@ -515,6 +519,11 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     blocks.block(&counts)?;
     blocks.optional(baseline_line(report))?;
     blocks.block(&run_line(report))?;
+    let commands = report.explain_commands();
+    if !commands.is_empty() {
+        blocks.block(super::table::EXPLAIN_LEAD)?;
+        blocks.lines(commands.iter().map(|c| format!("- `{c}`")))?;
+    }
     blocks.out.write_all(b"\n")
 }
 
@@ -545,6 +554,7 @@ mod tests {
             waived: None,
             baseline: None,
             profile: None,
+            fix: None,
         }
     }
 

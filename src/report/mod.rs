@@ -480,6 +480,12 @@ impl Report {
         for f in &mut self.findings {
             mask_in_place(m, &mut f.message);
             mask_option(m, &mut f.property);
+            if let Some(fix) = f.fix.as_deref_mut() {
+                fix.mask_with(&|text| match m.mask(text) {
+                    std::borrow::Cow::Borrowed(_) => None,
+                    std::borrow::Cow::Owned(masked) => Some(masked),
+                });
+            }
             mask_option(m, &mut f.target);
             if let Some(w) = &mut f.waived {
                 mask_in_place(m, &mut w.reason);
@@ -641,6 +647,14 @@ impl Report {
                     && f.baseline != Some(crate::model::BaselineState::Unchanged)
             }
         }
+    }
+
+    /// What ends the table and Markdown (SPEC §5a): `calm-audit explain CODE` for each rule with
+    /// a failing result shown, in code order, one command a line so each can be copied whole.
+    pub fn explain_commands(&self) -> Vec<String> {
+        let codes: std::collections::BTreeSet<&str> =
+            self.findings.iter().filter(|f| matches!(f.status, Status::Fail | Status::Error) && self.shown(f)).map(|f| f.code).collect();
+        codes.iter().map(|c| format!("calm-audit explain {c}")).collect()
     }
 
     /// Whether a finding is shown in the table and SARIF.

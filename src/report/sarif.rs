@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString, Notification, PhysicalLocation,
-    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Run, Sarif,
-    Suppression, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix as SarifFix, Invocation, Location, LogicalLocation, Message,
+    MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region, Replacement, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultKind, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::{AbsentFinding, Report};
@@ -52,13 +52,18 @@ pub fn path_to_uri(path: &str) -> String {
     if path.starts_with('/') { format!("file://{out}") } else { out }
 }
 
-/// A result's message on one line, its file named as the result's URI names it.
+/// A result's message on one line, its file named as the result's URI names it, with what to
+/// change after it ("... Fix: set URL to ...").
 fn message_text(f: &Finding) -> String {
     let text = super::text::one_line(&f.message);
     let path = f.location.path.replace('\\', "/");
-    match path.strip_prefix("./") {
+    let message = match path.strip_prefix("./") {
         Some(rest) if !rest.is_empty() => text.replace(&format!("{path}:"), &format!("{rest}:")),
         _ => text.into_owned(),
+    };
+    match &f.fix {
+        Some(fix) => format!("{message} Fix: {}", super::text::one_line(fix.line())),
+        None => message,
     }
 }
 
@@ -136,6 +141,7 @@ fn result(report: &Report, f: &Finding) -> SarifResult {
         .locations(vec![location])
         .partial_fingerprints(fingerprints)
         .build();
+    result.fixes = literal_fix(f);
     let mut props = BTreeMap::new();
     if let Some(profile) = &f.profile {
         props.insert("profile".to_owned(), serde_json::Value::from(profile.name.as_str()));
@@ -349,6 +355,33 @@ fn write_with_results(skeleton: &str, results: impl Iterator<Item = SarifResult>
         out.write_all(b"\n      ")?;
     }
     out.write_all(&skeleton.as_bytes()[open..])
+}
+
+
+/// The SARIF `fixes` of a result whose fix is one literal replacement found in its file (SPEC
+/// §5a): the exact region of the literal on the result's line and the text that replaces it.
+fn literal_fix(f: &Finding) -> Option<Vec<SarifFix>> {
+    let fix = f.fix.as_deref()?;
+    let region = fix.region()?;
+    let deleted = Region::builder()
+        .start_line(i64::from(f.location.line.max(1)))
+        .start_column(i64::from(region.start_column))
+        .end_column(i64::from(region.end_column))
+        .build();
+    let replacement = Replacement::builder()
+        .deleted_region(deleted)
+        .inserted_content(ArtifactContent::builder().text(region.inserted.as_str()).build())
+        .build();
+    let change = ArtifactChange::builder()
+        .artifact_location(ArtifactLocation::builder().uri(path_to_uri(&f.location.path)).build())
+        .replacements(vec![replacement])
+        .build();
+    Some(vec![
+        SarifFix::builder()
+            .description(Message::builder().text(super::text::one_line(fix.line())).build())
+            .artifact_changes(vec![change])
+            .build(),
+    ])
 }
 
 #[cfg(test)]

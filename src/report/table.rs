@@ -109,8 +109,8 @@ fn columns(rows: &[&Finding], total: usize) -> Option<Columns> {
     let line = max(&|f| width(&line_label(f)), "Line");
     let rule_wide = max(&|f| width(f.code) + 1 + width(f.rule), "Rule");
     let rule_narrow = max(&|f| width(f.code).max(width(f.rule)), "Rule");
-    let message_needs = max(&|f| longest_token(&f.message), "Message").max(MESSAGE_MIN);
-    let message_wants = max(&|f| widest_line(&f.message), "Message");
+    let message_needs = max(&|f| longest_token(&message_cell(f)), "Message").max(MESSAGE_MIN);
+    let message_wants = max(&|f| widest_line(&message_cell(f)), "Message");
     for rule in [rule_wide, rule_narrow] {
         let left = total.checked_sub(TABLE_CHROME + status + severity + rule + line)?;
         if left >= message_needs {
@@ -137,7 +137,7 @@ fn results_table(report: &Report, rows: &[&Finding], c: &Columns) -> String {
             Cell::new(severity_label(f)),
             Cell::new(format!("{} {}", f.code, f.rule)),
             Cell::new(inert_cell(&line_label(f))),
-            Cell::new(inert_cell(&f.message)),
+            Cell::new(inert_cell(&message_cell(f))),
         ]);
     }
     for (column, w) in table.column_iter_mut().zip([c.status, c.severity, c.rule, c.line, c.message]) {
@@ -168,8 +168,19 @@ fn results_list(report: &Report, rows: &[&Finding], total: usize) -> String {
         head.push_str(&format!(" · {} {} · {place}", f.code, f.rule));
         out.push_str(&indented_line(&head, total, 2, 2));
         out.push_str(&indented_line(&f.message, total, 4, 4));
+        if let Some(fix) = &f.fix {
+            out.push_str(&indented_line(&format!("fix: {}", fix.line()), total, 4, 6));
+        }
     }
     out
+}
+
+/// The message of a result, with its `fix:` line beneath when it has one (SPEC §5a).
+fn message_cell(f: &Finding) -> std::borrow::Cow<'_, str> {
+    match &f.fix {
+        Some(fix) => format!("{}\nfix: {}", f.message, fix.line()).into(),
+        None => f.message.as_str().into(),
+    }
 }
 
 /// The results shown of one target (or of a run without targets), one section per object,
@@ -386,6 +397,9 @@ fn certificates(report: &Report) -> String {
     out
 }
 
+/// The line before the `calm-audit explain CODE` commands of the failed rules (SPEC §5a).
+pub(super) const EXPLAIN_LEAD: &str = "Steps to fix each failed rule:";
+
 /// The closing lines, each with its indent.
 fn summary(report: &Report) -> Vec<(usize, String)> {
     let c = &report.coverage;
@@ -455,6 +469,12 @@ fn summary(report: &Report) -> Vec<(usize, String)> {
     for failure in &report.failures {
         s.push((0, format!("INCOMPLETE: {}: {}", failure.source, failure.message)));
     }
+    // Just before the verdict, which stays the last line.
+    let commands = report.explain_commands();
+    if !commands.is_empty() {
+        s.push((0, EXPLAIN_LEAD.to_owned()));
+        s.extend(commands.into_iter().map(|c| (2, c)));
+    }
     s.push((0, verdict_line(report)));
     s
 }
@@ -503,6 +523,7 @@ mod tests {
             waived: None,
             baseline: None,
             profile: None,
+            fix: None,
         }
     }
 

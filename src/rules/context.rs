@@ -7,7 +7,7 @@ use std::cell::OnceCell;
 
 use super::profiles::{Condition, Profile, Profiles, Verdict};
 use crate::model::certificate::{KeyCertificate, Keystore};
-use crate::model::{CloudAlmKey, Destination, Location, NotAudited, ProfileChoice, Settings, Severity, Status};
+use crate::model::{CloudAlmKey, Destination, Fix, Location, NotAudited, ProfileChoice, Settings, Severity, Status};
 
 /// Everything a run has to judge.
 #[derive(Default)]
@@ -361,11 +361,13 @@ pub struct Outcome {
     pub severity: Option<Severity>,
     /// Overrides the location derived from the object and property.
     pub location: Option<Location>,
+    /// What to change (SPEC §5a); the engine gives every failing destination result one.
+    pub fix: Option<Box<Fix>>,
 }
 
 impl Outcome {
     pub(super) fn new(status: Status, message: impl Into<String>) -> Self {
-        Outcome { status, message: message.into(), property: None, severity: None, location: None }
+        Outcome { status, message: message.into(), property: None, severity: None, location: None, fix: None }
     }
     pub fn pass(message: impl Into<String>) -> Self {
         Self::new(Status::Pass, message)
@@ -393,6 +395,11 @@ impl Outcome {
     }
     pub fn located(mut self, location: Location) -> Self {
         self.location = Some(location);
+        self
+    }
+    /// What to change; kept only on a `fail` or `error` result.
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(Box::new(fix));
         self
     }
 }

@@ -4,7 +4,7 @@ use super::context::{Inputs, Outcome};
 use super::profiles::Profile;
 use super::url::{self, Parsed};
 use crate::model::secret::is_secret_key;
-use crate::model::{CodeKind, Destination, Level, Probe, Severity, Value};
+use crate::model::{CodeKind, Destination, Fix, Level, Probe, Severity, Value};
 
 fn not_set(d: &Destination, property: &str) -> String {
     match d.case_variant(property) {
@@ -29,11 +29,65 @@ fn is_mtls(d: &Destination) -> bool {
     d.text("tokenService.KeyStoreLocation").is_some_and(|l| !l.trim().is_empty()) && d.get("clientSecret").is_none()
 }
 
-pub fn url_trailing_slash(d: &Destination, _: &Inputs) -> Outcome {
+/// Where the value of a property the key decides comes from, as a step names it.
+pub fn source_of(property: &str) -> &'static str {
+    match property {
+        "URL" => "the key's endpoints.Api without the final api, keeping the trailing /",
+        "clientId" => "the key's uaa.clientid",
+        "clientSecret" => "the key's uaa.clientsecret",
+        "tokenServiceURL" => "the key's uaa.url + /oauth/token",
+        _ => "the value the setup page asks for",
+    }
+}
+
+/// The value the key gives a property (the URL, clientId, tokenServiceURL), from the same
+/// functions the match rules CALM012, CALM013 and CALM015 compare with; `None` without a key
+/// or when the key lacks the field.
+pub fn key_value(property: &str, d: &Destination, inputs: &Inputs) -> Option<String> {
+    let key = inputs.key?;
+    match property {
+        "URL" => key.expected_destination_url(),
+        "clientId" => key.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned),
+        "tokenServiceURL" => key.expected_token_url(is_mtls(d)),
+        _ => None,
+    }
+}
+
+/// The fix of a property the key decides: its value when the key gives it, else `fallback`
+/// (a value the rule itself can tell), else the step naming where the value comes from.
+fn key_fix(property: &str, d: &Destination, inputs: &Inputs, fallback: Option<String>) -> Fix {
+    match key_value(property, d, inputs).or(fallback) {
+        Some(value) => Fix::set(property, value, source_of(property)),
+        None => Fix::step(Some(property), format!("set {property} to {}", source_of(property))),
+    }
+}
+
+/// A declarative check's fix that names a property the key decides, given the key's value
+/// when the run has it (the template itself does not see the key).
+pub fn with_key_value(mut outcome: Outcome, d: &Destination, inputs: &Inputs) -> Outcome {
+    let unknown = outcome.fix.as_ref().and_then(|f| f.property().filter(|_| f.value().is_none() && !f.removes()).map(str::to_owned));
+    if let Some(property) = unknown
+        && let Some(value) = key_value(&property, d, inputs)
+    {
+        outcome.fix = Some(Box::new(Fix::set(&property, value, source_of(&property))));
+    }
+    outcome
+}
+
+pub fn url_trailing_slash(d: &Destination, inputs: &Inputs) -> Outcome {
     match d.text("URL").map(str::trim) {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
         Some(u) if u.ends_with('/') => Outcome::pass(format!("URL \"{}\" ends with /", url::redact(u))).on("URL"),
-        Some(u) => Outcome::fail(format!("URL \"{}\" does not end with /", visible(d.text("URL").unwrap_or(u)))).on("URL"),
+        Some(u) => {
+            // The slash alone would leave an `/api` CALM005 fails: one fix that satisfies both.
+            let without_api = url_without_api(d, inputs).fix.and_then(|f| f.value().map(str::to_owned));
+            Outcome::fail(format!("URL \"{}\" does not end with /", visible(d.text("URL").unwrap_or(u)))).on("URL").fix(key_fix(
+                "URL",
+                d,
+                inputs,
+                Some(without_api.unwrap_or_else(|| format!("{u}/"))),
+            ))
+        }
     }
 }
 
@@ -59,7 +113,8 @@ pub fn url_without_api(d: &Destination, inputs: &Inputs) -> Outcome {
                 "URL \"{shown}\" ends in \"{last}\": the destination takes a Cloud ALM service key's Api endpoint without its final api; expected \"{expected}\""
             )
         };
-        Outcome::fail(message).on("URL")
+        let fallback = (!parts.has_credentials()).then(|| if expected.ends_with('/') { expected.clone() } else { format!("{expected}/") });
+        Outcome::fail(message).on("URL").fix(key_fix("URL", d, inputs, fallback))
     } else {
         Outcome::pass("URL path does not end in api").on("URL")
     }
@@ -99,9 +154,9 @@ fn url_problems(raw: &str, parts: Option<&Parsed>) -> Vec<&'static str> {
     problems
 }
 
-pub fn url_valid(d: &Destination, _: &Inputs) -> Outcome {
+pub fn url_valid(d: &Destination, inputs: &Inputs) -> Outcome {
     let Some(raw) = d.text("URL") else {
-        return Outcome::fail(not_set(d, "URL")).on("URL");
+        return Outcome::fail(not_set(d, "URL")).on("URL").fix(key_fix("URL", d, inputs, None));
     };
     let parts = url::parse(raw.trim());
     let problems = url_problems(raw, parts.as_ref());
@@ -109,7 +164,10 @@ pub fn url_valid(d: &Destination, _: &Inputs) -> Outcome {
     if problems.is_empty() {
         Outcome::pass(format!("URL \"{shown}\" is an absolute https URL")).on("URL")
     } else {
-        Outcome::fail(format!("URL \"{shown}\" {}", problems.join(", "))).on("URL")
+        // Only white space around an otherwise right URL: the rule knows the value.
+        let trimmed = raw.trim();
+        let fallback = url_problems(trimmed, parts.as_ref()).is_empty().then(|| trimmed.to_owned());
+        Outcome::fail(format!("URL \"{shown}\" {}", problems.join(", "))).on("URL").fix(key_fix("URL", d, inputs, fallback))
     }
 }
 
@@ -127,8 +185,8 @@ pub fn client_secret_set(d: &Destination, _: &Inputs) -> Outcome {
         Some(Value::Unresolved(e)) => {
             Outcome::not_applicable(format!("clientSecret is supplied at deployment ({e}), the right practice")).on("clientSecret")
         }
-        Some(Value::Secret(s)) if s.is_blank() => Outcome::fail("clientSecret is blank").on("clientSecret"),
-        Some(Value::Text(t)) if t.trim().is_empty() => Outcome::fail("clientSecret is blank").on("clientSecret"),
+        Some(Value::Secret(s)) if s.is_blank() => Outcome::fail("clientSecret is blank").on("clientSecret").fix(enter_secret()),
+        Some(Value::Text(t)) if t.trim().is_empty() => Outcome::fail("clientSecret is blank").on("clientSecret").fix(enter_secret()),
         Some(Value::Removed) => Outcome::manual(
             "the export removed clientSecret; open the destination in the BTP cockpit and check that Client Secret is filled",
         )
@@ -136,13 +194,18 @@ pub fn client_secret_set(d: &Destination, _: &Inputs) -> Outcome {
         Some(_) => Outcome::pass("clientSecret is set (not shown)").on("clientSecret"),
         None if is_mtls(d) => Outcome::pass("no clientSecret, but an mTLS keystore (tokenService.KeyStoreLocation) is configured")
             .on("tokenService.KeyStoreLocation"),
-        None => Outcome::fail(not_set(d, "clientSecret")).on("clientSecret"),
+        None => Outcome::fail(not_set(d, "clientSecret")).on("clientSecret").fix(enter_secret()),
     }
 }
 
-pub fn token_url_valid(d: &Destination, _: &Inputs) -> Outcome {
+/// The fix of a client secret: never its value, the step that names where it comes from.
+fn enter_secret() -> Fix {
+    Fix::step(Some("clientSecret"), "enter the key's `uaa.clientsecret` as clientSecret")
+}
+
+pub fn token_url_valid(d: &Destination, inputs: &Inputs) -> Outcome {
     let Some(raw) = d.text("tokenServiceURL") else {
-        return Outcome::fail(not_set(d, "tokenServiceURL")).on("tokenServiceURL");
+        return Outcome::fail(not_set(d, "tokenServiceURL")).on("tokenServiceURL").fix(key_fix("tokenServiceURL", d, inputs, None));
     };
     let t = raw.trim();
     let parts = url::parse(t);
@@ -165,7 +228,12 @@ pub fn token_url_valid(d: &Destination, _: &Inputs) -> Outcome {
     if problems.is_empty() {
         Outcome::pass(format!("tokenServiceURL \"{shown}\" is an https URL ending in /oauth/token")).on("tokenServiceURL")
     } else {
-        Outcome::fail(format!("tokenServiceURL \"{shown}\" {}", problems.join(", "))).on("tokenServiceURL")
+        Outcome::fail(format!("tokenServiceURL \"{shown}\" {}", problems.join(", "))).on("tokenServiceURL").fix(key_fix(
+            "tokenServiceURL",
+            d,
+            inputs,
+            None,
+        ))
     }
 }
 
@@ -190,8 +258,14 @@ pub fn url_matches_key(d: &Destination, inputs: &Inputs, profile: &Profile) -> O
     match d.text("URL") {
         None => Outcome::not_applicable("URL is not set (reported by CALM006)").on("URL"),
         Some(u) if matches(u) => Outcome::pass(format!("URL is \"{u}\", the key's Api endpoint without api")).on("URL"),
-        Some(u) if matches(u.trim()) => Outcome::fail(only_whitespace("URL", &visible(u), &asks)).on("URL"),
-        Some(u) => Outcome::fail(format!("URL is \"{}\"; the key's endpoints.Api asks for {asks}", visible(u))).on("URL"),
+        Some(u) if matches(u.trim()) => {
+            Outcome::fail(only_whitespace("URL", &visible(u), &asks)).on("URL").fix(Fix::set("URL", u.trim(), source_of("URL")))
+        }
+        Some(u) => Outcome::fail(format!("URL is \"{}\"; the key's endpoints.Api asks for {asks}", visible(u))).on("URL").fix(Fix::set(
+            "URL",
+            expected,
+            source_of("URL"),
+        )),
     }
 }
 
@@ -203,7 +277,16 @@ fn only_whitespace(property: &str, found: &str, expected: &str) -> String {
     )
 }
 
+/// A failing result without a fix gets `fix`.
+fn or_fix(outcome: Outcome, fix: impl FnOnce() -> Fix) -> Outcome {
+    if outcome.status == crate::model::Status::Fail && outcome.fix.is_none() { outcome.fix(fix()) } else { outcome }
+}
+
 pub fn client_id_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
+    or_fix(client_id_compared(d, inputs), || key_fix("clientId", d, inputs, None))
+}
+
+fn client_id_compared(d: &Destination, inputs: &Inputs) -> Outcome {
     let Some(key) = inputs.key else {
         return Outcome::not_applicable("no Cloud ALM key");
     };
@@ -215,6 +298,7 @@ pub fn client_id_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
         None if matches!(d.get("clientId").map(|p| &p.value), Some(Value::Secret(_))) => {
             Outcome::fail("clientId holds a secret (not shown; the snapshot kept it as a digest); it must be the key's uaa.clientid")
                 .on("clientId")
+                .fix(Fix::set("clientId", expected, source_of("clientId")))
         }
         None => Outcome::not_applicable("clientId is not set (reported by CALM008)").on("clientId"),
         Some(c) if c == expected => Outcome::pass("clientId equals the key's uaa.clientid").on("clientId"),
@@ -251,6 +335,10 @@ fn client_id_differs(c: &str, expected: &str) -> Outcome {
 }
 
 pub fn client_secret_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
+    or_fix(client_secret_compared(d, inputs), enter_secret)
+}
+
+fn client_secret_compared(d: &Destination, inputs: &Inputs) -> Outcome {
     let Some(key) = inputs.key else {
         return Outcome::not_applicable("no Cloud ALM key");
     };
@@ -287,6 +375,10 @@ pub fn client_secret_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
 }
 
 pub fn token_url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
+    or_fix(token_url_compared(d, inputs), || key_fix("tokenServiceURL", d, inputs, None))
+}
+
+fn token_url_compared(d: &Destination, inputs: &Inputs) -> Outcome {
     let Some(key) = inputs.key else {
         return Outcome::not_applicable("no Cloud ALM key");
     };
@@ -311,7 +403,18 @@ pub fn token_url_matches_key(d: &Destination, inputs: &Inputs) -> Outcome {
 }
 
 /// Judged from SAP's find call (`--probe`): did the Destination service get a token?
-pub fn token_retrieval(d: &Destination, _: &Inputs) -> Outcome {
+pub fn token_retrieval(d: &Destination, inputs: &Inputs) -> Outcome {
+    let outcome = token_probed(d, inputs);
+    match outcome.status {
+        crate::model::Status::Fail => outcome.fix(Fix::step(
+            None,
+            "correct clientId, clientSecret and tokenServiceURL from the key (CALM013 to CALM015), then run `calm-audit check --probe` again",
+        )),
+        _ => outcome,
+    }
+}
+
+fn token_probed(d: &Destination, _: &Inputs) -> Outcome {
     match d.probe.as_deref() {
         Some(Probe::Token { token_type }) => {
             Outcome::pass(format!("the Destination service fetched a {token_type} token with this destination's client credentials"))
@@ -326,7 +429,7 @@ pub fn token_retrieval(d: &Destination, _: &Inputs) -> Outcome {
     }
 }
 
-pub fn region_consistent(d: &Destination, _: &Inputs) -> Outcome {
+pub fn region_consistent(d: &Destination, inputs: &Inputs) -> Outcome {
     let url_host = d.text("URL").and_then(url::host_lower);
     let token_host = d.text("tokenServiceURL").and_then(url::host_lower);
     let (Some(uh), Some(th)) = (url_host, token_host) else {
@@ -342,9 +445,17 @@ pub fn region_consistent(d: &Destination, _: &Inputs) -> Outcome {
     if url_region == token_region {
         Outcome::pass(format!("URL and tokenServiceURL are both in region {url_region}")).on("tokenServiceURL")
     } else {
+        let fix = match key_value("tokenServiceURL", d, inputs) {
+            Some(value) => Fix::set("tokenServiceURL", value, source_of("tokenServiceURL")),
+            None => Fix::step(
+                Some("tokenServiceURL"),
+                format!("take URL and tokenServiceURL from the one Cloud ALM service key of region {url_region}"),
+            ),
+        };
         Outcome::fail(format!("URL is in region {url_region} but tokenServiceURL is in region {token_region}"))
             .on("tokenServiceURL")
             .at(Severity::Warning)
+            .fix(fix)
     }
 }
 
@@ -393,7 +504,7 @@ pub fn secret_not_in_source(d: &Destination, _: &Inputs) -> Outcome {
             .iter()
             .map(|(k, kind)| format!("{k} at {}:{} holds a string literal as {kind} (not shown)", d.path_of(k), d.line_of(k)))
             .collect();
-        return Outcome::fail(format!("a secret may be written in the file: {}", listed.join("; "))).on(first);
+        return Outcome::fail(format!("a secret may be written in the file: {}", listed.join("; "))).on(first).fix(from_deployment(first));
     }
     match written.first() {
         None => {
@@ -416,7 +527,17 @@ pub fn secret_not_in_source(d: &Destination, _: &Inputs) -> Outcome {
                 .collect();
             let also =
                 if also.is_empty() { String::new() } else { format!("; and a secret may be written in the file: {}", also.join("; ")) };
-            Outcome::fail(format!("a secret is written in the file: {}{also}", listed.join("; "))).on(first)
+            Outcome::fail(format!("a secret is written in the file: {}{also}", listed.join("; "))).on(first).fix(from_deployment(first))
         }
     }
+}
+
+/// The fix of a secret written in code: never edited by calm-audit, supplied at deployment.
+fn from_deployment(property: &str) -> Fix {
+    Fix::step(
+        Some(property),
+        format!(
+            "remove the literal {property} from the file and supply it at deployment (an MTA placeholder in an extension descriptor kept out of the repository, a Terraform variable without a default), then rotate the secret"
+        ),
+    )
 }

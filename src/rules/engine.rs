@@ -140,7 +140,8 @@ pub fn audit(catalog: &'static Catalog, inputs: &Inputs) -> Vec<Finding> {
         }
         if let Some(template) = &rule.check {
             for (d, p, c) in each(rule) {
-                let outcome = not_literal(rule, d, templates::run(template, d, p.explicit_defaults));
+                let outcome =
+                    not_literal(rule, d, destination::with_key_value(templates::run(template, d, p.explicit_defaults), d, inputs));
                 out.push(destination_finding(rule, d, c, outcome));
             }
             continue;
@@ -242,6 +243,13 @@ fn destination_finding(rule: &'static Rule, d: &Destination, carried: &Carried, 
     let location = destination_location(d, &outcome);
     let mut f = finding(rule, Arc::clone(&carried.object), location, outcome);
     f.profile = Some(Arc::clone(&carried.profile));
+    // The value written now, for a literal replacement (SARIF `fixes`, `fix.patch`).
+    if let Some(fix) = f.fix.as_deref_mut()
+        && let Some(was) = fix.value().and(fix.property()).and_then(|p| d.text(p))
+    {
+        let was = was.to_owned();
+        fix.written_as(&was);
+    }
     f
 }
 
@@ -290,6 +298,7 @@ fn not_literal(rule: &Rule, d: &Destination, outcome: Outcome) -> Outcome {
 
 fn finding(rule: &'static Rule, object: Arc<ObjectRef>, location: Location, outcome: Outcome) -> Finding {
     let severity = outcome.severity.map_or(rule.severity, |s| s.max(rule.severity));
+    let fix = fix_of(rule, &outcome);
     // Whatever a rule wrote, a URL's credentials and query values never leave the engine.
     let message = match crate::model::url::redact_urls_in(&outcome.message) {
         std::borrow::Cow::Borrowed(_) => outcome.message,
@@ -313,7 +322,27 @@ fn finding(rule: &'static Rule, object: Arc<ObjectRef>, location: Location, outc
         waived: None,
         baseline: None,
         profile: None,
+        fix,
     }
+}
+
+/// The fix a result carries (SPEC §5a): the rule's own on a `fail` or `error` result, else a
+/// step, so that no failing result is left without one; none on any other status.
+fn fix_of(rule: &Rule, outcome: &Outcome) -> Option<Box<crate::model::Fix>> {
+    if let (Status::Fail | Status::Error, Some(fix)) = (outcome.status, &outcome.fix) {
+        return Some(fix.clone());
+    }
+    let step = match outcome.status {
+        Status::Fail => crate::model::Fix::step(
+            outcome.property.as_deref(),
+            format!("follow the steps of `calm-audit explain {}` ({})", rule.code, rule.summary.trim_end_matches('.')),
+        ),
+        Status::Error => {
+            crate::model::Fix::step(None, "repair the failed source named in the report (or the input it needs), then audit again")
+        }
+        Status::Pass | Status::Manual | Status::NotApplicable => return None,
+    };
+    Some(Box::new(step))
 }
 
 /// A result about a whole input file (settings, key), at `line` of it.

@@ -3,7 +3,7 @@
 
 use super::catalog::{Template, WhenAbsent};
 use super::context::Outcome;
-use crate::model::{Destination, Property, Severity, Value};
+use crate::model::{Destination, Fix, Property, Severity, Value};
 
 /// `"value"` for text, a fixed word for secrets; messages never carry a secret.
 fn shown(p: &Property) -> String {
@@ -28,7 +28,7 @@ fn absent(d: &Destination, property: &str) -> String {
 pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Outcome {
     match template {
         Template::Prefix { property, prefix } => match d.get(property) {
-            None => Outcome::fail(absent(d, property)).on(property),
+            None => Outcome::fail(absent(d, property)).on(property).fix(prefix_fix(property, prefix, None)),
             Some(p) => match p.text() {
                 Some(t) if t.starts_with(prefix.as_str()) => {
                     Outcome::pass(format!("{property} {} starts with \"{prefix}\"", shown(p))).on(property)
@@ -37,13 +37,20 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
                     "{property} {} starts with \"{prefix}\" only when letter case is ignored; expected exactly \"{prefix}\"",
                     shown(p)
                 ))
-                .on(property),
-                _ => Outcome::fail(format!("{property} {} does not start with \"{prefix}\"", shown(p))).on(property),
+                .on(property)
+                .fix(prefix_fix(property, prefix, t.get(prefix.len()..))),
+                _ => Outcome::fail(format!("{property} {} does not start with \"{prefix}\"", shown(p)))
+                    .on(property)
+                    .fix(prefix_fix(property, prefix, None)),
             },
         },
         Template::Equals { property, expected, when_absent } => match d.get(property) {
             None => {
-                let outcome = Outcome::fail(format!("{}; expected \"{expected}\"", absent(d, property))).on(property);
+                let outcome = Outcome::fail(format!("{}; expected \"{expected}\"", absent(d, property))).on(property).fix(Fix::set(
+                    property,
+                    expected,
+                    "the rule's value",
+                ));
                 match when_absent {
                     WhenAbsent::Fail => outcome,
                     WhenAbsent::Warning if !explicit_defaults => Outcome::pass(format!(
@@ -61,13 +68,17 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
                 }
             }
             Some(p) if p.text() == Some(expected.as_str()) => Outcome::pass(format!("{property} is \"{expected}\"")).on(property),
-            Some(p) => Outcome::fail(format!("{property} is {}; expected \"{expected}\"", shown(p))).on(property),
+            Some(p) => Outcome::fail(format!("{property} is {}; expected \"{expected}\"", shown(p))).on(property).fix(Fix::set(
+                property,
+                expected,
+                "the rule's value",
+            )),
         },
         Template::NotBlank { property } => match d.get(property) {
-            None => Outcome::fail(absent(d, property)).on(property),
+            None => Outcome::fail(absent(d, property)).on(property).fix(enter(property)),
             Some(p) => match &p.value {
-                Value::Text(t) if t.trim().is_empty() => Outcome::fail(format!("{property} is blank")).on(property),
-                Value::Secret(s) if s.is_blank() => Outcome::fail(format!("{property} is blank")).on(property),
+                Value::Text(t) if t.trim().is_empty() => Outcome::fail(format!("{property} is blank")).on(property).fix(enter(property)),
+                Value::Secret(s) if s.is_blank() => Outcome::fail(format!("{property} is blank")).on(property).fix(enter(property)),
                 Value::Removed => {
                     Outcome::manual(format!("{property} was removed on export; check in the cockpit that it is filled")).on(property)
                 }
@@ -76,7 +87,7 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
         },
         Template::NotEqualIgnoreCase { property, forbidden } => match d.get(property).and_then(Property::text) {
             Some(t) if t.trim().eq_ignore_ascii_case(forbidden) => {
-                Outcome::fail(format!("{property} is {}", super::context::quoted(t))).on(property)
+                Outcome::fail(format!("{property} is {}", super::context::quoted(t))).on(property).fix(Fix::remove(property))
             }
             Some(t) => Outcome::pass(format!("{property} is {}", super::context::quoted(t))).on(property),
             None => Outcome::pass(format!("{property} is not set")),
@@ -103,14 +114,26 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
                             _ => format!("{k} (a secret, not shown)"),
                         })
                         .collect();
-                    Outcome::fail(format!("leading or trailing white space in {}", detail.join(", "))).on(first)
+                    let fix = match d.get(first).map(|p| &p.value) {
+                        Some(Value::Text(t)) => Fix::set(first, t.trim(), &format!("{first} without the white space")),
+                        _ => Fix::step(
+                            Some(first),
+                            format!(
+                                "enter {first} again without leading or trailing white space ({})",
+                                super::destination::source_of(first)
+                            ),
+                        ),
+                    };
+                    Outcome::fail(format!("leading or trailing white space in {}", detail.join(", "))).on(first).fix(fix)
                 }
             }
         }
         Template::OneOf { property, allowed, ignore_case } => {
             let listed = allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(" or ");
             let Some(p) = d.get(property) else {
-                return Outcome::fail(format!("{}; expected {listed}", absent(d, property))).on(property);
+                return Outcome::fail(format!("{}; expected {listed}", absent(d, property)))
+                    .on(property)
+                    .fix(one_of_fix(property, allowed));
             };
             let text = p.text().unwrap_or_default();
             let same = |a: &String| if *ignore_case { a.eq_ignore_ascii_case(text) } else { a == text };
@@ -118,14 +141,19 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
                 Outcome::pass(format!("{property} is \"{text}\"")).on(property)
             } else if let Some(a) = allowed.iter().find(|a| a.eq_ignore_ascii_case(text.trim())) {
                 let why = if a.eq_ignore_ascii_case(text) { "letter case matters" } else { "white space matters" };
-                Outcome::fail(format!("{property} is {}; expected \"{a}\" ({why})", shown(p))).on(property)
+                Outcome::fail(format!("{property} is {}; expected \"{a}\" ({why})", shown(p))).on(property).fix(Fix::set(
+                    property,
+                    a.as_str(),
+                    "the rule's value",
+                ))
             } else {
-                Outcome::fail(format!("{property} is {}; expected {listed}", shown(p))).on(property)
+                Outcome::fail(format!("{property} is {}; expected {listed}", shown(p))).on(property).fix(one_of_fix(property, allowed))
             }
         }
         Template::Forbidden { keys, key_prefixes, key_values } => {
             let mut found: Vec<String> = Vec::new();
             let mut first: Option<&str> = None;
+            let mut keys_found: Vec<&str> = Vec::new();
             for p in &d.properties {
                 let hit = if keys.iter().any(|k| p.key == *k) || key_prefixes.iter().any(|pre| p.key.starts_with(pre.as_str())) {
                     Some(format!("{} is set", p.key))
@@ -137,13 +165,48 @@ pub fn run(template: &Template, d: &Destination, explicit_defaults: bool) -> Out
                 };
                 if let Some(h) = hit {
                     first.get_or_insert(&p.key);
+                    keys_found.push(&p.key);
                     found.push(h);
                 }
             }
             match first {
                 None => Outcome::pass("no property changes the token request"),
-                Some(key) => Outcome::fail(format!("the token request is altered: {}", found.join("; "))).on(key),
+                Some(key) => Outcome::fail(format!("the token request is altered: {}", found.join("; ")))
+                    .on(key)
+                    .fix(Fix::removing(key, &keys_found)),
             }
         }
     }
+}
+
+/// The fix of a `prefix` check: the value when only letter case differs (`rest` is what follows
+/// the prefix), otherwise the step, since a new name is a person's choice.
+fn prefix_fix(property: &str, prefix: &str, rest: Option<&str>) -> Fix {
+    match rest {
+        Some(rest) => Fix::set(property, format!("{prefix}{rest}"), &format!("\"{prefix}\" in upper case and the rest as it is")),
+        None if property == "Name" => Fix::step(
+            Some(property),
+            format!(
+                "create the destination again with a Name that starts with \"{prefix}\" (a saved name cannot be edited), and select it in the settings"
+            ),
+        ),
+        None => Fix::step(Some(property), format!("set {property} to a value that starts with \"{prefix}\"")),
+    }
+}
+
+/// The fix of a `one_of` check with no value to correct: the value when only one is allowed,
+/// otherwise the choice.
+fn one_of_fix(property: &str, allowed: &[String]) -> Fix {
+    match allowed {
+        [only] => Fix::set(property, only.as_str(), "the rule's value"),
+        _ => Fix::step(
+            Some(property),
+            format!("set {property} to one of {}", allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")),
+        ),
+    }
+}
+
+/// The fix of a property that must be filled: where its value comes from.
+fn enter(property: &str) -> Fix {
+    Fix::step(Some(property), format!("set {property} to {}", super::destination::source_of(property)))
 }
