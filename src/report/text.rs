@@ -173,6 +173,15 @@ pub fn effective(found: Option<usize>) -> usize {
     found.filter(|w| *w > 0).unwrap_or(DEFAULT_WIDTH).max(MIN_WIDTH)
 }
 
+/// `s` with every run of spaces the table may not break at ([`words`]) written with no-break
+/// spaces: the table's own wrapping, which breaks at any space, then breaks only where
+/// [`wrap`] would, and never takes a run of spaces at a break for one space.
+fn glued_runs(s: &str) -> String {
+    let lines: Vec<String> =
+        s.lines().map(|line| words(line).iter().map(|w| w.replace(' ', "\u{a0}")).collect::<Vec<_>>().join(" ")).collect();
+    lines.join("\n")
+}
+
 /// A table of `rows` under `header` that fits `total` columns without cutting a word, or `None`
 /// when it cannot (the caller then lays the rows out as a list).
 pub fn grid(header: &[&str], rows: &[Vec<String>], total: usize) -> Option<String> {
@@ -193,7 +202,7 @@ pub fn grid(header: &[&str], rows: &[Vec<String>], total: usize) -> Option<Strin
         .set_width(u16::try_from(total).unwrap_or(u16::MAX));
     table.set_header(header.to_vec());
     for row in rows {
-        table.add_row(row.clone());
+        table.add_row(row.iter().map(|cell| glued_runs(cell)).collect::<Vec<_>>());
     }
     for (column, need) in table.column_iter_mut().zip(needs) {
         column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(u16::try_from(need + 2).unwrap_or(u16::MAX))));
@@ -285,6 +294,28 @@ mod tests {
             let lines = wrap(&text, max);
             assert!(lines.iter().all(|l| width(l) <= max), "{text:?} at {max}: {lines:?}");
             assert_eq!(lines.join(" "), text, "{text:?} at {max}: {lines:?}");
+        }
+    }
+
+    /// Issue 27, point 14, in the grids (`profiles`, the table report's certificates): the
+    /// first column read back line by line and joined by a space is the value as written, its
+    /// runs of spaces in place, wherever the table wraps it.
+    #[test]
+    fn a_grid_keeps_every_run_of_spaces() {
+        for lead in 0..60 {
+            let value = format!("{}CALM_A  B used  by{}", "w ".repeat(lead), " z".repeat(60));
+            let rows = vec![vec![value.clone(), "short".to_owned()]];
+            let Some(text) = grid(&["Value", "Other"], &rows, 100) else { panic!("{lead}: no grid") };
+            assert!(text.lines().all(|l| width(l) <= 100), "{lead}: {text}");
+            let column: Vec<String> = text
+                .lines()
+                .filter(|l| l.starts_with('│') && !l.contains("Value"))
+                .map(|l| {
+                    let cell = l.trim_start_matches('│').split('┆').next().unwrap_or_default();
+                    cell.strip_prefix(' ').unwrap_or(cell).trim_end().replace('\u{a0}', " ")
+                })
+                .collect();
+            assert_eq!(column.join(" "), value, "{lead}: {text}");
         }
     }
 
