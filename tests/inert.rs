@@ -275,10 +275,67 @@ fn hostile_names_stay_inert_in_every_format() {
         for (file, format) in [("r.md", "markdown"), ("r.json", "json"), ("r.sarif", "sarif"), ("r.xml", "junit"), ("r.html", "html")] {
             let text = std::fs::read_to_string(d.join("out").join(file)).unwrap();
             assert_no_forged_line(&format!("{what}, {format}"), &text, false);
+            if format == "html" {
+                assert_no_raw_control(&format!("{what}, {format}"), &text);
+            }
             if format == "markdown" {
                 assert_no_raw_control(&format!("{what}, {format}"), &text);
                 assert_markdown_holds(&text);
             }
         }
     }
+}
+
+/// Regression (issue 27, point 14): `CALM_A B`, `CALM_A  B` and `CALM_A<TAB>B` were all shown
+/// as `CALM_A B` in the table (wrapping took the tab and a run of spaces for one space), and
+/// JUnit dropped the tab (`CALM_AB`). Each is now shown as written, the tab as `\u{9}`, in the
+/// table (as a list and as a table), Markdown and JUnit.
+#[test]
+fn names_that_differ_only_in_white_space_are_shown_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let names = ["CALM_A B", "CALM_A  B", "CALM_A\tB"];
+    let shown = ["CALM_A B", "CALM_A  B", "CALM_A\\u{9}B"];
+    let list: Vec<serde_json::Value> = names.iter().map(|n| destination(n, "https://acme.eu10.alm.cloud.sap")).collect();
+    std::fs::write(d.join("dests.json"), serde_json::Value::from(list).to_string()).unwrap();
+    for columns in [40, 60, 120, 200] {
+        let run = calm(d, &["check", "dests.json", "--all-results", "--report", "markdown=r.md", "--report", "junit=r.xml"], columns);
+        assert_eq!(run.code, 1, "{columns}: {}\n{}", run.stdout, run.stderr);
+        assert_no_raw_control(&format!("{columns}"), &run.stdout);
+        for name in shown {
+            // The line of each audited destination, and the message quoting its name.
+            assert!(run.stdout.contains(&format!("\n  {name}: 1 fail")), "{columns}: {name:?} missing:\n{}", run.stdout);
+            if columns >= 120 {
+                assert!(run.stdout.contains(&format!("Name \"{name}\" starts with")), "{columns}: {name:?}:\n{}", run.stdout);
+            }
+        }
+    }
+    let md = std::fs::read_to_string(d.join("r.md")).unwrap();
+    let junit = std::fs::read_to_string(d.join("r.xml")).unwrap();
+    for name in shown {
+        assert!(md.contains(&format!("`{name}`")), "{name:?} missing from the Markdown:\n{md}");
+        assert!(junit.contains(&format!("calm-audit.destination.{name}\"")), "{name:?} missing from JUnit:\n{junit}");
+    }
+    assert!(!junit.contains('\t') && !md.contains('\t'), "a raw tab");
+}
+
+/// Regression (issue 27, finding 15): a destination or file name holding ESC and BEL was written
+/// raw into the HTML report (a `cat` of it in a CI log erased lines). Every value the page shows
+/// is escaped (`\u{1b}`) as in the other formats.
+#[test]
+fn the_html_report_holds_no_raw_control_character() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("dest")).unwrap();
+    let forged = "\x1b[2K\x1b[1AX\x07\u{7f}\u{9b}";
+    let list = serde_json::json!([destination(&format!("CALM_{forged}"), "https://acme.eu10.alm.cloud.sap/api")]);
+    std::fs::write(d.join(format!("dest/a{forged}.json")), list.to_string()).unwrap();
+    std::fs::write(d.join(format!("dest/b{forged}.json")), BROKEN).unwrap();
+    let run = calm(d, &["check", "dest", "-v", "--all-results", "--format", "html", "--output", "r.html"], 100);
+    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
+    let html = std::fs::read_to_string(d.join("r.html")).unwrap();
+    assert_no_raw_control("html", &html);
+    let shown = "\\u{1b}[2K\\u{1b}[1AX\\u{7}\\u{7f}\\u{9b}";
+    assert!(html.replace("<wbr>", "").contains(&format!("CALM_{shown}")), "the name is not shown escaped:\n{html}");
+    assert!(html.replace("<wbr>", "").contains(&format!("dest/b{shown}.json")), "the file name is not shown escaped:\n{html}");
 }

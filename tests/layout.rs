@@ -204,6 +204,21 @@ fn rules_profiles_and_explain_follow_the_width() {
     }
 }
 
+/// Issue 27: `COLUMNS` below 40 is laid out as 40, the documented floor (README, "Width"; the
+/// manual page): narrower, nearly every word would be cut. The table report, `rules` and
+/// `explain` at 1, 20 and 39 columns are the same as at 40.
+#[test]
+fn widths_below_the_floor_are_laid_out_at_the_floor() {
+    for args in [&["rules"][..], &["explain", "CALM015"][..], &EXAMPLES[..]] {
+        let (code, at_floor, _) = piped(args, Some("40"));
+        assert!(at_floor.lines().filter(|l| !l.starts_with("https://")).all(|l| columns_of(l) <= 40), "{args:?}:\n{at_floor}");
+        for columns in ["1", "20", "39"] {
+            let (narrow_code, narrow, _) = piped(args, Some(columns));
+            assert_eq!((narrow_code, &narrow), (code, &at_floor), "{args:?} at COLUMNS={columns}");
+        }
+    }
+}
+
 /// Regression (item 10): `--select CALM04,trailng-slash` named only the first unknown rule.
 #[test]
 fn every_unknown_rule_of_a_list_is_named() {

@@ -171,7 +171,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ("NO_COLOR", "Set to anything: no colour in the table report."),
     (
         "COLUMNS",
-        "The width of the table report, explain and rules when neither standard output nor, when it is piped, standard error is a terminal that reports one.",
+        "The width of the table report, explain and rules when neither standard output nor, when it is piped, standard error is a terminal that reports one. Never narrower than 40 columns: a smaller value is laid out as 40.",
     ),
     ("HTTPS_PROXY, HTTP_PROXY, NO_PROXY", "The proxy of a live read."),
 ];

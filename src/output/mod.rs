@@ -27,6 +27,12 @@ pub fn inert_line(text: &str) -> std::borrow::Cow<'_, str> {
     escaped(text, false, false)
 }
 
+/// [`inert_line`] keeping the colour sequences the table paints with ([`colour_sequence`]), and
+/// only those: a line of the coloured table, its values in it, before it is laid out.
+pub fn inert_painted_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escaped(text, true, false)
+}
+
 fn escaped(text: &str, keep_colour: bool, keep_line_feed: bool) -> std::borrow::Cow<'_, str> {
     let dangerous = |c: char| {
         (c.is_control() && !(keep_line_feed && c == '\n'))

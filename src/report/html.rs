@@ -6,7 +6,8 @@
 //! (with the rule's remediation steps and SAP link from the catalog), passes and not-applicable
 //! results folded away; then the destinations not audited, waivers and the baseline.
 //!
-//! Safety: the page is rendered by minijinja with HTML auto-escaping of every value; only the
+//! Safety: the page is rendered by minijinja with HTML auto-escaping of every value, made inert
+//! first by one formatter (control characters shown `\u{1b}`, [`inert_formatter`]); only the
 //! built-in style sheet and filter script (constants of this crate) are inserted verbatim, and a
 //! Content-Security-Policy in the page allows exactly those two by their SHA-256 hashes and
 //! nothing else (no network, no other script, no form submission).
@@ -61,10 +62,13 @@ const LONG_WORD: usize = 12;
 
 /// A value as HTML text that wraps only between words or after a separator (`<wbr>`), never in
 /// the middle of a word: a phone shows "examples/" and "settings.toml" on two lines, not
-/// "examples/settings.to" and "ml". Escapes what HTML needs escaped, so the result is safe.
+/// "examples/settings.to" and "ml". Escapes what HTML needs escaped, so the result is safe, and
+/// shows every control character and line break escaped (`\u{1b}`, `\u{a}`) as every format
+/// does ([`crate::output::inert_line`]).
 fn breakable(value: &str, masker: &crate::output::Masker) -> minijinja::Value {
     // Masked first: once `<wbr>` is inside a secret, the masking writer could no longer find it.
     let value = if masker.is_empty() { std::borrow::Cow::Borrowed(value) } else { masker.mask(value) };
+    let value = crate::output::inert_line(&value);
     let mut out = String::with_capacity(value.len() + value.len() / 8);
     for word in value.split_inclusive(char::is_whitespace) {
         // A long word gets a chance after each run of separators it goes on after ("https://"
@@ -81,8 +85,6 @@ fn breakable(value: &str, masker: &crate::output::Masker) -> minijinja::Value {
                 '>' => out.push_str("&gt;"),
                 '"' => out.push_str("&quot;"),
                 '\'' => out.push_str("&#x27;"),
-                // Shown escaped, as in every format: a name cannot start a line of its own.
-                c if super::text::is_line_break(c) => out.extend(c.escape_unicode()),
                 c => out.push(c),
             }
             after_separator = breaks_after(c);
@@ -737,11 +739,31 @@ pub fn render(report: &Report) -> String {
     String::from_utf8(out).expect("minijinja writes UTF-8")
 }
 
+/// How the page writes every value, the one way out of the template: a value from the page
+/// model is made inert ([`super::text::one_line`]: control characters and line breaks shown
+/// `\u{1b}`, `\u{a}`, masked first when that changes it) and then HTML-escaped; a safe string
+/// (the filters' output, the macros', the built-in style sheet and script) is already escaped,
+/// and only a control character but the line feed is shown escaped in it still. So no value,
+/// however it reached the page, writes a raw ESC, BEL, DEL or C1 character into it.
+fn inert_formatter(out: &mut minijinja::Output, state: &mut minijinja::State, value: &minijinja::Value) -> Result<(), minijinja::Error> {
+    let Some(text) = value.as_str() else {
+        return minijinja::escape_formatter(out, state, value);
+    };
+    if value.is_safe() {
+        return out.write_str(&crate::output::inert(text, false)).map_err(minijinja::Error::from);
+    }
+    match super::text::one_line(text) {
+        std::borrow::Cow::Borrowed(_) => minijinja::escape_formatter(out, state, value),
+        std::borrow::Cow::Owned(inert) => minijinja::escape_formatter(out, state, &minijinja::Value::from(inert)),
+    }
+}
+
 /// Writes the page to `out` as the template produces it.
 pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut env = minijinja::Environment::new();
-    // Escape every value, whatever the template's name.
+    // Escape every value, whatever the template's name, and make it inert first.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.set_formatter(inert_formatter);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
         .trim_blocks(true)
         .lstrip_blocks(true)
@@ -867,6 +889,48 @@ mod tests {
         }
         let html = render(&report(findings));
         assert!(html.find("CALM_B_MANY").unwrap() < html.find("CALM_A_TWO").unwrap(), "{html}");
+    }
+
+    /// Issue 27, finding 15: a name holding ESC and BEL was written raw into the page. Every
+    /// value holds every C0 control, DEL, every C1 control and a bidirectional override, in
+    /// every place a value is shown, filtered or not: the page holds none of them but the line
+    /// feed of its own layout.
+    #[test]
+    fn no_value_writes_a_control_character() {
+        let controls: String = ('\u{1}'..='\u{1f}').chain(['\u{7f}', '\u{202e}']).chain('\u{80}'..='\u{9f}').collect();
+        let hostile = |what: &str| format!("{what}{controls}end");
+        let mut f = finding("CALM004", Status::Fail, &hostile("CALM_A"), &hostile("URL `x` "));
+        f.target = Some(hostile("prod"));
+        f.property = Some(hostile("URL"));
+        f.location = Location { path: hostile("dest/a").into(), line: 4 };
+        f.profile = Some(ProfileChoice { name: hostile("p"), reason: hostile("r") }.into());
+        f.waived = Some(Box::new(Waived { reason: hostile("w"), expires: hostile("2099-01-01") }));
+        let mut g = finding("CALM001", Status::Pass, &hostile("CALM_B"), &hostile("fine"));
+        g.target = Some(hostile("prod"));
+        let mut r = report(vec![f, g]);
+        r.targets = vec![TargetSummary { complete: false, ..TargetSummary::new(&hostile("prod")) }];
+        r.failures = vec![SourceFailure { source: hostile("s"), message: hostile("m") }];
+        r.not_audited = vec![NotAudited { name: hostile("n"), reason: hostile("why").into(), target: None }];
+        r.waiver_notes = vec![WaiverNote {
+            problem: WaiverProblem::Unmatched,
+            rule: hostile("CALM019"),
+            destination: Some(hostile("d")),
+            target: Some(hostile("prod")),
+            reason: hostile("because"),
+            expires: hostile("2099-01-01"),
+            defined_at: hostile("w.toml:1"),
+        }];
+        r.coverage.settings = Some(hostile("settings.toml"));
+        r.coverage.cloud_alm_key = Some(hostile("key.json"));
+        r.coverage.files_skipped = vec![hostile("skipped.txt")];
+        let html = render(&r);
+        let raw = html.char_indices().find(|(_, c)| (c.is_control() && *c != '\n') || *c == '\u{202e}');
+        if let Some((at, c)) = raw {
+            let before: Vec<char> = html[..at].chars().rev().take(120).collect();
+            panic!("raw {c:?} after {:?}", before.into_iter().rev().collect::<String>());
+        }
+        assert!(html.contains("CALM_<wbr>A\\u{1}\\u{2}"), "{html}");
+        assert!(html.contains("\\u{1b}\\u{1c}") && html.contains("\\u{7f}\\u{202e}\\u{80}") && html.contains("\\u{9f}end"), "{html}");
     }
 
     #[test]

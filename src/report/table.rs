@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, Color, ColumnConstraint, Table, Width, presets};
 
 use super::group::{ObjectGroup, TargetGroup};
-use super::text::{GLUE, TABLE_MIN_WIDTH, indented_line, inert_cell, longest_token, one_line, widest_line, width};
+use super::text::{GLUE, TABLE_MIN_WIDTH, indented_line, inert_cell, longest_token, one_line, widest_line, width, wrap};
 use super::{Report, partial_text};
 use crate::model::{BaselineState, Finding, NotAudited, ObjectKind, Status};
 use crate::rules::context::OUT_OF_SCOPE;
@@ -106,11 +106,13 @@ fn columns(rows: &[&Finding], total: usize) -> Option<Columns> {
     let max = |f: &dyn Fn(&Finding) -> usize, header: &str| rows.iter().map(|r| f(r)).max().unwrap_or(0).max(width(header));
     let status = max(&|f| widest_line(&status_label(f)), "Status");
     let severity = max(&|f| width(severity_label(f)), "Severity");
-    let line = max(&|f| width(&line_label(f)), "Line");
+    let line = max(&|f| width(&inert_cell(&line_label(f))), "Line");
     let rule_wide = max(&|f| width(f.code) + 1 + width(f.rule), "Rule");
     let rule_narrow = max(&|f| width(f.code).max(width(f.rule)), "Rule");
-    let message_needs = max(&|f| longest_token(&message_cell(f)), "Message").max(MESSAGE_MIN);
-    let message_wants = max(&|f| widest_line(&message_cell(f)), "Message");
+    // Measured as shown: a tab is `\u{9}`, six columns; the fix is a line of its own.
+    let message_needs =
+        max(&|f| message_parts(f).iter().map(|p| longest_token(&inert_cell(p))).max().unwrap_or(0), "Message").max(MESSAGE_MIN);
+    let message_wants = max(&|f| message_parts(f).iter().map(|p| widest_line(&inert_cell(p))).max().unwrap_or(0), "Message");
     for rule in [rule_wide, rule_narrow] {
         let left = total.checked_sub(TABLE_CHROME + status + severity + rule + line)?;
         if left >= message_needs {
@@ -136,8 +138,8 @@ fn results_table(report: &Report, rows: &[&Finding], c: &Columns) -> String {
             status,
             Cell::new(severity_label(f)),
             Cell::new(format!("{} {}", f.code, f.rule)),
-            Cell::new(inert_cell(&line_label(f))),
-            Cell::new(inert_cell(&message_cell(f))),
+            Cell::new(laid_out(&line_label(f), c.line)),
+            Cell::new(message_parts(f).iter().map(|p| laid_out(p, c.message)).collect::<Vec<_>>().join("\n")),
         ]);
     }
     for (column, w) in table.column_iter_mut().zip([c.status, c.severity, c.rule, c.line, c.message]) {
@@ -145,6 +147,13 @@ fn results_table(report: &Report, rows: &[&Finding], c: &Columns) -> String {
         column.set_constraint(ColumnConstraint::Absolute(Width::Fixed(w)));
     }
     format!("{table}\n")
+}
+
+/// A value for a cell `max` columns wide, made inert and wrapped here ([`wrap`]), so the table
+/// never wraps it: its wrapping would take a run of spaces at a break for one (`CALM_A  B` and
+/// `CALM_A B` alike).
+fn laid_out(value: &str, max: usize) -> String {
+    wrap(&inert_cell(value), max).join("\n")
 }
 
 /// One block per result: status, severity, rule code and name, line; the message beneath.
@@ -176,11 +185,13 @@ fn results_list(report: &Report, rows: &[&Finding], total: usize) -> String {
 }
 
 /// The message of a result, with its `fix:` line beneath when it has one (SPEC §5a).
-fn message_cell(f: &Finding) -> std::borrow::Cow<'_, str> {
-    match &f.fix {
-        Some(fix) => format!("{}\nfix: {}", f.message, fix.line()).into(),
-        None => f.message.as_str().into(),
+/// A result's message and, when it has one, its `fix:` line: each laid out on its own.
+fn message_parts(f: &Finding) -> Vec<std::borrow::Cow<'_, str>> {
+    let mut parts = vec![std::borrow::Cow::Borrowed(f.message.as_str())];
+    if let Some(fix) = &f.fix {
+        parts.push(format!("fix: {}", fix.line()).into());
     }
+    parts
 }
 
 /// The results shown of one target (or of a run without targets), one section per object,
@@ -664,6 +675,28 @@ mod tests {
         assert!(text.contains("Target dev: INCOMPLETE: 0 failing at or above error; not read in full"), "{text}");
         // The summary no longer claims the settings were not given for the run as a whole.
         assert_eq!(text.matches("Inputs:").count(), 2, "{text}");
+    }
+
+    /// Issue 27, point 14: the table's own wrapping took a run of spaces at a break for one
+    /// space, so `CALM_A  B` and `CALM_A B` read alike; the message column, read back line by
+    /// line and joined by a space, is the message as written, wherever the break falls.
+    #[test]
+    fn a_cell_keeps_every_run_of_spaces() {
+        for lead in 0..70 {
+            let message = format!("{} Name \"CALM_A  B\" and \"CALM_C\tD\" {}", "x".repeat(lead + 1), "end ".repeat(20).trim_end());
+            let text = render(&report(vec![finding(None, "CALM_A", Status::Fail, &message)], 140));
+            assert!(text.contains('┆'), "{lead}: not a table: {text}");
+            assert_fits(&text, 140);
+            let column: Vec<&str> = text
+                .lines()
+                .filter(|l| l.starts_with('│') && !l.contains("Message"))
+                .map(|l| {
+                    let cell = l.rsplit('┆').next().unwrap_or_default().trim_end_matches('│');
+                    cell.strip_prefix(' ').unwrap_or(cell).trim_end()
+                })
+                .collect();
+            assert_eq!(column.join(" "), message.replace('\t', "\\u{9}"), "{lead}: {text}");
+        }
     }
 
     /// Counts what it is given and keeps only the size of the largest write.
