@@ -166,8 +166,9 @@ impl Property {
         let key = key.into();
         if is_secret_key(&key) {
             remember_literals(&expression);
-        } else if super::url::may_hide_parts(&expression) {
-            super::url::remember_hidden_parts(&expression);
+        } else {
+            // Only the URLs written in it: a `?` or `@` of the expression itself hides nothing.
+            super::url::remember_hidden_parts_in(&expression);
         }
         Property { key, value: Value::Unresolved(expression), line }
     }

@@ -217,6 +217,19 @@ pub fn remember_hidden_parts(value: &str) {
     }
 }
 
+/// [`remember_hidden_parts`] of every URL-looking token of a text that is not itself a URL (an
+/// expression as written, `var.env == "prod" ? "CALM_PROD" : "CALM_TEST"`): the same tokens
+/// [`redact_urls_in`] redacts, so what the masker hides is what redaction hides, never the rest
+/// of a conditional after its `?`.
+pub fn remember_hidden_parts_in(text: &str) {
+    if !may_hide_parts(text) {
+        return;
+    }
+    for token in text.split(is_separator).filter(|t| looks_like_url(t)) {
+        remember_hidden_parts(token);
+    }
+}
+
 /// Whether a value may hold parts [`redact`] would hide (a cheap test before the work).
 pub fn may_hide_parts(value: &str) -> bool {
     memchr::memchr3(b'@', b'?', b'#', value.as_bytes()).is_some()
