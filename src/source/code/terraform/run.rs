@@ -698,11 +698,17 @@ impl<'r> Reader<'r> {
 struct Shapes {
     name: Option<String>,
     url: Option<String>,
+    /// A string literal of the unknown `URL`'s expression shows a Cloud ALM host
+    /// ([`crate::source::code::url_expression_shows_cloud_alm`]).
+    url_literal: bool,
 }
 
 impl Shapes {
     fn note(&mut self, key: &str, value: &At) {
         let Ev::Unknown(u) = &value.value else { return };
+        if key == "URL" {
+            self.url_literal = crate::source::code::url_expression_shows_cloud_alm(&u.text);
+        }
         let Some(shape) = &u.shape else { return };
         match key {
             "Name" => self.name = Some(shape.clone()),
@@ -716,7 +722,7 @@ impl Shapes {
     }
 
     fn hint(&self) -> bool {
-        shows_cloud_alm(self.name_start(), self.url.as_deref())
+        self.url_literal || shows_cloud_alm(self.name_start(), self.url.as_deref())
     }
 }
 
@@ -757,11 +763,12 @@ fn cloud_alm_in(v: &At, depth: usize) -> Option<&'static str> {
         Ev::Unknown(u) => u
             .shape
             .as_deref()
-            .filter(|shape| {
+            .is_some_and(|shape| {
                 let start = shape.split(HOLE).next().unwrap_or_default();
                 shows_cloud_alm(Some(start), Some(&shape.replace(HOLE, "x")))
             })
-            .map(|_| "a value whose known part shows Cloud ALM"),
+            .then_some("a value whose known part shows Cloud ALM")
+            .or_else(|| crate::source::code::url_expression_shows_cloud_alm(&u.text).then_some("an expression with a Cloud ALM URL")),
         Ev::List(items) | Ev::Set(items) => items.iter().find_map(|i| cloud_alm_in(i, depth - 1)),
         Ev::Object(o) => {
             if o.get("uaa").is_some() && o.get("endpoints").is_some() {
