@@ -785,10 +785,15 @@ fn starts_calm(text: &str) -> bool {
     text.trim_start().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
 }
 
-/// A text that is or holds a Cloud ALM URL (JSON of a key included), or starts with `CALM_`.
+/// A text that is or holds a Cloud ALM URL (JSON of a key included), or a name that brings a
+/// destination into scope or selects a Cloud ALM purpose (`CALM_...`,
+/// `sap_process_automation_cloud_alm`, `CloudALM`).
 fn text_shows_cloud_alm(text: &str) -> Option<&'static str> {
     if starts_calm(text) {
         return Some("a CALM_ name");
+    }
+    if crate::model::destination::names_cloud_alm(text) {
+        return Some("a Cloud ALM destination's name");
     }
     let separator = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']' | '{' | '}' | '<' | '>');
     text.split(separator).any(|token| shows_cloud_alm(None, Some(token))).then_some("a Cloud ALM URL")
