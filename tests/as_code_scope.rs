@@ -98,10 +98,10 @@ fn a_cloud_alm_host_in_any_literal_of_the_url_brings_the_destination_into_scope(
 fn string_functions_of_literals_are_evaluated_as_terraform_does() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = VARIABLES.to_owned();
-    text.push_str(&destination("CHOMPED", r#"chomp("https://acme.eu10.alm.cloud.sap/\n")"#, "OAuth2ClientCredentials").replace(
-        "name           = \"CHOMPED\"",
-        "name           = upper(\"calm_straße\")",
-    ));
+    text.push_str(
+        &destination("CHOMPED", r#"chomp("https://acme.eu10.alm.cloud.sap/\n")"#, "OAuth2ClientCredentials")
+            .replace("name           = \"CHOMPED\"", "name           = upper(\"calm_straße\")"),
+    );
     write(dir.path(), "main.tf", &text);
     let (_, report, _) = check(dir.path(), &[]);
     let names: Vec<&str> = report["results"].as_array().unwrap().iter().filter_map(|r| r["object"]["name"].as_str()).collect();
@@ -115,7 +115,11 @@ fn a_remote_module_given_a_name_of_a_cloud_alm_purpose_is_a_failed_source() {
     for name in ["sap_process_automation_cloud_alm", "SAP_PROCESS_AUTOMATION_CLOUD_ALM", "CloudALM", "CALM_OPPS", "calm_pa"] {
         let dir = tempfile::tempdir().unwrap();
         let call = format!("module \"pa\" {{\n  source = \"acme/calm/btp\"\n  name   = \"{name}\"\n}}\n");
-        write(dir.path(), "main.tf", &format!("{call}{}", destination("CALM_OK", "\"https://acme.eu10.alm.cloud.sap/\"", "NoAuthentication")));
+        write(
+            dir.path(),
+            "main.tf",
+            &format!("{call}{}", destination("CALM_OK", "\"https://acme.eu10.alm.cloud.sap/\"", "NoAuthentication")),
+        );
         let (code, report, stderr) = check(dir.path(), &[]);
         assert_eq!(code, 3, "{name}: {report}");
         assert!(stderr.contains("module.pa") && stderr.contains("argument \"name\""), "{name}: {stderr}");

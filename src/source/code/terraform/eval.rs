@@ -938,7 +938,10 @@ mod tests {
     fn conditionals_keep_what_both_branches_share() {
         for (expr, shape) in [
             ("var.env == \"prod\" ? \"CALM_PROD\" : \"CALM_TEST\"", Some("CALM_\u{1}")),
-            ("var.p ? \"https://acme.eu10.alm.cloud.sap\" : \"https://acme-test.eu10.alm.cloud.sap\"", Some("https://acme\u{1}.eu10.alm.cloud.sap")),
+            (
+                "var.p ? \"https://acme.eu10.alm.cloud.sap\" : \"https://acme-test.eu10.alm.cloud.sap\"",
+                Some("https://acme\u{1}.eu10.alm.cloud.sap"),
+            ),
             ("var.p ? \"a\" : \"b\"", None),
             ("var.p ? \"CALM_A\" : var.q", None),
         ] {

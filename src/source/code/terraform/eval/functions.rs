@@ -373,11 +373,7 @@ fn lower(s: &str) -> String {
 /// starting after an ASCII character other than a letter, digit or `_`, or after white space.
 fn title(s: &str) -> String {
     let separator = |c: char| {
-        if c.is_ascii() {
-            !(c.is_ascii_alphanumeric() || c == '_')
-        } else {
-            c.is_whitespace()
-        }
+        if c.is_ascii() { !(c.is_ascii_alphanumeric() || c == '_') } else { c.is_whitespace() }
     };
     let mut previous = ' ';
     s.chars()
