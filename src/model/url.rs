@@ -431,6 +431,17 @@ mod tests {
         }
     }
 
+    #[test]
+    fn only_the_urls_of_an_expression_have_parts_remembered() {
+        remember_hidden_parts_in(r#"var.env == "prod" ? "https://u:Pw-expr-1@h/?token=tok-expr-2" : "CALM_EXPR_TEST""#);
+        let seen = crate::model::secret::with_remembered(|_, v| v.map(str::to_owned).collect::<Vec<_>>());
+        for part in ["Pw-expr-1", "tok-expr-2"] {
+            assert!(seen.iter().any(|s| s == part), "{part}");
+        }
+        // The text after a conditional's `?` is no query value.
+        assert!(!seen.iter().any(|s| s.contains("CALM_EXPR_TEST")), "{seen:?}");
+    }
+
     /// Random URLs, well-formed and not: credentials and query values never survive redaction,
     /// whatever characters they hold. A fixed seed keeps it repeatable; the fuzz target
     /// `url_redaction` explores further.

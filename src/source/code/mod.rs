@@ -865,6 +865,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_cloud_alm_host_in_a_literal_of_the_url_shows_cloud_alm() {
+        for e in [
+            r#"var.env == "prod" ? "https://acme.eu10.alm.cloud.sap" : "https://acme-test.eu10.alm.cloud.sap""#,
+            r#"format("https://%s.eu10.alm.cloud.sap/", var.tenant)"#,
+            r#"join("", ["https://", var.t, ".eu10.alm.cloud.sap/"])"#,
+            r#"lookup({ prod = "https://acme.eu10.alm.cloud.sap/" }, var.env)"#,
+            r#"element(["https://acme.eu10.alm.cloud.sap/"], var.i)"#,
+            r#"{ prod = "https://acme.eu10.alm.cloud.sap/" }[var.env]"#,
+            r#""${var.a}${var.b}.eu10.alm.cloud.sap/""#,
+            r#"${format("https://%s.eu10.alm.cloud.sap", var.t)}"#,
+            // MTA: the text around the placeholders, with or without a scheme.
+            "${a}${b}.eu10.alm.cloud.sap/",
+            "https://${tenant}.eu10.alm.cloud.sap/",
+        ] {
+            assert!(url_expression_shows_cloud_alm(e), "{e}");
+        }
+        for e in [
+            r#"replace(var.url, ".alm.cloud.sap", ".example.com")"#,
+            r#"trimsuffix(var.url, ".alm.cloud.sap")"#,
+            r#"format("https://%s.example.com/?via=x.alm.cloud.sap", var.t)"#,
+            r#"var.p ? "https://a.example.com" : "https://alm.cloud.sap.example.com""#,
+            "https://${host}/",
+            "var.url",
+        ] {
+            assert!(!url_expression_shows_cloud_alm(e), "{e}");
+        }
+    }
+
+    #[test]
     fn secret_expressions_are_shown_only_as_references() {
         assert_eq!(shown_expression("clientSecret", "var.calm_client_secret"), "var.calm_client_secret");
         assert_eq!(shown_expression("clientSecret", "${calm-secret}"), "${calm-secret}");
