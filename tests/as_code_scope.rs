@@ -187,3 +187,26 @@ fn a_conditional_name_is_shown_as_written_and_judged_by_what_its_branches_share(
     assert!(not_audited(&report).is_empty(), "{:?}", not_audited(&report));
     assert!(status(&report, "CALM034", expression).iter().all(|s| *s != "manual"), "{report}");
 }
+
+#[test]
+fn a_remote_module_given_the_name_the_settings_select_is_a_failed_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let call = "module \"x\" {\n  source = \"acme/calm/btp\"\n  name   = \"EM_PUSH\"\n}\n";
+    write(dir.path(), "main.tf", &format!("{call}{}", destination("CALM_OK", "\"https://acme.eu10.alm.cloud.sap/\"", "NoAuthentication")));
+    let settings = dir.path().join("s.toml");
+    std::fs::write(
+        &settings,
+        "enable_integration_monitoring = false\nenable_business_process_monitoring = true\ndestination_name = \"EM_PUSH\"\n",
+    )
+    .unwrap();
+    let (code, report, stderr) = check(dir.path(), &["--settings", settings.to_str().unwrap()]);
+    assert_eq!(code, 3, "{report}");
+    assert!(stderr.contains("module.x") && stderr.contains("the name the settings select"), "{stderr}");
+    // Not the false claim that the destination is missing: the unread module may define it.
+    let calm022: Vec<&str> =
+        report["results"].as_array().unwrap().iter().filter(|r| r["code"] == "CALM022").map(|r| r["status"].as_str().unwrap()).collect();
+    assert!(!calm022.is_empty() && calm022.iter().all(|s| *s == "error"), "{calm022:?}");
+    // Without the settings the same call passes nothing of Cloud ALM: only a note.
+    let (code, _, _) = check(dir.path(), &[]);
+    assert_ne!(code, 3);
+}

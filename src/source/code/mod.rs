@@ -552,6 +552,18 @@ pub fn finish(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64) ->
 
 /// [`finish`] within `bounds` ([`bound`]).
 pub fn finish_bounded(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64, bounds: &bound::Bounds) -> Finished {
+    finish_selecting(pending, var_files, max_bytes, bounds, None)
+}
+
+/// [`finish_bounded`] knowing the destination name the settings select (`selected`): a remote
+/// Terraform module given it may define that destination, so the call is a failed source.
+pub fn finish_selecting(
+    pending: Vec<Pending>,
+    var_files: Vec<Pending>,
+    max_bytes: u64,
+    bounds: &bound::Bounds,
+    selected: Option<&str>,
+) -> Finished {
     let mut done = Finished::default();
     let applied: std::collections::HashSet<std::path::PathBuf> = var_files.iter().map(|p| p.real.clone()).collect();
     let mut unique: Vec<Pending> = Vec::with_capacity(pending.len());
@@ -579,13 +591,20 @@ pub fn finish_bounded(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes:
         let texts: Vec<(&str, &str)> = files.iter().map(|p| (p.shown.as_str(), p.text.as_str())).collect();
         mta::read_bounded(&texts, bounds).map(|destinations| (destinations, Vec::new()))
     });
-    terraform_files(rest, var_files, max_bytes, bounds, &mut done);
+    terraform_files(rest, var_files, max_bytes, bounds, selected, &mut done);
     done
 }
 
 /// The run's Terraform files read together ([`terraform::read_all`]); results are mapped back
 /// to the files by their place in `files`.
-fn terraform_files(files: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64, bounds: &bound::Bounds, done: &mut Finished) {
+fn terraform_files(
+    files: Vec<Pending>,
+    var_files: Vec<Pending>,
+    max_bytes: u64,
+    bounds: &bound::Bounds,
+    selected: Option<&str>,
+    done: &mut Finished,
+) {
     if files.is_empty() && var_files.is_empty() {
         return;
     }
@@ -631,7 +650,7 @@ fn terraform_files(files: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64,
         }
         out
     };
-    let outcome = terraform::read_all_bounded(inputs, given, &mut load, bounds);
+    let outcome = terraform::read_all_selecting(inputs, given, &mut load, bounds, selected);
     all.extend(extra);
     done.destinations.extend(outcome.destinations);
     done.keystores.extend(outcome.certificates.into_iter().map(|(c, dir)| uploaded_keystore(c, &dir)));
