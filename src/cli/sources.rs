@@ -187,6 +187,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
         exclude_files: args.settings.iter().chain(&args.calm_key).chain(&args.destination_key).cloned().collect(),
         exclude_globs: args.exclude.clone(),
         var_files: args.var_file.clone(),
+        selected: settings.as_ref().and_then(Settings::named_destination).map(str::to_owned),
     };
     let mut limits = files::Limits::default();
     if let Some(max) = args.max_file_size {

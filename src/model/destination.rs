@@ -14,6 +14,19 @@ pub const REMOVED_ON_EXPORT: &str = "<< Existing password/certificate removed on
 /// a destination into scope whatever its URL (SPEC §3a).
 pub const PROCESS_AUTOMATION_NAME: &str = "sap_process_automation_cloud_alm";
 
+/// Names that select a Cloud ALM purpose without bringing a destination into scope by
+/// themselves (`rules/profiles.toml`: `CloudALM`, SAP Order Management foundation's). A test of
+/// the profiles keeps this list complete.
+pub const PURPOSE_NAMES: [&str; 1] = ["CloudALM"];
+
+/// Whether a name, wherever it is given (a module's argument, say), shows a Cloud ALM
+/// destination (SPEC 3a): it brings one into scope (a `CALM_` start or
+/// `sap_process_automation_cloud_alm`, in any case) or selects a Cloud ALM purpose
+/// ([`PURPOSE_NAMES`], as written).
+pub fn names_cloud_alm(name: &str) -> bool {
+    is_cloud_alm(name, None, None) || PURPOSE_NAMES.contains(&name.trim())
+}
+
 #[derive(Debug)]
 pub enum Value {
     Text(String),
@@ -166,8 +179,9 @@ impl Property {
         let key = key.into();
         if is_secret_key(&key) {
             remember_literals(&expression);
-        } else if super::url::may_hide_parts(&expression) {
-            super::url::remember_hidden_parts(&expression);
+        } else {
+            // Only the URLs written in it: a `?` or `@` of the expression itself hides nothing.
+            super::url::remember_hidden_parts_in(&expression);
         }
         Property { key, value: Value::Unresolved(expression), line }
     }

@@ -235,6 +235,19 @@ fn query_name_is_secret(name: &str) -> bool {
             .any(|n| lower.contains(n))
 }
 
+/// [`remember_hidden_parts`] of every URL-looking token of a text that is not itself a URL (an
+/// expression as written, `var.env == "prod" ? "CALM_PROD" : "CALM_TEST"`): the same tokens
+/// [`redact_urls_in`] redacts, so what the masker hides is what redaction hides, never the rest
+/// of a conditional after its `?`.
+pub fn remember_hidden_parts_in(text: &str) {
+    if !may_hide_parts(text) {
+        return;
+    }
+    for token in text.split(is_separator).filter(|t| looks_like_url(t)) {
+        remember_hidden_parts(token);
+    }
+}
+
 /// Whether a value may hold parts [`redact`] would hide (a cheap test before the work).
 pub fn may_hide_parts(value: &str) -> bool {
     memchr::memchr3(b'@', b'?', b'#', value.as_bytes()).is_some()
@@ -440,6 +453,17 @@ mod tests {
         for part in ["Dedicated-not-1", "acme.eu10.alm.cloud.sap"] {
             assert!(!seen.iter().any(|s| s == part), "{part}");
         }
+    }
+
+    #[test]
+    fn only_the_urls_of_an_expression_have_parts_remembered() {
+        remember_hidden_parts_in(r#"var.env == "prod" ? "https://u:Pw-expr-1@h/?token=tok-expr-2" : "CALM_EXPR_TEST""#);
+        let seen = crate::model::secret::with_remembered(|_, v| v.map(str::to_owned).collect::<Vec<_>>());
+        for part in ["Pw-expr-1", "tok-expr-2"] {
+            assert!(seen.iter().any(|s| s == part), "{part}");
+        }
+        // The text after a conditional's `?` is no query value.
+        assert!(!seen.iter().any(|s| s.contains("CALM_EXPR_TEST")), "{seen:?}");
     }
 
     /// Random URLs, well-formed and not: credentials and query values never survive redaction,

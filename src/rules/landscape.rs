@@ -38,8 +38,41 @@ pub fn name_unambiguous<'a>(inputs: &Inputs<'a>) -> Vec<(Subject<'a>, Outcome)> 
         );
         out.push((Subject::Destination(d), Outcome::fail(message).on("Name")));
     }
+    out.extend(same_expression(inputs, &leveled));
     if out.is_empty() {
         out.push((Subject::Landscape, Outcome::pass("no Cloud ALM destination name is used on both levels")));
+    }
+    out
+}
+
+/// Names known only at deployment that both levels take from the same expression as written
+/// (`"CALM_${var.env}"` on both): two different expressions are never the same name, but one
+/// expression may give one name on both levels, so a person checks it (`manual`), never a pass.
+/// Only where one of the pair is audited or its scope is unknown.
+fn same_expression<'a>(inputs: &Inputs<'a>, leveled: &[&'a Destination]) -> Vec<(Subject<'a>, Outcome)> {
+    let at = |level: Level| leveled.iter().copied().filter(move |d| d.origin.level == Some(level) && d.known_name().is_none());
+    let mut subaccount: HashMap<&'a str, &'a Destination> = HashMap::new();
+    for d in at(Level::Subaccount) {
+        if let Some(expression) = d.name_expression() {
+            subaccount.entry(expression).or_insert(d);
+        }
+    }
+    if subaccount.is_empty() {
+        return Vec::new();
+    }
+    let scope_unknown: Vec<&Destination> = inputs.scope_unknown().collect();
+    let matters = |d: &Destination| inputs.audited(d) || scope_unknown.iter().any(|u| std::ptr::eq(*u, d));
+    let mut out = Vec::new();
+    for d in at(Level::Instance) {
+        let Some((expression, other)) = d.name_expression().and_then(|x| subaccount.get(x).map(|o| (x, *o))) else { continue };
+        if !matters(d) && !matters(other) {
+            continue;
+        }
+        let message = format!(
+            "both levels take their name from {expression} (here and {}), known only at deployment; if it gives one name, the instance-level one wins at lookup",
+            other.qualified_origin()
+        );
+        out.push((Subject::Destination(d), Outcome::manual(message).on("Name")));
     }
     out
 }

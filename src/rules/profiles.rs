@@ -243,6 +243,21 @@ mod tests {
     }
 
     #[test]
+    fn every_name_of_an_audited_purpose_shows_cloud_alm() {
+        // A module argument with such a name is then a failed source, never a note (SPEC 2.1).
+        for step in &Profiles::builtin().recognise {
+            let (Verdict::Profile(_), Condition::Name(name) | Condition::NamePrefix(name)) = (&step.verdict, &step.condition) else {
+                continue;
+            };
+            assert!(crate::model::destination::names_cloud_alm(name), "{name}");
+            if step.ignore_case {
+                assert!(crate::model::destination::names_cloud_alm(&name.to_ascii_lowercase()), "{name}");
+                assert!(crate::model::destination::names_cloud_alm(&name.to_ascii_uppercase()), "{name}");
+            }
+        }
+    }
+
+    #[test]
     fn the_builtin_profiles_load() {
         let p = Profiles::builtin();
         assert_eq!(p.profiles.len(), 7);

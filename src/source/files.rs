@@ -76,6 +76,9 @@ pub struct Walk {
     pub exclude_globs: Vec<String>,
     /// Terraform variables files to apply, in order (`--var-file`, like Terraform's `-var-file`).
     pub var_files: Vec<PathBuf>,
+    /// The destination name the settings select (`--settings`), if any: a remote Terraform
+    /// module given it is a failed source ([`code::finish_selecting`]).
+    pub selected: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,7 +244,8 @@ fn finish_code(loaded: &mut Loaded, walk: &Walk, limits: &Limits, errors: &mut V
             Err(e) => errors.push((usize::MAX, e)),
         }
     }
-    let done = code::finish_bounded(std::mem::take(&mut loaded.pending), var_files, limits.max_file_bytes, &limits.code);
+    let pending = std::mem::take(&mut loaded.pending);
+    let done = code::finish_selecting(pending, var_files, limits.max_file_bytes, &limits.code, walk.selected.as_deref());
     loaded.destinations.extend(done.destinations);
     loaded.keystores.extend(done.keystores);
     loaded.files_read += done.read;

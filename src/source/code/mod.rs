@@ -330,7 +330,156 @@ pub fn destination(entries: Vec<Entry>, object: Object) -> Destination {
 /// before its first unknown part; `url` the URL with each unknown part as `x`.
 pub fn shows_cloud_alm(name_start: Option<&str>, url: Option<&str>) -> bool {
     let name = name_start.is_some_and(|n| n.trim_start().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_")));
-    name || url.is_some_and(|u| crate::model::destination::is_cloud_alm("", Some(u), None))
+    name || url.is_some_and(literal_shows_cloud_alm_host)
+}
+
+/// Whether a known piece of a URL (unknown parts as `x`) shows a Cloud ALM host: a whole URL
+/// whose host is one, or a piece without a scheme that a scheme in front would make one
+/// (`x.eu10.alm.cloud.sap/`, the `.eu10.alm.cloud.sap/` that `join` puts after a tenant).
+fn literal_shows_cloud_alm_host(piece: &str) -> bool {
+    let is = |u: &str| crate::model::destination::is_cloud_alm("", Some(u), None);
+    let piece = piece.trim();
+    if is(piece) {
+        return true;
+    }
+    if piece.contains("://") {
+        return false;
+    }
+    let rest = piece.trim_start_matches('/');
+    let label = if rest.starts_with('.') { "x" } else { "" };
+    is(&format!("https://{label}{rest}"))
+}
+
+/// Whether a string literal anywhere in a `URL`'s unresolved expression shows a Cloud ALM host
+/// (SPEC 2.1: a known part of it shows Cloud ALM, so it is in scope and judged): a branch of a
+/// conditional, a format string (its verbs as `x`), a piece that `join` puts together, a value of
+/// the map `lookup` or an index selects from, a template's literal parts (its interpolations as
+/// `x`), an MTA value's text around its placeholders. What only removes or matches text (the
+/// pattern of `replace`, the suffix of `trimsuffix`, a separator of `split`) shows nothing. An
+/// expression nested too deeply to look into is taken as showing it: never judged harmless.
+pub fn url_expression_shows_cloud_alm(expression: &str) -> bool {
+    let e = expression.trim();
+    let mut pieces = Vec::new();
+    if !e.contains('"') && !e.contains("<<") {
+        // An MTA value (or a JSON-syntax template): its text with each placeholder as `x`.
+        pieces.push(placeholders_as_x(e));
+    } else if let Ok(parsed) = hcl_edit::parser::parse_expr(e) {
+        if !expression_pieces(&parsed, &mut pieces, 0) {
+            return true;
+        }
+    } else if let Ok(template) = hcl_edit::parser::parse_template(e) {
+        if !template_pieces(template.iter(), &mut pieces, 0) {
+            return true;
+        }
+    } else {
+        pieces.extend(e.split('"').skip(1).step_by(2).map(placeholders_as_x));
+    }
+    pieces.iter().any(|p| literal_shows_cloud_alm_host(p))
+}
+
+/// How deeply [`url_expression_shows_cloud_alm`] looks into an expression.
+const MAX_PIECE_DEPTH: usize = 64;
+
+/// A text with each `${...}` / `~{...}` placeholder as `x`.
+fn placeholders_as_x(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${").into_iter().chain(rest.find("~{")).min() {
+        out.push_str(&rest[..start]);
+        out.push('x');
+        rest = rest[start..].find('}').map_or("", |end| &rest[start + end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Collects the string literals of `e` that may become (part of) its text; `false` when `e` is
+/// nested deeper than [`MAX_PIECE_DEPTH`].
+fn expression_pieces(e: &hcl_edit::expr::Expression, out: &mut Vec<String>, depth: usize) -> bool {
+    use hcl_edit::expr::Expression as E;
+    if depth > MAX_PIECE_DEPTH {
+        return false;
+    }
+    let d = depth + 1;
+    match e {
+        E::String(s) => {
+            out.push(s.value().to_string());
+            true
+        }
+        E::StringTemplate(t) => template_pieces(t.iter(), out, d),
+        E::HeredocTemplate(h) => template_pieces(h.template.iter(), out, d),
+        E::Parenthesis(p) => expression_pieces(p.inner(), out, d),
+        E::Array(items) => items.iter().all(|i| expression_pieces(i, out, d)),
+        E::Object(object) => object.iter().all(|(_, v)| expression_pieces(v.expr(), out, d)),
+        E::Null(_) | E::Bool(_) | E::Number(_) | E::Variable(_) => true,
+        E::Conditional(c) => [&c.cond_expr, &c.true_expr, &c.false_expr].into_iter().all(|x| expression_pieces(x, out, d)),
+        E::Traversal(t) => expression_pieces(&t.expr, out, d),
+        E::UnaryOp(u) => expression_pieces(&u.expr, out, d),
+        E::BinaryOp(b) => expression_pieces(&b.lhs_expr, out, d) && expression_pieces(&b.rhs_expr, out, d),
+        E::ForExpr(f) => expression_pieces(&f.intro.collection_expr, out, d) && expression_pieces(&f.value_expr, out, d),
+        E::FuncCall(call) => {
+            // What only matches or removes text is not part of it.
+            let skipped: &[usize] = match call.name.name.as_str() {
+                "replace" | "trimsuffix" | "trimprefix" | "trim" => &[1],
+                "split" | "regex" | "regexall" => &[0],
+                _ => &[],
+            };
+            let format = call.name.name.as_str() == "format" || call.name.name.as_str() == "formatlist";
+            call.args.iter().enumerate().filter(|(i, _)| !skipped.contains(i)).all(|(i, a)| match a {
+                E::String(s) if format && i == 0 => {
+                    out.push(format_verbs_as_x(s.value()));
+                    true
+                }
+                other => expression_pieces(other, out, d),
+            })
+        }
+    }
+}
+
+/// A template's literal parts joined, each interpolation or directive as `x`, and the literals
+/// inside its interpolations; `false` when nested too deeply.
+fn template_pieces<'a>(elements: impl Iterator<Item = &'a hcl_edit::template::Element>, out: &mut Vec<String>, depth: usize) -> bool {
+    use hcl_edit::template::Element;
+    if depth > MAX_PIECE_DEPTH {
+        return false;
+    }
+    let mut shape = String::new();
+    let mut inner = Vec::new();
+    for element in elements {
+        match element {
+            Element::Literal(l) => shape.push_str(l.value()),
+            Element::Interpolation(i) => {
+                shape.push('x');
+                if !expression_pieces(&i.expr, &mut inner, depth + 1) {
+                    return false;
+                }
+            }
+            Element::Directive(_) => shape.push('x'),
+        }
+    }
+    out.push(shape);
+    out.append(&mut inner);
+    true
+}
+
+/// A format string with each verb (`%s`, `%-10d`) as `x` and `%%` as `%`.
+fn format_verbs_as_x(format: &str) -> String {
+    let mut out = String::new();
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        if chars.next_if_eq(&'%').is_some() {
+            out.push('%');
+            continue;
+        }
+        while chars.next_if(|c| "-+# 0123456789.[]*".contains(*c)).is_some() {}
+        chars.next();
+        out.push('x');
+    }
+    out
 }
 
 /// An MTA placeholder: `${...}` (parameters, resolved by the deployer) or `~{...}` (properties
@@ -403,6 +552,18 @@ pub fn finish(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64) ->
 
 /// [`finish`] within `bounds` ([`bound`]).
 pub fn finish_bounded(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64, bounds: &bound::Bounds) -> Finished {
+    finish_selecting(pending, var_files, max_bytes, bounds, None)
+}
+
+/// [`finish_bounded`] knowing the destination name the settings select (`selected`): a remote
+/// Terraform module given it may define that destination, so the call is a failed source.
+pub fn finish_selecting(
+    pending: Vec<Pending>,
+    var_files: Vec<Pending>,
+    max_bytes: u64,
+    bounds: &bound::Bounds,
+    selected: Option<&str>,
+) -> Finished {
     let mut done = Finished::default();
     let applied: std::collections::HashSet<std::path::PathBuf> = var_files.iter().map(|p| p.real.clone()).collect();
     let mut unique: Vec<Pending> = Vec::with_capacity(pending.len());
@@ -430,13 +591,20 @@ pub fn finish_bounded(pending: Vec<Pending>, var_files: Vec<Pending>, max_bytes:
         let texts: Vec<(&str, &str)> = files.iter().map(|p| (p.shown.as_str(), p.text.as_str())).collect();
         mta::read_bounded(&texts, bounds).map(|destinations| (destinations, Vec::new()))
     });
-    terraform_files(rest, var_files, max_bytes, bounds, &mut done);
+    terraform_files(rest, var_files, max_bytes, bounds, selected, &mut done);
     done
 }
 
 /// The run's Terraform files read together ([`terraform::read_all`]); results are mapped back
 /// to the files by their place in `files`.
-fn terraform_files(files: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64, bounds: &bound::Bounds, done: &mut Finished) {
+fn terraform_files(
+    files: Vec<Pending>,
+    var_files: Vec<Pending>,
+    max_bytes: u64,
+    bounds: &bound::Bounds,
+    selected: Option<&str>,
+    done: &mut Finished,
+) {
     if files.is_empty() && var_files.is_empty() {
         return;
     }
@@ -482,7 +650,7 @@ fn terraform_files(files: Vec<Pending>, var_files: Vec<Pending>, max_bytes: u64,
         }
         out
     };
-    let outcome = terraform::read_all_bounded(inputs, given, &mut load, bounds);
+    let outcome = terraform::read_all_selecting(inputs, given, &mut load, bounds, selected);
     all.extend(extra);
     done.destinations.extend(outcome.destinations);
     done.keystores.extend(outcome.certificates.into_iter().map(|(c, dir)| uploaded_keystore(c, &dir)));
@@ -714,6 +882,35 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn a_cloud_alm_host_in_a_literal_of_the_url_shows_cloud_alm() {
+        for e in [
+            r#"var.env == "prod" ? "https://acme.eu10.alm.cloud.sap" : "https://acme-test.eu10.alm.cloud.sap""#,
+            r#"format("https://%s.eu10.alm.cloud.sap/", var.tenant)"#,
+            r#"join("", ["https://", var.t, ".eu10.alm.cloud.sap/"])"#,
+            r#"lookup({ prod = "https://acme.eu10.alm.cloud.sap/" }, var.env)"#,
+            r#"element(["https://acme.eu10.alm.cloud.sap/"], var.i)"#,
+            r#"{ prod = "https://acme.eu10.alm.cloud.sap/" }[var.env]"#,
+            r#""${var.a}${var.b}.eu10.alm.cloud.sap/""#,
+            r#"${format("https://%s.eu10.alm.cloud.sap", var.t)}"#,
+            // MTA: the text around the placeholders, with or without a scheme.
+            "${a}${b}.eu10.alm.cloud.sap/",
+            "https://${tenant}.eu10.alm.cloud.sap/",
+        ] {
+            assert!(url_expression_shows_cloud_alm(e), "{e}");
+        }
+        for e in [
+            r#"replace(var.url, ".alm.cloud.sap", ".example.com")"#,
+            r#"trimsuffix(var.url, ".alm.cloud.sap")"#,
+            r#"format("https://%s.example.com/?via=x.alm.cloud.sap", var.t)"#,
+            r#"var.p ? "https://a.example.com" : "https://alm.cloud.sap.example.com""#,
+            "https://${host}/",
+            "var.url",
+        ] {
+            assert!(!url_expression_shows_cloud_alm(e), "{e}");
+        }
+    }
 
     #[test]
     fn secret_expressions_are_shown_only_as_references() {

@@ -380,7 +380,7 @@ impl Ctx<'_, '_> {
             X::Cond(parts) => match self.eval_in(file, &parts[0], b, d).text() {
                 Some("true") => self.eval_in(file, &parts[1], b, d),
                 Some("false") => self.eval_in(file, &parts[2], b, d),
-                _ => self.unknown(file, e),
+                _ => self.branches(file, e, &parts[1..], b, d),
             },
             X::Unary(op, inner) => {
                 let v = self.eval_in(file, inner, b, d);
@@ -402,6 +402,23 @@ impl Ctx<'_, '_> {
             X::For(f) => self.for_expr(file, e, f, b, d),
             X::Opaque => self.unknown(file, e),
         }
+    }
+
+    /// A conditional whose condition is unknown: unknown, with what both branches' texts share
+    /// at their start and end as its shape (`"CALM_PROD"` or `"CALM_TEST"` gives `CALM_\u{1}`),
+    /// so the known parts decide the destination's scope as a template's do.
+    fn branches(&self, file: usize, e: &Expr, branches: &[Expr], b: &Binds, d: usize) -> At {
+        let texts: Vec<At> = branches.iter().map(|x| self.eval_in(file, x, b, d)).collect();
+        let (Some(a), Some(z)) = (texts.first().and_then(At::text), texts.get(1).and_then(At::text)) else { return self.unknown(file, e) };
+        let start: usize = a.chars().zip(z.chars()).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum();
+        let (a_rest, z_rest) = (&a[start..], &z[start..]);
+        let end: usize = a_rest.chars().rev().zip(z_rest.chars().rev()).take_while(|(x, y)| x == y).map(|(x, _)| x.len_utf8()).sum();
+        if start + end == 0 {
+            return self.unknown(file, e);
+        }
+        let shape = format!("{}{HOLE}{}", &a[..start], &a_rest[a_rest.len() - end..]);
+        let text = self.source_text(file, e);
+        At { file, line: e.line, value: Ev::Unknown(Rc::new(Unknown { text, shape: Some(shape), missing: false, computed: false })) }
     }
 
     /// A template: known when every part is; `"${x}"` alone is `x` itself, not its text.
@@ -915,6 +932,44 @@ mod tests {
         let (value, _) = eval_local("locals {\n  x = \"${var.a}${var.b}\"\n}\n", "x");
         let Ev::Unknown(u) = &value.value else { panic!("known") };
         assert_eq!(u.shape, None);
+    }
+
+    #[test]
+    fn conditionals_keep_what_both_branches_share() {
+        for (expr, shape) in [
+            ("var.env == \"prod\" ? \"CALM_PROD\" : \"CALM_TEST\"", Some("CALM_\u{1}")),
+            (
+                "var.p ? \"https://acme.eu10.alm.cloud.sap\" : \"https://acme-test.eu10.alm.cloud.sap\"",
+                Some("https://acme\u{1}.eu10.alm.cloud.sap"),
+            ),
+            ("var.p ? \"a\" : \"b\"", None),
+            ("var.p ? \"CALM_A\" : var.q", None),
+        ] {
+            let (value, _) = eval_local(&format!("locals {{\n  x = {expr}\n}}\n"), "x");
+            let Ev::Unknown(u) = &value.value else { panic!("known: {expr}") };
+            assert_eq!(u.shape.as_deref(), shape, "{expr}");
+        }
+    }
+
+    #[test]
+    fn string_functions_give_what_terraform_gives() {
+        for (expr, expected) in [
+            ("upper(\"straße\")", "STRAßE"),
+            ("upper(\"calm_é\")", "CALM_É"),
+            ("lower(\"ΟΔΟΣ\")", "οδοσ"),
+            ("title(\"calm push-destination_x\")", "Calm Push-Destination_x"),
+            ("chomp(\"https://a.eu10.alm.cloud.sap/\\n\\r\\n\")", "https://a.eu10.alm.cloud.sap/"),
+            ("trim(\"?!CALM_X!?\", \"!?\")", "CALM_X"),
+            ("strrev(\"abc\")", "cba"),
+            ("substr(\"https://a.eu10.alm.cloud.sap/xyz\", 0, 29)", "https://a.eu10.alm.cloud.sap/"),
+            ("substr(\"CALM_X\", 5, -1)", "X"),
+            // Not certain without counting grapheme clusters, or past the end: not evaluated.
+            ("substr(\"CALM_X\", 2, 10)", "?substr(\"CALM_X\", 2, 10)"),
+            ("strrev(\"e\u{301}\")", "?strrev(\"e\u{301}\")"),
+        ] {
+            let (value, _) = eval_local(&format!("locals {{\n  x = {expr}\n}}\n"), "x");
+            assert_eq!(shown(&value), expected, "{expr}");
+        }
     }
 
     #[test]

@@ -115,6 +115,18 @@ pub fn read_all_bounded(
     load: &mut dyn FnMut(&Path, usize) -> Vec<Input>,
     bounds: &Bounds,
 ) -> Outcome {
+    read_all_selecting(files, var_files, load, bounds, None)
+}
+
+/// [`read_all_bounded`] knowing the destination name the settings select: a remote module
+/// call given it is a failed source.
+pub fn read_all_selecting(
+    files: Vec<Input>,
+    var_files: Vec<Input>,
+    load: &mut dyn FnMut(&Path, usize) -> Vec<Input>,
+    bounds: &Bounds,
+    selected: Option<&str>,
+) -> Outcome {
     let mut out = Outcome::default();
     let mut inputs: Vec<Input> = files;
     let var_start = inputs.len();
@@ -270,7 +282,7 @@ pub fn read_all_bounded(
         loop {
             let vars: Vec<usize> =
                 applied.get(&root).map(|v| v.iter().copied().filter(|i| !excluded.contains(i)).collect()).unwrap_or_default();
-            let reader = Reader::with_bounds(&sources, &folders, &by_dir, *bounds);
+            let reader = Reader::with_bounds(&sources, &folders, &by_dir, *bounds).selecting(selected);
             match reader.root(root, &vars) {
                 Ok(read) => {
                     let files: Vec<usize> =

@@ -155,6 +155,9 @@ pub struct Reader<'r> {
     pub by_dir: &'r HashMap<PathBuf, usize>,
     instances: usize,
     read: Read,
+    /// The destination name the settings select (`--settings`): a remote module given it may
+    /// define that destination, so the call is a failed source as for a `CALM_` name.
+    selected: Option<&'r str>,
 }
 
 fn quoted_key(key: &str) -> String {
@@ -181,7 +184,13 @@ impl<'r> Reader<'r> {
     }
 
     pub fn with_bounds(sources: &'r [Source], folders: &'r [Folder], by_dir: &'r HashMap<PathBuf, usize>, bounds: Bounds) -> Self {
-        Reader { env: Env::with_bounds(sources, bounds), sources, folders, by_dir, instances: 0, read: Read::default() }
+        Reader { env: Env::with_bounds(sources, bounds), sources, folders, by_dir, instances: 0, read: Read::default(), selected: None }
+    }
+
+    /// The reader with the destination name the settings select ([`Reader::selected`]).
+    pub fn selecting(mut self, selected: Option<&'r str>) -> Self {
+        self.selected = selected.map(str::trim).filter(|s| !s.is_empty());
+        self
     }
 
     /// The bound the evaluation reached, if any, as the error that stops the root: `what` says
@@ -487,10 +496,11 @@ impl<'r> Reader<'r> {
         let shown = module_source_shown(source);
         let mut found: Option<(String, u32, &'static str)> = None;
         let depth = self.env.bounds.depth.saturating_mul(4);
+        let selected = self.selected;
         self.expand(scope, call, address, |_, ctx, _| {
             for a in call.attrs.iter().filter(|a| !RESERVED.contains(&a.name.as_str())) {
                 if found.is_none()
-                    && let Some(what) = cloud_alm_in(&ctx.eval(a.file, &a.expr), depth)
+                    && let Some(what) = cloud_alm_in(&ctx.eval(a.file, &a.expr), depth, selected)
                 {
                     found = Some((a.name.clone(), a.line, what));
                 }
@@ -698,11 +708,17 @@ impl<'r> Reader<'r> {
 struct Shapes {
     name: Option<String>,
     url: Option<String>,
+    /// A string literal of the unknown `URL`'s expression shows a Cloud ALM host
+    /// ([`crate::source::code::url_expression_shows_cloud_alm`]).
+    url_literal: bool,
 }
 
 impl Shapes {
     fn note(&mut self, key: &str, value: &At) {
         let Ev::Unknown(u) = &value.value else { return };
+        if key == "URL" {
+            self.url_literal = crate::source::code::url_expression_shows_cloud_alm(&u.text);
+        }
         let Some(shape) = &u.shape else { return };
         match key {
             "Name" => self.name = Some(shape.clone()),
@@ -716,7 +732,7 @@ impl Shapes {
     }
 
     fn hint(&self) -> bool {
-        shows_cloud_alm(self.name_start(), self.url.as_deref())
+        self.url_literal || shows_cloud_alm(self.name_start(), self.url.as_deref())
     }
 }
 
@@ -748,28 +764,30 @@ pub fn module_source_shown(source: &str) -> String {
 /// host or a `CALM_` start, a template whose known parts do, a map key that does, an object
 /// with a Cloud ALM key's `uaa` and `endpoints`. A value nested deeper than `depth` is taken
 /// as showing it: what cannot be looked into is not judged harmless.
-fn cloud_alm_in(v: &At, depth: usize) -> Option<&'static str> {
+fn cloud_alm_in(v: &At, depth: usize, selected: Option<&str>) -> Option<&'static str> {
     if depth == 0 {
         return Some("a value nested too deeply to look into");
     }
     match &v.value {
+        Ev::Text(t) if selected.is_some_and(|s| t.trim() == s) => Some("the name the settings select"),
         Ev::Text(t) => text_shows_cloud_alm(t),
         Ev::Unknown(u) => u
             .shape
             .as_deref()
-            .filter(|shape| {
+            .is_some_and(|shape| {
                 let start = shape.split(HOLE).next().unwrap_or_default();
                 shows_cloud_alm(Some(start), Some(&shape.replace(HOLE, "x")))
             })
-            .map(|_| "a value whose known part shows Cloud ALM"),
-        Ev::List(items) | Ev::Set(items) => items.iter().find_map(|i| cloud_alm_in(i, depth - 1)),
+            .then_some("a value whose known part shows Cloud ALM")
+            .or_else(|| crate::source::code::url_expression_shows_cloud_alm(&u.text).then_some("an expression with a Cloud ALM URL")),
+        Ev::List(items) | Ev::Set(items) => items.iter().find_map(|i| cloud_alm_in(i, depth - 1, selected)),
         Ev::Object(o) => {
             if o.get("uaa").is_some() && o.get("endpoints").is_some() {
                 return Some("a Cloud ALM key");
             }
-            o.members.iter().find_map(|(k, _, m)| if starts_calm(k) { Some("a CALM_ name") } else { cloud_alm_in(m, depth - 1) })
+            o.members.iter().find_map(|(k, _, m)| if starts_calm(k) { Some("a CALM_ name") } else { cloud_alm_in(m, depth - 1, selected) })
         }
-        Ev::Encoded(inner) => cloud_alm_in(inner, depth - 1),
+        Ev::Encoded(inner) => cloud_alm_in(inner, depth - 1, selected),
         Ev::Null => None,
     }
 }
@@ -778,10 +796,15 @@ fn starts_calm(text: &str) -> bool {
     text.trim_start().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("CALM_"))
 }
 
-/// A text that is or holds a Cloud ALM URL (JSON of a key included), or starts with `CALM_`.
+/// A text that is or holds a Cloud ALM URL (JSON of a key included), or a name that brings a
+/// destination into scope or selects a Cloud ALM purpose (`CALM_...`,
+/// `sap_process_automation_cloud_alm`, `CloudALM`).
 fn text_shows_cloud_alm(text: &str) -> Option<&'static str> {
     if starts_calm(text) {
         return Some("a CALM_ name");
+    }
+    if crate::model::destination::names_cloud_alm(text) {
+        return Some("a Cloud ALM destination's name");
     }
     let separator = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '[' | ']' | '{' | '}' | '<' | '>');
     text.split(separator).any(|token| shows_cloud_alm(None, Some(token))).then_some("a Cloud ALM URL")

@@ -41,7 +41,7 @@ resource "btp_subaccount_destination" "imm" {
   additional_configuration = jsonencode({
     clientId            = "sb-calm-${local.tenant}!b12|calm-api!b3"
     clientSecret        = var.calm_client_secret
-    tokenServiceURLType = title("dedicated")
+    tokenServiceURLType = format("%-9s", "Dedicated")
     tokenServiceURL     = "https://${local.tenant}.authentication.eu10.hana.ondemand.com/oauth/token"
   })
 }

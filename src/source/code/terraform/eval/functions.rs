@@ -247,9 +247,19 @@ pub(super) fn call(ctx: &Ctx, file: usize, e: &Expr, name: &str, args: &[Expr], 
             _ => unknown(),
         },
         _ => match (name, texts().as_deref()) {
-            ("lower", Some([s])) => text(file, line, s.to_lowercase()),
-            ("upper", Some([s])) => text(file, line, s.to_uppercase()),
+            ("lower", Some([s])) => text(file, line, lower(s)),
+            ("upper", Some([s])) => text(file, line, upper(s)),
+            ("title", Some([s])) => text(file, line, title(s)),
             ("trimspace", Some([s])) => text(file, line, s.trim()),
+            // Every line ending at the end: `\n`, `\r\n` and `\r`, repeated.
+            ("chomp", Some([s])) => text(file, line, s.trim_end_matches(['\r', '\n'])),
+            ("trim", Some([s, cutset])) => text(file, line, s.trim_matches(|c| cutset.contains(c))),
+            // Terraform counts grapheme clusters: evaluated where each character is one.
+            ("strrev", Some([s])) if one_cluster_each(s) => text(file, line, s.chars().rev().collect::<String>()),
+            ("substr", Some([s, offset, length])) if one_cluster_each(s) => match substr(s, offset, length) {
+                Some(t) => text(file, line, t),
+                None => unknown(),
+            },
             ("trimsuffix", Some([s, x])) => text(file, line, s.strip_suffix(x).unwrap_or(s)),
             ("trimprefix", Some([s, x])) => text(file, line, s.strip_prefix(x).unwrap_or(s)),
             ("startswith", Some([s, x])) => bool_at(file, line, s.starts_with(x)),
@@ -337,6 +347,77 @@ fn settle(ctx: &Ctx, file: usize, e: &Expr, values: &[At], result: At) -> At {
         Ev::Unknown(u) if from_known && !u.missing && !u.computed => ctx.not_evaluated(file, e),
         _ => result,
     }
+}
+
+/// `upper` as Terraform (Go's `strings.ToUpper`) gives it: each character mapped alone, and one
+/// whose capital is more than one character kept as it is (`straße` gives `STRAßE`).
+fn upper(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            let mut up = c.to_uppercase();
+            match (up.next(), up.next()) {
+                (Some(u), None) => u,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// `lower` as Go's `strings.ToLower`: each character mapped alone (a final sigma stays `σ`;
+/// `İ` gives `i`).
+fn lower(s: &str) -> String {
+    s.chars().map(|c| c.to_lowercase().next().unwrap_or(c)).collect()
+}
+
+/// `title` as Go's `strings.Title`: the first letter of each word in title case, a word
+/// starting after an ASCII character other than a letter, digit or `_`, or after white space.
+fn title(s: &str) -> String {
+    let separator = |c: char| {
+        if c.is_ascii() { !(c.is_ascii_alphanumeric() || c == '_') } else { c.is_whitespace() }
+    };
+    let mut previous = ' ';
+    s.chars()
+        .map(|c| {
+            let out = if separator(previous) { title_case(c) } else { c };
+            previous = c;
+            out
+        })
+        .collect()
+}
+
+/// A character's title case: the capital, but the title form of the Latin digraphs (`ǆ` gives
+/// `ǅ`, not `Ǆ`).
+fn title_case(c: char) -> char {
+    match c {
+        '\u{1C4}'..='\u{1C6}' => '\u{1C5}',
+        '\u{1C7}'..='\u{1C9}' => '\u{1C8}',
+        '\u{1CA}'..='\u{1CC}' => '\u{1CB}',
+        '\u{1F1}'..='\u{1F3}' => '\u{1F2}',
+        _ => upper(c.encode_utf8(&mut [0; 4])).chars().next().unwrap_or(c),
+    }
+}
+
+/// Whether every character of `s` is a grapheme cluster of its own, as Terraform's `substr`
+/// and `strrev` count: printable ASCII, tabs and `\n` (not `\r`, which joins a following `\n`).
+fn one_cluster_each(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii() && b != b'\r')
+}
+
+/// `substr` where its result is certain: a whole-number offset from the start within the text
+/// and a length that is `-1` (to the end) or reaches no further than the end. Anything else
+/// (a negative offset, a length past the end) is not evaluated.
+fn substr(s: &str, offset: &str, length: &str) -> Option<String> {
+    let offset: usize = offset.parse().ok()?;
+    let chars: Vec<char> = s.chars().collect();
+    if offset > chars.len() {
+        return None;
+    }
+    let rest = &chars[offset..];
+    let taken = match length {
+        "-1" => rest,
+        n => rest.get(..n.parse::<usize>().ok()?)?,
+    };
+    Some(taken.iter().collect())
 }
 
 /// `format` with the verbs destinations use (`%s`, `%d`, `%v`, `%%`); anything else is left
