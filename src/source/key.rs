@@ -10,7 +10,7 @@ use crate::model::{CloudAlmKey, Secret};
 const AS_KEY: &str = "a SAP Cloud ALM service key (--calm-key)";
 
 pub fn load(path: &Path) -> Result<CloudAlmKey, InputError> {
-    let shown = path.display().to_string();
+    let shown = crate::model::shown::path(path);
     let text = super::read_utf8_text(path, &shown, "Cloud ALM key").map_err(|e| {
         match super::settings::misplaced_file(path).filter(|m| *m != super::settings::Misplaced::CalmKey) {
             Some(other) => InputError::new(&shown, None, other.hint(AS_KEY)),
