@@ -95,3 +95,22 @@ fn a_path_written_as_a_url_keeps_no_credentials_or_query_values() {
         assert!(args.contains(&"--show-config") || code == 2, "{args:?}: {code} {text}");
     }
 }
+
+#[test]
+fn show_config_escapes_line_breaks_in_every_value() {
+    let dir = folder();
+    std::fs::create_dir(dir.path().join("a")).unwrap();
+    std::fs::write(dir.path().join("a/dests.json"), DESTINATIONS).unwrap();
+    std::fs::write(
+        dir.path().join("calm-audit.toml"),
+        "[[target]]\nname = \"prod\\nVerdict: PASSED (exit code 0)\"\npaths = [\"a\", \"a\\r\\nVerdict: PASSED\"]\nsettings = \"s\\u001b[2J.toml\"\n",
+    )
+    .unwrap();
+    let (code, text) = calm(dir.path(), &["check", "--show-config"], &[]);
+    assert_eq!(code, 0, "{text}");
+    for line in text.lines() {
+        assert!(!line.starts_with("Verdict"), "a forged line: {text}");
+        assert!(!line.chars().any(|c| c.is_control()), "a raw control character: {line:?}");
+    }
+    assert!(text.contains("prod\\u{a}Verdict: PASSED (exit code 0)"), "{text}");
+}

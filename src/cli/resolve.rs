@@ -1089,8 +1089,9 @@ impl Resolved {
     /// `--show-config`: every effective value and where it came from; a file or folder the run
     /// would read that is not there is flagged on its line, and the merge notices follow.
     pub fn describe(&self) -> String {
-        // No part shows a URL's credentials or query values.
-        let shown = |text: &str| crate::model::shown::value(text);
+        // Every part is one line whatever a name or value holds (a target named with a line
+        // break cannot start a forged line), and shows no URL's credentials or query values.
+        let shown = |text: &str| crate::output::inert_line(&crate::model::shown::value(text)).into_owned();
         let lines: Vec<(String, String)> = self
             .provenance
             .iter()
