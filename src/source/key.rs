@@ -61,6 +61,7 @@ fn parse_key(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
     // An X.509 key: its private key is a secret for the masker, its certificate read for its dates.
     if let Some(private) = field("uaa", "key", "uaa.key")? {
         crate::model::secret::remember(&private);
+        super::certs::remember_private_keys(private.as_bytes());
     }
     let certificate = field("uaa", "certificate", "uaa.certificate")?.filter(|c| !c.trim().is_empty()).map(|pem| {
         crate::model::secret::remember(&pem);
