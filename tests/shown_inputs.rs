@@ -80,7 +80,8 @@ fn a_path_written_as_a_url_keeps_no_credentials_or_query_values() {
     let (flags, configured) = (folder(), folder());
     let url = "https://user:CliUrlPwQ1w2e3@host/x?token=CliTokA1s2d3";
     std::fs::write(configured.path().join("calm-audit.toml"), format!("paths = ['{url}']\nsettings = 'dests.json'\n")).unwrap();
-    let runs: [(&tempfile::TempDir, &[&str]); 6] = [
+    let runs: [(&tempfile::TempDir, &[&str]); 7] = [
+        (&flags, &["check", "dests.json", "--fail-on", url]),
         (&flags, &["check", "dests.json", "--calm-key", url]),
         (&flags, &["check", "dests.json", "--calm-key", url, "--show-config"]),
         (&flags, &["check", "dests.json", "--settings", url, "--format", "json"]),

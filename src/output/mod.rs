@@ -148,10 +148,12 @@ pub fn stderr_line(line: &str) {
     let _ = std::io::stderr().lock().write_all(&masker.mask_bytes(text.as_bytes()));
 }
 
-/// Text on standard error as it is (clap's usage errors), masked.
+/// Text on standard error as it is (clap's usage errors, which quote the value refused), masked,
+/// its URL-looking parts redacted as on every line of [`stderr_line`].
 pub fn stderr_text(text: &str) {
     let masker = Masker::current();
-    let text = inert(text, true);
+    let text = crate::model::url::redact_urls_in(text);
+    let text = inert(&text, true);
     let _ = std::io::stderr().lock().write_all(&masker.mask_bytes(text.as_bytes()));
 }
 
