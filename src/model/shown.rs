@@ -55,6 +55,9 @@ mod tests {
         assert!(!shown.contains("PwShown1x") && !shown.contains("TokShown2y"), "{shown}");
         assert!(shown.contains("host/k.json"), "{shown}");
         assert_eq!(path(Path::new("keys/calm-key.json")), "keys/calm-key.json");
+        // Shown in a message and redacted again on standard error: the same text, colon and all.
+        let line = format!("{shown}: no such file or folder");
+        assert_eq!(super::super::url::redact_urls_in(&line), line);
     }
 
     #[test]
