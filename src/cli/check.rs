@@ -194,7 +194,7 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
     let files = r.reports.iter().map(|(format, path)| (*format, path)).chain(r.output.as_ref().map(|path| (r.format, path)));
     for (format, path) in files {
         match write_atomically_with(path, |out| report.render_to(format, out)) {
-            Ok(()) => stderr.push(format!("wrote {}", path.display())),
+            Ok(()) => stderr.push(format!("wrote {}", crate::model::shown::path(path))),
             Err(e) => unwritten.push(e.to_string()),
         }
     }
@@ -438,7 +438,7 @@ fn failed_target(spec: &RunSpec, e: &CliError) -> TargetOutcome {
 /// The inputs of a target as given, and the live service when one was read.
 fn given_inputs(spec: &RunSpec, live_service: Option<&str>, read: Option<&Gathered>) -> Vec<InputUsed> {
     let target = spec.name.clone();
-    let shown = |p: &Path| if p == Path::new("-") { "<stdin>".to_owned() } else { p.display().to_string() };
+    let shown = |p: &Path| if p == Path::new("-") { "<stdin>".to_owned() } else { crate::model::shown::path(p) };
     let mut inputs: Vec<InputUsed> =
         spec.sources.paths.iter().map(|p| InputUsed { kind: InputKind::Destinations, source: shown(p), target: target.clone() }).collect();
     if let Some(service) = live_service {
@@ -488,7 +488,7 @@ fn audit_target(spec: &RunSpec, r: &Resolved) -> Result<TargetOutcome, CliError>
     }
     if let Some(path) = &r.save_snapshot {
         write_snapshot(path, &g)?;
-        notes.push(format!("wrote snapshot {}", path.display()));
+        notes.push(format!("wrote snapshot {}", crate::model::shown::path(path)));
     }
     let incomplete = match g.failures.as_slice() {
         [] => None,

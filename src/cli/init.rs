@@ -17,8 +17,13 @@ pub struct InitArgs {
 
 pub fn run(args: &InitArgs) -> Result<Output, CliError> {
     if args.output.exists() && !args.force {
-        return Err(CliError::Usage(format!("{} exists; --force replaces it", args.output.display())));
+        return Err(CliError::Usage(format!("{} exists; --force replaces it", crate::model::shown::path(&args.output))));
     }
     write_atomically(&args.output, TEMPLATE)?;
-    Ok(Output { stdout: String::new(), stderr: vec![format!("wrote {}", args.output.display())], exit: Exit::Clean, stream: None })
+    Ok(Output {
+        stdout: String::new(),
+        stderr: vec![format!("wrote {}", crate::model::shown::path(&args.output))],
+        exit: Exit::Clean,
+        stream: None,
+    })
 }

@@ -23,7 +23,7 @@ pub fn run(args: &ManArgs) -> Result<Output, CliError> {
         let page = page(None).map_err(|e| CliError::Usage(format!("manual page: {e}")))?;
         return Ok(Output { stdout: page, stderr: Vec::new(), exit: Exit::Clean, stream: None });
     };
-    let fail = |e: std::io::Error| CliError::Write { path: dir.display().to_string(), message: e.to_string() };
+    let fail = |e: std::io::Error| CliError::Write { path: crate::model::shown::path(dir), message: e.to_string() };
     std::fs::create_dir_all(dir).map_err(fail)?;
     let mut names = vec![None];
     names.extend(Cli::command().get_subcommands().filter(|s| !s.is_hide_set()).map(|s| Some(s.get_name().to_owned())));
@@ -35,7 +35,12 @@ pub fn run(args: &ManArgs) -> Result<Output, CliError> {
         let text = page(name.as_deref()).map_err(|e| CliError::Usage(format!("manual page {file}: {e}")))?;
         write_atomically(&dir.join(file), &text)?;
     }
-    Ok(Output { stdout: String::new(), stderr: vec![format!("wrote manual pages to {}", dir.display())], exit: Exit::Clean, stream: None })
+    Ok(Output {
+        stdout: String::new(),
+        stderr: vec![format!("wrote manual pages to {}", crate::model::shown::path(dir))],
+        exit: Exit::Clean,
+        stream: None,
+    })
 }
 
 /// The page of `calm-audit` (`None`) or of one of its commands.

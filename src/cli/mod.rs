@@ -153,7 +153,7 @@ pub fn output_width(to_stdout: bool) -> usize {
 /// Writes `text` to `path` through the masking writer, atomically ([`crate::output::write_file`]).
 pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), CliError> {
     folder_for(path)?;
-    crate::output::write_file(path, text).map_err(|e| CliError::Write { path: path.display().to_string(), message: e.to_string() })
+    crate::output::write_file(path, text).map_err(|e| CliError::Write { path: crate::model::shown::path(path), message: e.to_string() })
 }
 
 /// The folder a file is written to, created when it is not there (SPEC §6: `reports/DAY/` of a
@@ -161,8 +161,8 @@ pub fn write_atomically(path: &std::path::Path, text: &str) -> Result<(), CliErr
 fn folder_for(path: &std::path::Path) -> Result<(), CliError> {
     match path.parent().filter(|p| !p.as_os_str().is_empty()) {
         Some(folder) if !folder.is_dir() => std::fs::create_dir_all(folder).map_err(|e| CliError::Write {
-            path: path.display().to_string(),
-            message: format!("cannot create its folder {}: {e}", folder.display()),
+            path: crate::model::shown::path(path),
+            message: format!("cannot create its folder {}: {e}", crate::model::shown::path(folder)),
         }),
         _ => Ok(()),
     }
@@ -175,5 +175,6 @@ pub fn write_atomically_with(
     write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
     folder_for(path)?;
-    crate::output::write_file_with(path, write).map_err(|e| CliError::Write { path: path.display().to_string(), message: e.to_string() })
+    crate::output::write_file_with(path, write)
+        .map_err(|e| CliError::Write { path: crate::model::shown::path(path), message: e.to_string() })
 }

@@ -142,9 +142,9 @@ impl Builder<'_> {
     /// A list of files or folders the run reads.
     fn note_paths(&mut self, key: &str, paths: &[PathBuf], source: Source) {
         let value = if key.ends_with("paths") || key.ends_with("var_files") {
-            format!("[{}]", paths.iter().map(|p| format!("\"{}\"", p.display())).collect::<Vec<_>>().join(", "))
+            format!("[{}]", paths.iter().map(|p| format!("\"{}\"", crate::model::shown::path(p))).collect::<Vec<_>>().join(", "))
         } else {
-            paths.iter().map(|p| format!("\"{}\"", p.display())).collect::<Vec<_>>().join(", ")
+            paths.iter().map(|p| format!("\"{}\"", crate::model::shown::path(p))).collect::<Vec<_>>().join(", ")
         };
         self.provenance.push(Entry { key: key.to_owned(), value, source, paths: paths.to_vec() });
     }
@@ -168,7 +168,7 @@ impl Builder<'_> {
         if READ_PATHS.contains(&key) {
             self.note_path(key, &value, source);
         } else {
-            self.note(key, format!("\"{}\"", value.display()), source);
+            self.note(key, format!("\"{}\"", crate::model::shown::path(&value)), source);
         }
         Some(value)
     }
@@ -178,9 +178,17 @@ impl Builder<'_> {
         let (value, source) = if let Some(p) = flag {
             (p.to_path_buf(), Source::Flag)
         } else if let Some((v, name)) = var.and_then(env) {
-            (PathBuf::from(v), Source::Env(name))
+            let path = PathBuf::from(&v);
+            if READ_PATHS.contains(&key) {
+                hide_unless_there(&path, &v, &format!("environment {name}"));
+            }
+            (path, Source::Env(name))
         } else if let (Some(written), Some(loaded)) = (file, self.file) {
-            (loaded.path(written), self.file_key(key))
+            let path = loaded.path(written);
+            if READ_PATHS.contains(&key) {
+                hide_unless_there(&path, written, &format!("{} ({key})", loaded.shown));
+            }
+            (path, self.file_key(key))
         } else {
             return None;
         };
@@ -226,6 +234,15 @@ impl Builder<'_> {
     }
 }
 
+/// A value of the environment or the configuration file that names no existing file or folder
+/// may be anything (a key's JSON, a password pasted in the wrong place): from here on it is shown
+/// only by where it came from and its length ([`crate::model::shown`]), whoever shows it.
+fn hide_unless_there(path: &Path, raw: &str, origin: &str) {
+    if raw != "-" && !path.exists() {
+        crate::model::shown::hide_value(path, raw, origin);
+    }
+}
+
 /// The keys whose paths the run reads (the others are written): `--show-config` checks them.
 const READ_PATHS: [&str; 5] = ["settings", "calm_key", "destination_key", "ca_cert", "baseline"];
 
@@ -268,7 +285,13 @@ fn rule_list(items: &[RuleItem], b: &Builder, what: &str) -> Result<Vec<&'static
 }
 
 pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
-    let config_flag = args.config.clone().or_else(|| env("CALM_AUDIT_CONFIG").map(|(v, _)| PathBuf::from(v)));
+    let config_flag = args.config.clone().or_else(|| {
+        env("CALM_AUDIT_CONFIG").map(|(v, name)| {
+            let path = PathBuf::from(&v);
+            hide_unless_there(&path, &v, &format!("environment {name}"));
+            path
+        })
+    });
     let loaded = config::discover(config_flag.as_deref())?;
     let file = loaded.as_ref().map(|l| &l.file);
     let mut b = Builder { file: loaded.as_ref(), provenance: Vec::new(), notices: Vec::new(), targets_not_used: None };
@@ -287,14 +310,14 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
                 if from != Source::Default {
                     b.notices.push(format!(
                         "{} is written as {} (its extension); format {} ({from}) is not used for it",
-                        path.display(),
+                        crate::model::shown::path(path),
                         format_name(by_name),
                         format_name(chosen)
                     ));
                 }
                 if let Some(entry) = b.provenance.last_mut() {
                     entry.value = format_name(by_name);
-                    entry.source = Source::Extension(path.display().to_string());
+                    entry.source = Source::Extension(crate::model::shown::path(path));
                 }
                 by_name
             }
@@ -302,7 +325,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
                 b.notices.push(format!(
                     "format {} ({from}) is written to {}, whose extension says {}",
                     format_name(chosen),
-                    path.display(),
+                    crate::model::shown::path(path),
                     format_name(by_name)
                 ));
                 chosen
@@ -311,7 +334,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Resolved, CliError> {
         }
     };
     let output = output.map(|(path, source)| {
-        b.note("output", format!("\"{}\"", path.display()), source);
+        b.note("output", format!("\"{}\"", crate::model::shown::path(&path)), source);
         path
     });
     let fail_on = b.choice("fail_on", args.fail_on, "CALM_AUDIT_FAIL_ON", file.and_then(|f| f.fail_on.as_ref()), FailOn::Error)?;
@@ -517,7 +540,7 @@ fn reports(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result
                 b.notices.push(format!(
                     "--report {spec} replaces the {} report {} of {at}; the configuration's other reports are still written",
                     format_name(format),
-                    replaced.display()
+                    crate::model::shown::path(replaced)
                 ));
             }
             out.retain(|(f, _, s)| *f != format || *s == Source::Flag);
@@ -526,7 +549,7 @@ fn reports(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result
         out.push((format, path, Source::Flag));
     }
     for (format, path, source) in &out {
-        b.note(&format!("reports.{}", format_name(*format)), format!("\"{}\"", path.display()), source.clone());
+        b.note(&format!("reports.{}", format_name(*format)), format!("\"{}\"", crate::model::shown::path(path)), source.clone());
     }
     Ok(out.into_iter().map(|(f, p, _)| (f, p)).collect())
 }
@@ -549,7 +572,7 @@ fn distinct_files(reports: &[(Format, PathBuf)], output: Option<(Format, &PathBu
                 "{} and {} are both written to {}: give each its own path",
                 written[j].0,
                 written[i].0,
-                written[i].1.display()
+                crate::model::shown::path(written[i].1)
             ));
         }
     }
@@ -909,7 +932,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             let at = l.at(t.span());
             b.note(
                 &format!("target.{}", t.get_ref().name),
-                format!("{} (not used: the command line names the sources)", describe_target(t.get_ref())),
+                format!("{} (not used: the command line names the sources)", describe_target(t.get_ref(), l)),
                 Source::File(at),
             );
         }
@@ -981,13 +1004,18 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
         };
         let defined_at = l.at(spanned.span());
         let here = Source::File(defined_at.clone());
-        b.note(&format!("target.{}", t.name), describe_target(t), here.clone());
+        b.note(&format!("target.{}", t.name), describe_target(t, l), here.clone());
         // Each target's own inputs, and those it takes from the run, with where they came from.
         let key = |what: &str| format!("target.{}.{what}", t.name);
         if !paths.is_empty() {
             b.note_paths(&key("paths"), &paths, here.clone());
         }
-        let destination_key = t.destination_key.as_ref().map(|p| l.path(p));
+        let own_path = |what: &str, written: &String| {
+            let path = l.path(written);
+            hide_unless_there(&path, written, &format!("{} ({what})", l.shown));
+            path
+        };
+        let destination_key = t.destination_key.as_ref().map(|p| own_path("destination_key", p));
         if let Some(p) = &destination_key {
             b.note_path(&key("destination_key"), p, here.clone());
         }
@@ -1001,7 +1029,7 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
             None => {}
         }
         let mut own_or_run = |what: &str, own: Option<&String>, run: &Option<PathBuf>| -> Option<PathBuf> {
-            match (own.map(|p| l.path(p)), run) {
+            match (own.map(|p| own_path(what, p)), run) {
                 (Some(p), _) => {
                     b.note_path(&key(what), &p, here.clone());
                     Some(p)
@@ -1042,13 +1070,17 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
     Ok(out)
 }
 
-fn describe_target(t: &config::TargetConfig) -> String {
+/// A target's sources as `--show-config` shows them: each path as [`crate::model::shown`] shows it.
+fn describe_target(t: &config::TargetConfig, l: &Loaded) -> String {
     let mut parts = Vec::new();
     if !t.paths.is_empty() {
-        parts.push(format!("paths {:?}", t.paths));
+        let paths: Vec<String> = t.paths.iter().map(|p| format!("\"{}\"", crate::model::shown::value(p))).collect();
+        parts.push(format!("paths [{}]", paths.join(", ")));
     }
     if let Some(k) = &t.destination_key {
-        parts.push(format!("destination_key \"{k}\""));
+        let path = l.path(k);
+        hide_unless_there(&path, k, &format!("{} (destination_key)", l.shown));
+        parts.push(format!("destination_key \"{}\"", crate::model::shown::path(&path)));
     }
     parts.join(", ")
 }
@@ -1057,16 +1089,25 @@ impl Resolved {
     /// `--show-config`: every effective value and where it came from; a file or folder the run
     /// would read that is not there is flagged on its line, and the merge notices follow.
     pub fn describe(&self) -> String {
-        let width = self.provenance.iter().map(|e| e.key.len() + e.value.len() + 3).max().unwrap_or(0);
+        // Every part is one line whatever a name or value holds (a target named with a line
+        // break cannot start a forged line), and shows no URL's credentials or query values.
+        let shown = |text: &str| crate::output::inert_line(&crate::model::shown::value(text)).into_owned();
+        let lines: Vec<(String, String)> = self
+            .provenance
+            .iter()
+            .map(|entry| {
+                let missing = self.missing_paths(entry);
+                let flag = if missing.is_empty() { String::new() } else { format!("; NOT FOUND: {}", missing.join(", ")) };
+                (format!("{} = {}", shown(&entry.key), shown(&entry.value)), shown(&format!("{}{flag}", entry.source)))
+            })
+            .collect();
+        let width = lines.iter().map(|(line, _)| line.chars().count()).max().unwrap_or(0);
         let mut out = String::from("# effective calm-audit configuration (value, then where it came from)\n");
-        for entry in &self.provenance {
-            let line = format!("{} = {}", entry.key, entry.value);
-            let missing = self.missing_paths(entry);
-            let flag = if missing.is_empty() { String::new() } else { format!("; NOT FOUND: {}", missing.join(", ")) };
-            out.push_str(&format!("{line:width$}  # {}{flag}\n", entry.source));
+        for (line, source) in lines {
+            out.push_str(&format!("{line:width$}  # {source}\n"));
         }
         for notice in &self.notices {
-            out.push_str(&format!("# note: {notice}\n"));
+            out.push_str(&format!("# note: {}\n", shown(notice)));
         }
         out
     }
@@ -1080,7 +1121,7 @@ impl Resolved {
     }
 
     fn missing_paths(&self, entry: &Entry) -> Vec<String> {
-        entry.paths.iter().filter(|p| p.as_os_str() != "-" && !p.exists()).map(|p| p.display().to_string()).collect()
+        entry.paths.iter().filter(|p| p.as_os_str() != "-" && !p.exists()).map(|p| crate::model::shown::path(p)).collect()
     }
 }
 

@@ -38,7 +38,7 @@ pub fn run(args: &SnapshotArgs) -> Result<Output, CliError> {
     let stdout = match &args.output {
         Some(path) => {
             write_snapshot(path, &g)?;
-            stderr.push(format!("wrote snapshot {} ({} destinations)", path.display(), g.destinations.len()));
+            stderr.push(format!("wrote snapshot {} ({} destinations)", crate::model::shown::path(path), g.destinations.len()));
             String::new()
         }
         None => snapshot_text(&g)?,

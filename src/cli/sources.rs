@@ -161,7 +161,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
             .map_err(|e| match args.destination_key.as_deref().and_then(|p| Some((p, settings::misplaced_file(p)?))) {
                 // Another input given as the Destination service key: what it is, and its flag.
                 Some((path, other)) if other != settings::Misplaced::DestinationKey => {
-                    InputError::new(path.display().to_string(), None, other.hint("a Destination service key (--destination-key)"))
+                    InputError::new(crate::model::shown::path(path), None, other.hint("a Destination service key (--destination-key)"))
                 }
                 _ => e,
             })?;
@@ -204,7 +204,7 @@ pub fn gather(args: &SourceArgs, slim: bool) -> Result<Gathered, CliError> {
     }
     // Certificates alone are nothing to audit: an audit never passes on nothing.
     if destination_key.is_none() && loaded.destinations.is_empty() && loaded.failures.is_empty() && !loaded.keystores.is_empty() {
-        let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+        let paths: Vec<String> = args.paths.iter().map(|p| crate::model::shown::path(p)).collect();
         return Err(CliError::Usage(format!(
             "no destination read from {}: only certificates or keystores, which are audited for the destinations that name them",
             paths.join(", ")
@@ -255,7 +255,7 @@ fn read_live(args: &SourceArgs, dk: &DestinationKey, gathered: &mut Gathered, sl
     let mut options = LiveOptions { timeout, deadline, probe: args.probe, slim, ..LiveOptions::default() };
     options.connect_timeout = options.connect_timeout.min(options.timeout);
     if let Some(path) = &args.ca_cert {
-        let shown = path.display().to_string();
+        let shown = crate::model::shown::path(path);
         let pem = std::fs::read(path).map_err(|e| InputError::new(&shown, None, format!("cannot read CA certificate: {e}")))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|_| InputError::new(&shown, None, "not a PEM certificate"))?;
         if certs.is_empty() {

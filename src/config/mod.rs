@@ -126,7 +126,7 @@ pub fn discover(flag: Option<&Path>) -> Result<Option<Loaded>, InputError> {
 }
 
 pub fn load(path: &Path) -> Result<Loaded, InputError> {
-    let shown = path.display().to_string();
+    let shown = crate::model::shown::path(path);
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     // An empty file is a valid configuration that sets nothing (a fresh `touch`).
     if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {

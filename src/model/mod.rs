@@ -7,6 +7,7 @@ pub mod key;
 pub mod result;
 pub mod secret;
 pub mod settings;
+pub mod shown;
 pub mod url;
 
 pub use destination::{CodeKind, CodeOrigin, Destination, Key, Level, Origin, Probe, Property, Value};

@@ -271,7 +271,12 @@ pub fn redact_urls_in(text: &str) -> Cow<'_, str> {
         let token_start = rest.find(|c: char| !is_separator(c)).unwrap_or(rest.len());
         out.push_str(&rest[..token_start]);
         rest = &rest[token_start..];
-        let token_end = rest.find(is_separator).unwrap_or(rest.len());
+        let mut token_end = rest.find(is_separator).unwrap_or(rest.len());
+        // A message's own colon after a path (`x?token=***: no such file`) is not the URL's: it
+        // stays, and redacting a text twice gives the same text.
+        while token_end > 1 && rest[..token_end].ends_with(':') {
+            token_end -= 1;
+        }
         let token = &rest[..token_end];
         if looks_like_url(token) {
             let shown = redact(token);

@@ -143,18 +143,23 @@ pub fn stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
 
 /// One line on standard error, `calm-audit: ` first, masked, its line breaks and control
 /// characters shown escaped ([`inert_line`]): masked before it is escaped, so a secret with a
-/// line break in it is still found whole.
+/// line break in it is still found whole. Every URL-looking part is redacted last
+/// ([`crate::model::url::redact_urls_in`]), whatever message made the line: a path written as a
+/// URL keeps no credentials or query values even where a message forgot to show it redacted.
 pub fn stderr_line(line: &str) {
     let masker = Masker::current();
     let line = masker.mask(line);
+    let line = crate::model::url::redact_urls_in(&line);
     let text = format!("calm-audit: {}\n", inert_line(&line));
     let _ = std::io::stderr().lock().write_all(&masker.mask_bytes(text.as_bytes()));
 }
 
-/// Text on standard error as it is (clap's usage errors), masked.
+/// Text on standard error as it is (clap's usage errors, which quote the value refused), masked,
+/// its URL-looking parts redacted as on every line of [`stderr_line`].
 pub fn stderr_text(text: &str) {
     let masker = Masker::current();
-    let text = inert(text, true);
+    let text = crate::model::url::redact_urls_in(text);
+    let text = inert(&text, true);
     let _ = std::io::stderr().lock().write_all(&masker.mask_bytes(text.as_bytes()));
 }
 

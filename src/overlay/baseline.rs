@@ -20,7 +20,7 @@ pub struct Baseline {
 }
 
 pub fn load(path: &Path) -> Result<Baseline, InputError> {
-    let shown = path.display().to_string();
+    let shown = crate::model::shown::path(path);
     let text = read_utf8_text(path, &shown, "baseline")?;
     parse(&text, &shown)
 }

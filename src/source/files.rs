@@ -196,7 +196,7 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
         loaded.arg = arg;
         let before = (loaded.destinations.len(), loaded.failures.len(), loaded.live, loaded.keystores.len());
         let skipped_before = loaded.skipped.len();
-        let shown = path.display().to_string();
+        let shown = crate::model::shown::path(path);
         let result = if path.as_os_str() == STDIN_ARG {
             if std::mem::replace(&mut stdin_read, true) {
                 Err(InputError::new(STDIN_SHOWN, None, "standard input (-) is named more than once"))
@@ -223,7 +223,7 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
     for (arg, skipped_before) in empty {
         if !found_in_code.contains(&arg) {
             let path = &paths[arg];
-            errors.push((arg, nothing_found(path, &path.display().to_string(), &loaded.skipped[skipped_before..])));
+            errors.push((arg, nothing_found(path, &crate::model::shown::path(path), &loaded.skipped[skipped_before..])));
         }
     }
     errors.sort_by_key(|(arg, _)| *arg);
@@ -235,7 +235,7 @@ pub fn load_paths(paths: &[PathBuf], walk: &Walk, limits: &Limits, slim: Option<
 fn finish_code(loaded: &mut Loaded, walk: &Walk, limits: &Limits, errors: &mut Vec<(usize, InputError)>) -> Vec<usize> {
     let mut var_files = Vec::with_capacity(walk.var_files.len());
     for path in &walk.var_files {
-        let shown = path.display().to_string();
+        let shown = crate::model::shown::path(path);
         match read_code(path, &shown, limits) {
             Ok(text) => {
                 let real = path.canonicalize().unwrap_or_else(|_| path.clone());
@@ -441,7 +441,7 @@ pub fn load_walked_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Loaded {
 }
 
 fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, loaded: &mut Loaded) -> Result<(), InputError> {
-    let shown_dir = dir.display().to_string();
+    let shown_dir = crate::model::shown::path(dir);
     let mut builder = ignore::WalkBuilder::new(dir);
     // The walker's own ignore handling applies ignore files of folders above the walked one
     // even outside a git repository, and drops what they hide without a word; the rules are
@@ -475,7 +475,7 @@ fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, load
             let by = lock(&rules).ignored_by(entry.path(), is_dir);
             match by {
                 Some(by) => {
-                    let mut shown = entry.path().display().to_string();
+                    let mut shown = crate::model::shown::path(entry.path());
                     if is_dir {
                         shown.push_str("/ (a folder)");
                     }
@@ -498,7 +498,7 @@ fn load_dir(dir: &Path, walk: &Walk, excluded: &[PathBuf], limits: &Limits, load
         if file_type.is_dir() {
             continue;
         }
-        let shown = entry.path().display().to_string();
+        let shown = crate::model::shown::path(entry.path());
         if !file_type.is_file() {
             let kind = special_kind(&file_type).unwrap_or("not a regular file");
             loaded.skipped.push(Skipped { path: shown, reason: format!("{kind}, not a file") });
@@ -623,7 +623,7 @@ fn walk_error(e: &ignore::Error, dir: &Path, loaded: &mut Loaded) {
         }
     }
     let (path, io, looped) = parts(e);
-    let shown = path.unwrap_or(dir).display().to_string();
+    let shown = crate::model::shown::path(path.unwrap_or(dir));
     if looped {
         loaded.skipped.push(Skipped { path: shown, reason: "symbolic link loop".into() });
         return;

@@ -10,7 +10,7 @@ use crate::model::{CloudAlmKey, Secret};
 const AS_KEY: &str = "a SAP Cloud ALM service key (--calm-key)";
 
 pub fn load(path: &Path) -> Result<CloudAlmKey, InputError> {
-    let shown = path.display().to_string();
+    let shown = crate::model::shown::path(path);
     let text = super::read_utf8_text(path, &shown, "Cloud ALM key").map_err(|e| {
         match super::settings::misplaced_file(path).filter(|m| *m != super::settings::Misplaced::CalmKey) {
             Some(other) => InputError::new(&shown, None, other.hint(AS_KEY)),
@@ -61,6 +61,7 @@ fn parse_key(text: &str, shown: &str) -> Result<CloudAlmKey, InputError> {
     // An X.509 key: its private key is a secret for the masker, its certificate read for its dates.
     if let Some(private) = field("uaa", "key", "uaa.key")? {
         crate::model::secret::remember(&private);
+        super::certs::remember_private_keys(private.as_bytes());
     }
     let certificate = field("uaa", "certificate", "uaa.certificate")?.filter(|c| !c.trim().is_empty()).map(|pem| {
         crate::model::secret::remember(&pem);

@@ -126,7 +126,7 @@ pub fn load(path: &Path) -> Result<Settings, InputError> {
 /// The settings file, or every problem in it at once (an unknown key and a missing boolean are
 /// both named in the same run), each with its line where it has one.
 pub fn load_all(path: &Path) -> Result<Settings, Vec<InputError>> {
-    let shown = path.display().to_string();
+    let shown = crate::model::shown::path(path);
     let text = super::read_utf8_text(path, &shown, "settings file").map_err(|e| {
         // A Latin-1 cockpit export is not UTF-8: say what it is rather than how it is encoded.
         let other = misplaced_file(path).filter(|m| *m != Misplaced::Settings);

@@ -61,8 +61,11 @@ pub fn file_name(shown: &str) -> &str {
     shown.rsplit(['/', '\\']).next().unwrap_or(shown)
 }
 
-/// A keystore file's bytes as read from `path` (a file, an archive entry, a pseudo path).
+/// A keystore file's bytes as read from `path` (a file, an archive entry, a pseudo path). A
+/// private key in it is remembered as a secret of the run ([`remember_private_keys`]) as it is
+/// read, whether or not a destination names the keystore.
 pub fn keystore(name: &str, bytes: Vec<u8>, path: &str, line: u32, held: Held, level: Option<Level>) -> Keystore {
+    remember_private_keys(&bytes);
     Keystore {
         name: name.to_owned(),
         level,
@@ -182,8 +185,51 @@ pub fn open_within_budget(keystores: &mut [Keystore], destinations: &[&Destinati
     failures
 }
 
+/// Every PEM private key block in `bytes` (`PRIVATE KEY`, `RSA PRIVATE KEY`, `EC PRIVATE KEY`,
+/// `ENCRYPTED PRIVATE KEY`, any label that ends so, also written on one line with `\n` escapes)
+/// is remembered as a secret of the run: the block, its base64 body without line breaks, and each
+/// of its base64 lines, so that the masker masks a line of the key pasted anywhere and a snapshot
+/// digests a property that holds one. A block without its END line is a key to the end of the text.
+/// Found by its markers, not by a parser: a block a parser refuses is a key all the same.
+pub fn remember_private_keys(bytes: &[u8]) {
+    use crate::model::secret::{MASK_MIN_CHARS, remember_secret};
+    if memchr::memmem::find(bytes, b"PRIVATE KEY-----").is_none() {
+        return;
+    }
+    let raw = String::from_utf8_lossy(bytes);
+    let text = if !raw.contains('\n') && raw.contains("\\n") { raw.replace("\\n", "\n") } else { raw.into_owned() };
+    let base64_line = |line: &str| line.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+    let mut rest = text.as_str();
+    while let Some(begin) = rest.find("-----BEGIN ") {
+        let label_start = begin + "-----BEGIN ".len();
+        let Some(label_len) = rest[label_start..].find("-----") else { break };
+        let label = &rest[label_start..label_start + label_len];
+        let body_start = label_start + label_len + "-----".len();
+        if !x509::is_private_key(label) {
+            rest = &rest[body_start..];
+            continue;
+        }
+        let end_marker = format!("-----END {label}-----");
+        let (body_end, block_end) = match rest[body_start..].find(&end_marker) {
+            Some(i) => (body_start + i, body_start + i + end_marker.len()),
+            None => (rest.len(), rest.len()),
+        };
+        remember_secret(&rest[begin..block_end]);
+        let body = &rest[body_start..body_end];
+        let compact: String = body.lines().map(str::trim).filter(|l| base64_line(l)).collect();
+        if compact.len() >= MASK_MIN_CHARS {
+            remember_secret(&compact);
+        }
+        for line in body.lines().map(str::trim).filter(|l| l.len() >= MASK_MIN_CHARS && base64_line(l)) {
+            remember_secret(line);
+        }
+        rest = &rest[block_end..];
+    }
+}
+
 /// The certificate of an X.509 service key (PEM, perhaps with `\n` escapes), for its dates.
 pub fn key_certificate(pem: &str, path: &str, line: u32, field: &str) -> KeyCertificate {
+    remember_private_keys(pem.as_bytes());
     let opened = if pem.len() > MAX_KEYSTORE_BYTES {
         Opened::unreadable("larger than a certificate may be: refused")
     } else {
@@ -194,4 +240,28 @@ pub fn key_certificate(pem: &str, path: &str, line: u32, field: &str) -> KeyCert
         }
     };
     KeyCertificate { path: path.to_owned(), line, field: field.to_owned(), opened }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::secret::{holds_remembered, is_remembered};
+
+    /// Each kind of private key block is remembered, its lines and its body too, also without its
+    /// END line; a certificate's lines are not (they are public).
+    #[test]
+    fn private_key_blocks_are_remembered_line_by_line() {
+        let cert = "-----BEGIN CERTIFICATE-----\nQ2VydExpbmVOb3RTZWNyZXQx\n-----END CERTIFICATE-----\n";
+        for (i, label) in ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY", "ENCRYPTED PRIVATE KEY"].iter().enumerate() {
+            let (one, two) = (format!("S2V5TGluZU9uZQ{i}xAbCdEf"), format!("S2V5TGluZVR3bw{i}yGhIjKl+/="));
+            let pem = format!("{cert}-----BEGIN {label}-----\n{one}\n{two}\n-----END {label}-----\n");
+            remember_private_keys(pem.as_bytes());
+            assert!(is_remembered(&one) && is_remembered(&two), "{label}");
+            assert!(holds_remembered(&format!("pasted {one}{two} here")), "{label}: the body without line breaks");
+        }
+        assert!(!is_remembered("Q2VydExpbmVOb3RTZWNyZXQx"), "a certificate's line is public");
+        let unterminated = "-----BEGIN PRIVATE KEY-----\\nTm9FbmRMaW5lS2V5WHl6MTIz\\n";
+        remember_private_keys(unterminated.as_bytes());
+        assert!(is_remembered("Tm9FbmRMaW5lS2V5WHl6MTIz"), "an escaped block without its END line is a key to the end");
+    }
 }

@@ -50,7 +50,7 @@ pub fn too_many() -> String {
 }
 
 /// Whether a PEM label is a private key (`PRIVATE KEY`, `RSA PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`, ...).
-fn is_private_key(label: &str) -> bool {
+pub(super) fn is_private_key(label: &str) -> bool {
     label.ends_with("PRIVATE KEY")
 }
 

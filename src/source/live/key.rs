@@ -117,7 +117,7 @@ fn remember_vcap_credentials(text: &str) {
 }
 
 pub fn load_file(path: &Path) -> Result<DestinationKey, InputError> {
-    let shown = path.display().to_string();
+    let shown = crate::model::shown::path(path);
     let text = crate::source::read_utf8_text(path, &shown, "destination service key")?;
     parse(&text, &shown)
 }
