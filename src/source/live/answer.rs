@@ -155,7 +155,8 @@ fn is_words(word: &str) -> bool {
 /// shorter), forwards or reversed. Case is ignored. The readings: as written; with white space,
 /// control characters and every other character outside printable ASCII removed (a value wrapped
 /// over lines, or with invisible characters between its letters), full-width letters read as
-/// ASCII; with backslash escapes and HTML character references undone (`\/`, `\u002f`,
+/// ASCII; with only its letters and digits (against each credential's letters and digits: a sign
+/// between each two letters); with backslash escapes and HTML character references undone (`\/`, `\u002f`,
 /// `&#x2f;`); percent-decoded in either case, with `+` as a space and as itself; base64
 /// (standard and URL-safe, at every alignment), base32 and hex decoded, each also without the
 /// NUL bytes of UTF-16; and these again on each other's results.
@@ -169,6 +170,14 @@ pub fn holds_credential(text: &str, credentials: &[&str]) -> bool {
         .map(|c| c.into_bytes().to_ascii_lowercase())
         .filter(|c| !c.is_empty())
         .collect();
+    // And its letters and digits alone, for a text with a sign between each two of them
+    // (`K.e.y`); only where that leaves a piece to look for, a shorter one would match anywhere.
+    let alphanumeric: Vec<Vec<u8>> = credentials
+        .iter()
+        .map(|c| c.iter().copied().filter(u8::is_ascii_alphanumeric).collect::<Vec<u8>>())
+        .filter(|c| c.len() >= MASK_MIN_CHARS)
+        .collect();
+    credentials.extend(alphanumeric);
     credentials.sort();
     credentials.dedup();
     if credentials.is_empty() {
@@ -200,7 +209,8 @@ fn readings(text: &[u8]) -> Vec<Vec<u8>> {
         .filter(char::is_ascii_graphic)
         .collect::<String>()
         .into_bytes();
-    let mut all = vec![text.to_vec(), compact, ascii];
+    let alphanumeric: Vec<u8> = ascii.iter().copied().filter(u8::is_ascii_alphanumeric).collect();
+    let mut all = vec![text.to_vec(), compact, ascii, alphanumeric];
     all.dedup();
     let mut last = all.clone();
     for _ in 0..DECODE_ROUNDS {
@@ -491,6 +501,10 @@ mod tests {
         assert_eq!(error_text(&text, &[secret]), WITHHELD);
         let text = format!("bad token {} / {}", interleaved("SigTokBearer7Hq2Wx9", '\u{200b}'), interleaved(secret, '\u{ad}'));
         assert_eq!(error_text(&text, &[token, secret]), WITHHELD);
+        for between in ['.', ' ', ',', '|', '*', '-', '_', ':'] {
+            let text = format!("Bad credentials: {}", interleaved(secret, between));
+            assert_eq!(error_text(&text, &[secret]), WITHHELD, "{text}");
+        }
         let body = serde_json::json!({"ErrorMessage": text});
         let shown = describe(&answer(500, "application/json", &body.to_string()), Service::Destination, &[token, secret]);
         assert!(shown.ends_with(WITHHELD), "{shown}");
