@@ -566,7 +566,7 @@ async fn list_faults_of_issue_27_change_only_what_they_name() {
 async fn echo_secret_answers_are_the_documented_json_shapes() {
     use support::fake_service::EchoForm;
     let secret = "ab/cd+ef=gh\\ij\"kl";
-    for form in [EchoForm::JsonEscaped, EchoForm::LowerPercent, EchoForm::TwoLines, EchoForm::Base64] {
+    for form in EchoForm::ALL {
         let fake = FakeService::start(FakeConfig {
             client_secret: secret.to_owned(),
             faults: vec![Fault::always(Target::Token, FaultKind::EchoSecret { status: 401, form })],
@@ -588,6 +588,12 @@ async fn echo_secret_answers_are_the_documented_json_shapes() {
             EchoForm::LowerPercent => assert!(text.contains("%61%62%2f%63"), "{text}"),
             EchoForm::TwoLines => assert!(text.contains('\n') && text.replace('\n', "").contains(secret), "{text}"),
             EchoForm::Base64 => assert!(text.contains("YWIvY2Qr"), "{text}"),
+            EchoForm::Interleaved(c) => assert!(text.contains(&format!("a{c}b{c}/{c}c")) && text.replace(c, "").contains(secret), "{text}"),
+            EchoForm::FullWidth => assert!(text.contains("ａｂ／ｃｄ＋"), "{text}"),
+            EchoForm::Reversed => assert!(text.contains(&secret.chars().rev().collect::<String>()), "{text}"),
+            EchoForm::HexUtf16 => assert!(text.contains("00610062002F0063"), "{text}"),
+            EchoForm::Base64Utf16Le => assert!(text.contains("YQBiAC8AYwBkACsA"), "{text}"),
+            EchoForm::Base32 => assert!(text.contains("MFRC6Y3EFNSWMPLHNBOGS2RCNNWA===="), "{text}"),
         }
     }
 }

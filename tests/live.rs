@@ -1049,12 +1049,14 @@ fn a_target_past_its_deadline_fails_and_the_others_go_on() {
 }
 
 /// Regression (issue 27, point 3): a token service that echoed the key's secret JSON-escaped,
-/// percent-encoded in lower case, over two lines or base64-encoded had it printed on standard
-/// error and in the report. Now no 6-character piece of it is anywhere.
+/// percent-encoded in lower case, over two lines, base64-encoded, with invisible characters
+/// (U+200B, U+00AD, U+2060, U+200D, U+FEFF, U+034F) between its letters, in full-width letters,
+/// reversed, as hex or base64 of UTF-16 or as base32 had it printed on standard error and in the
+/// report. Now no 6-character piece of it is anywhere, in no form.
 #[test]
 fn an_echoing_token_service_shows_no_form_of_the_secret() {
     use support::fake_service::EchoForm;
-    for form in [EchoForm::JsonEscaped, EchoForm::LowerPercent, EchoForm::TwoLines, EchoForm::Base64] {
+    for form in EchoForm::ALL {
         let fake = FakeService::start(FakeConfig {
             client_secret: ODD_SECRET.to_owned(),
             subaccount: vec![calm_destination("CALM_BPMON")],
@@ -1075,9 +1077,83 @@ fn an_echoing_token_service_shows_no_form_of_the_secret() {
             run.stderr
         );
         let all = everything_written(&run, reports.path());
-        for piece in pieces(ODD_SECRET) {
-            assert!(!all.contains(&piece), "{form:?}: {piece:?} of the key's secret is in the output:\n{all}");
+        assert_no_form_of(&all, ODD_SECRET, &format!("{form:?}"));
+    }
+}
+
+/// No 6-character piece of `secret` is in `all`, also once every character outside printable
+/// ASCII is removed, full-width letters are read as ASCII, or the text is reversed.
+fn assert_no_form_of(all: &str, secret: &str, case: &str) {
+    let ascii: String = all
+        .chars()
+        .map(|c| if ('\u{ff01}'..='\u{ff5e}').contains(&c) { char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c) } else { c })
+        .filter(|c| c.is_ascii())
+        .collect();
+    let reversed: String = ascii.chars().rev().collect();
+    for piece in pieces(secret) {
+        for (reading, text) in [("as written", all), ("ASCII only", ascii.as_str()), ("reversed", reversed.as_str())] {
+            assert!(!text.contains(&piece), "{case}: {piece:?} of a credential is in the output ({reading}):\n{all}");
         }
+    }
+}
+
+/// The same forms from the Destination service (its `ErrorMessage` quoting the bearer token on
+/// the list calls) and from find's `authTokens[].error` (quoting the destination's own client
+/// secret), with `--probe`; `snapshot --probe` saves the probe's error text, so the snapshot
+/// holds none of it either. (The key's secret is [`ODD_SECRET`]: the default one, `fake-dest-secret`,
+/// has the piece `secret`, which the fake's error text holds anyway.)
+#[test]
+fn no_form_of_a_credential_in_a_destination_error_or_a_probe_error() {
+    use support::fake_service::EchoForm;
+    let destination_secret = "Kq7/vX+k3Wp=9Yt/Rm2Jd8";
+    for form in EchoForm::ALL {
+        // The list calls: the Destination service's error quotes the bearer token.
+        let fake = FakeService::start(FakeConfig {
+            client_secret: ODD_SECRET.to_owned(),
+            subaccount: vec![calm_destination("CALM_BPMON")],
+            faults: vec![Fault::always(Target::Instance, FaultKind::EchoSecret { status: 400, form })],
+            ..FakeConfig::default()
+        });
+        let s = Scratch::new();
+        let key = s.key(&fake);
+        let reports = tempfile::tempdir().unwrap();
+        let mut args: Vec<String> = ["check", "--destination-key", p(&key), "-v"].iter().map(|a| (*a).to_owned()).collect();
+        args.extend(report_args(reports.path()));
+        let run = calm(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+        assert_eq!(run.code, 3, "{form:?}: {}", run.stderr);
+        assert!(run.stderr.contains("instance level, page 1: HTTP 400 (application/json,"), "{form:?}: {}", run.stderr);
+        assert!(run.stderr.contains("error text withheld: it quotes a credential"), "{form:?}: {}", run.stderr);
+        assert_no_form_of(&everything_written(&run, reports.path()), &fake.access_token(), &format!("{form:?}"));
+
+        // The probe: find's `authTokens[].error` quotes the destination's client secret, in the
+        // same rendering of the form as the fake's error answers.
+        let echoed = support::fake_service::echo_json_text(destination_secret, form);
+        let echoed: String = serde_json::from_str(&format!("\"{echoed}\"")).unwrap();
+        let mut destination = calm_destination("CALM_BPMON");
+        destination["clientSecret"] = json!(destination_secret);
+        let fake = FakeService::start(FakeConfig {
+            client_secret: ODD_SECRET.to_owned(),
+            subaccount: vec![destination],
+            find_tokens: [("CALM_BPMON".to_owned(), FindToken::Error(echoed))].into_iter().collect(),
+            ..FakeConfig::default()
+        });
+        let key = s.key(&fake);
+        let reports = tempfile::tempdir().unwrap();
+        let mut args: Vec<String> =
+            ["check", "--destination-key", p(&key), "--probe", "--all-results"].iter().map(|a| (*a).to_owned()).collect();
+        args.extend(report_args(reports.path()));
+        let run = calm(&args.iter().map(String::as_str).collect::<Vec<_>>(), &[]);
+        let mut all = everything_written(&run, reports.path());
+        assert!(
+            all.contains("could not fetch a token: error text withheld: it quotes a credential"),
+            "{form:?}: the probe's error is reported, withheld:\n{all}"
+        );
+        let run = calm(&["snapshot", "--destination-key", p(&key), "--probe"], &[]);
+        assert_eq!(run.code, 0, "{form:?}: {}", run.stderr);
+        assert!(run.stdout.contains("error text withheld: it quotes a credential"), "{form:?}: {}", run.stdout);
+        all.push_str(&run.stdout);
+        all.push_str(&run.stderr);
+        assert_no_form_of(&all, destination_secret, &format!("{form:?}"));
     }
 }
 

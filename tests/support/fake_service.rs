@@ -199,6 +199,41 @@ pub enum EchoForm {
     TwoLines,
     /// Standard base64.
     Base64,
+    /// This character between every two characters of the secret: an invisible format character
+    /// (U+200B, U+200D, U+2060, U+FEFF), the soft hyphen U+00AD, the combining grapheme joiner
+    /// U+034F.
+    Interleaved(char),
+    /// Its ASCII characters as their full-width forms (`Ｋｅｙ`).
+    FullWidth,
+    /// Its characters in reverse order.
+    Reversed,
+    /// Upper-case hex of its UTF-16 (big-endian) code units.
+    HexUtf16,
+    /// Standard base64 of its UTF-16LE code units.
+    Base64Utf16Le,
+    /// RFC 4648 base32, padded.
+    Base32,
+}
+
+impl EchoForm {
+    /// Every form, each invisible character of [`EchoForm::Interleaved`] once.
+    pub const ALL: [EchoForm; 15] = [
+        EchoForm::JsonEscaped,
+        EchoForm::LowerPercent,
+        EchoForm::TwoLines,
+        EchoForm::Base64,
+        EchoForm::Interleaved('\u{200b}'),
+        EchoForm::Interleaved('\u{00ad}'),
+        EchoForm::Interleaved('\u{2060}'),
+        EchoForm::Interleaved('\u{200d}'),
+        EchoForm::Interleaved('\u{feff}'),
+        EchoForm::Interleaved('\u{034f}'),
+        EchoForm::FullWidth,
+        EchoForm::Reversed,
+        EchoForm::HexUtf16,
+        EchoForm::Base64Utf16Le,
+        EchoForm::Base32,
+    ];
 }
 
 /// A request the fake received.
@@ -767,6 +802,14 @@ fn huge_page(items: usize, pad: usize, chunked: bool) -> Response<FakeBody> {
 
 /// The documented error shapes, their text quoting `secret` in `form`.
 fn echo_secret(status: StatusCode, secret: &str, form: EchoForm) -> Response<FakeBody> {
+    // Written by hand, so that `\/` stays as the server wrote it.
+    let text = echo_json_text(secret, form);
+    let body = format!(r#"{{"error":"invalid_client","error_description":"{text}","ErrorMessage":"{text}"}}"#);
+    with_type(status, "application/json;charset=UTF-8", body)
+}
+
+/// The error text [`FaultKind::EchoSecret`] answers, as the inside of a JSON string.
+pub fn echo_json_text(secret: &str, form: EchoForm) -> String {
     // The inside of a JSON string holding `text`.
     let escaped = |text: &str| {
         let json = serde_json::to_string(text).expect("JSON string");
@@ -779,18 +822,43 @@ fn echo_secret(status: StatusCode, secret: &str, form: EchoForm) -> Response<Fak
             let middle = secret.char_indices().nth(secret.chars().count() / 2).map_or(0, |(i, _)| i);
             format!("{}\\n{}", escaped(&secret[..middle]), escaped(&secret[middle..]))
         }
-        EchoForm::Base64 => {
-            let mut encoded = base64url(secret.as_bytes()).replace('-', "+").replace('_', "/");
-            while !encoded.len().is_multiple_of(4) {
-                encoded.push('=');
-            }
-            encoded
-        }
+        EchoForm::Base64 => base64_padded(secret.as_bytes()),
+        EchoForm::Interleaved(between) => secret.chars().map(|c| escaped(&c.to_string())).collect::<Vec<_>>().join(&between.to_string()),
+        EchoForm::FullWidth => secret
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() { char::from_u32(u32::from(c) + 0xfee0).unwrap_or(c).to_string() } else { escaped(&c.to_string()) }
+            })
+            .collect(),
+        EchoForm::Reversed => escaped(&secret.chars().rev().collect::<String>()),
+        EchoForm::HexUtf16 => secret.encode_utf16().map(|u| format!("{u:04X}")).collect(),
+        EchoForm::Base64Utf16Le => base64_padded(&secret.encode_utf16().flat_map(u16::to_le_bytes).collect::<Vec<u8>>()),
+        EchoForm::Base32 => base32(secret.as_bytes()),
     };
-    // Written by hand, so that `\/` stays as the server wrote it.
-    let text = format!("Bad credentials: the client secret {shown} does not match");
-    let body = format!(r#"{{"error":"invalid_client","error_description":"{text}","ErrorMessage":"{text}"}}"#);
-    with_type(status, "application/json;charset=UTF-8", body)
+    format!("Bad credentials: the client secret {shown} does not match")
+}
+
+/// Standard base64, padded.
+fn base64_padded(data: &[u8]) -> String {
+    let mut encoded = base64url(data).replace('-', "+").replace('_', "/");
+    while !encoded.len().is_multiple_of(4) {
+        encoded.push('=');
+    }
+    encoded
+}
+
+/// RFC 4648 base32, padded.
+fn base32(data: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    for chunk in data.chunks(5) {
+        let bits = (0..5).fold(0u64, |acc, i| acc << 8 | u64::from(chunk.get(i).copied().unwrap_or(0)));
+        let symbols = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            out.push(if i < symbols { char::from(ALPHABET[(bits >> (35 - 5 * i) & 31) as usize]) } else { '=' });
+        }
+    }
+    out
 }
 
 fn answer(state: &State, route: &Route, incoming: &RequestInfo) -> Response<FakeBody> {

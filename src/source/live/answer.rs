@@ -1,10 +1,13 @@
 //! What may be shown of a server's answer. Default-deny: the status, the content type and the
 //! length, and nothing of the body except the error text of the two documented JSON error
 //! shapes (the token service's `{"error", "error_description"}`, the Destination service's
-//! `{"ErrorMessage"}`, and find's `authTokens[].error`). That text is shown only when no form
-//! of a credential of the call is in it: a server that echoes the key's secret JSON-escaped,
-//! percent-encoded in either case, wrapped over lines, base64- or hex-encoded, gets its text
-//! withheld, not masked piece by piece (a mask that misses one form would leak it).
+//! `{"ErrorMessage"}`, and find's `authTokens[].error`). SAP documents those texts as short plain
+//! English, so that text is shown only when it is plain text (printable ASCII and white space,
+//! no word that looks like encoded data) and no form of a credential of the call is in it: a
+//! server that echoes the key's secret JSON-escaped, percent-encoded in either case, wrapped
+//! over lines, with invisible characters between its letters, in full-width letters, reversed,
+//! base64-, base32- or hex-encoded (also of UTF-16), gets its text withheld, not masked piece by
+//! piece (a mask that misses one form would leak it).
 
 use std::collections::HashSet;
 
@@ -35,16 +38,36 @@ const DECODE_ROUNDS: usize = 2;
 pub fn describe(answer: &Answer, service: Service, credentials: &[&str]) -> String {
     let head = format!("HTTP {} ({})", answer.status.as_u16(), shape(answer, credentials));
     match documented_error(answer, service) {
-        Some(text) => match shown_text(&text, credentials) {
-            Some(shown) => format!("{head}: {shown}"),
-            None => format!("{head}: {WITHHELD}"),
-        },
+        Some(text) => format!("{head}: {}", error_text(&text, credentials)),
         None => head,
+    }
+}
+
+/// A documented error text as it may be shown, or the reason it is withheld: [`WITHHELD`] when it
+/// quotes any form of a credential (see [`holds_credential`]) or is too long to check,
+/// [`WITHHELD_NOT_PLAIN`] when it is not plain text (see [`is_plain`]); otherwise one line of at
+/// most 160 characters, every secret the run has read masked, secret-named fields and URL
+/// credentials hidden.
+pub fn error_text(text: &str, credentials: &[&str]) -> String {
+    if text.len() > MAX_TEXT_BYTES || holds_credential(text, credentials) {
+        WITHHELD.to_owned()
+    } else if !is_plain(text) {
+        WITHHELD_NOT_PLAIN.to_owned()
+    } else {
+        one_line(text)
     }
 }
 
 /// What replaces an error text that quotes a credential.
 pub const WITHHELD: &str = "error text withheld: it quotes a credential";
+
+/// What replaces an error text that is not plain text: a character outside printable ASCII
+/// (an invisible format character, a combining mark, a full-width letter, ...) or a word that
+/// looks like encoded data could carry a credential in a form no search can foresee.
+pub const WITHHELD_NOT_PLAIN: &str = "error text withheld: it is not plain text and could hide a credential";
+
+/// Length from which a word of the base64, base32 and hex alphabets counts as encoded data.
+const ENCODED_WORD_CHARS: usize = 16;
 
 /// `<content type>, <n> bytes`, the content type reduced to its media type.
 pub fn shape(answer: &Answer, credentials: &[&str]) -> String {
@@ -87,14 +110,9 @@ fn documented_error(answer: &Answer, service: Service) -> Option<String> {
     }
 }
 
-/// A documented error text as it may be shown: `None` when it quotes any form of a credential
-/// (see [`holds_credential`]) or is too long to check; otherwise one line of at most 160
-/// characters, every secret the run has read masked, secret-named fields and URL credentials
-/// hidden.
-pub fn shown_text(text: &str, credentials: &[&str]) -> Option<String> {
-    if text.len() > MAX_TEXT_BYTES || holds_credential(text, credentials) {
-        return None;
-    }
+/// `text` on one line of at most [`SHOWN_CHARS`] characters, every secret the run has read
+/// masked, secret-named fields and URL credentials hidden.
+fn one_line(text: &str) -> String {
     let masker = crate::output::Masker::current();
     let masked = masker.mask(text);
     let one_line: String =
@@ -104,24 +122,62 @@ pub fn shown_text(text: &str, credentials: &[&str]) -> Option<String> {
     if hidden.chars().count() > SHOWN_CHARS {
         shown.push_str("...");
     }
-    Some(shown)
+    shown
+}
+
+/// Whether `text` is plain text as SAP's services write their error texts: every character
+/// printable ASCII or ASCII white space, and no word of [`ENCODED_WORD_CHARS`] or more characters
+/// of the base64, base32 and hex alphabets (`[A-Za-z0-9+/=_-]`) unless it is plain words (see
+/// [`is_words`]).
+pub fn is_plain(text: &str) -> bool {
+    let ascii = text.chars().all(|c| c.is_ascii_graphic() || matches!(c, ' ' | '\t' | '\n' | '\r'));
+    let encoded_alphabet = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-');
+    ascii && text.split(|c| !encoded_alphabet(c)).all(|word| word.len() < ENCODED_WORD_CHARS || is_words(word))
+}
+
+/// Plain words joined by `_` or `-`: the OAuth error codes (`unsupported_grant_type`), SAP's
+/// names (`ClientCertificateAuthentication`), destination names (`CALM_BPMON_PROD_2`). Each part
+/// is all lower case, capitalised words run together, or (with more than one part, which base32
+/// never has) all upper case or digits. Base64, base32 and hex words mix these within a part.
+fn is_words(word: &str) -> bool {
+    let lower = |part: &str| part.bytes().all(|b| b.is_ascii_lowercase());
+    let camel = |part: &str| {
+        part.starts_with(|c: char| c.is_ascii_uppercase())
+            && part.split(|c: char| c.is_ascii_uppercase()).skip(1).all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+    };
+    let upper_or_digits = |part: &str| part.bytes().all(|b| b.is_ascii_uppercase()) || part.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = word.split(['_', '-']).collect();
+    parts.iter().all(|part| !part.is_empty() && (lower(part) || camel(part) || (parts.len() > 1 && upper_or_digits(part))))
 }
 
 /// Whether `text`, read in every way a server could have encoded what it echoes, holds a
 /// piece of [`MASK_MIN_CHARS`] characters of a credential (the whole credential when it is
-/// shorter). Case is ignored. The readings: as written; with white space and control
-/// characters removed (a value wrapped over lines); with backslash escapes and HTML character
-/// references undone (`\/`, `\u002f`, `&#x2f;`); percent-decoded in either case, with `+` as a
-/// space and as itself; base64 (standard and URL-safe, at every alignment) and hex decoded; and
-/// these again on each other's results.
+/// shorter), forwards or reversed. Case is ignored. The readings: as written; with white space,
+/// control characters and every other character outside printable ASCII removed (a value wrapped
+/// over lines, or with invisible characters between its letters), full-width letters read as
+/// ASCII; with only its letters and digits (against each credential's letters and digits: a sign
+/// between each two letters); with backslash escapes and HTML character references undone (`\/`, `\u002f`,
+/// `&#x2f;`); percent-decoded in either case, with `+` as a space and as itself; base64
+/// (standard and URL-safe, at every alignment), base32 and hex decoded, each also without the
+/// NUL bytes of UTF-16; and these again on each other's results.
 pub fn holds_credential(text: &str, credentials: &[&str]) -> bool {
-    // Each credential also without its white space: a server that wraps the value may drop it.
+    // Each credential also without its white space (a server that wraps the value may drop it),
+    // and each of these reversed.
     let mut credentials: Vec<Vec<u8>> = credentials
         .iter()
         .flat_map(|c| [c.trim().to_owned(), c.split_whitespace().collect::<String>()])
+        .flat_map(|c| [c.chars().rev().collect::<String>(), c])
         .map(|c| c.into_bytes().to_ascii_lowercase())
         .filter(|c| !c.is_empty())
         .collect();
+    // And its letters and digits alone, for a text with a sign between each two of them
+    // (`K.e.y`); only where that leaves a piece to look for, a shorter one would match anywhere.
+    let alphanumeric: Vec<Vec<u8>> = credentials
+        .iter()
+        .map(|c| c.iter().copied().filter(u8::is_ascii_alphanumeric).collect::<Vec<u8>>())
+        .filter(|c| c.len() >= MASK_MIN_CHARS)
+        .collect();
+    credentials.extend(alphanumeric);
     credentials.sort();
     credentials.dedup();
     if credentials.is_empty() {
@@ -143,7 +199,19 @@ fn readings(text: &[u8]) -> Vec<Vec<u8>> {
     let text = &text[..text.len().min(MAX_TEXT_BYTES)];
     let compact: Vec<u8> =
         String::from_utf8_lossy(text).chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect::<String>().into_bytes();
-    let mut all = vec![text.to_vec(), compact];
+    // Only what reads as printable ASCII: full-width forms folded, everything else dropped.
+    let ascii: Vec<u8> = String::from_utf8_lossy(text)
+        .chars()
+        .map(|c| match u32::from(c) {
+            0xff01..=0xff5e => char::from_u32(u32::from(c) - 0xfee0).unwrap_or(c),
+            _ => c,
+        })
+        .filter(char::is_ascii_graphic)
+        .collect::<String>()
+        .into_bytes();
+    let alphanumeric: Vec<u8> = ascii.iter().copied().filter(u8::is_ascii_alphanumeric).collect();
+    let mut all = vec![text.to_vec(), compact, ascii, alphanumeric];
+    all.dedup();
     let mut last = all.clone();
     for _ in 0..DECODE_ROUNDS {
         let mut next = Vec::new();
@@ -152,7 +220,9 @@ fn readings(text: &[u8]) -> Vec<Vec<u8>> {
             next.push(percent_decode(r, false));
             next.push(percent_decode(r, true));
             next.push(base64_runs(r));
+            next.push(base32_runs(r));
             next.push(hex_runs(r));
+            next.push(r.iter().copied().filter(|&b| b != 0).collect());
         }
         next.retain(|n| !n.is_empty() && !all.contains(n));
         next.sort();
@@ -285,6 +355,33 @@ fn base64_runs(text: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Each run of base32 characters (either case), decoded at each of the eight alignments.
+fn base32_runs(text: &[u8]) -> Vec<u8> {
+    let value = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a'),
+        b'2'..=b'7' => Some(b - b'2' + 26),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for run in text.split(|&b| value(b).is_none()).filter(|r| r.len() >= 2) {
+        for skip in 0..8.min(run.len()) {
+            let mut acc = 0u32;
+            let mut bits = 0;
+            for &b in &run[skip..] {
+                acc = (acc << 5 | u32::from(value(b).unwrap_or(0))) & 0xffff;
+                bits += 5;
+                if bits >= 8 {
+                    bits -= 8;
+                    out.push((acc >> bits) as u8);
+                }
+            }
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
 /// Each run of hex digits, decoded at both alignments.
 fn hex_runs(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -346,7 +443,108 @@ mod tests {
             secret.to_ascii_uppercase(),
             secret.chars().map(|c| format!("&#x{:x};", u32::from(c))).collect(),
             b64.encode(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>()),
+            // Issue 27, point 3: invisible or look-alike characters, reversed, UTF-16, base32.
+            interleaved(secret, '\u{200b}'),
+            interleaved(secret, '\u{00ad}'),
+            interleaved(secret, '\u{2060}'),
+            interleaved(secret, '\u{200d}'),
+            interleaved(secret, '\u{feff}'),
+            interleaved(secret, '\u{034f}'),
+            full_width(secret),
+            secret.chars().rev().collect(),
+            utf16_be(secret).iter().map(|b| format!("{b:02X}")).collect(),
+            b64.encode(utf16_le(secret)),
+            base32(secret.as_bytes()),
         ]
+    }
+
+    fn interleaved(secret: &str, between: char) -> String {
+        secret.chars().map(String::from).collect::<Vec<_>>().join(&between.to_string())
+    }
+
+    /// ASCII letters, digits and signs as their full-width forms (U+FF01..U+FF5E).
+    fn full_width(secret: &str) -> String {
+        secret.chars().map(|c| if c.is_ascii_graphic() { char::from_u32(u32::from(c) + 0xfee0).unwrap() } else { c }).collect()
+    }
+
+    fn utf16_be(secret: &str) -> Vec<u8> {
+        secret.encode_utf16().flat_map(u16::to_be_bytes).collect()
+    }
+
+    fn utf16_le(secret: &str) -> Vec<u8> {
+        secret.encode_utf16().flat_map(u16::to_le_bytes).collect()
+    }
+
+    /// RFC 4648 base32 with padding.
+    fn base32(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        let mut out = String::new();
+        for chunk in bytes.chunks(5) {
+            let mut block = [0u8; 5];
+            block[..chunk.len()].copy_from_slice(chunk);
+            let bits = block.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+            let chars = (chunk.len() * 8).div_ceil(5);
+            for i in 0..8 {
+                out.push(if i < chars { char::from(ALPHABET[(bits >> (35 - 5 * i) & 31) as usize]) } else { '=' });
+            }
+        }
+        out
+    }
+
+    /// Regression (issue 27, point 3): the reviewer's texts, the key's secret with invisible
+    /// characters between its letters, and the bearer token's signature the same way, were shown.
+    #[test]
+    fn a_secret_split_by_invisible_characters_withholds_the_error_text() {
+        let secret = "KeySecR3tQw9Zx7Lm";
+        let token = "eyJhbGciOiJub25lIn0.eyJ6aWQiOiJzdWItMSJ9.SigTokBearer7Hq2Wx9";
+        let text = format!("Bad credentials: {}", interleaved(secret, '\u{200b}'));
+        assert_eq!(error_text(&text, &[secret]), WITHHELD);
+        let text = format!("bad token {} / {}", interleaved("SigTokBearer7Hq2Wx9", '\u{200b}'), interleaved(secret, '\u{ad}'));
+        assert_eq!(error_text(&text, &[token, secret]), WITHHELD);
+        for between in ['.', ' ', ',', '|', '*', '-', '_', ':'] {
+            let text = format!("Bad credentials: {}", interleaved(secret, between));
+            assert_eq!(error_text(&text, &[secret]), WITHHELD, "{text}");
+        }
+        let body = serde_json::json!({"ErrorMessage": text});
+        let shown = describe(&answer(500, "application/json", &body.to_string()), Service::Destination, &[token, secret]);
+        assert!(shown.ends_with(WITHHELD), "{shown}");
+    }
+
+    /// Default-deny: SAP's documented error texts are plain English; any character outside
+    /// printable ASCII, or a word that looks like encoded data, withholds the text even where no
+    /// credential is found in it.
+    #[test]
+    fn only_plain_error_texts_are_shown() {
+        for plain in [
+            "Bad credentials",
+            "Unauthorized",
+            "invalid_client: Bad credentials",
+            "invalid_client: Client authentication failed",
+            "unauthorized: Client with requested ID does not exist",
+            "unsupported_grant_type: Unsupported grant type",
+            "Configuration with the specified name was not found",
+            "Authentication type ClientCertificateAuthentication is not allowed",
+            "Bad credentials\n\tfor client sb-dest!b1",
+            "Destination CALM_BPMON_PRODUCTION_2 not found",
+        ] {
+            assert!(is_plain(plain), "{plain:?}");
+            assert_eq!(error_text(plain, &[SECRET]), one_line(plain), "{plain:?}");
+        }
+        for odd in [
+            "Bad credentials\u{200b}",
+            "Bad cre\u{301}dentials",
+            "Ｂad credentials",
+            "Mauvais identifiants: accès refusé",
+            "Bad credentials: S2V5U2VjUjN0UXc5",
+            "Bad credentials: JNSXSU3FMNJDG5CR",
+            "Bad credentials: 4b657953656352337451",
+            "Subaccount 8a3f1c2e-9b7d-4e6f-a1b2-c3d4e5f60718 not found",
+            "Bad credentials: JNSXSU3FMNJDG5CRO4",
+            "token eyJhbGciOiJub25lIn0.eyJ6aWQiOiJzdWItMSJ9 rejected",
+        ] {
+            assert!(!is_plain(odd), "{odd:?}");
+            assert_eq!(error_text(odd, &[SECRET]), WITHHELD_NOT_PLAIN, "{odd:?}");
+        }
     }
 
     /// Regression (issue 27, point 3): the token service's error text echoing the key's secret

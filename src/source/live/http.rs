@@ -422,11 +422,11 @@ mod tests {
             ("Authorization: Bearer echoed-bearer-token", "echoed-bearer"),
             ("see https://u:echoed-pw@h/x?token=echoed-q", "echoed"),
         ] {
-            let shown = super::super::answer::shown_text(body, &[]).unwrap_or_default();
+            let shown = super::super::answer::error_text(body, &[]);
             assert!(!shown.contains(hidden), "{body} -> {shown}");
         }
-        let long = format!("{}client_secret=abc", "x ".repeat(200));
-        assert!(super::super::answer::shown_text(&long, &[]).is_some_and(|s| s.ends_with("...")));
+        let long = format!("{}client_secret: abc", "x ".repeat(200));
+        assert!(super::super::answer::error_text(&long, &[]).ends_with("..."));
     }
 
     #[test]

@@ -1013,7 +1013,7 @@ fn find_answer(json: &serde_json::Value, credentials: &[&str]) -> (Option<Level>
     };
     let tokens = json.get("authTokens").and_then(|t| t.as_array()).cloned().unwrap_or_default();
     if let Some(error) = tokens.iter().find_map(|t| t.get("error").and_then(|e| e.as_str()).filter(|e| !e.is_empty())) {
-        let reason = answer::shown_text(error, credentials).unwrap_or_else(|| answer::WITHHELD.to_owned());
+        let reason = answer::error_text(error, credentials);
         return (level, Probe::Error { reason });
     }
     match tokens.iter().find(|t| t.get("value").and_then(|v| v.as_str()).is_some_and(|v| !v.is_empty())) {
