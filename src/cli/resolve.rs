@@ -235,10 +235,13 @@ impl Builder<'_> {
 }
 
 /// A value of the environment or the configuration file that names no existing file or folder
-/// may be anything (a key's JSON, a password pasted in the wrong place): from here on it is shown
-/// only by where it came from and its length ([`crate::model::shown`]), whoever shows it.
+/// and reads as content (a key's JSON, a password pasted in the wrong place) is from here on
+/// shown only by where it came from and its length ([`crate::model::shown`]), whoever shows it.
 fn hide_unless_there(path: &Path, raw: &str, origin: &str) {
-    if raw != "-" && !path.exists() {
+    // A mistyped path (`settinsg.toml`) is shown as written, so the user sees the typo; a value
+    // that reads as content (a key's JSON, several lines) or as a credential is not.
+    let content = raw.contains(['{', '}', '\n', '"']) || raw.chars().count() > 260 || crate::model::secret::looks_like_credential(raw);
+    if raw != "-" && !path.exists() && content {
         crate::model::shown::hide_value(path, raw, origin);
     }
 }
