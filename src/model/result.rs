@@ -351,7 +351,6 @@ mod tests {
         assert_eq!(own_report("Name=CALM_X\n"), None);
     }
 
-
     #[test]
     fn a_fix_never_holds_a_secret_or_a_url_credential_as_its_value() {
         crate::model::secret::remember_secret("FIXUNIT-secret-9f3k2q");

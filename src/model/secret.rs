@@ -443,6 +443,11 @@ fn pieces() -> std::sync::Arc<std::collections::HashSet<u64>> {
 /// without regard to ASCII case, as the rules show them in lower case. The rules decide what to show; this is the one place every message passes
 /// before it becomes a result, so that no rule can quote what holds a secret.
 pub fn conceal_in_message(message: &str) -> std::borrow::Cow<'_, str> {
+    // Most messages hold nothing of a secret: one look at the whole message settles them, and
+    // only a message that holds something is read part by part.
+    if !holds_anything(message) {
+        return std::borrow::Cow::Borrowed(message);
+    }
     let mut out = String::with_capacity(message.len());
     let mut changed = false;
     let mut rest = message;
@@ -474,6 +479,20 @@ pub fn conceal_in_message(message: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     if changed { std::borrow::Cow::Owned(out) } else { std::borrow::Cow::Borrowed(message) }
+}
+
+/// Whether a message holds a secret of any length or a piece of a random one anywhere: the
+/// whole-message test before [`conceal_in_message`] reads it part by part.
+fn holds_anything(message: &str) -> bool {
+    if holder().holds(message.as_bytes(), 1) {
+        return true;
+    }
+    let pieces = pieces();
+    if pieces.is_empty() || message.len() < PIECE_CHARS {
+        return false;
+    }
+    let seen: Vec<char> = message.chars().filter(|c| !is_unseen(*c)).collect();
+    seen.windows(PIECE_CHARS).any(|w| pieces.contains(&piece_hash(w)))
 }
 
 /// What a message says in place of a value that holds a secret.
@@ -561,7 +580,8 @@ impl Holder {
         ac.find_overlapping_iter(hay).any(|m| {
             self.lengths[m.pattern().as_usize()].iter().any(|&len| {
                 hay.get(m.start()..m.start() + len).is_some_and(|v| {
-                    self.values.contains(&*v.to_ascii_lowercase()) && (min <= 1 || std::str::from_utf8(v).map_or(len, |t| t.chars().count()) >= min)
+                    self.values.contains(&*v.to_ascii_lowercase())
+                        && (min <= 1 || std::str::from_utf8(v).map_or(len, |t| t.chars().count()) >= min)
                 })
             })
         })

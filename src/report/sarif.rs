@@ -357,7 +357,6 @@ fn write_with_results(skeleton: &str, results: impl Iterator<Item = SarifResult>
     out.write_all(&skeleton.as_bytes()[open..])
 }
 
-
 /// The SARIF `fixes` of a result whose fix is one literal replacement found in its file (SPEC
 /// §5a): the exact region of the literal on the result's line and the text that replaces it.
 fn literal_fix(f: &Finding) -> Option<Vec<SarifFix>> {
