@@ -538,7 +538,15 @@ fn minimal_path(dir: &Path, downloaders: &[&str]) -> Option<PathBuf> {
         "tail",
     ];
     for tool in tools.iter().chain(downloaders) {
-        let found = on_path(tool)?;
+        let mut found = on_path(tool)?;
+        // A version manager's shim (pyenv) needs the manager on PATH: link the interpreter it
+        // runs, as a container's PATH would hold it.
+        if *tool == "python3"
+            && let Ok(out) = std::process::Command::new(&found).args(["-c", "import sys; print(sys.executable)"]).output()
+            && out.status.success()
+        {
+            found = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        }
         std::os::unix::fs::symlink(&found, bin.join(tool)).ok()?;
     }
     Some(bin)

@@ -14,13 +14,16 @@ target=${1:?usage: build.sh TARGET [--print]}
 host=$(rustc -vV | sed -n 's/^host: //p')
 command=(cargo build --release --locked --bin calm-audit)
 dir=target/release
-if [ "$target" != "$host" ]; then
+static=
+case "$target" in *-linux-musl*) static=yes ;; esac
+# A static musl build always names its target, also on a musl host (Alpine): with the target
+# named, +crt-static applies to the binary only and not to the derive macros, which rustc
+# cannot build statically linked.
+if [ "$target" != "$host" ] || [ -n "$static" ]; then
   command+=(--target "$target")
   dir="target/$target/release"
 fi
-case "$target" in
-  *-linux-musl*) export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" ;;
-esac
+if [ -n "$static" ]; then export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static"; fi
 if [ "${2:-}" = --print ]; then
   printf '%s\n' "${command[*]}"
   exit 0

@@ -88,11 +88,19 @@ why=
 fetch() {
   local url=$1 file=$2 code log
   if command -v curl >/dev/null 2>&1; then
-    if ! code=$(curl --silent --show-error --location --proto '=https,http' --retry 3 --retry-delay 2 \
-      --connect-timeout 30 --max-time 600 --output "$file" --write-out '%{http_code}' "$url" 2>&1); then
-      why="curl: ${code##*$'\n'}"
+    # An https download never follows a redirect to plain http; curl's own error (connection
+    # refused, TLS) is kept apart from the status code so the log says which it was.
+    local proto_redir='=https'
+    case "$url" in http://*) proto_redir='=https,http' ;; esac
+    local err="${file}.err"
+    if ! code=$(curl --silent --show-error --location --proto '=https,http' --proto-redir "$proto_redir" --retry 3 \
+      --retry-delay 2 --connect-timeout 30 --max-time 600 --max-filesize 268435456 --output "$file" \
+      --write-out '%{http_code}' "$url" 2>"$err"); then
+      why="curl: $(tr '\n' ' ' <"$err")(HTTP status ${code:-none})"
+      rm -f "$err"
       return 1
     fi
+    rm -f "$err"
     case "$code" in
       200) return 0 ;;
       404) return 2 ;;
@@ -126,9 +134,11 @@ PY
 }
 
 sha256() {
-  if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1
-  elif command -v shasum >/dev/null 2>&1; then shasum -a 256 "$1" | cut -d' ' -f1
-  elif command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r "$1" | cut -d' ' -f1
+  # Read from standard input: GNU sha256sum prefixes the digest with `\` when the file's name
+  # holds a backslash (a Windows runner's `D:\a\_temp`), which would never equal the list.
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum <"$1" | cut -d' ' -f1
+  elif command -v shasum >/dev/null 2>&1; then shasum -a 256 <"$1" | cut -d' ' -f1
+  elif command -v openssl >/dev/null 2>&1; then openssl dgst -sha256 -r <"$1" | cut -d' ' -f1
   elif command -v python3 >/dev/null 2>&1; then python3 -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read()).hexdigest())' "$1"
   else return 1
   fi
@@ -213,10 +223,12 @@ case "$kind" in
       powershell -NoProfile -NonInteractive -Command "Expand-Archive -LiteralPath '$(cygpath -w "$work/$archive")' -DestinationPath '$(cygpath -w "$work/unpacked")'"
     fi
     ;;
-  *) tar -xzf "$work/$archive" -C "$work/unpacked" ;;
+  *) tar -xzf "$work/$archive" -C "$work/unpacked" || fail "$archive could not be unpacked (see the tar message above): nothing installed" ;;
 esac
 binary="$work/unpacked/calm-audit-$version-$target/$exe"
-[ -f "$binary" ] || fail "$archive holds no calm-audit-$version-$target/$exe: nothing installed"
+# A regular file, not a link: what is installed is the bytes the archive holds, never a file
+# elsewhere on the runner that a link in the archive points to.
+[ -f "$binary" ] && [ ! -L "$binary" ] || fail "$archive holds no regular file calm-audit-$version-$target/$exe: nothing installed"
 mkdir -p "$root/bin"
 cp "$binary" "$root/bin/$exe.tmp"
 chmod 755 "$root/bin/$exe.tmp"

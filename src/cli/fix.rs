@@ -498,13 +498,13 @@ fn properties_file(d: &Destination, changes: &[Change]) -> String {
         secrets.insert(0, "clientSecret");
     }
     for key in &secrets {
-        out.push_str(&format!("#{}={}\n", escape(key, true), crate::model::destination::REMOVED_ON_EXPORT));
+        out.push_str(&format!("#{}={}\n", super::patch::escape(key, true), crate::model::destination::REMOVED_ON_EXPORT));
     }
     out.push_str("#\n");
     out.push_str(&format!("#Corrected by calm-audit fix ({} change(s)); review, then import with Create > From File\n", changes.len()));
     for p in &d.properties {
         if let Some(t) = written_text(p) {
-            out.push_str(&format!("{}={}\n", escape(&p.key, true), escape(t, false)));
+            out.push_str(&format!("{}={}\n", super::patch::escape(&p.key, true), super::patch::escape(t, false)));
         }
     }
     out
@@ -528,34 +528,6 @@ fn written_text(p: &Property) -> Option<&str> {
 /// becomes the cockpit's placeholder line and a step in the summary.
 fn withheld(d: &Destination) -> Vec<&str> {
     d.properties.iter().filter(|p| written_text(p).is_none()).map(|p| &*p.key).collect()
-}
-
-/// Java `Properties.store` escaping: `\`, `:`, `=`, `#`, `!` and white space escaped (a space
-/// only in a key or leading a value), characters outside printable ASCII as `\uXXXX`.
-pub(crate) fn escape(text: &str, key: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, c) in text.chars().enumerate() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ':' | '=' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            ' ' if key || i == 0 => out.push_str("\\ "),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04X}"));
-                }
-            }
-        }
-    }
-    out
 }
 
 /// `SUMMARY.md`: per destination what changed, what is left by hand, and how to audit again.
@@ -752,6 +724,8 @@ mod tests {
     }
 
     /// Whatever the text, the properties reader gives back exactly what was written.
+    use super::super::patch::escape;
+
     #[test]
     fn escaped_values_read_back_as_they_were() {
         let pieces = [" ", "\t", "\n", "\r", ":", "=", "#", "!", "\\", "a", "é", "€", "😀", "\u{1}", "\u{85}", "x y", "\\u0041"];

@@ -101,8 +101,8 @@ fn forms(syntax: Syntax, old: &str, new: &str) -> Vec<(String, Option<String>)> 
         Syntax::Json => vec![(json_quoted(old), Some(json_quoted(new)))],
         // As the cockpit escapes it, or as a hand-written file may hold it; written escaped.
         Syntax::Properties => {
-            let escaped = super::fix::escape(new, false);
-            vec![(super::fix::escape(old, false), Some(escaped.clone())), (old.to_owned(), Some(escaped))]
+            let escaped = escape(new, false);
+            vec![(escape(old, false), Some(escaped.clone())), (old.to_owned(), Some(escaped))]
         }
         Syntax::Yaml => {
             let mut forms = Vec::new();
@@ -257,6 +257,34 @@ pub fn plan_file(syntax: Syntax, text: &str, edits: &[Edit]) -> (BTreeMap<u32, S
         }
     }
     (done, refused)
+}
+
+/// Java `Properties.store` escaping: `\`, `:`, `=`, `#`, `!` and white space escaped (a space
+/// only in a key or leading a value), characters outside printable ASCII as `\uXXXX`.
+pub(crate) fn escape(text: &str, key: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.chars().enumerate() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ':' | '=' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' if key || i == 0 => out.push_str("\\ "),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
