@@ -410,3 +410,38 @@ fn the_action_with_its_defaults_lets_the_configuration_decide() {
     assert_eq!(code, 1, "{log}");
     assert!(bare.path().join("calm-audit.sarif").is_file(), "{log}");
 }
+
+/// Review of issue 29, finding 13: a report, `--output` or `--save-snapshot` written over an
+/// input replaced the export, the key or the settings and said "wrote". Each is refused with
+/// exit 2 before anything is read or written; an earlier report in the walked folder may be
+/// replaced, as walks skip it.
+#[test]
+fn a_report_is_never_written_over_an_input() {
+    let dir = workspace("");
+    let d = dir.path();
+    let export = "ex/destinations/calm_legacy.properties";
+    let originals: Vec<(PathBuf, Vec<u8>)> =
+        ["ex/calm-service-key.txt", "ex/settings.toml", export].iter().map(|p| (d.join(p), std::fs::read(d.join(p)).unwrap())).collect();
+    let base = ["check", "ex/destinations", "--calm-key", "ex/calm-service-key.txt", "--settings", "ex/settings.toml"];
+    for extra in [
+        &["--report", "json=ex/destinations/calm_legacy.properties"][..],
+        &["-o", "ex/calm-service-key.txt"][..],
+        &["--report", "html=ex/settings.toml"][..],
+        &["--save-snapshot", export][..],
+    ] {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let run = calm(d, &args);
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(run.stderr.contains("is an input of the run"), "{extra:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("wrote"), "{extra:?}: {}", run.stderr);
+        for (path, bytes) in &originals {
+            assert_eq!(&std::fs::read(path).unwrap(), bytes, "{extra:?} changed {}", path.display());
+        }
+    }
+    // A report of its own in the walked folder is written, and written again the next night.
+    for _ in 0..2 {
+        let args: Vec<&str> = base.iter().chain(&["-o", "ex/destinations/last-night.json"]).copied().collect();
+        let run = calm(d, &args);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+    }
+}

@@ -35,6 +35,8 @@ pub fn run(args: CheckArgs) -> Result<Output, CliError> {
         let stderr = r.missing().into_iter().map(|m| format!("warning: {m}")).collect();
         return Ok(Output { stdout: r.describe(), stderr, exit: Exit::Clean, stream: None });
     }
+    // Nothing is read before the run knows it will not write over what it reads.
+    refuse_writing_inputs(&r)?;
     // The run starts at its instant (resolve refused a malformed CALM_AUDIT_TODAY or
     // SOURCE_DATE_EPOCH), fixed for byte-identical reports when either is set.
     let (started, fixed) = (r.clock.now, crate::clock::time_source() != "clock");
@@ -255,6 +257,43 @@ fn reach(outcomes: &[TargetOutcome], r: &Resolved) -> baseline::Reach {
         select: r.select.iter().map(|c| (*c).to_owned()).collect(),
         ignore: r.ignore.iter().map(|c| (*c).to_owned()).collect(),
     }
+}
+
+/// A report, `--output` or `--save-snapshot` that would replace a file the run reads is refused
+/// (exit 2) before anything is read or written: an input named on the command line or in the
+/// configuration (destinations, settings, keys, variables files, the baseline), or a file a
+/// folder walk reads, unless calm-audit wrote it (an earlier report or snapshot, which walks
+/// skip and a later run may replace).
+fn refuse_writing_inputs(r: &Resolved) -> Result<(), CliError> {
+    let canonical = |p: &std::path::Path| p.canonicalize().ok();
+    let mut named: Vec<std::path::PathBuf> = Vec::new();
+    let mut folders: Vec<std::path::PathBuf> = Vec::new();
+    for spec in &r.runs {
+        let s = &spec.sources;
+        for p in s.paths.iter().chain(&s.var_file).chain(&s.destination_key).chain(&s.settings).chain(&s.calm_key).chain(&s.ca_cert) {
+            match canonical(p) {
+                Some(c) if c.is_dir() => folders.push(c),
+                Some(c) => named.push(c),
+                None => {}
+            }
+        }
+    }
+    named.extend(r.baseline.as_deref().and_then(canonical));
+    let mut refused = Vec::new();
+    for out in r.reports.iter().map(|(_, p)| p).chain(&r.output).chain(&r.save_snapshot) {
+        // A file that does not exist yet replaces nothing.
+        let Some(target) = canonical(out) else { continue };
+        let own = || std::fs::read(&target).is_ok_and(|b| crate::source::files::is_own_output(&String::from_utf8_lossy(&b)));
+        let walked = folders.iter().any(|f| target.starts_with(f))
+            && target.file_name().and_then(|n| n.to_str()).is_some_and(crate::source::files::walk_reads);
+        if named.contains(&target) || (walked && !own()) {
+            refused.push(format!(
+                "{}: this file is an input of the run, and calm-audit never writes over what it reads: give the report another path",
+                crate::model::shown::path(out)
+            ));
+        }
+    }
+    if refused.is_empty() { Ok(()) } else { Err(CliError::Usage(refused.join("\n"))) }
 }
 
 /// Each target's failing count and verdict, once the overlays have had their say: one pass over

@@ -839,6 +839,12 @@ impl Other {
     }
 }
 
+/// Whether a text is one calm-audit wrote: one of its reports (any format) or a snapshot, which
+/// a later run may replace; what walks skip as calm-audit's own.
+pub fn is_own_output(text: &str) -> bool {
+    crate::model::result::own_report(text).is_some() || matches!(classify(text), Some(Other::Report | Other::Sarif | Other::Snapshot))
+}
+
 /// What a JSON document is when it is not destinations, by its structure: a service key (also
 /// under `credentials`, or after the lines `cf service-key` prints), settings, or calm-audit's
 /// own reports and snapshots. `None` for anything else.
