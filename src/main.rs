@@ -13,7 +13,7 @@ fn main() -> ExitCode {
             if e.use_stderr() {
                 output::stderr_text(&text);
             } else {
-                output::stdout(&text);
+                let _ = output::stdout(&text);
             }
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
@@ -24,9 +24,15 @@ fn main() -> ExitCode {
             for line in &out.stderr {
                 output::stderr_line(line);
             }
-            output::stdout(&out.stdout);
-            if let Some(report) = out.stream {
-                output::stdout_with(report);
+            // A report standard output could not take is lost: the run says so and exits 2,
+            // as for a report file that cannot be written.
+            let written = output::stdout(&out.stdout).and_then(|()| match out.stream {
+                Some(report) => output::stdout_with(report),
+                None => Ok(()),
+            });
+            if let Err(e) = written {
+                output::stderr_line(&format!("error: cannot write to standard output: {e}"));
+                return ExitCode::from(Exit::Usage as u8);
             }
             ExitCode::from(out.exit as u8)
         }

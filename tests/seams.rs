@@ -445,3 +445,26 @@ fn a_report_is_never_written_over_an_input() {
         assert_eq!(run.code, 1, "{}", run.stderr);
     }
 }
+
+/// Review of issue 29, finding 11: a report or snapshot that standard output could not take
+/// (a full disk, `> /dev/full`) was lost with exit 0. It is exit 2, saying why; a reader that
+/// stops reading (`| head`) is still no failure.
+#[test]
+fn a_report_standard_output_cannot_take_is_exit_2() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        skip::unavailable("writing to /dev/full", "this system has no /dev/full");
+        return;
+    };
+    for args in [&["check", "examples/destinations", "--format", "json"][..], &["snapshot", "examples/destinations"][..]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_calm-audit"))
+            .current_dir(root())
+            .args(args)
+            .env("SOURCE_DATE_EPOCH", "1767225600")
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("cannot write to standard output"), "{args:?}: {stderr}");
+    }
+}

@@ -126,19 +126,28 @@ fn terminal_width<T>(_: T) -> Option<usize> {
 
 /// Writes the report (or any command's text) to standard output, masked. A closed pipe
 /// (`| head`) is not the run's failure and is ignored.
-pub fn stdout(text: &str) {
+pub fn stdout(text: &str) -> std::io::Result<()> {
     let masker = Masker::current();
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(&masker.mask_bytes(text.as_bytes())).and_then(|()| out.flush());
+    unless_closed(out.write_all(&masker.mask_bytes(text.as_bytes())).and_then(|()| out.flush()))
+}
+
+/// A reader that stopped reading (`| head`) is not the run's failure; any other error (a full
+/// disk, `> /dev/full`) is: the report it would have held is lost.
+fn unless_closed(written: std::io::Result<()>) -> std::io::Result<()> {
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// Writes what `write` produces to standard output, masked as it streams, buffered, never held
 /// whole (the report of a large landscape). A closed pipe (`| head`) is not the run's failure
-/// and is ignored.
-pub fn stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+/// and is ignored; any other write error is returned.
+pub fn stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let masker = Masker::current();
     let mut out = MaskingWriter::new(std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock()), masker);
-    let _ = write(&mut out).and_then(|()| out.finish()).and_then(|mut w| w.flush());
+    unless_closed(write(&mut out).and_then(|()| out.finish()).and_then(|mut w| w.flush()))
 }
 
 /// One line on standard error, `calm-audit: ` first, masked, its line breaks and control
