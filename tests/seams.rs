@@ -468,3 +468,18 @@ fn a_report_standard_output_cannot_take_is_exit_2() {
         assert!(stderr.contains("cannot write to standard output"), "{args:?}: {stderr}");
     }
 }
+
+/// Review of issue 29, finding 15: `--exclude` on the command line replaced the configuration's
+/// `exclude`, letting back in a file it left out. Each adds: the file's, then the flag's.
+#[test]
+fn an_exclude_flag_leaves_out_more_than_the_configuration() {
+    let dir = workspace("paths = [\"ex/destinations\"]\nexclude = [\"calm_legacy.properties\"]\n");
+    let d = dir.path();
+    let run = calm(d, &["check", "--exclude", "*.zip", "--format", "json", "--all-results"]);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    let text = report.to_string();
+    assert!(!text.contains("calm_legacy.properties"), "the configuration's exclude still applies: {}", run.stderr);
+    assert!(!text.contains("calm-mtls-export.zip"), "the flag's exclude applies too");
+    let shown = calm(d, &["check", "--exclude", "*.zip", "--show-config"]).stdout;
+    assert!(shown.contains("calm_legacy.properties") && shown.contains("*.zip"), "{shown}");
+}

@@ -854,19 +854,25 @@ fn runs(args: &CheckArgs, loaded: &Option<Loaded>, b: &mut Builder) -> Result<Ve
     let ca_cert = b.path("ca_cert", s.ca_cert.as_deref(), Some("CALM_AUDIT_CA_CERT"), file.and_then(|f| f.ca_cert.as_ref()));
     let settings = b.path("settings", s.settings.as_deref(), Some("CALM_AUDIT_SETTINGS"), file.and_then(|f| f.settings.as_ref()));
     let calm_key = b.path("calm_key", s.calm_key.as_deref(), Some("CALM_AUDIT_CALM_KEY"), file.and_then(|f| f.calm_key.as_ref()));
-    let exclude = if !s.exclude.is_empty() {
-        b.note("exclude", format!("{:?}", s.exclude), Source::Flag);
-        s.exclude.clone()
-    } else if let Some((v, name)) = env("CALM_AUDIT_EXCLUDE") {
-        let globs: Vec<String> = v.split(',').map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()).collect();
-        b.note("exclude", format!("{globs:?}"), Source::Env(name));
-        globs
-    } else if let Some(globs) = file.and_then(|f| f.exclude.as_ref()) {
-        b.note("exclude", format!("{globs:?}"), b.file_key("exclude"));
-        globs.clone()
-    } else {
-        Vec::new()
-    };
+    // Each `exclude` leaves out more: the file's globs, then the environment's, then the flags'
+    // (a flag never lets back in what the configuration leaves out).
+    let mut exclude: Vec<String> = Vec::new();
+    let mut exclude_source = None;
+    if let Some(globs) = file.and_then(|f| f.exclude.as_ref()) {
+        exclude.extend(globs.iter().cloned());
+        exclude_source = Some(b.file_key("exclude"));
+    }
+    if let Some((v, name)) = env("CALM_AUDIT_EXCLUDE") {
+        exclude.extend(v.split(',').map(|g| g.trim().to_owned()).filter(|g| !g.is_empty()));
+        exclude_source = Some(Source::Env(name));
+    }
+    if !s.exclude.is_empty() {
+        exclude.extend(s.exclude.iter().cloned());
+        exclude_source = Some(Source::Flag);
+    }
+    if let Some(source) = exclude_source {
+        b.note("exclude", format!("{exclude:?}"), source);
+    }
     let var_files: Vec<PathBuf> = if !s.var_file.is_empty() {
         b.note_paths("var_files", &s.var_file, Source::Flag);
         s.var_file.clone()
