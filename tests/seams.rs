@@ -199,7 +199,7 @@ fn the_only_target_failing_still_leaves_its_reports() {
     assert_eq!(run.code, 2, "no target could be read: {}", run.stderr);
     assert!(run.stderr.contains("error: target prod (calm-audit.toml:5): ex/destinatons"), "{}", run.stderr);
     let doc = json_file(&d.join("reports/day/r.json"));
-    assert_eq!(doc["verdict"], "incomplete", "{doc}");
+    assert_eq!(doc["verdict"], "not_audited", "nothing read is exit 2, not an incomplete audit: {doc}");
     assert_eq!(doc["complete"], false);
     assert!(doc["source_failures"].to_string().contains("ex/destinatons"), "{doc}");
     assert_eq!(doc["targets"][0]["verdict"], "not_audited", "{doc}");

@@ -597,7 +597,10 @@ impl Report {
 
     /// `passed`, `failed` or `incomplete`: what the exit code says, in a word.
     pub fn verdict(&self) -> &'static str {
-        if !self.complete() {
+        // Nothing read is no incomplete audit: it is exit 2, named as every target's is.
+        if self.none_read() {
+            "not_audited"
+        } else if !self.complete() {
             "incomplete"
         } else if self.failing() > 0 {
             "failed"
