@@ -483,3 +483,17 @@ fn an_exclude_flag_leaves_out_more_than_the_configuration() {
     let shown = calm(d, &["check", "--exclude", "*.zip", "--show-config"]).stdout;
     assert!(shown.contains("calm_legacy.properties") && shown.contains("*.zip"), "{shown}");
 }
+
+/// Review of issue 29, finding 2: a report path that is a link to another report's path wrote
+/// both into one file. It is one path, refused like the others.
+#[test]
+fn a_link_to_another_report_path_is_the_same_path() {
+    let dir = workspace("");
+    let d = dir.path();
+    std::fs::create_dir(d.join("o")).unwrap();
+    std::fs::write(d.join("o/real.json"), "").unwrap();
+    std::os::unix::fs::symlink("real.json", d.join("o/link.json")).unwrap();
+    let run = calm(d, &["check", "ex/destinations", "-o", "o/link.json", "--report", "sarif=o/real.json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("are both written to"), "{}", run.stderr);
+}

@@ -583,8 +583,12 @@ fn distinct_files(reports: &[(Format, PathBuf)], output: Option<(Format, &PathBu
 }
 
 /// What a path written to is, for telling two of them apart: absolute, `.` and `..` resolved,
-/// its folder through symbolic links when that folder exists.
+/// its folder through symbolic links when that folder exists, and the file itself when it is a
+/// link to another (`o/link.json` to `o/real.json` is one file).
 fn same_file(path: &Path) -> PathBuf {
+    if let Ok(resolved) = path.canonicalize() {
+        return resolved;
+    }
     use std::path::Component;
     let absolute = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
     let mut out = PathBuf::new();
