@@ -497,3 +497,23 @@ fn a_link_to_another_report_path_is_the_same_path() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("are both written to"), "{}", run.stderr);
 }
+
+/// Review of issue 29, finding 4: a file left out by `--exclude` (or an ignore file) made its
+/// baseline failures "gone". Still on disk and not read, they are not compared; a file that is
+/// gone from disk takes its failures with it.
+#[test]
+fn failures_of_a_file_left_out_are_not_compared_never_gone() {
+    let dir = workspace("");
+    let d = dir.path();
+    let base = ["check", "ex/destinations", "--calm-key", "ex/calm-service-key.txt"];
+    let saved: Vec<&str> = base.iter().chain(&["--format", "json", "-o", "base.json"]).copied().collect();
+    assert_eq!(calm(d, &saved).code, 1);
+    let excluded: Vec<&str> = base.iter().chain(&["--baseline", "base.json", "--exclude", "calm_legacy.properties"]).copied().collect();
+    let run = calm(d, &excluded);
+    assert!(run.stderr.contains(" 0 gone,") && !run.stderr.contains(" 0 not compared"), "{}", run.stderr);
+    assert!(run.stderr.contains("calm_legacy.properties is there but was not read"), "{}", run.stderr);
+    std::fs::remove_file(d.join("ex/destinations/calm_legacy.properties")).unwrap();
+    let deleted: Vec<&str> = base.iter().chain(&["--baseline", "base.json"]).copied().collect();
+    let run = calm(d, &deleted);
+    assert!(!run.stderr.contains(" 0 gone,"), "a deleted file's failures are gone: {}", run.stderr);
+}

@@ -115,6 +115,16 @@ pub enum Read {
     Not(String),
 }
 
+/// Why a baseline failure was not compared because its file, still on disk, was not read in
+/// this run; `None` when the file was read, or is gone (then its failure is gone too).
+fn unread_file(read_paths: &HashSet<String>, b: &AbsentFinding) -> Option<String> {
+    let path = normal(&b.location.path);
+    if read_paths.contains(&path) || !std::path::Path::new(&*b.location.path).is_file() {
+        return None;
+    }
+    Some(format!("its file {path} is there but was not read in this run (left out by --exclude or an ignore file)"))
+}
+
 impl Reach {
     /// Why this run did not look at the baseline failure `b`; `None` when it did (and `b` is gone).
     fn not_compared(&self, b: &AbsentFinding) -> Option<String> {
@@ -201,6 +211,10 @@ pub fn apply(findings: &mut [Finding], baseline: &Baseline, reach: &Reach) -> Ap
     } else {
         findings.iter().filter(|f| f.status == Status::Error).map(fingerprint).collect()
     };
+    // The files this run has results for: a baseline failure of a file that is still there and
+    // has none was not read (left out by --exclude or an ignore file), not fixed.
+    let read_paths: HashSet<String> =
+        if unmatched.is_empty() { HashSet::new() } else { findings.iter().map(|f| normal(&f.location.path)).collect() };
     let (mut migrated, mut ambiguous) = (0, 0);
     let mut absent = Vec::new();
     let mut not_compared = Vec::new();
@@ -219,7 +233,7 @@ pub fn apply(findings: &mut [Finding], baseline: &Baseline, reach: &Reach) -> Ap
                 let why = if unjudged.contains(b.fingerprint.as_str()) {
                     Some("its rule could not judge it in this run (an error result)".to_owned())
                 } else {
-                    reach.not_compared(b)
+                    reach.not_compared(b).or_else(|| unread_file(&read_paths, b))
                 };
                 match why {
                     Some(reason) => not_compared.push(NotCompared { finding: b.clone(), reason }),
