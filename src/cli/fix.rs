@@ -644,8 +644,10 @@ fn summary_text(
     }
     out.push_str("## Audit again\n\n");
     if !code.patch.is_empty() {
-        out.push_str("For destinations defined as code, review `fix.patch` and apply it from the audited folder (`git apply` or `patch -p1`), then audit the repository again:\n\n```sh\n");
-        out.push_str(&format!("git apply {}\n", shell_word(&args.output.join(PATCH).display().to_string())));
+        out.push_str("For destinations defined as code, review `fix.patch` and apply it from the audited folder, then audit the repository again. `patch -p1` applies it from that folder wherever it is; `git apply` reads paths from the top of its repository and, run in a folder below the top, skips every file without a word (`git apply --directory=FOLDER` from the top names the folder):\n\n```sh\n");
+        let patch = args.output.join(PATCH);
+        let patch = std::path::absolute(&patch).unwrap_or(patch);
+        out.push_str(&format!("patch -p1 < {}\n", shell_word(&patch.display().to_string())));
         out.push_str("```\n\n");
     }
     out.push_str("After importing the corrected files (or to check them first), audit them with the same key and settings:\n\n```sh\n");

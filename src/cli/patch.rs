@@ -212,7 +212,10 @@ pub fn file_diff(path: &str, text: &str, edits: &mut BTreeMap<u32, String>, sens
             _ => groups.push((start, end)),
         }
     }
-    let mut out = format!("diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n");
+    // A name with white space ends with a tab on the `---`/`+++` lines, as git writes it:
+    // that is how `patch` finds where the name ends.
+    let end = if path.contains([' ', '\t']) { "\t" } else { "" };
+    let mut out = format!("diff --git a/{path} b/{path}\n--- a/{path}{end}\n+++ b/{path}{end}\n");
     let push_line = |out: &mut String, mark: char, line: &str| {
         out.push(mark);
         out.push_str(line);
