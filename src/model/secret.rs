@@ -262,11 +262,18 @@ pub const MASK_MIN_CHARS: usize = 6;
 /// Every secret value the run has read, for the output's masker. Only grows: a value read once
 /// is masked in everything written after.
 struct Remembered {
-    /// Everything to mask: secrets and the guesses of [`remember`].
-    values: std::collections::HashSet<Box<str>>,
-    /// The values of [`Secret`]s only, however short: what no message may quote.
-    secrets: std::collections::HashSet<Box<str>>,
+    /// Everything to mask (secrets and the guesses of [`remember`]), each marked `true` when it
+    /// is (the trimmed value of) a [`Secret`], however short: what no message may quote. One set,
+    /// not two: a landscape of 100,000 destinations remembers 100,000 secrets.
+    values: std::collections::HashMap<Box<str>, bool>,
     generation: u64,
+}
+
+impl Remembered {
+    /// The trimmed values of [`Secret`]s.
+    fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().filter(|(_, secret)| **secret).map(|(v, _)| &**v)
+    }
 }
 
 static REMEMBERED: std::sync::Mutex<Option<Remembered>> = std::sync::Mutex::new(None);
@@ -297,21 +304,22 @@ fn remember_as(value: &str, secret: bool) {
         return;
     }
     let mut guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let r = guard.get_or_insert_with(|| Remembered {
-        values: std::collections::HashSet::new(),
-        secrets: std::collections::HashSet::new(),
-        generation: 0,
-    });
+    let r = guard.get_or_insert_with(|| Remembered { values: std::collections::HashMap::new(), generation: 0 });
     let mut added = false;
-    for v in [value, trimmed] {
-        if !r.values.contains(v) {
-            r.values.insert(v.into());
+    if value != trimmed && !r.values.contains_key(value) {
+        r.values.insert(value.into(), false);
+        added = true;
+    }
+    match r.values.get_mut(trimmed) {
+        Some(known) if secret && !*known => {
+            *known = true;
             added = true;
         }
-    }
-    if secret && !r.secrets.contains(trimmed) {
-        r.secrets.insert(trimmed.into());
-        added = true;
+        Some(_) => {}
+        None => {
+            r.values.insert(trimmed.into(), secret);
+            added = true;
+        }
     }
     if added {
         r.generation += 1;
@@ -322,7 +330,7 @@ fn remember_as(value: &str, secret: bool) {
 /// destination's value asks first (a `clientId` that holds the key's secret, swapped fields).
 pub fn is_remembered(value: &str) -> bool {
     let guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    guard.as_ref().is_some_and(|r| r.values.contains(value) || r.values.contains(value.trim()))
+    guard.as_ref().is_some_and(|r| r.values.contains_key(value) || r.values.contains_key(value.trim()))
 }
 
 /// Whether `value` equals or contains the value of a [`Secret`] the run has read (a property
@@ -365,7 +373,7 @@ pub const PIECE_CHARS: usize = MASK_MIN_CHARS;
 
 /// Secrets whose pieces are looked for: past this many, only whole secrets are (the pieces of a
 /// very large landscape would cost memory out of proportion; the masker still masks them whole).
-const PIECE_SECRETS: usize = 20_000;
+const PIECE_SECRETS: usize = 2_000;
 
 /// Whether `text` holds a secret of the run (a [`Secret`]'s value, any length) or a piece of
 /// [`PIECE_CHARS`] characters of one that looks random ([`looks_like_credential`]), read without the characters that do not show
@@ -424,7 +432,7 @@ fn pieces() -> std::sync::Arc<std::collections::HashSet<u64>> {
     if let Some(r) = guard.as_ref() {
         // Pieces of random values only: a secret-named property may hold a URL or words
         // (`tokenService.body.resource`), whose pieces are the hosts and words of any message.
-        for secret in r.secrets.iter().filter(|s| looks_like_credential(s)).take(PIECE_SECRETS) {
+        for secret in r.secrets().filter(|s| looks_like_credential(s)).take(PIECE_SECRETS) {
             let seen: Vec<char> = secret.chars().filter(|c| !is_unseen(*c)).collect();
             for w in seen.windows(PIECE_CHARS).filter(|w| mixes_classes(w)) {
                 set.insert(piece_hash(w));
@@ -601,7 +609,7 @@ fn holder() -> std::sync::Arc<Holder> {
     }
     let guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let (generation, h) = match guard.as_ref() {
-        Some(r) => (r.generation, std::sync::Arc::new(Holder::new(r.secrets.iter().map(|v| &**v)))),
+        Some(r) => (r.generation, std::sync::Arc::new(Holder::new(r.secrets()))),
         None => (0, std::sync::Arc::new(Holder::new(std::iter::empty()))),
     };
     drop(guard);
@@ -618,7 +626,7 @@ pub fn remembered_generation() -> u64 {
 pub fn with_remembered<T>(f: impl FnOnce(u64, &mut dyn Iterator<Item = &str>) -> T) -> T {
     let guard = REMEMBERED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     match guard.as_ref() {
-        Some(r) => f(r.generation, &mut r.values.iter().map(|v| &**v)),
+        Some(r) => f(r.generation, &mut r.values.keys().map(|v| &**v)),
         None => f(0, &mut std::iter::empty()),
     }
 }
