@@ -251,13 +251,22 @@ pub fn run(args: &FixArgs) -> Result<Output, CliError> {
 /// value the property holds now, written as the file's syntax writes it, exactly once ([`super::patch`]).
 /// Each file is read once; a file that cannot be read as text, or a value not found, gets none.
 pub fn locate_literals(findings: &mut [Finding]) {
-    let mut files: HashMap<std::sync::Arc<str>, Option<Vec<String>>> = HashMap::new();
+    // Only the lines results point at are kept: a landscape of 100,000 destinations in one file
+    // would otherwise be held whole, line by line, beside its results.
+    let mut wanted: HashMap<std::sync::Arc<str>, std::collections::BTreeSet<u32>> = HashMap::new();
+    for f in findings.iter().filter(|f| f.status == Status::Fail) {
+        let Some(fix) = f.fix.as_deref() else { continue };
+        if fix.was().is_some() && fix.value().is_some() && super::patch::Syntax::of(&f.location.path).is_some() {
+            wanted.entry(std::sync::Arc::clone(&f.location.path)).or_default().insert(f.location.line);
+        }
+    }
+    let files: HashMap<std::sync::Arc<str>, HashMap<u32, String>> =
+        wanted.into_iter().filter_map(|(path, lines)| read_lines(&path, &lines).map(|l| (path, l))).collect();
     for f in findings.iter_mut().filter(|f| f.status == Status::Fail) {
         let Some(fix) = f.fix.as_deref_mut() else { continue };
         let (Some(old), Some(new)) = (fix.was(), fix.value()) else { continue };
         let Some(syntax) = super::patch::Syntax::of(&f.location.path) else { continue };
-        let lines = files.entry(std::sync::Arc::clone(&f.location.path)).or_insert_with(|| read_lines(&f.location.path));
-        let Some(line) = lines.as_ref().and_then(|l| l.get((f.location.line as usize).checked_sub(1)?)) else { continue };
+        let Some(line) = files.get(&f.location.path).and_then(|l| l.get(&f.location.line)) else { continue };
         let edit = super::patch::Edit { line: f.location.line, old: old.to_owned(), new: new.to_owned() };
         if let Some((_, at, len, inserted)) = super::patch::replace_on_line(syntax, line, &edit) {
             let utf16 = |s: &str| u32::try_from(s.encode_utf16().count()).unwrap_or(u32::MAX);
@@ -268,20 +277,41 @@ pub fn locate_literals(findings: &mut [Finding]) {
     }
 }
 
-/// A regular file's lines, with their endings; `None` for anything else (an archive's entry, a
-/// live location, a file larger than 64 MiB, text that is not UTF-8 but in an export).
-fn read_lines(path: &str) -> Option<Vec<String>> {
+/// The lines `wanted` (1-based) of a regular file, with their endings; `None` for anything else
+/// (an archive's entry, a live location, a file larger than 64 MiB, text that is not UTF-8 but
+/// in an export). A UTF-8 file is read a line at a time, never held whole.
+fn read_lines(path: &str, wanted: &std::collections::BTreeSet<u32>) -> Option<HashMap<u32, String>> {
+    use std::io::BufRead;
     let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() || meta.len() > 64 * 1024 * 1024 {
         return None;
     }
-    let bytes = std::fs::read(path).ok()?;
-    // An export is read as the loader reads it (ISO 8859-1 when it is not UTF-8).
-    let text = match super::patch::Syntax::of(path) {
-        Some(super::patch::Syntax::Properties) => crate::source::properties::decode(&bytes).ok()?.into_owned(),
-        _ => String::from_utf8(bytes).ok()?,
-    };
-    Some(text.split_inclusive('\n').map(str::to_owned).collect())
+    let last = *wanted.last()?;
+    let mut out = HashMap::new();
+    if let Some(super::patch::Syntax::Properties) = super::patch::Syntax::of(path) {
+        // An export is read as the loader reads it (ISO 8859-1 when it is not UTF-8).
+        let bytes = std::fs::read(path).ok()?;
+        let text = crate::source::properties::decode(&bytes).ok()?.into_owned();
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            let n = u32::try_from(i + 1).ok()?;
+            if wanted.contains(&n) {
+                out.insert(n, line.to_owned());
+            }
+        }
+        return Some(out);
+    }
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    let mut line = String::new();
+    for n in 1..=last {
+        line.clear();
+        if reader.read_line(&mut line).ok()? == 0 {
+            break;
+        }
+        if wanted.contains(&n) {
+            out.insert(n, line.clone());
+        }
+    }
+    Some(out)
 }
 
 /// DIR must be empty or new, unless `--force`; it never holds an input, nor is it inside a
