@@ -3,6 +3,9 @@
 //! reports from one run.
 #![allow(clippy::disallowed_methods)] // tests and benchmarks write their fixtures and speak directly
 
+#[path = "support/copy.rs"]
+mod copy;
+use copy::copy_dir;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -45,19 +48,6 @@ fn workspace(config: &str) -> tempfile::TempDir {
     copy_dir(&root().join("tests/fixtures"), &dir.path().join("fixtures"));
     std::fs::write(dir.path().join("calm-audit.toml"), config).unwrap();
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn json(run: &Run) -> Value {

@@ -6,6 +6,9 @@
 #[path = "support/skip.rs"]
 mod skip;
 
+#[path = "support/copy.rs"]
+mod copy;
+use copy::copy_dir;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -46,19 +49,6 @@ fn workspace(config: &str) -> tempfile::TempDir {
         std::fs::write(dir.path().join("calm-audit.toml"), config).unwrap();
     }
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn read(path: &Path) -> String {

@@ -3,6 +3,9 @@
 //! own table report lies in a walked folder, and when a reader adds up the coverage.
 #![allow(clippy::disallowed_methods)] // tests write their fixtures
 
+#[path = "support/copy.rs"]
+mod copy;
+use copy::copy_dir;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -33,19 +36,6 @@ fn calm(dir: &Path, args: &[&str]) -> Run {
     };
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     run
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn read(path: &Path) -> String {
