@@ -384,8 +384,12 @@ pub fn holds_secret_piece(text: &str) -> bool {
     if holds_remembered(text) {
         return true;
     }
-    let pieces = pieces();
-    if pieces.is_empty() {
+    holds_piece(&pieces(), text)
+}
+
+/// Whether `text`, read without the characters that do not show, holds one of `pieces`.
+fn holds_piece(pieces: &std::collections::HashSet<u64>, text: &str) -> bool {
+    if pieces.is_empty() || text.len() < PIECE_CHARS {
         return false;
     }
     let seen: Vec<char> = text.chars().filter(|c| !is_unseen(*c)).collect();
@@ -495,12 +499,7 @@ fn holds_anything(message: &str) -> bool {
     if holder().holds(message.as_bytes(), 1) {
         return true;
     }
-    let pieces = pieces();
-    if pieces.is_empty() || message.len() < PIECE_CHARS {
-        return false;
-    }
-    let seen: Vec<char> = message.chars().filter(|c| !is_unseen(*c)).collect();
-    seen.windows(PIECE_CHARS).any(|w| pieces.contains(&piece_hash(w)))
+    holds_piece(&pieces(), message)
 }
 
 /// What a message says in place of a value that holds a secret.
@@ -528,12 +527,7 @@ fn conceal_words(plain: &str, out: &mut String, changed: &mut bool) {
 /// Whether `text` holds a piece of [`PIECE_CHARS`] characters of a secret (not a shorter secret
 /// whole: a short word of a message is not taken for one).
 pub fn holds_piece_only(text: &str) -> bool {
-    if text.chars().filter(|c| !is_unseen(*c)).count() < PIECE_CHARS {
-        return false;
-    }
-    let pieces = pieces();
-    let seen: Vec<char> = text.chars().filter(|c| !is_unseen(*c)).collect();
-    !pieces.is_empty() && seen.windows(PIECE_CHARS).any(|w| pieces.contains(&piece_hash(w)))
+    holds_piece(&pieces(), text)
 }
 
 /// Bytes of a secret the holder's automaton looks for: its first few, or all of a shorter one.
